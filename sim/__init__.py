@@ -1,0 +1,41 @@
+"""sosim: a discrete-event simulator of second-opinion case-routing platforms.
+
+The public API, the same for notebooks and the command line:
+
+    >>> import sim
+    >>> scenario = sim.load_scenario("scenarios/baseline.yaml")     # doctest: +SKIP
+    >>> results = sim.run(scenario, seed=7, replications=5)         # doctest: +SKIP
+    >>> results.cases, results.events, results.kpis                 # doctest: +SKIP
+    >>> results.summary()                                           # doctest: +SKIP
+
+Heavy modules (SimPy, pandas, matplotlib) load on first use, so that
+``sosim --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run", "__version__"]
+
+if TYPE_CHECKING:
+    from sim.results import Results
+    from sim.runner import run
+    from sim.scenario import Scenario, ScenarioError, load_scenario
+
+_LAZY = {
+    "load_scenario": "sim.scenario",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "run": "sim.runner",
+    "Results": "sim.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

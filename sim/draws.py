@@ -1,0 +1,148 @@
+"""Every random quantity a case needs, drawn up front, stream by stream.
+
+Nothing random happens inside the event loop. Before a replication runs, each
+named stream draws one row of uniforms per case (a fixed number of columns per
+stream, whatever the policy), and every duration is taken through its
+distribution's quantile function. The case journey then only looks values up.
+This is what makes common random numbers hold across policies: case 17 gets
+the same records delay, the same triage luck and the same review effort under
+legacy, AI or hybrid triage, and under any routing.
+
+Durations are in clock hours. A *delay* (records, referral cycle,
+pre-authorisation, re-routing) given in ``business_days`` pauses outside its
+calendar, so its end is computed on that calendar; other delays are elapsed
+time. An *effort* (triage handling, specialist review, misroute screening) is
+working time on the calendar of whoever does the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.demand import Cases
+from sim.plan import Plan
+from sim.scenario.durations import Duration
+from sim.streams import Streams
+
+OUTCOMES = ("confirmed", "refined", "changed")
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Per-case random inputs of one replication (arrays of length n cases)."""
+
+    digital: np.ndarray  # records arrive digitally (else paper/courier)
+    intake_end_h: np.ndarray  # when records are complete
+    ai_h: np.ndarray  # AI processing time
+    handling_h: np.ndarray  # coordinator hands-on time (legacy triage or hybrid check)
+    cycle_h: np.ndarray  # legacy referral cycle (delay)
+    correct: np.ndarray  # triage matched the right service line
+    wrong_line: np.ndarray  # the line a wrong match sends the case to
+    checked: np.ndarray  # hybrid: a coordinator checks the AI's match
+    corrected: np.ndarray  # hybrid: the check fixes a wrong match
+    auth_h: np.ndarray  # pre-authorisation delay (0 when none is needed)
+    review_h: np.ndarray  # shape (pools, n): review effort if reviewed in each pool
+    screen_h: np.ndarray  # effort of the wrong specialist who spots a misroute
+    reroute_h: np.ndarray  # delay to re-route a misrouted case
+    outcome: np.ndarray  # code into OUTCOMES
+
+
+def finish(plan: Plan, spec: Duration, start: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    """When delays of ``hours`` starting at ``start`` end (pausing off-calendar if business days)."""
+    cal = plan.calendar_of(spec)
+    return start + hours if cal is None else cal.add_working_hours(start, hours)
+
+
+def _wrong_lines(plan: Plan, line: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A different service line for each case, drawn in proportion to the line mix."""
+    share = plan.line_share / plan.line_share.sum()
+    if len(share) == 1:
+        return line.copy()
+    cum = np.cumsum(share)
+    before = np.concatenate([[0.0], cum])[line]  # mass of lines before the true one
+    x = u * (1 - share[line])
+    x = np.where(x >= before, x + share[line], x)  # skip over the true line's interval
+    out = np.minimum(np.searchsorted(cum, x, side="right"), len(share) - 1)
+    return np.where(out == line, (line + 1) % len(share), out).astype(np.int32)
+
+
+def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
+    """Draw every random input of the replication's cases."""
+    s = plan.scenario
+    n = len(cases)
+    zeros = np.zeros(n)
+
+    u = streams.rng("intake").random((n, 2))
+    if s.intake is None:
+        digital = np.ones(n, dtype=bool)
+        intake_end = cases.arrival_h.copy()
+    else:
+        share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
+        digital = u[:, 0] < share[cases.channel]
+        intake_end = np.where(
+            digital,
+            finish(plan, s.intake.digital, cases.arrival_h, plan.hours(s.intake.digital, u[:, 1])),
+            finish(plan, s.intake.paper, cases.arrival_h, plan.hours(s.intake.paper, u[:, 1])),
+        )
+
+    u = streams.rng("triage").random((n, 8))
+    t = s.triage
+    accuracy = {"ai": t.ai.accuracy if t.ai else 1.0, "hybrid": t.ai.accuracy if t.ai else 1.0,
+                "legacy": t.legacy.accuracy if t.legacy else 1.0}.get(t.policy, 1.0)
+    correct = u[:, 1] < accuracy
+    ai_h = plan.hours(t.ai.service, u[:, 0]) if t.ai else zeros
+    if t.policy == "legacy":
+        handling_h = plan.hours(t.legacy.handling, u[:, 3])
+        cycle_h = plan.hours(t.legacy.referral_cycle, u[:, 4])
+    elif t.policy == "hybrid":
+        handling_h = plan.hours(t.hybrid.handling, u[:, 3])
+        cycle_h = zeros
+    else:
+        handling_h = cycle_h = zeros
+    if t.policy == "hybrid":
+        h = t.hybrid
+        flagged = u[:, 5] < np.where(correct, h.flag_rate, h.flag_sensitivity)
+        checked = (
+            (h.check.urgent & (cases.priority == 0))
+            | (h.check.low_confidence & flagged)
+            | (u[:, 6] < h.check.fraction)
+        )
+        corrected = u[:, 7] < h.correction
+    else:
+        checked = corrected = np.zeros(n, dtype=bool)
+    wrong_line = _wrong_lines(plan, cases.line, u[:, 2])
+    correct |= wrong_line == cases.line  # a single-line scenario cannot be misrouted
+
+    u = streams.rng("authorisation").random((n, 2))
+    auth_h = zeros.copy()
+    for k, name in enumerate(plan.payers):
+        pre = s.payers[name].preauth
+        rows = (cases.payer == k) & (u[:, 0] < (pre.share if pre else 0.0))
+        if rows.any():
+            auth_h[rows] = plan.hours(pre.delay, u[rows, 1])
+
+    u = streams.rng("review").random((n, 3))
+    review_h = np.empty((len(plan.pools), n))
+    for p in range(len(plan.pools)):
+        for sp, name in enumerate(plan.specialties):
+            rows = cases.specialty == sp
+            review_h[p, rows] = plan.hours(plan.review_spec(p, name), u[rows, 0])
+    screen_h = plan.hours(t.misroute.detection, u[:, 1])
+    reroute_h = plan.hours(t.misroute.reroute_delay, u[:, 2])
+
+    u = streams.rng("outcomes").random(n)
+    outcome = np.empty(n, dtype=np.int8)
+    for sp, name in enumerate(plan.specialties):
+        rates = s.outcomes.get(name) or s.outcomes["default"]
+        cum = np.cumsum([rates.confirmed, rates.refined, rates.changed])
+        rows = cases.specialty == sp
+        outcome[rows] = np.minimum(np.searchsorted(cum / cum[-1], u[rows], side="right"), 2)
+
+    return Draws(
+        digital=digital, intake_end_h=intake_end, ai_h=ai_h, handling_h=handling_h,
+        cycle_h=cycle_h, correct=correct, wrong_line=wrong_line, checked=checked,
+        corrected=corrected, auth_h=auth_h, review_h=review_h, screen_h=screen_h,
+        reroute_h=reroute_h, outcome=outcome,
+    )

@@ -1,0 +1,170 @@
+"""Key performance indicators, per replication and across replications.
+
+Time KPIs are measured on the *cohort*: cases that arrive after the warm-up.
+Utilisation, queue length and throughput are measured over the *window* from
+the end of the warm-up to the horizon. Every KPI is a flat, dotted name
+(``time_to_opinion_h.p90``, ``utilisation.in_house``) so that replications
+stack into one table and comparisons line up.
+
+- ``time_to_match_h.*`` / ``time_to_opinion_h.*``: mean, p50, p90, p95 over
+  cohort cases that reached the milestone;
+- ``within_target.match`` / ``within_target.opinion``: share of cohort cases
+  that met the target, among those whose result is known (a case still open
+  but already past the target counts as a miss; one still open and within it
+  is left out);
+- ``stage_h.*``: mean hours of each stage over delivered cohort cases; the
+  stages add up exactly to ``time_to_opinion_h.mean``, which shows where the
+  time goes;
+- ``utilisation.<pool>``: specialist working hours spent on cases over
+  working hours available on the pool's calendar (calendar-aware);
+- ``queue_length.<pool>``: time-average number of cases waiting for a
+  specialist of the pool;
+- ``outsourced_share``, ``misrouted_share``, ``throughput_per_week``,
+  ``arrivals``, ``delivered``, ``in_system_end``.
+
+Example:
+    >>> summarise(res.kpis).loc["time_to_opinion_h.mean", ["mean", "ci_low", "ci_high"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.calendar import WorkCalendar
+from sim.clock import HOURS_PER_WEEK
+from sim.model import Replication
+from sim.plan import Plan
+
+QUANTILES = {"p50": 50, "p90": 90, "p95": 95}
+
+
+class ConservationError(RuntimeError):
+    """Cases were lost or double-counted: a bug in the engine, never a user error."""
+
+
+def _describe(prefix: str, x: np.ndarray) -> dict[str, float]:
+    x = x[~np.isnan(x)]
+    if not len(x):
+        return {f"{prefix}.mean": np.nan, **{f"{prefix}.{k}": np.nan for k in QUANTILES}}
+    out = {f"{prefix}.mean": float(x.mean())}
+    for name, q in QUANTILES.items():
+        out[f"{prefix}.{name}"] = float(np.percentile(x, q))
+    return out
+
+
+def _within(elapsed: np.ndarray, age_at_end: np.ndarray, target: float) -> float:
+    """Share within target among cases whose result is known at the horizon."""
+    met = elapsed <= target
+    missed = (elapsed > target) | (np.isnan(elapsed) & (age_at_end > target))
+    known = met.sum() + missed.sum()
+    return float(met.sum() / known) if known else np.nan
+
+
+def busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
+               t1: float) -> float:
+    """Working hours on ``cal`` inside ``[t0, t1]`` covered by the intervals ``[start, end]``."""
+    ok = ~np.isnan(start)
+    a = np.clip(start[ok], t0, t1)
+    b = np.clip(end[ok], t0, t1)
+    return float(np.sum(cal.working_hours_between(a, b))) if len(a) else 0.0
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> float:
+    ok = ~np.isnan(start)
+    a = np.clip(start[ok], t0, t1)
+    b = np.clip(np.where(np.isnan(end[ok]), t1, end[ok]), t0, t1)
+    return float(np.sum(b - a))
+
+
+def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
+    """Arrivals = delivered + still in the system, by two independent counts."""
+    arrived = len(cases)
+    delivered = int((cases["status"] == "delivered").sum())
+    in_system = arrived - delivered
+    if rep.started != arrived or rep.finished != delivered or \
+            rep.started - rep.finished != in_system:
+        raise ConservationError(
+            f"replication {rep.index}: {rep.started} journeys began and {rep.finished} ended, "
+            f"but the case table has {arrived} arrivals, {delivered} delivered and "
+            f"{in_system} in the system")
+
+
+def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
+    """All KPIs of one replication, from its case table and raw records."""
+    check_conservation(rep, cases)
+    s = plan.scenario
+    t0, t1 = plan.warmup_h, plan.horizon_h
+    r = rep.records
+    cohort = ~cases["warmup"].to_numpy()
+    co = cases[cohort]
+    age = t1 - co["arrival_h"].to_numpy()
+    out: dict[str, float] = {"replication": rep.index}
+    out["arrivals"] = float(len(cases))
+    out["delivered"] = float((cases["status"] == "delivered").sum())
+    out["in_system_end"] = out["arrivals"] - out["delivered"]
+    out["cohort_cases"] = float(len(co))
+    out.update(_describe("time_to_match_h", co["time_to_match_h"].to_numpy()))
+    out.update(_describe("time_to_opinion_h", co["time_to_opinion_h"].to_numpy()))
+    out["within_target.match"] = _within(co["time_to_match_h"].to_numpy(), age,
+                                         s.targets.time_to_match_hours)
+    out["within_target.opinion"] = _within(co["time_to_opinion_h"].to_numpy(), age,
+                                           s.targets.time_to_opinion_hours)
+    out.update(stage_means(co[co["status"] == "delivered"]))
+
+    routed = co["pool_kind"].notna()
+    out["outsourced_share"] = float((co["pool_kind"][routed] == "outsourced").mean()) \
+        if routed.any() else np.nan
+    out["misrouted_share"] = float(co["misrouted"].mean()) if len(co) else np.nan
+    window_weeks = (t1 - t0) / HOURS_PER_WEEK
+    ends = cases["review_end_h"].to_numpy()
+    out["throughput_per_week"] = float(np.sum((ends >= t0) & (ends < t1)) / window_weeks)
+
+    for p, pool in enumerate(plan.pools):
+        cal = plan.pool_calendar(p)
+        qs = [q for q in plan.queues if q.pool == p]
+        busy = 0.0
+        waiting = 0.0
+        for q in qs:
+            rows, srows = r.queue == q.index, r.screen_queue == q.index
+            busy += busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1)
+            busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
+            waiting += _overlap(r.queue_h[rows], r.seize_h[rows], t0, t1)
+            waiting += _overlap(r.screen_queue_h[srows], r.screen_seize_h[srows], t0, t1)
+        available = sum(q.servers for q in qs) * float(cal.working_hours_between(t0, t1))
+        out[f"utilisation.{pool}"] = busy / available if available > 0 else np.nan
+        out[f"queue_length.{pool}"] = waiting / (t1 - t0)
+    return out
+
+
+def stage_means(delivered: pd.DataFrame) -> dict[str, float]:
+    """Mean hours per stage; the stages sum to the mean time to opinion."""
+    if not len(delivered):
+        return {}
+    c = delivered
+    intake_end = c["intake_end_h"]
+    tri_start = c["triage_start_h"].fillna(intake_end)
+    tri_end = c["triage_end_h"].fillna(tri_start)
+    stages = {
+        "intake": intake_end - c["arrival_h"],
+        "triage_wait": tri_start - intake_end,
+        "triage_work": tri_end - tri_start,
+        "referral_or_check": c["first_match_h"] - tri_end,
+        "authorisation": c["auth_end_h"] - c["first_match_h"],
+        "misroute_rework": c["queue_h"] - c["auth_end_h"],
+        "specialist_wait": c["review_start_h"] - c["queue_h"],
+        "review": c["review_end_h"] - c["review_start_h"],
+    }
+    return {f"stage_h.{k}": float(v.mean()) for k, v in stages.items()}
+
+
+def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, sd and t-interval of each KPI column across replications (rows)."""
+    n = kpis.count()
+    mean = kpis.mean()
+    sd = kpis.std(ddof=1)
+    tcrit = pd.Series(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=n.index)
+    half = (tcrit * sd / np.sqrt(n)).where(n > 1)
+    return pd.DataFrame({"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
+                         "half_width": half, "n": n})

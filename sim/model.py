@@ -1,0 +1,146 @@
+"""The model: one replication of a scenario, as SimPy processes.
+
+The journey of a case is one generator, :meth:`Model.journey`, which reads
+top to bottom like the process it models::
+
+    arrive -> records intake -> triage and matching -> pre-authorisation
+           -> route to a specialist queue -> [misrouted: screened, handed back,
+              re-routed] -> specialist review -> opinion delivered
+
+Random inputs are drawn before the run (:mod:`sim.draws`), so the loop only
+waits: pure delays are one timeout each, computed with calendar arithmetic,
+and a stage that takes no time costs no event at all. Results go into
+columnar :class:`~sim.records.Records`.
+
+Example:
+    >>> from sim import load_scenario
+    >>> from sim.model import simulate
+    >>> rep = simulate(build_plan(load_scenario("scenarios/baseline.yaml")), seed=1)  # doctest: +SKIP
+    >>> rep.records.review_end_h[:3]                                                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import simpy
+
+from sim.demand import Cases, generate_cases
+from sim.draws import Draws, draw
+from sim.plan import Plan
+from sim.pools import Router, SpecialistQueue
+from sim.records import Records
+from sim.streams import Streams
+from sim.triage import TriageDesk
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What one replication produced: its cases, their random inputs and their records."""
+
+    index: int
+    seed: int
+    cases: Cases
+    draws: Draws
+    records: Records
+    started: int  # cases that arrived (journeys begun) before the horizon
+    finished: int  # cases whose opinion was delivered before the horizon
+
+
+class Model:
+    """A second-opinion platform for one replication."""
+
+    def __init__(self, plan: Plan, cases: Cases, draws: Draws):
+        self.env = env = simpy.Environment()
+        self.plan, self.cases, self.draws = plan, cases, draws
+        self.rec = Records(len(cases))
+        self.started = 0  # journeys begun; with `finished`, an independent count for conservation
+        self.finished = 0
+        self.queues = [
+            SpecialistQueue(
+                env, q.name, q.servers, plan.pool_calendar(q.pool),
+                _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
+            )
+            for q in plan.queues
+        ]
+        self.router = Router(plan, self.queues)
+        self.triage = TriageDesk(env, plan, cases, draws, self.rec)
+        s = plan.scenario
+        self.auth_calendars = [
+            plan.calendar_of(p.preauth.delay) if p.preauth else None for p in s.payers.values()
+        ]
+        self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
+
+    def run(self) -> Records:
+        """Simulate until the horizon; cases not finished by then stay where they are."""
+        self.env.process(self.arrivals())
+        self.env.run(until=self.plan.horizon_h)
+        return self.rec
+
+    def arrivals(self) -> Generator[simpy.Event, None, None]:
+        env = self.env
+        for i, t in enumerate(self.cases.arrival_h.tolist()):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(self.journey(i))
+            self.started += 1
+
+    def _delay(self, hours: float, calendar) -> simpy.Event | None:  # noqa: ANN001
+        """A timeout for a delay (pausing off-calendar), or None if it takes no time."""
+        now = self.env.now
+        done = now + hours if calendar is None else calendar.add_working_hours(now, hours)
+        return self.env.timeout(done - now) if done > now else None
+
+    def journey(self, i: int) -> Generator[simpy.Event, None, None]:
+        """The life of case ``i`` from arrival to opinion."""
+        env, rec, d, c = self.env, self.rec, self.draws, self.cases
+        line, payer = int(c.line[i]), int(c.payer[i])
+        channel, prio = int(c.channel[i]), int(c.priority[i])
+
+        if d.intake_end_h[i] > env.now:  # records, imaging and pathology arrive
+            yield env.timeout(d.intake_end_h[i] - env.now)
+
+        matched = yield from self.triage.match(i)
+        rec.matched_line[i] = matched
+        rec.first_match_h[i] = env.now
+        if matched == line:
+            rec.match_h[i] = env.now
+
+        if d.auth_h[i] > 0 and (wait := self._delay(d.auth_h[i], self.auth_calendars[payer])):
+            yield wait
+        rec.auth_end_h[i] = env.now
+
+        if matched != line:  # the wrong specialists screen it and hand it back
+            q = self.router.choose(matched, payer, channel, prio, env.now)
+            rec.screen_queue[i] = q
+            rec.screen_queue_h[i] = env.now
+            yield from self.queues[q].serve(
+                i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h
+            )
+            if wait := self._delay(d.reroute_h[i], self.reroute_calendar):
+                yield wait
+            rec.reroute_end_h[i] = rec.match_h[i] = env.now
+
+        q = self.router.choose(line, payer, channel, prio, env.now)
+        rec.queue[i] = q
+        rec.queue_h[i] = env.now
+        pool = self.plan.queues[q].pool
+        yield from self.queues[q].serve(
+            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h
+        )
+        self.finished += 1
+
+
+def _mean_review_h(plan: Plan, pool: int, specialty: str) -> float:
+    return plan.mean_hours(plan.review_spec(pool, specialty))
+
+
+def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
+    """Run replication ``replication`` of ``plan`` with the run's ``seed``."""
+    streams = Streams(seed, replication)
+    cases = generate_cases(plan, streams.rng("arrivals"), streams.rng("attributes"))
+    draws = draw(plan, cases, streams)
+    model = Model(plan, cases, draws)
+    records = model.run()
+    return Replication(replication, seed, cases, draws, records, model.started, model.finished)

@@ -1,0 +1,166 @@
+"""The compiled plan: a validated scenario turned into what the engine indexes.
+
+A :class:`~sim.scenario.models.Scenario` speaks in names (``in_house``,
+``oncology``); the engine works with small integers and arrays. The plan holds
+both: code tables for every attribute, the working calendars, the *service
+lines* (a specialty, or a specialty's subspecialty such as
+``oncology/sarcoma``), the specialist *queues* (one per pool and service line
+that the pool staffs) and, for each service line and payer, the queues a case
+may be routed to. It is built once per run and never changes.
+
+Example:
+    >>> plan = build_plan(scenario)                       # doctest: +SKIP
+    >>> [q.name for q in plan.queues]                     # doctest: +SKIP
+    ['in_house/oncology', 'in_house/cardiology', 'outsourced/oncology', ...]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim import distributions
+from sim.calendar import WorkCalendar
+from sim.clock import to_hours
+from sim.scenario.durations import Duration
+from sim.scenario.models import ALWAYS, Scenario
+
+PRIORITIES = ("urgent", "routine")
+"""Priority codes: a lower code is served first."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """A service line: what a specialist must be able to review."""
+
+    specialty: str
+    subspecialty: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.specialty if self.subspecialty is None else f"{self.specialty}/{self.subspecialty}"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """One multi-server queue: the specialists of ``pool`` for service line ``line``."""
+
+    index: int
+    pool: int
+    line: int
+    servers: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the engine, the network check and the KPIs index by number."""
+
+    scenario: Scenario
+    calendars: dict[str, WorkCalendar]
+    specialties: tuple[str, ...]
+    channels: tuple[str, ...]
+    payers: tuple[str, ...]
+    pools: tuple[str, ...]
+    pool_kinds: tuple[str, ...]
+    lines: tuple[Line, ...]
+    line_share: np.ndarray  # share of all cases on each service line
+    queues: tuple[QueueSpec, ...]
+    routes: dict[tuple[int, int], tuple[int, ...]] = field(repr=False)
+    """(line, payer) -> indices of the queues a case of that line and payer may use."""
+
+    @property
+    def horizon_h(self) -> float:
+        return self.scenario.horizon_hours
+
+    @property
+    def warmup_h(self) -> float:
+        return self.scenario.warmup_hours
+
+    def pool_calendar(self, pool: int) -> WorkCalendar:
+        return self.calendars[self.scenario.pools[self.pools[pool]].calendar]
+
+    def calendar_of(self, spec: Duration) -> WorkCalendar | None:
+        """The calendar a delay pauses on: only ``business_days`` delays have one."""
+        if spec.unit != "business_days":
+            return None
+        return self.calendars[spec.calendar or self.scenario.simulation.business_calendar]
+
+    def hours(self, spec: Duration, u: np.ndarray) -> np.ndarray:
+        """Durations in clock hours at probabilities ``u`` (inverse transform)."""
+        cal = self.calendar_of(spec)
+        factor = to_hours(1.0, spec.unit, cal.business_day_hours if cal else None)
+        return distributions.quantile(spec, u) * factor
+
+    def mean_hours(self, spec: Duration) -> float:
+        cal = self.calendar_of(spec)
+        return distributions.mean(spec) * to_hours(
+            1.0, spec.unit, cal.business_day_hours if cal else None
+        )
+
+    def review_spec(self, pool: int, specialty: str) -> Duration:
+        p = self.scenario.pools[self.pools[pool]]
+        return p.review_by_specialty.get(specialty, p.review)
+
+
+def build_calendars(s: Scenario) -> dict[str, WorkCalendar]:
+    """Every named calendar of the scenario, plus the built-in ``24x7``."""
+    out = {ALWAYS: WorkCalendar.always()}
+    for name, spec in s.calendars.items():
+        if spec == ALWAYS:
+            out[name] = WorkCalendar.always()
+        else:
+            out[name] = WorkCalendar.weekly(
+                s.simulation.start, spec.weekday_numbers(), spec.intervals(), spec.holidays
+            )
+    return out
+
+
+def build_plan(s: Scenario) -> Plan:
+    """Compile a validated scenario (cross-checks already passed) into a :class:`Plan`."""
+    mix = s.demand.mix
+    specialties = tuple(mix.specialty)
+    lines: list[Line] = []
+    shares: list[float] = []
+    for sp, share in mix.specialty.items():
+        subs = mix.subspecialty.get(sp, {})
+        lines.append(Line(sp))
+        shares.append(share * (1 - sum(subs.values())))
+        for sub, sub_share in subs.items():
+            lines.append(Line(sp, sub))
+            shares.append(share * sub_share)
+    line_index = {ln: i for i, ln in enumerate(lines)}
+
+    pools = tuple(s.pools)
+    queues: list[QueueSpec] = []
+    for p, (pname, pool) in enumerate(s.pools.items()):
+        staffed = {Line(sp): n for sp, n in pool.specialists.items()}
+        for sp, subs in pool.subspecialists.items():
+            staffed.update({Line(sp, sub): n for sub, n in subs.items()})
+        for ln, n in staffed.items():
+            if n > 0 and ln in line_index:
+                queues.append(QueueSpec(len(queues), p, line_index[ln], n, f"{pname}/{ln.name}"))
+
+    payers = tuple(s.payers)
+    routes: dict[tuple[int, int], tuple[int, ...]] = {}
+    for k, pname in enumerate(payers):
+        covered = s.payers[pname].covers
+        for li in range(len(lines)):
+            routes[(li, k)] = tuple(
+                q.index for q in queues
+                if q.line == li and (covered is None or pools[q.pool] in covered)
+            )
+    return Plan(
+        scenario=s,
+        calendars=build_calendars(s),
+        specialties=specialties,
+        channels=tuple(mix.channel),
+        payers=payers,
+        pools=pools,
+        pool_kinds=tuple(p.kind for p in s.pools.values()),
+        lines=tuple(lines),
+        line_share=np.asarray(shares, dtype=float),
+        queues=tuple(queues),
+        routes=routes,
+    )

@@ -1,0 +1,138 @@
+"""Specialist pools: multi-server queues on a working calendar, and routing between them.
+
+Each pool staffs some service lines; each (pool, line) pair is one
+:class:`SpecialistQueue`: ``servers`` specialists, a non-preemptive priority
+queue (urgent before routine, first come first served within a class), and the
+pool's calendar. A specialist who picks up a case works on it only during
+calendar hours: a two-hour review started at 16:00 on a 08:00-17:00 calendar
+finishes at 09:00 the next working day, and the specialist holds the case in
+between (work pauses, it is not handed back).
+
+The :class:`Router` picks a queue for a matched case among those that staff its
+line and that its payer covers, by the scenario's routing policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from sim.calendar import WorkCalendar
+from sim.plan import Plan
+
+
+class Staff:
+    """People (or an AI service) who work cases one at a time, on a calendar.
+
+    ``servers=None`` means unlimited capacity: every case is worked at once and
+    only the calendar can delay it (an AI service with no queue).
+    """
+
+    def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar):
+        self.env = env
+        self.servers = servers
+        self.calendar = calendar
+        self.resource = None if servers is None else simpy.PriorityResource(env, servers)
+        self.waiting = [0, 0]  # cases waiting, by priority code (0 = urgent)
+
+    def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,
+              start: np.ndarray, end: np.ndarray) -> Generator[simpy.Event, None, None]:
+        """Work case ``i`` for ``effort_h`` working hours; record when it was taken, started, done.
+
+        The times are written into the arrays before the work completes, so a
+        case still in service at the end of the run shows where it is.
+        """
+        if self.resource is None:
+            yield from self._work(i, effort_h, seize, start, end)
+            return
+        self.waiting[priority] += 1
+        with self.resource.request(priority=priority) as req:
+            yield req
+            self.waiting[priority] -= 1
+            yield from self._work(i, effort_h, seize, start, end)
+
+    def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
+              end: np.ndarray) -> Generator[simpy.Event, None, None]:
+        now = self.env.now
+        done = self.calendar.add_working_hours(now, effort_h)
+        seize[i] = now
+        start[i] = min(self.calendar.next_open(now), done)
+        end[i] = done
+        if done > now:
+            yield self.env.timeout(done - now)
+
+
+class SpecialistQueue(Staff):
+    """The specialists of one pool for one service line."""
+
+    def __init__(self, env: simpy.Environment, name: str, servers: int,
+                 calendar: WorkCalendar, mean_effort_h: float):
+        super().__init__(env, servers, calendar)
+        self.name = name
+        self.mean_effort_h = mean_effort_h
+
+    def expected_wait_h(self, now: float, priority: int) -> float:
+        """A quick estimate of the clock hours a case arriving now would wait.
+
+        With a free specialist the wait is only until the calendar next opens.
+        Otherwise the cases ahead (those of equal or higher priority) and the one
+        in service are shared among the specialists: ``(ahead + 1) / servers``
+        mean reviews of working time, converted to clock time on the calendar.
+        """
+        if self.resource.count < self.servers:
+            return self.calendar.next_open(now) - now
+        ahead = self.waiting[0] + (self.waiting[1] if priority else 0)
+        work = (ahead + 1) / self.servers * self.mean_effort_h
+        return self.calendar.add_working_hours(now, work) - now
+
+
+class Router:
+    """Chooses a specialist queue for a case, by the scenario's routing policy.
+
+    Policies (``routing.policy``):
+
+    - ``in_house_first`` / ``outsourced_first``: a pool of the preferred kind
+      if one staffs the line, else the other kind;
+    - ``overflow``: in-house, unless the in-house expected wait exceeds
+      ``overflow_wait_hours``, then outsourced;
+    - ``by_channel``: the pool kind named for the case's channel, else the other.
+
+    Among pools of the chosen kind, the one with the shortest expected wait.
+    """
+
+    def __init__(self, plan: Plan, queues: list[SpecialistQueue]):
+        r = plan.scenario.routing
+        self.policy = r.policy
+        self.threshold_h = r.overflow_wait_hours
+        self.queues = queues
+        self.kind_of_queue = [plan.pool_kinds[q.pool] for q in plan.queues]
+        self.routes = plan.routes
+        self.channel_kind = [r.by_channel.get(ch, "in_house") for ch in plan.channels]
+
+    def _best(self, candidates: list[int], now: float, priority: int) -> tuple[int, float]:
+        if len(candidates) == 1:
+            q = candidates[0]
+            return q, self.queues[q].expected_wait_h(now, priority)
+        waits = [(self.queues[q].expected_wait_h(now, priority), q) for q in candidates]
+        wait, q = min(waits)
+        return q, wait
+
+    def choose(self, line: int, payer: int, channel: int, priority: int, now: float) -> int:
+        """Index of the queue for a case of ``line`` paid by ``payer``, arriving at ``now``."""
+        options = self.routes[(line, payer)]
+        inside = [q for q in options if self.kind_of_queue[q] == "in_house"]
+        outside = [q for q in options if self.kind_of_queue[q] == "outsourced"]
+        if self.policy == "outsourced_first":
+            first, second = outside, inside
+        elif self.policy == "by_channel" and self.channel_kind[channel] == "outsourced":
+            first, second = outside, inside
+        else:
+            first, second = inside, outside
+        if not first:
+            return self._best(second, now, priority)[0]
+        q, wait = self._best(first, now, priority)
+        if self.policy == "overflow" and second and wait > self.threshold_h:
+            return self._best(second, now, priority)[0]
+        return q

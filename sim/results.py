@@ -1,0 +1,211 @@
+"""Results of a run: the case table, the event log and the KPIs, built once at the end.
+
+:class:`Results` is what :func:`sim.run` returns. Its tables are built lazily
+from the replications' columnar records:
+
+``cases``
+    one row per case and replication: attributes, every stage's timestamp
+    (clock hours), the pool, the specialist-queue wait, ``time_to_match_h``,
+    ``time_to_opinion_h``, ``misrouted`` and the outcome. Cases still in the
+    system at the horizon are kept with ``status == "in_system"`` and
+    ``stage_at_end`` saying where they are; times after the horizon are ``NaN``.
+``events``
+    the event log in the process-mining convention (``case_id``, ``activity``,
+    ``timestamp``, ``resource``, ``lifecycle``), one case id per replication
+    and case (``"r0-17"``) so that runs never mix.
+``kpis`` / ``summary()``
+    KPIs per replication, and their mean with a 95% t-interval (:mod:`sim.kpis`).
+
+Example:
+    >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml"), replications=3)  # doctest: +SKIP
+    >>> res.summary().loc["time_to_match_h.mean"]                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from sim import kpis as kpi_module
+from sim.draws import OUTCOMES
+from sim.model import Replication
+from sim.plan import PRIORITIES, Plan
+from sim.records import TIMES
+
+# The milestones of a journey in order, and the state a case is in once it has
+# passed each one: the last milestone reached before the horizon names where an
+# unfinished case is.
+_MILESTONES = (
+    ("arrival_h", "records intake"),
+    ("intake_end_h", "triage queue"),
+    ("triage_seize_h", "triage"),
+    ("triage_end_h", "referral cycle or check"),
+    ("first_match_h", "authorisation"),
+    ("auth_end_h", "specialist queue"),
+    ("screen_seize_h", "screening (misrouted)"),
+    ("screen_end_h", "re-routing"),
+    ("reroute_end_h", "specialist queue"),
+    ("seize_h", "specialist review"),
+    ("review_end_h", "delivered"),
+)
+
+
+def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
+
+
+def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
+    """The case table of one replication."""
+    c, d, r = rep.cases, rep.draws, rep.records
+    horizon = plan.horizon_h
+    n = len(c)
+
+    def reached(x: np.ndarray) -> np.ndarray:
+        return np.where(x < horizon, x, np.nan)
+
+    times = {"intake_end_h": reached(d.intake_end_h)}
+    times.update({name: reached(getattr(r, name)) for name in TIMES})
+    lines = plan.lines
+    queue = r.queue
+    pool = np.where(queue >= 0, np.asarray([q.pool for q in plan.queues] + [-1])[queue], -1)
+    screen_pool = np.where(
+        r.screen_queue >= 0,
+        np.asarray([q.pool for q in plan.queues] + [-1])[r.screen_queue], -1)
+    delivered = ~np.isnan(times["review_end_h"])
+    stage = np.full(n, "records intake", dtype=object)
+    for col, label in _MILESTONES[1:]:
+        stage = np.where(~np.isnan(times[col]), label, stage)
+    misrouted = r.matched_line >= 0
+    misrouted &= r.matched_line != c.line
+
+    df = pd.DataFrame({
+        "replication": np.full(n, rep.index, dtype=np.int32),
+        "case": np.arange(n, dtype=np.int64),
+        "arrival_h": c.arrival_h,
+        "specialty": _categorical(c.specialty, plan.specialties),
+        "service_line": _categorical(c.line, [ln.name for ln in lines]),
+        "channel": _categorical(c.channel, plan.channels),
+        "payer": _categorical(c.payer, plan.payers),
+        "priority": _categorical(c.priority, PRIORITIES),
+        "records": _categorical(np.where(d.digital, 0, 1), ("digital", "paper")),
+        "warmup": c.arrival_h < plan.warmup_h,
+        "status": _categorical(np.where(delivered, 0, 1), ("delivered", "in_system")),
+        "stage_at_end": pd.Categorical(stage, categories=list(dict.fromkeys(
+            label for _, label in _MILESTONES))),
+        **times,
+        "misrouted": misrouted,
+        "hybrid_checked": ~np.isnan(times["check_seize_h"]),
+        "screen_pool": _categorical(np.where(screen_pool >= 0, screen_pool, -1), plan.pools)
+        if (screen_pool >= 0).any() else pd.Categorical([None] * n, categories=list(plan.pools)),
+        "pool": pd.Categorical.from_codes(pool, categories=list(plan.pools)),
+        "pool_kind": pd.Categorical(
+            np.where(pool >= 0, np.asarray(plan.pool_kinds + ("",))[pool], None),
+            categories=["in_house", "outsourced"]),
+        "review_effort_h": np.where(pool >= 0, d.review_h[np.maximum(pool, 0), np.arange(n)],
+                                    np.nan),
+        "specialist_wait_h": times["review_start_h"] - times["queue_h"],
+        "time_to_match_h": times["match_h"] - c.arrival_h,
+        "time_to_opinion_h": times["review_end_h"] - c.arrival_h,
+        "outcome": pd.Categorical.from_codes(
+            np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
+    })
+    return df
+
+
+_ACTIVITIES = (
+    # activity, start column, complete column, resource
+    ("records intake", "arrival_h", "intake_end_h", "records"),
+    ("triage", "triage_start_h", "triage_end_h", "triage"),
+    ("coordinator check", "check_start_h", "check_end_h", "coordinators"),
+    ("referral cycle", "triage_end_h", "referral_end_h", "referral"),
+    ("pre-authorisation", "first_match_h", "auth_end_h", "payer"),
+    ("misroute screening", "screen_start_h", "screen_end_h", "screen_pool"),
+    ("re-routing", "screen_end_h", "reroute_end_h", "referral"),
+    ("specialist review", "review_start_h", "review_end_h", "pool"),
+)
+
+
+def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
+    """The process-mining event log of a case table (start/complete per activity)."""
+    start = pd.Timestamp(plan.scenario.simulation.start)
+    triage_resource = {"legacy": "coordinators", "ai": "ai_triage", "hybrid": "ai_triage",
+                       "direct": "none"}[plan.scenario.triage.policy]
+    case_id = ("r" + cases["replication"].astype(str) + "-" + cases["case"].astype(str)).to_numpy()
+    frames = []
+
+    def add(activity: str, lifecycle: str, t: pd.Series, resource: np.ndarray, rows) -> None:  # noqa: ANN001
+        frames.append(pd.DataFrame({
+            "case_id": case_id[rows], "activity": activity, "lifecycle": lifecycle,
+            "time_h": t[rows].to_numpy(), "resource": resource[rows],
+        }))
+
+    add("case arrived", "complete", cases["arrival_h"],
+        np.full(len(cases), "patient", dtype=object), np.ones(len(cases), dtype=bool))
+    for activity, t0, t1, res in _ACTIVITIES:
+        if res == "triage":
+            resource = np.full(len(cases), triage_resource, dtype=object)
+        elif res in ("records",):
+            resource = ("records:" + cases["records"].astype(str)).to_numpy(dtype=object)
+        elif res in ("payer", "pool", "screen_pool"):
+            col = {"payer": "payer", "pool": "pool", "screen_pool": "screen_pool"}[res]
+            resource = cases[col].astype(object).to_numpy()
+        else:
+            resource = np.full(len(cases), res, dtype=object)
+        began = cases[t0].notna().to_numpy() & cases[t1].notna().to_numpy()
+        done = cases[t1].notna().to_numpy()
+        if activity in ("referral cycle", "re-routing", "pre-authorisation"):
+            began &= (cases[t1] > cases[t0]).to_numpy()
+            done = began
+        if activity == "records intake":
+            began = np.ones(len(cases), dtype=bool)
+        add(activity, "start", cases[t0], resource, began)
+        add(activity, "complete", cases[t1], resource, done & began)
+    add("opinion delivered", "complete", cases["review_end_h"],
+        cases["pool"].astype(object).to_numpy(), cases["review_end_h"].notna().to_numpy())
+    log = pd.concat(frames, ignore_index=True)
+    log = log.sort_values(["case_id", "time_h"], kind="stable", ignore_index=True)
+    log.insert(3, "timestamp", start + pd.to_timedelta(log["time_h"], unit="h"))
+    return log
+
+
+class Results:
+    """Everything a run produced, with tables built on first use."""
+
+    def __init__(self, plan: Plan, replications: list[Replication], seed: int):
+        self.plan = plan
+        self.scenario = plan.scenario
+        self.replications = replications
+        self.seed = seed
+
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        """The case table, all replications stacked."""
+        return pd.concat([case_table(self.plan, r) for r in self.replications],
+                         ignore_index=True)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """The process-mining event log, all replications."""
+        return event_log(self.plan, self.cases)
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """One row per replication, one column per KPI."""
+        rows = [kpi_module.replication_kpis(self.plan, rep, part)
+                for rep, (_, part) in zip(self.replications,
+                                          self.cases.groupby("replication", sort=True),
+                                          strict=True)]
+        return pd.DataFrame(rows).set_index("replication")
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Mean, standard deviation and t-interval of every KPI across replications."""
+        return kpi_module.summarise(self.kpis, confidence)
+
+    @cached_property
+    def capacity(self) -> pd.DataFrame:
+        """The pre-run capacity check (offered work against available hours)."""
+        from sim.network import capacity_report
+
+        return capacity_report(self.plan)

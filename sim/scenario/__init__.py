@@ -1,0 +1,86 @@
+"""Scenario files: read, validate, and turn into a frozen :class:`Scenario`.
+
+Example:
+    >>> from sim.scenario import load_scenario
+    >>> s = load_scenario("scenarios/baseline.yaml", overrides=["simulation.seed=3"])  # doctest: +SKIP
+    >>> s.simulation.seed                                                              # doctest: +SKIP
+    3
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import pydantic
+
+from sim.scenario.checks import check_scenario
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.loader import (
+    Document,
+    apply_overrides,
+    parse_document,
+    problems_from_validation_error,
+    read_document,
+)
+from sim.scenario.models import Scenario
+
+__all__ = [
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "scenario_from_document",
+    "scenario_from_text",
+]
+
+
+def scenario_from_document(doc: Document) -> Scenario:
+    """Validate a parsed document: schema first, then cross-field and network checks.
+
+    Raises :class:`ScenarioError` listing every problem found.
+    """
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise ScenarioError(problems_from_validation_error(exc, doc)) from None
+    findings = check_scenario(scenario)
+    if not findings:
+        findings = _network_findings(scenario)
+    if findings:
+        raise ScenarioError([Problem(*doc.locate(path), ".".join(map(str, path)), message)
+                             for path, message in findings])
+    return scenario
+
+
+def _network_findings(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    from sim.network import idle_calendars, unreachable_case_types
+    from sim.plan import build_plan
+
+    plan = build_plan(scenario)
+    out: list[tuple[tuple[str | int, ...], str]] = [
+        (("calendars", name), "no working time at all within the simulated period "
+         "(check days, hours and holidays)")
+        for name in idle_calendars(plan)
+    ]
+    for line, payer in unreachable_case_types(plan):
+        out.append((("pools",), f"{line} cases paid by {payer} cannot reach an opinion: no pool "
+                    f"that {payer} covers has specialists for {line}"))
+    return out
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario file (YAML or TOML), applying ``dotted.key=value`` overrides."""
+    doc = read_document(path)
+    if overrides:
+        doc = apply_overrides(doc, overrides)
+    return scenario_from_document(doc)
+
+
+def scenario_from_text(text: str, fmt: str = "yaml", overrides: Sequence[str] = (),
+                       file: str = "<string>") -> Scenario:
+    """Validate a scenario given as text (handy in tests and notebooks)."""
+    doc = parse_document(text, file=file, fmt=fmt)
+    if overrides:
+        doc = apply_overrides(doc, overrides)
+    return scenario_from_document(doc)

@@ -1,0 +1,123 @@
+"""Cross-field checks: the rules that tie one section of a scenario to another.
+
+Pydantic checks each field on its own; these checks run once the whole file
+parses, and find names that point nowhere (a pool on an undefined calendar, a
+payer covering an unknown pool), attributes left without a setting (a channel
+with no digital share, a specialty with no outcome rates) and case types that
+cannot reach any specialist. Each returns ``(path, message)`` pairs so that the
+loader can attach file lines to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sim.scenario.durations import Duration
+from sim.scenario.models import ALWAYS, Scenario
+
+Finding = tuple[tuple[str | int, ...], str]
+
+
+def _known(allowed) -> str:  # noqa: ANN001
+    return ", ".join(sorted(allowed)) or "none defined"
+
+
+def _durations(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], Duration]]:
+    """Every duration spec in the scenario, with its path."""
+    if s.intake:
+        yield ("intake", "digital"), s.intake.digital
+        yield ("intake", "paper"), s.intake.paper
+    t = s.triage
+    if t.ai:
+        yield ("triage", "ai", "service"), t.ai.service
+    if t.legacy:
+        yield ("triage", "legacy", "handling"), t.legacy.handling
+        yield ("triage", "legacy", "referral_cycle"), t.legacy.referral_cycle
+    if t.hybrid:
+        yield ("triage", "hybrid", "handling"), t.hybrid.handling
+    yield ("triage", "misroute", "detection"), t.misroute.detection
+    yield ("triage", "misroute", "reroute_delay"), t.misroute.reroute_delay
+    for name, payer in s.payers.items():
+        if payer.preauth:
+            yield ("payers", name, "preauth", "delay"), payer.preauth.delay
+    for name, pool in s.pools.items():
+        yield ("pools", name, "review"), pool.review
+        for sp, d in pool.review_by_specialty.items():
+            yield ("pools", name, "review_by_specialty", sp), d
+
+
+def check_scenario(s: Scenario) -> list[Finding]:
+    """Every cross-field problem in ``s`` (an empty list when it is consistent)."""
+    out: list[Finding] = []
+    calendars = set(s.calendars) | {ALWAYS}
+    specialties = set(s.demand.mix.specialty)
+    channels = set(s.demand.mix.channel)
+
+    def need_calendar(path: tuple, name: str) -> None:
+        if name not in calendars:
+            out.append((path, f"unknown calendar {name!r} (defined: {_known(calendars)})"))
+
+    for name, pool in s.pools.items():
+        need_calendar(("pools", name, "calendar"), pool.calendar)
+        for sp in [*pool.specialists, *pool.review_by_specialty]:
+            if sp not in specialties:
+                where = "specialists" if sp in pool.specialists else "review_by_specialty"
+                out.append(((("pools", name, where, sp)),
+                            f"unknown specialty {sp!r} (demand.mix.specialty has "
+                            f"{_known(specialties)})"))
+        for sp, subs in pool.subspecialists.items():
+            known_subs = set(s.demand.mix.subspecialty.get(sp, {}))
+            for sub in subs:
+                if sub not in known_subs:
+                    out.append((("pools", name, "subspecialists", sp, sub),
+                                f"unknown subspecialty {sp}/{sub} (demand.mix.subspecialty.{sp} "
+                                f"has {_known(known_subs)})"))
+    t = s.triage
+    for section in ("legacy", "hybrid", "ai"):
+        cfg = getattr(t, section)
+        if cfg is not None:
+            need_calendar(("triage", section, "calendar"), cfg.calendar)
+    for path, d in _durations(s):
+        if d.unit == "business_days":
+            cal = d.calendar or s.simulation.business_calendar
+            if cal not in calendars:
+                out.append((path + ("calendar",),
+                            f"business_days are counted on calendar {cal!r}, which is not defined "
+                            f"(defined: {_known(calendars)}); name one with 'calendar:'"))
+        elif d.calendar is not None:
+            out.append((path + ("calendar",), "calendar only applies to unit business_days"))
+
+    for sp in s.demand.mix.subspecialty:
+        if sp not in specialties:
+            out.append((("demand", "mix", "subspecialty", sp),
+                        f"unknown specialty {sp!r} (demand.mix.specialty has "
+                        f"{_known(specialties)})"))
+    for payer in s.demand.mix.payer:
+        if payer not in s.payers:
+            out.append((("demand", "mix", "payer", payer),
+                        f"payer {payer!r} is not defined under payers "
+                        f"(defined: {_known(s.payers)})"))
+    for name, payer in s.payers.items():
+        for pool in payer.covers or []:
+            if pool not in s.pools:
+                out.append((("payers", name, "covers"),
+                            f"unknown pool {pool!r} (pools: {_known(s.pools)})"))
+    if s.intake:
+        for ch in sorted(channels - set(s.intake.digital_share)):
+            out.append((("intake", "digital_share"), f"no digital share for channel {ch!r}"))
+        for ch in sorted(set(s.intake.digital_share) - channels):
+            out.append((("intake", "digital_share", ch),
+                        f"unknown channel {ch!r} (demand.mix.channel has "
+                        f"{_known(channels)})"))
+    if s.routing.policy == "by_channel":
+        for ch in sorted(channels - set(s.routing.by_channel)):
+            out.append((("routing", "by_channel"), f"no pool kind for channel {ch!r}"))
+    for ch in sorted(set(s.routing.by_channel) - channels):
+        out.append((("routing", "by_channel", ch), f"unknown channel {ch!r}"))
+    if "default" not in s.outcomes:
+        for sp in sorted(specialties - set(s.outcomes)):
+            out.append((("outcomes",),
+                        f"no outcome rates for specialty {sp!r} (add it, or a 'default' entry)"))
+    for sp in sorted(set(s.outcomes) - specialties - {"default"}):
+        out.append((("outcomes", sp), f"unknown specialty {sp!r}"))
+    return out

@@ -1,0 +1,81 @@
+"""Triage and matching: how a case with complete records reaches a service line.
+
+Policies (``triage.policy``):
+
+``direct``
+    cases arrive already matched (self-referral to the right subspecialist);
+    no triage stage. Used by the textbook validation scenarios.
+``legacy``
+    a referral coordinator (a pool of people on a working calendar) spends
+    ``handling`` on the case, then the paper referral cycle (days, typically
+    5-10 business days) passes before a subspecialist has it. Matches are right
+    with probability ``accuracy``.
+``ai``
+    an AI service processes the case in minutes (its own capacity and
+    calendar, typically 24x7) and matches it with top-1 ``accuracy``.
+``hybrid``
+    AI triage, then a coordinator also checks some cases (urgent ones, those
+    the AI flags as low-confidence, and a random ``fraction``); a check fixes a
+    wrong match with probability ``correction``.
+
+A wrong match is not caught here: the case goes to the wrong specialists,
+who spot it while screening and send it back (see :mod:`sim.model`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from sim.demand import Cases
+from sim.draws import Draws
+from sim.plan import Plan
+from sim.pools import Staff
+from sim.records import Records
+
+
+class TriageDesk:
+    """The triage resources of one replication and the stage every case goes through."""
+
+    def __init__(self, env: simpy.Environment, plan: Plan, cases: Cases, draws: Draws,
+                 rec: Records):
+        t = plan.scenario.triage
+        self.env, self.cases, self.draws, self.rec = env, cases, draws, rec
+        self.policy = t.policy
+        self.ai = Staff(env, t.ai.servers, plan.calendars[t.ai.calendar]) if t.ai else None
+        people = t.legacy if t.policy == "legacy" else t.hybrid if t.policy == "hybrid" else None
+        self.coordinators = (
+            Staff(env, people.coordinators, plan.calendars[people.calendar]) if people else None
+        )
+        self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
+
+    def match(self, i: int) -> Generator[simpy.Event, None, int]:
+        """Triage case ``i``; return the service line it is matched to (maybe wrong)."""
+        d, rec, prio = self.draws, self.rec, int(self.cases.priority[i])
+        right, wrong = int(self.cases.line[i]), int(d.wrong_line[i])
+        if self.policy == "direct":
+            return right
+        if self.policy == "legacy":
+            yield from self.coordinators.serve(
+                i, d.handling_h[i], prio, rec.triage_seize_h, rec.triage_start_h, rec.triage_end_h
+            )
+            now = self.env.now
+            cal = self.cycle_calendar
+            done = now + d.cycle_h[i] if cal is None else cal.add_working_hours(now, d.cycle_h[i])
+            rec.referral_end_h[i] = done
+            if done > now:
+                yield self.env.timeout(done - now)
+            return right if d.correct[i] else wrong
+        yield from self.ai.serve(
+            i, d.ai_h[i], prio, rec.triage_seize_h, rec.triage_start_h, rec.triage_end_h
+        )
+        matched = right if d.correct[i] else wrong
+        if self.policy == "hybrid" and d.checked[i]:
+            yield from self.coordinators.serve(
+                i, d.handling_h[i], prio, rec.check_seize_h, rec.check_start_h, rec.check_end_h
+            )
+            if matched != right and d.corrected[i]:
+                matched = right
+        return matched
+
