@@ -34,8 +34,11 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    try:  # submodules, e.g. sim.scenario, sim.market
+        return importlib.import_module(f"sim.{name}")
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}") from None

@@ -106,6 +106,8 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
     for s, name in enumerate(plan.specialties):
         rows = specialty == s
         idx = [i for i, ln in enumerate(plan.lines) if ln.specialty == name]
+        if not rows.any():
+            continue
         sub_shares = np.asarray([plan.line_share[i] for i in idx])
         cum = np.cumsum(sub_shares) / sub_shares.sum()
         k = np.minimum(np.searchsorted(cum, u[rows, 1], side="right"), len(idx) - 1)

@@ -50,7 +50,7 @@ class Draws:
 
 
 def finish(plan: Plan, spec: Duration, start: np.ndarray, hours: np.ndarray) -> np.ndarray:
-    """When delays of ``hours`` starting at ``start`` end (pausing off-calendar if business days)."""
+    """When delays of ``hours`` from ``start`` end (business days pause off-calendar)."""
     cal = plan.calendar_of(spec)
     return start + hours if cal is None else cal.add_working_hours(start, hours)
 

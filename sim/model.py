@@ -15,8 +15,9 @@ columnar :class:`~sim.records.Records`.
 Example:
     >>> from sim import load_scenario
     >>> from sim.model import simulate
-    >>> rep = simulate(build_plan(load_scenario("scenarios/baseline.yaml")), seed=1)  # doctest: +SKIP
-    >>> rep.records.review_end_h[:3]                                                    # doctest: +SKIP
+    >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))  # doctest: +SKIP
+    >>> rep = simulate(plan, seed=1)                                 # doctest: +SKIP
+    >>> rep.records.review_end_h[:3]                                 # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -78,8 +78,9 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     Routing is taken at its first choice (``in_house_first`` sends a line's
     cases to its in-house queues, split evenly among them); under ``overflow``
     the ``line total`` rows also show whether all pools together keep up, since
-    overflow moves the excess out. Misrouted cases add their screening work to
-    the wrong line's queues.
+    overflow moves the excess out. Every case gets its full review on its right
+    line; misrouted cases also add screening work to the wrong line's queues
+    (approximately in proportion to the line mix).
     """
     s = plan.scenario
     rate_week = s.demand.cases_per_year / HOURS_PER_YEAR * HOURS_PER_WEEK
@@ -92,6 +93,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     offered = np.zeros(len(plan.queues))
     preferred = {"in_house_first": "in_house", "overflow": "in_house",
                  "outsourced_first": "outsourced"}.get(s.routing.policy)
+    share = plan.line_share / plan.line_share.sum()
     for (line, payer), queues in plan.routes.items():
         if not queues:
             continue
@@ -102,8 +104,10 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
             cases = rate_week * plan.line_share[line] * payer_share[payer] * ch_share
             for q in first:
                 spec = plan.review_spec(plan.queues[q].pool, plan.lines[line].specialty)
-                work = accuracy * plan.mean_hours(spec) + (1 - accuracy) * screen_h
-                offered[q] += cases * work / len(first)
+                offered[q] += cases * plan.mean_hours(spec) / len(first)
+                # cases misrouted *into* this line are screened here before going back
+                wrong_in = rate_week * (1 - accuracy) * share[line] * payer_share[payer] * ch_share
+                offered[q] += wrong_in * screen_h / len(first)
     rows = []
     for q in plan.queues:
         avail = q.servers * _weekly_hours(plan, plan.pool_calendar(q.pool))

@@ -39,7 +39,9 @@ class Line:
 
     @property
     def name(self) -> str:
-        return self.specialty if self.subspecialty is None else f"{self.specialty}/{self.subspecialty}"
+        if self.subspecialty is None:
+            return self.specialty
+        return f"{self.specialty}/{self.subspecialty}"
 
 
 @dataclass(frozen=True)

@@ -107,8 +107,11 @@ class Router:
         self.policy = r.policy
         self.threshold_h = r.overflow_wait_hours
         self.queues = queues
-        self.kind_of_queue = [plan.pool_kinds[q.pool] for q in plan.queues]
-        self.routes = plan.routes
+        kind = [plan.pool_kinds[q.pool] for q in plan.queues]
+        self.by_kind = {  # (line, payer) -> (in-house queues, outsourced queues)
+            key: ([q for q in qs if kind[q] == "in_house"], [q for q in qs if kind[q] != "in_house"])
+            for key, qs in plan.routes.items()
+        }
         self.channel_kind = [r.by_channel.get(ch, "in_house") for ch in plan.channels]
 
     def _best(self, candidates: list[int], now: float, priority: int) -> tuple[int, float]:
@@ -121,12 +124,10 @@ class Router:
 
     def choose(self, line: int, payer: int, channel: int, priority: int, now: float) -> int:
         """Index of the queue for a case of ``line`` paid by ``payer``, arriving at ``now``."""
-        options = self.routes[(line, payer)]
-        inside = [q for q in options if self.kind_of_queue[q] == "in_house"]
-        outside = [q for q in options if self.kind_of_queue[q] == "outsourced"]
-        if self.policy == "outsourced_first":
-            first, second = outside, inside
-        elif self.policy == "by_channel" and self.channel_kind[channel] == "outsourced":
+        inside, outside = self.by_kind[(line, payer)]
+        wants_outsourced = self.policy == "outsourced_first" or (
+            self.policy == "by_channel" and self.channel_kind[channel] == "outsourced")
+        if wants_outsourced:
             first, second = outside, inside
         else:
             first, second = inside, outside

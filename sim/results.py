@@ -17,8 +17,8 @@ from the replications' columnar records:
     KPIs per replication, and their mean with a 95% t-interval (:mod:`sim.kpis`).
 
 Example:
-    >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml"), replications=3)  # doctest: +SKIP
-    >>> res.summary().loc["time_to_match_h.mean"]                                   # doctest: +SKIP
+    >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml"))  # doctest: +SKIP
+    >>> res.summary().loc["time_to_match_h.mean"]                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
                                     np.nan),
         "specialist_wait_h": times["review_start_h"] - times["queue_h"],
         "time_to_match_h": times["match_h"] - c.arrival_h,
+        "records_to_match_h": times["match_h"] - times["intake_end_h"],
         "time_to_opinion_h": times["review_end_h"] - c.arrival_h,
         "outcome": pd.Categorical.from_codes(
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
@@ -114,58 +115,65 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     return df
 
 
+# activity, start column, complete column, resource column (or a fixed resource name).
+# An activity appears for a case once its start is reached; its complete event
+# once its end is reached; zero-length delays (no pre-authorisation) are left out.
 _ACTIVITIES = (
-    # activity, start column, complete column, resource
     ("records intake", "arrival_h", "intake_end_h", "records"),
-    ("triage", "triage_start_h", "triage_end_h", "triage"),
-    ("coordinator check", "check_start_h", "check_end_h", "coordinators"),
-    ("referral cycle", "triage_end_h", "referral_end_h", "referral"),
+    ("triage", "triage_start_h", "triage_end_h", "=triage"),
+    ("coordinator check", "check_start_h", "check_end_h", "=coordinators"),
+    ("referral cycle", "triage_end_h", "referral_end_h", "=referral"),
     ("pre-authorisation", "first_match_h", "auth_end_h", "payer"),
     ("misroute screening", "screen_start_h", "screen_end_h", "screen_pool"),
-    ("re-routing", "screen_end_h", "reroute_end_h", "referral"),
+    ("re-routing", "screen_end_h", "reroute_end_h", "=referral"),
     ("specialist review", "review_start_h", "review_end_h", "pool"),
 )
+_TRIAGE_RESOURCE = {"legacy": "coordinators", "ai": "ai_triage", "hybrid": "ai_triage",
+                    "direct": "none"}
 
 
 def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     """The process-mining event log of a case table (start/complete per activity)."""
-    start = pd.Timestamp(plan.scenario.simulation.start)
-    triage_resource = {"legacy": "coordinators", "ai": "ai_triage", "hybrid": "ai_triage",
-                       "direct": "none"}[plan.scenario.triage.policy]
+    n = len(cases)
     case_id = ("r" + cases["replication"].astype(str) + "-" + cases["case"].astype(str)).to_numpy()
+    order = np.arange(n)  # the case table's row order: replication, then case
     frames = []
 
-    def add(activity: str, lifecycle: str, t: pd.Series, resource: np.ndarray, rows) -> None:  # noqa: ANN001
+    def add(activity: str, lifecycle: str, time: str, resource: np.ndarray,
+            rows: np.ndarray) -> None:
         frames.append(pd.DataFrame({
+            "_order": order[rows],
             "case_id": case_id[rows], "activity": activity, "lifecycle": lifecycle,
-            "time_h": t[rows].to_numpy(), "resource": resource[rows],
+            "time_h": cases[time].to_numpy()[rows], "resource": resource[rows],
         }))
 
-    add("case arrived", "complete", cases["arrival_h"],
-        np.full(len(cases), "patient", dtype=object), np.ones(len(cases), dtype=bool))
+    def resource_of(spec: str) -> np.ndarray:
+        if spec == "=triage":
+            return np.full(n, _TRIAGE_RESOURCE[plan.scenario.triage.policy], dtype=object)
+        if spec.startswith("="):
+            return np.full(n, spec[1:], dtype=object)
+        if spec == "records":
+            return ("records:" + cases["records"].astype(str)).to_numpy(dtype=object)
+        return cases[spec].astype(object).to_numpy()
+
+    add("case arrived", "complete", "arrival_h", np.full(n, "patient", dtype=object),
+        np.ones(n, dtype=bool))
     for activity, t0, t1, res in _ACTIVITIES:
-        if res == "triage":
-            resource = np.full(len(cases), triage_resource, dtype=object)
-        elif res in ("records",):
-            resource = ("records:" + cases["records"].astype(str)).to_numpy(dtype=object)
-        elif res in ("payer", "pool", "screen_pool"):
-            col = {"payer": "payer", "pool": "pool", "screen_pool": "screen_pool"}[res]
-            resource = cases[col].astype(object).to_numpy()
-        else:
-            resource = np.full(len(cases), res, dtype=object)
-        began = cases[t0].notna().to_numpy() & cases[t1].notna().to_numpy()
-        done = cases[t1].notna().to_numpy()
-        if activity in ("referral cycle", "re-routing", "pre-authorisation"):
-            began &= (cases[t1] > cases[t0]).to_numpy()
-            done = began
-        if activity == "records intake":
-            began = np.ones(len(cases), dtype=bool)
-        add(activity, "start", cases[t0], resource, began)
-        add(activity, "complete", cases[t1], resource, done & began)
-    add("opinion delivered", "complete", cases["review_end_h"],
-        cases["pool"].astype(object).to_numpy(), cases["review_end_h"].notna().to_numpy())
+        if activity == "records intake" and plan.scenario.intake is None:
+            continue
+        start, end = cases[t0].to_numpy(), cases[t1].to_numpy()
+        began = ~np.isnan(start)
+        if t0 != "arrival_h" and not t1.startswith(("review", "screen", "triage", "check")):
+            began &= ~(end <= start)  # a delay that took no time did not happen
+        resource = resource_of(res)
+        add(activity, "start", t0, resource, began)
+        add(activity, "complete", t1, resource, began & ~np.isnan(end))
+    add("opinion delivered", "complete", "review_end_h", resource_of("pool"),
+        cases["review_end_h"].notna().to_numpy())
     log = pd.concat(frames, ignore_index=True)
-    log = log.sort_values(["case_id", "time_h"], kind="stable", ignore_index=True)
+    log = log.sort_values(["_order", "time_h"], kind="stable", ignore_index=True)
+    log = log.drop(columns="_order")
+    start = pd.Timestamp(plan.scenario.simulation.start)
     log.insert(3, "timestamp", start + pd.to_timedelta(log["time_h"], unit="h"))
     return log
 
@@ -193,10 +201,10 @@ class Results:
     @cached_property
     def kpis(self) -> pd.DataFrame:
         """One row per replication, one column per KPI."""
-        rows = [kpi_module.replication_kpis(self.plan, rep, part)
-                for rep, (_, part) in zip(self.replications,
-                                          self.cases.groupby("replication", sort=True),
-                                          strict=True)]
+        by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
+        empty = self.cases.iloc[:0]
+        rows = [kpi_module.replication_kpis(self.plan, rep, by_rep.get(rep.index, empty))
+                for rep in self.replications]
         return pd.DataFrame(rows).set_index("replication")
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:

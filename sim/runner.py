@@ -6,8 +6,9 @@ first, last or on another machine.
 
 Example:
     >>> import sim
-    >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml"), seed=7, replications=2)  # doctest: +SKIP
-    >>> res.summary()                                                                      # doctest: +SKIP
+    >>> scenario = sim.load_scenario("scenarios/baseline.yaml")  # doctest: +SKIP
+    >>> res = sim.run(scenario, seed=7, replications=2)          # doctest: +SKIP
+    >>> res.summary()                                            # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Example:
     >>> from sim.scenario import load_scenario
-    >>> s = load_scenario("scenarios/baseline.yaml", overrides=["simulation.seed=3"])  # doctest: +SKIP
-    >>> s.simulation.seed                                                              # doctest: +SKIP
+    >>> s = load_scenario("scenarios/baseline.yaml", ["simulation.seed=3"])  # doctest: +SKIP
+    >>> s.simulation.seed  # doctest: +SKIP
     3
 """
 
@@ -20,7 +20,7 @@ from sim.scenario.loader import (
     Document,
     apply_overrides,
     parse_document,
-    problems_from_validation_error,
+    problems_from_errors,
     read_document,
 )
 from sim.scenario.models import Scenario
@@ -40,16 +40,36 @@ def scenario_from_document(doc: Document) -> Scenario:
 
     Raises :class:`ScenarioError` listing every problem found.
     """
-    try:
-        scenario = Scenario.model_validate(doc.data)
-    except pydantic.ValidationError as exc:
-        raise ScenarioError(problems_from_validation_error(exc, doc)) from None
+    scenario = _validate(doc)
     findings = check_scenario(scenario)
     if not findings:
         findings = _network_findings(scenario)
     if findings:
-        raise ScenarioError([Problem(*doc.locate(path), ".".join(map(str, path)), message)
-                             for path, message in findings])
+        problems = [Problem(*doc.locate(path), ".".join(map(str, path)), message)
+                    for path, message in findings]
+        raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
+    return scenario
+
+
+def _validate(doc: Document) -> Scenario:
+    """Schema validation. Pydantic would read ``true``/``yes`` written for a number as 1, so a
+    strict pass picks those out; otherwise its usual conversions ("12" -> 12) apply.
+    """
+    booleans = []
+    try:
+        return Scenario.model_validate(doc.data, strict=True)
+    except pydantic.ValidationError as exc:
+        booleans = [e for e in exc.errors(include_url=False)
+                    if e["type"] in ("int_type", "float_type") and isinstance(e["input"], bool)]
+    errors = []
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    seen = {e["loc"] for e in errors}
+    errors += [e for e in booleans if e["loc"] not in seen]
+    if errors:
+        raise ScenarioError(problems_from_errors(errors, doc))
     return scenario
 
 

@@ -57,6 +57,9 @@ def check_scenario(s: Scenario) -> list[Finding]:
         if name not in calendars:
             out.append((path, f"unknown calendar {name!r} (defined: {_known(calendars)})"))
 
+    if s.calendars.get(ALWAYS, ALWAYS) != ALWAYS:
+        out.append((("calendars", ALWAYS), f"{ALWAYS!r} is the built-in calendar that is always "
+                    "open; give this one another name"))
     for name, pool in s.pools.items():
         need_calendar(("pools", name, "calendar"), pool.calendar)
         for sp in [*pool.specialists, *pool.review_by_specialty]:

@@ -30,7 +30,7 @@ class _Dist(BaseModel):
     unit: Unit = "hours"
     calendar: str | None = Field(
         default=None,
-        description="calendar that business_days are counted on (default: simulation.business_calendar)",
+        description="calendar business_days are counted on (default: simulation.business_calendar)",
     )
 
 

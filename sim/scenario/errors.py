@@ -32,7 +32,8 @@ class ScenarioError(ValueError):
     ``str(err)`` is the full report, one problem per line, ready for a terminal.
 
     Example:
-        >>> err = ScenarioError([Problem("a.yaml", 3, "demand.cases_per_year", "must be > 0 (got -5)")])
+        >>> p = Problem("a.yaml", 3, "demand.cases_per_year", "must be > 0 (got -5)")
+        >>> err = ScenarioError([p])
         >>> print(err)
         a.yaml:3: demand.cases_per_year: must be > 0 (got -5)
     """

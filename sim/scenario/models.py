@@ -14,13 +14,30 @@ import datetime
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario.durations import Duration, Fixed
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
-Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_\-]+$")]
+_NAME = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"names may use only letters, digits, _ and - (got {name!r})")
+    return name
+
+
+Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_check_name)]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = "24x7"
@@ -64,14 +81,15 @@ class Simulation(Strict):
         description="calendar on which business_days are counted when a duration names none",
     )
 
-    @model_validator(mode="after")
-    def _warmup_inside(self) -> Simulation:
-        if self.warmup_days >= self.horizon_days:
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_inside(cls, warmup: float, info: ValidationInfo) -> float:
+        horizon = info.data.get("horizon_days")  # absent if horizon_days itself is invalid
+        if horizon is not None and warmup >= horizon:
             raise ValueError(
-                f"warmup_days must be shorter than horizon_days "
-                f"(got warmup_days={self.warmup_days:g}, horizon_days={self.horizon_days:g})"
+                f"must be shorter than horizon_days (got {warmup:g}; horizon_days is {horizon:g})"
             )
-        return self
+        return warmup
 
 
 # ---------------------------------------------------------------------- calendars
@@ -104,11 +122,22 @@ class CalendarSpec(Strict):
             raise ValueError(f"days must not repeat (got {days})")
         return days
 
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _quoted_times(cls, hours: object) -> object:
+        for h in hours if isinstance(hours, list) else []:
+            if isinstance(h, int | float) and not isinstance(h, bool):
+                raise ValueError(
+                    'write times in quotes, e.g. ["08:00", "17:00"]; YAML reads an unquoted '
+                    f"17:00 as the number 1020 (got {h!r})"
+                )
+        return hours
+
     @field_validator("hours")
     @classmethod
     def _valid_hours(cls, hours: list[str]) -> list[str]:
         intervals = _intervals_of(hours)
-        for (a, b), (c, _) in zip(intervals, intervals[1:], strict=False):
+        for (_, b), (c, _) in zip(intervals, intervals[1:], strict=False):
             if c < b:
                 raise ValueError(f"opening intervals overlap or are out of order (got {hours})")
         for a, b in intervals:
@@ -180,7 +209,7 @@ class Mix(Strict):
     @field_validator("specialty", "channel", "payer", "priority")
     @classmethod
     def _sum_to_one(cls, shares: dict[str, float], info) -> dict[str, float]:  # noqa: ANN001
-        _check_shares(shares, f"demand.mix.{info.field_name} shares")
+        _check_shares(shares, "shares")
         return shares
 
     @field_validator("subspecialty")

@@ -1,0 +1,140 @@
+"""The ``sosim`` command line: a thin layer over the public API.
+
+    sosim run SCENARIO [--out DIR] [--seed N] [--replications R] [--set key=value ...]
+    sosim validate SCENARIO [--set key=value ...]
+
+Exit status: 0 on success, 2 for a bad scenario or bad arguments (with a
+message naming the file, line and field, never a traceback), 1 for anything
+unexpected. Heavy libraries are imported inside the commands so that
+``sosim --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    from sim import __version__
+
+    p = argparse.ArgumentParser(
+        prog="sosim",
+        description="Simulate second-opinion case-routing platforms from a scenario file.",
+    )
+    p.add_argument("--version", action="version", version=f"sosim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def scenario_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("scenario", type=Path, help="scenario file (.yaml, .yml or .toml)")
+        sp.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="override a scenario value, e.g. "
+                             "--set pools.in_house.specialists.oncology=8 (repeatable)")
+
+    run = sub.add_parser("run", help="run a scenario, print its KPIs and write its outputs")
+    scenario_args(run)
+    run.add_argument("--out", type=Path, default=None,
+                     help="output folder (default: results/<scenario name>)")
+    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--replications", type=int, default=None,
+                     help="independent replications (default: the scenario's)")
+    run.add_argument("--no-events", action="store_true", help="do not write the event log")
+    run.add_argument("--no-figures", action="store_true", help="do not draw figures")
+    run.add_argument("--quiet", action="store_true", help="print only the KPI table")
+
+    val = sub.add_parser("validate", help="check a scenario file and its capacity")
+    scenario_args(val)
+    return p
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202
+    from sim.scenario import load_scenario
+
+    return load_scenario(args.scenario, overrides=args.overrides)
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = _load(args)  # before the heavy imports: a bad file is reported at once
+    from sim.network import capacity_report, overload_warnings
+    from sim.plan import build_plan
+    from sim.report import capacity_table
+
+    report = capacity_report(build_plan(scenario))
+    print(f"{args.scenario}: valid scenario {scenario.name!r} "
+          f"(about {scenario.expected_cases:,.0f} cases over "
+          f"{scenario.simulation.horizon_days:g} days)")
+    print(capacity_table(report))
+    _warn(overload_warnings(report))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    for name, least, wanted in (("seed", 0, "non-negative"), ("replications", 1, "at least 1")):
+        value = getattr(args, name)
+        if value is not None and value < least:
+            print(f"sosim run: --{name} must be {wanted} (got {value}); nothing was run.",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+    scenario = _load(args)
+    from sim.io import check_out_dir, write_results
+    from sim.network import overload_warnings
+    from sim.report import kpi_table
+    from sim.runner import run
+
+    out = args.out or Path("results") / scenario.name
+    try:
+        check_out_dir(out)  # fail before a long run, not after it
+    except ValueError as err:
+        print(f"sosim run: --out: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    live = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if args.quiet:
+            return
+        if live:  # one line, rewritten in place
+            end = "" if done < total else "\n"
+            print(f"\rreplication {done}/{total} done", end=end, file=sys.stderr, flush=True)
+        else:
+            print(f"replication {done}/{total} done", file=sys.stderr, flush=True)
+
+    results = run(scenario, seed=args.seed, replications=args.replications, progress=progress)
+    if not args.quiet:
+        _warn(overload_warnings(results.capacity))
+    print(kpi_table(results))
+    path = write_results(results, out, events=not args.no_events, figures=not args.no_figures)
+    if not args.quiet:
+        print(f"\noutputs written to {path}/")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sosim`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from sim.scenario.errors import ScenarioError
+
+    try:
+        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+    except ScenarioError as err:
+        n = len(err.problems)
+        print(f"{err}\nsosim: {n} problem{'s' if n != 1 else ''} in the scenario; nothing was run.",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\nsosim: interrupted; no partial outputs were written.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Figures of a run: how long opinions take, how busy the pools are, how queues move.
+
+Three figures answer the first questions anyone asks of a run:
+
+``time_to_opinion_figure``
+    box plots of time to opinion by specialty and by specialist pool, over the
+    delivered cases that arrived after the warm-up, against the scenario's
+    target. Boxes are quartiles, whiskers the 5th and 95th percentiles.
+``utilisation_figure``
+    each pool's utilisation (mean across replications, 95% confidence
+    interval), against the 85% line where queues start to grow quickly and the
+    100% line where they grow without bound.
+``queue_length_figure``
+    the number of cases waiting for a specialist over time in one replication,
+    per pool, with the warm-up shaded. It is drawn from the case table: a case
+    waits in its pool's queue from ``queue_h`` until ``seize_h``, and a
+    misrouted case also waits in the wrong pool's queue from ``screen_queue_h``
+    until ``screen_seize_h``.
+
+Figures are plain :class:`matplotlib.figure.Figure` objects on the Agg canvas,
+never registered with ``pyplot``: nothing opens a window, nothing changes the
+global backend, and a figure is freed as soon as it is no longer referenced.
+Notebooks still display them.
+
+Example:
+    >>> fig = utilisation_figure(sim.run(scenario, replications=5))      # doctest: +SKIP
+    >>> save_figures(results, "runs/baseline/figures")                    # doctest: +SKIP
+    [PosixPath('runs/baseline/figures/time_to_opinion.png'), ...]
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+
+from sim.io import atomic_write_bytes
+from sim.network import HIGH_UTILISATION
+
+if TYPE_CHECKING:
+    from sim.results import Results
+
+__all__ = ["queue_curves", "queue_length_figure", "save_figures", "time_to_opinion_figure",
+           "utilisation_figure"]
+
+DPI = 120
+DAYS_ABOVE_H = 48.0
+"""Times are shown in days when the median time to opinion exceeds this many hours."""
+KIND_COLOURS = {"in_house": "tab:blue", "outsourced": "tab:orange"}
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _pool_label(name: str, kind: str) -> str:
+    kind = kind.replace("_", "-")
+    return name if name.replace("_", "-") == kind else f"{name} ({kind})"
+
+
+def _reps(results: Results) -> str:
+    n = len(results.replications)
+    return f"{n} replication{'s' if n != 1 else ''}"
+
+
+def time_to_opinion_figure(results: Results) -> Figure:
+    """Box plots of time to opinion by specialty and by pool, with the target line.
+
+    Example:
+        >>> time_to_opinion_figure(res).savefig("tto.png", dpi=120)   # doctest: +SKIP
+    """
+    c = results.cases
+    done = c[(c["status"] == "delivered") & ~c["warmup"]]
+    hours = done["time_to_opinion_h"].to_numpy(dtype=float)
+    scale, unit = (24.0, "days") if len(hours) and np.median(hours) > DAYS_ABOVE_H else (
+        1.0, "hours")
+    target_h = results.scenario.targets.time_to_opinion_hours
+    panels = (("specialty", "By specialty"), ("pool", "By specialist pool"))
+    rows = max(len(c[col].cat.categories) for col, _ in panels)
+    fig = _figure(12.0, max(3.8, 2.0 + 0.5 * rows))
+    for ax, (col, title) in zip(fig.subplots(1, 2), panels, strict=True):
+        names = list(c[col].cat.categories)
+        data = [done.loc[done[col] == k, "time_to_opinion_h"].to_numpy(dtype=float) / scale
+                for k in names]
+        ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False,
+                   tick_labels=[f"{k}\n(n={len(x):,})" for k, x in zip(names, data, strict=True)],
+                   patch_artist=True, boxprops={"facecolor": "tab:blue", "alpha": 0.35},
+                   medianprops={"color": "black", "linewidth": 1.5})
+        ax.axvline(target_h / scale, color="tab:red", linestyle="--", linewidth=1.5,
+                   label=f"target: {target_h:g} h" + (f" = {target_h / 24:g} days"
+                                                       if scale > 1 else ""))
+        ax.invert_yaxis()  # first category on top
+        ax.set_xlim(left=0)
+        ax.set_xlabel(f"Time to opinion ({unit})")
+        ax.set_title(title)
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(loc="lower right", fontsize="small")
+        if not len(done):
+            ax.text(0.5, 0.5, "no delivered cases after the warm-up", transform=ax.transAxes,
+                    ha="center", va="center", color="0.4")
+    fig.suptitle(f"Time to opinion \u2014 scenario {results.scenario.name}\n"
+                 f"delivered cases that arrived after the warm-up, {_reps(results)}; "
+                 "boxes: quartiles, whiskers: 5th\u201395th percentiles", fontsize="medium")
+    return fig
+
+
+def utilisation_figure(results: Results) -> Figure:
+    """Mean utilisation per pool with 95% confidence intervals, against 85% and 100%.
+
+    Example:
+        >>> utilisation_figure(res).savefig("utilisation.png", dpi=120)   # doctest: +SKIP
+    """
+    pools, kinds = results.plan.pools, results.plan.pool_kinds
+    s = results.summary().reindex([f"utilisation.{p}" for p in pools])
+    mean = s["mean"].to_numpy(dtype=float)
+    err = np.vstack([mean - s["ci_low"].to_numpy(dtype=float),
+                     s["ci_high"].to_numpy(dtype=float) - mean])
+    has_ci = bool(np.isfinite(err).any())
+    err = np.nan_to_num(err)
+    fig = _figure(max(7.0, 2.0 + 1.4 * len(pools)), 5.2)
+    ax = fig.subplots()
+    x = np.arange(len(pools))
+    ax.bar(x, np.nan_to_num(mean), yerr=err if has_ci else None, capsize=6, width=0.6,
+                  color=[KIND_COLOURS.get(k, "tab:gray") for k in kinds],
+                  error_kw={"elinewidth": 1.2, "ecolor": "black"})
+    for xi, m, top in zip(x, mean, np.nan_to_num(mean) + err[1], strict=True):
+        ax.annotate("n/a" if np.isnan(m) else f"{m:.0%}", (xi, top), xytext=(0, 4),
+                    textcoords="offset points", ha="center", fontsize="small")
+    high = ax.axhline(HIGH_UTILISATION, color="0.3", linestyle="--", linewidth=1.2,
+                      label=f"{HIGH_UTILISATION:.0%}: queues grow quickly")
+    full = ax.axhline(1.0, color="tab:red", linestyle="-", linewidth=1.2,
+                      label="100%: fully busy, queues grow without bound")
+    ax.set_xticks(x, list(pools))
+    ax.set_ylim(0, max(1.15, float(np.nanmax(mean + err[1], initial=0)) * 1.1))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("Utilisation (% of working hours busy)")
+    ax.set_xlabel("Specialist pool")
+    ax.grid(axis="y", alpha=0.3)
+    handles = [Patch(color=KIND_COLOURS[k], label=k.replace("_", "-"))
+               for k in KIND_COLOURS if k in kinds]
+    fig.legend(handles=[*handles, high, full], loc="outside lower center", ncols=2,
+               fontsize="small")
+    ci = "error bars: 95% CI" if has_ci else "one replication: no confidence interval"
+    ax.set_title(f"Specialist utilisation \u2014 scenario {results.scenario.name}\n"
+                 f"after the warm-up, mean of {_reps(results)}; {ci}", fontsize="medium")
+    return fig
+
+
+def queue_curves(results: Results, replication: int = 0) -> dict[str, tuple[np.ndarray,
+                                                                          np.ndarray]]:
+    """Cases waiting for a specialist over time, per pool: ``{pool: (hours, waiting)}``.
+
+    ``waiting[i]`` holds from ``hours[i]`` until ``hours[i + 1]`` (a step
+    function from 0 to the horizon). Built without a loop over cases: each wait
+    adds +1 when it starts and -1 when it ends (never, if the case is still
+    waiting at the horizon); the changes at equal times are summed and the
+    running total is the queue length.
+
+    Example:
+        >>> t, n = queue_curves(res)["in_house"]      # doctest: +SKIP
+        >>> np.sum(n[:-1] * np.diff(t)) / t[-1]       # time-average queue length  # doctest: +SKIP
+    """
+    c = results.cases
+    if replication not in set(c["replication"].unique().tolist()):
+        raise ValueError(f"no replication {replication} in these results "
+                         f"(there are {len(results.replications)}, numbered from 0)")
+    c = c[c["replication"] == replication]
+    pools, horizon = list(results.plan.pools), results.plan.horizon_h
+
+    def codes(col: str) -> np.ndarray:
+        return np.asarray(c[col].cat.set_categories(pools).cat.codes)
+
+    pool = np.concatenate([codes("pool"), codes("screen_pool")])
+    start = np.concatenate([c["queue_h"].to_numpy(float), c["screen_queue_h"].to_numpy(float)])
+    end = np.concatenate([c["seize_h"].to_numpy(float), c["screen_seize_h"].to_numpy(float)])
+    waited = (pool >= 0) & ~np.isnan(start)
+    left = waited & ~np.isnan(end)
+    out = {}
+    for p, name in enumerate(pools):
+        t = np.concatenate([start[waited & (pool == p)], end[left & (pool == p)]])
+        step = np.concatenate([np.ones(np.sum(waited & (pool == p))),
+                               -np.ones(np.sum(left & (pool == p)))])
+        times, at = np.unique(t, return_inverse=True)
+        level = np.cumsum(np.bincount(at, weights=step, minlength=len(times)))
+        out[name] = (np.concatenate([[0.0], times, [horizon]]),
+                     np.concatenate([[0.0], level, level[-1:] if len(level) else [0.0]]))
+    return out
+
+
+def queue_length_figure(results: Results, replication: int = 0) -> Figure:
+    """Step lines of cases waiting for a specialist, per pool, over one replication.
+
+    Example:
+        >>> queue_length_figure(res, replication=2).savefig("queues.png", dpi=120)  # doctest: +SKIP
+    """
+    curves = queue_curves(results, replication)
+    s = results.scenario
+    fig = _figure(11.0, 4.8)
+    ax = fig.subplots()
+    if s.simulation.warmup_days > 0:
+        ax.axvspan(0, s.simulation.warmup_days, color="0.88", label="warm-up (not in KPIs)")
+    for (name, (t, n)), kind in zip(curves.items(), results.plan.pool_kinds, strict=True):
+        ax.step(t / 24, n, where="post", linewidth=1.1, label=_pool_label(name, kind))
+    ax.set_xlim(0, s.simulation.horizon_days)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(f"Days since start of the simulation ({s.simulation.start:%a %d %b %Y})")
+    ax.set_ylabel("Cases waiting for a specialist")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    ax.set_title(f"Specialist queues \u2014 scenario {s.name}, replication {replication}\n"
+                 "cases waiting to be taken by a specialist (misrouted cases count in the "
+                 "pool that screens them)", fontsize="medium")
+    return fig
+
+
+def save_figures(results: Results, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write ``time_to_opinion.png``, ``utilisation.png`` and ``queue_length.png`` at 120 dpi.
+
+    Each file is written atomically and each figure released once saved.
+
+    Example:
+        >>> save_figures(res, "out/figures")       # doctest: +SKIP
+        [PosixPath('out/figures/time_to_opinion.png'), ...]
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, make in (("time_to_opinion", time_to_opinion_figure),
+                       ("utilisation", utilisation_figure),
+                       ("queue_length", queue_length_figure)):
+        fig = make(results)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI)
+        fig.clear()  # not registered with pyplot, so nothing else holds it
+        written.append(atomic_write_bytes(folder / f"{name}.png", buffer.getvalue()))
+    return written

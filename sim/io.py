@@ -1,0 +1,346 @@
+"""Writing a run's outputs to disk, all at once or not at all.
+
+A run folder holds the case table, the event log, the KPIs, a summary, the
+capacity check, figures and a ``manifest.json`` that lists every file with its
+size and SHA-256, the scenario that produced them and the software versions.
+
+**Why atomic?** A folder that is half written (the run crashed, the disk filled
+up, someone pressed Ctrl-C) looks just like a finished one to a notebook or a
+dashboard. So :func:`write_results` never writes into ``out_dir`` itself. It
+builds everything in a fresh sibling folder ``.{name}.tmp-<random>`` (same
+parent, hence same file system, so renames are atomic), flushes it to disk, and
+then swaps it into place with two renames: the previous ``out_dir`` (if any)
+becomes ``.{name}.old-<random>``, the new folder becomes ``out_dir``, and the
+old one is deleted. If anything fails before the swap, the temporary folder is
+removed and the previous outputs are left untouched. A reader therefore sees
+the previous complete outputs or the new complete ones (or, for the instant
+between the two renames, no folder at all), never a partial folder.
+A hard crash (power loss, ``kill -9``) can leave a ``.tmp-`` or ``.old-``
+sibling behind; it is never mistaken for ``out_dir`` and can be deleted.
+
+Single files get the same guarantee from :func:`atomic_write_text` and
+:func:`atomic_write_bytes` (temporary file, ``fsync``, ``os.replace``).
+
+Tables are Parquet (via pyarrow: categoricals become dictionary columns and
+timestamps stay timestamps). Without pyarrow they are CSV, the manifest says
+``"table_format": "csv"`` and records each column's dtype, so that
+:func:`read_results_table` restores categoricals and timestamps either way.
+
+Example:
+    >>> res = sim.run(scenario, replications=3)                        # doctest: +SKIP
+    >>> folder = write_results(res, "runs/baseline")                   # doctest: +SKIP
+    >>> read_results_table(folder, "kpis").head()                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.results import Results
+    from sim.scenario.models import Scenario
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "check_out_dir", "read_results_table",
+           "scenario_hash", "write_results"]
+
+MANIFEST = "manifest.json"
+GENERATOR = "sosim"
+DEPENDENCIES = ("numpy", "pandas", "simpy", "scipy", "pydantic", "pyarrow", "networkx",
+                "matplotlib")
+
+
+def _fresh(parent: Path, prefix: str, make: Callable[[Path], Any]) -> tuple[Path, Any]:
+    """A new entry ``parent/prefix<random>`` made by ``make`` (which fails if it exists)."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            return path, make(path)
+        except FileExistsError:
+            continue
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    Example:
+        >>> atomic_write_bytes(tmp / "x.bin", b"abc")      # doctest: +SKIP
+    """
+    path = Path(path)
+    tmp, fd = _fresh(path.parent, f".{path.name}.tmp-",  # mode 0o666 less the umask
+                     lambda p: os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync(path.parent)
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Text version of :func:`atomic_write_bytes`.
+
+    Example:
+        >>> atomic_write_text(tmp / "notes.txt", "hello\\n")  # doctest: +SKIP
+    """
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def _fsync(*paths: Path) -> None:
+    """Flush files, and directory entries (renames), to disk where the OS allows it."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the scenario's canonical JSON: equal hashes mean identical scenarios.
+
+    Example:
+        >>> scenario_hash(load_scenario("scenarios/baseline.yaml"))[:12]   # doctest: +SKIP
+        '3f9c0a1b7e2d'
+    """
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _versions() -> dict[str, str | None]:
+    import sim
+
+    out: dict[str, str | None] = {"sosim": sim.__version__, "python": sys.version.split()[0]}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _jsonable(x: Any) -> Any:
+    """Plain JSON values: numpy scalars unwrapped, NaN and infinity as null."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    bad = (isinstance(x, float) and not math.isfinite(x)) or x is pd.NA or x is pd.NaT
+    return None if bad else x
+
+
+def _dump_json(obj: Any) -> str:
+    return json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n"
+
+
+def _parquet_available() -> bool:
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _schema(df: pd.DataFrame, file: str, index: list[str]) -> dict[str, Any]:
+    """What :func:`read_results_table` needs to restore a table written as CSV."""
+    full = df.reset_index() if index else df
+    return {
+        "file": file, "rows": len(df), "index": index,
+        "dtypes": {c: str(t) for c, t in full.dtypes.items()},
+        "categories": {c: full[c].cat.categories.tolist() for c in full.columns
+                       if isinstance(full[c].dtype, pd.CategoricalDtype)},
+    }
+
+
+def _write_table(df: pd.DataFrame, folder: Path, name: str, fmt: str,
+                 index: list[str]) -> dict[str, Any]:
+    file = f"{name}.{fmt}"
+    if fmt == "parquet":
+        df.to_parquet(folder / file, engine="pyarrow", index=bool(index))
+    else:
+        df.to_csv(folder / file, index=bool(index))
+    return _schema(df, file, index)
+
+
+def _restore(df: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
+    """Give CSV columns back the dtypes the manifest recorded."""
+    for col, dtype in schema["dtypes"].items():
+        if col not in df.columns:
+            continue
+        if dtype == "category":
+            df[col] = pd.Categorical(df[col], categories=schema["categories"][col])
+        elif dtype.startswith("datetime64"):
+            df[col] = pd.to_datetime(df[col], format="ISO8601").astype(dtype)
+        elif dtype.startswith(("int", "uint", "float", "bool")):
+            df[col] = df[col].astype(dtype)
+    return df.set_index(schema["index"]) if schema["index"] else df
+
+
+def read_results_table(out_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
+    """Read table ``name`` (``cases``, ``events``, ``kpis``, ``summary``, ``capacity``).
+
+    Works for Parquet and CSV outputs alike; dtypes (categoricals, timestamps)
+    and the index come back as written.
+
+    Example:
+        >>> read_results_table("runs/baseline", "cases").groupby("pool").size()  # doctest: +SKIP
+    """
+    folder = Path(out_dir)
+    name = name.removesuffix(".parquet").removesuffix(".csv")
+    tables = json.loads((folder / MANIFEST).read_text())["tables"] \
+        if (folder / MANIFEST).is_file() else {}
+    schema = tables.get(name)
+    if schema is None:
+        found = [f for f in (f"{name}.parquet", f"{name}.csv") if (folder / f).exists()]
+        if not found:
+            raise FileNotFoundError(f"no table {name!r} in {folder} (has: {sorted(tables)})")
+        schema = {"file": found[0], "index": [], "dtypes": {}, "categories": {}}
+    path = folder / schema["file"]
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return _restore(pd.read_csv(path), schema)
+
+
+def _summary(results: Results, created: str, warnings: list[str]) -> dict[str, Any]:
+    summary = results.summary()
+    cols = ["mean", "sd", "ci_low", "ci_high", "n"]
+    return {
+        "scenario": results.scenario.name, "seed": results.seed,
+        "replications": len(results.replications), "created": created,
+        "kpis": {k: dict(zip(cols, row, strict=True))
+                 for k, row in zip(summary.index, summary[cols].itertuples(index=False),
+                                   strict=True)},
+        "capacity": results.capacity.to_dict(orient="records"),
+        "warnings": warnings,
+    }
+
+
+def _is_sosim_output(folder: Path) -> bool:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("generator") == GENERATOR
+
+
+def check_out_dir(out_dir: str | os.PathLike[str]) -> None:
+    """Raise :class:`ValueError` unless :func:`write_results` may (re)place ``out_dir``.
+
+    Call it before a long run to fail early.
+
+    Example:
+        >>> check_out_dir("runs/baseline")       # doctest: +SKIP
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir} exists and is not a directory; choose another output folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not _is_sosim_output(out_dir):
+        raise ValueError(
+            f"{out_dir} is not empty and holds no sosim {MANIFEST}; refusing to replace it. "
+            "Choose a new or empty folder, or one written earlier by sosim.")
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Rename ``tmp`` to ``out_dir``, moving any previous ``out_dir`` aside first."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{secrets.token_hex(8)}")
+        os.rename(out_dir, old)
+    try:
+        os.rename(tmp, out_dir)
+    except BaseException:
+        if old is not None:
+            os.rename(old, out_dir)
+        raise
+    _fsync(out_dir.parent)
+    if old is not None and old.is_symlink():  # out_dir was a link: drop the link only
+        old.unlink()
+    elif old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[str, Any]:
+    from sim.network import overload_warnings
+
+    fmt = "parquet" if _parquet_available() else "csv"
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    tables = {"cases": _write_table(results.cases, folder, "cases", fmt, [])}
+    if events:
+        tables["events"] = _write_table(results.events, folder, "events", fmt, [])
+    tables["kpis"] = _write_table(results.kpis, folder, "kpis", fmt, ["replication"])
+    tables["summary"] = _write_table(results.summary().rename_axis("kpi"), folder, "summary",
+                                     "csv", ["kpi"])
+    tables["capacity"] = _write_table(results.capacity, folder, "capacity", "csv", [])
+    warnings = overload_warnings(results.capacity)
+    (folder / "summary.json").write_text(_dump_json(_summary(results, created, warnings)))
+    if figures:
+        from sim import figures as figure_module
+
+        figure_module.save_figures(results, folder / "figures")
+    files = [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
+              "sha256": _sha256(p)}
+             for p in sorted(folder.rglob("*")) if p.is_file()]
+    versions = _versions()
+    return {"generator": GENERATOR, "sosim_version": versions["sosim"], "versions": versions,
+            "created": created, "scenario_name": results.scenario.name,
+            "scenario_hash": scenario_hash(results.scenario), "seed": results.seed,
+            "replications": len(results.replications), "table_format": fmt, "tables": tables,
+            "warnings": warnings, "files": files,
+            "scenario": results.scenario.model_dump(mode="json"), "complete": True}
+
+
+def write_results(results: Results, out_dir: str | os.PathLike[str], *, events: bool = True,
+                  figures: bool = True) -> Path:
+    """Write all outputs of ``results`` into ``out_dir``, atomically; return its absolute path.
+
+    ``out_dir`` may be new, empty, or a folder sosim wrote before (it is replaced
+    as a whole). Anything else is refused with :class:`ValueError`, so a user's
+    own folder is never deleted.
+
+    Example:
+        >>> write_results(sim.run(scenario), "runs/baseline", events=False)  # doctest: +SKIP
+        PosixPath('/home/me/project/runs/baseline')
+    """
+    out_dir = Path(out_dir).absolute()
+    check_out_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp, _ = _fresh(out_dir.parent, f".{out_dir.name}.tmp-", os.mkdir)  # 0o777 less umask
+    try:
+        manifest = _build(results, tmp, events, figures)
+        (tmp / MANIFEST).write_text(_dump_json(manifest))
+        _fsync(*tmp.rglob("*"), tmp)
+        check_out_dir(out_dir)  # it may have changed while we were writing
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+

@@ -1,0 +1,116 @@
+"""Terminal reports: the KPI table a planner reads after ``sosim run``, and the capacity check.
+
+Plain text with aligned columns, so that it reads the same in a terminal, a
+CI log or a notebook cell.
+
+Example:
+    >>> print(kpi_table(results))          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from sim.results import Results
+
+_STAGES = {
+    "intake": "records intake",
+    "triage_wait": "waiting for triage",
+    "triage_work": "triage",
+    "referral_or_check": "referral cycle / check",
+    "authorisation": "pre-authorisation",
+    "misroute_rework": "misroute rework",
+    "specialist_wait": "waiting for specialist",
+    "review": "specialist review",
+}
+
+
+def _hours(x: float) -> str:
+    if x is None or math.isnan(x):
+        return "-"
+    x = x + 0.0  # no "-0.0"
+    return f"{x:,.1f} h" + (f" ({x / 24:,.1f} d)" if abs(x) >= 48 else "")
+
+
+def _share(x: float) -> str:
+    return "-" if x is None or math.isnan(x) else f"{100 * x:.1f}%"
+
+
+def _number(x: float) -> str:
+    return "-" if x is None or math.isnan(x) else f"{x:,.2f}"
+
+
+def _ci(row: pd.Series, fmt) -> str:  # noqa: ANN001
+    if math.isnan(row["half_width"]):
+        return ""
+    return f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
+
+
+def _table(rows: list[tuple[str, str, str]], title: str) -> str:
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    lines = [title, "-" * len(title)]
+    lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def kpi_table(results: Results) -> str:
+    """The main KPI table: means across replications with 95% intervals."""
+    s = results.summary()
+    sc = results.scenario
+    n = int(s.loc["arrivals", "n"])
+
+    def row(label: str, kpi: str, fmt) -> tuple[str, str, str]:  # noqa: ANN001
+        if kpi not in s.index:
+            return (label, "-", "")
+        r = s.loc[kpi]
+        return (label, fmt(r["mean"]), _ci(r, fmt))
+
+    rows = []
+    for what, key in (("time to match", "time_to_match_h"),
+                      ("records to match", "records_to_match_h"),
+                      ("time to opinion", "time_to_opinion_h")):
+        for stat in ("mean", "p50", "p90", "p95"):
+            rows.append(row(f"{what} {stat}", f"{key}.{stat}", _hours))
+    rows.append(row(f"matched within {sc.targets.time_to_match_hours:g} h",
+                    "within_target.match", _share))
+    rows.append(row(f"opinion within {sc.targets.time_to_opinion_hours:g} h",
+                    "within_target.opinion", _share))
+    for pool in results.plan.pools:
+        rows.append(row(f"utilisation {pool}", f"utilisation.{pool}", _share))
+        rows.append(row(f"queue length {pool}", f"queue_length.{pool}", _number))
+    rows += [
+        row("outsourced share", "outsourced_share", _share),
+        row("misrouted share", "misrouted_share", _share),
+        row("opinions per week", "throughput_per_week", _number),
+        row("arrivals", "arrivals", _number),
+        row("delivered", "delivered", _number),
+        row("in system at end", "in_system_end", _number),
+    ]
+    title = (f"{sc.name}: triage {sc.triage.policy}, routing {sc.routing.policy}, "
+             f"{sc.simulation.horizon_days:g} days, {n} replication(s), seed {results.seed} "
+             f"(mean, 95% CI)")
+    out = _table(rows, title)
+    stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()]
+    out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "
+                                   "time to opinion)")
+    return out
+
+
+def capacity_table(capacity: pd.DataFrame) -> str:
+    """The pre-run capacity check as text."""
+    rows = [("resource", "servers", "offered h/wk", "available h/wk", "utilisation", "")]
+    for r in capacity.itertuples():
+        util = "inf" if math.isinf(r.utilisation) else f"{r.utilisation:.2f}"
+        rows.append((r.resource, str(r.servers), f"{r.offered_h_per_week:,.1f}",
+                     f"{r.available_h_per_week:,.1f}", util,
+                     "" if r.status == "ok" else r.status))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    lines = ["Capacity check (offered work vs working hours on each calendar)"]
+    for row in rows:
+        lines.append("  " + "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+            enumerate(zip(row, widths, strict=True))).rstrip())
+    return "\n".join(lines)

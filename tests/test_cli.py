@@ -1,0 +1,154 @@
+"""The ``sosim`` command line: exit statuses, what it prints, what it writes.
+
+Bad input must give exit status 2 and ``file:line: path: message`` lines on stderr, never a
+traceback, and nothing may be run or written. Most tests call :func:`sim.cli.main` in-process
+for speed; one runs ``python -m sim`` for real to prove the process exit status.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from tests.conftest import MINI_YAML, edited
+
+BAD_YAML = edited("accuracy: 0.87", "accuracy: 1.3",
+                  edited("cases_per_year: 2000", "cases_per_year: -5"))
+
+
+@pytest.fixture
+def bad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD_YAML, encoding="utf-8")
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out, err
+
+
+def test_validate_good_file_prints_the_capacity_table(capsys, mini_file: Path) -> None:
+    status, out, err = run_cli(capsys, "validate", mini_file)
+    assert status == 0, err
+    assert f"{mini_file}: valid scenario 'mini'" in out
+    assert "Capacity check" in out
+    for resource in ("in_house/oncology", "in_house/cardiology", "outsourced/oncology"):
+        assert resource in out
+    assert "warning" not in err
+
+
+def test_validate_bad_file_exits_2_with_every_problem(capsys, bad_file: Path) -> None:
+    status, out, err = run_cli(capsys, "validate", bad_file)
+    assert status == 2
+    assert out == ""
+    assert f"{bad_file}:6: demand.cases_per_year: input should be greater than 0 (got -5)" in err
+    assert f"{bad_file}:9: triage.ai.accuracy: input should be less than or equal to 1 (got 1.3)" \
+        in err
+    assert "2 problems in the scenario; nothing was run" in err
+
+
+def test_python_dash_m_sim_exit_status_is_2_for_a_bad_file(bad_file: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim", "validate", str(bad_file)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert lines[0] == f"{bad_file}:6: demand.cases_per_year: input should be greater than 0 " \
+        "(got -5)"
+    assert lines[1].startswith(f"{bad_file}:9: triage.ai.accuracy: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_run_prints_kpis_and_writes_outputs(capsys, mini_file: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    status, out, err = run_cli(capsys, "run", mini_file, "--out", out_dir, "--replications", 2,
+                               "--seed", 3, "--set", "simulation.horizon_days=20", "--no-figures")
+    assert status == 0, err
+    assert "2 replication(s), seed 3" in out
+    for kpi in ("time to opinion mean", "arrivals", "delivered", "in system at end"):
+        assert kpi in out
+    written = {p.name for p in out_dir.rglob("*")}
+    assert "manifest.json" in written
+    assert written & {"cases.parquet", "cases.csv"}
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("pools.in_house.specalists.oncology=3", "--set: pools.in_house.specalists: unknown key"),
+    ("demand.cases_per_year=-1", "--set: demand.cases_per_year: input should be greater than 0 "
+                                 "(got -1)"),
+    ("demand.cases_per_year=lots", "--set: demand.cases_per_year: input should be a valid number"),
+    ("demand.cases_per_year", "--set: demand.cases_per_year: expected dotted.path=value"),
+])
+def test_bad_set_exits_2_naming_set(capsys, mini_file: Path, tmp_path: Path, override: str,
+                                    expected: str) -> None:
+    out_dir = tmp_path / "out"
+    status, out, err = run_cli(capsys, "run", mini_file, "--out", out_dir, "--set", override)
+    assert status == 2
+    assert expected in err
+    assert "nothing was run" in err
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--replications", 0), ("--seed", -1)])
+def test_bad_run_options_exit_2(capsys, mini_file: Path, tmp_path: Path, option: str,
+                                value: int) -> None:
+    out_dir = tmp_path / "out"
+    status, _, err = run_cli(capsys, "run", mini_file, "--out", out_dir, option, value)
+    assert status == 2
+    assert f"{option} must be" in err and f"(got {value})" in err
+    assert not out_dir.exists()
+
+
+def test_unparsable_option_exits_2(capsys, mini_file: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(mini_file), "--replications", "two"])
+    assert info.value.code == 2
+    assert "--replications" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_missing_file_exits_2(capsys, tmp_path: Path, command: str) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    status, out, err = run_cli(capsys, command, missing, *(["--out", tmp_path / "o"]
+                                                           if command == "run" else []))
+    assert status == 2
+    assert f"{missing}: file not found" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_file_with_run_writes_nothing(capsys, bad_file: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    status, out, err = run_cli(capsys, "run", bad_file, "--out", out_dir)
+    assert status == 2
+    assert f"{bad_file}:6: demand.cases_per_year:" in err
+    assert out == "" and not out_dir.exists()
+
+
+def test_overloaded_scenario_warns_and_still_runs_to_the_horizon(capsys, mini_file: Path,
+                                                                 tmp_path: Path) -> None:
+    status, out, err = run_cli(
+        capsys, "run", mini_file, "--out", tmp_path / "out", "--no-figures",
+        "--set", "pools.in_house.specialists.oncology=0",
+        "--set", "pools.outsourced.specialists.oncology=1",
+        "--set", "demand.cases_per_year=50000",
+        "--set", "simulation.horizon_days=20",
+    )
+    assert status == 0, err
+    assert re.search(r"warning: outsourced/oncology: .*utilisation \d+\.\d+ >= 1\).*grow without "
+                     r"bound", err), err
+    found = re.search(r"in system at end\s+([\d,.]+)", out)
+    assert found, out
+    assert float(found.group(1).replace(",", "")) > 0
+    assert "20 days" in out
+
+
+def test_mini_fixture_is_the_documented_scenario(mini_file: Path) -> None:
+    assert mini_file.read_text(encoding="utf-8") == MINI_YAML

@@ -1,0 +1,75 @@
+"""Two-class non-preemptive priority M/M/2 against Cobham's formula.
+
+Urgent cases (code 0) are taken before routine ones whenever a specialist
+frees up, but a review in progress is never interrupted. With equal service
+rates, Cobham (1954) gives each class's mean wait; their arrival-weighted mean
+is the FCFS Erlang C wait (the conservation law), also checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.analytic import cobham_priority_wq, mmc
+
+from .conftest import assert_in_ci, run_reps, single_pool, window
+
+C, MU, RHO, URGENT = 2, 1.0, 0.8, 0.3
+LAM = RHO * C * MU
+CUSTOMERS, REPS, SEED = 20_000, 10, 2024
+DRAIN_H = 150.0  # routine waits have a long tail at rho = 0.8
+
+
+def _run():  # noqa: ANN202
+    days = CUSTOMERS / LAM / 24
+    doc = single_pool(lam=LAM, servers=C, mean_review_h=1 / MU, horizon_days=days,
+                      warmup_days=0.05 * days, priority={"urgent": URGENT, "routine": 1 - URGENT})
+    return run_reps(doc, SEED, REPS)
+
+
+def _waits(rep, plan):  # noqa: ANN001, ANN202
+    m = window(rep, plan, DRAIN_H)
+    w = (rep.records.seize_h - rep.records.queue_h)[m]
+    assert not np.isnan(w).any(), "censored cases"
+    return w, rep.cases.priority[m]
+
+
+def test_per_class_waits_match_cobham() -> None:
+    run = _run()
+    lams = [URGENT * LAM, (1 - URGENT) * LAM]
+    expected = cobham_priority_wq(lams, MU, C)
+    by_class = [[], []]
+    for rep in run.reps:
+        w, prio = _waits(rep, run.plan)
+        for k in (0, 1):
+            by_class[k].append(w[prio == k].mean())
+    assert_in_ci(by_class[0], expected[0], "urgent Wq", max_rel_half=0.10)
+    assert_in_ci(by_class[1], expected[1], "routine Wq", max_rel_half=0.15)
+
+
+def test_class_mix_and_conservation_law() -> None:
+    run = _run()
+    share, overall = [], []
+    for rep in run.reps:
+        w, prio = _waits(rep, run.plan)
+        share.append((prio == 0).mean())
+        overall.append(w.mean())
+    assert_in_ci(share, URGENT, "urgent share", max_rel_half=0.03)
+    # Non-preemptive priority with equal service rates does not change the mean wait.
+    assert_in_ci(overall, mmc(LAM, MU, C).wq, "all-class Wq", max_rel_half=0.15)
+
+
+def test_urgent_never_overtaken_by_routine() -> None:
+    """No routine case is taken while an urgent case that arrived earlier still waits."""
+    run = _run()
+    rep = run.reps[0]
+    r, prio = rep.records, rep.cases.priority
+    q, s = r.queue_h, r.seize_h
+    ok = ~np.isnan(s)
+    urgent = np.flatnonzero(ok & (prio == 0) & (s > q))  # urgent cases that had to wait
+    routine_seize = np.sort(s[ok & (prio == 1)])
+    # a routine seize strictly inside (queue_h, seize_h) of a waiting urgent case is a violation
+    lo = np.searchsorted(routine_seize, q[urgent], side="right")
+    hi = np.searchsorted(routine_seize, s[urgent], side="left")
+    assert len(urgent) > 1000
+    assert (hi <= lo).all(), f"{int((hi > lo).sum())} urgent cases overtaken by routine ones"
