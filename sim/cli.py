@@ -12,11 +12,15 @@ unexpected. Heavy libraries are imported inside the commands so that
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+_COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules with a ``register(subparsers, scenario_args)`` function adding their commands."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a scenario file and its capacity")
     scenario_args(val)
+    run.set_defaults(handler=cmd_run)
+    val.set_defaults(handler=cmd_validate)
+    # Commands of other parts of sosim register themselves; their modules stay light
+    # (heavy imports inside the handlers) so that --help stays fast.
+    for module in _COMMAND_MODULES:
+        importlib.import_module(module).register(sub, scenario_args)
     return p
 
 
@@ -125,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim.scenario.errors import ScenarioError
 
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+        return args.handler(args)
     except ScenarioError as err:
         n = len(err.problems)
         print(f"{err}\nsosim: {n} problem{'s' if n != 1 else ''} in the scenario; nothing was run.",

@@ -23,20 +23,15 @@ import math
 import numpy as np
 from scipy import special
 
-from sim.scenario.durations import (
-    Empirical,
-    Exponential,
-    Fixed,
-    Gamma,
-    Lognormal,
-    Triangular,
-    Uniform,
-)
+from sim.scenario import durations as d
 
-Spec = Fixed | Exponential | Uniform | Triangular | Lognormal | Gamma | Empirical
+# Every duration spec subclasses one of these unit-less shapes, so one match
+# covers durations (hours of work or delay) and amounts (money) alike.
+Spec = (d.FixedAmount | d.ExponentialAmount | d.UniformAmount | d.TriangularAmount
+        | d.LognormalAmount | d.GammaAmount | d.EmpiricalAmount)
 
 
-def _lognormal_params(spec: Lognormal) -> tuple[float, float]:
+def _lognormal_params(spec: d.LognormalAmount) -> tuple[float, float]:
     sigma2 = math.log1p((spec.sd / spec.mean) ** 2)
     return math.log(spec.mean) - sigma2 / 2, math.sqrt(sigma2)
 
@@ -45,26 +40,26 @@ def quantile(spec: Spec, u: np.ndarray) -> np.ndarray:
     """Values of the distribution at probabilities ``u`` (in the spec's own unit)."""
     u = np.asarray(u, dtype=float)
     match spec:
-        case Fixed():
+        case d.FixedAmount():
             return np.full_like(u, spec.value)
-        case Exponential():
+        case d.ExponentialAmount():
             return -spec.mean * np.log1p(-u)
-        case Uniform():
+        case d.UniformAmount():
             return spec.low + u * (spec.high - spec.low)
-        case Triangular():
+        case d.TriangularAmount():
             a, c, b = spec.low, spec.mode, spec.high
             cut = (c - a) / (b - a)
             left = a + np.sqrt(u * (b - a) * (c - a))
             right = b - np.sqrt((1 - u) * (b - a) * (b - c))
             return np.where(u < cut, left, right)
-        case Lognormal():
+        case d.LognormalAmount():
             mu, sigma = _lognormal_params(spec)
             return np.exp(mu + sigma * special.ndtri(u))
-        case Gamma():
+        case d.GammaAmount():
             shape = (spec.mean / spec.sd) ** 2
             scale = spec.sd**2 / spec.mean
             return scale * special.gammaincinv(shape, u)
-        case Empirical():
+        case d.EmpiricalAmount():
             values = np.asarray(spec.values, dtype=float)
             w = np.ones(len(values)) if spec.weights is None else np.asarray(spec.weights, float)
             cum = np.cumsum(w) / w.sum()
@@ -76,15 +71,15 @@ def quantile(spec: Spec, u: np.ndarray) -> np.ndarray:
 def mean(spec: Spec) -> float:
     """The distribution's mean (in the spec's own unit)."""
     match spec:
-        case Fixed():
+        case d.FixedAmount():
             return spec.value
-        case Exponential() | Lognormal() | Gamma():
+        case d.ExponentialAmount() | d.LognormalAmount() | d.GammaAmount():
             return spec.mean
-        case Uniform():
+        case d.UniformAmount():
             return (spec.low + spec.high) / 2
-        case Triangular():
+        case d.TriangularAmount():
             return (spec.low + spec.mode + spec.high) / 3
-        case Empirical():
+        case d.EmpiricalAmount():
             w = np.ones(len(spec.values)) if spec.weights is None else np.asarray(spec.weights)
             return float(np.average(spec.values, weights=w))
     raise TypeError(f"not a duration spec: {spec!r}")
@@ -93,18 +88,18 @@ def mean(spec: Spec) -> float:
 def variance(spec: Spec) -> float:
     """The distribution's variance (in the spec's own unit, squared)."""
     match spec:
-        case Fixed():
+        case d.FixedAmount():
             return 0.0
-        case Exponential():
+        case d.ExponentialAmount():
             return spec.mean**2
-        case Lognormal() | Gamma():
+        case d.LognormalAmount() | d.GammaAmount():
             return spec.sd**2
-        case Uniform():
+        case d.UniformAmount():
             return (spec.high - spec.low) ** 2 / 12
-        case Triangular():
+        case d.TriangularAmount():
             a, c, b = spec.low, spec.mode, spec.high
             return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
-        case Empirical():
+        case d.EmpiricalAmount():
             w = np.ones(len(spec.values)) if spec.weights is None else np.asarray(spec.weights)
             m = np.average(spec.values, weights=w)
             return float(np.average((np.asarray(spec.values) - m) ** 2, weights=w))

@@ -223,7 +223,8 @@ def queue_length_figure(results: Results, replication: int = 0) -> Figure:
 
 
 def save_figures(results: Results, folder: str | os.PathLike[str]) -> list[Path]:
-    """Write ``time_to_opinion.png``, ``utilisation.png`` and ``queue_length.png`` at 120 dpi.
+    """Write ``time_to_opinion.png``, ``utilisation.png`` and ``queue_length.png`` at 120 dpi,
+    and with economics ``savings_waterfall.png`` and ``payers.png``.
 
     Each file is written atomically and each figure released once saved.
 
@@ -234,9 +235,13 @@ def save_figures(results: Results, folder: str | os.PathLike[str]) -> list[Path]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, make in (("time_to_opinion", time_to_opinion_figure),
-                       ("utilisation", utilisation_figure),
-                       ("queue_length", queue_length_figure)):
+    makers = [("time_to_opinion", time_to_opinion_figure), ("utilisation", utilisation_figure),
+              ("queue_length", queue_length_figure)]
+    if results.scenario.economics is not None:
+        from sim.money_figures import payer_figure, savings_waterfall_figure
+
+        makers += [("savings_waterfall", savings_waterfall_figure), ("payers", payer_figure)]
+    for name, make in makers:
         fig = make(results)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI)

@@ -139,6 +139,10 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         available = sum(q.servers for q in qs) * float(cal.working_hours_between(t0, t1))
         out[f"utilisation.{pool}"] = busy / available if available > 0 else np.nan
         out[f"queue_length.{pool}"] = waiting / (t1 - t0)
+    if s.economics is not None:
+        from sim.economics import economics_kpis
+
+        out.update(economics_kpis(plan, cases))
     return out
 
 

@@ -109,7 +109,8 @@ class Router:
         self.queues = queues
         kind = [plan.pool_kinds[q.pool] for q in plan.queues]
         self.by_kind = {  # (line, payer) -> (in-house queues, outsourced queues)
-            key: ([q for q in qs if kind[q] == "in_house"], [q for q in qs if kind[q] != "in_house"])
+            key: ([q for q in qs if kind[q] == "in_house"],
+                  [q for q in qs if kind[q] == "outsourced"])
             for key, qs in plan.routes.items()
         }
         self.channel_kind = [r.by_channel.get(ch, "in_house") for ch in plan.channels]

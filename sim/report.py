@@ -96,7 +96,76 @@ def kpi_table(results: Results) -> str:
     stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()]
     out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "
                                    "time to opinion)")
+    if sc.economics is not None:
+        out += "\n\n" + money_table(results)
     return out
+
+
+def _usd(x: float) -> str:
+    if x is None or math.isnan(x):
+        return "-"
+    return f"{x + 0.0:,.0f}" if abs(x) >= 100 else f"{x + 0.0:,.2f}"
+
+
+def _pct(x: float) -> str:
+    return "-" if x is None or math.isnan(x) else f"{x + 0.0:.1f}%"
+
+
+def money_table(results: Results) -> str:
+    """The money KPIs: cost per opinion, savings, and each payer's return."""
+    s = results.summary()
+    cur = results.scenario.economics.currency
+
+    def row(label: str, kpi: str, fmt) -> tuple[str, str, str]:  # noqa: ANN001
+        if kpi not in s.index:
+            return (label, "-", "")
+        r = s.loc[kpi]
+        return (label, fmt(r["mean"]), _ci(r, fmt))
+
+    rows = [row(f"cost per opinion ({cur})", "money.cost_per_opinion_usd", _usd)]
+    for key, label in (("pool", "pool"), ("channel", "channel")):
+        prefix = f"money.cost_per_opinion_usd.{key}."
+        rows += [row(f"  {label} {k.removeprefix(prefix)}", k, _usd)
+                 for k in s.index if k.startswith(prefix)]
+    rows += [
+        row("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
+        row("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
+        row("surgeries avoided", "money.surgeries_avoided", _number),
+        row("avoided among recommended procedures", "money.avoided_rate", _share),
+        row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
+        row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
+        row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _usd),
+        row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
+        row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
+        row("return on program cost", "money.roi", _number),
+    ]
+    out = _table(rows, f"Money over the measured window (after warm-up; mean, 95% CI; {cur})")
+    payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
+    if payers:
+        head = ("payer", "cases", "paid", "surgeries avoided", "payer net savings", "ROI")
+        table = [head] + [
+            (p, _count(s.loc[f"payer.{p}.cases", "mean"]),
+             _usd(s.loc[f"payer.{p}.paid_usd", "mean"]),
+             _count(s.loc[f"payer.{p}.surgeries_avoided", "mean"]),
+             _with_ci(s.loc[f"payer.{p}.net_savings_usd"], _usd),
+             _with_ci(s.loc[f"payer.{p}.roi"], _number))
+            for p in payers]
+        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+        lines = ["", "Per payer (payer's view: avoided - paid - delay; ROI = net / paid)"]
+        for r in table:
+            lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                          for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+        out += "\n" + "\n".join(lines)
+    return out
+
+
+def _count(x: float) -> str:
+    return "-" if x is None or math.isnan(x) else f"{x:,.0f}"
+
+
+def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001
+    ci = _ci(r, fmt)
+    return f"{fmt(r['mean'])} {ci}".strip()
 
 
 def capacity_table(capacity: pd.DataFrame) -> str:

@@ -112,6 +112,10 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "outcome": pd.Categorical.from_codes(
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
     })
+    if plan.scenario.economics is not None:
+        from sim.economics import case_economics
+
+        df = pd.concat([df, case_economics(plan, rep, df)], axis=1)
     return df
 
 

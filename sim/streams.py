@@ -27,6 +27,7 @@ NAMES = (
     "authorisation",  # which cases need pre-authorisation and its delay
     "review",  # specialist effort, misroute screening, re-routing delay
     "outcomes",  # confirmed / refined / changed
+    "economics",  # recommended procedures, whether avoided, what they cost
 )
 
 

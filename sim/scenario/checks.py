@@ -123,4 +123,57 @@ def check_scenario(s: Scenario) -> list[Finding]:
                         f"no outcome rates for specialty {sp!r} (add it, or a 'default' entry)"))
     for sp in sorted(set(s.outcomes) - specialties - {"default"}):
         out.append((("outcomes", sp), f"unknown specialty {sp!r}"))
+    out += _economics_findings(s, specialties, channels)
+    return out
+
+
+def _economics_findings(s: Scenario, specialties: set[str], channels: set[str]) -> list[Finding]:
+    """Names in the economics settings (and payers' money settings) that point nowhere."""
+    out: list[Finding] = []
+    e = s.economics
+    procedures = set(e.procedures) if e else set()
+
+    def shares(path: tuple, by_specialty: dict[str, dict[str, float]]) -> None:
+        for sp, by_proc in by_specialty.items():
+            if sp not in specialties:
+                out.append((path + (sp,), f"unknown specialty {sp!r} (demand.mix.specialty has "
+                                          f"{_known(specialties)})"))
+            for proc in by_proc:
+                if proc not in procedures:
+                    out.append((path + (sp, proc), f"unknown procedure {proc!r} (economics."
+                                                   f"procedures has {_known(procedures)})"))
+
+    def known_channels(path: tuple, names) -> None:  # noqa: ANN001
+        for ch in names:
+            if ch not in channels:
+                out.append((path + (ch,) if not isinstance(names, list) else path,
+                            f"unknown channel {ch!r} (demand.mix.channel has "
+                            f"{_known(channels)})"))
+
+    if e:
+        shares(("economics", "procedure_share"), e.procedure_share)
+        known_channels(("economics", "channel_cost_usd"), e.channel_cost_usd)
+    pool_keys = set(s.pools) | {p.kind for p in s.pools.values()}
+    for name, payer in s.payers.items():
+        path = ("payers", name)
+        money = (payer.mandated_procedures or payer.procedure_share or payer.reimbursement_usd
+                 or payer.reimbursement_by_channel_usd or payer.copay_usd
+                 or payer.mandate != "none")
+        if money and e is None:
+            out.append((path, "payer money settings need an economics section"))
+            continue
+        shares(path + ("procedure_share",), payer.procedure_share)
+        for proc in payer.mandated_procedures:
+            if proc not in procedures:
+                out.append((path + ("mandated_procedures",),
+                            f"unknown procedure {proc!r} (economics.procedures has "
+                            f"{_known(procedures)})"))
+        for key in payer.reimbursement_usd:
+            if key not in pool_keys:
+                out.append((path + ("reimbursement_usd", key),
+                            f"{key!r} is neither a pool nor a pool kind "
+                            f"(use one of {_known(pool_keys)})"))
+        known_channels(path + ("reimbursement_by_channel_usd",),
+                       payer.reimbursement_by_channel_usd)
+        known_channels(path + ("covers_channels",), payer.covers_channels or [])
     return out

@@ -9,8 +9,10 @@ chosen by its ``dist`` key::
 
 Units are ``minutes``, ``hours``, ``days`` (24 elapsed hours) and
 ``business_days`` (working days counted on ``calendar``, by default the
-scenario's ``simulation.business_calendar``). The specs only describe; the
-arithmetic (quantiles, means) lives in :mod:`sim.distributions`.
+scenario's ``simulation.business_calendar``). The same shapes without a unit
+(:data:`Amount`) describe money, such as the cost of an avoided procedure. The
+specs only describe; the arithmetic (quantiles, means) lives in
+:mod:`sim.distributions`.
 """
 
 from __future__ import annotations
@@ -27,28 +29,22 @@ Positive = Annotated[float, Field(gt=0)]
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    unit: Unit = "hours"
-    calendar: str | None = Field(
-        default=None,
-        description="calendar business_days are counted on (default: simulation.business_calendar)",
-    )
 
-
-class Fixed(_Dist):
+class FixedAmount(_Dist):
     """Always the same duration."""
 
     dist: Literal["fixed"]
     value: NonNegative
 
 
-class Exponential(_Dist):
+class ExponentialAmount(_Dist):
     """Exponential with the given mean (memoryless; the M in M/M/c)."""
 
     dist: Literal["exponential"]
     mean: Positive
 
 
-class Uniform(_Dist):
+class UniformAmount(_Dist):
     """Uniform between ``low`` and ``high``."""
 
     dist: Literal["uniform"]
@@ -56,13 +52,13 @@ class Uniform(_Dist):
     high: NonNegative
 
     @model_validator(mode="after")
-    def _ordered(self) -> Uniform:
+    def _ordered(self) -> UniformAmount:
         if self.high < self.low:
             raise ValueError(f"high must be >= low (got low={self.low}, high={self.high})")
         return self
 
 
-class Triangular(_Dist):
+class TriangularAmount(_Dist):
     """Triangular with minimum ``low``, most likely ``mode`` and maximum ``high``."""
 
     dist: Literal["triangular"]
@@ -71,7 +67,7 @@ class Triangular(_Dist):
     high: NonNegative
 
     @model_validator(mode="after")
-    def _ordered(self) -> Triangular:
+    def _ordered(self) -> TriangularAmount:
         if not self.low <= self.mode <= self.high or self.low == self.high:
             raise ValueError(
                 "need low <= mode <= high and low < high "
@@ -80,7 +76,7 @@ class Triangular(_Dist):
         return self
 
 
-class Lognormal(_Dist):
+class LognormalAmount(_Dist):
     """Lognormal given by its own mean and standard deviation (not the log's)."""
 
     dist: Literal["lognormal"]
@@ -88,7 +84,7 @@ class Lognormal(_Dist):
     sd: Positive
 
 
-class Gamma(_Dist):
+class GammaAmount(_Dist):
     """Gamma given by its mean and standard deviation (shape = (mean/sd)^2)."""
 
     dist: Literal["gamma"]
@@ -96,7 +92,7 @@ class Gamma(_Dist):
     sd: Positive
 
 
-class Empirical(_Dist):
+class EmpiricalAmount(_Dist):
     """Resampled from observed ``values``, optionally with ``weights``."""
 
     dist: Literal["empirical"]
@@ -104,7 +100,7 @@ class Empirical(_Dist):
     weights: list[NonNegative] | None = None
 
     @model_validator(mode="after")
-    def _weights_match(self) -> Empirical:
+    def _weights_match(self) -> EmpiricalAmount:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
@@ -114,6 +110,50 @@ class Empirical(_Dist):
             if sum(self.weights) <= 0:
                 raise ValueError("weights must not all be zero")
         return self
+
+
+Amount = Annotated[
+    FixedAmount | ExponentialAmount | UniformAmount | TriangularAmount | LognormalAmount
+    | GammaAmount | EmpiricalAmount,
+    Field(discriminator="dist"),
+]
+"""A random quantity without a unit (money in the economics section)."""
+
+
+class _Timed(_Dist):
+    unit: Unit = "hours"
+    calendar: str | None = Field(
+        default=None,
+        description="calendar business_days are counted on (default: simulation.business_calendar)",
+    )
+
+
+class Fixed(_Timed, FixedAmount):
+    """A fixed duration."""
+
+
+class Exponential(_Timed, ExponentialAmount):
+    """An exponential duration."""
+
+
+class Uniform(_Timed, UniformAmount):
+    """A uniform duration."""
+
+
+class Triangular(_Timed, TriangularAmount):
+    """A triangular duration."""
+
+
+class Lognormal(_Timed, LognormalAmount):
+    """A lognormal duration."""
+
+
+class Gamma(_Timed, GammaAmount):
+    """A gamma duration."""
+
+
+class Empirical(_Timed, EmpiricalAmount):
+    """An empirical duration."""
 
 
 Duration = Annotated[

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from sim.scenario.durations import Duration, Fixed
+from sim.scenario.economics import Economics, PayerEconomics
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
@@ -328,8 +329,8 @@ class Preauth(Strict):
     share: Probability = Field(default=1.0, description="share of the payer's cases that need it")
 
 
-class Payer(Strict):
-    """A payer: its pre-authorisation rule and which pools it covers."""
+class Payer(PayerEconomics):
+    """A payer: its pre-authorisation rule, which pools it covers, and what it pays."""
 
     preauth: Preauth | None = None
     covers: Annotated[list[Name], Field(min_length=1)] | None = Field(
@@ -346,6 +347,11 @@ class Pool(Strict):
     subspecialists: dict[Name, dict[Name, Count]] = {}
     review: Duration = Field(description="specialist work per case (working time)")
     review_by_specialty: dict[Name, Duration] = {}
+    price_per_case_usd: Annotated[float, Field(ge=0, le=1e9)] = Field(
+        default=0, description="what an opinion from this pool costs per case: the outsourced "
+                               "company's price, or the in-house overhead per case")
+    specialist_rate_per_hour_usd: Annotated[float, Field(ge=0, le=1e9)] = Field(
+        default=0, description="paid per hour of specialist work actually simulated")
 
 
 class Routing(Strict):
@@ -362,10 +368,14 @@ class OutcomeRates(Strict):
     confirmed: Probability
     refined: Probability
     changed: Probability
+    treatment_changed: Probability = Field(
+        default=0.0, description="P(the opinion changes the treatment plan); an avoided "
+                                 "procedure always counts as a treatment change")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> OutcomeRates:
-        _check_shares(self.model_dump(), "outcome rates")
+        shares = {"confirmed": self.confirmed, "refined": self.refined, "changed": self.changed}
+        _check_shares(shares, "outcome rates")
         return self
 
 
@@ -400,6 +410,7 @@ class Scenario(Strict):
         description="per specialty; the key 'default' covers specialties not listed"
     )
     targets: Targets = Targets()
+    economics: Economics | None = None
 
     @property
     def horizon_hours(self) -> float:

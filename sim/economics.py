@@ -1,0 +1,192 @@
+"""Economics: what each opinion costs, what it saves, and who pays.
+
+Money is computed per case, after the run, from the case table and the
+``economics`` random stream. Nothing here feeds back into the timelines, so
+changing a price never moves a case (common random numbers hold trivially).
+
+Per delivered case (columns ending ``_usd``):
+
+``records_cost``   collecting records: digital or paper
+``triage_cost``    AI fee and/or coordinator time at their wage
+``opinion_cost``   the pool's price per case + specialist hours actually worked
+                   x their rate + channel cost + misroute rework (the wrong
+                   specialists' screening time and the re-routing admin)
+``program_cost``   records + triage + opinion: what producing the opinion cost
+``avoided_cost``   for a case with a recommended procedure that the opinion
+                   avoids: the procedure's cost minus the conservative care
+                   that replaces it
+``delay_cost``     days from request to opinion x the per-day cost of its priority
+``net_savings``    avoided - program - delay (the whole system's view)
+
+Who bears what (the totals reconcile exactly): the payer pays its
+reimbursement (``paid_by_payer``), the patient the co-pay (``paid_by_patient``);
+the payer's ``reimbursement_usd`` goes with the pool and channel, the
+co-pay comes on top, and a patient whose payer does not cover the channel pays
+both; the platform keeps ``platform_margin`` = paid - program cost; avoided and
+delay costs fall on the payer, so ``payer_net`` = avoided - paid_by_payer -
+delay, and net_savings = payer_net - paid_by_patient + platform_margin.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.distributions import quantile
+from sim.model import Replication
+from sim.plan import PRIORITIES, Plan
+from sim.streams import Streams
+
+MONEY = ("records_cost_usd", "triage_cost_usd", "opinion_cost_usd", "program_cost_usd",
+         "avoided_cost_usd", "delay_cost_usd", "net_savings_usd", "paid_by_payer_usd",
+         "paid_by_patient_usd", "platform_margin_usd", "payer_net_usd")
+
+
+def _procedure_table(plan: Plan) -> tuple[list[str], np.ndarray]:
+    """Procedure names and P(procedure | payer, specialty) as an array [payer, specialty, proc]."""
+    e = plan.scenario.economics
+    names = list(e.procedures)
+    p = np.zeros((len(plan.payers), len(plan.specialties), len(names)))
+    for k, payer in enumerate(plan.payers):
+        override = plan.scenario.payers[payer].procedure_share
+        for s, sp in enumerate(plan.specialties):
+            shares = override.get(sp, e.procedure_share.get(sp, {}))
+            for j, proc in enumerate(names):
+                p[k, s, j] = shares.get(proc, 0.0)
+    return names, p
+
+
+def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> pd.DataFrame:
+    """Money columns for one replication's case table (NaN for cases not delivered)."""
+    s = plan.scenario
+    e = s.economics
+    n = len(cases)
+    c, d, r = rep.cases, rep.draws, rep.records
+    u = Streams(rep.seed, rep.index).rng("economics").random((n, 5))
+    delivered = cases["status"].to_numpy() == "delivered"
+
+    # --- clinical: a recommended procedure, avoided or not; treatment changed
+    names, share = _procedure_table(plan)
+    cum = np.cumsum(share[c.payer, c.specialty], axis=1)  # (n, procedures)
+    proc = (u[:, [0]] >= cum).sum(axis=1) if names else np.zeros(n, dtype=int)
+    has_proc = proc < len(names)
+    avoided_p = np.asarray([e.procedures[p].avoided for p in names] + [0.0])[proc]
+    avoided = has_proc & (u[:, 1] < avoided_p)
+    avoided_cost = np.zeros(n)
+    for j, name in enumerate(names):
+        rows = avoided & (proc == j)
+        spec = e.procedures[name]
+        cost = quantile(spec.cost_usd, u[rows, 2])
+        if spec.conservative_care_usd is not None:
+            cost = cost - quantile(spec.conservative_care_usd, u[rows, 3])
+        avoided_cost[rows] = cost
+    rates = [s.outcomes.get(sp) or s.outcomes["default"] for sp in plan.specialties]
+    changed_p = np.asarray([o.treatment_changed for o in rates])[c.specialty]
+    treatment_changed = avoided | (u[:, 4] < changed_p)
+
+    # --- cost of producing the opinion
+    records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
+    t = s.triage
+    ai_fee = e.ai_fee_per_case_usd if t.policy in ("ai", "hybrid") else 0.0
+    handled = ~np.isnan(r.triage_end_h if t.policy == "legacy" else r.check_end_h)
+    coordinator_h = np.where(handled, d.handling_h, 0.0)  # hands-on hours, not clock span
+    triage = ai_fee + e.coordinator_wage_per_hour_usd * coordinator_h
+    price = np.asarray([p.price_per_case_usd for p in s.pools.values()] + [0.0])
+    rate = np.asarray([p.specialist_rate_per_hour_usd for p in s.pools.values()] + [0.0])
+    pool = _pool_codes(plan, r.queue)
+    screen_pool = _pool_codes(plan, r.screen_queue)
+    effort = np.where(pool >= 0, d.review_h[np.maximum(pool, 0), np.arange(n)], 0.0)
+    misrouted = cases["misrouted"].to_numpy()
+    rework = np.where(misrouted, rate[screen_pool] * d.screen_h + e.rework_admin_usd, 0.0)
+    channel_cost = np.asarray([e.channel_cost_usd.get(ch, 0.0) for ch in plan.channels])
+    opinion = price[pool] + rate[pool] * effort + channel_cost[c.channel] + rework
+    program = records + triage + opinion
+
+    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in PRIORITIES])
+    delay = per_day[c.priority] * cases["time_to_opinion_h"].to_numpy() / 24
+
+    # --- who pays
+    paid_payer, paid_patient = _payments(plan, c.payer, c.channel, pool)
+    margin = paid_payer + paid_patient - program
+    out = {
+        "procedure": pd.Categorical.from_codes(np.where(has_proc, proc, -1), categories=names),
+        "treatment_changed": treatment_changed,
+        "procedure_avoided": avoided,
+        "records_cost_usd": records, "triage_cost_usd": triage, "opinion_cost_usd": opinion,
+        "program_cost_usd": program, "avoided_cost_usd": avoided_cost, "delay_cost_usd": delay,
+        "net_savings_usd": avoided_cost - program - delay,
+        "paid_by_payer_usd": paid_payer, "paid_by_patient_usd": paid_patient,
+        "platform_margin_usd": margin, "payer_net_usd": avoided_cost - paid_payer - delay,
+    }
+    df = pd.DataFrame(out, index=cases.index)
+    df.loc[~delivered, list(MONEY)] = np.nan  # an opinion not yet given has no bill yet
+    df.loc[~delivered, ["treatment_changed", "procedure_avoided"]] = False
+    return df
+
+
+def _pool_codes(plan: Plan, queue: np.ndarray) -> np.ndarray:
+    pools = np.asarray([q.pool for q in plan.queues] + [-1])
+    return pools[queue]  # queue -1 picks the trailing -1
+
+
+def _payments(plan: Plan, payer: np.ndarray, channel: np.ndarray,
+              pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(paid by payer, paid by patient) per case."""
+    s = plan.scenario
+    n_pool = len(plan.pools)
+    amount = np.zeros((len(plan.payers), len(plan.channels), n_pool + 1))
+    copay = np.zeros(len(plan.payers))
+    covered = np.ones((len(plan.payers), len(plan.channels)), dtype=bool)
+    for k, name in enumerate(plan.payers):
+        py = s.payers[name]
+        copay[k] = py.copay_usd
+        for j, ch in enumerate(plan.channels):
+            covered[k, j] = py.covers_channels is None or ch in py.covers_channels
+            for p, (pname, pool_spec) in enumerate(s.pools.items()):
+                by_kind = py.reimbursement_usd.get(pool_spec.kind, 0.0)
+                base = py.reimbursement_usd.get(pname, by_kind)
+                amount[k, j, p] = py.reimbursement_by_channel_usd.get(ch, base)
+    due = amount[payer, channel, pool]
+    cov = covered[payer, channel]
+    return np.where(cov, due, 0.0), copay[payer] + np.where(cov, 0.0, due)
+
+
+def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Money KPIs of one replication over its delivered cohort cases."""
+    out: dict[str, float] = {}
+    co = cases[~cases["warmup"] & (cases["status"] == "delivered")]
+    if not len(co):
+        return out
+    for col in MONEY:
+        out[f"money.{col.removesuffix('_usd')}.total_usd"] = float(co[col].sum())
+    out["money.cost_per_opinion_usd"] = float(co["program_cost_usd"].mean())
+    out["money.net_savings_per_case_usd"] = float(co["net_savings_usd"].mean())
+    program = co["program_cost_usd"].sum()
+    out["money.roi"] = float(co["net_savings_usd"].sum() / program) if program > 0 else np.nan
+    with_proc = co["procedure"].notna()
+    out["money.surgeries_avoided"] = float(co["procedure_avoided"].sum())
+    out["money.avoided_rate"] = float(co.loc[with_proc, "procedure_avoided"].mean()) \
+        if with_proc.any() else np.nan
+    out["money.treatment_changed_share"] = float(co["treatment_changed"].mean())
+    for col, key in (("pool", "pool"), ("channel", "channel")):
+        means = co.groupby(col, observed=True)["program_cost_usd"].mean()
+        for name, value in means.items():
+            out[f"money.cost_per_opinion_usd.{key}.{name}"] = float(value)
+    by_channel = co.groupby("channel", observed=True)["program_cost_usd"].mean()
+    if {"online_portal", "in_person"} <= set(by_channel.index):
+        out["money.portal_vs_hospital_pct"] = float(
+            100 * (by_channel["in_person"] - by_channel["online_portal"]) / by_channel["in_person"])
+    by_kind = co.groupby("pool_kind", observed=True)["program_cost_usd"].mean()
+    if {"in_house", "outsourced"} <= set(by_kind.index):
+        out["money.outsourced_vs_in_house_pct"] = float(
+            100 * (by_kind["in_house"] - by_kind["outsourced"]) / by_kind["in_house"])
+    for payer, part in co.groupby("payer", observed=True):
+        paid = part["paid_by_payer_usd"].sum()
+        out[f"payer.{payer}.cases"] = float(len(part))
+        out[f"payer.{payer}.paid_usd"] = float(paid)
+        out[f"payer.{payer}.surgeries_avoided"] = float(part["procedure_avoided"].sum())
+        out[f"payer.{payer}.avoided_usd"] = float(part["avoided_cost_usd"].sum())
+        out[f"payer.{payer}.net_savings_usd"] = float(part["payer_net_usd"].sum())
+        out[f"payer.{payer}.roi"] = float(part["payer_net_usd"].sum() / paid) if paid > 0 \
+            else np.nan
+    return out

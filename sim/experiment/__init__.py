@@ -1,0 +1,40 @@
+"""Experiments on top of the simulator: many runs, in parallel, saved and compared.
+
+- :mod:`sim.experiment.tasks`: :class:`Task` (some replications of one design point),
+  :func:`run_task`, :func:`make_tasks`, :func:`with_overrides`;
+- :mod:`sim.experiment.executors`: :func:`make_executor` (serial, process pool, Dask);
+- :mod:`sim.experiment.study`: :func:`run_study`, a resumable folder of saved tasks;
+- :mod:`sim.experiment.stats`: t-intervals, how many replications, warm-up (MSER-5, Welch);
+- :mod:`sim.experiment.compare`: policies compared on common random numbers.
+
+Example:
+    >>> import sim
+    >>> from sim.experiment import compare, make_executor
+    >>> base = sim.load_scenario("scenarios/baseline.yaml")                    # doctest: +SKIP
+    >>> with make_executor("processes") as ex:                                 # doctest: +SKIP
+    ...     cmp = compare(base, vary={"triage.policy": ["legacy", "ai"]},
+    ...                   replications=10, executor=ex)                        # doctest: +SKIP
+    >>> print(cmp.sentence("time_to_match_h.mean"))                            # doctest: +SKIP
+
+Names load on first use, so importing this package is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "Task": "tasks", "run_task": "tasks", "make_tasks": "tasks", "with_overrides": "tasks",
+    "make_executor": "executors", "SerialExecutor": "executors",
+    "run_study": "study", "load_study": "study", "StudyMismatch": "study",
+    "replication_analysis": "stats", "mser": "stats", "welch": "stats",
+    "compare": "compare", "Comparison": "compare",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"sim.experiment.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'sim.experiment' has no attribute {name!r}")

@@ -1,0 +1,98 @@
+"""Read a market file into a validated, frozen :class:`~sim.market.models.Market`.
+
+The same loader as scenario files (:mod:`sim.scenario.loader`): safe YAML that remembers
+the line of every key, so every problem reads ``file:line: field.path: message (got X)``
+and all of them are reported at once, as one :class:`~sim.scenario.errors.ScenarioError`
+(the ``sosim`` command turns it into exit status 2).
+
+Example:
+    >>> market = load_market("scenarios/market/doc000_2026.yaml")       # doctest: +SKIP
+    >>> market.base_year, market.total.values[0].value                  # doctest: +SKIP
+    (2025, 6.89)
+    >>> market_from_text("name: x\\n", file="x.yaml")                    # doctest: +SKIP
+    ScenarioError: x.yaml:1: base_year: field required
+    ...
+"""
+
+from __future__ import annotations
+
+import os
+
+import pydantic
+
+from sim.market.checks import check_market
+from sim.market.models import Market
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.loader import Document, parse_document, problems_from_errors, read_document
+
+__all__ = ["load_market", "market_from_document", "market_from_text"]
+
+
+def _validate(doc: Document) -> Market:
+    """Schema validation. Pydantic reads ``true`` written for a number as 1; a strict pass
+    picks those out, then the usual conversions apply (as for scenario files).
+    """
+    booleans = []
+    try:
+        return Market.model_validate(doc.data, strict=True)
+    except pydantic.ValidationError as exc:
+        booleans = [e for e in exc.errors(include_url=False)
+                    if e["type"] in ("int_type", "float_type") and isinstance(e["input"], bool)]
+    errors = []
+    try:
+        market = Market.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    seen = {e["loc"] for e in errors}
+    errors += [e for e in booleans if e["loc"] not in seen]
+    if errors:
+        raise ScenarioError(problems_from_errors(errors, doc))
+    return market
+
+
+def market_from_document(doc: Document) -> Market:
+    """Validate a parsed document: schema, then cross-field checks; raise every problem.
+
+    Example:
+        >>> market_from_document(read_document("m.yaml"))       # doctest: +SKIP
+    """
+    market = _validate(doc)
+    findings = check_market(market)
+    if findings:
+        problems = [Problem(*doc.locate(path), ".".join(map(str, path)), message)
+                    for path, message in findings]
+        raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
+    market._origin = doc
+    return market
+
+
+def load_market(path: str | os.PathLike[str]) -> Market:
+    """Read and validate a market file (``.yaml``, ``.yml`` or ``.toml``).
+
+    Example:
+        >>> load_market("scenarios/market/doc003_2025.yaml").end_year      # doctest: +SKIP
+        2035
+    """
+    return market_from_document(read_document(path))
+
+
+def market_from_text(text: str, file: str = "<string>", fmt: str = "yaml") -> Market:
+    """Validate a market file given as text (handy in tests and notebooks).
+
+    Example:
+        >>> market_from_text(open("m.yaml").read(), file="m.yaml")     # doctest: +SKIP
+    """
+    return market_from_document(parse_document(text, file=file, fmt=fmt))
+
+
+def locate(market: Market, path: tuple[str | int, ...]) -> tuple[str, int | None]:
+    """(file, line) where ``path`` of ``market`` was written; ``("<market>", None)`` if unknown.
+
+    Example:
+        >>> locate(load_market("m.yaml"), ("total", "cagr"))    # doctest: +SKIP
+        ('m.yaml', 12)
+    """
+    doc = market._origin
+    if isinstance(doc, Document):
+        return doc.locate(path)
+    return "<market>", None
