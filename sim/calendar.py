@@ -242,12 +242,22 @@ class WorkCalendar:
         i = bisect_right(self._s, t) - 1
         return i >= 0 and t < self._e[i]
 
-    def next_open(self, t: float) -> float:
-        """``t`` if open at ``t``, else the start of the next open interval.
+    def next_open(self, t: TimeLike) -> TimeLike:
+        """``t`` if open at ``t``, else the start of the next open interval (vectorised).
 
         >>> WorkCalendar.weekly(datetime.date(2026, 1, 5), range(5), [(8, 17)]).next_open(17.0)
         32.0
         """
+        if not isinstance(t, float | int):
+            a = _as_array(t, "t")
+            if self.is_24x7:
+                return _out(a.copy())
+            if a.size:
+                self._cover_time(float(a.max()))
+            s, e, _, _ = self._arrays()
+            i = np.searchsorted(s, a, side="right") - 1
+            inside = (i >= 0) & (a < e[np.maximum(i, 0)])
+            return _out(np.where(inside, a, s[np.minimum(i + 1, len(s) - 1)]))
         if t < 0:
             raise ValueError(f"t must be >= 0, got {t}")
         if self.is_24x7:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 
+import numpy as np
 import simpy
 
 from sim.demand import Cases, generate_cases
@@ -33,7 +34,7 @@ from sim.plan import Plan
 from sim.pools import Router, SpecialistQueue
 from sim.records import Records
 from sim.streams import Streams
-from sim.triage import TriageDesk
+from sim.triage import TriageDesk, front_end
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class Replication:
     cases: Cases
     draws: Draws
     records: Records
-    started: int  # cases that arrived (journeys begun) before the horizon
+    started: int  # journeys begun before the horizon
+    pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
 
 
@@ -56,8 +58,10 @@ class Model:
         self.env = env = simpy.Environment()
         self.plan, self.cases, self.draws = plan, cases, draws
         self.rec = Records(len(cases))
-        self.started = 0  # journeys begun; with `finished`, an independent count for conservation
-        self.finished = 0
+        # Independent counts for the conservation check: journeys begun, cases not yet
+        # ready for their journey at the horizon, and opinions delivered.
+        self.started = self.pending = self.finished = 0
+        self.front_done = False
         self.queues = [
             SpecialistQueue(
                 env, q.name, q.servers, plan.pool_calendar(q.pool),
@@ -74,14 +78,30 @@ class Model:
         self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
 
     def run(self) -> Records:
-        """Simulate until the horizon; cases not finished by then stay where they are."""
-        self.env.process(self.arrivals())
-        self.env.run(until=self.plan.horizon_h)
+        """Simulate until the horizon; cases not finished by then stay where they are.
+
+        A case's process starts when it first needs something shared: when its
+        records are complete, or, when triage contends for nothing (``direct``,
+        or AI triage with unlimited capacity), once it is matched and
+        authorised, since those stages were computed up front by
+        :func:`sim.triage.front_end`. Either way it costs no event before then.
+        """
+        ready = front_end(self.plan, self.cases, self.draws, self.rec)
+        self.front_done = ready is not None
+        if ready is None:
+            ready = self.draws.intake_end_h
+        horizon = self.plan.horizon_h
+        order = np.argsort(ready, kind="stable")
+        order = order[ready[order] < horizon]
+        self.pending = len(self.cases) - len(order)
+        self.env.process(self.arrivals(order, ready))
+        self.env.run(until=horizon)
         return self.rec
 
-    def arrivals(self) -> Generator[simpy.Event, None, None]:
+    def arrivals(self, order: np.ndarray, ready: np.ndarray) -> Generator[simpy.Event, None, None]:
+        """Start each case's journey at its ready time."""
         env = self.env
-        for i, t in enumerate(self.cases.arrival_h.tolist()):
+        for i, t in zip(order.tolist(), ready[order].tolist(), strict=True):
             if t > env.now:
                 yield env.timeout(t - env.now)
             env.process(self.journey(i))
@@ -99,18 +119,18 @@ class Model:
         line, payer = int(c.line[i]), int(c.payer[i])
         channel, prio = int(c.channel[i]), int(c.priority[i])
 
-        if d.intake_end_h[i] > env.now:  # records, imaging and pathology arrive
-            yield env.timeout(d.intake_end_h[i] - env.now)
-
-        matched = yield from self.triage.match(i)
-        rec.matched_line[i] = matched
-        rec.first_match_h[i] = env.now
-        if matched == line:
-            rec.match_h[i] = env.now
-
-        if d.auth_h[i] > 0 and (wait := self._delay(d.auth_h[i], self.auth_calendars[payer])):
-            yield wait
-        rec.auth_end_h[i] = env.now
+        if self.front_done:  # records, triage and authorisation were computed up front
+            matched = int(rec.matched_line[i])
+        else:  # the journey starts when the records are complete
+            matched = yield from self.triage.match(i)
+            rec.matched_line[i] = matched
+            rec.first_match_h[i] = env.now
+            if matched == line:
+                rec.match_h[i] = env.now
+            if d.auth_h[i] > 0 and (wait := self._delay(d.auth_h[i],
+                                                        self.auth_calendars[payer])):
+                yield wait
+            rec.auth_end_h[i] = env.now
 
         if matched != line:  # the wrong specialists screen it and hand it back
             q = self.router.choose(matched, payer, channel, prio, env.now)
@@ -144,4 +164,5 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     draws = draw(plan, cases, streams)
     model = Model(plan, cases, draws)
     records = model.run()
-    return Replication(replication, seed, cases, draws, records, model.started, model.finished)
+    return Replication(replication, seed, cases, draws, records, model.started, model.pending,
+                       model.finished)

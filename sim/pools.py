@@ -15,6 +15,7 @@ line and that its payer covers, by the scenario's routing policy.
 from __future__ import annotations
 
 from collections.abc import Generator
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -26,6 +27,14 @@ from sim.plan import Plan
 class Staff:
     """People (or an AI service) who work cases one at a time, on a calendar.
 
+    A non-preemptive priority queue: a free server takes a case at once;
+    otherwise the case waits, urgent before routine and first come first
+    served within a class, until a server finishes and hands over directly.
+    This is :class:`simpy.PriorityResource`'s discipline, kept as a heap of
+    plain SimPy events because a case that finds a free server then costs no
+    event at all (a request and a release are two events per case otherwise,
+    a third of the engine's time; ``benchmarks/`` measures it).
+
     ``servers=None`` means unlimited capacity: every case is worked at once and
     only the calendar can delay it (an AI service with no queue).
     """
@@ -34,8 +43,15 @@ class Staff:
         self.env = env
         self.servers = servers
         self.calendar = calendar
-        self.resource = None if servers is None else simpy.PriorityResource(env, servers)
+        self.free = servers
         self.waiting = [0, 0]  # cases waiting, by priority code (0 = urgent)
+        self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
+        self._order = 0
+
+    @property
+    def busy(self) -> int:
+        """Servers holding a case now."""
+        return 0 if self.servers is None else self.servers - self.free
 
     def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,
               start: np.ndarray, end: np.ndarray) -> Generator[simpy.Event, None, None]:
@@ -44,14 +60,24 @@ class Staff:
         The times are written into the arrays before the work completes, so a
         case still in service at the end of the run shows where it is.
         """
-        if self.resource is None:
+        if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return
-        self.waiting[priority] += 1
-        with self.resource.request(priority=priority) as req:
-            yield req
+        if self.free:
+            self.free -= 1
+        else:
+            wake = self.env.event()
+            self._order += 1
+            heappush(self._queue, (priority, self._order, wake))
+            self.waiting[priority] += 1
+            yield wake  # a finishing server hands itself over: self.free stays 0
+        yield from self._work(i, effort_h, seize, start, end)
+        if self._queue:
+            priority, _, wake = heappop(self._queue)
             self.waiting[priority] -= 1
-            yield from self._work(i, effort_h, seize, start, end)
+            wake.succeed()
+        else:
+            self.free += 1
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:
@@ -81,7 +107,7 @@ class SpecialistQueue(Staff):
         in service are shared among the specialists: ``(ahead + 1) / servers``
         mean reviews of working time, converted to clock time on the calendar.
         """
-        if self.resource.count < self.servers:
+        if self.free:
             return self.calendar.next_open(now) - now
         ahead = self.waiting[0] + (self.waiting[1] if priority else 0)
         work = (ahead + 1) / self.servers * self.mean_effort_h

@@ -96,6 +96,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
             label for _, label in _MILESTONES))),
         **times,
         "misrouted": misrouted,
+        "needs_preauth": d.auth_h > 0,
         "hybrid_checked": ~np.isnan(times["check_seize_h"]),
         "screen_pool": _categorical(np.where(screen_pool >= 0, screen_pool, -1), plan.pools)
         if (screen_pool >= 0).any() else pd.Categorical([None] * n, categories=list(plan.pools)),
@@ -137,49 +138,76 @@ _TRIAGE_RESOURCE = {"legacy": "coordinators", "ai": "ai_triage", "hybrid": "ai_t
 
 
 def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
-    """The process-mining event log of a case table (start/complete per activity)."""
+    """The process-mining event log of a case table (start/complete per activity).
+
+    Built column by column with numpy and stored as categoricals: a year of a
+    national platform is millions of events, and strings per event would cost
+    gigabytes.
+    """
     n = len(cases)
-    case_id = ("r" + cases["replication"].astype(str) + "-" + cases["case"].astype(str)).to_numpy()
-    order = np.arange(n)  # the case table's row order: replication, then case
-    frames = []
+    resources: dict[str, int] = {}
 
-    def add(activity: str, lifecycle: str, time: str, resource: np.ndarray,
-            rows: np.ndarray) -> None:
-        frames.append(pd.DataFrame({
-            "_order": order[rows],
-            "case_id": case_id[rows], "activity": activity, "lifecycle": lifecycle,
-            "time_h": cases[time].to_numpy()[rows], "resource": resource[rows],
-        }))
+    def code(name: str) -> int:
+        return resources.setdefault(name, len(resources))
 
-    def resource_of(spec: str) -> np.ndarray:
-        if spec == "=triage":
-            return np.full(n, _TRIAGE_RESOURCE[plan.scenario.triage.policy], dtype=object)
+    def resource_codes(spec: str) -> np.ndarray:
         if spec.startswith("="):
-            return np.full(n, spec[1:], dtype=object)
-        if spec == "records":
-            return ("records:" + cases["records"].astype(str)).to_numpy(dtype=object)
-        return cases[spec].astype(object).to_numpy()
+            name = spec[1:]
+            if name == "triage":
+                name = _TRIAGE_RESOURCE[plan.scenario.triage.policy]
+            return np.full(n, code(name), dtype=np.int32)
+        col = cases["records" if spec == "records" else spec]
+        prefix = "records:" if spec == "records" else ""
+        lookup = np.asarray([code(prefix + str(c)) for c in col.cat.categories] + [-1], np.int32)
+        return lookup[col.cat.codes.to_numpy()]
 
-    add("case arrived", "complete", "arrival_h", np.full(n, "patient", dtype=object),
-        np.ones(n, dtype=bool))
-    for activity, t0, t1, res in _ACTIVITIES:
-        if activity == "records intake" and plan.scenario.intake is None:
-            continue
+    activities = ["case arrived", *(a for a, *_ in _ACTIVITIES), "opinion delivered"]
+    rows, act, life, times, res = [], [], [], [], []
+
+    def add(activity: str, lifecycle: int, time: str, resource: np.ndarray,
+            mask: np.ndarray) -> None:
+        idx = np.flatnonzero(mask)
+        rows.append(idx)
+        act.append(np.full(len(idx), activities.index(activity), dtype=np.int8))
+        life.append(np.full(len(idx), lifecycle, dtype=np.int8))
+        times.append(cases[time].to_numpy()[idx])
+        res.append(resource[idx])
+
+    everyone = np.ones(n, dtype=bool)
+    add("case arrived", 1, "arrival_h", np.full(n, code("patient"), np.int32), everyone)
+    policy = plan.scenario.triage.policy
+    applies = {  # which cases go through each activity at all
+        "records intake": everyone if plan.scenario.intake is not None else ~everyone,
+        "triage": everyone if policy != "direct" else ~everyone,
+        "referral cycle": everyone if policy == "legacy" else ~everyone,
+        "pre-authorisation": cases["needs_preauth"].to_numpy(),
+        "re-routing": cases["misrouted"].to_numpy(),
+    }
+    for activity, t0, t1, spec in _ACTIVITIES:
         start, end = cases[t0].to_numpy(), cases[t1].to_numpy()
-        began = ~np.isnan(start)
-        if t0 != "arrival_h" and not t1.startswith(("review", "screen", "triage", "check")):
-            began &= ~(end <= start)  # a delay that took no time did not happen
-        resource = resource_of(res)
-        add(activity, "start", t0, resource, began)
-        add(activity, "complete", t1, resource, began & ~np.isnan(end))
-    add("opinion delivered", "complete", "review_end_h", resource_of("pool"),
+        began = ~np.isnan(start) & applies.get(activity, everyone)
+        resource = resource_codes(spec)
+        add(activity, 0, t0, resource, began)
+        add(activity, 1, t1, resource, began & ~np.isnan(end))
+    add("opinion delivered", 1, "review_end_h", resource_codes("pool"),
         cases["review_end_h"].notna().to_numpy())
-    log = pd.concat(frames, ignore_index=True)
-    log = log.sort_values(["_order", "time_h"], kind="stable", ignore_index=True)
-    log = log.drop(columns="_order")
+
+    row, time_h = np.concatenate(rows), np.concatenate(times)
+    seq = np.concatenate([np.full(len(r), k, dtype=np.int16) for k, r in enumerate(rows)])
+    order = np.lexsort((seq, time_h, row))  # by case, then time, then journey order
+    case_id = "r" + cases["replication"].astype(str) + "-" + cases["case"].astype(str)
     start = pd.Timestamp(plan.scenario.simulation.start)
-    log.insert(3, "timestamp", start + pd.to_timedelta(log["time_h"], unit="h"))
-    return log
+    time_h = time_h[order]
+    return pd.DataFrame({
+        "case_id": pd.Categorical.from_codes(row[order], categories=case_id.to_numpy()),
+        "activity": pd.Categorical.from_codes(np.concatenate(act)[order], categories=activities),
+        "lifecycle": pd.Categorical.from_codes(np.concatenate(life)[order],
+                                               categories=["start", "complete"]),
+        "timestamp": start + pd.to_timedelta(time_h, unit="h"),
+        "time_h": time_h,
+        "resource": pd.Categorical.from_codes(np.concatenate(res)[order],
+                                              categories=list(resources)),
+    })
 
 
 class Results:

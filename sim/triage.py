@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+import numpy as np
 import simpy
 
 from sim.demand import Cases
@@ -79,3 +80,42 @@ class TriageDesk:
                 matched = right
         return matched
 
+
+
+def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarray | None:
+    """Compute triage, matching and pre-authorisation up front when nothing is shared.
+
+    With ``direct`` matching, or AI triage of unlimited capacity, no stage
+    before routing waits for anyone: each case's timeline there follows from
+    its own draws by calendar arithmetic, for all cases at once. Returns when
+    each case is ready to be routed (and fills in its records), or ``None``
+    when triage has to be simulated (coordinators, or AI with limited servers).
+    """
+    t = plan.scenario.triage
+    start = draws.intake_end_h
+    if t.policy == "direct":
+        first = start
+    elif t.policy == "ai" and t.ai.servers is None:
+        cal = plan.calendars[t.ai.calendar]
+        first = cal.add_working_hours(start, draws.ai_h)
+        rec.triage_seize_h[:] = start
+        rec.triage_start_h[:] = np.minimum(cal.next_open(start), first)
+        rec.triage_end_h[:] = first
+    else:
+        return None
+    matched = np.where(draws.correct, cases.line, draws.wrong_line)
+    reached = first < plan.horizon_h  # like the event loop, decide nothing after the horizon
+    rec.matched_line[reached] = matched[reached]
+    rec.first_match_h[:] = first
+    right = matched == cases.line
+    rec.match_h[right] = first[right]
+    ready = first.copy()
+    for k, name in enumerate(plan.payers):
+        pre = plan.scenario.payers[name].preauth
+        rows = (cases.payer == k) & (draws.auth_h > 0)
+        if pre is not None and rows.any():
+            cal = plan.calendar_of(pre.delay)
+            h = draws.auth_h[rows]
+            ready[rows] = first[rows] + h if cal is None else cal.add_working_hours(first[rows], h)
+    rec.auth_end_h[:] = ready
+    return ready

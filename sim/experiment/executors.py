@@ -9,9 +9,9 @@ and any local cluster it started).
 ``serial``     :class:`SerialExecutor`: runs each call in this process when submitted.
                No parallelism; easiest to debug (breakpoints, tracebacks).
 ``processes``  a :class:`~concurrent.futures.ProcessPoolExecutor` with ``workers``
-               processes (default: every core this process may use). Workers are forked
-               from a *forkserver* that has already imported sosim, so start-up is cheap
-               and no thread of the parent (e.g. a progress bar) is copied into them.
+               processes (default: every core this process may use), forked (on Linux)
+               all at once on the first ``submit``; :func:`~sim.experiment.study.run_study`
+               submits before it starts its progress bar, so no thread is copied.
 ``dask``       ``distributed.Client(scheduler).get_executor()``; without ``scheduler`` a
                ``LocalCluster`` of ``workers`` single-threaded worker processes.
 =============  ==========================================================================
@@ -117,12 +117,17 @@ class DaskExecutor(Executor):
 
 
 def make_executor(
-    kind: str = "processes", workers: int | None = None, scheduler: str | None = None
+    kind: str = "processes", workers: int | None = None, scheduler: str | None = None,
+    *, start_method: str | None = None,
 ) -> Executor:
     """An executor of ``kind`` (``serial``, ``processes`` or ``dask``); see the module docstring.
 
     ``workers`` defaults to every available core; ``scheduler`` (Dask only) is the
-    address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``. ``start_method``
+    (process pools only) defaults to ``fork`` where it exists: workers start at
+    once with sosim already imported, and scripts need no ``__main__`` guard.
+    ``forkserver`` (with sosim preloaded) or ``spawn`` avoid copying a parent's
+    threads, at the cost of re-importing the main script in each worker.
 
     Example:
         >>> with make_executor("processes", workers=2) as ex:            # doctest: +SKIP
@@ -137,9 +142,10 @@ def make_executor(
     if kind == "serial":
         return SerialExecutor()
     if kind == "processes":
-        ctx: Any = multiprocessing.get_context()
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("forkserver")
+        method = start_method or ("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                  else None)
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
             ctx.set_forkserver_preload(["sim.experiment.tasks"])
         return ProcessPoolExecutor(max_workers=workers or available_cores(), mp_context=ctx)
     try:
@@ -148,8 +154,13 @@ def make_executor(
         raise RuntimeError("the dask executor needs dask[distributed] installed") from err
     if scheduler is not None:
         return DaskExecutor(Client(scheduler))
-    cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1,
-                           processes=True, dashboard_address=None)
+    import dask
+
+    # forkserver starts workers several times faster than Dask's default (spawn), and
+    # like spawn copies no thread of this process.
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
     try:
         client = Client(cluster)
     except BaseException:

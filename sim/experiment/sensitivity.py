@@ -59,18 +59,20 @@ def run_sweep(design: Design, base: str | os.PathLike[str] | Document | Scenario
               folder: str | os.PathLike[str], executor: Executor, *,
               overrides: Sequence[str] = (), seed: int | None = None,
               replications: int | None = None, batch: int | None = None,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True,
+              points: Sequence[tuple[dict[str, Any], Scenario]] | None = None) -> pd.DataFrame:
     """Run every design point (resumably, in ``folder``) and return the tidy table.
 
-    ``seed`` and ``replications`` default to the base scenario's. Running it again with
-    the same arguments only runs what is missing.
+    ``seed`` and ``replications`` default to the base scenario's; ``points`` are
+    ``design.scenarios(base)`` if already built. Running it again with the same arguments
+    only runs what is missing.
     """
     from sim.experiment.study import run_study
     from sim.experiment.tasks import make_tasks
 
     doc = base_document(base, overrides)
     sim_settings = scenario_from_document(doc).simulation
-    points = design.scenarios(doc)
+    points = design.scenarios(doc) if points is None else points
     tasks = make_tasks(points, seed=sim_settings.seed if seed is None else seed,
                        replications=replications or sim_settings.replications, batch=batch)
     return run_study(folder, tasks, executor, progress=progress,
@@ -194,22 +196,31 @@ def tornado_figure(table: pd.DataFrame, kpi: str, title: str = "") -> Figure:
 
     Works for :func:`tornado` (with a ``base`` line) and :func:`main_effects` tables.
     """
-    fig = _figure(9.0, 1.6 + 0.55 * len(table))
+    fig = _figure(9.0, 2.0 + 0.55 * len(table))
     ax = fig.subplots()
     ypos = np.arange(len(table))
-    ax.barh(ypos, table["range"], left=table["low"], color="tab:blue", alpha=0.6, height=0.6)
+    low, high = table["low"].to_numpy(float), table["high"].to_numpy(float)
+    if "base" in table.columns and len(table):
+        base = float(table["base"].iloc[0])
+        ax.barh(ypos, np.minimum(high, base) - low, left=low, color="tab:blue", alpha=0.7,
+                height=0.6, label="below the scenario as written")
+        ax.barh(ypos, high - np.maximum(low, base), left=np.maximum(low, base),
+                color="tab:orange", alpha=0.7, height=0.6, label="above it")
+        ax.axvline(base, color="black", linewidth=1.2, label=f"scenario as written: {base:.4g}")
+        fig.legend(loc="outside lower center", ncols=3, fontsize="small")
+    else:
+        ax.barh(ypos, high - low, left=low, color="tab:blue", alpha=0.7, height=0.6)
+    span = float(np.nanmax(high) - np.nanmin(low)) if len(table) else 0.0
+    pad = 0.2 * span or 0.05 * max(abs(float(np.nanmax(high, initial=1.0))), 1.0)
+    if len(table):
+        ax.set_xlim(float(np.nanmin(low)) - pad, float(np.nanmax(high)) + pad)
     for yi, r in zip(ypos, table.itertuples(), strict=True):
         ax.annotate(_label(r.level_at_low), (r.low, yi), xytext=(-4, 0), ha="right",
                     va="center", textcoords="offset points", fontsize="small")
         ax.annotate(_label(r.level_at_high), (r.high, yi), xytext=(4, 0), ha="left",
                     va="center", textcoords="offset points", fontsize="small")
-    if "base" in table.columns and len(table):
-        ax.axvline(float(table["base"].iloc[0]), color="black", linewidth=1.2,
-                   label="scenario as written")
-        ax.legend(loc="lower right", fontsize="small")
     ax.set_yticks(ypos, list(table["parameter"]))
     ax.invert_yaxis()
-    ax.margins(x=0.25)
     ax.set_xlabel(kpi)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title or f"What moves {kpi} (labels: the level at each end)",
@@ -246,7 +257,8 @@ def morris_figure(indices: pd.DataFrame, kpi: str, title: str = "") -> Figure:
     for r in indices.itertuples():
         ax.annotate(r.parameter, (r.mu_star, r.sigma), xytext=(5, 5),
                     textcoords="offset points", fontsize="small")
-    top = float(np.nanmax([indices["mu_star"].max(), indices["sigma"].max(), 0])) * 1.15 or 1.0
+    reach = indices["mu_star"] + indices["mu_star_conf"].fillna(0)
+    top = float(np.nanmax([reach.max(), indices["sigma"].max(), 0])) * 1.15 or 1.0
     ax.plot([0, top], [0, top], color="0.4", linestyle="--", linewidth=1,
             label="sigma = mu*: non-linear or interacting above")
     ax.set_xlim(0, top)

@@ -46,8 +46,9 @@ from sim.kpis import summarise
 if TYPE_CHECKING:
     from sim.scenario.models import Scenario
 
-__all__ = ["MSER", "ReplicationAnalysis", "mser", "replication_analysis",
-           "replications_needed", "summary", "warmup_series", "welch", "welch_figure"]
+__all__ = ["MSER", "ReplicationAnalysis", "mser", "replication_analysis", "replication_series",
+           "replications_needed", "summary", "trim_censored", "warmup_series", "welch",
+           "welch_figure"]
 
 KEYS = ("point", "replication", "seed")
 
@@ -244,14 +245,16 @@ MEASURES = ("in_system", "queue_length", "time_to_opinion_h", "time_to_match_h")
 
 
 def warmup_series(cases: pd.DataFrame, horizon_h: float, measure: str = "in_system",
-                  period_h: float = 24.0, min_known: float = 0.9) -> pd.DataFrame:
+                  period_h: float = 24.0, min_known: float = 0.9,
+                  trim: bool = True) -> pd.DataFrame:
     """One row per replication, one column per period (``period_h`` hours) from time 0.
 
     ``in_system``: cases arrived and not yet answered at the end of the period;
     ``queue_length``: cases waiting for a specialist at the end of the period;
     ``time_to_opinion_h`` / ``time_to_match_h``: mean over the cases arriving in the
     period (trailing periods where fewer than ``min_known`` of arrivals have an
-    answer by the horizon are dropped, as they are censored).
+    answer by the horizon are NaN, as they are censored; with ``trim`` the trailing
+    periods that are NaN in any replication are dropped).
 
     Example:
         >>> s = warmup_series(res.cases, res.plan.horizon_h, "in_system")   # doctest: +SKIP
@@ -281,11 +284,29 @@ def warmup_series(cases: pd.DataFrame, horizon_h: float, measure: str = "in_syst
             rows[int(rep)] = mean.to_numpy(dtype=float)
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name, table.columns.name = "replication", "period"
-    if measure.endswith("_h"):  # drop censored trailing periods (NaN in any replication)
-        ok = table.notna().all(axis=0).to_numpy()
-        last = len(ok) - int(np.argmax(ok[::-1])) if ok.any() else 0
-        table = table.iloc[:, :last]
-    return table
+    return trim_censored(table) if trim else table
+
+
+def trim_censored(table: pd.DataFrame) -> pd.DataFrame:
+    """Drop the trailing periods (columns) that are NaN in any replication (row)."""
+    ok = table.notna().all(axis=0).to_numpy()
+    last = len(ok) - int(np.argmax(ok[::-1])) if ok.any() else 0
+    return table.iloc[:, :last]
+
+
+def replication_series(scenario: Scenario, seed: int, replication: int,
+                       measure: str = "in_system", period_h: float = 24.0) -> np.ndarray:
+    """:func:`warmup_series` of one replication, untrimmed (module-level: runs on any
+    executor). Stack replications with ``pd.DataFrame(rows)``, then :func:`trim_censored`.
+    """
+    from sim.model import simulate
+    from sim.plan import build_plan
+    from sim.results import Results
+
+    plan = build_plan(scenario)
+    res = Results(plan, [simulate(plan, seed, replication)], seed)
+    return warmup_series(res.cases, plan.horizon_h, measure, period_h, trim=False
+                         ).iloc[0].to_numpy()
 
 
 def welch_figure(series: pd.DataFrame, window: int, path: Any, *, truncation: int | None = None,

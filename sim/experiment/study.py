@@ -255,20 +255,21 @@ def run_study(
     todo = [t for t in tasks if not task_path(folder, t).exists()]
     total = sum(len(t.replications) for t in tasks)
     left = sum(len(t.replications) for t in todo)
+    inline = getattr(executor, "inline", False)  # runs in submit: save each as it ends
     pending: dict[Future, Task] = {}
-    with _bar(_live(progress), description, total, total - left) as advance:
-        try:
-            if getattr(executor, "inline", False):  # runs in submit: save each as it ends
+    try:
+        if not inline:  # before the bar's thread starts: a forking pool copies no thread
+            pending = {executor.submit(run_task, task): task for task in todo}
+        with _bar(_live(progress), description, total, total - left) as advance:
+            if inline:
                 for task in todo:
                     _finish(folder, task, executor.submit(run_task, task), advance)
-            else:
-                pending = {executor.submit(run_task, task): task for task in todo}
-                for future in as_completed(pending):
-                    _finish(folder, pending[future], future, advance)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+            for future in as_completed(pending):
+                _finish(folder, pending[future], future, advance)
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
     table = _table(folder, tasks)
     buf = io.BytesIO()
     table.to_parquet(buf, engine="pyarrow", index=False)

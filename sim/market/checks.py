@@ -74,10 +74,11 @@ def _check_dimension(d: str, m: Market) -> Iterator[Finding]:
     dim = m.dimensions[d]
     here: Path = ("dimensions", d)
     shares = {s: seg.share for s, seg in dim.segments.items() if seg.share is not None}
-    if sum(shares.values()) > 1 + SUM_SLACK:
+    if sum(shares.values()) > 1 + m.checks.share_tolerance + SUM_SLACK:
         listing = " + ".join(f"{s} {v:g}" for s, v in shares.items())
-        yield (*here, "segments"), (f"shares sum to more than 1 "
-                                    f"(got {sum(shares.values()):g} = {listing})")
+        yield (*here, "segments"), (
+            f"shares sum to more than 1 (beyond checks.share_tolerance "
+            f"{m.checks.share_tolerance:g}) (got {sum(shares.values()):g} = {listing})")
     unsized = [s for s, seg in dim.segments.items() if seg.share is None and seg.value is None]
     if dim.quantified and len(unsized) > 1:
         yield (*here, "segments", unsized[1]), (

@@ -6,8 +6,7 @@ period; these few functions turn one into the other.
 Example:
     >>> round(cagr(7.37, 13.49, 9), 4)                  # document 000, 2026 -> 2035
     0.0695
-    >>> [round(v, 2) for v in anchored_path({2025: 6.89, 2026: 7.37, 2035: 13.49},
-    ...                                     range(2025, 2028))]
+    >>> anchored_path({2025: 6.89, 2026: 7.37, 2035: 13.49}, range(2025, 2028)).round(2).tolist()
     [6.89, 7.37, 7.88]
 """
 
@@ -76,8 +75,8 @@ def segment_path(base_share: float, total: np.ndarray, years: Sequence[int], rat
 
     Example:
         >>> total = np.array([100.0, 110.0, 121.0])
-        >>> segment_path(0.5, total, [2025, 2026, 2027], 0.2, 2026, 2027).round(1)
-        array([50. , 55. , 66. ])
+        >>> segment_path(0.5, total, [2025, 2026, 2027], 0.2, 2026, 2027).round(1).tolist()
+        [50.0, 55.0, 66.0]
     """
     ys = np.asarray(years)
     out = base_share * total.astype(float)
@@ -90,25 +89,30 @@ def segment_path(base_share: float, total: np.ndarray, years: Sequence[int], rat
     return out
 
 
-def solve_common_rate(start_values: Sequence[float], target: float, years: float) -> float:
+def solve_common_rate(start_values: Sequence[float], target: float,
+                      years: float | Sequence[float]) -> float:
     """The one rate r at which segments starting at ``start_values`` reach ``target`` together.
 
-    Solves ``sum(v * (1 + r) ** years) == target`` with :func:`scipy.optimize.brentq`. With a
-    common start year this has a closed form, ``(target / sum(v)) ** (1 / years) - 1``, which
-    the tests check against; brentq keeps the function usable for other growth laws and
-    signals a figure that cannot be reached (``nan``: the target is negative, or positive from
-    nothing, or needs growth outside :data:`RATE_BRACKET`).
+    Solves ``sum(v_i * (1 + r) ** n_i) == target`` with :func:`scipy.optimize.brentq`, where
+    ``n_i`` is ``years`` (one number for all, or one per segment: segments whose growth
+    starts in different years). With one common ``years`` it has a closed form,
+    ``(target / sum(v)) ** (1 / years) - 1``, which the tests check against. Returns ``nan``
+    for a figure that cannot be reached: a target of zero or less, segments of no size, or
+    growth outside :data:`RATE_BRACKET`.
 
     Example:
         >>> round(solve_common_rate([4.5694], 13.49 - 5.6454, 9), 4)   # in-house, doc 000
         0.0619
+        >>> round(solve_common_rate([1.0, 1.0], 2.0 * 1.1 ** 2, [2, 2]), 4)
+        0.1
     """
-    base = float(np.sum(start_values))
-    if years <= 0 or base <= 0 or target <= 0:
+    v = np.asarray(start_values, dtype=float)
+    n = np.broadcast_to(np.asarray(years, dtype=float), v.shape)
+    if v.sum() <= 0 or target <= 0 or np.any(n <= 0):
         return float("nan")
 
     def gap(r: float) -> float:
-        return base * (1.0 + r) ** years - target
+        return float(np.sum(v * (1.0 + r) ** n) - target)
 
     lo, hi = RATE_BRACKET
     if gap(lo) * gap(hi) > 0:

@@ -226,6 +226,11 @@ class Market(Strict):
     _origin: Any = PrivateAttr(default=None)  # the parsed Document, to locate report findings
 
     @property
+    def file(self) -> str | None:
+        """The file this market was read from (``None`` if built in Python)."""
+        return getattr(self._origin, "file", None)
+
+    @property
     def years(self) -> list[int]:
         """Every projected year, base year to end year."""
         return list(range(self.base_year, self.end_year + 1))

@@ -5,7 +5,7 @@ a known answer and checks the simulation against it. Estimates are made per
 independent replication (replication ``r`` of a seed draws from its own
 streams), and compared with a 99% Student-t interval across replications.
 
-Runs are cached for the whole session (``run_reps``), so tests that look at
+Runs are cached within a test module (``run_reps``), so tests that look at
 the same system from different angles (mean wait, P(wait), tail, Little's law)
 pay for it once.
 """
@@ -121,7 +121,7 @@ def _run_cached(text: str, seed: int, n: int) -> Run:
 
 
 def run_reps(doc: Mapping[str, Any] | str, seed: int, n: int) -> Run:
-    """``n`` independent replications (indices 0..n-1 of ``seed``), cached per session."""
+    """``n`` independent replications (indices 0..n-1 of ``seed``), cached within a module."""
     text = doc if isinstance(doc, str) else to_yaml(doc)
     return _run_cached(text, seed, n)
 

@@ -16,6 +16,7 @@ case by case, against the calendar arithmetic of :class:`WorkCalendar`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import numpy as np
@@ -94,8 +95,12 @@ def run_cases(specialists: int, rows: list[tuple[float, int, int, int]]) -> pd.D
     draws = draw(plan, cases, Streams(5, 0))
     model = Model(plan, cases, draws)
     records = model.run()
-    assert model.started == model.finished == n
-    rep = Replication(0, 5, cases, draws, records, model.started, model.finished)
+    assert model.started + getattr(model, "pending", 0) == model.finished == n
+    counts = {"started": model.started, "finished": model.finished,
+              "pending": getattr(model, "pending", 0)}
+    fields = {f.name for f in dataclasses.fields(Replication)}
+    rep = Replication(index=0, seed=5, cases=cases, draws=draws, records=records,
+                      **{k: v for k, v in counts.items() if k in fields})
     table = case_table(plan, rep)
     table.attrs["plan"] = plan
     return table
@@ -232,3 +237,38 @@ def test_always_open_weekly_calendar_is_24x7() -> None:
             for field in ("seize_h", "review_start_h", "review_end_h"):
                 np.testing.assert_array_equal(getattr(a.records, field),
                                               getattr(b.records, field), err_msg=name)
+
+
+@pytest.mark.parametrize("calendar", ["24x7", "business"])
+def test_unlimited_ai_equals_ample_ai_servers(calendar: str) -> None:
+    """AI triage of unlimited capacity is the same as one with more servers than cases.
+
+    The engine may compute a stage that contends for nothing without simulating it;
+    the simulated route (a million AI servers) must give the very same case table.
+    """
+    from .test_conservation import RICH
+
+    text = RICH.replace("TRIAGE_POLICY", "ai").replace("horizon_days: 120", "horizon_days: 60")
+    tables = [
+        sim.run(scenario(text, (f"triage.ai.servers={servers}", f"triage.ai.calendar={calendar}")),
+                seed=4, replications=1).cases
+        for servers in ("null", "1000000")
+    ]
+    pd.testing.assert_frame_equal(*tables)
+
+
+def test_direct_equals_instant_perfect_ai() -> None:
+    """Direct matching is AI triage that takes no time and is always right."""
+    from .test_conservation import RICH
+
+    text = RICH.replace("horizon_days: 120", "horizon_days: 60")
+    direct = sim.run(scenario(text.replace("TRIAGE_POLICY", "direct")), seed=6,
+                     replications=1).cases
+    ai = sim.run(scenario(text.replace("TRIAGE_POLICY", "ai"), (
+        "triage.ai.servers=1000000", "triage.ai.accuracy=1.0",
+        "triage.ai.service={dist: fixed, value: 0, unit: minutes}")), seed=6,
+        replications=1).cases
+    cols = ["arrival_h", "intake_end_h", "first_match_h", "auth_end_h", "match_h", "queue_h",
+            "seize_h", "review_start_h", "review_end_h", "pool", "status", "time_to_opinion_h"]
+    pd.testing.assert_frame_equal(direct[cols], ai[cols])
+    assert not direct["misrouted"].any()

@@ -1,0 +1,277 @@
+"""``sosim compare``, ``sosim replications`` and ``sosim warmup``.
+
+    sosim compare A.yaml B.yaml [C.yaml ...]        [run options] [--kpi K ...]
+    sosim compare A.yaml --vary triage.ai.accuracy=0.8,0.87,0.95   [run options]
+    sosim replications SCENARIO --kpi time_to_opinion_h.mean --precision 0.05 [--max 50]
+    sosim warmup SCENARIO [--out DIR] [--measure in_system] [--window 7]
+
+Run options: ``--replications``, ``--seed``, ``--set`` (applied to every scenario),
+``--out``, ``--executor serial|processes|dask``, ``--workers N``,
+``--scheduler tcp://host:8786``, ``--quiet``. ``compare`` keeps its runs in a
+resumable study folder (default ``results/compare/<labels>-<hash>``): run the same
+command again after an interruption and only the missing replications run.
+
+This module stays light (argparse only); the handlers import what they need.
+
+Example:
+    $ sosim compare scenarios/legacy_referral.yaml scenarios/baseline.yaml --replications 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+KINDS = ("serial", "processes", "dask")
+MEASURES = ("in_system", "queue_length", "time_to_opinion_h", "time_to_match_h")
+
+
+def _run_options(sp: argparse.ArgumentParser, out_help: str) -> None:
+    sp.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    sp.add_argument("--out", type=Path, default=None, help=out_help)
+    sp.add_argument("--executor", choices=KINDS, default="processes",
+                    help="where replications run (default: processes, one per core)")
+    sp.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="Dask scheduler, e.g. tcp://host:8786 (with --executor dask)")
+    sp.add_argument("--quiet", action="store_true", help="print only the results")
+
+
+def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Add the ``compare``, ``replications`` and ``warmup`` commands to ``sosim``."""
+    cmp = sub.add_parser("compare", help="compare scenarios on common random numbers")
+    scenario_args(cmp)
+    cmp.add_argument("others", nargs="*", type=Path, metavar="SCENARIO",
+                     help="more scenario files; each is compared with the first")
+    cmp.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
+                     help="compare values of one setting of a single scenario, e.g. "
+                          "--vary triage.ai.accuracy=0.8,0.87 (repeatable: all combinations)")
+    cmp.add_argument("--replications", type=int, default=None,
+                     help="paired replications (default: the first scenario's)")
+    cmp.add_argument("--kpi", action="append", default=None, metavar="KPI",
+                     help="KPIs to show (repeatable; a trailing * matches a prefix; "
+                          "default: the headline KPIs)")
+    cmp.add_argument("--batch", type=int, default=None, help="replications per task")
+    _run_options(cmp, "study folder (default: results/compare/<labels>-<hash>)")
+    cmp.set_defaults(handler=cmd_compare)
+
+    rep = sub.add_parser("replications", help="how many replications for a given precision")
+    scenario_args(rep)
+    rep.add_argument("--kpi", default="time_to_opinion_h.mean", help="KPI to estimate")
+    rep.add_argument("--precision", type=float, default=0.05,
+                     help="target relative half-width of the interval (default 0.05)")
+    rep.add_argument("--max", dest="max_replications", type=int, default=50,
+                     help="stop after this many replications (default 50)")
+    rep.add_argument("--lookahead", type=int, default=5,
+                     help="replications the precision must hold for after n (default 5)")
+    _run_options(rep, "write the table as DIR/replications.csv")
+    rep.set_defaults(handler=cmd_replications)
+
+    warm = sub.add_parser("warmup", help="warm-up analysis: MSER-5 and Welch's plot")
+    scenario_args(warm)
+    warm.add_argument("--replications", type=int, default=None,
+                      help="replications (default: the scenario's)")
+    warm.add_argument("--measure", choices=MEASURES, default="in_system",
+                      help="series per day: cases in the system (default), specialist queue "
+                           "length, or mean time of the cases arriving that day")
+    warm.add_argument("--window", type=int, default=7, help="Welch moving-average half-width")
+    warm.add_argument("--period-hours", type=float, default=24.0, help="period (default a day)")
+    _run_options(warm, "folder for welch.png and series.csv (default results/<name>-warmup)")
+    warm.set_defaults(handler=cmd_warmup)
+
+
+def _bad(command: str, message: str) -> int:
+    print(f"sosim {command}: {message}; nothing was run.", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _check_numbers(args: argparse.Namespace) -> str | None:
+    for name, least in (("seed", 0), ("replications", 1), ("workers", 1), ("batch", 1),
+                        ("max_replications", 3), ("lookahead", 1), ("window", 1)):
+        value = getattr(args, name, None)
+        if value is not None and value < least:
+            return f"--{name.replace('_replications', '')} must be at least {least} (got {value})"
+    if args.scheduler and args.executor != "dask":
+        return "--scheduler needs --executor dask"
+    if not 0 < getattr(args, "precision", 0.5) < 1:
+        return f"--precision must be between 0 and 1 (got {args.precision})"
+    return None
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    from sim.experiment.executors import make_executor
+
+    return make_executor(args.executor, args.workers, args.scheduler)
+
+
+def _parse_vary(items: list[str]) -> list[tuple[str, list[str]]]:
+    out = []
+    for item in items:
+        key, sep, values = item.partition("=")
+        raw = [v.strip() for v in values.split(",")]
+        if not sep or not key.strip() or not all(raw):
+            raise ValueError(f"--vary {item!r}: expected KEY=V1,V2,..., "
+                             "e.g. triage.ai.accuracy=0.8,0.87")
+        out.append((key.strip(), raw))
+    return out
+
+
+def _label(vary: list[tuple[str, list[str]]], combo: tuple[str, ...]) -> str:
+    """``ai`` for a text value of a single --vary, else ``oncology=4`` parts joined by commas."""
+    import yaml
+
+    if len(vary) == 1 and isinstance(yaml.safe_load(combo[0]), str):
+        return combo[0]
+    return ",".join(f"{k.rsplit('.', 1)[-1]}={v}" for (k, _), v in zip(vary, combo, strict=True))
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    if problem := _check_numbers(args):
+        return _bad("compare", problem)
+    try:
+        vary = _parse_vary(args.vary)
+    except ValueError as err:
+        return _bad("compare", str(err))
+    if vary and args.others:
+        return _bad("compare", "give several scenario files or --vary, not both")
+    if not vary and not args.others:
+        return _bad("compare", "nothing to compare: give two or more scenario files, or --vary")
+    import itertools
+    import json
+
+    import yaml
+
+    from sim.scenario import load_scenario
+
+    params: list[dict[str, Any]] = []
+    labels: list[str] = []
+    if vary:  # loaded from the file, so a bad value is reported like --set
+        scenarios = []
+        for combo in itertools.product(*(values for _, values in vary)):
+            sets = [f"{k}={v}" for (k, _), v in zip(vary, combo, strict=True)]
+            scenarios.append(load_scenario(args.scenario, [*args.overrides, *sets]))
+            params.append({k: yaml.safe_load(v) for (k, _), v in zip(vary, combo, strict=True)})
+            labels.append(_label(vary, combo))
+    else:
+        scenarios = [load_scenario(p, args.overrides) for p in [args.scenario, *args.others]]
+        params = [{} for _ in scenarios]
+        for s in scenarios:
+            label, k = s.name, 2
+            while label in labels:
+                label, k = f"{s.name}#{k}", k + 1
+            labels.append(label)
+    from sim.experiment.compare import HEADLINE, compare
+    from sim.experiment.study import StudyMismatch
+    from sim.io import atomic_write_text, scenario_hash
+
+    reps = args.replications or scenarios[0].simulation.replications
+    seed = scenarios[0].simulation.seed if args.seed is None else args.seed
+    out = args.out
+    if out is None:
+        import hashlib
+
+        ident = json.dumps([[scenario_hash(s) for s in scenarios], labels, params, seed, reps,
+                            args.batch], sort_keys=True, default=str)
+        slug = "-vs-".join(labels)
+        slug = "".join(c if c.isalnum() or c in "._-=" else "_" for c in slug)[:80]
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:8]
+        out = Path("results") / "compare" / f"{slug}-{digest}"
+    try:
+        with _executor(args) as ex:
+            result = compare(scenarios, seed=seed, replications=reps, executor=ex, folder=out,
+                             labels=labels, params=params, batch=args.batch,
+                             progress=not args.quiet)
+    except StudyMismatch as err:
+        return _bad("compare", f"--out: {err}")
+    try:
+        table = result.table(args.kpi or HEADLINE)
+    except KeyError as err:
+        return _bad("compare", f"--kpi: {err.args[0]}; KPIs are {', '.join(result.kpi_names)}")
+    print(table)
+    diffs = result.differences()
+    atomic_write_text(out / "differences.csv", diffs.to_csv())
+    if not args.quiet:
+        for kpi in ("time_to_match_h.mean", "time_to_opinion_h.mean"):
+            for label in result.labels[1:]:
+                print(result.sentence(kpi, label))
+        print(f"\nstudy folder: {out}/ (results.parquet, differences.csv; re-run to resume)")
+    return EXIT_OK
+
+
+def cmd_replications(args: argparse.Namespace) -> int:
+    if problem := _check_numbers(args):
+        return _bad("replications", problem)
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    from sim.experiment.stats import replications_needed
+
+    def on_round(n: int) -> None:
+        if not args.quiet:
+            print(f"{n} replications run", file=sys.stderr, flush=True)
+
+    try:
+        with _executor(args) as ex:
+            result = replications_needed(
+                scenario, args.kpi, args.precision, seed=args.seed,
+                max_replications=args.max_replications, lookahead=args.lookahead,
+                executor=ex, on_round=on_round)
+    except KeyError as err:
+        return _bad("replications", f"--kpi: {err.args[0]}")
+    print(f"{args.kpi} of {scenario.name}")
+    print(result)
+    if args.out is not None:
+        from sim.io import atomic_write_text
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(args.out / "replications.csv", result.table.to_csv())
+    return EXIT_OK
+
+
+def cmd_warmup(args: argparse.Namespace) -> int:
+    if problem := _check_numbers(args):
+        return _bad("warmup", problem)
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    import pandas as pd
+
+    from sim.experiment.stats import mser, replication_series, trim_censored, welch, welch_figure
+    from sim.io import atomic_write_text
+
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    reps = args.replications or scenario.simulation.replications
+    period = args.period_hours
+    with _executor(args) as ex:
+        futures = [ex.submit(replication_series, scenario, seed, r, args.measure, period)
+                   for r in range(reps)]
+        series = trim_censored(pd.DataFrame([f.result() for f in futures]))
+    series.index.name, series.columns.name = "replication", "period"
+    if series.shape[1] < 4 * 5 or series.shape[1] < 2 * args.window + 2:
+        return _bad("warmup", f"only {series.shape[1]} periods to analyse; lengthen "
+                              "simulation.horizon_days or shorten --period-hours")
+    mean = series.mean(axis=0).to_numpy()
+    cut = mser(mean).truncation
+    each = [mser(row).truncation for row in series.to_numpy()]
+    unit = "days" if period == 24 else f"periods of {period:g} h"
+    current = scenario.simulation.warmup_days * 24 / period
+    out = args.out or Path("results") / f"{scenario.name}-warmup"
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "series.csv", series.to_csv())
+    smooth = pd.Series(welch(series, args.window), name="welch")
+    atomic_write_text(out / "welch.csv", smooth.rename_axis("period").to_csv())
+    png = welch_figure(series, args.window, out / "welch.png", truncation=cut, warmup=current,
+                       period_h=period, label=args.measure.replace("_", " "))
+    print(f"{scenario.name}: {args.measure} over {reps} replications, "
+          f"{series.shape[1]} {unit}")
+    print(f"MSER-5 truncation of the mean series: {cut} {unit}")
+    print(f"MSER-5 per replication: {', '.join(map(str, each))} (largest {max(each)})")
+    print(f"scenario warm-up: {current:g} {unit} "
+          f"({'enough' if current >= cut else 'SHORTER than MSER-5 suggests'})")
+    if not args.quiet:
+        print(f"Welch plot: {png} (look for where the moving average levels off)")
+    return EXIT_OK

@@ -1,0 +1,309 @@
+"""Staffing search: the fewest specialists per pool and service line that meet a target.
+
+A planner asks "how many oncologists do we need in house so that 90% of opinions wait less
+than a day for a specialist, without running anyone above 85%?". :func:`find_staffing`
+answers it queue by queue (a *queue* is one pool's specialists for one service line,
+``in_house/oncology``):
+
+1. **Start from square-root staffing.** The capacity check
+   (:func:`sim.network.capacity_report`) gives each queue's offered hours per week; divided
+   by the hours one specialist works per week on the pool's calendar, that is the offered
+   load ``a`` in specialists. ``c0 = square_root_staffing(a, 1, beta)`` = ``ceil(a + beta
+   sqrt(a))`` (Halfin-Whitt). A queue the capacity check sends no first-choice work to
+   (an overflow pool) starts at the scenario's count.
+2. **Confirm by simulation.** Each staffing is simulated with the same seed and
+   replications (common random numbers, so staffings are compared on the same cases), and
+   every target is checked *per queue* on the cohort cases that queue served, with a
+   Student-t interval across replications. **The rule:** a target ``metric <= x`` is met
+   when the interval's *upper* bound is at most ``x`` (``>=``: the *lower* bound at least
+   ``x``). So "met" means "met with 95% confidence", and more replications can only make a
+   smaller staffing pass. A case still waiting at the horizon counts with the time it has
+   waited so far (a lower bound), so a queue cannot look good by leaving cases unfinished.
+   Meeting a quantile target in every queue guarantees it for all cases together.
+3. **Search, one specialist at a time.** *Up*: while a queue fails, add one specialist to
+   the worst one (largest ``bound / target``). *Down*: then try removing one from the queue
+   with the most slack; keep the removal if every queue still meets every target,
+   otherwise undo it and leave that queue alone. Every step is recorded in ``path``.
+
+Time targets include stages staffing cannot shorten (records intake, referral,
+pre-authorisation). If even a zero specialist wait would miss a target (the lower bound of
+``time_to_opinion - specialist_wait`` exceeds it), the queue is reported *unattainable*
+and left at its start instead of being staffed without end.
+
+Example:
+    >>> res = find_staffing(scenario, ["specialist_wait_h.p90<=24", "utilisation<=0.85"],
+    ...                     pools=["in_house"], replications=5)          # doctest: +SKIP
+    >>> res.table[["queue", "start", "servers", "met"]]                  # doctest: +SKIP
+    >>> res.overrides                # --set lines for sosim run        # doctest: +SKIP
+    ['pools.in_house.specialists.oncology=5', ...]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.scenario import Scenario
+
+STATS = ("mean", "p50", "p90", "p95")
+METRICS = ("utilisation", *(f"{m}.{s}" for m in ("specialist_wait_h", "time_to_opinion_h")
+                            for s in STATS))
+_TARGET = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*")
+
+
+@dataclass(frozen=True)
+class Target:
+    """``metric op value``, checked per queue (see the module docstring for the rule).
+
+    >>> parse_target("specialist_wait_h.p90 <= 24")
+    Target(metric='specialist_wait_h.p90', op='<=', value=24.0)
+    """
+
+    metric: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.metric}{self.op}{self.value:g}"
+
+    def bound(self, low: float, high: float) -> float:
+        """The interval end that must meet the target."""
+        return high if self.op == "<=" else low
+
+    def severity(self, low: float, high: float) -> float:
+        """How far the bound is from the target: above 1 fails, below 1 has slack."""
+        b = self.bound(low, high)
+        if math.isnan(b):
+            return 0.0  # no case reached this queue: nothing to miss
+        if self.op == "<=":
+            return b / self.value if self.value > 0 else 1.0 + b - self.value
+        return self.value / b if b > 0 else math.inf
+
+
+def parse_target(text: str) -> Target:
+    """Parse ``metric<=value`` or ``metric>=value`` (``<``/``>`` read as ``<=``/``>=``)."""
+    m = _TARGET.fullmatch(text)
+    if not m:
+        raise ValueError(f"a target is METRIC<=VALUE, e.g. time_to_opinion_h.p90<=72 "
+                         f"(got {text!r})")
+    metric, op, value = m[1], m[2], float(m[3])
+    if metric not in METRICS:
+        raise ValueError(f"targets are checked per queue on one of {', '.join(METRICS)} "
+                         f"(got {metric!r})")
+    return Target(metric, "<=" if op.startswith("<") else ">=", value)
+
+
+def queue_key(plan_queue_name: str) -> str:
+    """The scenario key holding a queue's specialists.
+
+    >>> queue_key("in_house/oncology")
+    'pools.in_house.specialists.oncology'
+    >>> queue_key("in_house/neurology/movement_disorders")
+    'pools.in_house.subspecialists.neurology.movement_disorders'
+    """
+    pool, *line = plan_queue_name.split("/")
+    if len(line) == 1:
+        return f"pools.{pool}.specialists.{line[0]}"
+    return f"pools.{pool}.subspecialists.{line[0]}.{line[1]}"
+
+
+def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
+    """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
+    from sim.kpis import busy_hours
+    from sim.model import simulate
+    from sim.plan import build_plan
+
+    plan = build_plan(scenario)
+    rep = simulate(plan, seed, replication)
+    r, t0, t1 = rep.records, plan.warmup_h, plan.horizon_h
+    arrival = rep.cases.arrival_h
+    cohort = arrival >= t0
+    rows = []
+    for q in plan.queues:
+        cal = plan.pool_calendar(q.pool)
+        rows_q, srows = r.queue == q.index, r.screen_queue == q.index
+        busy = busy_hours(cal, r.seize_h[rows_q], r.review_end_h[rows_q], t0, t1)
+        busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
+        available = q.servers * float(cal.working_hours_between(t0, t1))
+        row = {"replication": replication, "queue": q.name, "servers": q.servers,
+               "utilisation": busy / available if available > 0 else np.nan}
+        mine = rows_q & cohort
+        wait = np.where(np.isnan(r.seize_h), t1, r.seize_h)[mine] - r.queue_h[mine]
+        tto = np.where(np.isnan(r.review_end_h), t1, r.review_end_h)[mine] - arrival[mine]
+        row["cases"] = int(mine.sum())
+        for name, x in (("specialist_wait_h", wait), ("time_to_opinion_h", tto),
+                        ("floor_h", tto - wait)):
+            row[f"{name}.mean"] = float(x.mean()) if len(x) else np.nan
+            for s in STATS[1:]:
+                row[f"{name}.{s}"] = float(np.percentile(x, int(s[1:]))) if len(x) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class StaffingResult:
+    """What :func:`find_staffing` found.
+
+    ``table``: one row per searched queue: ``key``, offered load ``a``, square-root
+    ``start``, final ``servers``, each target's mean and interval, ``met``, ``note``.
+    ``path``: one row per simulated staffing (phase ``start``/``up``/``down``, the queue
+    changed, accepted or not). ``staffing``: scenario key -> specialists.
+    """
+
+    table: pd.DataFrame
+    path: pd.DataFrame
+    staffing: dict[str, int]
+    scenario: Scenario
+    met: bool
+
+    @property
+    def overrides(self) -> list[str]:
+        """The final staffing as ``--set`` assignments."""
+        return [f"{k}={v}" for k, v in self.staffing.items()]
+
+
+def _summarise(frames: list[pd.DataFrame], metrics: Sequence[str],
+               confidence: float) -> pd.DataFrame:
+    df = pd.concat(frames, ignore_index=True)
+    g = df.groupby("queue", sort=False)[list(metrics)]
+    mean, sd, n = g.mean(), g.std(ddof=1), g.count()
+    t = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    half = (t * sd / np.sqrt(n)).where(n > 1, 0.0).fillna(0.0)
+    out = pd.concat({"mean": mean, "low": mean - half, "high": mean + half}, axis=1)
+    out.columns = [f"{m}.{s}" for s, m in out.columns]
+    return out
+
+
+def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
+                  pools: Sequence[str] | None = None, replications: int = 5,
+                  executor: Executor | None = None, seed: int | None = None,
+                  beta: float = 1.0, confidence: float = 0.95,
+                  max_steps: int = 200) -> StaffingResult:
+    """Search the fewest specialists per queue meeting every target (module docstring).
+
+    ``pools`` limits the search to those pools' queues (default: all); ``executor`` runs
+    the replications (default: here, one after another).
+    """
+    from sim.experiment.tasks import with_overrides
+    from sim.network import capacity_report
+    from sim.plan import build_plan
+
+    goals = [t if isinstance(t, Target) else parse_target(t) for t in targets]
+    if not goals:
+        raise ValueError("give at least one target, e.g. specialist_wait_h.p90<=24")
+    if replications < 2:
+        raise ValueError("the rule needs a confidence interval: replications must be >= 2")
+    plan = build_plan(scenario)
+    if pools is not None and (unknown := sorted(set(pools) - set(plan.pools))):
+        raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)}")
+    queues = [q for q in plan.queues if pools is None or plan.pools[q.pool] in pools]
+    capacity = capacity_report(plan).set_index("resource")
+    seed = scenario.simulation.seed if seed is None else seed
+    metrics = sorted({g.metric for g in goals} | {g.metric.replace("time_to_opinion_h", "floor_h")
+                                                  for g in goals})
+    start, load = _square_root_start(queues, capacity, beta)
+    state = dict(start)
+    history: list[dict] = []
+    stuck: set[str] = set()
+
+    def evaluate(phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
+        trial = with_overrides(scenario, {queue_key(q): c for q, c in state.items()})
+        submit = executor.submit if executor is not None else _inline
+        futures = [submit(queue_metrics, trial, seed, r) for r in range(replications)]
+        summary = _summarise([f.result() for f in futures], metrics, confidence)
+        sev = {q: max(g.severity(summary.at[q, f"{g.metric}.low"],
+                                 summary.at[q, f"{g.metric}.high"]) for g in goals)
+               for q in state}
+        for q in state:
+            if q not in stuck and sev[q] > 1 and _unattainable(summary, q, goals):
+                stuck.add(q)
+        ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
+        history.append({"step": len(history), "phase": phase, "queue": queue,
+                        "servers": queue and state[queue], "total": sum(state.values()),
+                        "met": all(s <= 1 for s in sev.values()),
+                        "accepted": phase != "down" or ok,
+                        "worst": max(state, key=sev.get)})
+        return summary.assign(severity=pd.Series(sev)), ok
+
+    summary, ok = evaluate("start", None)
+    while not ok and len(history) < max_steps:  # up: the worst failing queue gets one more
+        failing = summary.loc[[q for q in state if q not in stuck]]
+        worst = str(failing["severity"].idxmax())
+        state[worst] += 1
+        summary, ok = evaluate("up", worst)
+    frozen = set(stuck)
+    while ok and len(history) < max_steps:  # down: try the queue with the most slack
+        free = [q for q in state if q not in frozen and state[q] > 1]
+        if not free:
+            break
+        best = min(free, key=lambda q: summary.at[q, "severity"])
+        state[best] -= 1
+        trial, trial_ok = evaluate("down", best)
+        if trial_ok:
+            summary = trial
+        else:
+            state[best] += 1
+            frozen.add(best)
+    table = _table(queues, load, start, state, summary, goals, stuck)
+    staffing = {queue_key(q): c for q, c in state.items()}
+    return StaffingResult(table, pd.DataFrame(history), staffing,
+                          with_overrides(scenario, staffing), bool(table["met"].all()))
+
+
+def _inline(fn, *args):  # noqa: ANN001, ANN002, ANN202
+    """A finished-future stand-in for running in this process."""
+    class Done:
+        def __init__(self, value: object) -> None:
+            self.value = value
+
+        def result(self) -> object:
+            return self.value
+    return Done(fn(*args))
+
+
+def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
+                       beta: float) -> tuple[dict[str, int], dict[str, float]]:
+    from sim.analytic import square_root_staffing
+
+    start, load = {}, {}
+    for q in queues:
+        row = capacity.loc[q.name]
+        per_server = row["available_h_per_week"] / max(int(row["servers"]), 1)
+        a = float(row["offered_h_per_week"] / per_server) if per_server > 0 else 0.0
+        load[q.name] = a
+        start[q.name] = square_root_staffing(a, 1.0, beta) if a > 0 else q.servers
+    return start, load
+
+
+def _unattainable(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> bool:
+    """A time target missed even with no specialist wait at all (lower bound of the floor)."""
+    for g in goals:
+        name, _, stat = g.metric.partition(".")
+        if name == "time_to_opinion_h" and g.op == "<=" and \
+                summary.at[q, f"floor_h.{stat}.low"] > g.value:
+            return True
+    return False
+
+
+def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  # noqa: ANN001
+    rows = []
+    for q in queues:
+        row = {"queue": q.name, "key": queue_key(q.name), "offered_load": load[q.name],
+               "start": start[q.name], "servers": state[q.name]}
+        met = True
+        for g in goals:
+            lo, hi = summary.at[q.name, f"{g.metric}.low"], summary.at[q.name, f"{g.metric}.high"]
+            row[f"{g.metric}"] = summary.at[q.name, f"{g.metric}.mean"]
+            row[f"{g.metric}.ci"] = f"[{lo:.3g}, {hi:.3g}]"
+            met &= g.severity(lo, hi) <= 1
+        row["met"] = bool(met)
+        row["note"] = "unattainable by staffing" if q.name in stuck else ""
+        rows.append(row)
+    return pd.DataFrame(rows)

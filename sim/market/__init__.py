@@ -1,0 +1,65 @@
+"""Market volumes: from a market-research document's figures to second opinions a year.
+
+A *market file* (YAML, ``scenarios/market/*.yaml``; reference in ``docs/market.md``)
+restates a document: the total market in named years, its stated CAGR, and its splits by
+application, source, type, service and region (with countries), each with a base-year
+share or value and, where given, a growth rate. From it:
+
+    >>> import sim.market as mk
+    >>> market = mk.load_market("scenarios/market/doc000_2026.yaml")      # doctest: +SKIP
+    >>> p = mk.project(market)                                           # doctest: +SKIP
+    >>> p.totals          # year, value, growth, cagr                    # doctest: +SKIP
+    >>> p.table           # year, dimension, segment, parent, value, share...  # doctest: +SKIP
+    >>> p.implied_rates   # stated vs implied CAGRs, solved rates             # doctest: +SKIP
+    >>> p.report          # consistency warnings and notes, with figures      # doctest: +SKIP
+    >>> p.volumes()       # cases, specialist hours, FTEs per year/segment    # doctest: +SKIP
+    >>> mk.compare(p, "scenarios/market/doc003_2025.yaml")               # doctest: +SKIP
+    >>> mk.derive_demand(p, 2027, 0.02, {"source": "outsourced"})        # doctest: +SKIP
+
+The modules, one concept each: ``models`` (the file schema), ``checks`` (cross-field
+errors), ``load`` (reading files), ``growth`` (rate arithmetic), ``segments`` (splits
+that add up), ``projection``, ``report`` (consistency), ``volumes``, ``demand`` (linking
+to the simulation), ``compare``, ``figures``, ``output`` (files), ``cli``.
+
+Names load on first use, so that ``sosim --help`` (which imports ``sim.market.cli``)
+stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["DerivedDemand", "Finding", "Market", "Projection", "adoption_path", "compare",
+           "derive_demand", "load_market", "market_from_text", "market_scale", "project",
+           "write_market_outputs"]
+
+_LAZY = {
+    "DerivedDemand": "sim.market.demand",
+    "adoption_path": "sim.market.demand",
+    "derive_demand": "sim.market.demand",
+    "market_scale": "sim.market.demand",
+    "Finding": "sim.market.report",
+    "Market": "sim.market.models",
+    "Projection": "sim.market.projection",
+    "project": "sim.market.projection",
+    "compare": "sim.market.compare",
+    "load_market": "sim.market.load",
+    "market_from_text": "sim.market.load",
+    "write_market_outputs": "sim.market.output",
+}
+
+if TYPE_CHECKING:
+    from sim.market.compare import compare
+    from sim.market.demand import DerivedDemand, adoption_path, derive_demand, market_scale
+    from sim.market.load import load_market, market_from_text
+    from sim.market.models import Market
+    from sim.market.output import write_market_outputs
+    from sim.market.projection import Projection, project
+    from sim.market.report import Finding
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim.market' has no attribute {name!r}")
