@@ -19,6 +19,11 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
+RUN_LIMIT_CASES = 5_000_000
+"""Runs simulating more cases than this (all replications) need ``--yes``."""
+BYTES_PER_CASE = 900
+"""Rough peak memory per simulated case with the event log on (benchmarks/bench_engine.py)."""
+
 _COMMAND_MODULES: tuple[str, ...] = ()
 """Modules with a ``register(subparsers, scenario_args)`` function adding their commands."""
 
@@ -50,11 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-events", action="store_true", help="do not write the event log")
     run.add_argument("--no-figures", action="store_true", help="do not draw figures")
     run.add_argument("--quiet", action="store_true", help="print only the KPI table")
+    run.add_argument("--yes", action="store_true",
+                     help=f"run even if larger than {RUN_LIMIT_CASES:,} cases in all")
 
     val = sub.add_parser("validate", help="check a scenario file and its capacity")
     scenario_args(val)
+    again = sub.add_parser("rerun", help="reproduce a run from its manifest.json, bit for bit")
+    again.add_argument("manifest", type=Path, help="manifest.json of an earlier run")
+    again.add_argument("--out", type=Path, default=None,
+                       help="output folder (default: the run's folder name + '-rerun')")
     run.set_defaults(handler=cmd_run)
     val.set_defaults(handler=cmd_validate)
+    again.set_defaults(handler=cmd_rerun)
     # Commands of other parts of sosim register themselves; their modules stay light
     # (heavy imports inside the handlers) so that --help stays fast.
     for module in _COMMAND_MODULES:
@@ -101,6 +113,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.report import kpi_table
     from sim.runner import run
 
+    reps = args.replications or scenario.simulation.replications
+    total = scenario.expected_cases * reps
+    if total > RUN_LIMIT_CASES and not args.yes:
+        print(f"sosim run: this run would simulate about {total:,.0f} cases "
+              f"({scenario.expected_cases:,.0f} x {reps} replications) and need about "
+              f"{total * BYTES_PER_CASE / 1e9:,.1f} GB of memory, over the "
+              f"{RUN_LIMIT_CASES:,}-case limit; pass --yes to run it anyway, or shorten it "
+              "with --set simulation.horizon_days=... or --replications.", file=sys.stderr)
+        return EXIT_BAD_INPUT
     out = args.out or Path("results") / scenario.name
     try:
         check_out_dir(out)  # fail before a long run, not after it
@@ -127,6 +148,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"\noutputs written to {path}/")
     return EXIT_OK
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from sim.rerun import rerun
+
+    report = rerun(args.manifest, args.out)
+    for name, (was, now) in report.version_changes.items():
+        _warn([f"{name} was {was} when the run was made and is {now} now"])
+    if report.identical:
+        print(f"reproduced bit for bit into {report.out_dir}/: {', '.join(report.matched)}")
+        return EXIT_OK
+    print(f"NOT reproduced: {', '.join(report.differed)} differ from the manifest's checksums "
+          f"(outputs in {report.out_dir}/)", file=sys.stderr)
+    return EXIT_FAILURE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -185,6 +185,9 @@ def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
         out[f"payer.{payer}.cases"] = float(len(part))
         out[f"payer.{payer}.paid_usd"] = float(paid)
         out[f"payer.{payer}.surgeries_avoided"] = float(part["procedure_avoided"].sum())
+        mandated = plan.scenario.payers[str(payer)].mandated_procedures
+        if mandated:  # cases that came because the payer requires the opinion before surgery
+            out[f"payer.{payer}.mandated_cases"] = float(part["procedure"].isin(mandated).sum())
         out[f"payer.{payer}.avoided_usd"] = float(part["avoided_cost_usd"].sum())
         out[f"payer.{payer}.net_savings_usd"] = float(part["payer_net_usd"].sum())
         out[f"payer.{payer}.roi"] = float(part["payer_net_usd"].sum() / paid) if paid > 0 \

@@ -127,7 +127,7 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _versions() -> dict[str, str | None]:
+def dependency_versions() -> dict[str, str | None]:
     import sim
 
     out: dict[str, str | None] = {"sosim": sim.__version__, "python": sys.version.split()[0]}
@@ -307,7 +307,7 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
     files = [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
               "sha256": _sha256(p)}
              for p in sorted(folder.rglob("*")) if p.is_file()]
-    versions = _versions()
+    versions = dependency_versions()
     return {"generator": GENERATOR, "sosim_version": versions["sosim"], "versions": versions,
             "created": created, "scenario_name": results.scenario.name,
             "scenario_hash": scenario_hash(results.scenario), "seed": results.seed,
@@ -344,3 +344,28 @@ def write_results(results: Results, out_dir: str | os.PathLike[str], *, events: 
     return out_dir
 
 
+
+
+def verify_output(out_dir: str | os.PathLike[str]) -> list[str]:
+    """Problems with a finished output folder: an empty list means complete and intact.
+
+    Checks that ``manifest.json`` says the run completed and that every file it
+    lists exists with the recorded size and SHA-256.
+
+    Example:
+        >>> verify_output("results/baseline")       # doctest: +SKIP
+        []
+    """
+    out_dir = Path(out_dir)
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return [f"no readable manifest.json ({err})"]
+    problems = [] if manifest.get("complete") is True else ["manifest does not say complete"]
+    for f in manifest.get("files", []):
+        path = out_dir / f["path"]
+        if not path.is_file():
+            problems.append(f"{f['path']}: missing")
+        elif path.stat().st_size != f["bytes"] or _sha256(path) != f["sha256"]:
+            problems.append(f"{f['path']}: size or checksum differs from the manifest")
+    return problems

@@ -33,6 +33,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -82,6 +83,21 @@ class SerialExecutor(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
             self._shutdown = True
+
+
+def _exit_with_parent(parent: int, every_s: float = 0.5) -> None:
+    """Pool-worker initializer: exit once ``parent`` is gone.
+
+    A pool's workers otherwise outlive a parent killed with ``kill -9`` (they wait
+    forever on a queue whose other end they themselves keep open).
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    if os.getppid() == parent:  # forked by the parent itself (not via a forkserver)
+        threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class DaskExecutor(Executor):
@@ -147,7 +163,8 @@ def make_executor(
         ctx = multiprocessing.get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload(["sim.experiment.tasks"])
-        return ProcessPoolExecutor(max_workers=workers or available_cores(), mp_context=ctx)
+        return ProcessPoolExecutor(max_workers=workers or available_cores(), mp_context=ctx,
+                                   initializer=_exit_with_parent, initargs=(os.getpid(),))
     try:
         from distributed import Client, LocalCluster
     except ImportError as err:  # pragma: no cover - dask[distributed] is a dependency

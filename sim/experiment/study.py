@@ -73,13 +73,15 @@ def _identity(tasks: Sequence[Task]) -> dict[str, Any]:
     hashes: dict[int, str] = {}
     rows = []
     for t in tasks:
-        h = hashes.setdefault(id(t.scenario), scenario_hash(t.scenario))
+        if id(t.scenario) not in hashes:  # tasks of a point share their scenario object
+            hashes[id(t.scenario)] = scenario_hash(t.scenario)
+        h = hashes[id(t.scenario)]
         rows.append({"key": t.key, "scenario_hash": h, "seed": t.seed,
                      "replications": list(t.replications), "params": _plain(dict(t.params))})
     return {"sosim_version": sim.__version__, "tasks": rows}
 
 
-def study_fingerprint(tasks: Sequence[Task]) -> str:
+def study_fingerprint(tasks: Sequence[Task], identity: dict[str, Any] | None = None) -> str:
     """SHA-256 of what makes a study: tasks (keys, scenarios, seeds, replications,
     parameters) and the sosim version. Equal fingerprints mean the same results.
 
@@ -87,7 +89,7 @@ def study_fingerprint(tasks: Sequence[Task]) -> str:
         >>> study_fingerprint(tasks)[:8]                            # doctest: +SKIP
         'c0ffee12'
     """
-    text = json.dumps(_identity(tasks), sort_keys=True, default=str)
+    text = json.dumps(identity or _identity(tasks), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -132,7 +134,7 @@ def _prepare(folder: Path, tasks: Sequence[Task], description: str) -> None:
     import sim
 
     identity = _identity(tasks)
-    fingerprint = study_fingerprint(tasks)
+    fingerprint = study_fingerprint(tasks, identity)
     manifest_path = folder / MANIFEST
     if manifest_path.exists():
         try:

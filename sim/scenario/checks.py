@@ -163,6 +163,10 @@ def _economics_findings(s: Scenario, specialties: set[str], channels: set[str]) 
             out.append((path, "payer money settings need an economics section"))
             continue
         shares(path + ("procedure_share",), payer.procedure_share)
+        if payer.mandated_procedures and payer.mandate != "mandated":
+            out.append((path + ("mandated_procedures",),
+                        f"only a payer with mandate: mandated has mandated procedures "
+                        f"(got mandate: {payer.mandate})"))
         for proc in payer.mandated_procedures:
             if proc not in procedures:
                 out.append((path + ("mandated_procedures",),

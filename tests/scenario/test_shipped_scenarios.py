@@ -1,7 +1,8 @@
 """The scenario files shipped in scenarios/: they load, run, keep up, and compare fairly.
 
 Each scenario runs once on a short horizon (three weeks, no warm-up, one replication); the
-runs are shared between tests so the whole file stays fast.
+runs are shared between tests so the whole file stays fast. The payer-mandate comparison needs
+more surgeries to tell payers apart, so baseline and payer_mandate also run once on half a year.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 SHORT = ["simulation.horizon_days=21", "simulation.warmup_days=0"]
 COMPARED = ("baseline", "legacy_referral", "hybrid")  # same platform, different triage
+MANDATE = "payer_mandate"  # the baseline platform with a payer mandating second opinions
+MANDATE_PAYER = "commercial_mandate"
 
 
 def _id(path: Path) -> str:
@@ -34,8 +37,19 @@ def short_runs() -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="module")
+def half_year_runs() -> dict[str, Any]:
+    """baseline and payer_mandate over 182 days (no warm-up, one replication)."""
+    over = ["simulation.horizon_days=182", "simulation.warmup_days=0"]
+    return {
+        stem: sim.run(sim.load_scenario(ROOT / "scenarios" / f"{stem}.yaml", overrides=over),
+                      replications=1)
+        for stem in ("baseline", MANDATE)
+    }
+
+
 def test_the_comparison_scenarios_are_shipped() -> None:
-    assert {p.stem for p in SCENARIOS} >= set(COMPARED)
+    assert {p.stem for p in SCENARIOS} >= {*COMPARED, MANDATE}
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=_id)
@@ -52,7 +66,9 @@ def test_short_run_conserves_cases(path: Path, short_runs: dict[str, Any]) -> No
     assert k["arrivals"] > 0
     assert k["arrivals"] == k["delivered"] + k["in_system_end"]
     rep = res.replications[0]
-    assert rep.started == k["arrivals"] == len(res.cases)
+    # journeys begun + cases not yet ready for theirs at the horizon (engines that start
+    # every journey on arrival have no `pending`)
+    assert rep.started + getattr(rep, "pending", 0) == k["arrivals"] == len(res.cases)
     assert rep.finished == k["delivered"] == (res.cases["status"] == "delivered").sum()
 
 
@@ -102,11 +118,72 @@ def test_every_schema_key_is_documented() -> None:
     """docs/scenario-reference.md names every field of every scenario model."""
     from pydantic import BaseModel
 
-    from sim.scenario import durations, models
+    from sim.scenario import durations, economics, models
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
-    classes = [c for mod in (models, durations) for c in vars(mod).values()
+    classes = [c for mod in (models, durations, economics) for c in vars(mod).values()
                if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == mod.__name__]
     missing = sorted({f"{c.__name__}.{name}" for c in classes for name in c.model_fields
                       if not re.search(rf"`[^`]*\b{re.escape(name)}\b[^`]*`", text)})
     assert not missing, f"undocumented keys: {missing}"
+
+
+# ----------------------------------------------------------------------------- money
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=_id)
+def test_money_reconciles_and_is_plausible(path: Path, short_runs: dict[str, Any]) -> None:
+    """Who-pays columns add up to the system's net savings; an opinion costs hundreds of USD."""
+    res = short_runs[path.stem]
+    if sim.load_scenario(path).economics is None:
+        pytest.skip("no economics section")
+    co = res.cases[res.cases["status"] == "delivered"]
+    lhs = co["net_savings_usd"]
+    rhs = co["payer_net_usd"] - co["paid_by_patient_usd"] + co["platform_margin_usd"]
+    assert (lhs - rhs).abs().max() < 1e-6
+    assert ((co["program_cost_usd"] - co["records_cost_usd"] - co["triage_cost_usd"]
+             - co["opinion_cost_usd"]).abs() < 1e-6).all()
+    k = res.kpis.iloc[0]
+    assert 100 < k["money.cost_per_opinion_usd"] < 2000, k["money.cost_per_opinion_usd"]
+
+
+def test_mandate_scenario_differs_from_baseline_only_in_demand_and_payers() -> None:
+    base, mandate = _raw("baseline"), _raw(MANDATE)
+    ignore = {"name", "description", "demand", "payers"}
+    assert {k: v for k, v in mandate.items() if k not in ignore} == \
+        {k: v for k, v in base.items() if k not in ignore}
+    # within demand, only the volume and the specialty and payer shares change
+    same = {k: v for k, v in base["demand"].items() if k != "cases_per_year"}
+    same["mix"] = {k: v for k, v in same["mix"].items() if k not in ("specialty", "payer")}
+    assert {k: v for k, v in mandate["demand"].items() if k != "cases_per_year"} | \
+        {"mix": {k: v for k, v in mandate["demand"]["mix"].items()
+                 if k not in ("specialty", "payer")}} == same
+    assert mandate["demand"]["cases_per_year"] > base["demand"]["cases_per_year"]
+    # the baseline payers are kept unchanged; the mandate payer is added
+    assert {k: v for k, v in mandate["payers"].items() if k != MANDATE_PAYER} == base["payers"]
+    payer = sim.load_scenario(ROOT / "scenarios" / f"{MANDATE}.yaml").payers[MANDATE_PAYER]
+    assert payer.mandate == "mandated"
+    assert set(payer.mandated_procedures) == {"spine_fusion", "knee_replacement",
+                                              "hip_replacement"}
+    base_ortho = sum(sim.load_scenario(ROOT / "scenarios" / "baseline.yaml")
+                     .economics.procedure_share["orthopedics"].values())
+    assert sum(payer.procedure_share["orthopedics"].values()) > 2 * base_ortho
+
+
+def test_mandate_payer_avoids_more_surgeries_per_case(half_year_runs: dict[str, Any]) -> None:
+    """Mandated pre-surgery opinions avoid more surgeries per case than voluntary ones."""
+
+    def per_case(stem: str, payer: str) -> float:
+        k = half_year_runs[stem].kpis.iloc[0]
+        return k[f"payer.{payer}.surgeries_avoided"] / k[f"payer.{payer}.cases"]
+
+    mandated = per_case(MANDATE, MANDATE_PAYER)
+    voluntary = per_case("baseline", "commercial")
+    assert mandated > voluntary, (mandated, voluntary)
+    # and its orthopaedic load sends more cases to the outsourced company than baseline
+    kind = {stem: half_year_runs[stem].cases["pool_kind"].value_counts(normalize=True)
+            for stem in half_year_runs}
+    assert kind[MANDATE]["outsourced"] > kind["baseline"]["outsourced"]
+    k = half_year_runs[MANDATE].kpis.iloc[0]
+    assert {"money.outsourced_vs_in_house_pct", "money.cost_per_opinion_usd.pool.in_house",
+            "money.cost_per_opinion_usd.pool.outsourced"} <= set(k.dropna().index)
