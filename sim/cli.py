@@ -24,7 +24,7 @@ RUN_LIMIT_CASES = 5_000_000
 BYTES_PER_CASE = 900
 """Rough peak memory per simulated case with the event log on (benchmarks/bench_engine.py)."""
 
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("sim.market.cli",)
 """Modules with a ``register(subparsers, scenario_args)`` function adding their commands."""
 
 

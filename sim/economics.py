@@ -29,6 +29,8 @@ delay, and net_savings = payer_net - paid_by_patient + platform_margin.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -56,7 +58,7 @@ def _procedure_table(plan: Plan) -> tuple[list[str], np.ndarray]:
     return names, p
 
 
-def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> pd.DataFrame:
+def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, Any]:
     """Money columns for one replication's case table (NaN for cases not delivered)."""
     s = plan.scenario
     e = s.economics
@@ -118,10 +120,11 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> pd.Data
         "paid_by_payer_usd": paid_payer, "paid_by_patient_usd": paid_patient,
         "platform_margin_usd": margin, "payer_net_usd": avoided_cost - paid_payer - delay,
     }
-    df = pd.DataFrame(out, index=cases.index)
-    df.loc[~delivered, list(MONEY)] = np.nan  # an opinion not yet given has no bill yet
-    df.loc[~delivered, ["treatment_changed", "procedure_avoided"]] = False
-    return df
+    for col in MONEY:  # an opinion not yet given has no bill yet
+        out[col] = np.where(delivered, out[col], np.nan)
+    out["treatment_changed"] &= delivered
+    out["procedure_avoided"] &= delivered
+    return out
 
 
 def _pool_codes(plan: Plan, queue: np.ndarray) -> np.ndarray:
@@ -154,7 +157,9 @@ def _payments(plan: Plan, payer: np.ndarray, channel: np.ndarray,
 def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
     """Money KPIs of one replication over its delivered cohort cases."""
     out: dict[str, float] = {}
-    co = cases[~cases["warmup"] & (cases["status"] == "delivered")]
+    keep = (~cases["warmup"] & (cases["status"] == "delivered")).to_numpy()
+    co = cases.loc[keep, ["payer", "pool", "pool_kind", "channel", "procedure",
+                          "procedure_avoided", "treatment_changed", *MONEY]]
     if not len(co):
         return out
     for col in MONEY:

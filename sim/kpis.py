@@ -93,14 +93,41 @@ def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
             f"arrivals, {delivered} delivered and {in_system} in the system")
 
 
+def check_littles_law(plan: Plan, rep: Replication) -> None:
+    """Little's law per specialist queue, L = lambda W, from two independent sources.
+
+    The engine integrates the number of cases waiting over time as it runs
+    (L x T); the records give each case's wait (lambda T x W). The two must
+    agree to rounding: a mismatch means a case waited without being counted,
+    or was counted without waiting.
+    """
+    r, horizon = rep.records, plan.horizon_h
+    for q, area in zip(plan.queues, rep.wait_area, strict=True):
+        rows, srows = r.queue == q.index, r.screen_queue == q.index
+        waited = _overlap(r.queue_h[rows], np.where(r.seize_h[rows] < horizon, r.seize_h[rows],
+                                                    np.nan), 0.0, horizon)
+        waited += _overlap(r.screen_queue_h[srows],
+                           np.where(r.screen_seize_h[srows] < horizon, r.screen_seize_h[srows],
+                                    np.nan), 0.0, horizon)
+        if abs(area - waited) > 1e-6 * max(1.0, waited):
+            raise ConservationError(
+                f"replication {rep.index}, queue {q.name}: the engine counted {area:.6f} "
+                f"case-hours of waiting but the case records add up to {waited:.6f} "
+                "(Little's law L = lambda W broken)")
+
+
 def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
     """All KPIs of one replication, from its case table and raw records."""
     check_conservation(rep, cases)
+    if rep.wait_area:
+        check_littles_law(plan, rep)
     s = plan.scenario
     t0, t1 = plan.warmup_h, plan.horizon_h
     r = rep.records
     cohort = ~cases["warmup"].to_numpy()
-    co = cases[cohort]
+    # only the columns needed, so that a million-case table is not copied whole
+    co = cases.loc[cohort, ["arrival_h", "status", "time_to_match_h", "records_to_match_h",
+                            "time_to_opinion_h", "pool_kind", "misrouted", *_STAGE_COLUMNS]]
     age = t1 - co["arrival_h"].to_numpy()
     out: dict[str, float] = {"replication": rep.index}
     out["arrivals"] = float(len(cases))
@@ -143,6 +170,10 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
 
         out.update(economics_kpis(plan, cases))
     return out
+
+
+_STAGE_COLUMNS = ("intake_end_h", "triage_start_h", "triage_end_h", "first_match_h",
+                  "auth_end_h", "queue_h", "review_start_h", "review_end_h")
 
 
 def stage_means(delivered: pd.DataFrame) -> dict[str, float]:

@@ -49,6 +49,7 @@ class Replication:
     started: int  # journeys begun before the horizon
     pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
+    wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
 
 
 class Model:
@@ -96,6 +97,8 @@ class Model:
         self.pending = len(self.cases) - len(order)
         self.env.process(self.arrivals(order, ready))
         self.env.run(until=horizon)
+        for q in self.queues:
+            q.integrate()
         return self.rec
 
     def arrivals(self, order: np.ndarray, ready: np.ndarray) -> Generator[simpy.Event, None, None]:
@@ -165,4 +168,4 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     model = Model(plan, cases, draws)
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished)
+                       model.finished, tuple(q.wait_area for q in model.queues))

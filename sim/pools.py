@@ -47,6 +47,14 @@ class Staff:
         self.waiting = [0, 0]  # cases waiting, by priority code (0 = urgent)
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
         self._order = 0
+        self.wait_area = 0.0  # integral of the number waiting over time (case-hours)
+        self._since = 0.0
+
+    def integrate(self) -> None:
+        """Bring :attr:`wait_area` up to now (called whenever the number waiting changes)."""
+        now = self.env.now
+        self.wait_area += (self.waiting[0] + self.waiting[1]) * (now - self._since)
+        self._since = now
 
     @property
     def busy(self) -> int:
@@ -69,11 +77,13 @@ class Staff:
             wake = self.env.event()
             self._order += 1
             heappush(self._queue, (priority, self._order, wake))
+            self.integrate()
             self.waiting[priority] += 1
             yield wake  # a finishing server hands itself over: self.free stays 0
         yield from self._work(i, effort_h, seize, start, end)
         if self._queue:
             priority, _, wake = heappop(self._queue)
+            self.integrate()
             self.waiting[priority] -= 1
             wake.succeed()
         else:

@@ -6,8 +6,8 @@ and the versions used. :func:`rerun` runs that again and compares the data
 files' SHA-256 checksums with the recorded ones.
 
 Example:
-    >>> report = rerun("results/baseline/manifest.json", "results/baseline-again")  # doctest: +SKIP
-    >>> report.identical                                                             # doctest: +SKIP
+    >>> report = rerun("results/baseline/manifest.json", "results/again")  # doctest: +SKIP
+    >>> report.identical                                                     # doctest: +SKIP
     True
 """
 
@@ -54,7 +54,8 @@ def rerun(manifest: str | os.PathLike[str], out_dir: str | os.PathLike[str] | No
         scenario = Scenario.model_validate(m["scenario"])
     except (OSError, ValueError, KeyError, AssertionError) as err:
         raise ScenarioError([Problem(str(path), None, "", f"not a complete sosim manifest "
-                                                           f"({type(err).__name__}: {err})")])
+                                                           f"({type(err).__name__}: {err})")
+                             ]) from None
     if scenario_hash(scenario) != m["scenario_hash"]:
         raise ScenarioError([Problem(str(path), None, "scenario",
                                      "does not match its recorded hash; the manifest was edited")])

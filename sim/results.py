@@ -80,7 +80,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     misrouted = r.matched_line >= 0
     misrouted &= r.matched_line != c.line
 
-    df = pd.DataFrame({
+    df = pd.DataFrame(copy=False, data={
         "replication": np.full(n, rep.index, dtype=np.int32),
         "case": np.arange(n, dtype=np.int64),
         "arrival_h": c.arrival_h,
@@ -116,7 +116,8 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     if plan.scenario.economics is not None:
         from sim.economics import case_economics
 
-        df = pd.concat([df, case_economics(plan, rep, df)], axis=1)
+        for name, column in case_economics(plan, rep, df).items():
+            df[name] = column
     return df
 
 
@@ -140,9 +141,11 @@ _TRIAGE_RESOURCE = {"legacy": "coordinators", "ai": "ai_triage", "hybrid": "ai_t
 def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     """The process-mining event log of a case table (start/complete per activity).
 
-    Built column by column with numpy and stored as categoricals: a year of a
-    national platform is millions of events, and strings per event would cost
-    gigabytes.
+    Each case has a fixed slot per event, in journey order, and its timestamps
+    never decrease along the journey; so the log comes out sorted by case and
+    time by flattening a (cases x slots) table, with no sort. Columns are
+    numeric codes and categoricals: a year of a national platform is millions
+    of events, and a string per event would cost gigabytes.
     """
     n = len(cases)
     resources: dict[str, int] = {}
@@ -155,27 +158,14 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
             name = spec[1:]
             if name == "triage":
                 name = _TRIAGE_RESOURCE[plan.scenario.triage.policy]
-            return np.full(n, code(name), dtype=np.int32)
+            return np.full(n, code(name), dtype=np.int16)
         col = cases["records" if spec == "records" else spec]
         prefix = "records:" if spec == "records" else ""
-        lookup = np.asarray([code(prefix + str(c)) for c in col.cat.categories] + [-1], np.int32)
+        lookup = np.asarray([code(prefix + str(c)) for c in col.cat.categories] + [-1], np.int16)
         return lookup[col.cat.codes.to_numpy()]
 
-    activities = ["case arrived", *(a for a, *_ in _ACTIVITIES), "opinion delivered"]
-    rows, act, life, times, res = [], [], [], [], []
-
-    def add(activity: str, lifecycle: int, time: str, resource: np.ndarray,
-            mask: np.ndarray) -> None:
-        idx = np.flatnonzero(mask)
-        rows.append(idx)
-        act.append(np.full(len(idx), activities.index(activity), dtype=np.int8))
-        life.append(np.full(len(idx), lifecycle, dtype=np.int8))
-        times.append(cases[time].to_numpy()[idx])
-        res.append(resource[idx])
-
-    everyone = np.ones(n, dtype=bool)
-    add("case arrived", 1, "arrival_h", np.full(n, code("patient"), np.int32), everyone)
     policy = plan.scenario.triage.policy
+    everyone = np.ones(n, dtype=bool)
     applies = {  # which cases go through each activity at all
         "records intake": everyone if plan.scenario.intake is not None else ~everyone,
         "triage": everyone if policy != "direct" else ~everyone,
@@ -183,30 +173,41 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
         "pre-authorisation": cases["needs_preauth"].to_numpy(),
         "re-routing": cases["misrouted"].to_numpy(),
     }
+    # slots: (activity, lifecycle, time column, resource spec, which cases have the event)
+    slots = [("case arrived", 1, "arrival_h", "=patient", everyone)]
     for activity, t0, t1, spec in _ACTIVITIES:
-        start, end = cases[t0].to_numpy(), cases[t1].to_numpy()
-        began = ~np.isnan(start) & applies.get(activity, everyone)
-        resource = resource_codes(spec)
-        add(activity, 0, t0, resource, began)
-        add(activity, 1, t1, resource, began & ~np.isnan(end))
-    add("opinion delivered", 1, "review_end_h", resource_codes("pool"),
-        cases["review_end_h"].notna().to_numpy())
+        began = cases[t0].notna().to_numpy() & applies.get(activity, everyone)
+        slots.append((activity, 0, t0, spec, began))
+        slots.append((activity, 1, t1, spec, began & cases[t1].notna().to_numpy()))
+    slots.append(("opinion delivered", 1, "review_end_h", "pool",
+                  cases["review_end_h"].notna().to_numpy()))
 
-    row, time_h = np.concatenate(rows), np.concatenate(times)
-    seq = np.concatenate([np.full(len(r), k, dtype=np.int16) for k, r in enumerate(rows)])
-    order = np.lexsort((seq, time_h, row))  # by case, then time, then journey order
+    activities = ["case arrived", *(a for a, *_ in _ACTIVITIES), "opinion delivered"]
+    present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
+    keep = present.ravel()
+    counts = present.sum(axis=1)
+    del present
+
+    def flat(values_of_slot, dtype) -> np.ndarray:  # noqa: ANN001
+        table = np.empty((n, len(slots)), dtype=dtype)
+        for k, slot in enumerate(slots):
+            table[:, k] = values_of_slot(slot)
+        return table.ravel()[keep]
+
+    time_h = flat(lambda s: cases[s[2]].to_numpy(), np.float64)
+    resource = flat(lambda s: resource_codes(s[3]), np.int16)
+    activity = np.tile(np.asarray([activities.index(s[0]) for s in slots], np.int8), n)[keep]
+    lifecycle = np.tile(np.asarray([s[1] for s in slots], np.int8), n)[keep]
     case_id = "r" + cases["replication"].astype(str) + "-" + cases["case"].astype(str)
     start = pd.Timestamp(plan.scenario.simulation.start)
-    time_h = time_h[order]
     return pd.DataFrame({
-        "case_id": pd.Categorical.from_codes(row[order], categories=case_id.to_numpy()),
-        "activity": pd.Categorical.from_codes(np.concatenate(act)[order], categories=activities),
-        "lifecycle": pd.Categorical.from_codes(np.concatenate(life)[order],
-                                               categories=["start", "complete"]),
+        "case_id": pd.Categorical.from_codes(np.repeat(np.arange(n, dtype=np.int32), counts),
+                                             categories=case_id.to_numpy()),
+        "activity": pd.Categorical.from_codes(activity, categories=activities),
+        "lifecycle": pd.Categorical.from_codes(lifecycle, categories=["start", "complete"]),
         "timestamp": start + pd.to_timedelta(time_h, unit="h"),
         "time_h": time_h,
-        "resource": pd.Categorical.from_codes(np.concatenate(res)[order],
-                                              categories=list(resources)),
+        "resource": pd.Categorical.from_codes(resource, categories=list(resources)),
     })
 
 
@@ -222,8 +223,8 @@ class Results:
     @cached_property
     def cases(self) -> pd.DataFrame:
         """The case table, all replications stacked."""
-        return pd.concat([case_table(self.plan, r) for r in self.replications],
-                         ignore_index=True)
+        tables = [case_table(self.plan, r) for r in self.replications]
+        return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
     @cached_property
     def events(self) -> pd.DataFrame:

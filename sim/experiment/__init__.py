@@ -9,14 +9,16 @@
 
 Example:
     >>> import sim
-    >>> from sim.experiment import compare, make_executor
+    >>> from sim.experiment import make_executor
+    >>> from sim.experiment.compare import compare  # (sim.experiment.compare is the module)
     >>> base = sim.load_scenario("scenarios/baseline.yaml")                    # doctest: +SKIP
     >>> with make_executor("processes") as ex:                                 # doctest: +SKIP
-    ...     cmp = compare(base, vary={"triage.policy": ["legacy", "ai"]},
+    ...     cmp = compare(base, vary={"pools.in_house.specialists.oncology": [3, 4]},
     ...                   replications=10, executor=ex)                        # doctest: +SKIP
-    >>> print(cmp.sentence("time_to_match_h.mean"))                            # doctest: +SKIP
+    >>> print(cmp.sentence("time_to_opinion_h.mean"))                          # doctest: +SKIP
 
-Names load on first use, so importing this package is cheap.
+Names load on first use, so importing this package is cheap. ``compare`` is not
+re-exported here: ``sim.experiment.compare`` is the module, so import the function from it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ _LAZY = {
     "make_executor": "executors", "SerialExecutor": "executors",
     "run_study": "study", "load_study": "study", "StudyMismatch": "study",
     "replication_analysis": "stats", "mser": "stats", "welch": "stats",
-    "compare": "compare", "Comparison": "compare",
+    "Comparison": "compare",
 }
 __all__ = sorted(_LAZY)
 

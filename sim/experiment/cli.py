@@ -187,6 +187,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                              progress=not args.quiet)
     except StudyMismatch as err:
         return _bad("compare", f"--out: {err}")
+    except KeyboardInterrupt:
+        saved = len(list(out.glob("tasks/**/*.parquet")))
+        print(f"\nsosim compare: interrupted; {saved} finished task(s) are saved in {out}/; "
+              "run the same command again to resume.", file=sys.stderr)
+        return 130
     try:
         table = result.table(args.kpi or HEADLINE)
     except KeyError as err:

@@ -44,7 +44,7 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -229,7 +229,6 @@ class Design:
     varied: tuple[str | None, ...] | None = None
     samples: int | None = None
     seed: int | None = None
-    base_values: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -345,32 +344,30 @@ def make_design(kind: str, parameters: Sequence[Parameter], samples: int | None 
         twice = sorted({k for k in (p.key for p in params) if [q.key for q in params].count(k) > 1})
         raise DesignError(f"a parameter is given twice: {', '.join(twice)}")
     keys = [p.key for p in params]
-    base_values = {k: value_at(base, k) for k in keys} if base is not None else {}
-    if kind in ("grid", "oat"):
-        if kind == "grid":
-            rows = list(itertools.product(*(p.grid_levels(levels) for p in params)))
-            points, varied = pd.DataFrame(rows, columns=keys), None
-        else:
-            rows, varied = [[base_values.get(k) for k in keys]], [None]
-            for j, p in enumerate(params):
-                for v in p.grid_levels(levels):
-                    if k_equal(v, base_values.get(p.key)):
-                        continue
+    if kind == "grid":
+        rows = list(itertools.product(*(p.grid_levels(levels) for p in params)))
+        points, varied, unit, n = pd.DataFrame(rows, columns=keys), None, None, None
+    elif kind == "oat":
+        rows = [[value_at(base, k) if base is not None else None for k in keys]]
+        varied: list[str | None] | None = [None]
+        for j, p in enumerate(params):
+            for v in p.grid_levels(levels):
+                if not _same(v, rows[0][j]):
                     rows.append([*rows[0][:j], v, *rows[0][j + 1:]])
                     varied.append(p.key)
-            points, varied = pd.DataFrame(rows, columns=keys), tuple(varied)
-        points.insert(0, "point", np.arange(len(points)))
-        return Design(kind, params, points, varied=varied, seed=seed, base_values=base_values)
-    n = samples or default_samples(kind, len(params))
-    if n < 1:
-        raise DesignError(f"samples must be at least 1 (got {n})")
-    unit = unit_sample(kind, len(params), n, seed, keys)
-    points = pd.DataFrame({p.key: p.from_unit(unit[:, j]) for j, p in enumerate(params)})
+        points, unit, n = pd.DataFrame(rows, columns=keys), None, None
+    else:
+        n, varied = samples or default_samples(kind, len(params)), None
+        if n < 1:
+            raise DesignError(f"samples must be at least 1 (got {n})")
+        unit = unit_sample(kind, len(params), n, seed, keys)
+        points = pd.DataFrame({p.key: p.from_unit(unit[:, j]) for j, p in enumerate(params)})
     points.insert(0, "point", np.arange(len(points)))
-    return Design(kind, params, points, unit=unit, samples=n, seed=seed, base_values=base_values)
+    return Design(kind, params, points, unit=unit, varied=None if varied is None else
+                  tuple(varied), samples=n, seed=seed)
 
 
-def k_equal(a: Any, b: Any) -> bool:
+def _same(a: Any, b: Any) -> bool:
     """Level equality tolerant of 4 == 4.0 and float noise."""
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)

@@ -25,13 +25,17 @@ table sorted from the most to the least influential parameter:
 ``grid``, ``lhs`` -> :func:`main_effects`
     the mean KPI per level (continuous ranges cut into quintiles) and its range.
 
-Example:
-    >>> design = make_design("sobol", [parse_param("triage.ai.accuracy=0.7:0.95")],
-    ...                      samples=16)                                   # doctest: +SKIP
+Example (a Sobol study of two parameters: 16 (2 x 2 + 2) = 96 points, 3 replications each):
+    >>> from sim.experiment.design import make_design, parse_param
+    >>> from sim.experiment.executors import make_executor
+    >>> design = make_design("sobol", [parse_param("triage.ai.accuracy=0.7:0.95"),
+    ...                                parse_param("demand.cases_per_year=9e3:15e3")],
+    ...                      samples=16)
     >>> with make_executor("processes") as ex:                             # doctest: +SKIP
     ...     table = run_sweep(design, "scenarios/baseline.yaml", "runs/acc", ex,
     ...                       replications=3)
-    >>> sobol_indices(design, point_means(table, ["time_to_opinion_h.mean"]).iloc[:, 0])
+    >>> means = point_means(table, ["time_to_opinion_h.mean"])            # doctest: +SKIP
+    >>> sobol_indices(design, means["time_to_opinion_h.mean"])            # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -102,8 +106,14 @@ def _y(design: Design, y: Sequence[float] | pd.Series) -> np.ndarray:
 def tornado(design: Design, y: Sequence[float] | pd.Series) -> pd.DataFrame:
     """For a one-at-a-time design: the KPI's low and high per parameter, widest first.
 
+    >>> from sim.experiment.design import make_design, parse_param
     >>> d = make_design("oat", [parse_param("a.x=1:3"), parse_param("a.y=1:2")])
-    >>> tornado(d, [0, 1, 5, 2, 3])[["parameter", "range"]].to_dict("list")  # doctest: +SKIP
+    >>> d.points["point"].tolist(), d.varied     # no base scenario: every level is a point
+    ([0, 1, 2, 3, 4, 5], (None, 'a.x', 'a.x', 'a.x', 'a.y', 'a.y'))
+    >>> tornado(d, [10, 9, 11, 14, 10, 10.5])[["parameter", "low", "high", "range"]]
+      parameter   low  high  range
+    0       a.x   9.0  14.0    5.0
+    1       a.y  10.0  10.5    0.5
     """
     if design.varied is None:
         raise ValueError(f"a tornado needs a one-at-a-time design (this one is {design.kind})")
@@ -188,7 +198,10 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _label(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    """A level as a short label: ``9,000`` rather than ``9e+03``, ``0.825`` as is."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e12:
+        return f"{int(value):,}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def tornado_figure(table: pd.DataFrame, kpi: str, title: str = "") -> Figure:

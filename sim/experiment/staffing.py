@@ -223,7 +223,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     state = dict(start)
     history: list[dict] = []
     stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
-    trend: dict[str, list[float]] = {}  # severity of each queue after each addition
+    trend: dict[str, list[float]] = {}  # severity of each queue before each addition
 
     def evaluate(phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
         trial = with_overrides(scenario, {queue_key(q): c for q, c in state.items()})
@@ -236,11 +236,6 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
         for q in state:
             if q not in stuck and sev[q] > 1 and _unattainable(summary, q, goals):
                 stuck[q] = "unattainable by staffing"
-        if phase == "up" and queue is not None:
-            seen = trend.setdefault(queue, [])
-            seen.append(sev[queue])
-            if len(seen) > PATIENCE and seen[-1] >= 0.99 * seen[-1 - PATIENCE]:
-                stuck.setdefault(queue, f"no better with {PATIENCE} more specialists")
         ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
         history.append({"step": len(history), "phase": phase, "queue": queue,
                         "servers": queue and state[queue], "total": sum(state.values()),
@@ -253,10 +248,13 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     while not ok and len(history) < max_steps:  # up: the worst failing queue gets one more
         failing = summary.loc[[q for q in state if q not in stuck]]
         worst = str(failing["severity"].idxmax())
+        seen = trend.setdefault(worst, [])
+        seen.append(float(summary.at[worst, "severity"]))
         state[worst] += 1
         summary, ok = evaluate("up", worst)
-        if stuck.get(worst, "").startswith("no better"):  # take back the useless additions
-            state[worst] -= PATIENCE
+        if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
+            stuck[worst] = f"no better with {PATIENCE} more specialists"
+            state[worst] -= PATIENCE  # take back the useless additions
             summary, ok = evaluate("undo", worst)
     frozen = set(stuck)
     while ok and len(history) < max_steps:  # down: try the queue with the most slack

@@ -95,7 +95,7 @@ def _check_dimension(d: str, m: Market) -> Iterator[Finding]:
             yield (*here, "segments", s, "countries"), (
                 f"countries are only allowed under the 'region' dimension (got them under {d!r})")
         country_shares = [c.share for c in seg.countries.values() if c.share is not None]
-        if sum(country_shares) > 1 + SUM_SLACK:
+        if sum(country_shares) > 1 + m.checks.share_tolerance + SUM_SLACK:
             yield (*here, "segments", s, "countries"), (
                 f"country shares of {s} sum to more than 1 (got {sum(country_shares):g})")
 

@@ -52,9 +52,10 @@ def _label(p: Projection, dimension: str, segment: str) -> str:
     dims = p.market.dimensions
     if dimension in dims and segment in dims[dimension].segments:
         return dims[dimension].segments[segment].label or segment
-    for seg in dims.get("region", None).segments.values() if "region" in dims else []:
-        if segment in seg.countries:
-            return seg.countries[segment].label or segment
+    regions = dims["region"].segments.values() if "region" in dims else []
+    for region in regions:
+        if segment in region.countries:
+            return region.countries[segment].label or segment
     return segment.replace("_", " ")
 
 

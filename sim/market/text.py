@@ -63,6 +63,9 @@ def rates_text(p: Projection) -> str:
             rate = f"implied {pct(row['implied_cagr'])} (solved; not stated)"
         share = ("" if row["dimension"] == "total" else
                  f"; share {pct(row['start_share'], 1)} -> {pct(row['end_share'], 1)}")
+        if len(where) > 44:  # a long list of segments gets a line of its own
+            lines.append(f"  {where}")
+            where = ""
         lines.append(f"  {where:<44} {span}  {rate}{share}")
     if len(lines) == 1:
         lines.append("  (no growth rate stated)")
