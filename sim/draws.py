@@ -38,6 +38,7 @@ class Draws:
     ai_h: np.ndarray  # AI processing time
     handling_h: np.ndarray  # coordinator hands-on time (legacy triage or hybrid check)
     cycle_h: np.ndarray  # legacy referral cycle (delay)
+    uses_ai: np.ndarray  # AI triages the case (else legacy referral, or direct matching)
     correct: np.ndarray  # triage matched the right service line
     wrong_line: np.ndarray  # the line a wrong match sends the case to
     checked: np.ndarray  # hybrid: a coordinator checks the AI's match
@@ -89,22 +90,29 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
 
     u = streams.rng("triage").random((n, 8))
     t = s.triage
-    accuracy = {"ai": t.ai.accuracy if t.ai else 1.0, "hybrid": t.ai.accuracy if t.ai else 1.0,
-                "legacy": t.legacy.accuracy if t.legacy else 1.0}.get(t.policy, 1.0)
-    correct = u[:, 1] < accuracy
-    ai_h = plan.hours(t.ai.service, u[:, 0]) if t.ai else zeros
-    if t.policy == "legacy":
-        handling_h = plan.hours(t.legacy.handling, u[:, 3])
-        cycle_h = plan.hours(t.legacy.referral_cycle, u[:, 4])
-    elif t.policy == "hybrid":
-        handling_h = plan.hours(t.hybrid.handling, u[:, 3])
-        cycle_h = zeros
+    # Which cases AI triages: all of them under ai/hybrid, unless an adoption share is set
+    # (its own stream, so adoption changes nothing else a case draws).
+    if t.policy in ("ai", "hybrid"):
+        share = 1.0 if t.ai_share is None else t.ai_share
+        uses_ai = streams.rng("adoption").random(n) < share
     else:
-        handling_h = cycle_h = zeros
+        uses_ai = np.zeros(n, dtype=bool)
+    legacy_acc = t.legacy.accuracy if t.legacy else 1.0
+    ai_acc = t.ai.accuracy if t.ai else 1.0
+    accuracy = np.where(uses_ai, ai_acc, legacy_acc if t.policy != "direct" else 1.0)
+    correct = u[:, 1] < accuracy
+    ai_h = np.where(uses_ai, plan.hours(t.ai.service, u[:, 0]), 0.0) if t.ai else zeros
+    legacy = ~uses_ai & (t.policy != "direct")
+    handling_h, cycle_h = zeros.copy(), zeros.copy()
+    if t.legacy is not None and legacy.any():
+        handling_h[legacy] = plan.hours(t.legacy.handling, u[legacy, 3])
+        cycle_h[legacy] = plan.hours(t.legacy.referral_cycle, u[legacy, 4])
+    if t.policy == "hybrid":
+        handling_h[uses_ai] = plan.hours(t.hybrid.handling, u[uses_ai, 3])
     if t.policy == "hybrid":
         h = t.hybrid
         flagged = u[:, 5] < np.where(correct, h.flag_rate, h.flag_sensitivity)
-        checked = (
+        checked = uses_ai & (
             (h.check.urgent & (cases.priority == 0))
             | (h.check.low_confidence & flagged)
             | (u[:, 6] < h.check.fraction)
@@ -141,7 +149,8 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
         outcome[rows] = np.minimum(np.searchsorted(cum / cum[-1], u[rows], side="right"), 2)
 
     return Draws(
-        digital=digital, intake_end_h=intake_end, ai_h=ai_h, handling_h=handling_h,
+        digital=digital, intake_end_h=intake_end, ai_h=ai_h, uses_ai=uses_ai,
+        handling_h=handling_h,
         cycle_h=cycle_h, correct=correct, wrong_line=wrong_line, checked=checked,
         corrected=corrected, auth_h=auth_h, review_h=review_h, screen_h=screen_h,
         reroute_h=reroute_h, outcome=outcome,

@@ -89,9 +89,10 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     # --- cost of producing the opinion
     records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
     t = s.triage
-    ai_fee = e.ai_fee_per_case_usd if t.policy in ("ai", "hybrid") else 0.0
-    handled = ~np.isnan(r.triage_end_h if t.policy == "legacy" else r.check_end_h)
-    coordinator_h = np.where(handled, d.handling_h, 0.0)  # hands-on hours, not clock span
+    ai_fee = np.where(d.uses_ai & ~np.isnan(r.triage_end_h), e.ai_fee_per_case_usd, 0.0)
+    by_coordinator = np.where(d.uses_ai, ~np.isnan(r.check_end_h),
+                              ~np.isnan(r.triage_end_h) & (t.policy != "direct"))
+    coordinator_h = np.where(by_coordinator, d.handling_h, 0.0)  # hands-on hours, not clock span
     triage = ai_fee + e.coordinator_wage_per_hour_usd * coordinator_h
     price = np.asarray([p.price_per_case_usd for p in s.pools.values()] + [0.0])
     rate = np.asarray([p.specialist_rate_per_hour_usd for p in s.pools.values()] + [0.0])

@@ -139,7 +139,7 @@ def dependency_versions() -> dict[str, str | None]:
     return out
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
@@ -160,7 +160,7 @@ def _dump_json(obj: Any) -> str:
     return json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n"
 
 
-def _parquet_available() -> bool:
+def parquet_available() -> bool:
     try:
         import pyarrow.parquet  # noqa: F401
     except ImportError:
@@ -289,7 +289,7 @@ def _swap_into_place(tmp: Path, out_dir: Path) -> None:
 def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[str, Any]:
     from sim.network import overload_warnings
 
-    fmt = "parquet" if _parquet_available() else "csv"
+    fmt = "parquet" if parquet_available() else "csv"
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     tables = {"cases": _write_table(results.cases, folder, "cases", fmt, [])}
     if events:
@@ -304,16 +304,45 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
         from sim import figures as figure_module
 
         figure_module.save_figures(results, folder / "figures")
-    files = [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
-              "sha256": _sha256(p)}
-             for p in sorted(folder.rglob("*")) if p.is_file()]
-    versions = dependency_versions()
-    return {"generator": GENERATOR, "sosim_version": versions["sosim"], "versions": versions,
-            "created": created, "scenario_name": results.scenario.name,
+    return {"created": created, "scenario_name": results.scenario.name,
             "scenario_hash": scenario_hash(results.scenario), "seed": results.seed,
             "replications": len(results.replications), "table_format": fmt, "tables": tables,
-            "warnings": warnings, "files": files,
-            "scenario": results.scenario.model_dump(mode="json"), "complete": True}
+            "warnings": warnings, "scenario": results.scenario.model_dump(mode="json")}
+
+
+def write_folder(out_dir: str | os.PathLike[str],
+                 build: Callable[[Path], dict[str, Any]]) -> Path:
+    """Create ``out_dir`` atomically: the one way sosim writes an output folder.
+
+    ``build(folder)`` writes the files into a fresh temporary folder next to
+    ``out_dir`` and returns the manifest's own fields; this adds the generator,
+    versions and every file's size and SHA-256, writes ``manifest.json`` last
+    with ``"complete": true``, flushes to disk and swaps the folder into place.
+    A reader sees the previous complete folder or the new one, never a mixture;
+    on any error (or Ctrl-C) the temporary folder is removed.
+
+    Example:
+        >>> write_folder("out/x", lambda f: (f / "a.txt").write_text("hi") and {})  # doctest: +SKIP
+    """
+    out_dir = Path(out_dir).absolute()
+    check_out_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp, _ = _fresh(out_dir.parent, f".{out_dir.name}.tmp-", os.mkdir)  # 0o777 less umask
+    try:
+        fields = build(tmp)
+        versions = dependency_versions()
+        files = [{"path": p.relative_to(tmp).as_posix(), "bytes": p.stat().st_size,
+                  "sha256": sha256_file(p)} for p in sorted(tmp.rglob("*")) if p.is_file()]
+        manifest = {"generator": GENERATOR, "sosim_version": versions["sosim"],
+                    "versions": versions, **fields, "files": files, "complete": True}
+        (tmp / MANIFEST).write_text(_dump_json(manifest))
+        _fsync(*tmp.rglob("*"), tmp)
+        check_out_dir(out_dir)  # it may have changed while we were writing
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
 
 
 def write_results(results: Results, out_dir: str | os.PathLike[str], *, events: bool = True,
@@ -328,20 +357,7 @@ def write_results(results: Results, out_dir: str | os.PathLike[str], *, events: 
         >>> write_results(sim.run(scenario), "runs/baseline", events=False)  # doctest: +SKIP
         PosixPath('/home/me/project/runs/baseline')
     """
-    out_dir = Path(out_dir).absolute()
-    check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp, _ = _fresh(out_dir.parent, f".{out_dir.name}.tmp-", os.mkdir)  # 0o777 less umask
-    try:
-        manifest = _build(results, tmp, events, figures)
-        (tmp / MANIFEST).write_text(_dump_json(manifest))
-        _fsync(*tmp.rglob("*"), tmp)
-        check_out_dir(out_dir)  # it may have changed while we were writing
-        _swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return write_folder(out_dir, lambda folder: _build(results, folder, events, figures))
 
 
 
@@ -366,6 +382,6 @@ def verify_output(out_dir: str | os.PathLike[str]) -> list[str]:
         path = out_dir / f["path"]
         if not path.is_file():
             problems.append(f"{f['path']}: missing")
-        elif path.stat().st_size != f["bytes"] or _sha256(path) != f["sha256"]:
+        elif path.stat().st_size != f["bytes"] or sha256_file(path) != f["sha256"]:
             problems.append(f"{f['path']}: size or checksum differs from the manifest")
     return problems

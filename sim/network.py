@@ -87,7 +87,9 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     payer_share = np.asarray([s.demand.mix.payer.get(p, 0.0) for p in plan.payers])
     channel_share = np.asarray([s.demand.mix.channel[c] for c in plan.channels])
     t = s.triage
-    accuracy = (t.ai.accuracy if t.policy in ("ai", "hybrid") else
+    ai = _ai_share(t)
+    accuracy = (ai * t.ai.accuracy + (1 - ai) * t.legacy.accuracy if t.policy in ("ai", "hybrid")
+                and ai < 1 else t.ai.accuracy if t.policy in ("ai", "hybrid") else
                 t.legacy.accuracy if t.policy == "legacy" else 1.0)
     screen_h = plan.mean_hours(t.misroute.detection)
     offered = np.zeros(len(plan.queues))
@@ -148,8 +150,10 @@ def _triage_loads(plan: Plan) -> list[tuple[str, object, float]]:
     mix = plan.scenario.demand.mix
     if t.policy == "legacy":
         return [("triage/coordinators", t.legacy, 1.0)]
+    ai = _ai_share(t)
+    out = [("triage/coordinators", t.legacy, 1 - ai)] if t.policy != "direct" and ai < 1 else []
     if t.policy == "ai":
-        return [("triage/ai", t.ai, 1.0)]
+        return [("triage/ai", t.ai, ai), *out]
     if t.policy == "hybrid":
         h = t.hybrid
         acc = t.ai.accuracy
@@ -157,8 +161,12 @@ def _triage_loads(plan: Plan) -> list[tuple[str, object, float]]:
         urgent = mix.priority.get("urgent", 0.0) if h.check.urgent else 0.0
         low = flagged if h.check.low_confidence else 0.0
         not_checked = (1 - urgent) * (1 - low) * (1 - h.check.fraction)
-        return [("triage/ai", t.ai, 1.0), ("triage/check", h, 1 - not_checked)]
+        return [("triage/ai", t.ai, ai), ("triage/check", h, ai * (1 - not_checked)), *out]
     return []
+
+
+def _ai_share(t) -> float:  # noqa: ANN001
+    return 1.0 if t.ai_share is None else t.ai_share
 
 
 def overload_warnings(report: pd.DataFrame) -> list[str]:

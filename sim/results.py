@@ -95,6 +95,9 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "stage_at_end": pd.Categorical(stage, categories=list(dict.fromkeys(
             label for _, label in _MILESTONES))),
         **times,
+        "triaged_by": _categorical(
+            np.where(d.uses_ai, 0, 1 if plan.scenario.triage.policy != "direct" else 2),
+            ("ai", "coordinator", "none")),
         "misrouted": misrouted,
         "needs_preauth": d.auth_h > 0,
         "hybrid_checked": ~np.isnan(times["check_seize_h"]),
@@ -126,7 +129,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
 # once its end is reached; zero-length delays (no pre-authorisation) are left out.
 _ACTIVITIES = (
     ("records intake", "arrival_h", "intake_end_h", "records"),
-    ("triage", "triage_start_h", "triage_end_h", "=triage"),
+    ("triage", "triage_start_h", "triage_end_h", "triaged_by"),
     ("coordinator check", "check_start_h", "check_end_h", "=coordinators"),
     ("referral cycle", "triage_end_h", "referral_end_h", "=referral"),
     ("pre-authorisation", "first_match_h", "auth_end_h", "payer"),
@@ -134,8 +137,6 @@ _ACTIVITIES = (
     ("re-routing", "screen_end_h", "reroute_end_h", "=referral"),
     ("specialist review", "review_start_h", "review_end_h", "pool"),
 )
-_TRIAGE_RESOURCE = {"legacy": "coordinators", "ai": "ai_triage", "hybrid": "ai_triage",
-                    "direct": "none"}
 
 
 def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
@@ -155,10 +156,7 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
 
     def resource_codes(spec: str) -> np.ndarray:
         if spec.startswith("="):
-            name = spec[1:]
-            if name == "triage":
-                name = _TRIAGE_RESOURCE[plan.scenario.triage.policy]
-            return np.full(n, code(name), dtype=np.int16)
+            return np.full(n, code(spec[1:]), dtype=np.int16)
         col = cases["records" if spec == "records" else spec]
         prefix = "records:" if spec == "records" else ""
         lookup = np.asarray([code(prefix + str(c)) for c in col.cat.categories] + [-1], np.int16)
@@ -169,7 +167,7 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     applies = {  # which cases go through each activity at all
         "records intake": everyone if plan.scenario.intake is not None else ~everyone,
         "triage": everyone if policy != "direct" else ~everyone,
-        "referral cycle": everyone if policy == "legacy" else ~everyone,
+        "referral cycle": (cases["triaged_by"] == "coordinator").to_numpy(),
         "pre-authorisation": cases["needs_preauth"].to_numpy(),
         "re-routing": cases["misrouted"].to_numpy(),
     }

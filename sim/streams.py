@@ -24,6 +24,7 @@ NAMES = (
     "attributes",  # specialty, subspecialty, channel, payer, priority
     "intake",  # digital or paper, and how long records take
     "triage",  # triage durations, AI accuracy, hybrid checks, referral cycle
+    "adoption",  # which cases AI triages when only a share of them is
     "authorisation",  # which cases need pre-authorisation and its delay
     "review",  # specialist effort, misroute screening, re-routing delay
     "outcomes",  # confirmed / refined / changed

@@ -45,10 +45,14 @@ class TriageDesk:
         self.env, self.cases, self.draws, self.rec = env, cases, draws, rec
         self.policy = t.policy
         self.ai = Staff(env, t.ai.servers, plan.calendars[t.ai.calendar]) if t.ai else None
-        people = t.legacy if t.policy == "legacy" else t.hybrid if t.policy == "hybrid" else None
-        self.coordinators = (
-            Staff(env, people.coordinators, plan.calendars[people.calendar]) if people else None
-        )
+        # Referral coordinators (legacy triage, also for the cases AI does not triage when
+        # only a share of them is) and the hybrid checkers are separate teams.
+        referral = t.legacy if t.policy != "direct" and (
+            t.policy == "legacy" or not draws.uses_ai.all()) else None
+        self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar])
+                         if referral else None)
+        self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar])
+                         if t.policy == "hybrid" else None)
         self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
 
     def match(self, i: int) -> Generator[simpy.Event, None, int]:
@@ -57,8 +61,8 @@ class TriageDesk:
         right, wrong = int(self.cases.line[i]), int(d.wrong_line[i])
         if self.policy == "direct":
             return right
-        if self.policy == "legacy":
-            yield from self.coordinators.serve(
+        if not d.uses_ai[i]:  # legacy referral: a coordinator, then the referral cycle
+            yield from self.referral.serve(
                 i, d.handling_h[i], prio, rec.triage_seize_h, rec.triage_start_h, rec.triage_end_h
             )
             now = self.env.now
@@ -72,8 +76,8 @@ class TriageDesk:
             i, d.ai_h[i], prio, rec.triage_seize_h, rec.triage_start_h, rec.triage_end_h
         )
         matched = right if d.correct[i] else wrong
-        if self.policy == "hybrid" and d.checked[i]:
-            yield from self.coordinators.serve(
+        if d.checked[i]:  # hybrid: a coordinator checks the AI's match
+            yield from self.checkers.serve(
                 i, d.handling_h[i], prio, rec.check_seize_h, rec.check_start_h, rec.check_end_h
             )
             if matched != right and d.corrected[i]:
@@ -89,13 +93,14 @@ def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarra
     before routing waits for anyone: each case's timeline there follows from
     its own draws by calendar arithmetic, for all cases at once. Returns when
     each case is ready to be routed (and fills in its records), or ``None``
-    when triage has to be simulated (coordinators, or AI with limited servers).
+    when triage has to be simulated (coordinators, or AI with limited servers, or
+    AI for only a share of the cases).
     """
     t = plan.scenario.triage
     start = draws.intake_end_h
     if t.policy == "direct":
         first = start
-    elif t.policy == "ai" and t.ai.servers is None:
+    elif t.policy == "ai" and t.ai.servers is None and draws.uses_ai.all():
         cal = plan.calendars[t.ai.calendar]
         first = cal.add_working_hours(start, draws.ai_h)
         rec.triage_seize_h[:] = start

@@ -27,7 +27,8 @@ for name, pool in base.pools.items():
         over.append(f"pools.{{name}}.specialists.{{sp}}={{max(1, round(c * scale))}}")
     for sp, subs in pool.subspecialists.items():
         for sub, c in subs.items():
-            over.append(f"pools.{{name}}.subspecialists.{{sp}}.{{sub}}={{max(1, round(c * scale))}}")
+            n = max(1, round(c * scale))
+            over.append(f"pools.{{name}}.subspecialists.{{sp}}.{{sub}}={{n}}")
 res = sim.run(sim.load_scenario("scenarios/baseline.yaml", overrides=over), replications=1)
 k = res.kpis.iloc[0]
 n_events = len(res.events)

@@ -16,9 +16,10 @@ answers it queue by queue (a *queue* is one pool's specialists for one service l
    every target is checked *per queue* on the cohort cases that queue served, with a
    Student-t interval across replications. **The rule:** a target ``metric <= x`` is met
    when the interval's *upper* bound is at most ``x`` (``>=``: the *lower* bound at least
-   ``x``). So "met" means "met with 95% confidence", and more replications can only make a
-   smaller staffing pass. A case still waiting at the horizon counts with the time it has
-   waited so far (a lower bound), so a queue cannot look good by leaving cases unfinished.
+   ``x``). So "met" means "met with at least 95% confidence"; few replications give wide
+   intervals and a cautious answer, more narrow them and let smaller staffings pass. A case
+   still waiting at the horizon counts with the time it has waited so far (a lower bound),
+   so a queue cannot look good by leaving cases unfinished.
    Meeting a quantile target in every queue guarantees it for all cases together.
 3. **Search, one specialist at a time.** *Up*: while a queue fails, add one specialist to
    the worst one (largest ``bound / target``). *Down*: then try removing one from the queue
@@ -202,6 +203,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     ``pools`` limits the search to those pools' queues (default: all); ``executor`` runs
     the replications (default: here, one after another).
     """
+    from sim.experiment.executors import SerialExecutor
     from sim.experiment.tasks import with_overrides
     from sim.network import capacity_report
     from sim.plan import build_plan
@@ -219,6 +221,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     seed = scenario.simulation.seed if seed is None else seed
     metrics = sorted({g.metric for g in goals} | {f"floor.{g.metric}" for g in goals
                                                   if g.metric != "utilisation"})
+    run_on = executor if executor is not None else SerialExecutor()
     start, load = _square_root_start(queues, capacity, beta)
     state = dict(start)
     history: list[dict] = []
@@ -227,8 +230,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
 
     def evaluate(phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
         trial = with_overrides(scenario, {queue_key(q): c for q, c in state.items()})
-        submit = executor.submit if executor is not None else _inline
-        futures = [submit(queue_metrics, trial, seed, r) for r in range(replications)]
+        futures = [run_on.submit(queue_metrics, trial, seed, r) for r in range(replications)]
         summary = _summarise([f.result() for f in futures], metrics, confidence)
         sev = {q: max(g.severity(summary.at[q, f"{g.metric}.low"],
                                  summary.at[q, f"{g.metric}.high"]) for g in goals)
@@ -273,17 +275,6 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     staffing = {queue_key(q): c for q, c in state.items()}
     return StaffingResult(table, pd.DataFrame(history), staffing,
                           with_overrides(scenario, staffing), bool(table["met"].all()))
-
-
-def _inline(fn, *args):  # noqa: ANN001, ANN002, ANN202
-    """A finished-future stand-in for running in this process."""
-    class Done:
-        def __init__(self, value: object) -> None:
-            self.value = value
-
-        def result(self) -> object:
-            return self.value
-    return Done(fn(*args))
 
 
 def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001

@@ -96,6 +96,17 @@ def _fail(command: str, message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _bad_run_args(args: argparse.Namespace) -> str | None:
+    """What is wrong with the seed, workers or scheduler options, if anything."""
+    if args.seed is not None and args.seed < 0:
+        return f"--seed must be non-negative (got {args.seed})"
+    if args.workers is not None and args.workers < 1:
+        return f"--workers must be at least 1 (got {args.workers})"
+    if args.scheduler and args.executor != "dask":
+        return "--scheduler only applies to --executor dask"
+    return None
+
+
 def read_sweep_file(path: str | Path) -> dict[str, Any]:
     """A sweep file's settings; parameter specs are kept as written (ranges stay text)."""
     import yaml
@@ -112,6 +123,10 @@ def read_sweep_file(path: str | Path) -> dict[str, Any]:
         near = difflib.get_close_matches(unknown[0], _FILE_KEYS, n=1)
         raise ValueError(f"{path}: unknown key {unknown[0]!r}"
                          + (f" (did you mean {near[0]!r}?)" if near else ""))
+    for key in ("set", "kpis"):
+        if key in data and not (isinstance(data[key], list)
+                                and all(isinstance(x, str) for x in data[key])):
+            raise ValueError(f"{path}: {key} must be a list of strings (got {data[key]!r})")
     assert isinstance(node, MappingNode)
     params = next(v for k, v in node.value if k.value == "parameters")
     data["parameters"] = {k.value: v.value if isinstance(v, ScalarNode) else data["parameters"][
@@ -145,14 +160,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         params = [parameter(k, v) for k, v in specs.items()]
     except (ValueError, OSError) as err:
         return _fail("sweep", str(err))
+    if problem := _bad_run_args(args):
+        return _fail("sweep", problem)
     opts = {k: getattr(args, k) if getattr(args, k) is not None else spec.get(k)
             for k in ("design", "samples", "replications", "seed", "levels")}
     kpis = args.kpi or spec.get("kpis") or list(DEFAULT_KPIS)
-    for name in ("samples", "replications", "levels", "workers"):
-        value = opts.get(name, getattr(args, name, None))
+    if opts["seed"] is not None and (not isinstance(opts["seed"], int) or opts["seed"] < 0):
+        return _fail("sweep", f"seed must be a non-negative whole number (got {opts['seed']})")
+    for name in ("samples", "replications", "levels"):
+        value = opts[name]
         if value is not None and (not isinstance(value, int) or value < 1):
             return _fail("sweep", f"{name} must be a whole number of at least 1 (got {value})")
-    doc = base_document(args.scenario, [*spec.get("set", []), *args.overrides])
+    args.overrides = [*spec.get("set", []), *args.overrides]
+    doc = base_document(args.scenario, args.overrides)
     scenario = scenario_from_document(doc)  # a bad file: ScenarioError, exit 2 in sim.cli
     known = known_kpis(scenario)
     if bad := [k for k in kpis if k not in known]:
@@ -213,12 +233,14 @@ def cmd_staffing(args: argparse.Namespace) -> int:
 
     if not args.target:
         return _fail("staffing", "give at least one --target, e.g. specialist_wait_h.p90<=24")
+    if problem := _bad_run_args(args):
+        return _fail("staffing", problem)
     try:
         targets = [parse_target(t) for t in args.target]
     except ValueError as err:
         return _fail("staffing", str(err))
     scenario = load_scenario(args.scenario, overrides=args.overrides)
-    reps = args.replications or max(scenario.simulation.replications, 2)
+    reps = args.replications or max(scenario.simulation.replications, 3)
     if reps < 2:
         return _fail("staffing", f"--replications must be at least 2 for an interval (got {reps})")
     if args.pool and (bad := sorted(set(args.pool) - set(scenario.pools))):

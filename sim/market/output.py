@@ -15,10 +15,9 @@ The folder (default ``results/market/<name>``) holds:
                                          SHA-256
 =======================================  ===================================================
 
-Atomic like :func:`sim.io.write_results`: everything is written into a fresh sibling folder
-``.<name>.tmp-<random>`` and swapped into place with two renames, so a reader sees the old
-complete folder or the new one, never a half-written one. A folder that is not empty and
-was not written by sosim is refused (:func:`sim.io.check_out_dir`).
+Atomic through :func:`sim.io.write_folder`: a reader sees the old complete folder or the
+new one, never a half-written one. A folder that is not empty and was not written by sosim
+is refused (:func:`sim.io.check_out_dir`).
 
 Example:
     >>> write_market_outputs(project(m), "results/market/doc000", year=2027)  # doctest: +SKIP
@@ -28,18 +27,14 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import secrets
-import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.io import GENERATOR, MANIFEST, check_out_dir
+from sim.io import parquet_available, sha256_file, write_folder
 from sim.market.report import format_report
 
 __all__ = ["write_market_outputs"]
@@ -48,28 +43,15 @@ if TYPE_CHECKING:
     from sim.market.projection import Projection
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _tables(folder: Path, name: str, df: pd.DataFrame, parquet: bool) -> None:
     df.to_csv(folder / f"{name}.csv", index=False)
     if parquet:
         df.to_parquet(folder / f"{name}.parquet", engine="pyarrow", index=False)
 
 
-def _has_pyarrow() -> bool:
-    try:
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _build(p: Projection, folder: Path, year: int, other: Projection | None,
            figures: bool) -> dict[str, Any]:
-    parquet = _has_pyarrow()
+    parquet = parquet_available()
     _tables(folder, "projection", p.table, parquet)
     _tables(folder, "volumes", p.volumes(), parquet)
     p.totals.to_csv(folder / "totals.csv", index=False)
@@ -87,25 +69,14 @@ def _build(p: Projection, folder: Path, year: int, other: Projection | None,
 
         save_market_figures(p, folder / "figures", year, other)
     source = p.market.file
-    versions = {n: _version(n) for n in ("sosim", "pandas", "matplotlib", "pydantic", "scipy")}
     return {
-        "generator": GENERATOR, "kind": "market", "market": p.name, "market_file": source,
-        "market_sha256": _sha256(Path(source)) if source and Path(source).is_file() else None,
+        "kind": "market", "market": p.name, "market_file": source,
+        "market_sha256": sha256_file(Path(source)) if source and Path(source).is_file() else None,
         "other_market": other.name if other is not None else None, "year": year,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "versions": versions, "table_format": "parquet+csv" if parquet else "csv",
+        "table_format": "parquet+csv" if parquet else "csv",
         "warnings": [f.message for f in p.warnings],
-        "files": [{"path": f.relative_to(folder).as_posix(), "bytes": f.stat().st_size,
-                   "sha256": _sha256(f)} for f in sorted(folder.rglob("*")) if f.is_file()],
-        "complete": True,
     }
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def write_market_outputs(p: Projection, out_dir: str | os.PathLike[str], year: int,
@@ -118,33 +89,4 @@ def write_market_outputs(p: Projection, out_dir: str | os.PathLike[str], year: i
     Example:
         >>> write_market_outputs(p, "out/doc000", 2027, other=p003)           # doctest: +SKIP
     """
-    out = Path(out_dir).absolute()
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(6)}")
-    tmp.mkdir()
-    try:
-        manifest = _build(p, tmp, year, other, figures)
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        check_out_dir(out)  # it may have changed while we were writing
-        _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Rename ``tmp`` to ``out``, moving any previous ``out`` aside first (as sim.io does)."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{secrets.token_hex(6)}")
-        os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        if old is not None:
-            os.rename(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return write_folder(out_dir, lambda folder: _build(p, folder, year, other, figures))

@@ -307,10 +307,16 @@ class Triage(Strict):
     legacy: LegacyTriage | None = None
     hybrid: HybridTriage | None = None
     misroute: Misroute = Misroute()
+    ai_share: Probability | None = Field(
+        default=None,
+        description="with policy ai or hybrid: the share of cases triaged by AI (adoption); the "
+                    "rest go through legacy referral. null = all of them")
 
     @model_validator(mode="after")
     def _policy_has_settings(self) -> Triage:
         need = {"legacy": ["legacy"], "ai": ["ai"], "hybrid": ["ai", "hybrid"]}.get(self.policy, [])
+        if self.ai_share is not None and self.ai_share < 1 and self.policy in ("ai", "hybrid"):
+            need = [*need, "legacy"]
         missing = [s for s in need if getattr(self, s) is None]
         if missing:
             raise ValueError(

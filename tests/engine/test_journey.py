@@ -131,3 +131,25 @@ def test_every_run_checks_littles_law(make_scenario):
     rep.records.seize_h[waited[0]] -= 0.25  # a wait shorter than the engine saw
     with pytest.raises(ConservationError, match="Little's law"):
         _ = Results(plan, [rep], 1).kpis
+
+
+@pytest.mark.parametrize("policy", ["ai", "hybrid"])
+def test_ai_adoption_share_splits_cases_between_ai_and_referral(make_scenario, policy):
+    full = sim.run(make_scenario("simulation.horizon_days=40", f"triage.policy={policy}")).cases
+    part = sim.run(make_scenario("simulation.horizon_days=40", f"triage.policy={policy}",
+                                 "triage.ai_share=0.6")).cases
+    # adoption draws from its own stream: arrivals and attributes do not move
+    np.testing.assert_array_equal(full["arrival_h"], part["arrival_h"])
+    np.testing.assert_array_equal(full["service_line"], part["service_line"])
+    share = (part["triaged_by"] == "ai").mean()
+    assert abs(share - 0.6) < 0.03
+    legacy = part[part["triaged_by"] == "coordinator"]
+    assert legacy["referral_end_h"].notna().any()
+    assert legacy["check_seize_h"].isna().all()
+    ai = part[(part["triaged_by"] == "ai") & part["first_match_h"].notna()]
+    assert ai["referral_end_h"].isna().all()
+    m = part["time_to_match_h"]
+    assert m[part["triaged_by"] == "coordinator"].mean() > 3 * m[part["triaged_by"] == "ai"].mean()
+    ev = sim.run(make_scenario("simulation.horizon_days=10", f"triage.policy={policy}",
+                               "triage.ai_share=0.5")).events
+    assert set(ev.loc[ev["activity"] == "triage", "resource"]) == {"ai", "coordinator"}
