@@ -55,11 +55,13 @@ else:
             over.append(f"pools.{{name}}.specialists.{{sp}}={{max(1, round(c * scale))}}")
         for sp, subs in pool.subspecialists.items():
             for sub, c in subs.items():
-                over.append(f"pools.{{name}}.subspecialists.{{sp}}.{{sub}}={{max(1, round(c * scale))}}")
+                k = max(1, round(c * scale))
+                over.append(f"pools.{{name}}.subspecialists.{{sp}}.{{sub}}={{k}}")
     plan = build_plan(sim.load_scenario("scenarios/baseline.yaml", overrides=over))
     t = time.process_time(); w = time.perf_counter()
     rep = simulate(plan, 7, 0)
-    out["cpu_s"], out["wall_s"], out["cases"] = time.process_time() - t, time.perf_counter() - w, len(rep.cases)
+    out["cpu_s"], out["wall_s"] = time.process_time() - t, time.perf_counter() - w
+    out["cases"] = len(rep.cases)
     if kind in ("run", "run+events"):
         t = time.process_time()
         res = Results(plan, [rep], 7)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,8 @@ RUN_LIMIT_CASES = 5_000_000
 BYTES_PER_CASE = 900
 """Rough peak memory per simulated case with the event log on (benchmarks/bench_engine.py)."""
 
-_COMMAND_MODULES: tuple[str, ...] = ("sim.market.cli",)
+_COMMAND_MODULES: tuple[str, ...] = (
+    "sim.market.cli", "sim.experiment.cli", "sim.experiment.sweep_cli")
 """Modules with a ``register(subparsers, scenario_args)`` function adding their commands."""
 
 
@@ -55,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-events", action="store_true", help="do not write the event log")
     run.add_argument("--no-figures", action="store_true", help="do not draw figures")
     run.add_argument("--quiet", action="store_true", help="print only the KPI table")
+    run.add_argument("--years", type=_years, default=None, metavar="FIRST-LAST",
+                     help="simulate each year from FIRST to LAST (e.g. 2026-2035) with that "
+                          "year's volume and AI adoption (see timeline: in the scenario)")
     run.add_argument("--yes", action="store_true",
                      help=f"run even if larger than {RUN_LIMIT_CASES:,} cases in all")
 
@@ -72,6 +77,17 @@ def _parser() -> argparse.ArgumentParser:
     for module in _COMMAND_MODULES:
         importlib.import_module(module).register(sub, scenario_args)
     return p
+
+
+def _years(text: str) -> tuple[int, int]:
+    try:
+        first, last = (int(x) for x in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"write years as FIRST-LAST, e.g. 2026-2035 (got {text!r})"
+                                         ) from None
+    if not 1900 <= first <= last <= first + 50:
+        raise argparse.ArgumentTypeError(f"need FIRST <= LAST, at most 51 years (got {text!r})")
+    return first, last
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
@@ -114,7 +130,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import run
 
     reps = args.replications or scenario.simulation.replications
-    total = scenario.expected_cases * reps
+    years = args.years or (scenario.timeline and (scenario.timeline.first_year,
+                                                  scenario.timeline.last_year))
+    total = scenario.expected_cases * reps * (years[1] - years[0] + 1 if years else 1)
     if total > RUN_LIMIT_CASES and not args.yes:
         print(f"sosim run: this run would simulate about {total:,.0f} cases "
               f"({scenario.expected_cases:,.0f} x {reps} replications) and need about "
@@ -140,11 +158,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             print(f"replication {done}/{total} done", file=sys.stderr, flush=True)
 
+    if years:
+        return _run_timeline(args, scenario, years, out)
     results = run(scenario, seed=args.seed, replications=args.replications, progress=progress)
     if not args.quiet:
         _warn(overload_warnings(results.capacity))
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures)
+    if not args.quiet:
+        print(f"\noutputs written to {path}/")
+    return EXIT_OK
+
+
+def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  # noqa: ANN001
+                  out: Path) -> int:
+    from sim.timeline import format_timeline, run_timeline, write_timeline
+
+    def each_year(done: int, total: int) -> None:
+        if not args.quiet:
+            print(f"year {years[0] + done - 1} done ({done}/{total})", file=sys.stderr,
+                  flush=True)
+
+    tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
+                      progress=each_year)
+    print(format_timeline(tl))
+    path = write_timeline(tl, out, figures=not args.no_figures)
     if not args.quiet:
         print(f"\noutputs written to {path}/")
     return EXIT_OK
@@ -176,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{err}\nsosim: {n} problem{'s' if n != 1 else ''} in the scenario; nothing was run.",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. piped into `head`: not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
     except KeyboardInterrupt:
         print("\nsosim: interrupted; no partial outputs were written.", file=sys.stderr)
         return 130

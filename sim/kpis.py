@@ -127,7 +127,8 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     cohort = ~cases["warmup"].to_numpy()
     # only the columns needed, so that a million-case table is not copied whole
     co = cases.loc[cohort, ["arrival_h", "status", "time_to_match_h", "records_to_match_h",
-                            "time_to_opinion_h", "pool_kind", "misrouted", *_STAGE_COLUMNS]]
+                            "time_to_opinion_h", "pool_kind", "misrouted", "review_effort_h",
+                            *_STAGE_COLUMNS]]
     age = t1 - co["arrival_h"].to_numpy()
     out: dict[str, float] = {"replication": rep.index}
     out["arrivals"] = float(len(cases))
@@ -141,7 +142,9 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
                                          s.targets.time_to_match_hours)
     out["within_target.opinion"] = _within(co["time_to_opinion_h"].to_numpy(), age,
                                            s.targets.time_to_opinion_hours)
-    out.update(stage_means(co[co["status"] == "delivered"]))
+    done = co[co["status"] == "delivered"]
+    out.update(stage_means(done))
+    out["review_effort_h.mean"] = float(done["review_effort_h"].mean()) if len(done) else np.nan
 
     routed = co["pool_kind"].notna()
     out["outsourced_share"] = float((co["pool_kind"][routed] == "outsourced").mean()) \

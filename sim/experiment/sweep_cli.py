@@ -167,8 +167,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     kpis = args.kpi or spec.get("kpis") or list(DEFAULT_KPIS)
     if opts["seed"] is not None and (not isinstance(opts["seed"], int) or opts["seed"] < 0):
         return _fail("sweep", f"seed must be a non-negative whole number (got {opts['seed']})")
-    for name in ("samples", "replications", "levels"):
-        value = opts[name]
+    for name in ("samples", "replications", "levels", "batch"):
+        value = opts[name] if name in opts else spec.get(name)
         if value is not None and (not isinstance(value, int) or value < 1):
             return _fail("sweep", f"{name} must be a whole number of at least 1 (got {value})")
     args.overrides = [*spec.get("set", []), *args.overrides]

@@ -42,6 +42,8 @@ def scenario_from_document(doc: Document) -> Scenario:
     """
     scenario = _validate(doc)
     findings = check_scenario(scenario)
+    if not findings and scenario.demand.market is not None:
+        scenario = _market_demand(scenario, doc)
     if not findings:
         findings = _network_findings(scenario)
     if findings:
@@ -71,6 +73,21 @@ def _validate(doc: Document) -> Scenario:
     if errors:
         raise ScenarioError(problems_from_errors(errors, doc))
     return scenario
+
+
+def _market_demand(scenario: Scenario, doc: Document) -> Scenario:
+    """Derive the demand from the market file the scenario names (paths relative to it)."""
+    from pathlib import Path
+
+    from sim.market.link import resolve_file, with_market_demand
+
+    base = Path(doc.file).parent if Path(doc.file).is_file() else Path.cwd()
+    try:
+        return with_market_demand(resolve_file(scenario, base))[0]
+    except ScenarioError as err:
+        file, line = doc.locate(("demand", "market"))
+        raise ScenarioError([Problem(file, line, p.path or "demand.market", p.message)
+                             for p in err.problems]) from None
 
 
 def _network_findings(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:

@@ -225,7 +225,8 @@ class _Scan:
             line, name = key_node.start_mark.line + 1, key_node.value
             if key_node.tag == _MERGE_TAG:
                 continue
-            if not isinstance(name, str) or key_node.tag != _STD + "str":
+            if not isinstance(name, str) or key_node.tag not in (_STD + "str", _STD + "int"):
+                # text, or whole numbers such as years; not yes/no/null or floats
                 got = name if isinstance(name, str) else "a list or mapping"
                 message = f"keys must be text; quote it (got {got})"
                 if report:

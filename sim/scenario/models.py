@@ -221,12 +221,39 @@ class Mix(Strict):
         return subs
 
 
-class Demand(Strict):
-    """Case arrivals: a yearly volume shaped by weekday and hour-of-day profiles."""
+class MarketDemand(Strict):
+    """Demand taken from a market file: a platform's share of a market segment in a year."""
 
-    cases_per_year: Annotated[float, Field(gt=0, le=1e8)]
+    file: str = Field(description="market file, relative to the scenario file")
+    year: Annotated[int, Field(ge=1900, le=2200)]
+    share: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="the platform's share of the segment's second opinions")
+    segment: dict[Name, Name] = Field(
+        default={}, description="dimension -> segment, e.g. {source: outsourced, "
+                                "region: north_america}; {} is the whole market")
+    specialty_mix: bool = Field(
+        default=True, description="take the specialty shares from the market where its "
+                                  "application segments name the scenario's specialties")
+
+
+class Demand(Strict):
+    """Case arrivals: a yearly volume shaped by weekday and hour-of-day profiles.
+
+    Give ``cases_per_year``, or ``market`` to derive it (and the specialty mix)
+    from a market file; when both are given, ``market`` wins and the file's
+    ``cases_per_year`` is only a fallback for reading.
+    """
+
+    cases_per_year: Annotated[float, Field(gt=0, le=1e8)] | None = None
+    market: MarketDemand | None = None
     profile: Profile = Profile()
     mix: Mix
+
+    @model_validator(mode="after")
+    def _volume_given(self) -> Demand:
+        if self.cases_per_year is None and self.market is None:
+            raise ValueError("give cases_per_year, or market to derive it from a market file")
+        return self
 
 
 # ------------------------------------------------------------------------- intake
@@ -385,6 +412,28 @@ class OutcomeRates(Strict):
         return self
 
 
+class Timeline(Strict):
+    """A multi-year run: each year simulated with that year's volume and AI adoption."""
+
+    first_year: Annotated[int, Field(ge=1900, le=2200)]
+    last_year: Annotated[int, Field(ge=1900, le=2200)]
+    ai_adoption: dict[int, Probability] = Field(
+        default={}, description="year -> share of cases triaged by AI (triage.ai_share), "
+                                "linear between the years given, flat beyond them")
+    scale_staff: bool = Field(
+        default=False, description="grow specialists and coordinators with the volume "
+                                   "(relative to the first year, rounded up)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Timeline:
+        if self.last_year < self.first_year:
+            raise ValueError(f"last_year must not be before first_year "
+                             f"(got {self.first_year}-{self.last_year})")
+        if self.last_year - self.first_year > 50:
+            raise ValueError(f"at most 51 years (got {self.first_year}-{self.last_year})")
+        return self
+
+
 class Targets(Strict):
     """Service-level targets: KPIs report the share of cases within them."""
 
@@ -417,6 +466,7 @@ class Scenario(Strict):
     )
     targets: Targets = Targets()
     economics: Economics | None = None
+    timeline: Timeline | None = None
 
     @property
     def horizon_hours(self) -> float:

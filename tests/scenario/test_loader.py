@@ -63,7 +63,7 @@ def test_missing_key_reports_parent_line() -> None:
     ("text", "expected"),
     [
         ("a: 1\nb:\n  c: 1\n  c: 2\n", "s.yaml:4: b.c: duplicate key 'c' (lines 3 and 4)"),
-        ("1: x\n", "s.yaml:1: keys must be text; quote it (got 1)"),
+        ("1.5: x\n", "s.yaml:1: keys must be text; quote it (got 1.5)"),
         ("- 1\n", "s.yaml:1: the top level must be a mapping of settings, not a list"),
         ("a: 1\nb: [1, 2\n", "s.yaml:3: YAML syntax error"),
         ("  \n", "s.yaml: file is empty"),

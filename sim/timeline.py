@@ -1,0 +1,267 @@
+"""Multi-year runs: each year simulated with that year's volume and AI adoption.
+
+A scenario with a ``timeline:`` section (or ``sosim run --years 2026-2035``)
+is simulated once per year. For year Y the scenario is shifted to start in Y
+(same month and day; calendar holidays keep their month and day), its volume
+comes from its market file for Y when ``demand.market`` is set, its AI triage
+share from ``timeline.ai_adoption`` (linear between the years given, flat
+beyond them), and, with ``scale_staff: true``, every pool's specialists and the
+coordinators grow with the volume (rounded up) so that a growing platform keeps
+its staffing ratio. Every year uses the same seed: the years differ by their
+inputs, not by their luck (common random numbers).
+
+Example:
+    >>> tl = run_timeline(sim.load_scenario("scenarios/platform_2026_2035.yaml"))  # doctest: +SKIP
+    >>> tl.summary(["time_to_match_h.mean", "money.cost_per_opinion_usd"])          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.kpis import summarise
+from sim.results import Results
+from sim.runner import run
+from sim.scenario.models import Scenario, Timeline
+
+HEADLINE = ("cases_per_year", "ai_share", "time_to_match_h.mean", "records_to_match_h.mean",
+            "time_to_opinion_h.mean", "time_to_opinion_h.p90", "within_target.opinion",
+            "money.cost_per_opinion_usd", "money.net_savings_per_case_usd")
+
+
+def adoption(points: dict[int, float], year: int) -> float:
+    """AI share in ``year``: linear between the anchor years, flat beyond them.
+
+    >>> adoption({2026: 0.2, 2030: 0.6}, 2028)
+    0.4
+    """
+    years = sorted(points)
+    return float(np.interp(year, years, [points[y] for y in years]))
+
+
+def _shift(d: dt.date, year: int) -> dt.date:
+    try:
+        return d.replace(year=year)
+    except ValueError:  # 29 February
+        return d.replace(year=year, day=28)
+
+
+def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Scenario, object]:
+    """The scenario of ``year`` and, when demand comes from a market, its derivation."""
+    s = scenario
+    shift = year - s.simulation.start.year
+    sim_ = s.simulation.model_copy(update={"start": _shift(s.simulation.start, year)})
+    calendars = {name: c if isinstance(c, str) else c.model_copy(update={
+        "holidays": [_shift(h, h.year + shift) for h in c.holidays]})
+        for name, c in s.calendars.items()}
+    s = s.model_copy(update={"simulation": sim_, "calendars": calendars})
+    derived = None
+    if s.demand.market is not None:
+        from sim.market.link import with_market_demand
+
+        s, derived = with_market_demand(s, year)
+    if timeline.ai_adoption and s.triage.policy in ("ai", "hybrid"):
+        share = adoption(timeline.ai_adoption, year)
+        s = s.model_copy(update={"triage": s.triage.model_copy(update={"ai_share": share})})
+    return s, derived
+
+
+def _scale_staff(s: Scenario, factor: float) -> Scenario:
+    def up(n: int) -> int:
+        return n if n == 0 else max(1, math.ceil(n * factor - 1e-9))
+
+    pools = {name: p.model_copy(update={
+        "specialists": {sp: up(n) for sp, n in p.specialists.items()},
+        "subspecialists": {sp: {sub: up(n) for sub, n in subs.items()}
+                           for sp, subs in p.subspecialists.items()}})
+        for name, p in s.pools.items()}
+    t = s.triage
+    triage = t.model_copy(update={
+        k: getattr(t, k).model_copy(update={"coordinators": up(getattr(t, k).coordinators)})
+        for k in ("legacy", "hybrid") if getattr(t, k) is not None})
+    return s.model_copy(update={"pools": pools, "triage": triage})
+
+
+@dataclass
+class TimelineResults:
+    """Per-year results of a multi-year run."""
+
+    scenario: Scenario
+    years: list[int]
+    runs: list[Results]
+    derived: list[object] = field(default_factory=list)
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """One row per year and replication: the year's inputs and every KPI."""
+        frames = []
+        for year, res in zip(self.years, self.runs, strict=True):
+            k = res.kpis.reset_index()
+            k.insert(0, "year", year)
+            k.insert(1, "cases_per_year", res.scenario.demand.cases_per_year)
+            t = res.scenario.triage
+            share = 0.0 if t.policy in ("direct", "legacy") else (
+                1.0 if t.ai_share is None else t.ai_share)
+            k.insert(2, "ai_share", share)
+            frames.append(k)
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self, kpis: Sequence[str] = HEADLINE) -> pd.DataFrame:
+        """Mean and 95% interval per year of the chosen KPIs (long table)."""
+        k = self.kpis
+        rows = []
+        for year, part in k.groupby("year"):
+            s = summarise(part[[c for c in kpis if c in part.columns]])
+            s.insert(0, "year", year)
+            rows.append(s.rename_axis("kpi").reset_index())
+        return pd.concat(rows, ignore_index=True)
+
+    def market_scale(self) -> pd.DataFrame | None:
+        """Per-case results scaled to each year's whole market segment, intervals carried.
+
+        ``None`` unless the demand comes from a market file.
+        """
+        if not self.derived or self.derived[0] is None:
+            return None
+        rows = []
+        per_case = {"specialist_hours": "review_effort_h.mean",
+                    "opinion_cost_usd": "money.cost_per_opinion_usd",
+                    "net_savings_usd": "money.net_savings_per_case_usd"}
+        for year, res, d in zip(self.years, self.runs, self.derived, strict=True):
+            s = res.summary()
+            for name, kpi in per_case.items():
+                if kpi not in s.index:
+                    continue
+                r = s.loc[kpi]
+                rows.append({"year": year, "quantity": name, "segment_cases": d.segment_cases,
+                             "per_case": r["mean"], "total": r["mean"] * d.segment_cases,
+                             "ci_low": r["ci_low"] * d.segment_cases,
+                             "ci_high": r["ci_high"] * d.segment_cases})
+        return pd.DataFrame(rows)
+
+
+def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
+                 seed: int | None = None, replications: int | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> TimelineResults:
+    """Simulate every year of the scenario's timeline (or of ``years``, first and last)."""
+    tl = scenario.timeline
+    if years is not None:
+        tl = (tl or Timeline(first_year=years[0], last_year=years[1])).model_copy(
+            update={"first_year": years[0], "last_year": years[1]})
+    if tl is None:
+        raise ValueError("the scenario has no timeline section; give years=(first, last)")
+    span = list(range(tl.first_year, tl.last_year + 1))
+    runs, derived = [], []
+    base_volume = None
+    for k, year in enumerate(span):
+        s, d = year_scenario(scenario, tl, year)
+        base_volume = base_volume or s.demand.cases_per_year
+        if tl.scale_staff:
+            s = _scale_staff(s, s.demand.cases_per_year / base_volume)
+        runs.append(run(s, seed=seed, replications=replications))
+        derived.append(d)
+        if progress:
+            progress(k + 1, len(span))
+    return TimelineResults(scenario, span, runs, derived)
+
+
+def format_timeline(tl: TimelineResults) -> str:
+    """The per-year table ``sosim run`` prints for a multi-year run."""
+    s = tl.summary()
+    wide = s.pivot(index="year", columns="kpi", values="mean")
+    half = s.pivot(index="year", columns="kpi", values="half_width")
+    cols = [("cases/yr", "cases_per_year", "{:,.0f}"), ("AI share", "ai_share", "{:.0%}"),
+            ("match h", "time_to_match_h.mean", "{:,.1f}"),
+            ("records->match h", "records_to_match_h.mean", "{:,.1f}"),
+            ("opinion h", "time_to_opinion_h.mean", "{:,.1f}"),
+            ("opinion p90 h", "time_to_opinion_h.p90", "{:,.1f}"),
+            ("cost/opinion", "money.cost_per_opinion_usd", "{:,.0f}"),
+            ("net saving/case", "money.net_savings_per_case_usd", "{:,.0f}")]
+    cols = [c for c in cols if c[1] in wide.columns]
+
+    def cell(year: int, kpi: str, fmt: str) -> str:
+        v, h = wide.loc[year, kpi], half.loc[year, kpi]
+        text = fmt.format(v)
+        return text if kpi in ("cases_per_year", "ai_share") or np.isnan(h) else \
+            f"{text} ±{fmt.format(h)}"
+
+    table = [["year", *(c[0] for c in cols)]]
+    table += [[str(y), *(cell(y, k, f) for _, k, f in cols)] for y in wide.index]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    title = (f"{tl.scenario.name}: {tl.years[0]}-{tl.years[-1]}, one run a year "
+             "(mean ±95% half-width)")
+    lines = [title, "-" * len(title)]
+    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in table]
+    scale = tl.market_scale()
+    if scale is not None and len(scale):
+        lines += ["", "At market scale (per-case results x the whole segment's cases a year):"]
+        for year, part in scale.groupby("year"):
+            bits = [f"{q.replace('_', ' ')} {r.total:,.0f} [{r.ci_low:,.0f}, {r.ci_high:,.0f}]"
+                    for q, r in zip(part["quantity"], part.itertuples(), strict=True)]
+            lines.append(f"  {year}: {part['segment_cases'].iloc[0]:,.0f} cases; "
+                         + "; ".join(bits))
+    return "\n".join(lines)
+
+
+def timeline_figure(tl: TimelineResults):  # noqa: ANN201
+    """Time to match and to opinion per year (95% CI), with the AI share on a second axis."""
+    from sim.figures import _figure
+
+    s = tl.summary()
+    fig = _figure(9, 5)
+    ax = fig.subplots()
+    for kpi, label in (("time_to_match_h.mean", "time to match"),
+                       ("time_to_opinion_h.mean", "time to opinion")):
+        part = s[s["kpi"] == kpi]
+        ax.plot(part["year"], part["mean"], marker="o", label=label)
+        ax.fill_between(part["year"], part["ci_low"], part["ci_high"], alpha=0.2)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Hours (mean per case)")
+    ax.grid(alpha=0.3)
+    share = s[s["kpi"] == "ai_share"]
+    if len(share):
+        ax2 = ax.twinx()
+        ax2.plot(share["year"], share["mean"], color="0.4", linestyle="--", label="AI share")
+        ax2.set_ylim(0, 1.05)
+        ax2.set_ylabel("Share of cases triaged by AI")
+        ax2.legend(loc="upper right")
+    ax.legend(loc="upper left")
+    ax.set_title(f"Year by year \u2014 scenario {tl.scenario.name}", fontsize="medium")
+    return fig
+
+
+def write_timeline(tl: TimelineResults, out_dir, figures: bool = True):  # noqa: ANN001, ANN201
+    """Write the per-year tables (and figure) into ``out_dir`` atomically."""
+    import io as _io
+
+    from sim.io import parquet_available, scenario_hash, write_folder
+
+    def build(folder):  # noqa: ANN001, ANN202
+        k = tl.kpis
+        if parquet_available():
+            k.to_parquet(folder / "timeline_kpis.parquet", index=False)
+        else:
+            k.to_csv(folder / "timeline_kpis.csv", index=False)
+        tl.summary(list(k.columns.drop(["year", "replication"]))).to_csv(
+            folder / "timeline_summary.csv", index=False)
+        scale = tl.market_scale()
+        if scale is not None:
+            scale.to_csv(folder / "market_scale.csv", index=False)
+        if figures:
+            (folder / "figures").mkdir()
+            buffer = _io.BytesIO()
+            timeline_figure(tl).savefig(buffer, format="png", dpi=120)
+            (folder / "figures" / "timeline.png").write_bytes(buffer.getvalue())
+        return {"kind": "timeline", "scenario_name": tl.scenario.name,
+                "scenario_hash": scenario_hash(tl.scenario), "seed": tl.runs[0].seed,
+                "years": [tl.years[0], tl.years[-1]],
+                "replications": len(tl.runs[0].replications),
+                "scenario": tl.scenario.model_dump(mode="json")}
+
+    return write_folder(out_dir, build)
