@@ -95,6 +95,6 @@ def test_bad_comparisons() -> None:
         compare([s, s], vary={"triage.ai.accuracy": [0.8, 0.9]}, replications=2)
     with pytest.raises(ValueError, match="distinct labels"):
         compare([s, s], labels=["a", "a"], replications=2)
-    with pytest.raises(sim.ScenarioError, match="legacy"):
-        compare(s, vary={"triage.policy": ["ai", "legacy"]}, replications=2)
+    with pytest.raises(sim.ScenarioError, match="triage.policy"):
+        compare(s, vary={"triage.policy": ["ai", "telepathy"]}, replications=2)
     assert compare([s, s], replications=2).labels == ("baseline", "baseline#2")
