@@ -158,44 +158,60 @@ def _payments(plan: Plan, payer: np.ndarray, channel: np.ndarray,
 def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
     """Money KPIs of one replication over its delivered cohort cases."""
     out: dict[str, float] = {}
-    keep = (~cases["warmup"] & (cases["status"] == "delivered")).to_numpy()
-    co = cases.loc[keep, ["payer", "pool", "pool_kind", "channel", "procedure",
-                          "procedure_avoided", "treatment_changed", *MONEY]]
-    if not len(co):
+    keep = ~cases["warmup"].to_numpy() & (cases["status"].cat.codes.to_numpy() == 0)
+    if not keep.any():
         return out
-    for col in MONEY:
-        out[f"money.{col.removesuffix('_usd')}.total_usd"] = float(co[col].sum())
-    out["money.cost_per_opinion_usd"] = float(co["program_cost_usd"].mean())
-    out["money.net_savings_per_case_usd"] = float(co["net_savings_usd"].mean())
-    program = co["program_cost_usd"].sum()
-    out["money.roi"] = float(co["net_savings_usd"].sum() / program) if program > 0 else np.nan
-    with_proc = co["procedure"].notna()
-    out["money.surgeries_avoided"] = float(co["procedure_avoided"].sum())
-    out["money.avoided_rate"] = float(co.loc[with_proc, "procedure_avoided"].mean()) \
-        if with_proc.any() else np.nan
-    out["money.treatment_changed_share"] = float(co["treatment_changed"].mean())
-    for col, key in (("pool", "pool"), ("channel", "channel")):
-        means = co.groupby(col, observed=True)["program_cost_usd"].mean()
-        for name, value in means.items():
+
+    def col(name: str) -> np.ndarray:  # one column's rows at a time, never the whole table
+        return cases[name].to_numpy()[keep]
+
+    def groups(name: str) -> tuple[list[str], np.ndarray]:
+        return list(cases[name].cat.categories), cases[name].cat.codes.to_numpy()[keep]
+
+    def mean_by(name: str, values: np.ndarray) -> dict[str, float]:
+        labels, code = groups(name)
+        ok = code >= 0
+        n = np.bincount(code[ok], minlength=len(labels))
+        total = np.bincount(code[ok], weights=values[ok], minlength=len(labels))
+        return {lbl: total[k] / n[k] for k, lbl in enumerate(labels) if n[k]}
+
+    for name in MONEY:
+        out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(col(name).sum())
+    program, net = col("program_cost_usd"), col("net_savings_usd")
+    out["money.cost_per_opinion_usd"] = float(program.mean())
+    out["money.net_savings_per_case_usd"] = float(net.mean())
+    out["money.roi"] = float(net.sum() / program.sum()) if program.sum() > 0 else np.nan
+    avoided = col("procedure_avoided")
+    procedures, proc = groups("procedure")
+    out["money.surgeries_avoided"] = float(avoided.sum())
+    out["money.avoided_rate"] = float(avoided[proc >= 0].mean()) if (proc >= 0).any() else np.nan
+    out["money.treatment_changed_share"] = float(col("treatment_changed").mean())
+    for key in ("pool", "channel"):
+        for name, value in mean_by(key, program).items():
             out[f"money.cost_per_opinion_usd.{key}.{name}"] = float(value)
-    by_channel = co.groupby("channel", observed=True)["program_cost_usd"].mean()
-    if {"online_portal", "in_person"} <= set(by_channel.index):
+    by_channel, by_kind = mean_by("channel", program), mean_by("pool_kind", program)
+    if {"online_portal", "in_person"} <= set(by_channel):
         out["money.portal_vs_hospital_pct"] = float(
             100 * (by_channel["in_person"] - by_channel["online_portal"]) / by_channel["in_person"])
-    by_kind = co.groupby("pool_kind", observed=True)["program_cost_usd"].mean()
-    if {"in_house", "outsourced"} <= set(by_kind.index):
+    if {"in_house", "outsourced"} <= set(by_kind):
         out["money.outsourced_vs_in_house_pct"] = float(
             100 * (by_kind["in_house"] - by_kind["outsourced"]) / by_kind["in_house"])
-    for payer, part in co.groupby("payer", observed=True):
-        paid = part["paid_by_payer_usd"].sum()
-        out[f"payer.{payer}.cases"] = float(len(part))
-        out[f"payer.{payer}.paid_usd"] = float(paid)
-        out[f"payer.{payer}.surgeries_avoided"] = float(part["procedure_avoided"].sum())
-        mandated = plan.scenario.payers[str(payer)].mandated_procedures
+    payers, payer = groups("payer")
+    paid_all, avoided_usd, payer_net = (col("paid_by_payer_usd"), col("avoided_cost_usd"),
+                                        col("payer_net_usd"))
+    for k, name in enumerate(payers):
+        rows = payer == k
+        if not rows.any():
+            continue
+        paid = paid_all[rows].sum()
+        out[f"payer.{name}.cases"] = float(rows.sum())
+        out[f"payer.{name}.paid_usd"] = float(paid)
+        out[f"payer.{name}.surgeries_avoided"] = float(avoided[rows].sum())
+        mandated = plan.scenario.payers[name].mandated_procedures
         if mandated:  # cases that came because the payer requires the opinion before surgery
-            out[f"payer.{payer}.mandated_cases"] = float(part["procedure"].isin(mandated).sum())
-        out[f"payer.{payer}.avoided_usd"] = float(part["avoided_cost_usd"].sum())
-        out[f"payer.{payer}.net_savings_usd"] = float(part["payer_net_usd"].sum())
-        out[f"payer.{payer}.roi"] = float(part["payer_net_usd"].sum() / paid) if paid > 0 \
-            else np.nan
+            codes = [procedures.index(m) for m in mandated]
+            out[f"payer.{name}.mandated_cases"] = float(np.isin(proc[rows], codes).sum())
+        out[f"payer.{name}.avoided_usd"] = float(avoided_usd[rows].sum())
+        out[f"payer.{name}.net_savings_usd"] = float(payer_net[rows].sum())
+        out[f"payer.{name}.roi"] = float(payer_net[rows].sum() / paid) if paid > 0 else np.nan
     return out

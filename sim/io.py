@@ -168,14 +168,19 @@ def parquet_available() -> bool:
     return True
 
 
+MAX_RECORDED_CATEGORIES = 10_000
+
+
 def _schema(df: pd.DataFrame, file: str, index: list[str]) -> dict[str, Any]:
     """What :func:`read_results_table` needs to restore a table written as CSV."""
     full = df.reset_index() if index else df
     return {
         "file": file, "rows": len(df), "index": index,
         "dtypes": {c: str(t) for c, t in full.dtypes.items()},
+        # a column with a category per row (case ids) is restored as plain categories
         "categories": {c: full[c].cat.categories.tolist() for c in full.columns
-                       if isinstance(full[c].dtype, pd.CategoricalDtype)},
+                       if isinstance(full[c].dtype, pd.CategoricalDtype)
+                       and len(full[c].cat.categories) <= MAX_RECORDED_CATEGORIES},
     }
 
 
@@ -189,13 +194,48 @@ def _write_table(df: pd.DataFrame, folder: Path, name: str, fmt: str,
     return _schema(df, file, index)
 
 
+EVENT_CHUNK_CASES = 200_000
+"""Cases per slice of the event log when writing it: the whole log is never held at once."""
+
+
+def _write_events(results: Results, folder: Path, fmt: str) -> dict[str, Any]:
+    """Write the event log slice by slice (a million cases make ~9 million events)."""
+    from sim.results import event_log
+
+    cases, file = results.cases, f"events.{fmt}"
+    if results.__dict__.get("events") is not None or len(cases) <= EVENT_CHUNK_CASES:
+        return _write_table(results.events, folder, "events", fmt, [])
+    rows, schema, writer = 0, None, None
+    try:
+        for start in range(0, len(cases), EVENT_CHUNK_CASES):
+            part = event_log(results.plan, cases.iloc[start:start + EVENT_CHUNK_CASES])
+            rows += len(part)
+            if fmt == "parquet":
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                table = pa.Table.from_pandas(part, preserve_index=False)
+                if writer is None:
+                    schema = _schema(part, file, [])
+                    writer = pq.ParquetWriter(folder / file, table.schema)
+                writer.write_table(table.cast(writer.schema))
+            else:
+                part.to_csv(folder / file, index=False, mode="a", header=schema is None)
+                schema = schema or _schema(part, file, [])
+    finally:
+        if writer is not None:
+            writer.close()
+    schema["rows"] = rows
+    return schema
+
+
 def _restore(df: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
     """Give CSV columns back the dtypes the manifest recorded."""
     for col, dtype in schema["dtypes"].items():
         if col not in df.columns:
             continue
         if dtype == "category":
-            df[col] = pd.Categorical(df[col], categories=schema["categories"][col])
+            df[col] = pd.Categorical(df[col], categories=schema["categories"].get(col))
         elif dtype.startswith("datetime64"):
             df[col] = pd.to_datetime(df[col], format="ISO8601").astype(dtype)
         elif dtype.startswith(("int", "uint", "float", "bool")):
@@ -293,7 +333,7 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     tables = {"cases": _write_table(results.cases, folder, "cases", fmt, [])}
     if events:
-        tables["events"] = _write_table(results.events, folder, "events", fmt, [])
+        tables["events"] = _write_events(results, folder, fmt)
     tables["kpis"] = _write_table(results.kpis, folder, "kpis", fmt, ["replication"])
     tables["summary"] = _write_table(results.summary().rename_axis("kpi"), folder, "summary",
                                      "csv", ["kpi"])

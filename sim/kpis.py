@@ -31,6 +31,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -125,31 +127,34 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     t0, t1 = plan.warmup_h, plan.horizon_h
     r = rep.records
     cohort = ~cases["warmup"].to_numpy()
-    # only the columns needed, so that a million-case table is not copied whole
-    co = cases.loc[cohort, ["arrival_h", "status", "time_to_match_h", "records_to_match_h",
-                            "time_to_opinion_h", "pool_kind", "misrouted", "review_effort_h",
-                            *_STAGE_COLUMNS]]
-    age = t1 - co["arrival_h"].to_numpy()
+    delivered = cases["status"].cat.codes.to_numpy() == 0
+    done = cohort & delivered
+
+    def col(name: str, rows: np.ndarray = cohort) -> np.ndarray:
+        # one column's rows at a time: a million-case table is never copied whole
+        return cases[name].to_numpy()[rows]
+
+    age = t1 - col("arrival_h")
     out: dict[str, float] = {"replication": rep.index}
     out["arrivals"] = float(len(cases))
-    out["delivered"] = float((cases["status"] == "delivered").sum())
+    out["delivered"] = float(delivered.sum())
     out["in_system_end"] = out["arrivals"] - out["delivered"]
-    out["cohort_cases"] = float(len(co))
-    out.update(_describe("time_to_match_h", co["time_to_match_h"].to_numpy()))
-    out.update(_describe("records_to_match_h", co["records_to_match_h"].to_numpy()))
-    out.update(_describe("time_to_opinion_h", co["time_to_opinion_h"].to_numpy()))
-    out["within_target.match"] = _within(co["time_to_match_h"].to_numpy(), age,
+    out["cohort_cases"] = float(cohort.sum())
+    for kpi in ("time_to_match_h", "records_to_match_h", "time_to_opinion_h"):
+        out.update(_describe(kpi, col(kpi)))
+    out["within_target.match"] = _within(col("time_to_match_h"), age,
                                          s.targets.time_to_match_hours)
-    out["within_target.opinion"] = _within(co["time_to_opinion_h"].to_numpy(), age,
+    out["within_target.opinion"] = _within(col("time_to_opinion_h"), age,
                                            s.targets.time_to_opinion_hours)
-    done = co[co["status"] == "delivered"]
-    out.update(stage_means(done))
-    out["review_effort_h.mean"] = float(done["review_effort_h"].mean()) if len(done) else np.nan
+    if done.any():
+        out.update(stage_means(lambda name: col(name, done)))
+    out["review_effort_h.mean"] = float(col("review_effort_h", done).mean()) if done.any() \
+        else np.nan
 
-    routed = co["pool_kind"].notna()
-    out["outsourced_share"] = float((co["pool_kind"][routed] == "outsourced").mean()) \
-        if routed.any() else np.nan
-    out["misrouted_share"] = float(co["misrouted"].mean()) if len(co) else np.nan
+    kind = cases["pool_kind"].cat.codes.to_numpy()[cohort]  # -1 not routed yet, 1 outsourced
+    out["outsourced_share"] = float((kind[kind >= 0] == 1).mean()) if (kind >= 0).any() \
+        else np.nan
+    out["misrouted_share"] = float(col("misrouted").mean()) if cohort.any() else np.nan
     window_weeks = (t1 - t0) / HOURS_PER_WEEK
     ends = cases["review_end_h"].to_numpy()
     out["throughput_per_week"] = float(np.sum((ends >= t0) & (ends < t1)) / window_weeks)
@@ -175,27 +180,27 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     return out
 
 
-_STAGE_COLUMNS = ("intake_end_h", "triage_start_h", "triage_end_h", "first_match_h",
-                  "auth_end_h", "queue_h", "review_start_h", "review_end_h")
+def stage_means(column: Callable[[str], np.ndarray]) -> dict[str, float]:
+    """Mean hours per stage of delivered cases; the stages sum to the mean time to opinion.
 
-
-def stage_means(delivered: pd.DataFrame) -> dict[str, float]:
-    """Mean hours per stage; the stages sum to the mean time to opinion."""
-    if not len(delivered):
-        return {}
-    c = delivered
-    intake_end = c["intake_end_h"]
-    tri_start = c["triage_start_h"].fillna(intake_end)
-    tri_end = c["triage_end_h"].fillna(tri_start)
+    ``column(name)`` gives the delivered cases' values of a case-table column.
+    """
+    intake_end = column("intake_end_h")
+    tri_start = column("triage_start_h")
+    tri_start = np.where(np.isnan(tri_start), intake_end, tri_start)  # no triage stage
+    tri_end = column("triage_end_h")
+    tri_end = np.where(np.isnan(tri_end), tri_start, tri_end)
+    first, auth, queue = column("first_match_h"), column("auth_end_h"), column("queue_h")
+    start = column("review_start_h")
     stages = {
-        "intake": intake_end - c["arrival_h"],
+        "intake": intake_end - column("arrival_h"),
         "triage_wait": tri_start - intake_end,
         "triage_work": tri_end - tri_start,
-        "referral_or_check": c["first_match_h"] - tri_end,
-        "authorisation": c["auth_end_h"] - c["first_match_h"],
-        "misroute_rework": c["queue_h"] - c["auth_end_h"],
-        "specialist_wait": c["review_start_h"] - c["queue_h"],
-        "review": c["review_end_h"] - c["review_start_h"],
+        "referral_or_check": first - tri_end,
+        "authorisation": auth - first,
+        "misroute_rework": queue - auth,
+        "specialist_wait": start - queue,
+        "review": column("review_end_h") - start,
     }
     return {f"stage_h.{k}": float(v.mean()) for k, v in stages.items()}
 

@@ -74,9 +74,10 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         r.screen_queue >= 0,
         np.asarray([q.pool for q in plan.queues] + [-1])[r.screen_queue], -1)
     delivered = ~np.isnan(times["review_end_h"])
-    stage = np.full(n, "records intake", dtype=object)
+    stages = list(dict.fromkeys(label for _, label in _MILESTONES))
+    stage = np.zeros(n, dtype=np.int8)  # codes into `stages`; the last milestone reached wins
     for col, label in _MILESTONES[1:]:
-        stage = np.where(~np.isnan(times[col]), label, stage)
+        stage[~np.isnan(times[col])] = stages.index(label)
     misrouted = r.matched_line >= 0
     misrouted &= r.matched_line != c.line
 
@@ -92,8 +93,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "records": _categorical(np.where(d.digital, 0, 1), ("digital", "paper")),
         "warmup": c.arrival_h < plan.warmup_h,
         "status": _categorical(np.where(delivered, 0, 1), ("delivered", "in_system")),
-        "stage_at_end": pd.Categorical(stage, categories=list(dict.fromkeys(
-            label for _, label in _MILESTONES))),
+        "stage_at_end": pd.Categorical.from_codes(stage, categories=stages),
         **times,
         "triaged_by": _categorical(
             np.where(d.uses_ai, 0, 1 if plan.scenario.triage.policy != "direct" else 2),
@@ -104,8 +104,8 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "screen_pool": _categorical(np.where(screen_pool >= 0, screen_pool, -1), plan.pools)
         if (screen_pool >= 0).any() else pd.Categorical([None] * n, categories=list(plan.pools)),
         "pool": pd.Categorical.from_codes(pool, categories=list(plan.pools)),
-        "pool_kind": pd.Categorical(
-            np.where(pool >= 0, np.asarray(plan.pool_kinds + ("",))[pool], None),
+        "pool_kind": pd.Categorical.from_codes(
+            np.asarray([0 if k == "in_house" else 1 for k in plan.pool_kinds] + [-1])[pool],
             categories=["in_house", "outsourced"]),
         "review_effort_h": np.where(pool >= 0, d.review_h[np.maximum(pool, 0), np.arange(n)],
                                     np.nan),
@@ -139,6 +139,13 @@ _ACTIVITIES = (
 )
 
 
+def event_resources(plan: Plan) -> list[str]:
+    """Every resource name the event log can show, in a fixed order (its categories)."""
+    return ["patient", "records:digital", "records:paper", "ai", "coordinator", "none",
+            "coordinators", "referral", *plan.payers,
+            *(p for p in plan.pools if p not in plan.payers)]
+
+
 def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     """The process-mining event log of a case table (start/complete per activity).
 
@@ -149,10 +156,10 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     of events, and a string per event would cost gigabytes.
     """
     n = len(cases)
-    resources: dict[str, int] = {}
+    resources = {name: k for k, name in enumerate(event_resources(plan))}
 
     def code(name: str) -> int:
-        return resources.setdefault(name, len(resources))
+        return resources[name]
 
     def resource_codes(spec: str) -> np.ndarray:
         if spec.startswith("="):

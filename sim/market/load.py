@@ -23,7 +23,8 @@ import pydantic
 from sim.market.checks import check_market
 from sim.market.models import Market
 from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.loader import Document, parse_document, problems_from_errors, read_document
+from sim.scenario.loader import Document, parse_document, read_document
+from sim.scenario.messages import problems_from_errors
 
 __all__ = ["load_market", "market_from_document", "market_from_text"]
 

@@ -16,13 +16,8 @@ import pydantic
 
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.loader import (
-    Document,
-    apply_overrides,
-    parse_document,
-    problems_from_errors,
-    read_document,
-)
+from sim.scenario.loader import Document, apply_overrides, parse_document, read_document
+from sim.scenario.messages import problems_from_errors
 from sim.scenario.models import Scenario
 
 __all__ = [

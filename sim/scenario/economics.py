@@ -23,17 +23,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from sim.scenario.base import Name, Probability
+from sim.scenario.base import Strict as _Strict
 from sim.scenario.durations import Amount
 
 Usd = Annotated[float, Field(ge=0, le=1e9)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_\-]+$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Procedure(_Strict):

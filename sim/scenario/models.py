@@ -11,60 +11,18 @@ pool's calendar exist? does every channel have a digital share?) live in
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from sim.scenario.durations import Duration, Fixed
+from sim.scenario.base import Count, Name, Probability, Strict, check_shares
+from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
+from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
+from sim.scenario.triage import Triage
 
-Probability = Annotated[float, Field(ge=0, le=1)]
-Count = Annotated[int, Field(ge=0)]
-_NAME = re.compile(r"[A-Za-z0-9_\-]+")
-
-
-def _check_name(name: str) -> str:
-    if not _NAME.fullmatch(name):
-        raise ValueError(f"names may use only letters, digits, _ and - (got {name!r})")
-    return name
-
-
-Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_check_name)]
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ALWAYS = "24x7"
-"""The calendar name that is always defined: every hour of every day is working time."""
-
-_SUM_TOLERANCE = 1e-6
-
-
-class Strict(BaseModel):
-    """Base for every scenario section: frozen, no unknown keys, no NaN or infinity."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-def _check_shares(shares: dict[str, float], what: str, total: float | None = 1.0) -> None:
-    """Shares must sum to ``total`` (or to at most 1 when ``total`` is None)."""
-    if not shares:
-        raise ValueError(f"{what} must name at least one entry")
-    s = sum(shares.values())
-    listing = " + ".join(f"{k} {v:g}" for k, v in shares.items())
-    if total is None:
-        if s > 1 + _SUM_TOLERANCE:
-            raise ValueError(f"{what} must sum to at most 1 (got {s:g} = {listing})")
-    elif abs(s - total) > _SUM_TOLERANCE:
-        raise ValueError(f"{what} must sum to 1 (got {s:g} = {listing})")
-
+__all__ = ["ALWAYS", "WEEKDAYS", "CalendarSpec", "Count", "Name", "Probability", "Scenario",
+           "Strict", "Triage"]
 
 # --------------------------------------------------------------------- simulation
 
@@ -91,87 +49,6 @@ class Simulation(Strict):
                 f"must be shorter than horizon_days (got {warmup:g}; horizon_days is {horizon:g})"
             )
         return warmup
-
-
-# ---------------------------------------------------------------------- calendars
-
-_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-
-def _parse_hhmm(text: str) -> float:
-    m = _HHMM.match(text.strip())
-    if not m or int(m[2]) >= 60 or int(m[1]) > 24 or (int(m[1]) == 24 and int(m[2]) != 0):
-        raise ValueError(f"times are written HH:MM between 00:00 and 24:00 (got {text!r})")
-    return int(m[1]) + int(m[2]) / 60
-
-
-class CalendarSpec(Strict):
-    """A weekly working calendar: worked weekdays, opening hours, holidays.
-
-    ``hours`` is either one interval written as two times (``["08:00", "17:00"]``)
-    or several intervals written ``"HH:MM-HH:MM"`` (``["08:00-12:00", "13:00-17:00"]``).
-    """
-
-    days: Annotated[list[Literal[WEEKDAYS]], Field(min_length=1)]  # type: ignore[valid-type]
-    hours: Annotated[list[str], Field(min_length=1)]
-    holidays: list[datetime.date] = []
-
-    @field_validator("days")
-    @classmethod
-    def _unique_days(cls, days: list[str]) -> list[str]:
-        if len(set(days)) != len(days):
-            raise ValueError(f"days must not repeat (got {days})")
-        return days
-
-    @field_validator("hours", mode="before")
-    @classmethod
-    def _quoted_times(cls, hours: object) -> object:
-        for h in hours if isinstance(hours, list) else []:
-            if isinstance(h, int | float) and not isinstance(h, bool):
-                raise ValueError(
-                    'write times in quotes, e.g. ["08:00", "17:00"]; YAML reads an unquoted '
-                    f"17:00 as the number 1020 (got {h!r})"
-                )
-        return hours
-
-    @field_validator("hours")
-    @classmethod
-    def _valid_hours(cls, hours: list[str]) -> list[str]:
-        intervals = _intervals_of(hours)
-        for (_, b), (c, _) in zip(intervals, intervals[1:], strict=False):
-            if c < b:
-                raise ValueError(f"opening intervals overlap or are out of order (got {hours})")
-        for a, b in intervals:
-            if b <= a:
-                raise ValueError(
-                    f"each interval must close after it opens, within one day (got {hours})"
-                )
-        return hours
-
-    def intervals(self) -> list[tuple[float, float]]:
-        """Open intervals within a working day, in hours of the day."""
-        return _intervals_of(self.hours)
-
-    def weekday_numbers(self) -> list[int]:
-        """Worked weekdays as numbers, Monday = 0."""
-        return sorted(WEEKDAYS.index(d) for d in self.days)
-
-
-def _intervals_of(hours: list[str]) -> list[tuple[float, float]]:
-    if all("-" not in h for h in hours):
-        if len(hours) != 2:
-            raise ValueError(
-                'write one interval as ["08:00", "17:00"] or several as '
-                f'["08:00-12:00", "13:00-17:00"] (got {hours})'
-            )
-        return [(_parse_hhmm(hours[0]), _parse_hhmm(hours[1]))]
-    out = []
-    for h in hours:
-        parts = h.split("-")
-        if len(parts) != 2:
-            raise ValueError(f'write each interval as "HH:MM-HH:MM" (got {h!r})')
-        out.append((_parse_hhmm(parts[0]), _parse_hhmm(parts[1])))
-    return out
 
 
 # ------------------------------------------------------------------------- demand
@@ -210,14 +87,14 @@ class Mix(Strict):
     @field_validator("specialty", "channel", "payer", "priority")
     @classmethod
     def _sum_to_one(cls, shares: dict[str, float], info) -> dict[str, float]:  # noqa: ANN001
-        _check_shares(shares, "shares")
+        check_shares(shares, "shares")
         return shares
 
     @field_validator("subspecialty")
     @classmethod
     def _at_most_one(cls, subs: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         for specialty, shares in subs.items():
-            _check_shares(shares, f"subspecialty shares of {specialty}", total=None)
+            check_shares(shares, f"subspecialty shares of {specialty}", total=None)
         return subs
 
 
@@ -267,89 +144,6 @@ class Intake(Strict):
     digital_share: dict[Name, Probability] = Field(
         description="per channel, the share of cases whose records arrive digitally"
     )
-
-
-# ------------------------------------------------------------------------- triage
-
-
-class AITriage(Strict):
-    """An AI triage service: minutes per case, its own capacity and calendar."""
-
-    service: Duration = Fixed(dist="fixed", value=2, unit="minutes")
-    servers: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="parallel cases it can process; null = unlimited"
-    )
-    calendar: str = ALWAYS
-    accuracy: Probability = Field(description="top-1 accuracy of the subspecialty match")
-
-
-class LegacyTriage(Strict):
-    """A referral coordinator pool followed by the paper referral cycle."""
-
-    coordinators: Annotated[int, Field(ge=1)]
-    calendar: str = "business"
-    handling: Duration = Field(description="coordinator hands-on time per case")
-    referral_cycle: Duration = Field(description="delay until the case reaches a subspecialist")
-    accuracy: Probability = 1.0
-
-
-class HybridCheck(Strict):
-    """Which AI-triaged cases a human coordinator also checks."""
-
-    urgent: bool = True
-    low_confidence: bool = True
-    fraction: Probability = Field(default=0.0, description="random share of the remaining cases")
-
-
-class HybridTriage(Strict):
-    """AI triage with a human check on some cases."""
-
-    coordinators: Annotated[int, Field(ge=1)]
-    calendar: str = "business"
-    handling: Duration
-    check: HybridCheck = HybridCheck()
-    flag_sensitivity: Probability = Field(
-        default=0.7, description="P(AI flags low confidence | its match is wrong)"
-    )
-    flag_rate: Probability = Field(
-        default=0.1, description="P(AI flags low confidence | its match is right)"
-    )
-    correction: Probability = Field(
-        default=0.95, description="P(the coordinator corrects a wrong match they check)"
-    )
-
-
-class Misroute(Strict):
-    """What a wrong match costs: the wrong specialist screens it, then it is re-routed."""
-
-    detection: Duration = Fixed(dist="fixed", value=15, unit="minutes")
-    reroute_delay: Duration = Fixed(dist="fixed", value=4, unit="hours")
-
-
-class Triage(Strict):
-    """Triage and matching. ``direct`` means cases arrive already matched."""
-
-    policy: Literal["direct", "legacy", "ai", "hybrid"]
-    ai: AITriage | None = None
-    legacy: LegacyTriage | None = None
-    hybrid: HybridTriage | None = None
-    misroute: Misroute = Misroute()
-    ai_share: Probability | None = Field(
-        default=None,
-        description="with policy ai or hybrid: the share of cases triaged by AI (adoption); the "
-                    "rest go through legacy referral. null = all of them")
-
-    @model_validator(mode="after")
-    def _policy_has_settings(self) -> Triage:
-        need = {"legacy": ["legacy"], "ai": ["ai"], "hybrid": ["ai", "hybrid"]}.get(self.policy, [])
-        if self.ai_share is not None and self.ai_share < 1 and self.policy in ("ai", "hybrid"):
-            need = [*need, "legacy"]
-        missing = [s for s in need if getattr(self, s) is None]
-        if missing:
-            raise ValueError(
-                f"policy {self.policy!r} needs the section(s) {', '.join(missing)} under triage"
-            )
-        return self
 
 
 # ------------------------------------------------------------------ payers, pools
@@ -408,7 +202,7 @@ class OutcomeRates(Strict):
     @model_validator(mode="after")
     def _sum_to_one(self) -> OutcomeRates:
         shares = {"confirmed": self.confirmed, "refined": self.refined, "changed": self.changed}
-        _check_shares(shares, "outcome rates")
+        check_shares(shares, "outcome rates")
         return self
 
 

@@ -17,9 +17,9 @@ from sim.scenario.loader import (
     apply_overrides,
     format_value,
     parse_document,
-    problems_from_validation_error,
     read_document,
 )
+from sim.scenario.messages import problems_from_validation_error
 
 SCENARIO = """\
 # a comment

@@ -118,10 +118,11 @@ def test_every_schema_key_is_documented() -> None:
     """docs/scenario-reference.md names every field of every scenario model."""
     from pydantic import BaseModel
 
-    from sim.scenario import durations, economics, models
+    from sim.scenario import calendars, durations, economics, models, triage
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
-    classes = [c for mod in (models, durations, economics) for c in vars(mod).values()
+    modules = (models, durations, economics, calendars, triage)
+    classes = [c for mod in modules for c in vars(mod).values()
                if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == mod.__name__]
     missing = sorted({f"{c.__name__}.{name}" for c in classes for name in c.model_fields
                       if not re.search(rf"`[^`]*\b{re.escape(name)}\b[^`]*`", text)})
