@@ -17,8 +17,8 @@ What is measured:
 - ``sosim engine``: the full model on ``scenarios/baseline.yaml`` scaled to N
   cases a year (staff scaled with it so that utilisation stays the same): arrivals,
   intake, AI triage, authorisation, routing, review, outcome; engine only;
-- ``sosim run``: the same plus the case table, KPIs and economics (what ``sim.run``
-  returns), with and without the event log;
+- ``sosim run``: the same plus the case table, KPIs and economics, written to disk as
+  ``sosim run`` does (Parquet, no figures), with and without the event log;
 - ``growth``: seconds per case at 1M over seconds per case at 100k (1.0 = linear).
 """
 
@@ -63,11 +63,13 @@ else:
     out["cpu_s"], out["wall_s"] = time.process_time() - t, time.perf_counter() - w
     out["cases"] = len(rep.cases)
     if kind in ("run", "run+events"):
+        import tempfile
+        from sim.io import write_results
         t = time.process_time()
         res = Results(plan, [rep], 7)
         res.kpis
-        if kind == "run+events":
-            res.events
+        write_results(res, tempfile.mkdtemp() + "/out", events=kind == "run+events",
+                      figures=False)
         out["cpu_s"] += time.process_time() - t
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))

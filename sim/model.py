@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -96,7 +97,16 @@ class Model:
         order = order[ready[order] < horizon]
         self.pending = len(self.cases) - len(order)
         self.env.process(self.arrivals(order, ready))
-        self.env.run(until=horizon)
+        # SimPy's events and finished processes are freed by reference counting; the cyclic
+        # garbage collector only re-scans the live ones, over and over, which costs a sixth of
+        # a million-case run and frees nothing (benchmarks/bench_engine.py). Pause it meanwhile.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=horizon)
+        finally:
+            if collecting:
+                gc.enable()
         for q in self.queues:
             q.integrate()
         return self.rec
