@@ -18,37 +18,17 @@ from __future__ import annotations
 
 import os
 
-import pydantic
-
 from sim.market.checks import check_market
 from sim.market.models import Market
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import Document, parse_document, read_document
-from sim.scenario.messages import problems_from_errors
+from sim.scenario.messages import validate_model
 
 __all__ = ["load_market", "market_from_document", "market_from_text"]
 
 
 def _validate(doc: Document) -> Market:
-    """Schema validation. Pydantic reads ``true`` written for a number as 1; a strict pass
-    picks those out, then the usual conversions apply (as for scenario files).
-    """
-    booleans = []
-    try:
-        return Market.model_validate(doc.data, strict=True)
-    except pydantic.ValidationError as exc:
-        booleans = [e for e in exc.errors(include_url=False)
-                    if e["type"] in ("int_type", "float_type") and isinstance(e["input"], bool)]
-    errors = []
-    try:
-        market = Market.model_validate(doc.data)
-    except pydantic.ValidationError as exc:
-        errors = exc.errors(include_url=False)
-    seen = {e["loc"] for e in errors}
-    errors += [e for e in booleans if e["loc"] not in seen]
-    if errors:
-        raise ScenarioError(problems_from_errors(errors, doc))
-    return market
+    return validate_model(Market, doc)
 
 
 def market_from_document(doc: Document) -> Market:

@@ -12,12 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import pydantic
-
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import Document, apply_overrides, parse_document, read_document
-from sim.scenario.messages import problems_from_errors
+from sim.scenario.messages import validate_model
 from sim.scenario.models import Scenario
 
 __all__ = [
@@ -49,25 +47,7 @@ def scenario_from_document(doc: Document) -> Scenario:
 
 
 def _validate(doc: Document) -> Scenario:
-    """Schema validation. Pydantic would read ``true``/``yes`` written for a number as 1, so a
-    strict pass picks those out; otherwise its usual conversions ("12" -> 12) apply.
-    """
-    booleans = []
-    try:
-        return Scenario.model_validate(doc.data, strict=True)
-    except pydantic.ValidationError as exc:
-        booleans = [e for e in exc.errors(include_url=False)
-                    if e["type"] in ("int_type", "float_type") and isinstance(e["input"], bool)]
-    errors = []
-    try:
-        scenario = Scenario.model_validate(doc.data)
-    except pydantic.ValidationError as exc:
-        errors = exc.errors(include_url=False)
-    seen = {e["loc"] for e in errors}
-    errors += [e for e in booleans if e["loc"] not in seen]
-    if errors:
-        raise ScenarioError(problems_from_errors(errors, doc))
-    return scenario
+    return validate_model(Scenario, doc)
 
 
 def _market_demand(scenario: Scenario, doc: Document) -> Scenario:

@@ -24,11 +24,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 
-from sim.scenario.errors import Problem
+from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import Document, FieldPath, _dotted, _render, format_value
 
 
@@ -143,3 +143,30 @@ def _error_message(err: Any, path: FieldPath) -> str:
         return msg  # our validator's message already says what is wrong with the section
     got, cut = _render(err["input"], 60)
     return msg if cut and isinstance(err["input"], dict | list) else f"{msg} (got {got})"
+
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def validate_model(model: type[M], doc: Document) -> M:
+    """Validate ``doc`` as ``model``, raising every problem as one :class:`ScenarioError`.
+
+    Pydantic would read ``true``/``yes`` written for a number as 1, so a strict pass picks
+    those out; otherwise its usual conversions (``"12"`` -> 12) apply.
+    """
+    booleans = []
+    try:
+        return model.model_validate(doc.data, strict=True)
+    except pydantic.ValidationError as exc:
+        booleans = [e for e in exc.errors(include_url=False)
+                    if e["type"] in ("int_type", "float_type") and isinstance(e["input"], bool)]
+    errors = []
+    try:
+        result = model.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    seen = {e["loc"] for e in errors}
+    errors += [e for e in booleans if e["loc"] not in seen]
+    if errors:
+        raise ScenarioError(problems_from_errors(errors, doc))
+    return result
