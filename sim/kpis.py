@@ -69,10 +69,13 @@ def _within(elapsed: np.ndarray, age_at_end: np.ndarray, target: float) -> float
 
 def busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
                t1: float) -> float:
-    """Working hours on ``cal`` inside ``[t0, t1]`` covered by the intervals ``[start, end]``."""
+    """Working hours on ``cal`` inside ``[t0, t1]`` covered by the intervals ``[start, end]``.
+
+    An interval with no end (the work goes on past the horizon) counts until ``t1``.
+    """
     ok = ~np.isnan(start)
     a = np.clip(start[ok], t0, t1)
-    b = np.clip(end[ok], t0, t1)
+    b = np.clip(np.where(np.isnan(end[ok]), t1, end[ok]), t0, t1)
     return float(np.sum(cal.working_hours_between(a, b))) if len(a) else 0.0
 
 

@@ -63,7 +63,10 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     n = len(c)
 
     def reached(x: np.ndarray) -> np.ndarray:
-        return np.where(x < horizon, x, np.nan)
+        # Times not reached by the horizon become NaN in the records themselves, which the
+        # table then shares: a million-case table would otherwise copy 160 MB of times.
+        x[~(x < horizon)] = np.nan
+        return x
 
     times = {"intake_end_h": reached(d.intake_end_h)}
     times.update({name: reached(getattr(r, name)) for name in TIMES})
@@ -227,7 +230,12 @@ class Results:
 
     @cached_property
     def cases(self) -> pd.DataFrame:
-        """The case table, all replications stacked."""
+        """The case table, all replications stacked.
+
+        With one replication its columns share memory with the replication's records
+        (a million cases would otherwise need their times twice): copy it
+        (``results.cases.copy()``) before changing values in place.
+        """
         tables = [case_table(self.plan, r) for r in self.replications]
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
