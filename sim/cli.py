@@ -147,20 +147,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"sosim run: --out: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    live = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if args.quiet:
-            return
-        if live:  # one line, rewritten in place
-            end = "" if done < total else "\n"
-            print(f"\rreplication {done}/{total} done", end=end, file=sys.stderr, flush=True)
-        else:
-            print(f"replication {done}/{total} done", file=sys.stderr, flush=True)
+    from sim.progress import interactive, progress_bar
 
     if years:
         return _run_timeline(args, scenario, years, out)
-    results = run(scenario, seed=args.seed, replications=args.replications, progress=progress)
+    with progress_bar(interactive(not args.quiet), scenario.name, reps) as advance:
+        results = run(scenario, seed=args.seed, replications=args.replications,
+                      progress=lambda done, total: advance(1))
     if not args.quiet:
         _warn(overload_warnings(results.capacity))
     print(kpi_table(results))
@@ -172,15 +165,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  # noqa: ANN001
                   out: Path) -> int:
+    from sim.progress import interactive, progress_bar
     from sim.timeline import format_timeline, run_timeline, write_timeline
 
-    def each_year(done: int, total: int) -> None:
-        if not args.quiet:
-            print(f"year {years[0] + done - 1} done ({done}/{total})", file=sys.stderr,
-                  flush=True)
-
-    tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
-                      progress=each_year)
+    with progress_bar(interactive(not args.quiet), scenario.name, years[1] - years[0] + 1,
+                      unit="years") as advance:
+        tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
+                          progress=lambda done, total: advance(1))
     print(format_timeline(tl))
     path = write_timeline(tl, out, figures=not args.no_figures)
     if not args.quiet:

@@ -35,9 +35,8 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future, as_completed
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ import pandas as pd
 
 from sim.experiment.tasks import Task, run_task
 from sim.io import atomic_write_bytes, atomic_write_text, scenario_hash
+from sim.progress import interactive, progress_bar
 
 __all__ = ["MANIFEST", "StudyMismatch", "load_study", "run_study", "study_fingerprint",
            "task_path"]
@@ -201,34 +201,6 @@ def _sorted(table: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
         return table
 
 
-def _live(progress: bool) -> bool:
-    return progress and sys.stderr.isatty() and not os.environ.get("CI")
-
-
-@contextmanager
-def _bar(enabled: bool, description: str, total: int, done: int) -> Iterator[Any]:
-    """A rich progress bar with ETA on stderr, counting replications; a no-op if disabled."""
-    if not enabled:
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("replications"), TimeElapsedColumn(), TextColumn("ETA"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        job = bar.add_task(description or "study", total=total, completed=done)
-        yield lambda n: bar.advance(job, n)
-
-
 def run_study(
     folder: str | os.PathLike[str],
     tasks: Sequence[Task],
@@ -262,7 +234,7 @@ def run_study(
     try:
         if not inline:  # before the bar's thread starts: a forking pool copies no thread
             pending = {executor.submit(run_task, task): task for task in todo}
-        with _bar(_live(progress), description, total, total - left) as advance:
+        with progress_bar(interactive(progress), description, total, total - left) as advance:
             if inline:
                 for task in todo:
                     _finish(folder, task, executor.submit(run_task, task), advance)

@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim.experiment import study as study_module
 from sim.experiment.executors import SerialExecutor, make_executor
 from sim.experiment.study import StudyMismatch, load_study, run_study, task_path
 from sim.experiment.tasks import Task, make_tasks, run_task, with_overrides
@@ -149,9 +148,11 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(sys, "stderr", Tty())
     monkeypatch.delenv("CI", raising=False)
-    assert study_module._live(True) and not study_module._live(False)
+    from sim.progress import interactive
+
+    assert interactive(True) and not interactive(False)
     monkeypatch.setenv("CI", "true")
-    assert not study_module._live(True)
+    assert not interactive(True)
 
 
 _CHILD = """
