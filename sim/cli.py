@@ -147,15 +147,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"sosim run: --out: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    from sim.network import capacity_report
+    from sim.plan import build_plan
     from sim.progress import interactive, progress_bar
 
+    if not args.quiet:  # an overloaded pool is named before the run, which still completes
+        _warn(overload_warnings(capacity_report(build_plan(scenario))))
     if years:
         return _run_timeline(args, scenario, years, out)
     with progress_bar(interactive(not args.quiet), scenario.name, reps) as advance:
         results = run(scenario, seed=args.seed, replications=args.replications,
                       progress=lambda done, total: advance(1))
-    if not args.quiet:
-        _warn(overload_warnings(results.capacity))
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures)
     if not args.quiet:
