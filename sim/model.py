@@ -15,6 +15,7 @@ columnar :class:`~sim.records.Records`.
 Example:
     >>> from sim import load_scenario
     >>> from sim.model import simulate
+    >>> from sim.plan import build_plan
     >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))  # doctest: +SKIP
     >>> rep = simulate(plan, seed=1)                                 # doctest: +SKIP
     >>> rep.records.review_end_h[:3]                                 # doctest: +SKIP
