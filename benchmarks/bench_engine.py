@@ -47,17 +47,11 @@ else:
     from sim.model import simulate
     from sim.plan import build_plan
     from sim.results import Results
+    from sim.timeline import scale_staff
     base = sim.load_scenario("scenarios/baseline.yaml")
-    scale = n / base.demand.cases_per_year
-    over = [f"demand.cases_per_year={{n}}", "simulation.warmup_days=0"]
-    for name, pool in base.pools.items():
-        for sp, c in pool.specialists.items():
-            over.append(f"pools.{{name}}.specialists.{{sp}}={{max(1, round(c * scale))}}")
-        for sp, subs in pool.subspecialists.items():
-            for sub, c in subs.items():
-                k = max(1, round(c * scale))
-                over.append(f"pools.{{name}}.subspecialists.{{sp}}.{{sub}}={{k}}")
-    plan = build_plan(sim.load_scenario("scenarios/baseline.yaml", overrides=over))
+    scaled = sim.load_scenario("scenarios/baseline.yaml", overrides=[
+        f"demand.cases_per_year={{n}}", "simulation.warmup_days=0"])
+    plan = build_plan(scale_staff(scaled, n / base.demand.cases_per_year))
     t = time.process_time(); w = time.perf_counter()
     rep = simulate(plan, 7, 0)
     out["cpu_s"], out["wall_s"] = time.process_time() - t, time.perf_counter() - w

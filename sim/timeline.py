@@ -72,7 +72,12 @@ def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Sc
     return s, derived
 
 
-def _scale_staff(s: Scenario, factor: float) -> Scenario:
+def scale_staff(s: Scenario, factor: float) -> Scenario:
+    """``s`` with every pool's specialists and the coordinators times ``factor``, rounded up.
+
+    Example:
+        >>> big = scale_staff(scenario, 10.0)   # for ten times the volume  # doctest: +SKIP
+    """
     def up(n: int) -> int:
         return n if n == 0 else max(1, math.ceil(n * factor - 1e-9))
 
@@ -163,7 +168,7 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
         s, d = year_scenario(scenario, tl, year)
         base_volume = base_volume or s.demand.cases_per_year
         if tl.scale_staff:
-            s = _scale_staff(s, s.demand.cases_per_year / base_volume)
+            s = scale_staff(s, s.demand.cases_per_year / base_volume)
         runs.append(run(s, seed=seed, replications=replications))
         derived.append(d)
         if progress:

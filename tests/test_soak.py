@@ -18,18 +18,12 @@ import json, resource, sys
 sys.path.insert(0, {root!r})
 import sim
 years, per_year = {years}, {per_year}
+from sim.timeline import scale_staff
 base = sim.load_scenario("scenarios/baseline.yaml")
-scale = per_year / base.demand.cases_per_year
 over = [f"demand.cases_per_year={{per_year}}", f"simulation.horizon_days={{365 * years}}",
         "simulation.warmup_days=28"]
-for name, pool in base.pools.items():
-    for sp, c in pool.specialists.items():
-        over.append(f"pools.{{name}}.specialists.{{sp}}={{max(1, round(c * scale))}}")
-    for sp, subs in pool.subspecialists.items():
-        for sub, c in subs.items():
-            n = max(1, round(c * scale))
-            over.append(f"pools.{{name}}.subspecialists.{{sp}}.{{sub}}={{n}}")
-res = sim.run(sim.load_scenario("scenarios/baseline.yaml", overrides=over), replications=1)
+scaled = sim.load_scenario("scenarios/baseline.yaml", overrides=over)
+res = sim.run(scale_staff(scaled, per_year / base.demand.cases_per_year), replications=1)
 k = res.kpis.iloc[0]
 n_events = len(res.events)
 out = {{key: float(k[key]) for key in ("arrivals", "time_to_opinion_h.mean", "time_to_match_h.mean",
