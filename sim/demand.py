@@ -99,7 +99,12 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
     """Attributes for each arrival, one row of uniforms per case."""
     mix = plan.scenario.demand.mix
     u = rng.random((len(arrivals), 5))
+    payer = _pick(mix.payer, plan.payers, u[:, 3])
     specialty = _pick(mix.specialty, plan.specialties, u[:, 0])
+    for k, name in enumerate(plan.payers):  # payers with a specialty mix of their own
+        if name in mix.specialty_by_payer:
+            rows = payer == k
+            specialty[rows] = _pick(mix.specialty_by_payer[name], plan.specialties, u[rows, 0])
     # A case's service line: its specialty's general line, or one of the specialty's
     # subspecialties with the shares given in mix.subspecialty.
     line = np.empty(len(arrivals), dtype=np.int32)
@@ -117,7 +122,7 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
         line=line,
         specialty=specialty,
         channel=_pick(mix.channel, plan.channels, u[:, 2]),
-        payer=_pick(mix.payer, plan.payers, u[:, 3]),
+        payer=payer,
         priority=_pick(mix.priority, PRIORITIES, u[:, 4]),
     )
 

@@ -125,7 +125,7 @@ def build_plan(s: Scenario) -> Plan:
     specialties = tuple(mix.specialty)
     lines: list[Line] = []
     shares: list[float] = []
-    for sp, share in mix.specialty.items():
+    for sp, share in mix.overall_specialty().items():
         subs = mix.subspecialty.get(sp, {})
         lines.append(Line(sp))
         shares.append(share * (1 - sum(subs.values())))

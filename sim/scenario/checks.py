@@ -90,6 +90,15 @@ def check_scenario(s: Scenario) -> list[Finding]:
         elif d.calendar is not None:
             out.append((path + ("calendar",), "calendar only applies to unit business_days"))
 
+    for payer, shares in s.demand.mix.specialty_by_payer.items():
+        path = ("demand", "mix", "specialty_by_payer", payer)
+        if payer not in s.demand.mix.payer:
+            out.append((path, f"payer {payer!r} is not in demand.mix.payer "
+                              f"(it has {_known(s.demand.mix.payer)})"))
+        for sp in shares:
+            if sp not in specialties:
+                out.append((path + (sp,), f"unknown specialty {sp!r} (demand.mix.specialty "
+                                          f"has {_known(specialties)})"))
     for sp in s.demand.mix.subspecialty:
         if sp not in specialties:
             out.append((("demand", "mix", "subspecialty", sp),

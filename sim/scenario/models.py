@@ -76,6 +76,9 @@ class Mix(Strict):
     ``subspecialty`` gives, per specialty, the share of its cases that need a
     named subspecialty (rare-tumour pathology, movement disorders); those shares
     sum to at most 1 and the rest of the specialty's cases are general.
+    ``specialty_by_payer`` gives a payer its own specialty shares (a payer that
+    mandates opinions before spine surgery brings orthopaedic cases); the other
+    payers' cases follow ``specialty``.
     """
 
     specialty: dict[Name, Probability]
@@ -83,6 +86,29 @@ class Mix(Strict):
     payer: dict[Name, Probability]
     priority: dict[Literal["urgent", "routine"], Probability] = {"routine": 1.0}
     subspecialty: dict[Name, dict[Name, Probability]] = {}
+    specialty_by_payer: dict[Name, dict[Name, Probability]] = {}
+
+    @field_validator("specialty_by_payer")
+    @classmethod
+    def _each_sums_to_one(cls, by_payer: dict[str, dict[str, float]]
+                          ) -> dict[str, dict[str, float]]:
+        for payer, shares in by_payer.items():
+            check_shares(shares, f"specialty shares of {payer}")
+        return by_payer
+
+    def specialty_of(self, payer: str) -> dict[str, float]:
+        """The specialty shares of ``payer``'s cases."""
+        return self.specialty_by_payer.get(payer, self.specialty)
+
+    def overall_specialty(self) -> dict[str, float]:
+        """Specialty shares of all cases: the payers' own mixes weighted by payer share."""
+        if not self.specialty_by_payer:
+            return self.specialty
+        out = dict.fromkeys(self.specialty, 0.0)
+        for payer, weight in self.payer.items():
+            for sp, share in self.specialty_of(payer).items():
+                out[sp] = out.get(sp, 0.0) + weight * share
+        return out
 
     @field_validator("specialty", "channel", "payer", "priority")
     @classmethod

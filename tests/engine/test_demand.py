@@ -1,6 +1,7 @@
 """Arrivals and attributes: thinning follows the profile, attributes follow the mix."""
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from sim.demand import arrival_times, generate_cases, rate_per_hour
@@ -50,3 +51,34 @@ def test_attributes_follow_the_mix(make_scenario):
     # a case's line always belongs to its specialty
     for i, ln in enumerate(plan.lines):
         assert np.all(cases.specialty[cases.line == i] == plan.specialties.index(ln.specialty))
+
+
+def test_a_payer_can_bring_its_own_specialty_mix(make_scenario):
+    s = make_scenario("demand.cases_per_year=100000",
+                      "demand.mix.specialty_by_payer={medicare: {oncology: 0.1, cardiology: 0.1,"
+                      " neurology: 0.8}}")
+    plan = build_plan(s)
+    st = Streams(4)
+    cases = generate_cases(plan, st.rng("arrivals"), st.rng("attributes"))
+    medicare = cases.payer == plan.payers.index("medicare")
+    neuro = cases.specialty == plan.specialties.index("neurology")
+    assert abs(neuro[medicare].mean() - 0.8) < 0.02
+    assert abs(neuro[~medicare].mean() - 0.2) < 0.02
+    overall = s.demand.mix.overall_specialty()
+    assert overall["neurology"] == pytest.approx(0.7 * 0.2 + 0.3 * 0.8)
+    # without the override, draws are exactly those of the plain mix (common random numbers)
+    plain = build_plan(make_scenario("demand.cases_per_year=100000"))
+    st = Streams(4)
+    base = generate_cases(plain, st.rng("arrivals"), st.rng("attributes"))
+    np.testing.assert_array_equal(base.specialty[~medicare], cases.specialty[~medicare])
+
+
+def test_specialty_by_payer_names_are_checked(make_scenario):
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        make_scenario("demand.mix.specialty_by_payer={nobody: {oncology: 1.0}}")
+    assert "payer 'nobody'" in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        make_scenario("demand.mix.specialty_by_payer={medicare: {oncology: 0.5}}")
+    assert "must sum to 1" in str(err.value)

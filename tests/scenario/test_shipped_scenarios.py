@@ -153,12 +153,15 @@ def test_mandate_scenario_differs_from_baseline_only_in_demand_and_payers() -> N
     ignore = {"name", "description", "demand", "payers"}
     assert {k: v for k, v in mandate.items() if k not in ignore} == \
         {k: v for k, v in base.items() if k not in ignore}
-    # within demand, only the volume and the specialty and payer shares change
+    # within demand, only the volume, the payer shares and the mandate payer's own specialty
+    # mix change; every other payer keeps the baseline specialty mix
+    changed = ("payer", "specialty_by_payer")
     same = {k: v for k, v in base["demand"].items() if k != "cases_per_year"}
-    same["mix"] = {k: v for k, v in same["mix"].items() if k not in ("specialty", "payer")}
+    same["mix"] = {k: v for k, v in same["mix"].items() if k not in changed}
     assert {k: v for k, v in mandate["demand"].items() if k != "cases_per_year"} | \
         {"mix": {k: v for k, v in mandate["demand"]["mix"].items()
-                 if k not in ("specialty", "payer")}} == same
+                 if k not in changed}} == same
+    assert set(mandate["demand"]["mix"]["specialty_by_payer"]) == {MANDATE_PAYER}
     assert mandate["demand"]["cases_per_year"] > base["demand"]["cases_per_year"]
     # the baseline payers are kept unchanged; the mandate payer is added
     assert {k: v for k, v in mandate["payers"].items() if k != MANDATE_PAYER} == base["payers"]
