@@ -44,9 +44,9 @@ if kind == "tandem":
     out["cpu_s"], out["wall_s"], out["cases"] = time.process_time() - t, time.perf_counter() - w, n
 else:
     import sim
-    from sim.model import simulate
-    from sim.plan import build_plan
-    from sim.results import Results
+    from sim.engine.model import simulate
+    from sim.engine.plan import build_plan
+    from sim.outputs.results import Results
     from sim.timeline import scale_staff
     base = sim.load_scenario("scenarios/baseline.yaml")
     scaled = sim.load_scenario("scenarios/baseline.yaml", overrides=[
@@ -58,7 +58,7 @@ else:
     out["cases"] = len(rep.cases)
     if kind in ("run", "run+events"):
         import tempfile
-        from sim.io import write_results
+        from sim.outputs.writing import write_results
         t = time.process_time()
         res = Results(plan, [rep], 7)
         res.kpis

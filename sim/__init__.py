@@ -20,16 +20,16 @@ __version__ = "0.1.0"
 __all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run", "__version__"]
 
 if TYPE_CHECKING:
-    from sim.results import Results
-    from sim.runner import run
+    from sim.outputs.results import Results
+    from sim.outputs.runner import run
     from sim.scenario import Scenario, ScenarioError, load_scenario
 
 _LAZY = {
     "load_scenario": "sim.scenario",
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.scenario",
-    "run": "sim.runner",
-    "Results": "sim.results",
+    "run": "sim.outputs.runner",
+    "Results": "sim.outputs.results",
 }
 
 

@@ -103,9 +103,9 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = _load(args)  # before the heavy imports: a bad file is reported at once
-    from sim.network import capacity_report, overload_warnings
-    from sim.plan import build_plan
-    from sim.report import capacity_table
+    from sim.engine.network import capacity_report, overload_warnings
+    from sim.engine.plan import build_plan
+    from sim.outputs.report import capacity_table
 
     report = capacity_report(build_plan(scenario))
     print(f"{args.scenario}: valid scenario {scenario.name!r} "
@@ -124,10 +124,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     scenario = _load(args)
-    from sim.io import check_out_dir, write_results
-    from sim.network import overload_warnings
-    from sim.report import kpi_table
-    from sim.runner import run
+    from sim.engine.network import overload_warnings
+    from sim.outputs.report import kpi_table
+    from sim.outputs.runner import run
+    from sim.outputs.writing import check_out_dir, write_results
 
     reps = args.replications or scenario.simulation.replications
     years = args.years or (scenario.timeline and (scenario.timeline.first_year,
@@ -147,9 +147,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"sosim run: --out: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    from sim.network import capacity_report
-    from sim.plan import build_plan
-    from sim.progress import interactive, progress_bar
+    from sim.core.progress import interactive, progress_bar
+    from sim.engine.network import capacity_report
+    from sim.engine.plan import build_plan
 
     if not args.quiet:  # an overloaded pool is named before the run, which still completes
         _warn(overload_warnings(capacity_report(build_plan(scenario))))
@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  # noqa: ANN001
                   out: Path) -> int:
-    from sim.progress import interactive, progress_bar
+    from sim.core.progress import interactive, progress_bar
     from sim.timeline import format_timeline, run_timeline, write_timeline
 
     with progress_bar(interactive(not args.quiet), scenario.name, years[1] - years[0] + 1,

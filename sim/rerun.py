@@ -43,8 +43,8 @@ def _compared(path: str) -> bool:
 def rerun(manifest: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None,
           ) -> RerunReport:
     """Run the manifest's scenario again into ``out_dir`` and compare the data files."""
-    from sim.io import dependency_versions, scenario_hash, write_results
-    from sim.runner import run
+    from sim.outputs.runner import run
+    from sim.outputs.writing import dependency_versions, scenario_hash, write_results
     from sim.scenario import Problem, Scenario, ScenarioError
 
     path = Path(manifest)

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.kpis import summarise
-from sim.results import Results
-from sim.runner import run
+from sim.outputs.kpis import summarise
+from sim.outputs.results import Results
+from sim.outputs.runner import run
 from sim.scenario.models import Scenario, Timeline
 
 HEADLINE = ("cases_per_year", "ai_share", "time_to_match_h.mean", "records_to_match_h.mean",
@@ -216,7 +216,7 @@ def format_timeline(tl: TimelineResults) -> str:
 
 def timeline_figure(tl: TimelineResults):  # noqa: ANN201
     """Time to match and to opinion per year (95% CI), with the AI share on a second axis."""
-    from sim.figures import _figure
+    from sim.outputs.figures import _figure
 
     s = tl.summary()
     fig = _figure(9, 5)
@@ -245,7 +245,7 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True):  # noqa:
     """Write the per-year tables (and figure) into ``out_dir`` atomically."""
     import io as _io
 
-    from sim.io import parquet_available, scenario_hash, write_folder
+    from sim.outputs.writing import parquet_available, scenario_hash, write_folder
 
     def build(folder):  # noqa: ANN001, ANN202
         k = tl.kpis

@@ -1,4 +1,4 @@
-"""Tests for sim.analytic: textbook values, independent closed forms and identities."""
+"""Tests for sim.core.analytic: textbook values, independent closed forms and identities."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from sim import analytic
-from sim.analytic import (
+from sim.core import analytic
+from sim.core.analytic import (
     cobham_priority_wq,
     erlang_b,
     erlang_c,

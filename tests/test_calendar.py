@@ -1,4 +1,4 @@
-"""Tests for sim.calendar.WorkCalendar.
+"""Tests for sim.core.calendar.WorkCalendar.
 
 Reference calendar: t = 0 is Monday 2026-01-05 00:00, so day d hour x is t = 24 * d + x.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from sim.calendar import WorkCalendar
+from sim.core.calendar import WorkCalendar
 
 MON = datetime.date(2026, 1, 5)
 WEEKDAYS = [0, 1, 2, 3, 4]

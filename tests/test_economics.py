@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.records import TIMES
+from sim.engine.records import TIMES
 from sim.scenario import ScenarioError, scenario_from_text
 
 FIXED = """

@@ -1,4 +1,4 @@
-"""Tests for sim.figures: the right panels and lines, queue curves that match the KPI, PNGs."""
+"""Tests for sim.outputs.figures: the right panels and lines, queue curves matching the KPI."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
-from sim.figures import (
+from sim.outputs.figures import (
     queue_curves,
     queue_length_figure,
     save_figures,
     time_to_opinion_figure,
     utilisation_figure,
 )
-from sim.results import Results
+from sim.outputs.results import Results
 from tests.test_io import small_results
 
 

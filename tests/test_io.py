@@ -1,4 +1,4 @@
-"""Tests for sim.io: every output written, round-tripped, listed, and swapped in atomically."""
+"""Tests for sim.outputs.writing: every output written, round-tripped, listed, swapped in."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.figures
-from sim.io import (
+import sim.outputs.figures
+from sim.outputs.results import Results
+from sim.outputs.runner import run
+from sim.outputs.writing import (
     atomic_write_bytes,
     atomic_write_text,
     read_results_table,
     scenario_hash,
     write_results,
 )
-from sim.results import Results
-from sim.runner import run
 from sim.scenario import scenario_from_text
 from sim.scenario.models import Scenario
 
@@ -171,7 +171,7 @@ def test_failure_mid_write_leaves_previous_outputs_untouched(
     def boom(*args: object, **kwargs: object) -> list[Path]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.figures, "save_figures", boom)
+    monkeypatch.setattr(sim.outputs.figures, "save_figures", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         write_results(res, out)
     assert snapshot(out) == before
@@ -180,7 +180,7 @@ def test_failure_mid_write_leaves_previous_outputs_untouched(
 
 def test_failure_on_first_write_leaves_nothing(
         res: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sim.figures, "save_figures", lambda *a: 1 / 0)
+    monkeypatch.setattr(sim.outputs.figures, "save_figures", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         write_results(res, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []

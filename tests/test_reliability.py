@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.io import verify_output
+from sim.outputs.writing import verify_output
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = ["--set", "simulation.horizon_days=45", "--set", "simulation.warmup_days=5"]

@@ -166,7 +166,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             labels.append(label)
     from sim.experiment.compare import HEADLINE, compare
     from sim.experiment.study import StudyMismatch
-    from sim.io import atomic_write_text, scenario_hash
+    from sim.outputs.writing import atomic_write_text, scenario_hash
 
     reps = args.replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if args.seed is None else args.seed
@@ -230,7 +230,7 @@ def cmd_replications(args: argparse.Namespace) -> int:
     print(f"{args.kpi} of {scenario.name}")
     print(result)
     if args.out is not None:
-        from sim.io import atomic_write_text
+        from sim.outputs.writing import atomic_write_text
 
         args.out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out / "replications.csv", result.table.to_csv())
@@ -246,7 +246,7 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.experiment.stats import mser, replication_series, trim_censored, welch, welch_figure
-    from sim.io import atomic_write_text
+    from sim.outputs.writing import atomic_write_text
 
     seed = scenario.simulation.seed if args.seed is None else args.seed
     reps = args.replications or scenario.simulation.replications

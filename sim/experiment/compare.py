@@ -1,7 +1,7 @@
 """Comparing policies with common random numbers (CRN): paired replications.
 
 Every compared scenario runs replications ``0..n-1`` with the same seed. Random
-streams are keyed by seed, replication and stream *name* (:mod:`sim.streams`),
+streams are keyed by seed, replication and stream *name* (:mod:`sim.core.streams`),
 so replication ``r`` of each scenario sees the same arrivals and case attributes:
 the scenarios differ only where their settings differ. Differences are therefore
 taken *within* a replication, ``d_r = B_r - A_r``, and their t-interval is
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from sim.kpis import summarise
+from sim.outputs.kpis import summarise
 from sim.scenario.models import Scenario
 
 __all__ = ["HEADLINE", "Comparison", "compare", "describe_kpi", "vary_points"]

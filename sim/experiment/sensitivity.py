@@ -299,7 +299,7 @@ def write_analysis(folder: str | os.PathLike[str], design: Design, table: pd.Dat
     """Analyse each KPI; write ``analysis/<kpi>.csv`` and ``figures/<design>-<kpi>.png``."""
     import io
 
-    from sim.io import atomic_write_bytes, atomic_write_text
+    from sim.outputs.writing import atomic_write_bytes, atomic_write_text
 
     folder = Path(folder)
     (folder / "analysis").mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ answers it queue by queue (a *queue* is one pool's specialists for one service l
 ``in_house/oncology``):
 
 1. **Start from square-root staffing.** The capacity check
-   (:func:`sim.network.capacity_report`) gives each queue's offered hours per week; divided
+   (:func:`sim.engine.network.capacity_report`) gives each queue's offered hours per week; divided
    by the hours one specialist works per week on the pool's calendar, that is the offered
    load ``a`` in specialists. ``c0 = square_root_staffing(a, 1, beta)`` = ``ceil(a + beta
    sqrt(a))`` (Halfin-Whitt). A queue the capacity check sends no first-choice work to
@@ -122,9 +122,9 @@ def queue_key(plan_queue_name: str) -> str:
 
 def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
-    from sim.kpis import busy_hours
-    from sim.model import simulate
-    from sim.plan import build_plan
+    from sim.engine.model import simulate
+    from sim.engine.plan import build_plan
+    from sim.outputs.kpis import busy_hours
 
     plan = build_plan(scenario)
     rep = simulate(plan, seed, replication)
@@ -203,10 +203,10 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     ``pools`` limits the search to those pools' queues (default: all); ``executor`` runs
     the replications (default: here, one after another).
     """
+    from sim.engine.network import capacity_report
+    from sim.engine.plan import build_plan
     from sim.experiment.executors import SerialExecutor
     from sim.experiment.tasks import with_overrides
-    from sim.network import capacity_report
-    from sim.plan import build_plan
 
     goals = [t if isinstance(t, Target) else parse_target(t) for t in targets]
     if not goals:
@@ -279,7 +279,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
 
 def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
                        beta: float) -> tuple[dict[str, int], dict[str, float]]:
-    from sim.analytic import square_root_staffing
+    from sim.core.analytic import square_root_staffing
 
     start, load = {}, {}
     for q in queues:

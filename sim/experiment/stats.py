@@ -1,7 +1,7 @@
 """Output analysis: t-intervals, how many replications, and how long a warm-up.
 
 **Intervals.** :func:`summary` gives each KPI's mean, sd and t-interval across
-replications (:func:`sim.kpis.summarise`), per design point if asked.
+replications (:func:`sim.outputs.kpis.summarise`), per design point if asked.
 
 **How many replications** (the confidence-interval method of Hoad, Robinson and
 Davies, 2010): add replications one at a time; after ``n`` of them the relative
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from sim.kpis import summarise
+from sim.outputs.kpis import summarise
 
 if TYPE_CHECKING:
     from sim.scenario.models import Scenario
@@ -299,9 +299,9 @@ def replication_series(scenario: Scenario, seed: int, replication: int,
     """:func:`warmup_series` of one replication, untrimmed (module-level: runs on any
     executor). Stack replications with ``pd.DataFrame(rows)``, then :func:`trim_censored`.
     """
-    from sim.model import simulate
-    from sim.plan import build_plan
-    from sim.results import Results
+    from sim.engine.model import simulate
+    from sim.engine.plan import build_plan
+    from sim.outputs.results import Results
 
     plan = build_plan(scenario)
     res = Results(plan, [simulate(plan, seed, replication)], seed)
@@ -326,7 +326,7 @@ def welch_figure(series: pd.DataFrame, window: int, path: Any, *, truncation: in
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.io import atomic_write_bytes
+    from sim.outputs.writing import atomic_write_bytes
 
     unit = "day" if period_h == 24 else f"{period_h:g} h period"
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)

@@ -43,9 +43,9 @@ from typing import Any
 
 import pandas as pd
 
+from sim.core.progress import interactive, progress_bar
 from sim.experiment.tasks import Task, run_task
-from sim.io import atomic_write_bytes, atomic_write_text, scenario_hash
-from sim.progress import interactive, progress_bar
+from sim.outputs.writing import atomic_write_bytes, atomic_write_text, scenario_hash
 
 __all__ = ["MANIFEST", "StudyMismatch", "load_study", "run_study", "study_fingerprint",
            "task_path"]

@@ -137,7 +137,7 @@ def read_sweep_file(path: str | Path) -> dict[str, Any]:
 def known_kpis(scenario: Any) -> list[str]:
     """Every KPI column a run of ``scenario`` has, from a one-day probe run (milliseconds)."""
     from sim.experiment.tasks import with_overrides
-    from sim.runner import run
+    from sim.outputs.runner import run
 
     probe = with_overrides(scenario, {"simulation.horizon_days": 1, "simulation.warmup_days": 0})
     return list(run(probe, replications=1).kpis.columns)
@@ -200,7 +200,7 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
     from sim.experiment.executors import make_executor
     from sim.experiment.sensitivity import run_sweep, write_analysis
     from sim.experiment.study import StudyMismatch
-    from sim.io import atomic_write_text
+    from sim.outputs.writing import atomic_write_text
 
     points = design.scenarios(doc)  # every point valid before any worker starts
     try:
@@ -265,7 +265,7 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     print("\n" + ("every target met" if res.met else "NOT every target met (see met/note)"))
     print("apply with: " + " ".join(f"--set {o}" for o in res.overrides))
     if args.out:
-        from sim.io import atomic_write_text
+        from sim.outputs.writing import atomic_write_text
 
         args.out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out / "staffing.csv", res.table.to_csv(index=False))

@@ -6,7 +6,7 @@ parameters that made it (``{"triage.policy": "ai"}``). Each point needs several
 replications; :func:`make_tasks` cuts them into batches, and :func:`run_task` runs
 one batch anywhere (in this process, a process pool, a Dask worker) and returns
 its KPI rows. Replication ``r`` of seed ``s`` draws from its own random streams
-(:mod:`sim.streams`), so a row is the same whichever batch, worker or machine ran it.
+(:mod:`sim.core.streams`), so a row is the same whichever batch, worker or machine ran it.
 
 Example:
     >>> import sim
@@ -87,16 +87,16 @@ def run_task(task: Task) -> pd.DataFrame:
 
     Columns: the task's ``params`` (in their order; :func:`make_tasks` puts
     ``point`` first), ``replication``, ``seed``, then every KPI column of
-    :attr:`sim.results.Results.kpis`. Module-level and free of shared state, so
+    :attr:`sim.outputs.results.Results.kpis`. Module-level and free of shared state, so
     process pools and Dask workers can run it.
 
     Example:
         >>> df = run_task(tasks[0])                                   # doctest: +SKIP
         >>> df.loc[0, "time_to_opinion_h.mean"]                       # doctest: +SKIP
     """
-    from sim.model import simulate
-    from sim.plan import build_plan
-    from sim.results import Results
+    from sim.engine.model import simulate
+    from sim.engine.plan import build_plan
+    from sim.outputs.results import Results
 
     plan = build_plan(task.scenario)
     reps = [simulate(plan, task.seed, r) for r in task.replications]

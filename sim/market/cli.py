@@ -72,7 +72,6 @@ def cmd_market(args: argparse.Namespace) -> int:
     market = load_market(args.market)  # before anything heavy: a bad file is reported at once
     other_market = load_market(args.compare) if args.compare is not None else None
 
-    from sim.io import check_out_dir
     from sim.market.compare import compare
     from sim.market.output import write_market_outputs
     from sim.market.projection import project
@@ -84,6 +83,7 @@ def cmd_market(args: argparse.Namespace) -> int:
         segments_text,
         volumes_text,
     )
+    from sim.outputs.writing import check_out_dir
 
     year = args.year if args.year is not None else min(market.base_year + 1, market.end_year)
     if not market.base_year <= year <= market.end_year:

@@ -11,7 +11,7 @@
     two documents side by side: their totals over the years, and the second opinions a year
     each implies.
 
-Like :mod:`sim.figures`: plain :class:`~matplotlib.figure.Figure` objects on the Agg
+Like :mod:`sim.outputs.figures`: plain :class:`~matplotlib.figure.Figure` objects on the Agg
 canvas, never registered with ``pyplot`` (no window, no global state).
 
 Example:
@@ -31,9 +31,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from sim.io import atomic_write_bytes
 from sim.market.projection import COUNTRY, Projection
 from sim.market.report import pct
+from sim.outputs.writing import atomic_write_bytes
 
 __all__ = ["compare_figure", "region_figure", "save_market_figures", "segments_figure"]
 

@@ -15,9 +15,9 @@ The folder (default ``results/market/<name>``) holds:
                                          SHA-256
 =======================================  ===================================================
 
-Atomic through :func:`sim.io.write_folder`: a reader sees the old complete folder or the
-new one, never a half-written one. A folder that is not empty and was not written by sosim
-is refused (:func:`sim.io.check_out_dir`).
+Atomic through :func:`sim.outputs.writing.write_folder`: a reader sees the old complete
+folder or the new one, never a half-written one. A folder that is not empty and was not written by sosim
+is refused (:func:`sim.outputs.writing.check_out_dir`).
 
 Example:
     >>> write_market_outputs(project(m), "results/market/doc000", year=2027)  # doctest: +SKIP
@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.io import parquet_available, sha256_file, write_folder
 from sim.market.report import format_report
+from sim.outputs.writing import parquet_available, sha256_file, write_folder
 
 __all__ = ["write_market_outputs"]
 

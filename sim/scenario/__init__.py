@@ -66,8 +66,8 @@ def _market_demand(scenario: Scenario, doc: Document) -> Scenario:
 
 
 def _network_findings(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    from sim.network import idle_calendars, unreachable_case_types
-    from sim.plan import build_plan
+    from sim.engine.network import idle_calendars, unreachable_case_types
+    from sim.engine.plan import build_plan
 
     plan = build_plan(scenario)
     out: list[tuple[tuple[str | int, ...], str]] = [

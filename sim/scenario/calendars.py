@@ -2,7 +2,7 @@
 
 A calendar names its worked weekdays, its opening hours and its holidays; the
 arithmetic on them (adding working hours, pausing outside them) lives in
-:mod:`sim.calendar`. The name ``24x7`` is always defined.
+:mod:`sim.core.calendar`. The name ``24x7`` is always defined.
 """
 
 from __future__ import annotations

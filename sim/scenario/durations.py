@@ -12,7 +12,7 @@ Units are ``minutes``, ``hours``, ``days`` (24 elapsed hours) and
 scenario's ``simulation.business_calendar``). The same shapes without a unit
 (:data:`Amount`) describe money, such as the cost of an avoided procedure. The
 specs only describe; the arithmetic (quantiles, means) lives in
-:mod:`sim.distributions`.
+:mod:`sim.core.distributions`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ ends in ``_usd`` to say so. Prices and wages sit with whoever charges them:
 a pool's ``price_per_case_usd`` and ``specialist_rate_per_hour_usd`` are in
 ``pools``, a payer's reimbursement, co-pay and mandate in ``payers``; what is
 platform-wide (triage fees, records handling, the procedures an opinion may
-avoid) is here. The arithmetic lives in :mod:`sim.economics`.
+avoid) is here. The arithmetic lives in :mod:`sim.outputs.economics`.
 
 Example::
 

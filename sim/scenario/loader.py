@@ -155,6 +155,8 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[FieldPath, int]]:
         return SafeConstructor().construct_document(root), scan.lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "nesting depth" in str(exc.problem):  # libyaml >= 0.2.6 (PyYAML >= 6.0.4) stops first
+            raise _fail(file, f"nested more than {MAX_DEPTH} levels deep", mark.line + 1) from None
         where = f" ({exc.context}, line {exc.context_mark.line + 1})" if exc.context_mark else ""
         line = mark.line + 1 if mark else None
         raise _fail(file, f"YAML syntax error: {exc.problem or exc.context}{where}", line) from None

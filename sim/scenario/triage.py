@@ -1,6 +1,6 @@
 """Triage settings: how a case with complete records is matched to a service line.
 
-The policies themselves are explained in :mod:`sim.triage`; these models say
+The policies themselves are explained in :mod:`sim.engine.triage`; these models say
 what a scenario file may set for each.
 """
 

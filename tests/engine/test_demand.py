@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.demand import arrival_times, generate_cases, rate_per_hour
-from sim.plan import build_plan
-from sim.streams import Streams
+from sim.core.streams import Streams
+from sim.engine.demand import arrival_times, generate_cases, rate_per_hour
+from sim.engine.plan import build_plan
 
 
 def test_thinning_follows_weekday_and_hour_profile(make_scenario):

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import sim
-from sim.demand import generate_cases
-from sim.draws import draw
-from sim.plan import build_plan
-from sim.streams import Streams
+from sim.core.streams import Streams
+from sim.engine.demand import generate_cases
+from sim.engine.draws import draw
+from sim.engine.plan import build_plan
 
 
 @pytest.fixture(scope="module")
@@ -106,9 +106,9 @@ def test_hybrid_checks_urgent_cases_and_corrects_some(make_scenario):
 
 
 def test_every_run_fails_loudly_if_cases_go_missing(make_scenario):
-    from sim.kpis import ConservationError
-    from sim.model import simulate
-    from sim.results import Results
+    from sim.engine.model import simulate
+    from sim.outputs.kpis import ConservationError
+    from sim.outputs.results import Results
 
     plan = build_plan(make_scenario("simulation.horizon_days=20"))
     rep = simulate(plan, 1)
@@ -121,9 +121,9 @@ def test_every_run_fails_loudly_if_cases_go_missing(make_scenario):
 
 
 def test_every_run_checks_littles_law(make_scenario):
-    from sim.kpis import ConservationError
-    from sim.model import simulate
-    from sim.results import Results
+    from sim.engine.model import simulate
+    from sim.outputs.kpis import ConservationError
+    from sim.outputs.results import Results
 
     plan = build_plan(make_scenario("simulation.horizon_days=20"))
     rep = simulate(plan, 1)

@@ -3,7 +3,7 @@
 One outsourced pool on the 24x7 calendar, direct triage, no intake, exponential review of
 one hour: each specialty's queue is an M/M/c queue with offered load ``a = lam`` (per
 hour). The fewest servers with mean wait ``Wq <= target`` is
-:func:`sim.analytic.min_servers_for_wait`, and utilisation is exactly ``a / c``.
+:func:`sim.core.analytic.min_servers_for_wait`, and utilisation is exactly ``a / c``.
 The loads and the target are chosen so that the answer is never a close call: one server
 fewer than the answer waits at least 30% longer than the target (checked below), one more
 far less; so a few short replications find it every time.
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.analytic import min_servers_for_wait, mmc
+from sim.core.analytic import min_servers_for_wait, mmc
 from sim.experiment.executors import make_executor
 from sim.experiment.staffing import (
     METRICS,

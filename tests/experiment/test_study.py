@@ -148,7 +148,7 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(sys, "stderr", Tty())
     monkeypatch.delenv("CI", raising=False)
-    from sim.progress import interactive
+    from sim.core.progress import interactive
 
     assert interactive(True) and not interactive(False)
     monkeypatch.setenv("CI", "true")

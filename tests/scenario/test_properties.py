@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.network import capacity_report, overload_warnings
-from sim.plan import build_plan
+from sim.engine.network import capacity_report, overload_warnings
+from sim.engine.plan import build_plan
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_text
 from tests.conftest import MINI_YAML, mini_data
 

@@ -25,9 +25,9 @@ import pytest
 import yaml
 from scipy import stats
 
-from sim.model import Replication, simulate
-from sim.plan import Plan, build_plan
-from sim.results import Results
+from sim.engine.model import Replication, simulate
+from sim.engine.plan import Plan, build_plan
+from sim.outputs.results import Results
 from sim.scenario import Scenario, scenario_from_text
 
 HOURS_PER_YEAR = 8760.0
@@ -132,7 +132,7 @@ def _results_cached(text: str, seed: int, n: int) -> Results:
 
 
 def run_results(doc: Mapping[str, Any] | str, seed: int, n: int) -> Results:
-    """Like :func:`run_reps` but as a :class:`~sim.results.Results` (tables, KPIs), cached."""
+    """Like :func:`run_reps` but as :class:`~sim.outputs.results.Results` (tables, KPIs), cached."""
     text = doc if isinstance(doc, str) else to_yaml(doc)
     return _results_cached(text, seed, n)
 

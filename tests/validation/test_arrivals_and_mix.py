@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from sim.demand import generate_cases
-from sim.draws import draw
-from sim.plan import build_plan
-from sim.streams import Streams
+from sim.core.streams import Streams
+from sim.engine.demand import generate_cases
+from sim.engine.draws import draw
+from sim.engine.plan import build_plan
 
 from .conftest import scenario
 from .test_conservation import RICH

@@ -15,8 +15,8 @@ import datetime
 
 import numpy as np
 
-from sim.analytic import mmc
-from sim.calendar import WorkCalendar
+from sim.core.analytic import mmc
+from sim.core.calendar import WorkCalendar
 
 from .conftest import assert_in_ci, run_results, single_pool, window
 

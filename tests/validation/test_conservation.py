@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.network import capacity_report
+from sim.engine.network import capacity_report
 
 from .conftest import run_results, single_pool
 from .conftest import scenario as scenario_of

@@ -9,7 +9,7 @@ t = 0 is Monday 2026-01-05 00:00. The business calendar is Mon-Fri
 - pre-authorisation: 1 business day for payer ``insurer``, none for ``self``;
 - specialist review: 2 working hours on the business calendar.
 
-Hand-placed cases (run through :class:`sim.model.Model` directly) are checked
+Hand-placed cases (run through :class:`sim.engine.model.Model` directly) are checked
 against timelines worked out by hand; a Poisson run at low load is checked,
 case by case, against the calendar arithmetic of :class:`WorkCalendar`.
 """
@@ -24,13 +24,13 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.calendar import WorkCalendar
-from sim.demand import Cases
-from sim.draws import draw
-from sim.model import Model, Replication
-from sim.plan import build_plan
-from sim.results import case_table, event_log
-from sim.streams import Streams
+from sim.core.calendar import WorkCalendar
+from sim.core.streams import Streams
+from sim.engine.demand import Cases
+from sim.engine.draws import draw
+from sim.engine.model import Model, Replication
+from sim.engine.plan import build_plan
+from sim.outputs.results import case_table, event_log
 
 from .conftest import scenario
 

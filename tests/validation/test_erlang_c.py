@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.analytic import mmc
+from sim.core.analytic import mmc
 
 from .conftest import assert_in_ci, run_reps, single_pool, window
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analytic import mg1_wq, mmc
+from sim.core.analytic import mg1_wq, mmc
 
 from .conftest import assert_in_ci, run_reps, single_pool, window
 

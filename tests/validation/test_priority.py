@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analytic import cobham_priority_wq, mmc
+from sim.core.analytic import cobham_priority_wq, mmc
 
 from .conftest import assert_in_ci, run_reps, single_pool, window
 

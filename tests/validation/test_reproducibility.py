@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.model import simulate
-from sim.plan import build_plan
-from sim.results import case_table
+from sim.engine.model import simulate
+from sim.engine.plan import build_plan
+from sim.outputs.results import case_table
 
 from .conftest import scenario
 from .test_conservation import RICH

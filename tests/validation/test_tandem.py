@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analytic import mmc, tandem_sojourn
+from sim.core.analytic import mmc, tandem_sojourn
 
 from .conftest import assert_in_ci, run_reps, single_pool, window
 

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from sim.results import Results
+    from sim.outputs.results import Results
     from sim.scenario.models import Scenario
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "check_out_dir", "read_results_table",
@@ -200,7 +200,7 @@ EVENT_CHUNK_CASES = 200_000
 
 def _write_events(results: Results, folder: Path, fmt: str) -> dict[str, Any]:
     """Write the event log slice by slice (a million cases make ~9 million events)."""
-    from sim.results import event_log
+    from sim.outputs.results import event_log
 
     cases, file = results.cases, f"events.{fmt}"
     if results.__dict__.get("events") is not None or len(cases) <= EVENT_CHUNK_CASES:
@@ -327,7 +327,7 @@ def _swap_into_place(tmp: Path, out_dir: Path) -> None:
 
 
 def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[str, Any]:
-    from sim.network import overload_warnings
+    from sim.engine.network import overload_warnings
 
     fmt = "parquet" if parquet_available() else "csv"
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -341,7 +341,7 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
     warnings = overload_warnings(results.capacity)
     (folder / "summary.json").write_text(_dump_json(_summary(results, created, warnings)))
     if figures:
-        from sim import figures as figure_module
+        from sim.outputs import figures as figure_module
 
         figure_module.save_figures(results, folder / "figures")
     return {"created": created, "scenario_name": results.scenario.name,

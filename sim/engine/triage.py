@@ -19,7 +19,7 @@ Policies (``triage.policy``):
     wrong match with probability ``correction``.
 
 A wrong match is not caught here: the case goes to the wrong specialists,
-who spot it while screening and send it back (see :mod:`sim.model`).
+who spot it while screening and send it back (see :mod:`sim.engine.model`).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from sim.demand import Cases
-from sim.draws import Draws
-from sim.plan import Plan
-from sim.pools import Staff
-from sim.records import Records
+from sim.engine.demand import Cases
+from sim.engine.draws import Draws
+from sim.engine.plan import Plan
+from sim.engine.pools import Staff
+from sim.engine.records import Records
 
 
 class TriageDesk:

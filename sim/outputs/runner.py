@@ -1,7 +1,7 @@
-"""Running a scenario: replications in, :class:`~sim.results.Results` out.
+"""Running a scenario: replications in, :class:`~sim.outputs.results.Results` out.
 
 Replication ``r`` of a run seeded ``seed`` draws from its own streams
-(:mod:`sim.streams`), so each replication is the same whether it runs alone,
+(:mod:`sim.core.streams`), so each replication is the same whether it runs alone,
 first, last or on another machine.
 
 Example:
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.model import simulate
-from sim.plan import build_plan
-from sim.results import Results
+from sim.engine.model import simulate
+from sim.engine.plan import build_plan
+from sim.outputs.results import Results
 from sim.scenario.models import Scenario
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from sim.plan import PRIORITIES, Plan
+from sim.core.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from sim.engine.plan import PRIORITIES, Plan
 from sim.scenario.models import Demand
 
 _BLOCK = 65_536  # candidates per numpy draw; fixed so that streams never depend on volume
@@ -75,7 +75,7 @@ class Cases:
 
     Codes index the plan's tables: ``line`` into ``plan.lines``, ``channel``
     into ``plan.channels``, ``payer`` into ``plan.payers``, ``priority`` into
-    :data:`~sim.plan.PRIORITIES` (0 = urgent).
+    :data:`~sim.engine.plan.PRIORITIES` (0 = urgent).
     """
 
     arrival_h: np.ndarray

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.distributions import quantile
-from sim.model import Replication
-from sim.plan import PRIORITIES, Plan
-from sim.streams import Streams
+from sim.core.distributions import quantile
+from sim.core.streams import Streams
+from sim.engine.model import Replication
+from sim.engine.plan import PRIORITIES, Plan
 
 MONEY = ("records_cost_usd", "triage_cost_usd", "opinion_cost_usd", "program_cost_usd",
          "avoided_cost_usd", "delay_cost_usd", "net_savings_usd", "paid_by_payer_usd",

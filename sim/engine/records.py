@@ -4,7 +4,7 @@ The engine writes a case's timestamps into these arrays as the case moves
 (``rec.match_h[i] = env.now``); nothing is appended and no per-event objects
 are built, so memory grows with cases, not with events. Unreached stages stay
 ``NaN`` (times) or ``-1`` (queue indices). Tables are built from these arrays
-once the run is over (:mod:`sim.results`).
+once the run is over (:mod:`sim.outputs.results`).
 """
 
 from __future__ import annotations

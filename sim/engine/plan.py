@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import distributions
-from sim.calendar import WorkCalendar
-from sim.clock import to_hours
+from sim.core import distributions
+from sim.core.calendar import WorkCalendar
+from sim.core.clock import to_hours
 from sim.scenario.durations import Duration
 from sim.scenario.models import ALWAYS, Scenario
 

@@ -1,7 +1,7 @@
 """Figures of the money side: the savings waterfall and each payer's return.
 
 Drawn only for scenarios with an ``economics`` section; same style as
-:mod:`sim.figures` (Agg canvas, no pyplot state).
+:mod:`sim.outputs.figures` (Agg canvas, no pyplot state).
 
 Example:
     >>> savings_waterfall_figure(res).savefig("savings.png", dpi=120)   # doctest: +SKIP
@@ -15,10 +15,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sim.figures import _figure, _reps
+from sim.outputs.figures import _figure, _reps
 
 if TYPE_CHECKING:
-    from sim.results import Results
+    from sim.outputs.results import Results
 
 _STEPS = (  # label, KPI, sign: costs pull the bar down, avoided procedures push it up
     ("records", "money.records_cost.total_usd", -1),

@@ -20,8 +20,8 @@ from heapq import heappop, heappush
 import numpy as np
 import simpy
 
-from sim.calendar import WorkCalendar
-from sim.plan import Plan
+from sim.core.calendar import WorkCalendar
+from sim.engine.plan import Plan
 
 
 class Staff:

@@ -41,11 +41,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from sim.io import atomic_write_bytes
-from sim.network import HIGH_UTILISATION
+from sim.engine.network import HIGH_UTILISATION
+from sim.outputs.writing import atomic_write_bytes
 
 if TYPE_CHECKING:
-    from sim.results import Results
+    from sim.outputs.results import Results
 
 __all__ = ["queue_curves", "queue_length_figure", "save_figures", "time_to_opinion_figure",
            "utilisation_figure"]
@@ -238,7 +238,7 @@ def save_figures(results: Results, folder: str | os.PathLike[str]) -> list[Path]
     makers = [("time_to_opinion", time_to_opinion_figure), ("utilisation", utilisation_figure),
               ("queue_length", queue_length_figure)]
     if results.scenario.economics is not None:
-        from sim.money_figures import payer_figure, savings_waterfall_figure
+        from sim.outputs.money_figures import payer_figure, savings_waterfall_figure
 
         makers += [("savings_waterfall", savings_waterfall_figure), ("payers", payer_figure)]
     for name, make in makers:

@@ -24,8 +24,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from sim.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
-from sim.plan import Plan
+from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
+from sim.engine.plan import Plan
 
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85

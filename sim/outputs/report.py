@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from sim.results import Results
+from sim.outputs.results import Results
 
 _STAGES = {
     "intake": "records intake",

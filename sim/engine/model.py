@@ -7,15 +7,15 @@ top to bottom like the process it models::
            -> route to a specialist queue -> [misrouted: screened, handed back,
               re-routed] -> specialist review -> opinion delivered
 
-Random inputs are drawn before the run (:mod:`sim.draws`), so the loop only
+Random inputs are drawn before the run (:mod:`sim.engine.draws`), so the loop only
 waits: pure delays are one timeout each, computed with calendar arithmetic,
 and a stage that takes no time costs no event at all. Results go into
-columnar :class:`~sim.records.Records`.
+columnar :class:`~sim.engine.records.Records`.
 
 Example:
     >>> from sim import load_scenario
-    >>> from sim.model import simulate
-    >>> from sim.plan import build_plan
+    >>> from sim.engine.model import simulate
+    >>> from sim.engine.plan import build_plan
     >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))  # doctest: +SKIP
     >>> rep = simulate(plan, seed=1)                                 # doctest: +SKIP
     >>> rep.records.review_end_h[:3]                                 # doctest: +SKIP
@@ -30,13 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.demand import Cases, generate_cases
-from sim.draws import Draws, draw
-from sim.plan import Plan
-from sim.pools import Router, SpecialistQueue
-from sim.records import Records
-from sim.streams import Streams
-from sim.triage import TriageDesk, front_end
+from sim.core.streams import Streams
+from sim.engine.demand import Cases, generate_cases
+from sim.engine.draws import Draws, draw
+from sim.engine.plan import Plan
+from sim.engine.pools import Router, SpecialistQueue
+from sim.engine.records import Records
+from sim.engine.triage import TriageDesk, front_end
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class Model:
         records are complete, or, when triage contends for nothing (``direct``,
         or AI triage with unlimited capacity), once it is matched and
         authorised, since those stages were computed up front by
-        :func:`sim.triage.front_end`. Either way it costs no event before then.
+        :func:`sim.engine.triage.front_end`. Either way it costs no event before then.
         """
         ready = front_end(self.plan, self.cases, self.draws, self.rec)
         self.front_done = ready is not None

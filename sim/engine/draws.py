@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.demand import Cases
-from sim.plan import Plan
+from sim.core.streams import Streams
+from sim.engine.demand import Cases
+from sim.engine.plan import Plan
 from sim.scenario.durations import Duration
-from sim.streams import Streams
 
 OUTCOMES = ("confirmed", "refined", "changed")
 

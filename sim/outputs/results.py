@@ -14,7 +14,7 @@ from the replications' columnar records:
     ``timestamp``, ``resource``, ``lifecycle``), one case id per replication
     and case (``"r0-17"``) so that runs never mix.
 ``kpis`` / ``summary()``
-    KPIs per replication, and their mean with a 95% t-interval (:mod:`sim.kpis`).
+    KPIs per replication, and their mean with a 95% t-interval (:mod:`sim.outputs.kpis`).
 
 Example:
     >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml"))  # doctest: +SKIP
@@ -28,11 +28,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from sim import kpis as kpi_module
-from sim.draws import OUTCOMES
-from sim.model import Replication
-from sim.plan import PRIORITIES, Plan
-from sim.records import TIMES
+from sim.engine.draws import OUTCOMES
+from sim.engine.model import Replication
+from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.records import TIMES
+from sim.outputs import kpis as kpi_module
 
 # The milestones of a journey in order, and the state a case is in once it has
 # passed each one: the last milestone reached before the horizon names where an
@@ -120,7 +120,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
     })
     if plan.scenario.economics is not None:
-        from sim.economics import case_economics
+        from sim.outputs.economics import case_economics
 
         for name, column in case_economics(plan, rep, df).items():
             df[name] = column
@@ -260,6 +260,6 @@ class Results:
     @cached_property
     def capacity(self) -> pd.DataFrame:
         """The pre-run capacity check (offered work against available hours)."""
-        from sim.network import capacity_report
+        from sim.engine.network import capacity_report
 
         return capacity_report(self.plan)

@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import WorkCalendar
-from sim.clock import HOURS_PER_WEEK
-from sim.model import Replication
-from sim.plan import Plan
+from sim.core.calendar import WorkCalendar
+from sim.core.clock import HOURS_PER_WEEK
+from sim.engine.model import Replication
+from sim.engine.plan import Plan
 
 QUANTILES = {"p50": 50, "p90": 90, "p95": 95}
 
@@ -177,7 +177,7 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         out[f"utilisation.{pool}"] = busy / available if available > 0 else np.nan
         out[f"queue_length.{pool}"] = waiting / (t1 - t0)
     if s.economics is not None:
-        from sim.economics import economics_kpis
+        from sim.outputs.economics import economics_kpis
 
         out.update(economics_kpis(plan, cases))
     return out
