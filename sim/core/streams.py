@@ -29,6 +29,7 @@ NAMES = (
     "review",  # specialist effort, misroute screening, re-routing delay
     "outcomes",  # confirmed / refined / changed
     "economics",  # recommended procedures, whether avoided, what they cost
+    "abandonment",  # each case's patience at every stage where it may give up
 )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.streams import Streams
+from sim.engine.abandonment import draw_patience
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
 from sim.scenario.durations import Duration
@@ -48,6 +49,7 @@ class Draws:
     screen_h: np.ndarray  # effort of the wrong specialist who spots a misroute
     reroute_h: np.ndarray  # delay to re-route a misrouted case
     outcome: np.ndarray  # code into OUTCOMES
+    patience_h: np.ndarray | None = None  # (stages, n) clock hours; None: nobody abandons
 
 
 def finish(plan: Plan, spec: Duration, start: np.ndarray, hours: np.ndarray) -> np.ndarray:
@@ -153,5 +155,5 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
         handling_h=handling_h,
         cycle_h=cycle_h, correct=correct, wrong_line=wrong_line, checked=checked,
         corrected=corrected, auth_h=auth_h, review_h=review_h, screen_h=screen_h,
-        reroute_h=reroute_h, outcome=outcome,
+        reroute_h=reroute_h, outcome=outcome, patience_h=draw_patience(plan, cases, streams),
     )

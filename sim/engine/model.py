@@ -31,11 +31,12 @@ import numpy as np
 import simpy
 
 from sim.core.streams import Streams
+from sim.engine.abandonment import RECORDS, REFERRAL, SPECIALIST, leave_at_records
 from sim.engine.demand import Cases, generate_cases
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
 from sim.engine.pools import Router, SpecialistQueue
-from sim.engine.records import Records
+from sim.engine.records import TIMES, Records
 from sim.engine.triage import TriageDesk, front_end
 
 
@@ -52,6 +53,7 @@ class Replication:
     pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
     wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
+    abandoned: int = 0  # cases that gave up before the horizon (engine count)
 
 
 class Model:
@@ -63,7 +65,7 @@ class Model:
         self.rec = Records(len(cases))
         # Independent counts for the conservation check: journeys begun, cases not yet
         # ready for their journey at the horizon, and opinions delivered.
-        self.started = self.pending = self.finished = 0
+        self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
         self.queues = [
             SpecialistQueue(
@@ -94,6 +96,8 @@ class Model:
         if ready is None:
             ready = self.draws.intake_end_h
         horizon = self.plan.horizon_h
+        if self.draws.patience_h is not None:
+            ready = self._leave_at_records(ready, horizon)
         order = np.argsort(ready, kind="stable")
         order = order[ready[order] < horizon]
         self.pending = len(self.cases) - len(order)
@@ -111,6 +115,27 @@ class Model:
         for q in self.queues:
             q.integrate()
         return self.rec
+
+    def _leave_at_records(self, ready: np.ndarray, horizon: float) -> np.ndarray:
+        """Cases that give up waiting for their records never start their journey."""
+        c, d, rec = self.cases, self.draws, self.rec
+        gone = leave_at_records(c.arrival_h, d.intake_end_h, d.patience_h)
+        ready = ready.copy()
+        ready[gone] = np.inf
+        for name in TIMES:  # what front_end computed for them never happened
+            getattr(rec, name)[gone] = np.nan
+        rec.matched_line[gone] = -1
+        at = c.arrival_h + d.patience_h[RECORDS]
+        left = gone & (at < horizon)
+        rec.abandoned_h[left] = at[left]
+        rec.abandon_stage[left] = RECORDS
+        self.abandoned += int(left.sum())
+        return ready
+
+    def _abandon(self, i: int, stage: int) -> None:
+        self.rec.abandoned_h[i] = self.env.now
+        self.rec.abandon_stage[i] = stage
+        self.abandoned += 1
 
     def arrivals(self, order: np.ndarray, ready: np.ndarray) -> Generator[simpy.Event, None, None]:
         """Start each case's journey at its ready time."""
@@ -137,6 +162,9 @@ class Model:
             matched = int(rec.matched_line[i])
         else:  # the journey starts when the records are complete
             matched = yield from self.triage.match(i)
+            if matched < 0:  # gave up in the referral cycle
+                self._abandon(i, REFERRAL)
+                return
             rec.matched_line[i] = matched
             rec.first_match_h[i] = env.now
             if matched == line:
@@ -146,13 +174,17 @@ class Model:
                 yield wait
             rec.auth_end_h[i] = env.now
 
+        patience = None if d.patience_h is None else d.patience_h[SPECIALIST, i]
         if matched != line:  # the wrong specialists screen it and hand it back
             q = self.router.choose(matched, payer, channel, prio, env.now)
             rec.screen_queue[i] = q
             rec.screen_queue_h[i] = env.now
-            yield from self.queues[q].serve(
-                i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h
-            )
+            if not (yield from self.queues[q].serve(
+                i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h,
+                patience,
+            )):
+                self._abandon(i, SPECIALIST)
+                return
             if wait := self._delay(d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
@@ -161,9 +193,12 @@ class Model:
         rec.queue[i] = q
         rec.queue_h[i] = env.now
         pool = self.plan.queues[q].pool
-        yield from self.queues[q].serve(
-            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h
-        )
+        if not (yield from self.queues[q].serve(
+            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
+            patience,
+        )):
+            self._abandon(i, SPECIALIST)
+            return
         self.finished += 1
 
 
@@ -179,4 +214,4 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     model = Model(plan, cases, draws)
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished, tuple(q.wait_area for q in model.queues))
+                       model.finished, tuple(q.wait_area for q in model.queues), model.abandoned)

@@ -47,6 +47,7 @@ class Staff:
         self.waiting = [0, 0]  # cases waiting, by priority code (0 = urgent)
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
         self._order = 0
+        self._gone: set[int] = set()  # queue orders of cases that gave up (lazy heap deletion)
         self.wait_area = 0.0  # integral of the number waiting over time (case-hours)
         self._since = 0.0
 
@@ -62,15 +63,19 @@ class Staff:
         return 0 if self.servers is None else self.servers - self.free
 
     def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,
-              start: np.ndarray, end: np.ndarray) -> Generator[simpy.Event, None, None]:
+              start: np.ndarray, end: np.ndarray, patience_h: float | None = None,
+              ) -> Generator[simpy.Event, None, bool]:
         """Work case ``i`` for ``effort_h`` working hours; record when it was taken, started, done.
 
         The times are written into the arrays before the work completes, so a
-        case still in service at the end of the run shows where it is.
+        case still in service at the end of the run shows where it is. A case
+        that has to wait longer than ``patience_h`` clock hours for a server
+        leaves the queue then, unserved: the return value is False (True when
+        it was served).
         """
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
-            return
+            return True
         if self.free:
             self.free -= 1
         else:
@@ -79,15 +84,36 @@ class Staff:
             heappush(self._queue, (priority, self._order, wake))
             self.integrate()
             self.waiting[priority] += 1
-            yield wake  # a finishing server hands itself over: self.free stays 0
+            if patience_h is not None and patience_h < float("inf"):
+                # one timeout, no condition event: if it fires first the case leaves the
+                # heap lazily (its order is remembered and skipped when popped)
+                order = self._order
+                self.env.timeout(patience_h).callbacks.append(
+                    lambda _event: self._give_up(order, priority, wake))
+            if not (yield wake):  # a finishing server hands itself over: self.free stays 0
+                return False
         yield from self._work(i, effort_h, seize, start, end)
-        if self._queue:
-            priority, _, wake = heappop(self._queue)
+        while self._queue:
+            priority, order, wake = heappop(self._queue)
+            if self._gone and order in self._gone:
+                self._gone.discard(order)
+                continue
             self.integrate()
             self.waiting[priority] -= 1
-            wake.succeed()
+            wake.succeed(True)
+            break
         else:
             self.free += 1
+        return True
+
+    def _give_up(self, order: int, priority: int, wake: simpy.Event) -> None:
+        """A waiting case's patience ran out: it leaves, unless a server has just taken it."""
+        if wake.triggered:
+            return
+        self._gone.add(order)
+        self.integrate()
+        self.waiting[priority] -= 1
+        wake.succeed(False)
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:

@@ -29,6 +29,7 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
+from sim.engine.abandonment import REFERRAL
 from sim.engine.demand import Cases
 from sim.engine.draws import Draws
 from sim.engine.plan import Plan
@@ -56,7 +57,10 @@ class TriageDesk:
         self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
 
     def match(self, i: int) -> Generator[simpy.Event, None, int]:
-        """Triage case ``i``; return the service line it is matched to (maybe wrong)."""
+        """Triage case ``i``; return the service line it is matched to (maybe wrong).
+
+        -1 means the patient gave up in the referral cycle (drop-out).
+        """
         d, rec, prio = self.draws, self.rec, int(self.cases.priority[i])
         right, wrong = int(self.cases.line[i]), int(d.wrong_line[i])
         if self.policy == "direct":
@@ -68,6 +72,9 @@ class TriageDesk:
             now = self.env.now
             cal = self.cycle_calendar
             done = now + d.cycle_h[i] if cal is None else cal.add_working_hours(now, d.cycle_h[i])
+            if d.patience_h is not None and done - now > d.patience_h[REFERRAL, i]:
+                yield self.env.timeout(d.patience_h[REFERRAL, i])
+                return -1  # the patient gave up waiting for the referral
             rec.referral_end_h[i] = done
             if done > now:
                 yield self.env.timeout(done - now)

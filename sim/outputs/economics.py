@@ -175,6 +175,11 @@ def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
         total = np.bincount(code[ok], weights=values[ok], minlength=len(labels))
         return {lbl: total[k] / n[k] for k, lbl in enumerate(labels) if n[k]}
 
+    if len(cases["status"].cat.categories) > 2:  # drop-out: an abandoned case avoids nothing;
+        # the procedure it came with goes ahead without a second opinion
+        gone = ~cases["warmup"].to_numpy() & (cases["status"].cat.codes.to_numpy() == 2)
+        out["money.procedures_unreviewed"] = float(
+            (cases["procedure"].cat.codes.to_numpy()[gone] >= 0).sum())
     for name in MONEY:
         out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(col(name).sum())
     program, net = col("program_cost_usd"), col("net_savings_usd")

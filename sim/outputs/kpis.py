@@ -87,15 +87,18 @@ def _overlap(start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> float:
 
 
 def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
-    """Arrivals = delivered + still in the system, counted by the engine and by the table."""
+    """Arrivals = delivered + abandoned + still in the system, by the engine and by the table."""
     arrived = len(cases)
     delivered = int((cases["status"] == "delivered").sum())
-    in_system = arrived - delivered
-    if rep.started + rep.pending != arrived or rep.finished != delivered:
+    abandoned = int((cases["status"] == "abandoned").sum())
+    in_system = int((cases["status"] == "in_system").sum())
+    if (rep.started + rep.pending != arrived or rep.finished != delivered
+            or rep.abandoned != abandoned or delivered + abandoned + in_system != arrived):
         raise ConservationError(
             f"replication {rep.index}: {rep.started} journeys began, {rep.pending} cases were "
-            f"not ready for theirs and {rep.finished} ended, but the case table has {arrived} "
-            f"arrivals, {delivered} delivered and {in_system} in the system")
+            f"not ready for theirs, {rep.finished} ended with an opinion and {rep.abandoned} "
+            f"were abandoned, but the case table has {arrived} arrivals, {delivered} "
+            f"delivered, {abandoned} abandoned and {in_system} in the system")
 
 
 def check_littles_law(plan: Plan, rep: Replication) -> None:
@@ -107,13 +110,17 @@ def check_littles_law(plan: Plan, rep: Replication) -> None:
     or was counted without waiting.
     """
     r, horizon = rep.records, plan.horizon_h
+    # a wait ends when a specialist takes the case or when the patient gives up
+    left = np.where(r.abandon_stage >= 0, r.abandoned_h, np.nan)
+    review_end = np.where(np.isnan(r.seize_h), left, r.seize_h)
+    screen_end = np.where(np.isnan(r.screen_seize_h) & np.isnan(r.queue_h), left,
+                          r.screen_seize_h)
     for q, area in zip(plan.queues, rep.wait_area, strict=True):
         rows, srows = r.queue == q.index, r.screen_queue == q.index
-        waited = _overlap(r.queue_h[rows], np.where(r.seize_h[rows] < horizon, r.seize_h[rows],
-                                                    np.nan), 0.0, horizon)
-        waited += _overlap(r.screen_queue_h[srows],
-                           np.where(r.screen_seize_h[srows] < horizon, r.screen_seize_h[srows],
-                                    np.nan), 0.0, horizon)
+        end, send = review_end[rows], screen_end[srows]
+        waited = _overlap(r.queue_h[rows], np.where(end < horizon, end, np.nan), 0.0, horizon)
+        waited += _overlap(r.screen_queue_h[srows], np.where(send < horizon, send, np.nan),
+                           0.0, horizon)
         if abs(area - waited) > 1e-6 * max(1.0, waited):
             raise ConservationError(
                 f"replication {rep.index}, queue {q.name}: the engine counted {area:.6f} "
@@ -137,12 +144,16 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         # one column's rows at a time: a million-case table is never copied whole
         return cases[name].to_numpy()[rows]
 
-    age = t1 - col("arrival_h")
+    status = cases["status"].cat.codes.to_numpy()
+    gave_up = status == 2
+    age = np.where(gave_up[cohort], np.nan, t1 - col("arrival_h"))  # abandoned: no verdict
     out: dict[str, float] = {"replication": rep.index}
     out["arrivals"] = float(len(cases))
     out["delivered"] = float(delivered.sum())
-    out["in_system_end"] = out["arrivals"] - out["delivered"]
+    out["in_system_end"] = out["arrivals"] - out["delivered"] - float(gave_up.sum())
     out["cohort_cases"] = float(cohort.sum())
+    if s.abandonment is not None:
+        out.update(abandonment_kpis(cases, cohort, gave_up))
     for kpi in ("time_to_match_h", "records_to_match_h", "time_to_opinion_h"):
         out.update(_describe(kpi, col(kpi)))
     out["within_target.match"] = _within(col("time_to_match_h"), age,
@@ -180,6 +191,30 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         from sim.outputs.economics import economics_kpis
 
         out.update(economics_kpis(plan, cases))
+    return out
+
+
+def abandonment_kpis(cases: pd.DataFrame, cohort: np.ndarray,
+                     gave_up: np.ndarray) -> dict[str, float]:
+    """Drop-out among cohort cases: overall, by the stage where it happened, by triage.
+
+    ``abandoned_share`` is over all cohort arrivals (cases still in the system at the
+    horizon count in the denominator: they have not abandoned yet);
+    ``abandoned_share.<stage>`` splits it by stage, so the stages add up to it.
+    """
+    from sim.scenario.abandonment import STAGES
+
+    out = {"abandoned": float(gave_up.sum())}
+    n = cohort.sum()
+    stage = cases["abandoned_at"].cat.codes.to_numpy()[cohort]
+    out["abandoned_share"] = float(gave_up[cohort].mean()) if n else np.nan
+    for k, name in enumerate(STAGES):
+        out[f"abandoned_share.{name}"] = float((stage == k).mean()) if n else np.nan
+    by = cases["triaged_by"].to_numpy()[cohort]
+    for name in ("ai", "coordinator"):
+        rows = by == name
+        if rows.any():
+            out[f"abandoned_share.triaged_by.{name}"] = float(gave_up[cohort][rows].mean())
     return out
 
 

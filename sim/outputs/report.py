@@ -89,6 +89,12 @@ def kpi_table(results: Results) -> str:
         row("delivered", "delivered", _number),
         row("in system at end", "in_system_end", _number),
     ]
+    if sc.abandonment is not None:  # drop-out: each stage's share of cohort arrivals
+        rows.append(row("abandoned", "abandoned", _number))
+        rows.append(row("abandoned share", "abandoned_share", _share))
+        rows += [row(f"  at {stage}", f"abandoned_share.{stage}", _share)
+                 for stage in ("records", "referral", "appointment", "specialist")
+                 if getattr(sc.abandonment, stage) is not None]
     title = (f"{sc.name}: triage {sc.triage.policy}, routing {sc.routing.policy}, "
              f"{sc.simulation.horizon_days:g} days, {n} replication(s), seed {results.seed} "
              f"(mean, 95% CI)")

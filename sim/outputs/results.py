@@ -33,6 +33,7 @@ from sim.engine.model import Replication
 from sim.engine.plan import PRIORITIES, Plan
 from sim.engine.records import TIMES
 from sim.outputs import kpis as kpi_module
+from sim.scenario.abandonment import STAGES
 
 # The milestones of a journey in order, and the state a case is in once it has
 # passed each one: the last milestone reached before the horizon names where an
@@ -77,6 +78,10 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         r.screen_queue >= 0,
         np.asarray([q.pool for q in plan.queues] + [-1])[r.screen_queue], -1)
     delivered = ~np.isnan(times["review_end_h"])
+    dropout = plan.scenario.abandonment is not None
+    abandoned = r.abandon_stage >= 0
+    if dropout:  # records never completed for those who gave up waiting for them
+        times["intake_end_h"][r.abandon_stage == 0] = np.nan
     stages = list(dict.fromkeys(label for _, label in _MILESTONES))
     stage = np.zeros(n, dtype=np.int8)  # codes into `stages`; the last milestone reached wins
     for col, label in _MILESTONES[1:]:
@@ -95,7 +100,8 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "priority": _categorical(c.priority, PRIORITIES),
         "records": _categorical(np.where(d.digital, 0, 1), ("digital", "paper")),
         "warmup": c.arrival_h < plan.warmup_h,
-        "status": _categorical(np.where(delivered, 0, 1), ("delivered", "in_system")),
+        "status": _categorical(np.where(delivered, 0, np.where(abandoned, 2, 1)),
+                               ("delivered", "in_system", "abandoned")[:3 if dropout else 2]),
         "stage_at_end": pd.Categorical.from_codes(stage, categories=stages),
         **times,
         "triaged_by": _categorical(
@@ -119,6 +125,9 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "outcome": pd.Categorical.from_codes(
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
     })
+    if dropout:
+        df["abandoned_h"] = r.abandoned_h
+        df["abandoned_at"] = _categorical(r.abandon_stage, STAGES)
     if plan.scenario.economics is not None:
         from sim.outputs.economics import case_economics
 
@@ -191,6 +200,10 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
                   cases["review_end_h"].notna().to_numpy()))
 
     activities = ["case arrived", *(a for a, *_ in _ACTIVITIES), "opinion delivered"]
+    if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
+        slots.append(("case abandoned", 1, "abandoned_h", "=patient",
+                      cases["abandoned_h"].notna().to_numpy()))
+        activities.append("case abandoned")
     present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
     keep = present.ravel()
     counts = present.sum(axis=1)

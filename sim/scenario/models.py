@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from sim.scenario.abandonment import Abandonment
 from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
 from sim.scenario.durations import Duration
@@ -287,6 +288,7 @@ class Scenario(Strict):
     targets: Targets = Targets()
     economics: Economics | None = None
     timeline: Timeline | None = None
+    abandonment: Abandonment | None = None
 
     @property
     def horizon_hours(self) -> float:
