@@ -30,6 +30,7 @@ NAMES = (
     "outcomes",  # confirmed / refined / changed
     "economics",  # recommended procedures, whether avoided, what they cost
     "abandonment",  # each case's patience at every stage where it may give up
+    "procedure_dates",  # when each recommended procedure is scheduled
 )
 
 

@@ -38,7 +38,9 @@ from sim.core.distributions import quantile
 from sim.core.streams import Streams
 from sim.engine.model import Replication
 from sim.engine.plan import PRIORITIES, Plan
+from sim.outputs.clinical import clinical
 
+KINDS = ("surgery", "treatment_course")
 MONEY = ("records_cost_usd", "triage_cost_usd", "opinion_cost_usd", "program_cost_usd",
          "avoided_cost_usd", "delay_cost_usd", "net_savings_usd", "paid_by_payer_usd",
          "paid_by_patient_usd", "platform_margin_usd", "payer_net_usd")
@@ -72,8 +74,9 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     cum = np.cumsum(share[c.payer, c.specialty], axis=1)  # (n, procedures)
     proc = (u[:, [0]] >= cum).sum(axis=1) if names else np.zeros(n, dtype=int)
     has_proc = proc < len(names)
-    avoided_p = np.asarray([e.procedures[p].avoided for p in names] + [0.0])[proc]
-    avoided = has_proc & (u[:, 1] < avoided_p)
+    held = np.zeros(n, dtype=bool)
+    med = clinical(plan, rep, names, proc, u, r.review_end_h, held)
+    avoided = med.avoided
     avoided_cost = np.zeros(n)
     for j, name in enumerate(names):
         rows = avoided & (proc == j)
@@ -82,9 +85,7 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
         if spec.conservative_care_usd is not None:
             cost = cost - quantile(spec.conservative_care_usd, u[rows, 3])
         avoided_cost[rows] = cost
-    rates = [s.outcomes.get(sp) or s.outcomes["default"] for sp in plan.specialties]
-    changed_p = np.asarray([o.treatment_changed for o in rates])[c.specialty]
-    treatment_changed = avoided | (u[:, 4] < changed_p)
+    treatment_changed = med.treatment_changed
 
     # --- cost of producing the opinion
     records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
@@ -115,12 +116,18 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
         "procedure": pd.Categorical.from_codes(np.where(has_proc, proc, -1), categories=names),
         "treatment_changed": treatment_changed,
         "procedure_avoided": avoided,
+        "procedure_kind": pd.Categorical.from_codes(
+            np.where(has_proc, np.asarray([KINDS.index(e.procedures[p].kind) for p in names]
+                                          + [-1])[proc], -1), categories=list(KINDS)),
         "records_cost_usd": records, "triage_cost_usd": triage, "opinion_cost_usd": opinion,
         "program_cost_usd": program, "avoided_cost_usd": avoided_cost, "delay_cost_usd": delay,
         "net_savings_usd": avoided_cost - program - delay,
         "paid_by_payer_usd": paid_payer, "paid_by_patient_usd": paid_patient,
         "platform_margin_usd": margin, "payer_net_usd": avoided_cost - paid_payer - delay,
     }
+    if not np.isnan(med.date_h).all():  # procedures have dates
+        out["procedure_date_h"] = med.date_h
+        out["opinion_too_late"] = med.too_late & delivered
     for col in MONEY:  # an opinion not yet given has no bill yet
         out[col] = np.where(delivered, out[col], np.nan)
     out["treatment_changed"] &= delivered
@@ -188,9 +195,19 @@ def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
     out["money.roi"] = float(net.sum() / program.sum()) if program.sum() > 0 else np.nan
     avoided = col("procedure_avoided")
     procedures, proc = groups("procedure")
-    out["money.surgeries_avoided"] = float(avoided.sum())
+    kind = cases["procedure_kind"].cat.codes.to_numpy()[keep]
+    out["money.procedures_avoided"] = float(avoided.sum())
+    out["money.surgeries_avoided"] = float((avoided & (kind == 0)).sum())
+    out["money.treatment_courses_avoided"] = float((avoided & (kind == 1)).sum())
     out["money.avoided_rate"] = float(avoided[proc >= 0].mean()) if (proc >= 0).any() else np.nan
     out["money.treatment_changed_share"] = float(col("treatment_changed").mean())
+    diagnosis = cases["outcome"].cat.codes.to_numpy()[keep] == 2
+    out["money.diagnosis_changed_share"] = float(diagnosis.mean())
+    out["money.both_changed_share"] = float((diagnosis & col("treatment_changed")).mean())
+    if "opinion_too_late" in cases:
+        dated = (proc >= 0) & ~np.isnan(col("procedure_date_h"))
+        out["money.too_late_share"] = float(col("opinion_too_late")[dated].mean()) \
+            if dated.any() else np.nan
     for key in ("pool", "channel"):
         for name, value in mean_by(key, program).items():
             out[f"money.cost_per_opinion_usd.{key}.{name}"] = float(value)
@@ -211,7 +228,8 @@ def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
         paid = paid_all[rows].sum()
         out[f"payer.{name}.cases"] = float(rows.sum())
         out[f"payer.{name}.paid_usd"] = float(paid)
-        out[f"payer.{name}.surgeries_avoided"] = float(avoided[rows].sum())
+        out[f"payer.{name}.surgeries_avoided"] = float((avoided & (kind == 0))[rows].sum())
+        out[f"payer.{name}.procedures_avoided"] = float(avoided[rows].sum())
         mandated = plan.scenario.payers[name].mandated_procedures
         if mandated:  # cases that came because the payer requires the opinion before surgery
             codes = [procedures.index(m) for m in mandated]

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 
@@ -137,6 +138,9 @@ def money_table(results: Results) -> str:
         row("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
         row("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
         row("surgeries avoided", "money.surgeries_avoided", _number),
+        row("treatment courses avoided", "money.treatment_courses_avoided", _number),
+        row("opinions after the procedure date", "money.too_late_share", _share),
+        row("procedures unreviewed (abandoned)", "money.procedures_unreviewed", _number),
         row("avoided among recommended procedures", "money.avoided_rate", _share),
         row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
         row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
@@ -144,8 +148,12 @@ def money_table(results: Results) -> str:
         row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
         row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
         row("return on program cost", "money.roi", _number),
+        row(f"platform margin ({cur})", "money.platform_margin.total_usd", _usd),
     ]
+    optional = ("treatment courses", "opinions after", "procedures unreviewed")
+    rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
     out = _table(rows, f"Money over the measured window (after warm-up; mean, 95% CI; {cur})")
+    out += _margin_sentence(s, cur)
     payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
     if payers:
         head = ("payer", "cases", "paid", "surgeries avoided", "payer net savings", "ROI")
@@ -163,6 +171,18 @@ def money_table(results: Results) -> str:
                                           for i, (c, w) in enumerate(zip(r, widths, strict=True))))
         out += "\n" + "\n".join(lines)
     return out
+
+
+def _margin_sentence(s: pd.DataFrame, cur: str) -> str:
+    """A plain sentence when the platform loses money on its opinions."""
+    key, per = "money.platform_margin.total_usd", "money.cost_per_opinion_usd"
+    total = "money.program_cost.total_usd"
+    if key not in s.index or total not in s.index or not s.loc[key, "mean"] < 0:
+        return ""
+    per_opinion = s.loc[key, "mean"] / s.loc[total, "mean"] * s.loc[per, "mean"]
+    return "\n" + textwrap.fill(
+        f"The platform loses money: what payers and patients pay falls short of what "
+        f"producing the opinions costs, by {cur} {-per_opinion:,.0f} per opinion.", 78)
 
 
 def _count(x: float) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sim.scenario.abandonment import abandonment_findings
+from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
 from sim.scenario.models import ALWAYS, Scenario
 
@@ -135,6 +136,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
         out.append((("outcomes", sp), f"unknown specialty {sp!r}"))
     out += _economics_findings(s, specialties, channels)
     out += abandonment_findings(s)
+    out += clinical_findings(s)
     return out
 
 

@@ -27,7 +27,7 @@ from pydantic import Field, field_validator
 
 from sim.scenario.base import Name, Probability
 from sim.scenario.base import Strict as _Strict
-from sim.scenario.durations import Amount
+from sim.scenario.durations import Amount, Duration
 
 Usd = Annotated[float, Field(ge=0, le=1e9)]
 
@@ -38,10 +38,17 @@ class Procedure(_Strict):
     cost_usd: Amount = Field(description="what the procedure would have cost the payer")
     avoided: Probability = Field(
         description="P(the opinion leads to the procedure being avoided or replaced by "
-                    "conservative care)")
+                    "conservative care); only a treatment change can avoid it, so it may not "
+                    "exceed its specialties' treatment-change rate")
     conservative_care_usd: Amount | None = Field(
         default=None, description="cost of the care that replaces an avoided procedure (0 if "
                                   "omitted)")
+    kind: Literal["surgery", "treatment_course"] = Field(
+        default="surgery", description="an operation, or another course of treatment "
+                                       "(chemotherapy, radiotherapy); KPIs count them apart")
+    lead_time: Duration | None = Field(
+        default=None, description="from the request to the procedure's scheduled date; an "
+                                  "opinion after the date avoids nothing (none: no date)")
 
 
 class RecordsCost(_Strict):

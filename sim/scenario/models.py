@@ -223,14 +223,34 @@ class OutcomeRates(Strict):
     refined: Probability
     changed: Probability
     treatment_changed: Probability = Field(
-        default=0.0, description="P(the opinion changes the treatment plan); an avoided "
-                                 "procedure always counts as a treatment change")
+        default=0.0, description="P(the opinion changes the treatment plan); only a treatment "
+                                 "change can avoid a procedure")
+    both_changed: Probability | None = Field(
+        default=None, description="P(diagnosis changed and treatment changed): makes the two "
+                                  "correlated (Meyer 2015: 0.106); none = independent")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> OutcomeRates:
         shares = {"confirmed": self.confirmed, "refined": self.refined, "changed": self.changed}
         check_shares(shares, "outcome rates")
+        if self.both_changed is not None:
+            low = max(0.0, self.changed + self.treatment_changed - 1)
+            high = min(self.changed, self.treatment_changed)
+            if not low - 1e-9 <= self.both_changed <= high + 1e-9:
+                raise ValueError(
+                    f"both_changed must lie between {low:g} and {high:g} given changed "
+                    f"{self.changed:g} and treatment_changed {self.treatment_changed:g} "
+                    f"(got {self.both_changed:g})")
         return self
+
+    def treatment_change_given(self) -> tuple[float, float]:
+        """P(treatment changed | diagnosis changed), P(treatment changed | not changed)."""
+        t, d = self.treatment_changed, self.changed
+        if self.both_changed is None:
+            return t, t
+        given_d = self.both_changed / d if d > 0 else t
+        given_not = (t - self.both_changed) / (1 - d) if d < 1 else t
+        return given_d, given_not
 
 
 class Timeline(Strict):
