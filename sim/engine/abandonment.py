@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.core.streams import Streams
 from sim.engine.demand import Cases
-from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.plan import Plan
 from sim.scenario.abandonment import STAGES
 
 RECORDS, REFERRAL, APPOINTMENT, SPECIALIST = (STAGES.index(s) for s in
@@ -41,7 +41,7 @@ def draw_patience(plan: Plan, cases: Cases, streams: Streams) -> np.ndarray | No
         if setting is None:
             continue
         for ch, channel in enumerate(plan.channels):
-            for pr, priority in enumerate(PRIORITIES):
+            for pr, priority in enumerate(plan.priorities):
                 spec = setting.spec(channel, priority)
                 rows = (cases.channel == ch) & (cases.priority == pr)
                 if spec is not None and rows.any():

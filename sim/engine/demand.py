@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.plan import Plan
 from sim.scenario.models import Demand
 
 _BLOCK = 65_536  # candidates per numpy draw; fixed so that streams never depend on volume
@@ -75,7 +75,7 @@ class Cases:
 
     Codes index the plan's tables: ``line`` into ``plan.lines``, ``channel``
     into ``plan.channels``, ``payer`` into ``plan.payers``, ``priority`` into
-    :data:`~sim.engine.plan.PRIORITIES` (0 = urgent).
+    ``plan.priorities`` (0 = served first).
     """
 
     arrival_h: np.ndarray
@@ -123,7 +123,7 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
         specialty=specialty,
         channel=_pick(mix.channel, plan.channels, u[:, 2]),
         payer=payer,
-        priority=_pick(mix.priority, PRIORITIES, u[:, 4]),
+        priority=_pick(mix.priority, plan.priorities, u[:, 4]),
     )
 
 

@@ -84,10 +84,13 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
     else:
         share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
         digital = u[:, 0] < share[cases.channel]
+        fast = plan.records_speedup()[cases.priority]  # fast-tracked requests (priorities)
         intake_end = np.where(
             digital,
-            finish(plan, s.intake.digital, cases.arrival_h, plan.hours(s.intake.digital, u[:, 1])),
-            finish(plan, s.intake.paper, cases.arrival_h, plan.hours(s.intake.paper, u[:, 1])),
+            finish(plan, s.intake.digital, cases.arrival_h,
+                   plan.hours(s.intake.digital, u[:, 1]) / fast),
+            finish(plan, s.intake.paper, cases.arrival_h,
+                   plan.hours(s.intake.paper, u[:, 1]) / fast),
         )
 
     u = streams.rng("triage").random((n, 8))

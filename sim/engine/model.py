@@ -71,6 +71,7 @@ class Model:
             SpecialistQueue(
                 env, q.name, q.servers, plan.pool_calendar(q.pool),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
+                len(plan.priorities), plan.reserve(q.pool),
             )
             for q in plan.queues
         ]

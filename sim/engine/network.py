@@ -158,7 +158,8 @@ def _triage_loads(plan: Plan) -> list[tuple[str, object, float]]:
         h = t.hybrid
         acc = t.ai.accuracy
         flagged = acc * h.flag_rate + (1 - acc) * h.flag_sensitivity
-        urgent = mix.priority.get("urgent", 0.0) if h.check.urgent else 0.0
+        # "urgent" is the first class served (sim.scenario.priorities)
+        urgent = mix.priority.get(plan.priorities[0], 0.0) if h.check.urgent else 0.0
         low = flagged if h.check.low_confidence else 0.0
         not_checked = (1 - urgent) * (1 - low) * (1 - h.check.fraction)
         return [("triage/ai", t.ai, ai), ("triage/check", h, ai * (1 - not_checked)), *out]

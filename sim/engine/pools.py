@@ -39,12 +39,16 @@ class Staff:
     only the calendar can delay it (an AI service with no queue).
     """
 
-    def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar):
+    def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar,
+                 classes: int = 2, reserve: list[int] | None = None):
         self.env = env
         self.servers = servers
         self.calendar = calendar
         self.free = servers
-        self.waiting = [0, 0]  # cases waiting, by priority code (0 = urgent)
+        self.waiting = [0] * classes  # cases waiting, by priority code (0 = served first)
+        # per class code, servers a case of that class must leave free (trunk reservation
+        # for the classes before it); None: every case may take any free server
+        self.reserve = reserve if reserve and any(reserve) else None
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
         self._order = 0
         self._gone: set[int] = set()  # queue orders of cases that gave up (lazy heap deletion)
@@ -54,7 +58,7 @@ class Staff:
     def integrate(self) -> None:
         """Bring :attr:`wait_area` up to now (called whenever the number waiting changes)."""
         now = self.env.now
-        self.wait_area += (self.waiting[0] + self.waiting[1]) * (now - self._since)
+        self.wait_area += sum(self.waiting) * (now - self._since)
         self._since = now
 
     @property
@@ -76,7 +80,7 @@ class Staff:
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return True
-        if self.free:
+        if self.free and (self.reserve is None or self.free > self.reserve[priority]):
             self.free -= 1
         else:
             wake = self.env.event()
@@ -93,18 +97,26 @@ class Staff:
             if not (yield wake):  # a finishing server hands itself over: self.free stays 0
                 return False
         yield from self._work(i, effort_h, seize, start, end)
-        while self._queue:
-            priority, order, wake = heappop(self._queue)
+        self._hand_over()
+        return True
+
+    def _hand_over(self) -> None:
+        """A server is done: it takes the first waiting case allowed to have it, or goes free."""
+        queue = self._queue
+        while queue:
+            priority, order, wake = queue[0]
             if self._gone and order in self._gone:
+                heappop(queue)
                 self._gone.discard(order)
                 continue
+            if self.reserve is not None and self.free < self.reserve[priority]:
+                break  # the head may not take a reserved server (no earlier class waits)
+            heappop(queue)
             self.integrate()
             self.waiting[priority] -= 1
             wake.succeed(True)
-            break
-        else:
-            self.free += 1
-        return True
+            return
+        self.free += 1
 
     def _give_up(self, order: int, priority: int, wake: simpy.Event) -> None:
         """A waiting case's patience ran out: it leaves, unless a server has just taken it."""
@@ -130,8 +142,9 @@ class SpecialistQueue(Staff):
     """The specialists of one pool for one service line."""
 
     def __init__(self, env: simpy.Environment, name: str, servers: int,
-                 calendar: WorkCalendar, mean_effort_h: float):
-        super().__init__(env, servers, calendar)
+                 calendar: WorkCalendar, mean_effort_h: float, classes: int = 2,
+                 reserve: list[int] | None = None):
+        super().__init__(env, servers, calendar, classes, reserve)
         self.name = name
         self.mean_effort_h = mean_effort_h
 
@@ -143,9 +156,9 @@ class SpecialistQueue(Staff):
         in service are shared among the specialists: ``(ahead + 1) / servers``
         mean reviews of working time, converted to clock time on the calendar.
         """
-        if self.free:
+        if self.free and (self.reserve is None or self.free > self.reserve[priority]):
             return self.calendar.next_open(now) - now
-        ahead = self.waiting[0] + (self.waiting[1] if priority else 0)
+        ahead = sum(self.waiting[:priority + 1])
         work = (ahead + 1) / self.servers * self.mean_effort_h
         return self.calendar.add_working_hours(now, work) - now
 

@@ -45,14 +45,15 @@ class TriageDesk:
         t = plan.scenario.triage
         self.env, self.cases, self.draws, self.rec = env, cases, draws, rec
         self.policy = t.policy
-        self.ai = Staff(env, t.ai.servers, plan.calendars[t.ai.calendar]) if t.ai else None
+        k = len(plan.priorities)
+        self.ai = Staff(env, t.ai.servers, plan.calendars[t.ai.calendar], k) if t.ai else None
         # Referral coordinators (legacy triage, also for the cases AI does not triage when
         # only a share of them is) and the hybrid checkers are separate teams.
         referral = t.legacy if t.policy != "direct" and (
             t.policy == "legacy" or not draws.uses_ai.all()) else None
-        self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar])
+        self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar], k)
                          if referral else None)
-        self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar])
+        self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar], k)
                          if t.policy == "hybrid" else None)
         self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
 

@@ -37,7 +37,7 @@ import pandas as pd
 from sim.core.distributions import quantile
 from sim.core.streams import Streams
 from sim.engine.model import Replication
-from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.plan import Plan
 from sim.outputs.clinical import clinical
 
 KINDS = ("surgery", "treatment_course")
@@ -106,7 +106,7 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     opinion = price[pool] + rate[pool] * effort + channel_cost[c.channel] + rework
     program = records + triage + opinion
 
-    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in PRIORITIES])
+    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in plan.priorities])
     delay = per_day[c.priority] * cases["time_to_opinion_h"].to_numpy() / 24
 
     # --- who pays

@@ -154,6 +154,8 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     out["cohort_cases"] = float(cohort.sum())
     if s.abandonment is not None:
         out.update(abandonment_kpis(cases, cohort, gave_up))
+    if s.priorities is not None:
+        out.update(class_kpis(plan, col("priority"), col("time_to_opinion_h"), age))
     for kpi in ("time_to_match_h", "records_to_match_h", "time_to_opinion_h"):
         out.update(_describe(kpi, col(kpi)))
     out["within_target.match"] = _within(col("time_to_match_h"), age,
@@ -191,6 +193,24 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         from sim.outputs.economics import economics_kpis
 
         out.update(economics_kpis(plan, cases))
+    return out
+
+
+def class_kpis(plan: Plan, priority: pd.Categorical | np.ndarray, tto: np.ndarray,
+               age: np.ndarray) -> dict[str, float]:
+    """Each priority class against its own service level (``priorities.<c>.time_to_opinion_hours``).
+
+    ``class.<c>.within_sla`` counts like ``within_target.opinion`` (cases whose result is
+    known at the horizon; abandoned ones left out).
+    """
+    out: dict[str, float] = {}
+    codes = pd.Categorical(priority, categories=list(plan.priorities)).codes
+    for k, (name, sla) in enumerate(plan.sla_hours().items()):
+        rows = codes == k
+        out[f"class.{name}.cases"] = float(rows.sum())
+        out[f"class.{name}.sla_hours"] = sla
+        out.update(_describe(f"class.{name}.time_to_opinion_h", tto[rows]))
+        out[f"class.{name}.within_sla"] = _within(tto[rows], age[rows], sla)
     return out
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from sim.engine.draws import OUTCOMES
 from sim.engine.model import Replication
-from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.plan import Plan
 from sim.engine.records import TIMES
 from sim.outputs import kpis as kpi_module
 from sim.scenario.abandonment import STAGES
@@ -97,7 +97,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "service_line": _categorical(c.line, [ln.name for ln in lines]),
         "channel": _categorical(c.channel, plan.channels),
         "payer": _categorical(c.payer, plan.payers),
-        "priority": _categorical(c.priority, PRIORITIES),
+        "priority": _categorical(c.priority, plan.priorities),
         "records": _categorical(np.where(d.digital, 0, 1), ("digital", "paper")),
         "warmup": c.arrival_h < plan.warmup_h,
         "status": _categorical(np.where(delivered, 0, np.where(abandoned, 2, 1)),

@@ -16,6 +16,7 @@ from sim.scenario.abandonment import abandonment_findings
 from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
 from sim.scenario.models import ALWAYS, Scenario
+from sim.scenario.priorities import priority_findings
 
 Finding = tuple[tuple[str | int, ...], str]
 
@@ -137,6 +138,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     out += _economics_findings(s, specialties, channels)
     out += abandonment_findings(s)
     out += clinical_findings(s)
+    out += priority_findings(s)
     return out
 
 

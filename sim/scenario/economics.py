@@ -88,7 +88,7 @@ class Economics(_Strict):
     procedure_share: dict[Name, dict[Name, Probability]] = Field(
         default={}, description="per specialty, the share of cases that come with each "
                                 "recommended procedure")
-    delay_cost_per_day_usd: dict[Literal["urgent", "routine"], Usd] = Field(
+    delay_cost_per_day_usd: dict[Name, Usd] = Field(
         default={}, description="cost of each day from request to opinion, by priority")
 
     @field_validator("procedure_share")

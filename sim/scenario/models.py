@@ -20,6 +20,7 @@ from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
+from sim.scenario.priorities import PriorityClass
 from sim.scenario.triage import Triage
 
 __all__ = ["ALWAYS", "WEEKDAYS", "CalendarSpec", "Count", "Name", "Probability", "Scenario",
@@ -85,7 +86,7 @@ class Mix(Strict):
     specialty: dict[Name, Probability]
     channel: dict[Name, Probability]
     payer: dict[Name, Probability]
-    priority: dict[Literal["urgent", "routine"], Probability] = {"routine": 1.0}
+    priority: dict[Name, Probability] = {"routine": 1.0}
     subspecialty: dict[Name, dict[Name, Probability]] = {}
     specialty_by_payer: dict[Name, dict[Name, Probability]] = {}
 
@@ -309,6 +310,9 @@ class Scenario(Strict):
     economics: Economics | None = None
     timeline: Timeline | None = None
     abandonment: Abandonment | None = None
+    priorities: Annotated[dict[Name, PriorityClass], Field(min_length=1)] | None = Field(
+        default=None, description="priority classes in service order (first served first); "
+                                  "none = urgent, routine")
 
     @property
     def horizon_hours(self) -> float:

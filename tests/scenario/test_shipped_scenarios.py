@@ -118,10 +118,18 @@ def test_every_schema_key_is_documented() -> None:
     """docs/scenario-reference.md names every field of every scenario model."""
     from pydantic import BaseModel
 
-    from sim.scenario import abandonment, calendars, durations, economics, models, triage
+    from sim.scenario import (
+        abandonment,
+        calendars,
+        durations,
+        economics,
+        models,
+        priorities,
+        triage,
+    )
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
-    modules = (models, durations, economics, calendars, triage, abandonment)
+    modules = (models, durations, economics, calendars, triage, abandonment, priorities)
     classes = [c for mod in modules for c in vars(mod).values()
                if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == mod.__name__]
     missing = sorted({f"{c.__name__}.{name}" for c in classes for name in c.model_fields
