@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
+from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
 
 OPINION = "opinion"
@@ -83,8 +84,9 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     (approximately in proportion to the line mix).
     """
     s = plan.scenario
-    rate_week = s.demand.cases_per_year / HOURS_PER_YEAR * HOURS_PER_WEEK
-    payer_share = np.asarray([s.demand.mix.payer.get(p, 0.0) for p in plan.payers])
+    volume, payer_mix = incentivised_demand(plan) or (s.demand.cases_per_year, s.demand.mix.payer)
+    rate_week = volume / HOURS_PER_YEAR * HOURS_PER_WEEK
+    payer_share = np.asarray([payer_mix.get(p, 0.0) for p in plan.payers])
     channel_share = np.asarray([s.demand.mix.channel[c] for c in plan.channels])
     t = s.triage
     ai = _ai_share(t)

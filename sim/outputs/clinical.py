@@ -53,6 +53,11 @@ def treatment_change_p(plan: Plan, specialty: np.ndarray, outcome: np.ndarray) -
     return np.where(outcome == CHANGED, given[specialty, 0], given[specialty, 1])
 
 
+def _date_uniforms(rep: Replication) -> np.ndarray:
+    """The ``procedure_dates`` stream's row per case: lead time, mandate compliance."""
+    return Streams(rep.seed, rep.index).rng("procedure_dates").random((len(rep.cases), 2))
+
+
 def procedure_dates(plan: Plan, rep: Replication, names: list[str],
                     proc: np.ndarray) -> np.ndarray:
     """Scheduled date of each case's procedure (NaN: none, or no lead time)."""
@@ -61,7 +66,7 @@ def procedure_dates(plan: Plan, rep: Replication, names: list[str],
     date = np.full(n, np.nan)
     if not any(e.procedures[p].lead_time for p in names):
         return date
-    u = Streams(rep.seed, rep.index).rng("procedure_dates").random(n)
+    u = _date_uniforms(rep)[:, 0]
     arrival = rep.cases.arrival_h
     for j, name in enumerate(names):
         spec = e.procedures[name].lead_time
@@ -72,6 +77,32 @@ def procedure_dates(plan: Plan, rep: Replication, names: list[str],
             date[rows] = arrival[rows] + h if cal is None else cal.add_working_hours(
                 arrival[rows], h)
     return date
+
+
+def mandate_holds(plan: Plan, rep: Replication, names: list[str],
+                  proc: np.ndarray) -> np.ndarray:
+    """Cases whose payer's pre-authorisation waits for the opinion (a ``mandated`` payer,
+    one of its ``mandated_procedures``, and the case among the ``compliance`` share)."""
+    held = np.zeros(len(proc), dtype=bool)
+    payers = plan.scenario.payers
+    if not any(payers[p].mandate == "mandated" for p in plan.payers):
+        return held
+    u = _date_uniforms(rep)[:, 1]
+    for k, name in enumerate(plan.payers):
+        p = payers[name]
+        if p.mandate != "mandated":
+            continue
+        codes = [names.index(m) for m in p.mandated_procedures if m in names]
+        rows = (rep.cases.payer == k) & np.isin(proc, codes)
+        held |= rows & (u < p.compliance)
+    return held
+
+
+def hold_days(plan: Plan, payer: np.ndarray, held: np.ndarray, date_h: np.ndarray,
+              opinion_h: np.ndarray) -> np.ndarray:
+    """Days a held procedure moves past its date to wait for the opinion (0 if none)."""
+    late_h = np.where(held & (opinion_h > date_h), opinion_h - date_h, 0.0)
+    return np.nan_to_num(late_h) / 24
 
 
 def clinical(plan: Plan, rep: Replication, names: list[str], proc: np.ndarray,

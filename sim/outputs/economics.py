@@ -38,7 +38,7 @@ from sim.core.distributions import quantile
 from sim.core.streams import Streams
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
-from sim.outputs.clinical import clinical
+from sim.outputs.clinical import clinical, hold_days, mandate_holds
 
 KINDS = ("surgery", "treatment_course")
 MONEY = ("records_cost_usd", "triage_cost_usd", "opinion_cost_usd", "program_cost_usd",
@@ -74,7 +74,7 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     cum = np.cumsum(share[c.payer, c.specialty], axis=1)  # (n, procedures)
     proc = (u[:, [0]] >= cum).sum(axis=1) if names else np.zeros(n, dtype=int)
     has_proc = proc < len(names)
-    held = np.zeros(n, dtype=bool)
+    held = mandate_holds(plan, rep, names, proc)
     med = clinical(plan, rep, names, proc, u, r.review_end_h, held)
     avoided = med.avoided
     avoided_cost = np.zeros(n)
@@ -108,6 +108,10 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
 
     per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in plan.priorities])
     delay = per_day[c.priority] * cases["time_to_opinion_h"].to_numpy() / 24
+    if med.held.any():  # a held procedure moves, and waiting for it costs the payer
+        hold_cost = np.asarray([s.payers[p].hold_cost_per_day_usd for p in plan.payers])
+        moved = hold_days(plan, c.payer, med.held, med.date_h, r.review_end_h)
+        delay = delay + hold_cost[c.payer] * moved
 
     # --- who pays
     paid_payer, paid_patient = _payments(plan, c.payer, c.channel, pool)
@@ -128,6 +132,10 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     if not np.isnan(med.date_h).all():  # procedures have dates
         out["procedure_date_h"] = med.date_h
         out["opinion_too_late"] = med.too_late & delivered
+    if med.held.any():
+        out["procedure_held"] = med.held
+        out["procedure_moved_days"] = hold_days(plan, c.payer, med.held, med.date_h,
+                                                r.review_end_h)
     for col in MONEY:  # an opinion not yet given has no bill yet
         out[col] = np.where(delivered, out[col], np.nan)
     out["treatment_changed"] &= delivered
@@ -234,6 +242,9 @@ def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
         if mandated:  # cases that came because the payer requires the opinion before surgery
             codes = [procedures.index(m) for m in mandated]
             out[f"payer.{name}.mandated_cases"] = float(np.isin(proc[rows], codes).sum())
+            if "procedure_held" in cases:  # its pre-authorisation waited for the opinion
+                out[f"payer.{name}.held_cases"] = float(col("procedure_held")[rows].sum())
+                out[f"payer.{name}.moved_days"] = float(col("procedure_moved_days")[rows].sum())
         out[f"payer.{name}.avoided_usd"] = float(avoided_usd[rows].sum())
         out[f"payer.{name}.net_savings_usd"] = float(payer_net[rows].sum())
         out[f"payer.{name}.roi"] = float(payer_net[rows].sum() / paid) if paid > 0 else np.nan

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from sim.scenario.abandonment import abandonment_findings
 from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
+from sim.scenario.mandates import mandate_findings
 from sim.scenario.models import ALWAYS, Scenario
 from sim.scenario.priorities import priority_findings
 
@@ -139,6 +140,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     out += abandonment_findings(s)
     out += clinical_findings(s)
     out += priority_findings(s)
+    out += mandate_findings(s)
     return out
 
 

@@ -97,6 +97,16 @@ class Economics(_Strict):
         return check_procedure_shares(v)
 
 
+class Incentive(_Strict):
+    """An ``incentivised`` payer's co-pay waiver and how much it raises uptake."""
+
+    reference_copay_usd: Annotated[float, Field(gt=0, le=1e9)] = Field(
+        description="the co-pay patients would pay without the incentive")
+    price_elasticity: Annotated[float, Field(ge=-5, le=0)] = Field(
+        description="relative change in uptake per relative change in the patient's price "
+                    "(negative); uptake x (1 - elasticity x (reference - copay) / reference)")
+
+
 class PayerEconomics(_Strict):
     """What a payer pays for, and why it funds second opinions."""
 
@@ -104,6 +114,14 @@ class PayerEconomics(_Strict):
     mandated_procedures: list[Name] = Field(
         default=[], description="procedures for which a second opinion is a pre-authorisation "
                                 "condition (mandate: mandated)")
+    compliance: Probability = Field(
+        default=1.0, description="mandated: share of the payer's cases with a mandated "
+                                 "procedure whose pre-authorisation waits for the opinion")
+    hold_cost_per_day_usd: Usd = Field(
+        default=0, description="mandated: cost of each day a held procedure moves past its "
+                               "date to wait for the opinion")
+    incentive: Incentive | None = Field(
+        default=None, description="incentivised: the co-pay waiver that raises uptake")
     procedure_share: dict[Name, dict[Name, Probability]] = Field(
         default={}, description="per specialty, overrides economics.procedure_share for this "
                                 "payer's cases (a mandate brings cases scheduled for surgery)")

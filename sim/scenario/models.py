@@ -20,6 +20,7 @@ from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
+from sim.scenario.mandates import payer_uptake
 from sim.scenario.priorities import PriorityClass
 from sim.scenario.triage import Triage
 
@@ -324,5 +325,7 @@ class Scenario(Strict):
 
     @property
     def expected_cases(self) -> float:
-        """Expected arrivals over the horizon (for run-size checks)."""
-        return self.demand.cases_per_year * self.simulation.horizon_days / 365
+        """Expected arrivals over the horizon (for run-size checks), co-pay waivers included."""
+        uptake = sum(share * (payer_uptake(self.payers[name]) if name in self.payers else 1.0)
+                     for name, share in self.demand.mix.payer.items())
+        return self.demand.cases_per_year * uptake * self.simulation.horizon_days / 365
