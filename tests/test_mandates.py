@@ -1,4 +1,4 @@
-"""Mandates act: a mandated payer holds procedures for the opinion; a co-pay waiver raises uptake."""
+"""Mandates act: a mandated payer holds procedures for the opinion; a waiver raises uptake."""
 
 import numpy as np
 import pytest

@@ -31,6 +31,7 @@ NAMES = (
     "economics",  # recommended procedures, whether avoided, what they cost
     "abandonment",  # each case's patience at every stage where it may give up
     "procedure_dates",  # when each recommended procedure is scheduled
+    "access",  # incomplete records and their second wait; appointment slot waits
 )
 
 

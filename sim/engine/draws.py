@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.core.streams import Streams
 from sim.engine.abandonment import draw_patience
+from sim.engine.access import Access, draw_access
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
 from sim.scenario.durations import Duration
@@ -50,6 +51,7 @@ class Draws:
     reroute_h: np.ndarray  # delay to re-route a misrouted case
     outcome: np.ndarray  # code into OUTCOMES
     patience_h: np.ndarray | None = None  # (stages, n) clock hours; None: nobody abandons
+    access: Access | None = None  # incomplete records, appointment waits; None: neither
 
 
 def finish(plan: Plan, spec: Duration, start: np.ndarray, hours: np.ndarray) -> np.ndarray:
@@ -92,6 +94,8 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
             finish(plan, s.intake.paper, cases.arrival_h,
                    plan.hours(s.intake.paper, u[:, 1]) / fast),
         )
+
+    intake_end, access = draw_access(plan, cases, streams, intake_end)
 
     u = streams.rng("triage").random((n, 8))
     t = s.triage
@@ -159,4 +163,5 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
         cycle_h=cycle_h, correct=correct, wrong_line=wrong_line, checked=checked,
         corrected=corrected, auth_h=auth_h, review_h=review_h, screen_h=screen_h,
         reroute_h=reroute_h, outcome=outcome, patience_h=draw_patience(plan, cases, streams),
+        access=access,
     )

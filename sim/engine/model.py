@@ -31,7 +31,7 @@ import numpy as np
 import simpy
 
 from sim.core.streams import Streams
-from sim.engine.abandonment import RECORDS, REFERRAL, SPECIALIST, leave_at_records
+from sim.engine.abandonment import APPOINTMENT, RECORDS, REFERRAL, SPECIALIST, leave_at_records
 from sim.engine.demand import Cases, generate_cases
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
@@ -82,6 +82,9 @@ class Model:
             plan.calendar_of(p.preauth.delay) if p.preauth else None for p in s.payers.values()
         ]
         self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
+        self.appointment_calendars = [plan.calendar_of(s.appointments[ch])
+                                      if s.appointments and ch in s.appointments else None
+                                      for ch in plan.channels]
 
     def run(self) -> Records:
         """Simulate until the horizon; cases not finished by then stay where they are.
@@ -138,6 +141,21 @@ class Model:
         self.rec.abandon_stage[i] = stage
         self.abandoned += 1
 
+    def _appointment(self, i: int, channel: int) -> Generator[simpy.Event, None, bool]:
+        """Wait for an appointment slot; False if the patient gives up first."""
+        env, d = self.env, self.draws
+        self.rec.appointment_start_h[i] = now = env.now
+        cal = self.appointment_calendars[channel]
+        hours = d.access.appointment_h[i]
+        done = now + hours if cal is None else cal.add_working_hours(now, hours)
+        if d.patience_h is not None and done - now > d.patience_h[APPOINTMENT, i]:
+            yield env.timeout(d.patience_h[APPOINTMENT, i])
+            self._abandon(i, APPOINTMENT)
+            return False
+        if done > now:
+            yield env.timeout(done - now)
+        return True
+
     def arrivals(self, order: np.ndarray, ready: np.ndarray) -> Generator[simpy.Event, None, None]:
         """Start each case's journey at its ready time."""
         env = self.env
@@ -190,6 +208,9 @@ class Model:
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
 
+        if d.access is not None and d.access.appointment_h[i] > 0:  # wait for a slot
+            if not (yield from self._appointment(i, channel)):
+                return
         q = self.router.choose(line, payer, channel, prio, env.now)
         rec.queue[i] = q
         rec.queue_h[i] = env.now

@@ -48,3 +48,5 @@ class Records:
         # into sim.scenario.abandonment.STAGES; -1 for a case that did not)
         self.abandoned_h = np.full(n, np.nan)
         self.abandon_stage = np.full(n, -1, dtype=np.int8)
+        # appointments (sim.engine.access): when the wait for an appointment slot began
+        self.appointment_start_h = np.full(n, np.nan)

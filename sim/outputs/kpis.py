@@ -250,13 +250,19 @@ def stage_means(column: Callable[[str], np.ndarray]) -> dict[str, float]:
     tri_end = np.where(np.isnan(tri_end), tri_start, tri_end)
     first, auth, queue = column("first_match_h"), column("auth_end_h"), column("queue_h")
     start = column("review_start_h")
+    try:  # appointments (sim.engine.access): the slot wait between matching and the queue
+        slot = column("appointment_start_h")
+    except KeyError:
+        slot = None
+    slot_start = queue if slot is None else np.where(np.isnan(slot), queue, slot)
     stages = {
         "intake": intake_end - column("arrival_h"),
         "triage_wait": tri_start - intake_end,
         "triage_work": tri_end - tri_start,
         "referral_or_check": first - tri_end,
         "authorisation": auth - first,
-        "misroute_rework": queue - auth,
+        "misroute_rework": slot_start - auth,
+        **({} if slot is None else {"appointment": queue - slot_start}),
         "specialist_wait": start - queue,
         "review": column("review_end_h") - start,
     }

@@ -23,6 +23,7 @@ _STAGES = {
     "referral_or_check": "referral cycle / check",
     "authorisation": "pre-authorisation",
     "misroute_rework": "misroute rework",
+    "appointment": "waiting for an appointment",
     "specialist_wait": "waiting for specialist",
     "review": "specialist review",
 }
@@ -100,7 +101,8 @@ def kpi_table(results: Results) -> str:
              f"{sc.simulation.horizon_days:g} days, {n} replication(s), seed {results.seed} "
              f"(mean, 95% CI)")
     out = _table(rows, title)
-    stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()]
+    stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()
+              if key != "appointment" or f"stage_h.{key}" in s.index]
     out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "
                                    "time to opinion)")
     if sc.economics is not None:

@@ -125,6 +125,12 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "outcome": pd.Categorical.from_codes(
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
     })
+    if d.access is not None:  # incomplete records, appointment slots (sim.engine.access)
+        df["records_incomplete"] = d.access.incomplete
+        df["first_records_h"] = reached(d.access.first_records_h.copy())
+        df["appointment_start_h"] = reached(r.appointment_start_h)
+        df["appointment_wait_h"] = np.where(np.isnan(times["queue_h"]), np.nan,
+                                            times["queue_h"] - df["appointment_start_h"])
     if dropout:
         df["abandoned_h"] = r.abandoned_h
         df["abandoned_at"] = _categorical(r.abandon_stage, STAGES)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sim.scenario.abandonment import abandonment_findings
+from sim.scenario.access import access_findings
 from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
 from sim.scenario.mandates import mandate_findings
@@ -44,6 +45,10 @@ def _durations(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], Duration]]:
     for name, payer in s.payers.items():
         if payer.preauth:
             yield ("payers", name, "preauth", "delay"), payer.preauth.delay
+    for ch, d in (s.appointments or {}).items():
+        yield ("appointments", ch), d
+    if s.incomplete_records is not None:
+        yield ("incomplete_records", "request"), s.incomplete_records.request
     for name, pool in s.pools.items():
         yield ("pools", name, "review"), pool.review
         for sp, d in pool.review_by_specialty.items():
@@ -141,6 +146,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     out += clinical_findings(s)
     out += priority_findings(s)
     out += mandate_findings(s)
+    out += access_findings(s)
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.abandonment import Abandonment
+from sim.scenario.access import IncompleteRecords
 from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
 from sim.scenario.durations import Duration
@@ -311,6 +312,10 @@ class Scenario(Strict):
     economics: Economics | None = None
     timeline: Timeline | None = None
     abandonment: Abandonment | None = None
+    appointments: dict[Name, Duration] | None = Field(
+        default=None, description="per channel, the wait for an appointment slot before the "
+                                  "specialist sees the case")
+    incomplete_records: IncompleteRecords | None = None
     priorities: Annotated[dict[Name, PriorityClass], Field(min_length=1)] | None = Field(
         default=None, description="priority classes in service order (first served first); "
                                   "none = urgent, routine")

@@ -120,6 +120,7 @@ def test_every_schema_key_is_documented() -> None:
 
     from sim.scenario import (
         abandonment,
+        access,
         calendars,
         durations,
         economics,
@@ -129,7 +130,8 @@ def test_every_schema_key_is_documented() -> None:
     )
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
-    modules = (models, durations, economics, calendars, triage, abandonment, priorities)
+    modules = (models, durations, economics, calendars, triage, abandonment, priorities,
+               access)
     classes = [c for mod in modules for c in vars(mod).values()
                if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == mod.__name__]
     missing = sorted({f"{c.__name__}.{name}" for c in classes for name in c.model_fields
