@@ -71,7 +71,7 @@ class Model:
             SpecialistQueue(
                 env, q.name, q.servers, plan.pool_calendar(q.pool),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
-                len(plan.priorities), plan.reserve(q.pool),
+                len(plan.priorities), plan.reserve(q.pool, q.servers),
             )
             for q in plan.queues
         ]

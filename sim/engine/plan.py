@@ -75,13 +75,14 @@ class Plan:
     priorities: tuple[str, ...] = DEFAULT_CLASSES
     """Priority classes in service order: a case's priority code indexes this (0 first)."""
 
-    def reserve(self, pool: int) -> list[int]:
+    def reserve(self, pool: int, servers: int) -> list[int]:
         """Per class code, the specialists a case of that class must leave free (trunk
-        reservation): the reserves of every class served before it, summed."""
+        reservation): the reserves of every class served before it, summed, and never all
+        ``servers`` of a queue (a one-specialist subspecialty line serves every class)."""
         classes = self.scenario.priorities or {}
         held = [classes[c].reserve.get(self.pools[pool], 0) if c in classes else 0
                 for c in self.priorities]
-        return [sum(held[:k]) for k in range(len(held))]
+        return [min(sum(held[:k]), servers - 1) for k in range(len(held))]
 
     def records_speedup(self) -> np.ndarray:
         """Per class code, the factor records intake is divided by (1: no fast track)."""

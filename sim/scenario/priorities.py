@@ -12,7 +12,8 @@ real programmes give urgent cases:
   divided by this factor (2 = records arrive in half the time);
 - ``reserve``: per pool, specialists of each of the pool's service lines held
   back for this class and the classes before it (trunk reservation: a case of
-  a later class takes a specialist only while more than the reserve are free).
+  a later class takes a specialist only while more than the reserve are free; a line
+  with fewer specialists keeps at most all but one for earlier classes).
 
 Example::
 

@@ -64,12 +64,13 @@ def test_short_run_conserves_cases(path: Path, short_runs: dict[str, Any]) -> No
     res = short_runs[path.stem]
     k = res.kpis.iloc[0]
     assert k["arrivals"] > 0
-    assert k["arrivals"] == k["delivered"] + k["in_system_end"]
+    assert k["arrivals"] == k["delivered"] + k.get("abandoned", 0) + k["in_system_end"]
     rep = res.replications[0]
     # journeys begun + cases not yet ready for theirs at the horizon (engines that start
     # every journey on arrival have no `pending`)
     assert rep.started + getattr(rep, "pending", 0) == k["arrivals"] == len(res.cases)
     assert rep.finished == k["delivered"] == (res.cases["status"] == "delivered").sum()
+    assert rep.abandoned == k.get("abandoned", 0) == (res.cases["status"] == "abandoned").sum()
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=_id)
