@@ -164,7 +164,7 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Sequence[s
         >>> with_overrides(base, {"triage.policy": "legacy"}).triage.policy  # doctest: +SKIP
         'legacy'
     """
-    from sim.scenario import scenario_from_document
+    from sim.loading import scenario_from_document
     from sim.scenario.loader import Document, apply_overrides
 
     if isinstance(overrides, Mapping):
