@@ -48,8 +48,8 @@ def raise_findings(doc: Document, findings: Sequence[Finding]) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MOVED:  # say where it went rather than a bare "cannot import name"
-        raise AttributeError(
+    if name in _MOVED:  # an ImportError of our own: Python replaces an AttributeError's text
+        raise ImportError(
             f"sim.scenario.{name} moved to sim.loading.{name} (also sim.{name} for "
             "load_scenario): loading checks the market and the network, layers above "
             "sim.scenario")
