@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core.calendar import delay_end
 from sim.core.streams import Streams
 from sim.engine.abandonment import draw_patience
 from sim.engine.access import Access, draw_access
@@ -54,10 +55,9 @@ class Draws:
     access: Access | None = None  # incomplete records, appointment waits; None: neither
 
 
-def finish(plan: Plan, spec: Duration, start: np.ndarray, hours: np.ndarray) -> np.ndarray:
-    """When delays of ``hours`` from ``start`` end (business days pause off-calendar)."""
-    cal = plan.calendar_of(spec)
-    return start + hours if cal is None else cal.add_working_hours(start, hours)
+def _delay_end(plan: Plan, spec: Duration, start: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """When delays drawn from ``spec`` at probabilities ``u`` end, if begun at ``start``."""
+    return delay_end(start, plan.hours(spec, u), plan.calendar_of(spec))
 
 
 def _wrong_lines(plan: Plan, line: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -89,10 +89,10 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
         fast = plan.records_speedup()[cases.priority]  # fast-tracked requests (priorities)
         intake_end = np.where(
             digital,
-            finish(plan, s.intake.digital, cases.arrival_h,
-                   plan.hours(s.intake.digital, u[:, 1]) / fast),
-            finish(plan, s.intake.paper, cases.arrival_h,
-                   plan.hours(s.intake.paper, u[:, 1]) / fast),
+            delay_end(cases.arrival_h, plan.hours(s.intake.digital, u[:, 1]) / fast,
+                      plan.calendar_of(s.intake.digital)),
+            delay_end(cases.arrival_h, plan.hours(s.intake.paper, u[:, 1]) / fast,
+                      plan.calendar_of(s.intake.paper)),
         )
 
     intake_end, access = draw_access(plan, cases, streams, intake_end)

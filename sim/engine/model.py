@@ -35,7 +35,7 @@ from sim.engine.abandonment import APPOINTMENT, RECORDS, REFERRAL, SPECIALIST, l
 from sim.engine.demand import Cases, generate_cases
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
-from sim.engine.pools import Router, SpecialistQueue
+from sim.engine.pools import Router, SpecialistQueue, calendar_delay
 from sim.engine.records import TIMES, Records
 from sim.engine.triage import TriageDesk, front_end
 
@@ -78,9 +78,6 @@ class Model:
         self.router = Router(plan, self.queues)
         self.triage = TriageDesk(env, plan, cases, draws, self.rec)
         s = plan.scenario
-        self.auth_calendars = [
-            plan.calendar_of(p.preauth.delay) if p.preauth else None for p in s.payers.values()
-        ]
         self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
         self.appointment_calendars = [plan.calendar_of(s.appointments[ch])
                                       if s.appointments and ch in s.appointments else None
@@ -165,12 +162,6 @@ class Model:
             env.process(self.journey(i))
             self.started += 1
 
-    def _delay(self, hours: float, calendar) -> simpy.Event | None:  # noqa: ANN001
-        """A timeout for a delay (pausing off-calendar), or None if it takes no time."""
-        now = self.env.now
-        done = now + hours if calendar is None else calendar.add_working_hours(now, hours)
-        return self.env.timeout(done - now) if done > now else None
-
     def journey(self, i: int) -> Generator[simpy.Event, None, None]:
         """The life of case ``i`` from arrival to opinion."""
         env, rec, d, c = self.env, self.rec, self.draws, self.cases
@@ -180,18 +171,10 @@ class Model:
         if self.front_done:  # records, triage and authorisation were computed up front
             matched = int(rec.matched_line[i])
         else:  # the journey starts when the records are complete
-            matched = yield from self.triage.match(i)
+            matched = yield from self.triage.front(i)
             if matched < 0:  # gave up in the referral cycle
                 self._abandon(i, REFERRAL)
                 return
-            rec.matched_line[i] = matched
-            rec.first_match_h[i] = env.now
-            if matched == line:
-                rec.match_h[i] = env.now
-            if d.auth_h[i] > 0 and (wait := self._delay(d.auth_h[i],
-                                                        self.auth_calendars[payer])):
-                yield wait
-            rec.auth_end_h[i] = env.now
 
         patience = None if d.patience_h is None else d.patience_h[SPECIALIST, i]
         if matched != line:  # the wrong specialists screen it and hand it back
@@ -204,13 +187,13 @@ class Model:
             )):
                 self._abandon(i, SPECIALIST)
                 return
-            if wait := self._delay(d.reroute_h[i], self.reroute_calendar):
+            if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
 
-        if d.access is not None and d.access.appointment_h[i] > 0:  # wait for a slot
-            if not (yield from self._appointment(i, channel)):
-                return
+        slot = d.access is not None and d.access.appointment_h[i] > 0  # wait for a slot first
+        if slot and not (yield from self._appointment(i, channel)):
+            return
         q = self.router.choose(line, payer, channel, prio, env.now)
         rec.queue[i] = q
         rec.queue_h[i] = env.now

@@ -18,8 +18,13 @@ Policies (``triage.policy``):
     the AI flags as low-confidence, and a random ``fraction``); a check fixes a
     wrong match with probability ``correction``.
 
-A wrong match is not caught here: the case goes to the wrong specialists,
-who spot it while screening and send it back (see :mod:`sim.engine.model`).
+Pre-authorisation follows the match: a payer's delay, on its calendar.
+
+Both stages are written here once, in two forms: :meth:`TriageDesk.front`
+simulates them case by case when triage staff are shared, and :func:`front_end`
+computes them for all cases at once when nothing is shared. A wrong match is
+not caught here: the case goes to the wrong specialists, who spot it while
+screening and send it back (see :mod:`sim.engine.model`).
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
+from sim.core.calendar import delay_end
 from sim.engine.abandonment import REFERRAL
 from sim.engine.demand import Cases
 from sim.engine.draws import Draws
 from sim.engine.plan import Plan
-from sim.engine.pools import Staff
+from sim.engine.pools import Staff, calendar_delay
 from sim.engine.records import Records
 
 
@@ -45,17 +51,39 @@ class TriageDesk:
         t = plan.scenario.triage
         self.env, self.cases, self.draws, self.rec = env, cases, draws, rec
         self.policy = t.policy
-        k = len(plan.priorities)
-        self.ai = Staff(env, t.ai.servers, plan.calendars[t.ai.calendar], k) if t.ai else None
+        classes = len(plan.priorities)
+        self.ai = (Staff(env, t.ai.servers, plan.calendars[t.ai.calendar], classes) if t.ai
+                   else None)
         # Referral coordinators (legacy triage, also for the cases AI does not triage when
         # only a share of them is) and the hybrid checkers are separate teams.
         referral = t.legacy if t.policy != "direct" and (
             t.policy == "legacy" or not draws.uses_ai.all()) else None
-        self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar], k)
+        self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar],
+                                      classes)
                          if referral else None)
-        self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar], k)
+        self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar],
+                                      classes)
                          if t.policy == "hybrid" else None)
         self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
+        self.auth_calendars = [plan.preauth_calendar(k) for k in range(len(plan.payers))]
+
+    def front(self, i: int) -> Generator[simpy.Event, None, int]:
+        """Triage, match and pre-authorise case ``i``; return the line it is matched to
+        (-1: the patient gave up in the referral cycle)."""
+        env, rec = self.env, self.rec
+        matched = yield from self.match(i)
+        if matched < 0:
+            return matched
+        rec.matched_line[i] = matched
+        rec.first_match_h[i] = env.now
+        if matched == self.cases.line[i]:
+            rec.match_h[i] = env.now
+        hours = self.draws.auth_h[i]
+        if hours > 0 and (wait := calendar_delay(env, hours,
+                                                 self.auth_calendars[self.cases.payer[i]])):
+            yield wait
+        rec.auth_end_h[i] = env.now
+        return matched
 
     def match(self, i: int) -> Generator[simpy.Event, None, int]:
         """Triage case ``i``; return the service line it is matched to (maybe wrong).
@@ -71,8 +99,7 @@ class TriageDesk:
                 i, d.handling_h[i], prio, rec.triage_seize_h, rec.triage_start_h, rec.triage_end_h
             )
             now = self.env.now
-            cal = self.cycle_calendar
-            done = now + d.cycle_h[i] if cal is None else cal.add_working_hours(now, d.cycle_h[i])
+            done = delay_end(now, d.cycle_h[i], self.cycle_calendar)
             if d.patience_h is not None and done - now > d.patience_h[REFERRAL, i]:
                 yield self.env.timeout(d.patience_h[REFERRAL, i])
                 return -1  # the patient gave up waiting for the referral
@@ -91,7 +118,6 @@ class TriageDesk:
             if matched != right and d.corrected[i]:
                 matched = right
         return matched
-
 
 
 def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarray | None:
@@ -123,12 +149,9 @@ def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarra
     right = matched == cases.line
     rec.match_h[right] = first[right]
     ready = first.copy()
-    for k, name in enumerate(plan.payers):
-        pre = plan.scenario.payers[name].preauth
-        rows = (cases.payer == k) & (draws.auth_h > 0)
-        if pre is not None and rows.any():
-            cal = plan.calendar_of(pre.delay)
-            h = draws.auth_h[rows]
-            ready[rows] = first[rows] + h if cal is None else cal.add_working_hours(first[rows], h)
+    for k in range(len(plan.payers)):
+        rows = (cases.payer == k) & (draws.auth_h > 0)  # a delay only where the payer has one
+        if rows.any():
+            ready[rows] = delay_end(first[rows], draws.auth_h[rows], plan.preauth_calendar(k))
     rec.auth_end_h[:] = ready
     return ready
