@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.scenario import ScenarioError, scenario_from_text
+from sim.loading import scenario_from_text
+from sim.scenario import ScenarioError
 from tests.test_economics import FIXED
 
 # FIXED's insurer mandates opinions before spine fusion; procedures are 3 h after the request,

@@ -10,7 +10,7 @@ from sim.engine.demand import generate_cases
 from sim.engine.draws import draw
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 from tests.engine.conftest import BASE
 
 DROPOUT = {

@@ -11,7 +11,8 @@ import yaml
 import sim
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
-from sim.scenario import ScenarioError, scenario_from_text
+from sim.loading import scenario_from_text
+from sim.scenario import ScenarioError
 
 DOC = """
 name: access

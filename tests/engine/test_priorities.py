@@ -5,7 +5,8 @@ import pytest
 import yaml
 
 import sim
-from sim.scenario import ScenarioError, scenario_from_text
+from sim.loading import scenario_from_text
+from sim.scenario import ScenarioError
 from tests.engine.conftest import BASE
 
 CLASSES = {
