@@ -22,7 +22,10 @@ stack into one table and comparisons line up.
 - ``queue_length.<pool>``: time-average number of cases waiting for a
   specialist of the pool;
 - ``outsourced_share``, ``misrouted_share``, ``throughput_per_week``,
-  ``arrivals``, ``delivered``, ``in_system_end``.
+  ``arrivals``, ``delivered``, ``in_system_end``;
+- with an ``abandonment`` section: ``abandoned``, ``abandoned_share`` and its split by stage
+  (``abandoned_share.<stage>``) and by triage (``abandoned_share.triaged_by.<who>``);
+- with a ``priorities`` section: ``class.<c>.*``, each class against its own service level.
 
 Example:
     >>> s = summarise(res.kpis)                                     # doctest: +SKIP

@@ -86,6 +86,10 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     stage = np.zeros(n, dtype=np.int8)  # codes into `stages`; the last milestone reached wins
     for col, label in _MILESTONES[1:]:
         stage[~np.isnan(times[col])] = stages.index(label)
+    if d.access is not None and d.access.appointment_h.any():  # waiting for a slot at the end
+        stages.append("appointment")
+        slot = (r.appointment_start_h < horizon) & np.isnan(times["queue_h"])
+        stage[slot] = len(stages) - 1
     misrouted = r.matched_line >= 0
     misrouted &= r.matched_line != c.line
 

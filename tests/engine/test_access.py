@@ -114,3 +114,12 @@ def test_access_moves_no_other_draw():
 def test_unknown_channels_are_refused():
     with pytest.raises(ScenarioError, match="unknown channel 'fax'"):
         _scenario(appointments={"fax": {"dist": "fixed", "value": 1, "unit": "days"}})
+
+
+def test_cases_waiting_for_their_slot_at_the_end_say_so():
+    res = sim.run(_scenario(), replications=1)
+    c = res.cases
+    waiting = c[c["appointment_start_h"].notna() & c["queue_h"].isna()]
+    assert len(waiting) > 0  # the last 20 days' in-person cases
+    assert (waiting["stage_at_end"] == "appointment").all()
+    assert (waiting["status"] == "in_system").all()
