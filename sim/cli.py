@@ -151,8 +151,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.network import capacity_report
     from sim.engine.plan import build_plan
 
-    if not args.quiet:  # an overloaded pool is named before the run, which still completes
-        _warn(overload_warnings(capacity_report(build_plan(scenario))))
+    # an overloaded pool is named before the run, which still completes; --quiet never hides it
+    _warn(overload_warnings(capacity_report(build_plan(scenario))))
     if years:
         return _run_timeline(args, scenario, years, out)
     with progress_bar(interactive(not args.quiet), scenario.name, reps) as advance:

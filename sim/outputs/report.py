@@ -169,17 +169,31 @@ def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001
 
 
 def capacity_table(capacity: pd.DataFrame) -> str:
-    """The pre-run capacity check as text."""
-    rows = [("resource", "servers", "offered h/wk", "available h/wk", "utilisation", "")]
+    """The pre-run capacity check as text: one row per resource, then where overflow goes.
+
+    ``role`` says which queue is a case's first choice and which only takes overflow; the
+    offered hours are those each queue really receives once the overflow has spilled.
+    """
+    rows = [("resource", "role", "servers", "offered h/wk", "available h/wk", "utilisation",
+             "")]
+    spills = []
     for r in capacity.itertuples():
         util = "inf" if math.isinf(r.utilisation) else f"{r.utilisation:.2f}"
-        rows.append((r.resource, str(r.servers), f"{r.offered_h_per_week:,.1f}",
+        role = getattr(r, "role", "") or ""
+        rows.append((r.resource, role, str(r.servers), f"{r.offered_h_per_week:,.1f}",
                      f"{r.available_h_per_week:,.1f}", util,
                      "" if r.status == "ok" else r.status))
-    widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    lines = ["Capacity check (offered work vs working hours on each calendar)"]
+        share = getattr(r, "spill_share", float("nan"))
+        if isinstance(share, float) and share == share and getattr(r, "spills_to", ""):
+            spills.append(f"  {r.resource}: {share:.1%} of the cases that may overflow go to "
+                          f"{r.spills_to}")
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["Capacity check (work each queue receives vs working hours on its calendar)"]
     for row in rows:
         lines.append("  " + "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+            cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
             enumerate(zip(row, widths, strict=True))).rstrip())
+    if spills:
+        lines.append("Overflow (expected wait in house over routing.overflow_wait_hours):")
+        lines += spills
     return "\n".join(lines)
