@@ -96,6 +96,14 @@ def _load(args: argparse.Namespace):  # noqa: ANN202
     return load_scenario(args.scenario, overrides=args.overrides)
 
 
+def _document(args: argparse.Namespace):  # noqa: ANN202
+    """The scenario file as parsed (with its overrides): where each field was written."""
+    from sim.scenario.loader import apply_overrides, read_document
+
+    doc = read_document(args.scenario)
+    return apply_overrides(doc, args.overrides) if args.overrides else doc
+
+
 def _warn(lines: list[str]) -> None:
     for line in lines:
         print(f"warning: {line}", file=sys.stderr)
@@ -173,7 +181,7 @@ def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  #
     with progress_bar(interactive(not args.quiet), scenario.name, years[1] - years[0] + 1,
                       unit="years") as advance:
         tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
-                          progress=lambda done, total: advance(1))
+                          progress=lambda done, total: advance(1), doc=_document(args))
     print(format_timeline(tl))
     path = write_timeline(tl, out, figures=not args.no_figures)
     if not args.quiet:

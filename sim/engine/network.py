@@ -118,7 +118,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     received = np.zeros(len(plan.queues))
     first = np.zeros(len(plan.queues), dtype=bool)
     spill = np.full(len(plan.queues), np.nan)
-    spills_to = [""] * len(plan.queues)
+    spills_to: list[str | None] = [None] * len(plan.queues)
     for q, vs in visits.items():
         first[q] = any(v.cases > 0 for v in vs)
         share = _spill(plan, q, vs)
@@ -243,10 +243,10 @@ def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
             continue
         spec = cfg.service if hasattr(cfg, "service") else cfg.handling
         rows.append(dict(
-            resource=label, kind="triage", role="", servers=servers,
+            resource=label, kind="triage", role=None, servers=servers,
             available_h_per_week=servers * _weekly_hours(plan, plan.calendars[cfg.calendar]),
             offered_h_per_week=rate_week * share * plan.mean_hours(spec), spill_share=np.nan,
-            spills_to=""))
+            spills_to=None))
     return rows
 
 
@@ -287,8 +287,9 @@ def overload_warnings(report: pd.DataFrame) -> list[str]:
         if not r.utilisation >= 1:
             continue
         spill = getattr(r, "spill_share", np.nan)
-        after = (f" even after {spill:.0%} of its overflowable cases go to {r.spills_to}"
-                 if isinstance(spill, float) and spill == spill and r.spills_to else "")
+        to = getattr(r, "spills_to", None)
+        after = (f" even after {spill:.0%} of its overflowable cases go to {to}"
+                 if isinstance(to, str) and to and spill == spill else "")
         out.append(f"{r.resource}: offered {r.offered_h_per_week:.1f} h/week of work against "
                    f"{r.available_h_per_week:.1f} h/week available (utilisation "
                    f"{r.utilisation:.2f} >= 1){after}: its queue will grow without bound over "

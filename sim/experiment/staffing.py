@@ -143,8 +143,12 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
         mine = rows_q & cohort & ~np.isnan(r.queue_h)
         # as in the case table: from joining the queue to the review starting (calendar
         # pauses included)
-        wait = np.where(np.isnan(r.review_start_h), t1, r.review_start_h)[mine] - r.queue_h[mine]
-        tto = np.where(np.isnan(r.review_end_h), t1, r.review_end_h)[mine] - arrival[mine]
+        # (a review under way at the horizon has its end, even its start, recorded beyond it:
+        # count only up to the horizon, as for a case still waiting)
+        started = np.fmin(r.review_start_h, t1)
+        wait = np.where(np.isnan(started), t1, started)[mine] - r.queue_h[mine]
+        tto = np.where(np.isnan(r.review_end_h), t1, np.fmin(r.review_end_h, t1))[mine] - \
+            arrival[mine]
         # the least wait any staffing allows: until the pool's calendar next opens
         least = np.minimum(np.asarray(cal.next_open(r.queue_h[mine]), dtype=float), t1) - \
             r.queue_h[mine]

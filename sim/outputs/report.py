@@ -179,14 +179,16 @@ def capacity_table(capacity: pd.DataFrame) -> str:
     spills = []
     for r in capacity.itertuples():
         util = "inf" if math.isinf(r.utilisation) else f"{r.utilisation:.2f}"
-        role = getattr(r, "role", "") or ""
+        role = getattr(r, "role", "")
+        role = role if isinstance(role, str) else ""
         rows.append((r.resource, role, str(r.servers), f"{r.offered_h_per_week:,.1f}",
                      f"{r.available_h_per_week:,.1f}", util,
                      "" if r.status == "ok" else r.status))
         share = getattr(r, "spill_share", float("nan"))
-        if isinstance(share, float) and share == share and getattr(r, "spills_to", ""):
+        to = getattr(r, "spills_to", None)
+        if isinstance(to, str) and to and share == share:
             spills.append(f"  {r.resource}: {share:.1%} of the cases that may overflow go to "
-                          f"{r.spills_to}")
+                          f"{to}")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["Capacity check (work each queue receives vs working hours on its calendar)"]
     for row in rows:

@@ -159,3 +159,19 @@ def test_staffing_that_stops_helping_is_taken_back() -> None:
     assert set(t["note"]) <= {"unattainable by staffing", "no better with 3 more specialists"}
     assert (t["note"] != "").all()
     assert (t["servers"] <= t["start"]).all()  # nothing added in vain is kept
+
+
+def test_reviews_running_at_the_horizon_count_only_up_to_it() -> None:
+    """Every review (100 h, fixed) is still under way when the one-day run ends: its recorded
+    end lies beyond the horizon, but time to opinion may only count up to the horizon."""
+    s = mmc_scenario({"onc": 500, "card": 500}).model_dump(mode="json")
+    s = scenario_from_text(yaml.safe_dump(s), overrides=[
+        "simulation.horizon_days=1", "simulation.warmup_days=0",
+        "pools.p.review={dist: fixed, value: 100, unit: hours}"])
+    m = queue_metrics(s, seed=1, replication=0).set_index("queue")
+    for q in ("p/onc", "p/card"):
+        assert m.at[q, "cases"] > 0
+        assert m.at[q, "specialist_wait_h.p95"] == 0.0
+        # arrivals spread over the day: about 12 h to the horizon on average, never above 24
+        assert m.at[q, "time_to_opinion_h.p95"] <= 24.0
+        assert m.at[q, "time_to_opinion_h.mean"] == pytest.approx(12.0, rel=0.15)
