@@ -94,16 +94,22 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
-    """Parse ``metric<=value`` or ``metric>=value`` (``<``/``>`` read as ``<=``/``>=``)."""
+    """Parse ``metric<=value`` or ``metric>=value``; a strict ``<``/``>`` is refused, not bent."""
     m = _TARGET.fullmatch(text)
     if not m:
         raise ValueError(f"a target is METRIC<=VALUE, e.g. time_to_opinion_h.p90<=72 "
                          f"(got {text!r})")
     metric, op, value = m[1], m[2], float(m[3])
     if metric not in METRICS:
-        raise ValueError(f"targets are checked per queue on one of {', '.join(METRICS)} "
-                         f"(got {metric!r})")
-    return Target(metric, "<=" if op.startswith("<") else ">=", value)
+        from sim.scenario.suggest import unknown
+
+        raise ValueError(f"{unknown('target metric', metric, METRICS)}; targets are checked "
+                         f"per queue on one of {', '.join(METRICS)}")
+    if op in ("<", ">"):  # the rule compares an interval's end with <= or >=, never strictly
+        raise ValueError(f"a target uses <= or >= (met when the 95% interval's far end is at "
+                         f"most / at least the value): write {metric}{op}={m[3]} "
+                         f"(got {text.strip()!r})")
+    return Target(metric, op, value)
 
 
 def queue_key(plan_queue_name: str) -> str:

@@ -144,7 +144,13 @@ def known_kpis(scenario: Any) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiment.design import DesignError, base_document, make_design, parameter
+    from sim.experiment.design import (
+        DesignError,
+        base_document,
+        make_design,
+        parameter,
+        small_design_warning,
+    )
     from sim.experiment.sensitivity import DEFAULT_KPIS
     from sim.scenario import scenario_from_document
 
@@ -176,9 +182,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     scenario = scenario_from_document(doc)  # a bad file: ScenarioError, exit 2 in sim.cli
     known = known_kpis(scenario)
     if bad := [k for k in kpis if k not in known]:
-        near = difflib.get_close_matches(bad[0], known, n=1)
-        return _fail("sweep", f"unknown KPI {bad[0]!r}" + (f" (did you mean {near[0]!r}?)"
-                                                           if near else ""))
+        from sim.scenario.suggest import unknown
+
+        return _fail("sweep", unknown("KPI", bad[0], known, "docs/scenario-reference.md (KPIs)"))
     kind = opts["design"] or "grid"
     seed = scenario.simulation.seed if opts["seed"] is None else opts["seed"]
     reps = opts["replications"] or scenario.simulation.replications
@@ -190,6 +196,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / "sweeps" / f"{scenario.name}-{kind}"
     print(f"{kind} design over {len(params)} parameter(s): {design.size} points x {reps} "
           f"replication(s) = {design.size * reps} runs; study folder {out}/")
+    if small := small_design_warning(design):
+        print(f"warning: {small}", file=sys.stderr)
     return _run_sweep(args, design, doc, out, seed, reps, kpis, spec.get("batch"))
 
 
@@ -197,6 +205,7 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
                reps: int, kpis: list[str], batch: int | None) -> int:
     import pandas as pd
 
+    from sim.experiment.design import small_design_warning
     from sim.experiment.executors import make_executor
     from sim.experiment.sensitivity import run_sweep, write_analysis
     from sim.experiment.study import StudyMismatch
@@ -223,6 +232,8 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
                            "display.float_format", "{:,.4g}".format):
         for kpi, result in results.items():
             print(f"\n{kpi} - {title}\n{result.to_string(index=False)}")
+    if small := small_design_warning(design):
+        print(f"\nwarning: {small}", file=sys.stderr)
     print(f"\ntable, analysis and figures written to {out}/")
     return EXIT_OK
 

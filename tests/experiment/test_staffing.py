@@ -65,13 +65,19 @@ def test_the_answers_are_clear_cut() -> None:
 
 def test_parse_target() -> None:
     assert parse_target("time_to_opinion_h.p90<=72") == Target("time_to_opinion_h.p90", "<=", 72)
-    assert parse_target(" utilisation < 0.85 ") == Target("utilisation", "<=", 0.85)
+    assert parse_target(" utilisation <= 0.85 ") == Target("utilisation", "<=", 0.85)
+    with pytest.raises(ValueError, match=r"write utilisation<=0.85 \(got 'utilisation < 0.85'\)"):
+        parse_target(" utilisation < 0.85 ")  # never silently read as <=
+    with pytest.raises(ValueError, match="write specialist_wait_h.p90>=24"):
+        parse_target("specialist_wait_h.p90>24")
     assert str(parse_target("utilisation>=0.5")) == "utilisation>=0.5"
     assert "specialist_wait_h.p90" in METRICS
     with pytest.raises(ValueError, match="a target is METRIC<=VALUE"):
         parse_target("utilisation=0.85")
     with pytest.raises(ValueError, match="checked per queue on one of utilisation"):
         parse_target("throughput_per_week>=5")
+    with pytest.raises(ValueError, match="did you mean 'specialist_wait_h.p90'"):
+        parse_target("specialist_wiat_h.p90<=24")
 
 
 def test_the_rule_uses_the_far_end_of_the_interval() -> None:
