@@ -247,7 +247,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
                for q in state}
         for q in state:
             if q not in stuck and sev[q] > 1 and _unattainable(summary, q, goals):
-                stuck[q] = "unattainable by staffing"
+                stuck[q] = f"unattainable by staffing: {_floor_note(summary, q, goals)}"
         ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
         history.append({"step": len(history), "phase": phase, "queue": queue,
                         "servers": queue and state[queue], "total": sum(state.values()),
@@ -265,8 +265,11 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
         state[worst] += 1
         summary, ok = evaluate("up", worst)
         if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
-            stuck[worst] = f"no better with {PATIENCE} more specialists"
-            state[worst] -= PATIENCE  # take back the useless additions
+            # take back every useless addition: the fewest specialists within 1% of the best
+            tried = [*seen, float(summary.at[worst, "severity"])]
+            top = state[worst]
+            state[worst] -= len(tried) - 1 - fewest_no_worse(tried)
+            stuck[worst] = _stuck_note(summary, worst, goals, state[worst], top)
             summary, ok = evaluate("undo", worst)
     frozen = set(stuck)
     while ok and len(history) < max_steps:  # down: try the queue with the most slack
@@ -311,6 +314,49 @@ def _unattainable(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> boo
                summary.at[q, f"floor.{g.metric}.low"] > g.value for g in goals)
 
 
+def fewest_no_worse(severities: Sequence[float]) -> int:
+    """Index of the fewest specialists whose severity is within 1% of the best one tried.
+
+    ``severities[j]``: the queue's worst target severity with ``j`` more specialists than
+    at first. A level the search found no better than a smaller one is never recommended.
+
+    >>> fewest_no_worse([1.30, 1.295, 1.29, 1.30, 1.29])   # one more: within 1% of the best
+    0
+    >>> fewest_no_worse([2.0, 1.5, 1.49, 1.49])
+    1
+    """
+    best = min(severities)
+    return min(j for j, v in enumerate(severities) if v * 0.99 <= best)
+
+
+def _floor_note(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> str | None:
+    """Why no staffing can reach a time target (None if staffing still could).
+
+    The floor is what a case would take if a specialist were always free: the wait until
+    the pool's calendar opens (office hours) and, for time to opinion, the stages before
+    the queue. If the floor's interval reaches past a ``<=`` target, staffing cannot be
+    sure to meet it.
+    """
+    for g in goals:
+        if g.op == "<=" and g.metric != "utilisation":
+            lo, hi = (summary.at[q, f"floor.{g.metric}.{e}"] for e in ("low", "high"))
+            if hi > g.value:
+                cause = ("office hours: cases wait for the pool's calendar to open"
+                         if g.metric.startswith("specialist_wait") else
+                         "other stages: records, triage, authorisation and office hours")
+                return (f"{cause} ({g.metric} with a specialist always free: "
+                        f"[{lo:.3g}, {hi:.3g}] vs {g.value:g})")
+    return None
+
+
+def _stuck_note(summary: pd.DataFrame, q: str, goals: Sequence[Target], kept: int,
+                tried: int) -> str:
+    """The note for a queue more specialists did not help: why, and what was tried."""
+    why = _floor_note(summary, q, goals)
+    more = f"{kept} kept; up to {tried} tried made it no better"
+    return f"{why}; {more}" if why else f"staffing: not met, {more} (another stage limits it)"
+
+
 def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  # noqa: ANN001
     rows = []
     for q in queues:
@@ -321,8 +367,12 @@ def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  
             lo, hi = summary.at[q.name, f"{g.metric}.low"], summary.at[q.name, f"{g.metric}.high"]
             row[f"{g.metric}"] = summary.at[q.name, f"{g.metric}.mean"]
             row[f"{g.metric}.ci"] = f"[{lo:.3g}, {hi:.3g}]"
+            row[f"{g.metric}.bound"] = g.bound(lo, hi)
             met &= g.severity(lo, hi) <= 1
         row["met"] = bool(met)
-        row["note"] = stuck.get(q.name, "")
+        note = stuck.get(q.name, "")
+        row["cause"] = "" if met else next(
+            (c for c in ("office hours", "other stages") if f"{c}:" in note), "staffing")
+        row["note"] = note
         rows.append(row)
     return pd.DataFrame(rows)

@@ -86,7 +86,9 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     st.add_argument("--pool", action="append", default=None, help="search only this pool")
     st.add_argument("--beta", type=float, default=1.0,
                     help="square-root staffing margin of the starting point (default 1)")
-    st.add_argument("--out", type=Path, default=None, help="folder for staffing.csv, path.csv")
+    st.add_argument("--out", type=Path, default=None,
+                    help="folder for staffing.csv, path.csv, overrides.txt, staffed.yaml "
+                         "(default: results/staffing/<scenario>)")
     _executor_args(st)
     st.set_defaults(handler=cmd_staffing)
 
@@ -256,8 +258,6 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return _fail("staffing", f"--replications must be at least 2 for an interval (got {reps})")
     if args.pool and (bad := sorted(set(args.pool) - set(scenario.pools))):
         return _fail("staffing", f"no pool {bad[0]!r}; the pools are {', '.join(scenario.pools)}")
-    import pandas as pd
-
     from sim.experiment.executors import make_executor
 
     if not args.quiet:
@@ -267,18 +267,9 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     with make_executor(args.executor, args.workers, args.scheduler) as ex:
         res = find_staffing(scenario, targets, pools=args.pool, replications=reps,
                             executor=ex, seed=args.seed, beta=args.beta)
-    with pd.option_context("display.width", 140, "display.max_columns", 30,
-                           "display.float_format", "{:,.4g}".format):
-        print("Search path (one simulated staffing per step)")
-        print(res.path.to_string(index=False))
-        print("\nStaffing found (start: square-root staffing)")
-        print(res.table.to_string(index=False))
-    print("\n" + ("every target met" if res.met else "NOT every target met (see met/note)"))
-    print("apply with: " + " ".join(f"--set {o}" for o in res.overrides))
-    if args.out:
-        from sim.outputs.writing import atomic_write_text
+    from sim.experiment.staffing_report import staffing_text, write_staffing
 
-        args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(args.out / "staffing.csv", res.table.to_csv(index=False))
-        atomic_write_text(args.out / "path.csv", res.path.to_csv(index=False))
+    out = args.out or Path("results") / "staffing" / scenario.name
+    write_staffing(res, scenario, out)
+    print(staffing_text(res, targets, scenario, out))
     return EXIT_OK

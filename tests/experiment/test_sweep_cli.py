@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sim.cli
+import sim.scenario
 from sim.experiment.sweep_cli import known_kpis, read_sweep_file
 from sim.scenario import scenario_from_text
 from tests.conftest import MINI_YAML
@@ -119,8 +120,17 @@ def test_staffing_prints_the_path_and_the_set_lines(capsys, tmp_path: Path) -> N
                                *SHORT)
     assert status == 0, err
     assert "Search path" in out and "Staffing found" in out
-    assert "apply with: --set pools.in_house.specialists.oncology=" in out
-    assert (tmp_path / "staffing.csv").is_file() and (tmp_path / "path.csv").is_file()
+    assert "apply with: --set pools.in_house.specialists.oncology=" in out or \
+        "apply with: nothing to change" in out
+    assert "NaN" not in out and "nan" not in out
+    assert max(len(ln) for ln in out.splitlines() if str(tmp_path) not in ln) <= 100, out
+    for name in ("staffing.csv", "path.csv", "overrides.txt", "staffed.yaml"):
+        assert (tmp_path / name).is_file()
+    staffed = sim.scenario.load_scenario(tmp_path / "staffed.yaml")  # runs as it stands
+    for line in (tmp_path / "overrides.txt").read_text().splitlines():
+        key, value = line.split("=")
+        pool, _, specialty = key.split(".")[1:]
+        assert staffed.pools[pool].specialists[specialty] == int(value)
 
 
 @pytest.mark.parametrize(("extra", "message"), [
