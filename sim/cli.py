@@ -155,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"sosim run: --out: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    from sim.core.progress import interactive, progress_bar
+    from sim.core.progress import progress_display
     from sim.engine.network import capacity_report
     from sim.engine.plan import build_plan
 
@@ -163,7 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _warn(overload_warnings(capacity_report(build_plan(scenario))))
     if years:
         return _run_timeline(args, scenario, years, out)
-    with progress_bar(interactive(not args.quiet), scenario.name, reps) as advance:
+    with progress_display(not args.quiet, scenario.name, reps, unit="replications") as advance:
         results = run(scenario, seed=args.seed, replications=args.replications,
                       progress=lambda done, total: advance(1))
     print(kpi_table(results))
@@ -175,11 +175,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  # noqa: ANN001
                   out: Path) -> int:
-    from sim.core.progress import interactive, progress_bar
+    from sim.core.progress import progress_display
     from sim.timeline import format_timeline, run_timeline, write_timeline
 
-    with progress_bar(interactive(not args.quiet), scenario.name, years[1] - years[0] + 1,
-                      unit="years") as advance:
+    with progress_display(not args.quiet, scenario.name, years[1] - years[0] + 1,
+                          unit="years") as advance:
         tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
                           progress=lambda done, total: advance(1), doc=_document(args))
     print(format_timeline(tl))

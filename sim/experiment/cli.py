@@ -184,6 +184,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         out = Path("results") / "compare" / f"{slug}-{digest}"
     try:
         with _executor(args) as ex:
+            if not args.quiet:
+                from sim.experiment.estimate import study_size_line
+                from sim.experiment.executors import executor_workers
+
+                print(f"comparing {len(scenarios)} scenarios: " + study_size_line(
+                    scenarios[0], len(scenarios) * reps, executor_workers(ex), seed),
+                    file=sys.stderr, flush=True)
             result = compare(scenarios, seed=seed, replications=reps, executor=ex, folder=out,
                              labels=labels, params=params, batch=args.batch,
                              progress=not args.quiet)

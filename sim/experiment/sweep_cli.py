@@ -208,7 +208,8 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
     import pandas as pd
 
     from sim.experiment.design import small_design_warning
-    from sim.experiment.executors import make_executor
+    from sim.experiment.estimate import study_size_line
+    from sim.experiment.executors import executor_workers, make_executor
     from sim.experiment.sensitivity import run_sweep, write_analysis
     from sim.experiment.study import StudyMismatch
     from sim.outputs.writing import atomic_write_text
@@ -216,6 +217,9 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
     points = design.scenarios(doc)  # every point valid before any worker starts
     try:
         with make_executor(args.executor, args.workers, args.scheduler) as ex:
+            if not args.quiet:
+                print(study_size_line(points[0][1], design.size * reps, executor_workers(ex),
+                                      seed), flush=True)
             table = run_sweep(design, doc, out, ex, seed=seed, replications=reps,
                               batch=batch, progress=not args.quiet, points=points)
     except StudyMismatch as err:
