@@ -3,8 +3,8 @@
 The time comes from a quick pilot: two short replications of the base scenario
 (:data:`PILOT_DAYS`) are timed, which gives the seconds a run and a simulated case take on
 this machine, KPIs included; the study's runs x (a run + expected cases x a case), shared
-among the workers, is the estimate. It ignores the start-up of worker processes and that design points
-differ in cost, so it is a guide (within a factor of about 1.5), not a promise.
+among the workers, is the estimate. It ignores the start-up of worker processes, other
+programs sharing the cores and that design points differ in cost: a guide, not a promise.
 
 Example:
     >>> print(study_size_line(scenario, runs=1920, workers=2))        # doctest: +SKIP
