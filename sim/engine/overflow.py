@@ -64,18 +64,22 @@ def _hour_operator(q: np.ndarray) -> np.ndarray:
 
 
 def _admitted(calendar: WorkCalendar, servers: int, router_effort_h: float, threshold_h: float,
-              t: np.ndarray, n_states: int) -> np.ndarray:
-    """``[step, n]``: whether a case that may overflow joins at ``t`` with ``n`` at the queue."""
-    out = np.zeros((len(t), n_states), dtype=bool)
+              t: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``[step, state]``: whether a case that may overflow joins at ``t`` with ``counts`` there.
+
+    With a specialist free the wait is until the calendar opens; otherwise the router's
+    ``(ahead + 1) / servers`` mean reviews of working time end within the threshold exactly
+    when the calendar has that much working time in the next ``threshold_h`` clock hours.
+    """
     free_ok = np.asarray(calendar.next_open(t), dtype=float) - t <= threshold_h
-    out[:, :servers] = free_ok[:, None]
-    for n in range(servers, n_states):
-        work = (n - servers + 1) / servers * router_effort_h
-        ok = np.asarray(calendar.add_working_hours(t, np.full_like(t, work)), dtype=float) - t
-        out[:, n] = ok <= threshold_h
-        if not out[:, n].any():
-            return out[:, :n + 1]
-    return out
+    window = np.asarray(calendar.working_hours_between(t, t + threshold_h), dtype=float)
+    work = (counts - servers + 1) / servers * router_effort_h
+    return np.where(counts[None, :] < servers, free_ok[:, None],
+                    work[None, :] <= window[:, None] + 1e-9)
+
+
+MAX_STATES = 50
+"""Above this many states the chain counts cases in blocks (large pools: nearly a fluid)."""
 
 
 def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_effort_h: float,
@@ -92,21 +96,24 @@ def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_ef
     """
     if may_per_h <= 0 or horizon_h <= warmup_h:
         return 0.0
-    # the most cases a may-overflow case can find ahead and still join: working time within
-    # the threshold is at most the threshold itself
-    bound = servers + math.floor(threshold_h * servers / router_effort_h) + 2
+    # the chain runs through warm-up and one year: the calendar repeats yearly after that
+    horizon_h = min(horizon_h, warmup_h + 365 * 24.0)
     steps = int(math.ceil(horizon_h))
     start = np.arange(steps, dtype=float)
     mid = start + 0.5
-    admit = _admitted(calendar, servers, router_effort_h, threshold_h, mid, bound)
+    window = float(np.max(calendar.working_hours_between(mid, mid + threshold_h)))
+    # the most cases a case that may overflow can find there and still join
+    bound = servers + math.floor(window * servers / router_effort_h) + 2
     if must_per_h > 0:  # room for the cases that join whatever the wait
-        admit = np.pad(admit, ((0, 0), (0, max(_MARGIN, servers))))
-    n_states = admit.shape[1]
+        bound += max(_MARGIN, servers)
+    block = max(1, math.ceil(bound / MAX_STATES))  # cases per state
+    counts = np.arange(0, bound + block, block, dtype=float)
+    admit = _admitted(calendar, servers, router_effort_h, threshold_h, mid, counts)
+    n_states = len(counts)
     admit[:, -1] = False  # the state space ends here
     open_frac = np.asarray(calendar.working_hours_between(start, start + 1.0), dtype=float)
     factor = np.ones(steps) if profile is None else np.asarray(profile(mid), dtype=float)
-    n = np.arange(n_states)
-    death = np.minimum(n, servers) / effort_h
+    death = np.minimum(counts, servers) / effort_h / block
     cache: dict[bytes, np.ndarray] = {}
     p = np.zeros(n_states)
     p[0] = 1.0
@@ -115,7 +122,7 @@ def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_ef
         key = admit[k].tobytes() + np.asarray([open_frac[k], factor[k]]).tobytes()
         step = cache.get(key)
         if step is None:
-            birth = (must_per_h + may_per_h * admit[k]) * factor[k]
+            birth = (must_per_h + may_per_h * admit[k]) * factor[k] / block
             birth[-1] = 0.0
             q = np.diag(birth[:-1], 1) + np.diag(death[1:] * open_frac[k], -1)
             q -= np.diag(q.sum(axis=1))

@@ -110,3 +110,19 @@ def test_mmck_helper_is_erlang_b_without_a_buffer() -> None:
 
     assert _mmck_blocking(1.6, 1.0, 2, 2) == pytest.approx(erlang_b(2, 1.6))
     assert math.isclose(_mmck_blocking(1.0, 1.0, 1, 1), 0.5)
+
+
+def test_a_large_pool_is_counted_in_blocks_and_keeps_conservation() -> None:
+    """60 specialists: the chain counts cases in blocks (MAX_STATES). Whatever joins must be
+    served, so the spilled share is at least 1 - capacity / offered work (the fluid bound)."""
+    from sim.core.calendar import WorkCalendar
+    from sim.engine.overflow import MAX_STATES, spill_share
+
+    assert 60 + 240 > MAX_STATES  # the blocked chain is what is tested here
+    share = spill_share(WorkCalendar.always(), servers=60, effort_h=1.0, router_effort_h=1.0,
+                        must_per_h=0.0, may_per_h=90.0, threshold_h=4.0, horizon_h=24 * 60.0,
+                        warmup_h=24.0)
+    assert 1 - 60 / 90 - 1e-6 <= share <= 1 - 60 / 90 + 0.03
+    # and it agrees with the exact chain where both apply (M/M/c/K, K = c + 4c)
+    expected = _mmck_blocking(90.0, 1.0, 60, 60 + 240)
+    assert share == pytest.approx(expected, abs=0.02)
