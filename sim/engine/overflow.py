@@ -31,7 +31,7 @@ Example:
     >>> share = spill_share(WorkCalendar.always(), servers=1, effort_h=1.0,
     ...                     router_effort_h=1.0, must_per_h=0.0, may_per_h=1.0,
     ...                     threshold_h=0.0, horizon_h=2000.0)
-    >>> round(share, 2)        # M/M/1/1: Erlang B(1, 1) = 1/2
+    >>> round(float(share), 2)        # M/M/1/1: Erlang B(1, 1) = 1/2
     0.5
 """
 
@@ -134,4 +134,4 @@ def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_ef
             spilled += rate * 0.5 * (p[blocked].sum() + nxt[blocked].sum())
             offered += rate
         p = nxt
-    return spilled / offered if offered > 0 else 0.0
+    return float(spilled / offered) if offered > 0 else 0.0
