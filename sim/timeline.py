@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.loading import check_derived
 from sim.market.demand import adoption_path, market_scale
 from sim.outputs.kpis import summarise
 from sim.outputs.results import Results
@@ -148,7 +149,7 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
                  doc: Document | None = None) -> TimelineResults:
     """Simulate every year of the scenario's timeline (or of ``years``, first and last).
 
-    Each year's scenario is validated like a file (:func:`sim.scenario.derived.check_derived`);
+    Each year's scenario is validated like a file (:func:`sim.loading.check_derived`);
     ``doc``, the file the scenario was read from, locates a problem at its line.
     """
     tl = scenario.timeline
@@ -157,8 +158,6 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
             update={"first_year": years[0], "last_year": years[1]})
     if tl is None:
         raise ValueError("the scenario has no timeline section; give years=(first, last)")
-    from sim.scenario.derived import check_derived
-
     span = list(range(tl.first_year, tl.last_year + 1))
     years, derived = [], []
     base_volume = None
@@ -217,10 +216,10 @@ def format_timeline(tl: TimelineResults) -> str:
 
 def timeline_figure(tl: TimelineResults):  # noqa: ANN201
     """Time to match and to opinion per year (95% CI), with the AI share on a second axis."""
-    from sim.outputs.figures import _figure
+    from sim.outputs.plotting import new_figure
 
     s = tl.summary()
-    fig = _figure(9, 5)
+    fig = new_figure(9, 5)
     ax = fig.subplots()
     for kpi, label in (("time_to_match_h.mean", "time to match"),
                        ("time_to_opinion_h.mean", "time to opinion")):

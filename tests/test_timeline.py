@@ -103,8 +103,8 @@ def test_a_year_that_becomes_invalid_is_refused_with_its_line(tmp_path, capsys):
 
 
 def test_a_year_failing_the_schema_gets_the_usual_message():
+    from sim.loading import check_derived
     from sim.scenario import ScenarioError
-    from sim.scenario.derived import check_derived
     from sim.timeline import scale_staff
 
     s = sim.load_scenario("scenarios/baseline.yaml")

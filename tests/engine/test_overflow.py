@@ -118,7 +118,7 @@ def test_a_large_pool_is_counted_in_blocks_and_keeps_conservation() -> None:
     from sim.core.calendar import WorkCalendar
     from sim.engine.overflow import MAX_STATES, spill_share
 
-    assert 60 + 240 > MAX_STATES  # the blocked chain is what is tested here
+    assert MAX_STATES < 60 + 240  # the blocked chain is what is tested here
     share = spill_share(WorkCalendar.always(), servers=60, effort_h=1.0, router_effort_h=1.0,
                         must_per_h=0.0, may_per_h=90.0, threshold_h=4.0, horizon_h=24 * 60.0,
                         warmup_h=24.0)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import sim
 import sim.cli
-import sim.scenario
 from sim.experiment.sweep_cli import known_kpis, read_sweep_file
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 from tests.conftest import MINI_YAML
 
 SHORT = ("--set", "simulation.horizon_days=10", "--executor", "serial", "--quiet")
@@ -126,7 +126,7 @@ def test_staffing_prints_the_path_and_the_set_lines(capsys, tmp_path: Path) -> N
     assert max(len(ln) for ln in out.splitlines() if str(tmp_path) not in ln) <= 100, out
     for name in ("staffing.csv", "path.csv", "overrides.txt", "staffed.yaml"):
         assert (tmp_path / name).is_file()
-    staffed = sim.scenario.load_scenario(tmp_path / "staffed.yaml")  # runs as it stands
+    staffed = sim.load_scenario(tmp_path / "staffed.yaml")  # runs as it stands
     for line in (tmp_path / "overrides.txt").read_text().splitlines():
         key, value = line.split("=")
         pool, _, specialty = key.split(".")[1:]

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.scenario import Problem, ScenarioError, load_scenario, scenario_from_text
+from sim.loading import load_scenario, scenario_from_text
+from sim.scenario import Problem, ScenarioError
 from tests.conftest import MINI_YAML, edited, mini_data, to_toml
 
 HOLIDAYS_FIRST_WEEK = "[" + ", ".join(f"2026-01-{d:02d}" for d in range(5, 10)) + "]"
@@ -281,7 +282,8 @@ def test_mini_yaml_and_data_agree() -> None:
 
 def test_a_misspelled_key_with_a_default_gets_did_you_mean() -> None:
     """horizon_days has a default, so nothing is missing: the hint comes from the schema."""
-    from sim.scenario import ScenarioError, scenario_from_text
+    from sim.loading import scenario_from_text
+    from sim.scenario import ScenarioError
     from tests.conftest import MINI_YAML
 
     with pytest.raises(ScenarioError) as err:
