@@ -41,6 +41,7 @@ from sim.core.clock import HOURS_PER_WEEK
 from sim.core.intervals import t_half_width
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.engine.stages import SPANS
 
 QUANTILES = {"p50": 50, "p90": 90, "p95": 95}
 
@@ -186,26 +187,18 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
 def stage_means(column: Callable[[str], np.ndarray]) -> dict[str, float]:
     """Mean hours per stage of delivered cases; the stages sum to the mean time to opinion.
 
-    ``column(name)`` gives the delivered cases' values of a case-table column.
+    ``column(name)`` gives the delivered cases' values of a case-table column. The
+    stages are :data:`sim.engine.stages.SPANS`; a stage a case skipped (no triage)
+    takes no time.
     """
-    intake_end = column("intake_end_h")
-    tri_start = column("triage_start_h")
-    tri_start = np.where(np.isnan(tri_start), intake_end, tri_start)  # no triage stage
-    tri_end = column("triage_end_h")
-    tri_end = np.where(np.isnan(tri_end), tri_start, tri_end)
-    first, auth, queue = column("first_match_h"), column("auth_end_h"), column("queue_h")
-    start = column("review_start_h")
-    stages = {
-        "intake": intake_end - column("arrival_h"),
-        "triage_wait": tri_start - intake_end,
-        "triage_work": tri_end - tri_start,
-        "referral_or_check": first - tri_end,
-        "authorisation": auth - first,
-        "misroute_rework": queue - auth,
-        "specialist_wait": start - queue,
-        "review": column("review_end_h") - start,
-    }
-    return {f"stage_h.{k}": float(v.mean()) for k, v in stages.items()}
+    out = {}
+    before = column("arrival_h")
+    for name, end_column in SPANS:
+        end = column(end_column)
+        end = np.where(np.isnan(end), before, end)
+        out[f"stage_h.{name}"] = float((end - before).mean())
+        before = end
+    return out
 
 
 def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

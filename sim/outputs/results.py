@@ -31,25 +31,8 @@ import pandas as pd
 from sim.engine.draws import OUTCOMES
 from sim.engine.model import Replication
 from sim.engine.plan import PRIORITIES, Plan
-from sim.engine.records import TIMES
+from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
 from sim.outputs import kpis as kpi_module
-
-# The milestones of a journey in order, and the state a case is in once it has
-# passed each one: the last milestone reached before the horizon names where an
-# unfinished case is.
-_MILESTONES = (
-    ("arrival_h", "records intake"),
-    ("intake_end_h", "triage queue"),
-    ("triage_seize_h", "triage"),
-    ("triage_end_h", "referral cycle or check"),
-    ("first_match_h", "authorisation"),
-    ("auth_end_h", "specialist queue"),
-    ("screen_seize_h", "screening (misrouted)"),
-    ("screen_end_h", "re-routing"),
-    ("reroute_end_h", "specialist queue"),
-    ("seize_h", "specialist review"),
-    ("review_end_h", "delivered"),
-)
 
 
 def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
@@ -77,9 +60,9 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         r.screen_queue >= 0,
         np.asarray([q.pool for q in plan.queues] + [-1])[r.screen_queue], -1)
     delivered = ~np.isnan(times["review_end_h"])
-    stages = list(dict.fromkeys(label for _, label in _MILESTONES))
+    stages = list(dict.fromkeys(label for _, label in MILESTONES))
     stage = np.zeros(n, dtype=np.int8)  # codes into `stages`; the last milestone reached wins
-    for col, label in _MILESTONES[1:]:
+    for col, label in MILESTONES[1:]:
         stage[~np.isnan(times[col])] = stages.index(label)
     misrouted = r.matched_line >= 0
     misrouted &= r.matched_line != c.line
@@ -127,21 +110,6 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     return df
 
 
-# activity, start column, complete column, resource column (or a fixed resource name).
-# An activity appears for a case once its start is reached; its complete event
-# once its end is reached; zero-length delays (no pre-authorisation) are left out.
-_ACTIVITIES = (
-    ("records intake", "arrival_h", "intake_end_h", "records"),
-    ("triage", "triage_start_h", "triage_end_h", "triaged_by"),
-    ("coordinator check", "check_start_h", "check_end_h", "=coordinators"),
-    ("referral cycle", "triage_end_h", "referral_end_h", "=referral"),
-    ("pre-authorisation", "first_match_h", "auth_end_h", "payer"),
-    ("misroute screening", "screen_start_h", "screen_end_h", "screen_pool"),
-    ("re-routing", "screen_end_h", "reroute_end_h", "=referral"),
-    ("specialist review", "review_start_h", "review_end_h", "pool"),
-)
-
-
 def event_resources(plan: Plan) -> list[str]:
     """Every resource name the event log can show, in a fixed order (its categories)."""
     return ["patient", "records:digital", "records:paper", "ai", "coordinator", "none",
@@ -183,14 +151,14 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     }
     # slots: (activity, lifecycle, time column, resource spec, which cases have the event)
     slots = [("case arrived", 1, "arrival_h", "=patient", everyone)]
-    for activity, t0, t1, spec in _ACTIVITIES:
-        began = cases[t0].notna().to_numpy() & applies.get(activity, everyone)
-        slots.append((activity, 0, t0, spec, began))
-        slots.append((activity, 1, t1, spec, began & cases[t1].notna().to_numpy()))
+    for a in ACTIVITIES:
+        began = cases[a.start].notna().to_numpy() & applies.get(a.name, everyone)
+        slots.append((a.name, 0, a.start, a.resource, began))
+        slots.append((a.name, 1, a.end, a.resource, began & cases[a.end].notna().to_numpy()))
     slots.append(("opinion delivered", 1, "review_end_h", "pool",
                   cases["review_end_h"].notna().to_numpy()))
 
-    activities = ["case arrived", *(a for a, *_ in _ACTIVITIES), "opinion delivered"]
+    activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
     present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
     keep = present.ravel()
     counts = present.sum(axis=1)
