@@ -122,7 +122,7 @@ def queue_key(plan_queue_name: str) -> str:
 
 def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
-    from sim.outputs.kpis import busy_hours
+    from sim.outputs.kpis import queue_busy_hours
     from sim.outputs.runner import run_replications
 
     res = run_replications(scenario, seed, (replication,))
@@ -133,9 +133,9 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
     rows = []
     for q in plan.queues:
         cal = plan.pool_calendar(q.pool)
-        rows_q, srows = r.queue == q.index, r.screen_queue == q.index
-        busy = busy_hours(cal, r.seize_h[rows_q], r.review_end_h[rows_q], t0, t1)
-        busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
+        rows_q = r.queue == q.index
+        review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
+        busy = review + screening
         available = q.servers * float(cal.working_hours_between(t0, t1))
         row = {"replication": replication, "queue": q.name, "servers": q.servers,
                "utilisation": busy / available if available > 0 else np.nan}

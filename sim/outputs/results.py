@@ -105,17 +105,12 @@ def _stage_at_end(times: dict[str, np.ndarray]) -> pd.Categorical:
     return pd.Categorical.from_codes(stage, categories=stages)
 
 
-def _pool_of(plan: Plan, queue: np.ndarray) -> np.ndarray:
-    """The pool index of each queue index (-1: no queue)."""
-    return np.where(queue >= 0, np.asarray([q.pool for q in plan.queues] + [-1])[queue], -1)
-
-
 def _triage_and_routing(plan: Plan, rep: Replication,
                         times: dict[str, np.ndarray]) -> dict[str, object]:
     """Who triaged the case, whether it was misrouted, and which pool reviewed it."""
     c, d, r, n = rep.cases, rep.draws, rep.records, len(rep.cases)
-    pool = _pool_of(plan, r.queue)
-    screen_pool = _pool_of(plan, r.screen_queue)
+    pool = plan.pool_of(r.queue)
+    screen_pool = plan.pool_of(r.screen_queue)
     misrouted = r.matched_line >= 0
     misrouted &= r.matched_line != c.line
     return {
