@@ -163,14 +163,12 @@ class _Visit:
     screening: bool
 
 
-def _accuracy(t) -> float:  # noqa: ANN001
-    """Share of cases triage matches to their right line."""
-    if t.policy == "legacy":
-        return t.legacy.accuracy
-    if t.policy not in ("ai", "hybrid"):
-        return 1.0
+def _triage_accuracy(t) -> float:  # noqa: ANN001
+    """The share of cases triage matches to the right line, over AI and legacy triage."""
     ai = _ai_share(t)
-    return ai * t.ai.accuracy + (1 - ai) * t.legacy.accuracy if ai < 1 else t.ai.accuracy
+    if t.policy in ("ai", "hybrid"):
+        return ai * t.ai.accuracy + (1 - ai) * t.legacy.accuracy if ai < 1 else t.ai.accuracy
+    return t.legacy.accuracy if t.policy == "legacy" else 1.0
 
 
 def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]]:
@@ -183,7 +181,7 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]
     others = np.divide(line_share[:, None], rest[None, :], out=np.zeros((len(rest),) * 2),
                        where=rest[None, :] > 0)
     np.fill_diagonal(others, 0.0)
-    wrong_in = (1 - _accuracy(s.triage)) * others @ shares  # (lines, payers)
+    wrong_in = (1 - _triage_accuracy(s.triage)) * others @ shares  # (lines, payers)
     screen_h = plan.mean_hours(s.triage.misroute.detection)
     kinds = {"in_house_first": "in_house", "overflow": "in_house",
              "outsourced_first": "outsourced"}
@@ -236,11 +234,17 @@ def _spill(plan: Plan, q: int, visits: list[_Visit]) -> float:
 
 
 def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
+    """The triage resources with limited servers: AI service, coordinators, checkers."""
     rows = []
     for label, cfg, share in _triage_loads(plan):
-        servers = cfg.servers if hasattr(cfg, "servers") else cfg.coordinators
-        if servers is None:
-            continue
+        if hasattr(cfg, "servers"):  # the AI service: None (unlimited) or 0 has no row
+            servers = cfg.servers
+            if not servers:
+                continue
+        else:  # coordinators
+            servers = cfg.coordinators
+            if servers is None:
+                continue
         spec = cfg.service if hasattr(cfg, "service") else cfg.handling
         rows.append(dict(
             resource=label, kind="triage", role=None, servers=servers,

@@ -293,3 +293,14 @@ def test_a_misspelled_key_with_a_default_gets_did_you_mean() -> None:
     assert "simulation.horizon_dyas: unknown key 'horizon_dyas' (did you mean " \
            "'horizon_days'?)" in text
     assert "triage.ai.acuracy: unknown key 'acuracy' (did you mean 'accuracy'?)" in text
+
+
+def test_schema_checks_alone_leave_the_network_to_loading() -> None:
+    """sim.scenario knows the schema only; sim.loading adds the network (layers, issue 11)."""
+    from sim.scenario import validate_scenario
+    from sim.scenario.loader import parse_document
+
+    text = edited("routine: 0.9}}", "routine: 0.9}, subspecialty: {oncology: {sarcoma: 0.1}}}")
+    assert validate_scenario(parse_document(text, file="<t>", fmt="yaml")).name == "mini"
+    with pytest.raises(ScenarioError, match="cannot reach an opinion"):
+        scenario_from_text(text)
