@@ -94,16 +94,22 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
-    """Parse ``metric<=value`` or ``metric>=value`` (``<``/``>`` read as ``<=``/``>=``)."""
+    """Parse ``metric<=value`` or ``metric>=value``; a strict ``<``/``>`` is refused, not bent."""
     m = _TARGET.fullmatch(text)
     if not m:
         raise ValueError(f"a target is METRIC<=VALUE, e.g. time_to_opinion_h.p90<=72 "
                          f"(got {text!r})")
     metric, op, value = m[1], m[2], float(m[3])
     if metric not in METRICS:
-        raise ValueError(f"targets are checked per queue on one of {', '.join(METRICS)} "
-                         f"(got {metric!r})")
-    return Target(metric, "<=" if op.startswith("<") else ">=", value)
+        from sim.scenario.suggest import unknown
+
+        raise ValueError(f"{unknown('target metric', metric, METRICS)}; targets are checked "
+                         f"per queue on one of {', '.join(METRICS)}")
+    if op in ("<", ">"):  # the rule compares an interval's end with <= or >=, never strictly
+        raise ValueError(f"a target uses <= or >= (met when the 95% interval's far end is at "
+                         f"most / at least the value): write {metric}{op}={m[3]} "
+                         f"(got {text.strip()!r})")
+    return Target(metric, op, value)
 
 
 def queue_key(plan_queue_name: str) -> str:
@@ -122,7 +128,7 @@ def queue_key(plan_queue_name: str) -> str:
 
 def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
-    from sim.outputs.kpis import busy_hours
+    from sim.outputs.kpis import queue_busy_hours
     from sim.outputs.runner import run_replications
 
     res = run_replications(scenario, seed, (replication,))
@@ -133,17 +139,21 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
     rows = []
     for q in plan.queues:
         cal = plan.pool_calendar(q.pool)
-        rows_q, srows = r.queue == q.index, r.screen_queue == q.index
-        busy = busy_hours(cal, r.seize_h[rows_q], r.review_end_h[rows_q], t0, t1)
-        busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
+        rows_q = r.queue == q.index
+        review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
+        busy = review + screening
         available = q.servers * float(cal.working_hours_between(t0, t1))
         row = {"replication": replication, "queue": q.name, "servers": q.servers,
                "utilisation": busy / available if available > 0 else np.nan}
         mine = rows_q & cohort & ~np.isnan(r.queue_h)
         # as in the case table: from joining the queue to the review starting (calendar
         # pauses included)
-        wait = np.where(np.isnan(r.review_start_h), t1, r.review_start_h)[mine] - r.queue_h[mine]
-        tto = np.where(np.isnan(r.review_end_h), t1, r.review_end_h)[mine] - arrival[mine]
+        # (a review under way at the horizon has its end, even its start, recorded beyond it:
+        # count only up to the horizon, as for a case still waiting)
+        started = np.fmin(r.review_start_h, t1)
+        wait = np.where(np.isnan(started), t1, started)[mine] - r.queue_h[mine]
+        tto = np.where(np.isnan(r.review_end_h), t1, np.fmin(r.review_end_h, t1))[mine] - \
+            arrival[mine]
         # the least wait any staffing allows: until the pool's calendar next opens
         least = np.minimum(np.asarray(cal.next_open(r.queue_h[mine]), dtype=float), t1) - \
             r.queue_h[mine]
@@ -215,64 +225,93 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     if pools is not None and (unknown := sorted(set(pools) - set(plan.pools))):
         raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)}")
     queues = [q for q in plan.queues if pools is None or plan.pools[q.pool] in pools]
-    capacity = capacity_report(plan).set_index("resource")
-    seed = scenario.simulation.seed if seed is None else seed
-    metrics = sorted({g.metric for g in goals} | {f"floor.{g.metric}" for g in goals
-                                                  if g.metric != "utilisation"})
-    run_on = executor if executor is not None else SerialExecutor()
-    start, load = _square_root_start(queues, capacity, beta)
-    state = dict(start)
-    history: list[dict] = []
-    stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
-    trend: dict[str, list[float]] = {}  # severity of each queue before each addition
+    start, load = _square_root_start(queues, capacity_report(plan).set_index("resource"), beta)
+    search = _Search(scenario, goals, dict(start), replications,
+                     executor if executor is not None else SerialExecutor(),
+                     scenario.simulation.seed if seed is None else seed, confidence, max_steps)
+    summary, ok = search.evaluate("start", None)
+    summary, ok = search.up(summary, ok)
+    summary = search.down(summary, ok)
+    table = _table(queues, load, start, search.state, summary, goals, search.stuck)
+    staffing = {queue_key(q): c for q, c in search.state.items()}
+    return StaffingResult(table, pd.DataFrame(search.history), staffing,
+                          with_overrides(scenario, staffing), bool(table["met"].all()))
 
-    def evaluate(phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
-        trial = with_overrides(scenario, {queue_key(q): c for q, c in state.items()})
-        futures = [run_on.submit(queue_metrics, trial, seed, r) for r in range(replications)]
-        summary = _summarise([f.result() for f in futures], metrics, confidence)
+
+class _Search:
+    """The state of one staffing search: the staffing tried, its history, queues given up on."""
+
+    def __init__(self, scenario: Scenario, goals: Sequence[Target], state: dict[str, int],
+                 replications: int, executor: Executor, seed: int, confidence: float,
+                 max_steps: int):
+        self.scenario, self.goals, self.state = scenario, goals, state
+        self.replications, self.executor, self.seed = replications, executor, seed
+        self.confidence, self.max_steps = confidence, max_steps
+        self.metrics = sorted({g.metric for g in goals} | {f"floor.{g.metric}" for g in goals
+                                                           if g.metric != "utilisation"})
+        self.history: list[dict] = []
+        self.stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
+        self.trend: dict[str, list[float]] = {}  # severity of each queue before each addition
+
+    def evaluate(self, phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
+        """Simulate the current staffing; its per-queue summary, and whether it is good enough."""
+        from sim.experiment.tasks import with_overrides
+
+        state, stuck, goals = self.state, self.stuck, self.goals
+        trial = with_overrides(self.scenario, {queue_key(q): c for q, c in state.items()})
+        futures = [self.executor.submit(queue_metrics, trial, self.seed, r)
+                   for r in range(self.replications)]
+        summary = _summarise([f.result() for f in futures], self.metrics, self.confidence)
         sev = {q: max(g.severity(summary.at[q, f"{g.metric}.low"],
                                  summary.at[q, f"{g.metric}.high"]) for g in goals)
                for q in state}
         for q in state:
             if q not in stuck and sev[q] > 1 and _unattainable(summary, q, goals):
-                stuck[q] = "unattainable by staffing"
+                stuck[q] = f"unattainable by staffing: {_floor_note(summary, q, goals)}"
         ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
-        history.append({"step": len(history), "phase": phase, "queue": queue,
-                        "servers": queue and state[queue], "total": sum(state.values()),
-                        "met": all(s <= 1 for s in sev.values()),
-                        "accepted": phase != "down" or ok,
-                        "worst": max(state, key=sev.get)})
+        self.history.append({"step": len(self.history), "phase": phase, "queue": queue,
+                             "servers": queue and state[queue], "total": sum(state.values()),
+                             "met": all(s <= 1 for s in sev.values()),
+                             "accepted": phase != "down" or ok,
+                             "worst": max(state, key=sev.get)})
         return summary.assign(severity=pd.Series(sev)), ok
 
-    summary, ok = evaluate("start", None)
-    while not ok and len(history) < max_steps:  # up: the worst failing queue gets one more
-        failing = summary.loc[[q for q in state if q not in stuck]]
-        worst = str(failing["severity"].idxmax())
-        seen = trend.setdefault(worst, [])
-        seen.append(float(summary.at[worst, "severity"]))
-        state[worst] += 1
-        summary, ok = evaluate("up", worst)
-        if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
-            stuck[worst] = f"no better with {PATIENCE} more specialists"
-            state[worst] -= PATIENCE  # take back the useless additions
-            summary, ok = evaluate("undo", worst)
-    frozen = set(stuck)
-    while ok and len(history) < max_steps:  # down: try the queue with the most slack
-        free = [q for q in state if q not in frozen and state[q] > 1]
-        if not free:
-            break
-        best = min(free, key=lambda q: summary.at[q, "severity"])
-        state[best] -= 1
-        trial, trial_ok = evaluate("down", best)
-        if trial_ok:
-            summary = trial
-        else:
-            state[best] += 1
-            frozen.add(best)
-    table = _table(queues, load, start, state, summary, goals, stuck)
-    staffing = {queue_key(q): c for q, c in state.items()}
-    return StaffingResult(table, pd.DataFrame(history), staffing,
-                          with_overrides(scenario, staffing), bool(table["met"].all()))
+    def up(self, summary: pd.DataFrame, ok: bool) -> tuple[pd.DataFrame, bool]:
+        """Until the targets are met: the worst failing queue gets one more specialist."""
+        state, stuck = self.state, self.stuck
+        while not ok and len(self.history) < self.max_steps:
+            failing = summary.loc[[q for q in state if q not in stuck]]
+            worst = str(failing["severity"].idxmax())
+            seen = self.trend.setdefault(worst, [])
+            seen.append(float(summary.at[worst, "severity"]))
+            state[worst] += 1
+            summary, ok = self.evaluate("up", worst)
+            if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
+                # take back every useless addition: the fewest within 1% of the best tried
+                tried = [*seen, float(summary.at[worst, "severity"])]
+                top = state[worst]
+                state[worst] -= len(tried) - 1 - fewest_no_worse(tried)
+                stuck[worst] = _stuck_note(summary, worst, self.goals, state[worst], top)
+                summary, ok = self.evaluate("undo", worst)
+        return summary, ok
+
+    def down(self, summary: pd.DataFrame, ok: bool) -> pd.DataFrame:
+        """While the targets hold: the queue with the most slack gives up one specialist."""
+        state = self.state
+        frozen = set(self.stuck)
+        while ok and len(self.history) < self.max_steps:
+            free = [q for q in state if q not in frozen and state[q] > 1]
+            if not free:
+                break
+            best = min(free, key=lambda q: summary.at[q, "severity"])
+            state[best] -= 1
+            trial, trial_ok = self.evaluate("down", best)
+            if trial_ok:
+                summary = trial
+            else:
+                state[best] += 1
+                frozen.add(best)
+        return summary
 
 
 def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
@@ -299,6 +338,49 @@ def _unattainable(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> boo
                summary.at[q, f"floor.{g.metric}.low"] > g.value for g in goals)
 
 
+def fewest_no_worse(severities: Sequence[float]) -> int:
+    """Index of the fewest specialists whose severity is within 1% of the best one tried.
+
+    ``severities[j]``: the queue's worst target severity with ``j`` more specialists than
+    at first. A level the search found no better than a smaller one is never recommended.
+
+    >>> fewest_no_worse([1.30, 1.295, 1.29, 1.30, 1.29])   # one more: within 1% of the best
+    0
+    >>> fewest_no_worse([2.0, 1.5, 1.49, 1.49])
+    1
+    """
+    best = min(severities)
+    return min(j for j, v in enumerate(severities) if v * 0.99 <= best)
+
+
+def _floor_note(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> str | None:
+    """Why no staffing can reach a time target (None if staffing still could).
+
+    The floor is what a case would take if a specialist were always free: the wait until
+    the pool's calendar opens (office hours) and, for time to opinion, the stages before
+    the queue. If the floor's interval reaches past a ``<=`` target, staffing cannot be
+    sure to meet it.
+    """
+    for g in goals:
+        if g.op == "<=" and g.metric != "utilisation":
+            lo, hi = (summary.at[q, f"floor.{g.metric}.{e}"] for e in ("low", "high"))
+            if hi > g.value:
+                cause = ("office hours: cases wait for the pool's calendar to open"
+                         if g.metric.startswith("specialist_wait") else
+                         "other stages: records, triage, authorisation and office hours")
+                return (f"{cause} ({g.metric} with a specialist always free: "
+                        f"[{lo:.3g}, {hi:.3g}] vs {g.value:g})")
+    return None
+
+
+def _stuck_note(summary: pd.DataFrame, q: str, goals: Sequence[Target], kept: int,
+                tried: int) -> str:
+    """The note for a queue more specialists did not help: why, and what was tried."""
+    why = _floor_note(summary, q, goals)
+    more = f"{kept} kept; up to {tried} tried made it no better"
+    return f"{why}; {more}" if why else f"staffing: not met, {more} (another stage limits it)"
+
+
 def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  # noqa: ANN001
     rows = []
     for q in queues:
@@ -309,8 +391,12 @@ def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  
             lo, hi = summary.at[q.name, f"{g.metric}.low"], summary.at[q.name, f"{g.metric}.high"]
             row[f"{g.metric}"] = summary.at[q.name, f"{g.metric}.mean"]
             row[f"{g.metric}.ci"] = f"[{lo:.3g}, {hi:.3g}]"
+            row[f"{g.metric}.bound"] = g.bound(lo, hi)
             met &= g.severity(lo, hi) <= 1
         row["met"] = bool(met)
-        row["note"] = stuck.get(q.name, "")
+        note = stuck.get(q.name, "")
+        row["cause"] = "" if met else next(
+            (c for c in ("office hours", "other stages") if f"{c}:" in note), "staffing")
+        row["note"] = note
         rows.append(row)
     return pd.DataFrame(rows)
