@@ -51,7 +51,7 @@ def _ci(row: pd.Series, fmt) -> str:  # noqa: ANN001
 def _table(rows: list[tuple[str, str, str]], title: str) -> str:
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
-    lines = [title, "-" * len(title)]
+    lines = [title, "-" * max(map(len, title.splitlines()))]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
     return "\n".join(lines)
 
@@ -92,6 +92,8 @@ def kpi_table(results: Results) -> str:
     title = (f"{sc.name}: triage {sc.triage.policy}, routing {sc.routing.policy}, "
              f"{sc.simulation.horizon_days:g} days, {n} replication(s), seed {results.seed} "
              f"(mean, 95% CI)")
+    if results.overrides:  # a what-if must not pass for the scenario it changed
+        title += "\nwith " + " ".join(f"--set {o}" for o in results.overrides)
     out = _table(rows, title)
     stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()]
     out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "

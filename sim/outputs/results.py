@@ -227,6 +227,7 @@ class Results:
         self.scenario = plan.scenario
         self.replications = replications
         self.seed = seed
+        self.overrides: tuple[str, ...] = ()  # the --set overrides, named in titles
 
     @cached_property
     def cases(self) -> pd.DataFrame:

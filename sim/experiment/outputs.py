@@ -1,0 +1,94 @@
+"""Output folders of the experiment commands: study manifests sealed, small results written.
+
+A study (``sosim compare``, ``sosim sweep``) keeps its folder resumable; once it has
+finished, :func:`seal_study` adds to its ``manifest.json`` what ``sosim rerun`` needs:
+the command that made it, every output file with its SHA-256, and ``"complete": true``.
+The staffing search, the replications table and the warm-up analysis are written as
+one atomic folder each (:func:`write_small_output`), with the same kind of manifest.
+
+Example:
+    >>> seal_study("results/compare/legacy-vs-baseline-1a2b3c4d",
+    ...            command_record("compare", argv, seed=7))              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SEALED_SKIP", "seal_study", "staffing_files", "write_small_output"]
+
+SEALED_SKIP = ("manifest.json",)
+"""Files of a study folder not listed in its sealed manifest (the manifest itself)."""
+
+
+def seal_study(folder: str | os.PathLike[str], command: Mapping[str, Any]) -> Path:
+    """Add the command, every file's SHA-256 and ``complete`` to a finished study's manifest.
+
+    The study's own fields (fingerprint, tasks, points) are kept, so running the same
+    command again still resumes (and re-seals) the study. Returns the manifest's path.
+
+    Example:
+        >>> seal_study(folder, {"kind": "sweep", "argv": ["sosim", "sweep"]})   # doctest: +SKIP
+    """
+    from sim.outputs.writing import (
+        GENERATOR,
+        atomic_write_text,
+        dependency_versions,
+        sha256_file,
+    )
+
+    folder = Path(folder)
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    files = [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
+              "sha256": sha256_file(p)} for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.relative_to(folder).as_posix() not in SEALED_SKIP
+             and not p.name.startswith(".")]
+    manifest.update({"generator": GENERATOR, "command": dict(command),
+                     "versions": {**manifest.get("versions", {}), **dependency_versions()},
+                     "files": files, "complete": True})
+    atomic_write_text(path, json.dumps(manifest, indent=1, default=str) + "\n")
+    return path
+
+
+def write_small_output(out_dir: str | os.PathLike[str], files: Mapping[str, str | bytes],
+                       fields: Mapping[str, Any],
+                       extra: Callable[[Path], None] | None = None) -> Path:
+    """Write ``files`` (name -> text or bytes) and a manifest with ``fields``, atomically.
+
+    ``extra(folder)`` may write more files (a figure). Returns the folder's absolute path.
+
+    Example:
+        >>> write_small_output("results/x", {"staffing.csv": "a,b\\n"},
+        ...                    {"kind": "staffing"})                       # doctest: +SKIP
+    """
+    from sim.outputs.writing import write_folder
+
+    def build(folder: Path) -> dict[str, Any]:
+        for name, data in files.items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                target.write_text(data, encoding="utf-8")
+        if extra is not None:
+            extra(folder)
+        return dict(fields)
+
+    return write_folder(out_dir, build)
+
+
+def staffing_files(res: Any) -> dict[str, str]:
+    """The files of a staffing search's folder: the staffing found and the search path.
+
+    Example:
+        >>> sorted(staffing_files(find_staffing(scenario, ["utilisation<=0.85"])))  # doctest: +SKIP
+        ['path.csv', 'staffing.csv']
+    """
+    return {"staffing.csv": res.table.to_csv(index=False),
+            "path.csv": res.path.to_csv(index=False)}
