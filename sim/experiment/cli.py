@@ -259,14 +259,14 @@ def cmd_replications(args: argparse.Namespace) -> int:
                 executor=ex, on_round=on_round)
     except KeyError as err:
         return _bad("replications", f"--kpi: {err.args[0]}")
-    print(f"{args.kpi} of {_label(scenario, args)}")
+    print(f"{args.kpi} of {_named(scenario, args)}")
     print(result)
     _write(args, out, auto, {"replications.csv": result.table.to_csv()},
            _fields("replications", scenario, args, options))
     return EXIT_OK
 
 
-def _label(scenario: Any, args: argparse.Namespace) -> str:
+def _named(scenario: Any, args: argparse.Namespace) -> str:
     from sim.outputs.naming import scenario_label
 
     return scenario_label(scenario.name, args.overrides)
@@ -347,7 +347,7 @@ def cmd_warmup(args: argparse.Namespace) -> int:
                                               truncation=cut, warmup=current, period_h=period,
                                               label=args.measure.replace("_", " ")))
     png = path / "welch.png"
-    print(f"{_label(scenario, args)}: {args.measure} over {reps} replications, "
+    print(f"{_named(scenario, args)}: {args.measure} over {reps} replications, "
           f"{series.shape[1]} {unit}")
     print(f"MSER-5 truncation of the mean series: {cut} {unit}")
     print(f"MSER-5 per replication: {', '.join(map(str, each))} (largest {max(each)})")

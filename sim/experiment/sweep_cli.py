@@ -276,7 +276,7 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return _fail("staffing", f"no pool {bad[0]!r}; the pools are {', '.join(scenario.pools)}")
     import pandas as pd
 
-    from sim.experiment.cli import _fields, _label, _out, _write
+    from sim.experiment.cli import _fields, _named, _out, _write
     from sim.experiment.executors import make_executor
 
     try:
@@ -284,7 +284,7 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     except ValueError as err:
         return _fail("staffing", f"--out: {err}")
     if not args.quiet:
-        print(f"staffing search on {_label(scenario, args)}: targets "
+        print(f"staffing search on {_named(scenario, args)}: targets "
               f"{', '.join(map(str, targets))}, {reps} replications, met when the 95% "
               "interval's far end meets the target",
               file=sys.stderr)
