@@ -95,12 +95,13 @@ def test_staffing_prints_the_path_and_the_set_lines(capsys, tmp_path: Path) -> N
     path = tmp_path / "one.yaml"
     path.write_text(MINI_YAML.replace("policy: overflow", "policy: in_house_first"))
     status, out, err = run_cli(capsys, "staffing", path, "--target", "utilisation<=0.9",
-                               "--pool", "in_house", "--replications", 2, "--out", tmp_path,
-                               *SHORT)
+                               "--pool", "in_house", "--replications", 2, "--out",
+                               tmp_path / "out", *SHORT)
     assert status == 0, err
     assert "Search path" in out and "Staffing found" in out
     assert "apply with: --set pools.in_house.specialists.oncology=" in out
-    assert (tmp_path / "staffing.csv").is_file() and (tmp_path / "path.csv").is_file()
+    out_dir = tmp_path / "out"
+    assert (out_dir / "staffing.csv").is_file() and (out_dir / "path.csv").is_file()
 
 
 @pytest.mark.parametrize(("extra", "message"), [
