@@ -37,6 +37,7 @@ def save(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = [Path(p).resolve() for p in sys.argv[1:]]
+    paths = paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for p in paths:
         save(p)
