@@ -231,7 +231,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
               f"manifest's checksums (new outputs in {report.out_dir}/)", file=sys.stderr)
     if report.tampered:
         print(f"NOT reproduced ({report.kind}): {', '.join(report.tampered)} in "
-              f"{args.manifest.parent if args.manifest.suffix else args.manifest}/ changed "
+              f"{report.source_dir}/ changed "
               "after it was written (it no longer matches its manifest; the rerun does, in "
               f"{report.out_dir}/)", file=sys.stderr)
     return EXIT_FAILURE

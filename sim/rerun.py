@@ -55,6 +55,8 @@ class RerunReport:
 
     out_dir: Path
     kind: str = "run"
+    source_dir: Path | None = None
+    """The folder of the output that was rerun."""
     matched: list[str] = field(default_factory=list)
     differed: list[str] = field(default_factory=list)
     tampered: list[str] = field(default_factory=list)
@@ -274,7 +276,7 @@ def rerun(manifest: str | os.PathLike[str], out_dir: str | os.PathLike[str] | No
         raise RerunRefused(f"{path} lacks what a {kind} rerun needs ({err})") from None
     fresh = {f["path"]: f["sha256"] for f in
              json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]}
-    report = RerunReport(out, kind)
+    report = RerunReport(out, kind, path.parent)
     recorded = {f["path"]: f["sha256"] for f in m["files"]}
     for name in sorted(p for p in recorded if _compared(p)):
         (report.matched if fresh.get(name) == recorded[name] else report.differed).append(name)
