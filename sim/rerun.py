@@ -174,7 +174,7 @@ def _study(m: dict[str, Any], path: Path, out: Path) -> Any:
 def _compare(m: dict[str, Any], path: Path, out: Path) -> None:
     from sim.experiment.compare import Comparison
     from sim.experiment.outputs import seal_study
-    from sim.outputs.writing import atomic_write_text
+    from sim.outputs.files import atomic_write_text
 
     labels = tuple(m["command"]["labels"])
     table = _study(m, path, out)
@@ -256,8 +256,9 @@ def rerun(manifest: str | os.PathLike[str], out_dir: str | os.PathLike[str] | No
     ``manifest`` may also be the output folder or a ``latest.json`` pointer. Raises
     :class:`RerunRefused` (one sentence) for anything it cannot reproduce.
     """
+    from sim.outputs.files import sha256_file
     from sim.outputs.folders import follow_pointer
-    from sim.outputs.writing import dependency_versions, sha256_file
+    from sim.outputs.writing import dependency_versions
 
     path = follow_pointer(manifest)
     m, kind = read_manifest(path)

@@ -147,8 +147,8 @@ def test_a_study_resumes_in_its_folder_and_restarts_with_overwrite(
 
 def test_figure_titles_name_the_overrides() -> None:
     import sim
+    from sim.loading import scenario_from_text
     from sim.outputs.figures import time_to_opinion_figure, utilisation_figure
-    from sim.scenario import scenario_from_text
 
     scenario = scenario_from_text(MINI_YAML, overrides=["simulation.horizon_days=20"])
     results = sim.run(scenario, replications=1)

@@ -150,8 +150,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     import yaml
 
+    from sim.loading import load_scenario
     from sim.outputs.naming import command_record
-    from sim.scenario import load_scenario
 
     params: list[dict[str, Any]] = []
     labels: list[str] = []
@@ -234,7 +234,7 @@ def _seal(args: argparse.Namespace, out: Path, command: dict[str, Any]) -> None:
 def cmd_replications(args: argparse.Namespace) -> int:
     if problem := _check_numbers(args):
         return _bad("replications", problem)
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.simulation.seed if args.seed is None else args.seed
@@ -310,7 +310,7 @@ def _write(args: argparse.Namespace, out: Path, auto: bool, files: dict[str, Any
 def cmd_warmup(args: argparse.Namespace) -> int:
     if problem := _check_numbers(args):
         return _bad("warmup", problem)
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     import pandas as pd

@@ -34,12 +34,8 @@ def seal_study(folder: str | os.PathLike[str], command: Mapping[str, Any]) -> Pa
     Example:
         >>> seal_study(folder, {"kind": "sweep", "argv": ["sosim", "sweep"]})   # doctest: +SKIP
     """
-    from sim.outputs.writing import (
-        GENERATOR,
-        atomic_write_text,
-        dependency_versions,
-        sha256_file,
-    )
+    from sim.outputs.files import atomic_write_text, sha256_file
+    from sim.outputs.writing import GENERATOR, dependency_versions
 
     folder = Path(folder)
     path = folder / "manifest.json"

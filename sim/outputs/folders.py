@@ -136,7 +136,7 @@ def point_latest(folder: str | os.PathLike[str], kind: str) -> None:
     Example:
         >>> point_latest("results/baseline/20261130T081502Z-1a2b3c4d", "run")  # doctest: +SKIP
     """
-    from sim.outputs.writing import atomic_write_text
+    from sim.outputs.files import atomic_write_text
 
     folder = Path(folder)
     parent = folder.parent
