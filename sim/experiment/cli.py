@@ -207,6 +207,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table = result.table(args.kpi or HEADLINE)
     except KeyError as err:
         return _bad("compare", f"--kpi: {err.args[0]}; KPIs are {', '.join(result.kpi_names)}")
+    if args.overrides:  # applied to every compared scenario: say so above the table
+        print("every scenario with " + " ".join(f"--set {o}" for o in args.overrides))
     print(table)
     diffs = result.differences()
     atomic_write_text(out / "differences.csv", diffs.to_csv())
