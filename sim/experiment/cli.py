@@ -146,7 +146,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not vary and not args.others:
         return _bad("compare", "nothing to compare: give two or more scenario files, or --vary")
     import itertools
-    import json
 
     import yaml
 
@@ -173,20 +172,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiment.compare import HEADLINE, compare
     from sim.experiment.study import StudyMismatch
     from sim.outputs.folders import OutputRefused, restart_study
-    from sim.outputs.writing import atomic_write_text, scenario_hash
+    from sim.outputs.writing import atomic_write_text
 
     reps = args.replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if args.seed is None else args.seed
-    out = args.out
-    if out is None:
-        import hashlib
-
-        from sim.outputs.folders import study_folder
-
-        ident = json.dumps([[scenario_hash(s) for s in scenarios], labels, params, seed, reps,
-                            args.batch], sort_keys=True, default=str)
-        digest = hashlib.sha256(ident.encode()).hexdigest()[:8]
-        out = study_folder(Path("results") / "compare", "-vs-".join(labels), digest)
+    out = args.out or _compare_folder(args, scenarios, labels, params, seed, reps)
     try:
         restart_study(out, args.overwrite)
     except OutputRefused as err:
@@ -221,6 +211,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 print(result.sentence(kpi, label))
         print(f"\nstudy folder: {out}/ (results.parquet, differences.csv; re-run to resume)")
     return EXIT_OK
+
+
+def _compare_folder(args: argparse.Namespace, scenarios: list[Any], labels: list[str],
+                    params: list[dict[str, Any]], seed: int, reps: int) -> Path:
+    """results/compare/<labels>-<hash of the study>: the same command finds it again."""
+    import hashlib
+    import json
+
+    from sim.outputs.folders import study_folder
+    from sim.outputs.writing import scenario_hash
+
+    ident = json.dumps([[scenario_hash(s) for s in scenarios], labels, params, seed, reps,
+                        args.batch], sort_keys=True, default=str)
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:8]
+    return study_folder(Path("results") / "compare", "-vs-".join(labels), digest)
 
 
 def _seal(args: argparse.Namespace, out: Path, command: dict[str, Any]) -> None:

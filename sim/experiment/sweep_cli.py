@@ -194,14 +194,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except ValueError as err:
         return _fail("sweep", str(err))
     from sim.outputs.folders import OutputRefused, restart_study, run_id, study_folder
-    from sim.outputs.naming import command_record
-    from sim.outputs.writing import scenario_hash
 
-    args.record = command_record(
-        "sweep", getattr(args, "argv", None), parameters=specs, design=kind,
-        samples=opts["samples"], levels=opts["levels"] or 5, seed=seed, replications=reps,
-        kpis=kpis, batch=spec.get("batch"), overrides=list(args.overrides),
-        scenario_hash=scenario_hash(scenario), scenario=scenario.model_dump(mode="json"))
+    args.record = _sweep_record(args, specs, kind, opts, seed, reps, kpis, spec, scenario)
     out = args.out or study_folder(Path("results") / "sweeps", f"{scenario.name}-{kind}",
                                    run_id({k: v for k, v in args.record.items() if k != "argv"}))
     try:
@@ -211,6 +205,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"{kind} design over {len(params)} parameter(s): {design.size} points x {reps} "
           f"replication(s) = {design.size * reps} runs; study folder {out}/")
     return _run_sweep(args, design, doc, out, seed, reps, kpis, spec.get("batch"))
+
+
+def _sweep_record(args: argparse.Namespace, specs: dict[str, Any], kind: str,
+                  opts: dict[str, Any], seed: int, reps: int, kpis: list[str],
+                  spec: dict[str, Any], scenario: Any) -> dict[str, Any]:
+    """The command a sweep's manifest records: what ``sosim rerun`` needs to repeat it."""
+    from sim.outputs.naming import command_record
+    from sim.outputs.writing import scenario_hash
+
+    return command_record(
+        "sweep", getattr(args, "argv", None), parameters=specs, design=kind,
+        samples=opts["samples"], levels=opts["levels"] or 5, seed=seed, replications=reps,
+        kpis=kpis, batch=spec.get("batch"), overrides=list(args.overrides),
+        scenario_hash=scenario_hash(scenario), scenario=scenario.model_dump(mode="json"))
 
 
 def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed: int,
