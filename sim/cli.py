@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a scenario file and its capacity")
     scenario_args(val)
-    again = sub.add_parser("rerun", help="reproduce a run from its manifest.json, bit for bit")
+    again = sub.add_parser("rerun", help="reproduce an output (run, --years, compare, sweep, "
+                           "staffing, market) from its manifest.json, bit for bit")
     again.add_argument("manifest", type=Path,
                        help="manifest.json of an earlier output, its folder, or a latest.json")
     again.add_argument("--out", type=Path, default=None,
@@ -165,7 +166,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"sosim run: --out: {err}; nothing was run.", file=sys.stderr)
         return EXIT_BAD_INPUT
-    args.record = command_record("timeline" if years else "run", args.argv, **options)
+    args.record = command_record("timeline" if years else "run", getattr(args, "argv", None),
+                                 **options)
 
     from sim.core.progress import interactive, progress_bar
     from sim.engine.network import capacity_report
