@@ -67,8 +67,9 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a scenario file and its capacity")
     scenario_args(val)
-    again = sub.add_parser("rerun", help="reproduce an output (run, --years, compare, sweep, "
-                           "staffing, market) from its manifest.json, bit for bit")
+    again = sub.add_parser("rerun", help="reproduce any output sosim wrote (run, --years, "
+                           "compare, sweep, staffing, market, warmup, replications) from its "
+                           "manifest.json, bit for bit")
     again.add_argument("manifest", type=Path,
                        help="manifest.json of an earlier output, its folder, or a latest.json")
     again.add_argument("--out", type=Path, default=None,

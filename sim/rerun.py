@@ -16,12 +16,14 @@ compare        results.parquet, differences.csv
 sweep          results.parquet, design.csv, analysis/*.csv
 staffing       staffing.csv, path.csv
 market         projection, volumes, totals.csv, implied_rates.csv, compare.csv, report.*
+warmup         series.csv, welch.csv
+replications   replications.csv
 =============  ========================================================================
 
 Figures, ``summary.json`` and ``sweep.json`` are not compared (fonts, timestamps, paths).
-Anything else (a warm-up analysis, a replications table, a file that is not a sosim
-manifest, an unfinished study) is refused with a :class:`RerunRefused` whose message is
-one sentence naming the file and the kind.
+Anything else (a file that is not a sosim manifest, an output of an unknown kind or
+written before sosim recorded commands, an unfinished study) is refused with a
+:class:`RerunRefused` whose message is one sentence naming the file and the kind.
 
 Example:
     >>> report = rerun("results/baseline/latest/manifest.json", "results/again")  # doctest: +SKIP
@@ -230,9 +232,33 @@ def _market(m: dict[str, Any], path: Path, out: Path) -> None:
                          manifest={"command": c, "rerun_of": str(path.resolve())})
 
 
+def _warmup(m: dict[str, Any], path: Path, out: Path) -> None:
+    from sim.experiment.executors import SerialExecutor
+    from sim.experiment.outputs import series_by_replication, warmup_files, write_small_output
+
+    c = m["command"]
+    series = series_by_replication(_scenario(m, path), c["seed"], c["replications"], c["measure"],
+                           c["period_hours"], SerialExecutor())
+    write_small_output(out, warmup_files(series, c["window"]), {**_fields(m), **_again(m, path)})
+
+
+def _replications(m: dict[str, Any], path: Path, out: Path) -> None:
+    from sim.experiment.executors import SerialExecutor
+    from sim.experiment.outputs import write_small_output
+    from sim.experiment.stats import replications_needed
+
+    c = m["command"]
+    result = replications_needed(_scenario(m, path), c["kpi"], c["precision"], seed=c["seed"],
+                                 max_replications=c["max_replications"],
+                                 lookahead=c["lookahead"], executor=SerialExecutor())
+    write_small_output(out, {"replications.csv": result.table.to_csv()},
+                       {**_fields(m), **_again(m, path)})
+
+
 REPRODUCED: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
     "run": _run, "timeline": _timeline, "compare": _compare, "sweep": _sweep,
-    "staffing": _staffing, "market": _market}
+    "staffing": _staffing, "market": _market, "warmup": _warmup,
+    "replications": _replications}
 """The kinds of output :func:`rerun` reproduces, and how."""
 
 

@@ -36,6 +36,11 @@ KINDS = {
     "market": (["market", str(ROOT / "scenarios/market/doc003_2025.yaml"),
                 "--compare", str(ROOT / "scenarios/market/doc000_2026.yaml"), "--no-figures"],
                "results/market/doc003_2025", "compare.csv"),
+    "warmup": (["warmup", "{mini}", "--set", "simulation.horizon_days=40", "--window", "2",
+                "--replications", "2", "--quiet", *SERIAL], "results/warmup/mini", "series.csv"),
+    "replications": (["replications", "{mini}", "--set", "simulation.horizon_days=20", "--max",
+                      "4", "--lookahead", "1", "--quiet", *SERIAL], "results/replications/mini",
+                     "replications.csv"),
 }
 
 
@@ -110,10 +115,10 @@ def test_editing_a_checksum_in_the_manifest_is_named(here: Path,
     ("not json at all", "is not a sosim manifest (it is not JSON)"),
     ('{"generator": "sosim", "complete": false, "files": []}', "was never completed"),
     ('{"kind": "sosim study", "tasks": []}', "manifest of an unfinished study"),
-    ('{"generator": "sosim", "complete": true, "files": [], "command": {"kind": "warmup", '
-     '"argv": ["sosim", "warmup", "b.yaml"]}}',
-     "is a warmup output, which sosim rerun does not reproduce; run its command again "
-     "instead: sosim warmup b.yaml"),
+    ('{"generator": "sosim", "complete": true, "files": [], "command": {"kind": "report", '
+     '"argv": ["sosim", "report", "b.yaml"]}}',
+     "is a report output, which sosim rerun does not reproduce; run its command again "
+     "instead: sosim report b.yaml"),
     ('{"generator": "sosim", "complete": true, "files": [], "kind": "market"}',
      "is a market output written before sosim recorded its command"),
     ('{"generator": "sosim", "complete": true, "files": [], "scenario": {"name": 3}}',

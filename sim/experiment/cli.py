@@ -320,9 +320,8 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     from sim.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    import pandas as pd
-
-    from sim.experiment.stats import mser, replication_series, trim_censored, welch, welch_figure
+    from sim.experiment.outputs import series_by_replication, warmup_files
+    from sim.experiment.stats import mser, welch_figure
 
     seed = scenario.simulation.seed if args.seed is None else args.seed
     reps = args.replications or scenario.simulation.replications
@@ -334,10 +333,7 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     except ValueError as err:
         return _bad("warmup", f"--out: {err}")
     with _executor(args) as ex:
-        futures = [ex.submit(replication_series, scenario, seed, r, args.measure, period)
-                   for r in range(reps)]
-        series = trim_censored(pd.DataFrame([f.result() for f in futures]))
-    series.index.name, series.columns.name = "replication", "period"
+        series = series_by_replication(scenario, seed, reps, args.measure, period, ex)
     if series.shape[1] < 4 * 5 or series.shape[1] < 2 * args.window + 2:
         return _bad("warmup", f"only {series.shape[1]} periods to analyse; lengthen "
                               "simulation.horizon_days or shorten --period-hours")
@@ -346,9 +342,7 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     each = [mser(row).truncation for row in series.to_numpy()]
     unit = "days" if period == 24 else f"periods of {period:g} h"
     current = scenario.simulation.warmup_days * 24 / period
-    smooth = pd.Series(welch(series, args.window), name="welch")
-    path = _write(args, out, auto, {"series.csv": series.to_csv(),
-                                    "welch.csv": smooth.rename_axis("period").to_csv()},
+    path = _write(args, out, auto, warmup_files(series, args.window),
                   _fields("warmup", scenario, args, options),
                   lambda folder: welch_figure(series, args.window, folder / "welch.png",
                                               truncation=cut, warmup=current, period_h=period,

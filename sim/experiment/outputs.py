@@ -88,3 +88,36 @@ def staffing_files(res: Any) -> dict[str, str]:
     """
     return {"staffing.csv": res.table.to_csv(index=False),
             "path.csv": res.path.to_csv(index=False)}
+
+
+def series_by_replication(scenario: Any, seed: int, replications: int, measure: str,
+                  period_h: float, executor: Any) -> Any:
+    """The warm-up analysis's series: one row per replication, one column per period.
+
+    Example:
+        >>> series_by_replication(scenario, 7, 5, "in_system", 24.0, ex)   # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from sim.experiment.stats import replication_series, trim_censored
+
+    futures = [executor.submit(replication_series, scenario, seed, r, measure, period_h)
+               for r in range(replications)]
+    series = trim_censored(pd.DataFrame([f.result() for f in futures]))
+    series.index.name, series.columns.name = "replication", "period"
+    return series
+
+
+def warmup_files(series: Any, window: int) -> dict[str, str]:
+    """The data files of a warm-up folder: the series and Welch's moving average.
+
+    Example:
+        >>> sorted(warmup_files(series, 7))                  # doctest: +SKIP
+        ['series.csv', 'welch.csv']
+    """
+    import pandas as pd
+
+    from sim.experiment.stats import welch
+
+    smooth = pd.Series(welch(series, window), name="welch")
+    return {"series.csv": series.to_csv(), "welch.csv": smooth.rename_axis("period").to_csv()}
