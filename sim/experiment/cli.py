@@ -145,38 +145,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return _bad("compare", "give several scenario files or --vary, not both")
     if not vary and not args.others:
         return _bad("compare", "nothing to compare: give two or more scenario files, or --vary")
-    import itertools
-
-    import yaml
-
-    from sim.loading import load_scenario
-    from sim.outputs.naming import command_record
-
-    params: list[dict[str, Any]] = []
-    labels: list[str] = []
-    if vary:  # loaded from the file, so a bad value is reported like --set
-        scenarios = []
-        for combo in itertools.product(*(values for _, values in vary)):
-            sets = [f"{k}={v}" for (k, _), v in zip(vary, combo, strict=True)]
-            scenarios.append(load_scenario(args.scenario, [*args.overrides, *sets]))
-            params.append({k: yaml.safe_load(v) for (k, _), v in zip(vary, combo, strict=True)})
-            labels.append(_label(vary, combo))
-    else:
-        scenarios = [load_scenario(p, args.overrides) for p in [args.scenario, *args.others]]
-        params = [{} for _ in scenarios]
-        for s in scenarios:
-            label, k = s.name, 2
-            while label in labels:
-                label, k = f"{s.name}#{k}", k + 1
-            labels.append(label)
-    from sim.experiment.compare import HEADLINE, compare
+    from sim.experiment.compare import compare
     from sim.experiment.study import StudyMismatch
     from sim.outputs.folders import OutputRefused, restart_study
-    from sim.outputs.writing import atomic_write_text
+    from sim.outputs.naming import command_record
 
+    scenarios, labels, params = _compare_points(args, vary)
     reps = args.replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if args.seed is None else args.seed
-    out = args.out or _compare_folder(args, scenarios, labels, params, seed, reps)
+    out = args.out if args.out is not None else _compare_folder(scenarios, labels, params, seed,
+                                                                reps, args.batch)
     try:
         restart_study(out, args.overwrite)
     except OutputRefused as err:
@@ -193,6 +171,63 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"\nsosim compare: interrupted; {saved} finished task(s) are saved in {out}/; "
               "run the same command again to resume.", file=sys.stderr)
         return 130
+    record = command_record("compare", getattr(args, "argv", None), labels=labels,
+                            params=params, seed=seed, replications=reps, batch=args.batch,
+                            overrides=list(args.overrides))
+    return _print_comparison(args, result, out, record)
+
+
+def _compare_points(args: argparse.Namespace, vary: list[tuple[str, list[str]]]
+                    ) -> tuple[list[Any], list[str], list[dict[str, Any]]]:
+    """The scenarios to compare, their labels and the parameters that made them."""
+    import itertools
+
+    import yaml
+
+    from sim.loading import load_scenario
+
+    params: list[dict[str, Any]] = []
+    labels: list[str] = []
+    if vary:  # loaded from the file, so a bad value is reported like --set
+        scenarios = []
+        for combo in itertools.product(*(values for _, values in vary)):
+            sets = [f"{k}={v}" for (k, _), v in zip(vary, combo, strict=True)]
+            scenarios.append(load_scenario(args.scenario, [*args.overrides, *sets]))
+            params.append({k: yaml.safe_load(v) for (k, _), v in zip(vary, combo, strict=True)})
+            labels.append(_label(vary, combo))
+        return scenarios, labels, params
+    scenarios = [load_scenario(p, args.overrides) for p in [args.scenario, *args.others]]
+    for s in scenarios:
+        label, k = s.name, 2
+        while label in labels:
+            label, k = f"{s.name}#{k}", k + 1
+        labels.append(label)
+    return scenarios, labels, [{} for _ in scenarios]
+
+
+def _compare_folder(scenarios: list[Any], labels: list[str], params: list[dict[str, Any]],
+                    seed: int, reps: int, batch: int | None) -> Path:
+    """``results/compare/<labels>-<hash of what is compared>``: the same study, the same folder."""
+    import hashlib
+    import json
+
+    from sim.outputs.writing import scenario_hash
+
+    ident = json.dumps([[scenario_hash(s) for s in scenarios], labels, params, seed, reps,
+                        batch], sort_keys=True, default=str)
+    slug = "-vs-".join(labels)
+    slug = "".join(c if c.isalnum() or c in "._-=" else "_" for c in slug)[:80]
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:8]
+    return Path("results") / "compare" / f"{slug}-{digest}"
+
+
+def _print_comparison(args: argparse.Namespace, result: Any, out: Path,
+                      record: dict[str, Any]) -> int:
+    """The comparison table, the differences file and (unless quiet) the headline sentences;
+    the study is then sealed with ``record`` (its command) for ``sosim rerun``."""
+    from sim.experiment.compare import HEADLINE
+    from sim.outputs.files import atomic_write_text
+
     try:
         table = result.table(args.kpi or HEADLINE)
     except KeyError as err:
@@ -202,30 +237,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(table)
     diffs = result.differences()
     atomic_write_text(out / "differences.csv", diffs.to_csv())
-    _seal(args, out, command_record(
-        "compare", getattr(args, "argv", None), labels=labels, params=params, seed=seed,
-        replications=reps, batch=args.batch, overrides=list(args.overrides)))
+    _seal(args, out, record)
     if not args.quiet:
         for kpi in ("time_to_match_h.mean", "time_to_opinion_h.mean"):
             for label in result.labels[1:]:
                 print(result.sentence(kpi, label))
         print(f"\nstudy folder: {out}/ (results.parquet, differences.csv; re-run to resume)")
     return EXIT_OK
-
-
-def _compare_folder(args: argparse.Namespace, scenarios: list[Any], labels: list[str],
-                    params: list[dict[str, Any]], seed: int, reps: int) -> Path:
-    """results/compare/<labels>-<hash of the study>: the same command finds it again."""
-    import hashlib
-    import json
-
-    from sim.outputs.folders import study_folder
-    from sim.outputs.writing import scenario_hash
-
-    ident = json.dumps([[scenario_hash(s) for s in scenarios], labels, params, seed, reps,
-                        args.batch], sort_keys=True, default=str)
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:8]
-    return study_folder(Path("results") / "compare", "-vs-".join(labels), digest)
 
 
 def _seal(args: argparse.Namespace, out: Path, command: dict[str, Any]) -> None:
