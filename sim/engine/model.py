@@ -151,8 +151,8 @@ class Model:
             rec.screen_queue[i] = q
             rec.screen_queue_h[i] = env.now
             yield from self.queues[q].serve(
-                i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h
-            )
+                i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h,
+                rec.screen_server)
             if wait := self._delay(d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
@@ -162,8 +162,8 @@ class Model:
         rec.queue_h[i] = env.now
         pool = self.plan.queues[q].pool
         yield from self.queues[q].serve(
-            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h
-        )
+            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
+            rec.server)
         self.finished += 1
 
 

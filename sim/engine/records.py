@@ -32,7 +32,8 @@ TIMES = (
     "review_start_h",  # ... and starts work (calendar permitting)
     "review_end_h",  # opinion delivered
 )
-INDICES = ("matched_line", "screen_queue", "queue")
+INDICES = ("matched_line", "screen_queue", "queue",
+           "screen_server", "server")  # server: which specialist of the queue (0-based)
 
 
 class Records:
