@@ -1,0 +1,230 @@
+"""Fitting a whole scenario from a stage table: calendars first, then work, demand, staffing.
+
+Order matters: a review's work is the *working* time between its start and its end on the
+pool's calendar (a review started at 16:00 and finished at 09:00 next morning on an
+08:00-17:00 pool is two hours of work), so calendars are detected before durations are
+fitted. Queue waits (queue -> start) are kept apart from work (start -> end), so that the
+fitted staffing, not a longer review, reproduces the waits.
+
+What is not in a log is not invented: outcomes (confirmed/refined/changed) are sosim's
+default shares, marked as an assumption; there is no economics section.
+
+Example:
+    >>> fitted = fit_scenario(read_log("events.parquet"), name="fitted")   # doctest: +SKIP
+    >>> fitted.scenario["pools"]["in_house"]["specialists"]                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.core.calendar import WorkCalendar
+from sim.fit.calendars import DetectedCalendar, detect_calendar
+from sim.fit.demand import fit_demand
+from sim.fit.durations import FittedDuration, fit_duration
+from sim.fit.fitted import Fitted
+from sim.fit.read import Log
+from sim.fit.stages import stage_table
+from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
+
+MIN_PER_SPECIALTY = 30
+"""Reviews of a specialty needed before it gets its own review duration."""
+DEFAULT_OUTCOMES = {"confirmed": 0.12, "refined": 0.67, "changed": 0.21}
+
+
+@dataclass
+class FittedScenario:
+    """The fitted scenario (a mapping with :class:`Fitted` leaves) and what it came from."""
+
+    scenario: dict
+    table: pd.DataFrame
+    calendars: dict[str, DetectedCalendar]
+    durations: dict[str, FittedDuration]
+    demand: dict[str, Fitted]
+    staffing: Staffing | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _pool_kind(pool: str, log: Log) -> str:
+    if pool in log.map.pools.kinds:
+        return log.map.pools.kinds[pool]
+    return "outsourced" if "outsourc" in pool.lower() else "in_house"
+
+
+def _detect(rows: pd.DataFrame, prefix: str, ready: str, start_date, end_h: float
+            ) -> DetectedCalendar:  # noqa: ANN001
+    recorded = rows[f"{prefix}_start_h"][~rows[f"{prefix}_start_estimated"]]
+    times = np.concatenate([recorded.dropna().to_numpy(), rows[f"{prefix}_end_h"].dropna()])
+    waiting = list(zip(rows[ready].to_numpy(),
+                       rows[f"{prefix}_end_h"].fillna(np.inf).to_numpy(), strict=True))
+    return detect_calendar(times, start_date, has_starts=len(recorded.dropna()) > 0,
+                           waiting=waiting, end_h=end_h)
+
+
+def _estimation_error(table: pd.DataFrame, notes: list[str]) -> float | None:
+    """Relative error of the start heuristic, measured where the log records starts."""
+    est = table["review_start_estimated"] | table["triage_start_estimated"]
+    if not est.any():
+        return None
+    share = float(table.loc[table["review_end_h"].notna(), "review_start_estimated"].mean())
+    notes.append(f"{100 * share:.1f}% of reviews have no start event: their start is the later "
+                 "of queue entry and the specialist's previous completion (an upper bound on "
+                 "their work, a lower bound on their wait)")
+    return share
+
+
+def _fit_work(table: pd.DataFrame, prefix: str, cal: WorkCalendar) -> np.ndarray:
+    return np.asarray(cal.working_hours_between(
+        table[f"{prefix}_start_h"].to_numpy(), table[f"{prefix}_end_h"].to_numpy()))
+
+
+def _duration_entry(fd: FittedDuration, widen: float | None = None) -> Fitted:
+    note = fd.note
+    if widen:
+        note += (f"; {100 * widen:.0f}% of starts estimated from the previous completion: the "
+                 "mean is an upper bound")
+    return Fitted({**fd.spec, "unit": "hours"}, note, fd.n, fd.mean_ci)
+
+
+def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> None:
+    done = t[t["triage_end_h"].notna()]
+    if done.empty:
+        scenario["triage"] = {"policy": Fitted("direct", "no triage events in the log")}
+        return
+    det = _detect(done, "triage", "records_h", log.start, log.end_h)
+    fitted.calendars["triage"] = det
+    cal = det.work_calendar(log.start)
+    work = _fit_work(done, "triage", cal)
+    t.loc[done.index, "triage_effort_h"] = work
+    fd = fit_duration(work)
+    fitted.durations["triage"] = fd
+    cal_name = _add_calendar(scenario, "triage_hours", det)
+    misrouted = float((t["reviews"] > 1).mean())
+    accuracy = Fitted(round(1 - misrouted, 4), f"n={len(t)} cases, {100 * misrouted:.1f}% "
+                      "reviewed more than once (re-routed)" if misrouted else
+                      f"n={len(t)} cases; no re-routing visible in the log", len(t))
+    ids = done["triage_resource"].replace("", np.nan).dropna().unique()
+    busy = max(max_concurrent(r["triage_start_h"].to_numpy(), r["triage_end_h"].to_numpy())
+               for _, r in done.groupby(done["triage_resource"].fillna("")))
+    service = _duration_entry(fd, float(done["triage_start_estimated"].mean()) or None)
+    if busy > 1 or not len(ids):  # a service working many cases at once: AI triage
+        scenario["triage"] = {"policy": Fitted("ai", f"one resource works up to {busy} cases "
+                                               "at once: an automated service"),
+                              "ai": {"service": service, "servers": None,
+                                     "calendar": cal_name, "accuracy": accuracy}}
+    else:  # people, one case each: coordinators; the case then goes straight to a specialist
+        scenario["triage"] = {"policy": Fitted("legacy", f"{len(ids)} people triage one case "
+                                               "at a time: coordinators"),
+                              "legacy": {"coordinators": Fitted(len(ids), f"{len(ids)} distinct "
+                                                                "triage resources", len(done)),
+                                         "calendar": cal_name, "handling": service,
+                                         "referral_cycle": {"dist": "fixed", "value": 0},
+                                         "accuracy": accuracy}}
+
+
+def _add_calendar(scenario: dict, name: str, det: DetectedCalendar) -> str:
+    if det.spec is None:
+        scenario["calendars"][name] = Fitted("24x7", det.note, det.events)
+    else:
+        s = det.spec
+        value = {"days": list(s.days), "hours": list(s.hours),
+                 "holidays": [d for d in s.holidays]}
+        scenario["calendars"][name] = Fitted(value, det.note, det.events)
+    return name
+
+
+def _pools_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+                   widen: float | None) -> dict[str, WorkCalendar]:
+    reviewed = t[t["review_end_h"].notna() & t["pool"].notna()]
+    cals: dict[str, WorkCalendar] = {}
+    pools: dict[str, dict] = {}
+    for pool, rows in reviewed.groupby("pool", sort=True):
+        det = _detect(rows, "review", "queue_h", log.start, log.end_h)
+        fitted.calendars[pool] = det
+        cals[pool] = det.work_calendar(log.start)
+        t.loc[rows.index, "review_effort_h"] = _fit_work(rows, "review", cals[pool])
+        rows = t.loc[rows.index]
+        fd = fit_duration(rows["review_effort_h"].to_numpy())
+        fitted.durations[f"review.{pool}"] = fd
+        entry = {"kind": _pool_kind(pool, log),
+                 "calendar": _add_calendar(scenario, f"{pool}_hours", det),
+                 "specialists": {}, "review": _duration_entry(fd, widen)}
+        by_sp = _review_by_specialty(rows, fitted, pool, widen)
+        if by_sp:
+            entry["review_by_specialty"] = by_sp
+        pools[pool] = entry
+    scenario["pools"] = pools
+    return cals
+
+
+def _review_by_specialty(rows: pd.DataFrame, fitted: FittedScenario, pool: str,
+                         widen: float | None) -> dict[str, Fitted]:
+    groups = {sp: r["review_effort_h"].to_numpy() for sp, r in rows.groupby("specialty")
+              if len(r) >= MIN_PER_SPECIALTY}
+    if len(groups) < 2:
+        return {}
+    # Separate durations only when the specialties' work differs (Kruskal-Wallis at 1%).
+    if stats.kruskal(*groups.values()).pvalue >= 0.01:
+        return {}
+    out = {}
+    for sp, x in groups.items():
+        fd = fit_duration(x)
+        fitted.durations[f"review.{pool}.{sp}"] = fd
+        out[sp] = _duration_entry(fd, widen)
+    return out
+
+
+def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
+                 seed: int = 1) -> FittedScenario:
+    """Fit a scenario to ``log``; see the module docstring for what is fitted and how."""
+    t = stage_table(log)
+    days = max(1, math.ceil(log.end_h / 24))
+    scenario: dict = {
+        "name": name,
+        "description": f"Fitted by sosim fit from {log.file} ({len(t)} cases, {days} days).",
+        "simulation": {"start": log.start, "horizon_days": days,
+                       "warmup_days": max(1, round(days / 10)), "seed": seed,
+                       "replications": replications},
+        "calendars": {},
+    }
+    fitted = FittedScenario(scenario, t, {}, {}, {}, None)
+    widen = _estimation_error(t, fitted.notes)
+    demand = fit_demand(t, log.start)
+    fitted.demand = demand
+    mix = {"specialty": demand.get("specialty", Fitted({"general": 1.0}, "no specialty in the "
+                                                       "log: one service line"))}
+    for attr in ("channel", "payer"):
+        mix[attr] = demand.get(attr, Fitted({"all": 1.0}, f"no {attr} in the log"))
+    if "priority" in demand and set(demand["priority"].value) <= {"urgent", "routine"}:
+        mix["priority"] = demand["priority"]
+    scenario["demand"] = {"cases_per_year": demand["cases_per_year"],
+                          "profile": {"weekday": demand["weekday"],
+                                      "hour_of_day": demand["hour_of_day"]},
+                          "mix": mix}
+    if t["has_records_stage"].any():
+        ready = t[t["records_h"].notna()]
+        fd = fit_duration((ready["records_h"] - ready["arrival_h"]).to_numpy())
+        fitted.durations["intake"] = fd
+        intake = _duration_entry(fd)
+        scenario["intake"] = {"digital": intake, "paper": intake,
+                              "digital_share": dict.fromkeys(mix["channel"].value, 1.0)}
+    _triage_section(log, t, scenario, fitted)
+    scenario["payers"] = {p: {} for p in mix["payer"].value}
+    cals = _pools_section(log, t, scenario, fitted, widen)
+    kinds = {p: e["kind"] for p, e in scenario["pools"].items()}
+    staffing = fit_staffing(t, cals, kinds, log.end_h)
+    fitted.staffing = staffing
+    for pool, lines in staffing.specialists.items():
+        scenario["pools"][pool]["specialists"] = lines
+    scenario["routing"] = staffing.routing
+    scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "
+                                              "default shares (assumption); they change no time")}
+    if staffing.shared_resources:
+        fitted.notes.append(f"{len(staffing.shared_resources)} specialists reviewed more than "
+                            "one specialty and are counted on each line")
+    return fitted

@@ -1,0 +1,108 @@
+"""Working calendars detected from when work actually happens.
+
+A pool's calendar is read from the times its reviews start and complete (triage's from
+triage events):
+
+- **worked weekdays**: weekdays whose event rate (events per such day in the log) reaches
+  10% of the busiest weekday's;
+- **hours**: from the earliest to the latest time of day of the events on worked days
+  (trimmed at the 0.2% and 99.8% quantiles), rounded outwards to the half hour when the log
+  has start events and to the hour when it has only completions (a first completion comes
+  some work after the opening);
+- **24x7** when every weekday is worked and the hours span the whole day;
+- **holidays**: worked weekdays with no event at all although the pool had a case waiting
+  through the whole day (so the silence is not for lack of work).
+
+Example:
+    >>> spec, note = detect_calendar(times_h, start, kinds, waiting)   # doctest: +SKIP
+    >>> spec.days, spec.hours                                          # doctest: +SKIP
+    (['mon', 'tue', 'wed', 'thu', 'fri'], ['08:00', '17:00'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.calendar import WorkCalendar
+from sim.scenario.calendars import WEEKDAYS, CalendarSpec
+
+_DAY_SHARE = 0.10
+_TRIM = 0.002
+
+
+@dataclass(frozen=True)
+class DetectedCalendar:
+    """A detected calendar: ``spec`` (None for 24x7) and how it was found."""
+
+    spec: CalendarSpec | None
+    events: int
+    note: str
+
+    def work_calendar(self, start: dt.date) -> WorkCalendar:
+        if self.spec is None:
+            return WorkCalendar.always()
+        return WorkCalendar.weekly(start, self.spec.weekday_numbers(), self.spec.intervals(),
+                                   self.spec.holidays)
+
+
+def _hhmm(hours: float) -> str:
+    return f"{int(hours):02d}:{round((hours % 1) * 60):02d}"
+
+
+def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
+                    waiting: list[tuple[float, float]] | None = None,
+                    end_h: float | None = None) -> DetectedCalendar:
+    """The calendar of one resource group from its event times (hours since ``start``).
+
+    ``waiting``: (joined queue, started or completed) intervals of its cases, used to tell a
+    holiday from a day without work.
+    """
+    t = np.sort(np.asarray(times_h, dtype=float))
+    t = t[np.isfinite(t)]
+    if len(t) < 20:
+        return DetectedCalendar(None, len(t), f"only {len(t)} events: taken as 24x7")
+    end_h = float(t[-1]) if end_h is None else end_h
+    n_days = max(1, math.ceil(end_h / 24))
+    day = np.floor(t / 24).astype(int)
+    weekday = (start.weekday() + day) % 7
+    days_of_weekday = np.bincount((start.weekday() + np.arange(n_days)) % 7, minlength=7)
+    rate = np.bincount(weekday, minlength=7) / np.maximum(days_of_weekday, 1)
+    worked = [d for d in range(7) if rate[d] >= _DAY_SHARE * rate.max()]
+    hod = (t - 24 * day)[np.isin(weekday, worked)]
+    step = 2 if has_starts else 1  # half hours, or whole hours from completions only
+    lo = math.floor((np.quantile(hod, _TRIM) + 1e-6) * step) / step
+    hi = math.ceil((np.quantile(hod, 1 - _TRIM) - 1e-6) * step) / step
+    hi = min(max(hi, lo + 1 / step), 24.0)
+    rates = ", ".join(f"{WEEKDAYS[d]} {rate[d]:.1f}" for d in range(7))
+    if len(worked) == 7 and lo <= 1 and hi >= 23:
+        return DetectedCalendar(None, len(t), f"n={len(t)} events on every weekday at every "
+                                f"hour ({lo:g}-{hi:g} h): 24x7")
+    holidays = _holidays(day, worked, start, n_days, waiting or [], lo, hi)
+    spec = CalendarSpec(days=[WEEKDAYS[d] for d in worked], hours=[_hhmm(lo), _hhmm(hi)],
+                        holidays=holidays)
+    note = (f"n={len(t)} events; events per day by weekday: {rates}; hours from the "
+            f"{100 * _TRIM:g}% to {100 - 100 * _TRIM:g}% quantile of the time of day"
+            + (f"; {len(holidays)} holiday(s): worked weekdays without events while a case "
+               "waited all day" if holidays else ""))
+    return DetectedCalendar(spec, len(t), note)
+
+
+def _holidays(day: np.ndarray, worked: list[int], start: dt.date, n_days: int,
+              waiting: list[tuple[float, float]], lo: float, hi: float) -> list[dt.date]:
+    active = set(np.unique(day).tolist())
+    if not waiting:
+        return []
+    w = np.asarray(waiting, dtype=float)
+    out = []
+    for d in range(1, n_days - 1):
+        date = start + dt.timedelta(days=d)
+        if date.weekday() not in worked or d in active:
+            continue
+        # Somebody waited from before the opening to after the closing of that day.
+        if np.any((w[:, 0] < 24 * d + lo) & (w[:, 1] > 24 * d + hi)):
+            out.append(date)
+    return out
