@@ -9,7 +9,13 @@ triage events):
   (trimmed at the 0.2% and 99.8% quantiles), rounded outwards to the half hour when the log
   has start events and to the hour when it has only completions (a first completion comes
   some work after the opening);
-- **24x7** when every weekday is worked and the hours span the whole day;
+- **24x7** when every weekday is worked and the hours span the whole day, or when nothing
+  shows that the resource was closed outside the hours it was seen working: a pool fed by a
+  business-hours stage works only in business hours although it is open around the clock.
+  Closure is shown by cases that waited or were in service outside those hours without any
+  event: if the event rate seen inside the hours would have produced at least
+  :data:`CLOSED_EVIDENCE` events there, and fewer than a tenth of them happened, the
+  resource was closed;
 - **holidays**: worked weekdays with no event at all although the pool had a case waiting
   through the whole day (so the silence is not for lack of work).
 
@@ -32,6 +38,8 @@ from sim.scenario.calendars import WEEKDAYS, CalendarSpec
 
 _DAY_SHARE = 0.10
 _TRIM = 0.002
+CLOSED_EVIDENCE = 10.0
+"""Events the open-hours rate predicts outside them before a closure counts as shown."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,8 @@ def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
                     end_h: float | None = None) -> DetectedCalendar:
     """The calendar of one resource group from its event times (hours since ``start``).
 
-    ``waiting``: (joined queue, started or completed) intervals of its cases, used to tell a
-    holiday from a day without work.
+    ``waiting``: (joined the queue, completed) intervals of its cases, the evidence of
+    closure (see the module docstring) and of holidays.
     """
     t = np.sort(np.asarray(times_h, dtype=float))
     t = t[np.isfinite(t)]
@@ -72,6 +80,7 @@ def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
     days_of_weekday = np.bincount((start.weekday() + np.arange(n_days)) % 7, minlength=7)
     rate = np.bincount(weekday, minlength=7) / np.maximum(days_of_weekday, 1)
     worked = [d for d in range(7) if rate[d] >= _DAY_SHARE * rate.max()]
+    worked = _unproven_closed_days(worked, t, start, n_days, waiting or [])
     hod = (t - 24 * day)[np.isin(weekday, worked)]
     step = 2 if has_starts else 1  # half hours, or whole hours from completions only
     lo = math.floor((np.quantile(hod, _TRIM) + 1e-6) * step) / step
@@ -84,11 +93,56 @@ def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
     holidays = _holidays(day, worked, start, n_days, waiting or [], lo, hi)
     spec = CalendarSpec(days=[WEEKDAYS[d] for d in worked], hours=[_hhmm(lo), _hhmm(hi)],
                         holidays=holidays)
+    expected, seen = _outside(spec, start, t, waiting or [])
+    if expected < CLOSED_EVIDENCE or seen >= 0.1 * expected:
+        return DetectedCalendar(None, len(t), (
+            f"n={len(t)} events, seen on {', '.join(WEEKDAYS[d] for d in worked)} "
+            f"{_hhmm(lo)}-{_hhmm(hi)}, but no case waited long outside those hours (the open-hours"
+            f" rate predicts {expected:.1f} events there, {seen} seen): taken as 24x7"))
     note = (f"n={len(t)} events; events per day by weekday: {rates}; hours from the "
             f"{100 * _TRIM:g}% to {100 - 100 * _TRIM:g}% quantile of the time of day"
             + (f"; {len(holidays)} holiday(s): worked weekdays without events while a case "
                "waited all day" if holidays else ""))
     return DetectedCalendar(spec, len(t), note)
+
+
+def _exposure_by_hour(waiting: list[tuple[float, float]], n_hours: int) -> np.ndarray:
+    """Cases waiting or in service in each clock hour (whole hours, from the intervals)."""
+    w = np.asarray(waiting, dtype=float).reshape(-1, 2)
+    w = w[np.isfinite(w).all(axis=1) & (w[:, 1] > w[:, 0]) & (w[:, 0] >= 0)]
+    diff = np.zeros(n_hours + 1)
+    np.add.at(diff, np.minimum(np.floor(w[:, 0]).astype(int), n_hours), 1)
+    np.add.at(diff, np.minimum(np.floor(w[:, 1]).astype(int), n_hours), -1)
+    return np.cumsum(diff)[:n_hours]
+
+
+def _unproven_closed_days(worked: list[int], t: np.ndarray, start: dt.date, n_days: int,
+                          waiting: list[tuple[float, float]]) -> list[int]:
+    """Add back weekdays without events on which no case waited (no work, not closed)."""
+    if not waiting or len(worked) == 7:
+        return worked
+    exposure = _exposure_by_hour(waiting, n_days * 24)
+    weekday_of_hour = (start.weekday() + np.arange(n_days * 24) // 24) % 7
+    on_worked = np.isin(weekday_of_hour, worked)
+    rate = len(t) / max(float(exposure[on_worked].sum()), 1e-9)
+    return sorted(worked + [d for d in range(7) if d not in worked
+                            and rate * exposure[weekday_of_hour == d].sum() < CLOSED_EVIDENCE])
+
+
+def _outside(spec: CalendarSpec, start: dt.date, t: np.ndarray,
+             waiting: list[tuple[float, float]]) -> tuple[float, int]:
+    """Events predicted outside ``spec``'s hours by the rate inside them, and events seen."""
+    if not waiting:
+        return 0.0, 0
+    cal = WorkCalendar.weekly(start, spec.weekday_numbers(), spec.intervals())
+    w = np.asarray(waiting, dtype=float)
+    w = w[np.isfinite(w).all(axis=1) & (w[:, 1] > w[:, 0]) & (w[:, 0] >= 0)]
+    inside_h = np.asarray(cal.working_hours_between(w[:, 0], w[:, 1]), dtype=float)
+    outside_h = float(np.sum(w[:, 1] - w[:, 0] - inside_h))
+    # A completion exactly at the closing time is inside: look just before each event.
+    open_now = np.asarray([cal.is_open(max(x - 1e-6, 0.0)) for x in t])
+    rate = open_now.sum() / max(float(inside_h.sum()), 1e-9)  # events per case-hour of exposure
+    return rate * outside_h, int((~open_now).sum())
 
 
 def _holidays(day: np.ndarray, worked: list[int], start: dt.date, n_days: int,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -35,7 +35,7 @@ from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import read_document
 from sim.scenario.messages import validate_model
 
-STAGES = ("arrival", "records_complete", "triage", "review", "opinion")
+STAGES = ("arrival", "records_complete", "triage", "assigned", "review", "opinion")
 """The stages a log's activities map to, in journey order."""
 ATTRIBUTES = ("specialty", "channel", "payer", "priority", "pool")
 """Optional per-case attribute columns."""
@@ -56,15 +56,28 @@ class Columns(Strict):
     pool: str | None = None
 
 
-class Activities(Strict):
-    """The log's activity names for each stage (``arrival`` and ``review`` are required)."""
+Names = str | Annotated[list[str], Field(min_length=1)]
 
-    arrival: str
-    records_complete: str | None = None
-    triage: str | None = None
-    review: str
-    opinion: str | None = None
+
+class Activities(Strict):
+    """The log's activity name(s) for each stage (``arrival`` and ``review`` are required).
+
+    ``assigned`` is when a case joins the specialists' queue after its triage (authorised,
+    assigned to a pool); without it the case joins the queue when triage ends.
+    """
+
+    arrival: Names
+    records_complete: Names | None = None
+    triage: Names | None = None
+    assigned: Names | None = None
+    review: Names
+    opinion: Names | None = None
     ignore: list[str] = Field(default=[], description="other activities to skip")
+
+    def names(self, stage: str) -> list[str]:
+        """The log's names of ``stage`` (empty if not mapped)."""
+        v = getattr(self, stage)
+        return [] if v is None else [v] if isinstance(v, str) else list(v)
 
 
 class Pools(Strict):
@@ -109,8 +122,7 @@ class LogMap(Strict):
 
     def activity_stage(self) -> dict[str, str]:
         """Log activity name -> stage key."""
-        return {name: stage for stage in STAGES
-                if (name := getattr(self.activities, stage)) is not None}
+        return {name: stage for stage in STAGES for name in self.activities.names(stage)}
 
 
 SOSIM_MAP = LogMap(
@@ -118,9 +130,9 @@ SOSIM_MAP = LogMap(
                     lifecycle="lifecycle", resource="resource"),
     activities=Activities(
         arrival="case arrived", records_complete="records intake", triage="triage",
-        review="specialist review", opinion="opinion delivered",
-        ignore=["coordinator check", "referral cycle", "pre-authorisation",
-                "misroute screening", "re-routing"]),
+        assigned=["pre-authorisation", "re-routing"],
+        review=["misroute screening", "specialist review"], opinion="opinion delivered",
+        ignore=["coordinator check", "referral cycle"]),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/[^#]*)?#\d+$",
     naive_timestamps="local",
 )

@@ -27,7 +27,7 @@ from sim.scenario.errors import Problem, ScenarioError
 
 MAX_PROBLEMS = 20
 """At most this many problems are listed (then a count of the rest)."""
-_OFFSET = re.compile(r"(Z|[+-]\d\d(:?\d\d)?)$")
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")
 
 
 class LogError(ScenarioError):
@@ -175,7 +175,7 @@ def log_from_frame(df: pd.DataFrame, log_map: LogMap | None = None, file: str = 
     first = arrivals["ts"].min()
     if pd.isna(first):
         raise LogError([_problem(file, None, c.activity, f"no arrival events "
-                                 f"({m.activities.arrival!r}) in the log")])
+                                 f"({m.activities.names('arrival')}) in the log")])
     start = start or first.date()
     ev["time_h"] = (ev["ts"] - pd.Timestamp(start)) / pd.Timedelta(hours=1)
     _check_cases(ev, m, bad)
@@ -190,7 +190,8 @@ def _check_cases(ev: pd.DataFrame, m: LogMap, bad: _Collector) -> None:
     no_arrival = ~ev["case"].isin(arrived.index).to_numpy()
     first_rows = ~ev["case"].duplicated().to_numpy()
     bad.rows(no_arrival & first_rows, m.columns.case_id,
-             f"case has no arrival event ({m.activities.arrival!r})", ev["case"])
+             f"case has no arrival event ({' or '.join(m.activities.names('arrival'))})",
+             ev["case"])
     before = ev["time_h"].to_numpy() < ev["case"].map(arrived).to_numpy() - 1e-9
     bad.rows(before & ~no_arrival, m.columns.timestamp, "event before the case's arrival",
              ev["case"])
@@ -205,8 +206,9 @@ def _check_cases(ev: pd.DataFrame, m: LogMap, bad: _Collector) -> None:
         ends_early = (pair["time_h"] < pair["first_start"] - 1e-9).to_numpy()
         for row, stage in zip(pair["row"][ends_early][:MAX_PROBLEMS],
                               pair["stage"][ends_early][:MAX_PROBLEMS], strict=False):
-            bad.add(int(row), m.columns.timestamp, f"{getattr(m.activities, stage)!r} ends "
-                    "before it starts (its complete event is earlier than its start)")
+            names = " or ".join(m.activities.names(stage))
+            bad.add(int(row), m.columns.timestamp, f"{stage} ({names}) ends before it starts "
+                    "(its complete event is earlier than its start)")
 
 
 def _case_attributes(df: pd.DataFrame, ev: pd.DataFrame, m: LogMap,

@@ -73,7 +73,8 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
                 int(max(len(ids), 1)), f"{len(ids)} distinct specialists completed {len(r)} "
                 f"reviews; at most {busy} were busy at once", len(r))
         cal = calendars[pool]
-        capacity = float(cal.working_hours(end_h)) * sum(f.value for f in specialists[pool].values())
+        staff = sum(f.value for f in specialists[pool].values())
+        capacity = float(cal.working_hours(end_h)) * staff
         work = float(rows["review_effort_h"].sum())
         utilisation[pool] = Fitted(round(work / capacity, 4) if capacity else float("nan"),
                                    f"{work:.0f} review hours over {capacity:.0f} specialist "

@@ -4,9 +4,10 @@ One row per case, built from a :class:`~sim.fit.read.Log`:
 
 - ``arrival_h``, ``records_h`` (records complete; the arrival when the log has no such stage),
 - ``triage_start_h``, ``triage_end_h``, ``triage_resource`` (NaN when no triage),
-- ``queue_h``: when the case joined the specialists' queue (triage end, else records, else
-  arrival), ``review_start_h``, ``review_end_h``, ``review_resource``, ``reviews`` (more than
-  one review episode means the case was re-routed), ``opinion_h``,
+- ``queue_h``: when the case joined the specialists' queue (assigned, else triage end, else
+  records, else arrival), ``assigned_delay_h`` (from triage end to assigned, when logged),
+- ``review_start_h``, ``review_end_h``, ``review_resource``, ``reviews`` (more than one
+  review episode means the case was re-routed), ``opinion_h``,
 - ``pool``, ``specialty`` and the other attributes present,
 - ``triage_start_estimated`` / ``review_start_estimated``: the log had no start event, so the
   start is taken as the later of when the case was ready and when the same resource last
@@ -59,6 +60,7 @@ def _stage(ev: pd.DataFrame, stage: str, ready: pd.Series, prev: pd.Series) -> p
     estimate = np.fmax(ready.to_numpy(), before.to_numpy())  # NaN previous: the ready time
     estimate = np.fmin(estimate, out["end"].to_numpy())
     out["estimated"] = missing.to_numpy()
+    out["estimate"] = estimate  # for every case, to check the heuristic where starts are known
     out.loc[missing, "start"] = estimate[missing.to_numpy()]
     out["episodes"] = out["episodes"].fillna(0).astype(int)
     return out
@@ -95,10 +97,17 @@ def stage_table(log: Log) -> pd.DataFrame:
     tri = _stage(ev, "triage", t["records_h"], prev)
     t["triage_start_h"], t["triage_end_h"] = tri["start"], tri["end"]
     t["triage_resource"], t["triage_start_estimated"] = tri["resource"], tri["estimated"]
-    t["queue_h"] = t["triage_end_h"].fillna(t["records_h"])
+    t["triage_start_heuristic_h"] = tri["estimate"]
+    matched = t["triage_end_h"].fillna(t["records_h"])
+    assigned = _last(ev, "assigned", "complete").reindex(t.index)
+    t["assigned_delay_h"] = (assigned - matched).clip(lower=0)
+    if assigned.notna().any():  # the log records assignments: a case without one had no delay
+        t.loc[assigned.isna() & matched.notna(), "assigned_delay_h"] = 0.0
+    t["queue_h"] = assigned.fillna(matched)
     rev = _stage(ev, "review", t["queue_h"], prev)
     t["review_start_h"], t["review_end_h"] = rev["start"], rev["end"]
     t["review_resource"], t["review_start_estimated"] = rev["resource"], rev["estimated"]
+    t["review_start_heuristic_h"] = rev["estimate"]
     t["reviews"] = rev["episodes"]
     opinion = _last(ev, "opinion", "complete").reindex(t.index)
     t["opinion_h"] = opinion.fillna(t["review_end_h"])
