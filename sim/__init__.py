@@ -20,7 +20,6 @@ __version__ = "0.1.0"
 __all__ = ["Results", "Scenario", "ScenarioError", "fit", "load_scenario", "run", "__version__"]
 
 if TYPE_CHECKING:
-    from sim.fit.api import fit
     from sim.outputs.results import Results
     from sim.outputs.runner import run
     from sim.scenario import Scenario, ScenarioError, load_scenario
@@ -31,7 +30,6 @@ _LAZY = {
     "ScenarioError": "sim.scenario",
     "run": "sim.outputs.runner",
     "Results": "sim.outputs.results",
-    "fit": "sim.fit.api",
 }
 
 

@@ -8,10 +8,17 @@ table), :mod:`~sim.fit.calendars`, :mod:`~sim.fit.durations`, :mod:`~sim.fit.dem
 and :mod:`~sim.fit.distances` (log against simulation), :mod:`~sim.fit.figures`,
 :mod:`~sim.fit.api` (:func:`fit`) and :mod:`~sim.fit.cli` (``sosim fit``).
 See ``docs/calibration.md``.
+
+The package itself is callable, so that ``sim.fit(...)`` is :func:`sim.fit.api.fit`::
+
+    >>> import sim
+    >>> result = sim.fit("events.csv", map="map.yaml", out="fitted.yaml")   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 __all__ = ["FitResult", "LogError", "fit"]
@@ -24,3 +31,13 @@ def __getattr__(name: str) -> Any:
     if name in where:
         return getattr(importlib.import_module(where[name]), name)
     raise AttributeError(f"module 'sim.fit' has no attribute {name!r}")
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from sim.fit.api import fit
+
+        return fit(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
