@@ -5,8 +5,9 @@ Candidates are the schema's families (``fixed``, ``exponential``, ``uniform``,
 :mod:`scipy.stats` (location fixed at 0 for the positive families, as the schema has no
 shift). The family with the lowest AIC is kept if a Kolmogorov-Smirnov test does not reject
 it at 1% (the p-value is optimistic, since the parameters were fitted on the same data);
-otherwise the duration is written ``empirical`` (up to 100 quantiles of the data). Every fit
-carries its sample size and a 95% t-interval of the mean.
+families within 2 AIC points of the best count as equally supported and the one with
+fewest parameters is kept; otherwise the duration is written ``empirical`` (up to 100
+quantiles of the data). Every fit carries its sample size and a 95% t-interval of the mean.
 
 Example:
     >>> import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from scipy import stats
 
 KS_ALPHA = 0.01
+_PARAMS = {"exponential": 1, "uniform": 2, "lognormal": 2, "gamma": 2, "triangular": 3}
 MIN_FOR_FAMILY = 20
 """Below this many values the duration is written ``empirical``."""
 
@@ -71,9 +73,14 @@ def _candidates(x: np.ndarray) -> dict[str, tuple[dict, object]]:
         # The triangular fit is a slow numerical search: fit it on at most 400 quantiles.
         sub = x if len(x) <= 400 else np.quantile(x, (np.arange(400) + 0.5) / 400)
         c, loc, scale = stats.triang.fit(sub, 0.5, loc=lo, scale=hi - lo)
-        if scale > 0 and loc >= 0:
-            params = {"low": loc, "mode": loc + c * scale, "high": loc + scale}
-            out["triangular"] = (params, stats.triang(c, loc, scale))
+        mode = loc + c * scale
+        # The support must hold every value strictly inside (the density is 0 at its ends).
+        pad = 1e-3 * (hi - lo)
+        low, high = max(min(loc, lo - pad), 0.0), max(loc + scale, hi + pad)
+        if high > low and low <= mode <= high:
+            c = (mode - low) / (high - low)
+            params = {"low": low, "mode": mode, "high": high}
+            out["triangular"] = (params, stats.triang(c, low, high - low))
     if (x > 0).all() and s > 0:
         shape, _, scale = stats.lognorm.fit(x, floc=0)
         dist = stats.lognorm(shape, 0, scale)
@@ -106,9 +113,11 @@ def fit_duration(values: np.ndarray) -> FittedDuration:
     for name, (_, dist) in fits.items():
         with np.errstate(divide="ignore"):
             ll = float(np.sum(dist.logpdf(x)))
-        k = {"exponential": 1, "uniform": 2, "triangular": 3}.get(name, 2)
-        aic[name] = 2 * k - 2 * ll if np.isfinite(ll) else math.inf
-    best = min(aic, key=aic.get)
+        aic[name] = 2 * _PARAMS[name] - 2 * ll if np.isfinite(ll) else math.inf
+    # Families within 2 AIC points of the best are equally supported: take the simplest
+    # (an exponential is a gamma of shape 1, and should be written as one).
+    lowest = min(aic.values())
+    best = min((a for a in aic if aic[a] <= lowest + 2), key=lambda a: (_PARAMS[a], aic[a]))
     p = float(stats.kstest(x, fits[best][1].cdf).pvalue)
     if not np.isfinite(aic[best]) or p < KS_ALPHA:
         return _empirical(x, n, m, ci, sd, aic, p)

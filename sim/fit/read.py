@@ -74,6 +74,7 @@ class _Collector:
 
     def raise_if_any(self) -> None:
         if self.items:
+            self.items.sort(key=lambda p: (p.line is None, p.line or 0))
             if self.more:
                 self.items.append(_problem(self.file, None, "", f"... and {self.more} more"))
             raise LogError(self.items)
@@ -91,26 +92,29 @@ def _read_table(path: Path) -> pd.DataFrame:
 def _timestamps(raw: pd.Series, m: LogMap, col: str, bad: _Collector) -> pd.Series:
     """Local wall-clock times (naive) in the map's time zone."""
     if pd.api.types.is_datetime64_any_dtype(raw):
-        ts = raw
-        if ts.dt.tz is None and m.naive_timestamps == "error":
-            bad.add(0, col, "timestamps have no time zone; give them a UTC offset or set "
-                    "naive_timestamps: local in the map")
-            return ts
-    else:
-        text = raw.astype(str).str.strip()
-        empty = (text == "").to_numpy()
-        bad.rows(empty, col, "missing timestamp", text)
-        naive = ~text.str.contains(_OFFSET).to_numpy() & ~empty
-        if m.naive_timestamps == "error" and naive.any():
-            bad.rows(naive, col, "timestamp without a time zone; write it with a UTC offset "
-                     "(2026-01-05T09:30:00-06:00) or set naive_timestamps: local in the map", text)
-        parsed = pd.to_datetime(text.where(~empty), errors="coerce", utc=not naive.all(),
-                                format="ISO8601")
-        bad.rows(parsed.isna().to_numpy() & ~empty, col, "unparseable timestamp", text)
-        ts = parsed
-    if ts.dt.tz is not None:
-        ts = ts.dt.tz_convert(m.time_zone).dt.tz_localize(None)
-    return ts
+        if raw.dt.tz is None:
+            if m.naive_timestamps == "error":
+                bad.add(0, col, "timestamps have no time zone; give them a UTC offset or set "
+                        "naive_timestamps: local in the map")
+            return raw
+        return raw.dt.tz_convert(m.time_zone).dt.tz_localize(None)
+    text = raw.astype(str).str.strip()
+    empty = (text == "").to_numpy()
+    bad.rows(empty, col, "missing timestamp", text)
+    aware = text.str.contains(_OFFSET).to_numpy() & ~empty
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if aware.any():
+        parsed = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
+        out[aware] = parsed.dt.tz_convert(m.time_zone).dt.tz_localize(None)
+    naive = ~aware & ~empty
+    if naive.any():
+        out[naive] = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+    bad.rows(out.isna().to_numpy() & ~empty, col, "unparseable timestamp", text)
+    if m.naive_timestamps == "error":
+        bad.rows(naive & out.notna().to_numpy(), col, "timestamp without a time zone; write "
+                 "it with a UTC offset (2026-01-05T09:30:00-06:00) or set naive_timestamps: "
+                 "local in the map", text)
+    return out
 
 
 def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None) -> Log:
