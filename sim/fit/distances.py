@@ -75,10 +75,13 @@ def circadian(a: pd.DataFrame, b: pd.DataFrame, start_weekday: int) -> float:
 def n_grams(ev: pd.DataFrame, n: int = N_GRAM) -> Counter:
     """Counts of the n-grams of every case's sequence of complete events."""
     done = ev[ev["lifecycle"] == "complete"].sort_values(["case", "time_h"], kind="stable")
+    stage = done["stage"].astype(str).to_numpy()
+    case = done["case"].to_numpy()
+    cuts = np.flatnonzero(case[1:] != case[:-1]) + 1
     counts: Counter = Counter()
-    for seq in done.groupby("case", sort=False)["stage"].agg(list):
-        padded = ["^"] * (n - 1) + list(seq) + ["$"]
-        counts.update(tuple(padded[i:i + n]) for i in range(len(padded) - n + 1))
+    for seq in np.split(stage, cuts):
+        padded = ["^"] * (n - 1) + seq.tolist() + ["$"]
+        counts.update(zip(*(padded[i:] for i in range(n)), strict=False))
     return counts
 
 

@@ -53,8 +53,10 @@ def _stage(ev: pd.DataFrame, stage: str, ready: pd.Series, prev: pd.Series) -> p
     out["episodes"] = done.groupby("case", sort=False).size()
     starts = ev[(ev["stage"] == stage) & (ev["lifecycle"] == "start")]
     out["start"] = starts.groupby("case", sort=False)["time_h"].last()
-    # A start after the last completion belongs to an unfinished episode.
-    out.loc[out["start"] > out["end"], "start"] = np.nan
+    # A start after the last completion opens an episode still under way (e.g. the right
+    # specialist's review after a misrouted screening): the case is in review, not done.
+    open_now = (out["start"] > out["end"]).to_numpy()
+    out.loc[open_now, ["end", "resource"]] = np.nan
     missing = out["start"].isna() & out["end"].notna()
     before = pd.Series(last["row"].map(prev).to_numpy(), index=last.index).reindex(out.index)
     estimate = np.fmax(ready.to_numpy(), before.to_numpy())  # NaN previous: the ready time
