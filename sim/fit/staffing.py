@@ -10,11 +10,11 @@
   by both kinds of pool, the in-house queue's expected wait at the moment each case was
   routed is rebuilt from the log (cases waiting and in service, as the engine's router
   estimates it) and the overflow threshold that best separates the cases sent out from those
-  kept in is chosen; ``overflow`` is kept if it explains the choices clearly better than
-  always choosing the majority pool.
+  kept in is chosen; ``overflow`` is kept if it makes at most half the errors of always
+  choosing the majority pool.
 
 Example:
-    >>> staff = fit_staffing(table, calendars)         # doctest: +SKIP
+    >>> staff = fit_staffing(table, calendars, kinds, end_h)  # doctest: +SKIP
     >>> staff.specialists["in_house"]["oncology"].value  # doctest: +SKIP
     4
 """
@@ -30,8 +30,8 @@ from sim.core.calendar import WorkCalendar
 from sim.fit.demand import shares
 from sim.fit.fitted import Fitted
 
-_OVERFLOW_GAIN = 0.05
-"""The overflow rule must classify at least this much better than the majority rule."""
+_OVERFLOW_GAIN = 0.5
+"""The overflow rule must remove at least this share of the majority rule's errors."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict
     cut, accuracy = _best_threshold(waits, sent_out)
     note = (f"n={len(rows)} cases on lines served by both kinds "
             f"({', '.join(mixed_lines)}); {100 * sent_out.mean():.1f}% outsourced")
-    if accuracy >= majority + _OVERFLOW_GAIN:
+    if 1 - accuracy <= (1 - _OVERFLOW_GAIN) * (1 - majority) and sent_out.any():
         return {"policy": Fitted("overflow", f"{note}; an overflow rule explains "
                                  f"{100 * accuracy:.1f}% of the choices (majority rule "
                                  f"{100 * majority:.1f}%)", len(rows)),
