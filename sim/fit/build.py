@@ -225,15 +225,79 @@ def _review_by_specialty(rows: pd.DataFrame, fitted: FittedScenario, pool: str,
     return out
 
 
-def _payer(t: pd.DataFrame) -> dict:
+def _delay_entry(log: Log, begin_h: np.ndarray, end_h: np.ndarray, key: str, scenario: dict,
+                 fitted: FittedScenario) -> Fitted:
+    """A delay from ``begin_h`` to ``end_h``; in business days when its ends keep office hours.
+
+    A delay whose ends all fall in office hours (paper records, an authorisation desk) pauses
+    off-calendar: it is fitted as working time on the calendar detected from its ends, in
+    that calendar's business days. Otherwise it is elapsed hours.
+    """
+    ok = np.isfinite(begin_h) & np.isfinite(end_h)
+    begin_h, end_h = begin_h[ok], end_h[ok]
+    # Days before most delays could have ended say nothing about holidays.
+    settle = float(np.quantile(end_h - begin_h, 0.5)) + 24 if len(end_h) else 0.0
+    det = detect_calendar(end_h, log.start, has_starts=False,
+                          waiting=list(zip(begin_h, end_h, strict=True)), end_h=log.end_h,
+                          holidays_from_h=float(begin_h.min()) + settle if len(begin_h) else 0)
+    if det.spec is None:
+        fd = fit_duration(end_h - begin_h)
+        fitted.durations[key] = fd
+        return _duration_entry(fd)
+    fitted.calendars[key] = det
+    name = _add_calendar(scenario, f"{key}_hours", det)
+    cal = det.work_calendar(log.start)
+    days = np.asarray(cal.working_hours_between(begin_h, end_h)) / cal.business_day_hours
+    fd = fit_duration(days)
+    fitted.durations[key] = fd
+    lo, hi = fd.mean_ci
+    note = (fd.note.split("; observed")[0] + f"; observed mean {fd.mean:.4g} business days "
+            f"[{lo:.4g}, {hi:.4g}] 95% CI, sd {fd.sd:.3g}; its ends keep office hours, so it "
+            f"is working time on {name}")
+    return Fitted({**fd.spec, "unit": "business_days", "calendar": name}, note, fd.n, fd.mean_ci)
+
+
+def _intake_delay(log: Log, rows: pd.DataFrame, key: str, scenario: dict,
+                  fitted: FittedScenario) -> Fitted:
+    return _delay_entry(log, rows["arrival_h"].to_numpy(), rows["records_h"].to_numpy(), key,
+                        scenario, fitted)
+
+
+def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+                    channels: list[str]) -> None:
+    """Intake; split into paper and digital when the records' resource says which."""
+    ready = t[t["records_h"].notna()]
+    kind = ready["records_resource"].fillna("").str.lower()
+    paper = kind.str.contains("paper").to_numpy()
+    if paper.any() and (~paper).sum() >= 20 and paper.sum() >= 20:
+        digital = _intake_delay(log, ready[~paper], "intake_digital", scenario, fitted)
+        paper_entry = _intake_delay(log, ready[paper], "intake_paper", scenario, fitted)
+        share = {}
+        for ch in channels:
+            in_ch = (ready["channel"] == ch).to_numpy() if "channel" in ready else \
+                np.ones(len(ready), bool)
+            n = int(in_ch.sum())
+            share[ch] = Fitted(round(float((~paper[in_ch]).mean()), 4) if n else 1.0,
+                               f"n={n} cases; share whose records resource is not paper", n)
+        scenario["intake"] = {"digital": digital, "paper": paper_entry, "digital_share": share}
+        return
+    entry = _intake_delay(log, ready, "intake", scenario, fitted)
+    scenario["intake"] = {"digital": entry, "paper": entry,
+                          "digital_share": dict.fromkeys(channels, 1.0)}
+
+
+def _payer(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> dict:
     """A pre-authorisation delay when the log shows a wait between triage and assignment."""
     single = t[(t["reviews"] <= 1) & t["assigned_delay_h"].notna()]
     delays = single["assigned_delay_h"].to_numpy()
     if len(delays) == 0 or not (delays > 1e-9).any():
         return {}
+    waited = single[delays > 1e-9]
     positive = delays[delays > 1e-9]
     share = len(positive) / len(delays)
-    return {"preauth": {"delay": _duration_entry(fit_duration(positive)),
+    matched = waited["queue_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
+    delay = _delay_entry(log, matched, waited["queue_h"].to_numpy(), "preauth", scenario, fitted)
+    return {"preauth": {"delay": delay,
                         "share": Fitted(round(share, 4), f"{len(positive)} of {len(delays)} "
                                         "cases waited between triage and assignment", len(delays))}}
 
@@ -265,16 +329,12 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                                       "hour_of_day": demand["hour_of_day"]},
                           "mix": mix}
     if t["has_records_stage"].any():
-        ready = t[t["records_h"].notna()]
-        fd = fit_duration((ready["records_h"] - ready["arrival_h"]).to_numpy())
-        fitted.durations["intake"] = fd
-        intake = _duration_entry(fd)
-        scenario["intake"] = {"digital": intake, "paper": intake,
-                              "digital_share": dict.fromkeys(mix["channel"].value, 1.0)}
+        _intake_section(log, t, scenario, fitted, list(mix["channel"].value))
     cals = _pool_calendars(log, t, scenario, fitted)
     heuristic = _heuristic_check(t, cals, fitted)
     _triage_section(log, t, scenario, fitted, heuristic)
-    scenario["payers"] = {p: _payer(t) for p in mix["payer"].value}
+    payer = _payer(log, t, scenario, fitted)
+    scenario["payers"] = {p: payer for p in mix["payer"].value}
     _pools_section(log, t, scenario, fitted, cals, heuristic)
     kinds = {p: e["kind"] for p, e in scenario["pools"].items()}
     staffing = fit_staffing(t, cals, kinds, log.end_h)

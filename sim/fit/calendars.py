@@ -63,11 +63,13 @@ def _hhmm(hours: float) -> str:
 
 def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
                     waiting: list[tuple[float, float]] | None = None,
-                    end_h: float | None = None) -> DetectedCalendar:
+                    end_h: float | None = None, holidays_from_h: float = 0.0
+                    ) -> DetectedCalendar:
     """The calendar of one resource group from its event times (hours since ``start``).
 
     ``waiting``: (joined the queue, completed) intervals of its cases, the evidence of
-    closure (see the module docstring) and of holidays.
+    closure (see the module docstring) and of holidays; days starting before
+    ``holidays_from_h`` are not holiday candidates (a delay's first days have no completions).
     """
     t = np.sort(np.asarray(times_h, dtype=float))
     t = t[np.isfinite(t)]
@@ -90,7 +92,8 @@ def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
     if len(worked) == 7 and lo <= 1 and hi >= 23:
         return DetectedCalendar(None, len(t), f"n={len(t)} events on every weekday at every "
                                 f"hour ({lo:g}-{hi:g} h): 24x7")
-    holidays = _holidays(day, worked, start, n_days, waiting or [], lo, hi)
+    holidays = [h for h in _holidays(day, worked, start, n_days, waiting or [], lo, hi)
+                if 24 * (h - start).days >= holidays_from_h]
     spec = CalendarSpec(days=[WEEKDAYS[d] for d in worked], hours=[_hhmm(lo), _hhmm(hi)],
                         holidays=holidays)
     expected, seen = _outside(spec, start, t, waiting or [])

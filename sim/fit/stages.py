@@ -95,6 +95,7 @@ def stage_table(log: Log) -> pd.DataFrame:
     # Without a records stage in the log, records are complete on arrival.
     t["records_h"] = records if records.notna().any() else t["arrival_h"]
     t["has_records_stage"] = records.notna()
+    t["records_resource"] = _last(ev, "records_complete", "complete", "resource").reindex(t.index)
     prev = _previous_completion(ev)
     tri = _stage(ev, "triage", t["records_h"], prev)
     t["triage_start_h"], t["triage_end_h"] = tri["start"], tri["end"]
