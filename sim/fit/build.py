@@ -234,6 +234,12 @@ def _delay_entry(log: Log, begin_h: np.ndarray, end_h: np.ndarray, key: str, sce
     that calendar's business days. Otherwise it is elapsed hours.
     """
     ok = np.isfinite(begin_h) & np.isfinite(end_h)
+    # Right censoring: a delay begun near the end of the log is only seen if it was short.
+    # Keep the delays begun early enough for the longest one seen to have ended.
+    if ok.any():
+        early = begin_h <= log.end_h - float(np.max((end_h - begin_h)[ok]))
+        if (ok & early).sum() >= 0.5 * ok.sum():
+            ok &= early
     begin_h, end_h = begin_h[ok], end_h[ok]
     # Days before most delays could have ended say nothing about holidays.
     settle = float(np.quantile(end_h - begin_h, 0.5)) + 24 if len(end_h) else 0.0

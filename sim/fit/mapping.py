@@ -18,8 +18,8 @@ Without a map, :data:`SOSIM_MAP` reads sosim's own event log (``sosim run`` writ
 
 Example:
     >>> m = load_map(None)
-    >>> m.activities.review
-    'specialist review'
+    >>> m.activity_stage()["specialist review"]
+    'review'
 """
 
 from __future__ import annotations
