@@ -86,7 +86,7 @@ def fit(log: str | os.PathLike[str], map: str | os.PathLike[str] | None = None, 
     YAML; its report goes to the folder ``<out without suffix>_fit/`` (report.md, kpis.csv,
     distances.csv, figures/overlays.png). ``simulate=False`` skips the fidelity run.
     """
-    from sim.scenario import scenario_from_text
+    from sim.loading import scenario_from_text
 
     log_map = load_map(map)
     parsed = read_log(log, log_map)

@@ -54,7 +54,7 @@ def foreign_fit(foreign_files, tmp_path_factory):  # noqa: ANN001, ANN201
 def round_trip(tmp_path_factory):  # noqa: ANN201
     """(original scenario, its results over 5 replications, the fit of replication 0's log)."""
     import sim
-    from sim.scenario import scenario_from_text
+    from sim.loading import scenario_from_text
 
     scenario = scenario_from_text(ROUND_TRIP_YAML)
     original = sim.run(scenario, seed=3, replications=5)

@@ -17,7 +17,7 @@ from sim.fit.build import fit_scenario
 from sim.fit.fidelity import fidelity
 from sim.fit.read import log_from_frame
 from sim.fit.yaml_out import to_yaml
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 
 
 @pytest.fixture(scope="module")
