@@ -57,6 +57,18 @@ def report_markdown(log: Log, fitted: FittedScenario, fid: Fidelity | None) -> s
     for name, fd in fitted.durations.items():
         lines.append(f"| {name} | {fd.n} | {fd.spec['dist']} | {fd.mean:.3g} "
                      f"[{fd.mean_ci[0]:.3g}, {fd.mean_ci[1]:.3g}] |")
+    if fitted.staffing is not None:
+        st = fitted.staffing
+        lines += ["", "## Staffing and routing", "", "| pool | line | specialists | evidence |",
+                  "|---|---|---|---|"]
+        for pool, by_line in st.specialists.items():
+            for line_name, f in by_line.items():
+                lines.append(f"| {pool} | {line_name} | {f.value} | {f.note} |")
+        lines.append("")
+        lines += [f"- utilisation of {pool}: {f.value:.3f} ({f.note})"
+                  for pool, f in st.utilisation.items()]
+        lines += [f"- share of reviews by pool: {st.pool_share['all'].note}",
+                  f"- routing: {st.routing['policy'].value} ({st.routing['policy'].note})"]
     lines += ["", "## Calendars", ""]
     lines += [f"- **{k}**: {c.spec.days if c.spec else '24x7'} "
               f"{c.spec.hours if c.spec else ''} ({c.note})" for k, c in fitted.calendars.items()]

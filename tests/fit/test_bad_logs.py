@@ -120,3 +120,18 @@ def load_map_text():  # noqa: ANN201
         p = Path(d) / "map.yaml"
         p.write_text(MAP_YAML)
         return load_map(p)
+
+
+def test_cli_fit_writes_a_valid_scenario(tmp_path, capsys, good):
+    import sim
+
+    log, map_file, out = tmp_path / "log.csv", tmp_path / "map.yaml", tmp_path / "f.yaml"
+    good.to_csv(log, index=False)
+    map_file.write_text(MAP_YAML)
+    rc = main(["fit", str(log), "--map", str(map_file), "--out", str(out), "--no-simulate"])
+    assert rc == 0
+    assert sim.load_scenario(out).pools["hospital"].specialists == {"cardiology": 3}
+    report = (tmp_path / "f_fit" / "report.md").read_text()
+    assert "## Staffing and routing" in report and "| hospital | cardiology | 3 |" in report
+    assert "scenario written to" in capsys.readouterr().out
+    assert main(["fit", str(log), "--out", str(tmp_path / "g.yaml"), "--replications", "1"]) == 2
