@@ -147,6 +147,7 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
                       f"{100 * misrouted:.1f}% reviewed more than once (re-routed)" if misrouted
                       else f"n={len(reviewed)} reviewed cases; no re-routing in the log",
                       len(reviewed))
+    misroute = _misroute(log, t, scenario, fitted)
     ids = done["triage_resource"].replace("", np.nan).dropna().unique()
     busy = max(max_concurrent(r["triage_start_h"].to_numpy(), r["triage_end_h"].to_numpy())
                for _, r in done.groupby(done["triage_resource"].fillna("")))
@@ -156,6 +157,8 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
                                                "at once: an automated service"),
                               "ai": {"service": service, "servers": None,
                                      "calendar": cal_name, "accuracy": accuracy}}
+        if misroute:
+            scenario["triage"]["misroute"] = misroute
     else:  # people, one case each: coordinators; the case then goes straight to a specialist
         scenario["triage"] = {"policy": Fitted("legacy", f"{len(ids)} people triage one case "
                                                "at a time: coordinators"),
@@ -164,6 +167,31 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
                                          "calendar": cal_name, "handling": service,
                                          "referral_cycle": {"dist": "fixed", "value": 0},
                                          "accuracy": accuracy}}
+        if misroute:
+            scenario["triage"]["misroute"] = misroute
+
+
+MIN_MISROUTED = 20
+"""Re-routed cases needed before the screening and re-routing times are fitted."""
+
+
+def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> dict:
+    """Screening work and re-routing delay of the cases reviewed twice (else the defaults)."""
+    again = t[t["screen_end_h"].notna()]
+    if len(again) < MIN_MISROUTED:
+        return {}
+    out = {}
+    timed = again[again["screen_start_h"].notna()]
+    if len(timed) >= MIN_MISROUTED:  # short work: its clock time is its working time
+        fd = fit_duration((timed["screen_end_h"] - timed["screen_start_h"]).to_numpy())
+        fitted.durations["misroute_screening"] = fd
+        out["detection"] = _duration_entry(fd)
+    back = again[again["queue_h"] > again["screen_end_h"]]
+    if len(back) >= MIN_MISROUTED:
+        out["reroute_delay"] = _delay_entry(log, back["screen_end_h"].to_numpy(),
+                                            back["queue_h"].to_numpy(), "reroute", scenario,
+                                            fitted)
+    return out
 
 
 def _add_calendar(scenario: dict, name: str, det: DetectedCalendar) -> str:

@@ -53,6 +53,8 @@ def _stage(ev: pd.DataFrame, stage: str, ready: pd.Series, prev: pd.Series) -> p
     out["episodes"] = done.groupby("case", sort=False).size()
     starts = ev[(ev["stage"] == stage) & (ev["lifecycle"] == "start")]
     out["start"] = starts.groupby("case", sort=False)["time_h"].last()
+    out["first_start"] = starts.groupby("case", sort=False)["time_h"].first()
+    out["first_end"] = done.groupby("case", sort=False)["time_h"].first()
     # A start after the last completion opens an episode still under way (e.g. the right
     # specialist's review after a misrouted screening): the case is in review, not done.
     open_now = (out["start"] > out["end"]).to_numpy()
@@ -112,6 +114,10 @@ def stage_table(log: Log) -> pd.DataFrame:
     t["review_resource"], t["review_start_estimated"] = rev["resource"], rev["estimated"]
     t["review_start_heuristic_h"] = rev["estimate"]
     t["reviews"] = rev["episodes"]
+    # A case reviewed twice was screened by the wrong specialists first, then re-routed.
+    again = (t["reviews"] >= 2).to_numpy()
+    t["screen_start_h"] = rev["first_start"].where(again)
+    t["screen_end_h"] = rev["first_end"].where(again)
     opinion = _last(ev, "opinion", "complete").reindex(t.index)
     t["opinion_h"] = opinion.fillna(t["review_end_h"])
     for col in log.cases.columns:

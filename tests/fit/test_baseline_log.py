@@ -1,6 +1,6 @@
 """The shipped baseline's own log (42 days): overflow routing, paper records counted in
-business days, pre-authorisation and misroutes are recovered, and the fitted model
-reproduces the log's KPIs.
+business days, pre-authorisation, misroutes and their re-routing delay are recovered, and
+the fitted model reproduces the log's KPIs.
 
 Tolerances: overflow threshold within 25% of the scenario's 48 h; paper intake and the
 pre-authorisation delay in business days on a Mon-Fri 08:00-17:00 calendar, the paper mean
@@ -44,6 +44,10 @@ def test_routing_and_delays_recovered(baseline_fit):
     preauth = next(iter(s.payers.values())).preauth
     assert preauth is not None and preauth.delay.unit == "business_days"
     assert abs(s.triage.ai.accuracy - truth.triage.ai.accuracy) < 0.05
+    reroute = s.triage.misroute.reroute_delay  # truth: uniform 0.25-1 business days
+    assert reroute.unit == "business_days"
+    lo, hi = fitted.durations["reroute"].mean_ci
+    assert lo <= 0.625 <= hi
 
 
 def test_fitted_baseline_reproduces_the_log(baseline_fit):
