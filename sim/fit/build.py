@@ -128,7 +128,7 @@ def _duration_entry(fd: FittedDuration, estimated: float = 0.0,
 
 
 def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
-                    heuristic: float | None) -> None:
+                    heuristic: float | None, cals: dict[str, WorkCalendar]) -> None:
     done = t[t["triage_end_h"].notna()]
     if done.empty:
         scenario["triage"] = {"policy": Fitted("direct", "no triage events in the log")}
@@ -147,7 +147,7 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
                       f"{100 * misrouted:.1f}% reviewed more than once (re-routed)" if misrouted
                       else f"n={len(reviewed)} reviewed cases; no re-routing in the log",
                       len(reviewed))
-    misroute = _misroute(log, t, scenario, fitted)
+    misroute = _misroute(log, t, scenario, fitted, cals)
     ids = done["triage_resource"].replace("", np.nan).dropna().unique()
     busy = max(max_concurrent(r["triage_start_h"].to_numpy(), r["triage_end_h"].to_numpy())
                for _, r in done.groupby(done["triage_resource"].fillna("")))
@@ -175,15 +175,22 @@ MIN_MISROUTED = 20
 """Re-routed cases needed before the screening and re-routing times are fitted."""
 
 
-def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> dict:
+def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+              cals: dict[str, WorkCalendar]) -> dict:
     """Screening work and re-routing delay of the cases reviewed twice (else the defaults)."""
     again = t[t["screen_end_h"].notna()]
     if len(again) < MIN_MISROUTED:
         return {}
     out = {}
     timed = again[again["screen_start_h"].notna()]
-    if len(timed) >= MIN_MISROUTED:  # short work: its clock time is its working time
-        fd = fit_duration((timed["screen_end_h"] - timed["screen_start_h"]).to_numpy())
+    if len(timed) >= MIN_MISROUTED:
+        # Working time on the screening pool's calendar where the resource names the pool.
+        work = (timed["screen_end_h"] - timed["screen_start_h"]).to_numpy().copy()
+        for pool, cal in cals.items():
+            on = (timed["screen_pool"] == pool).to_numpy()
+            work[on] = cal.working_hours_between(timed["screen_start_h"].to_numpy()[on],
+                                                 timed["screen_end_h"].to_numpy()[on])
+        fd = fit_duration(work)
         fitted.durations["misroute_screening"] = fd
         out["detection"] = _duration_entry(fd)
     back = again[again["queue_h"] > again["screen_end_h"]]
@@ -366,7 +373,7 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
         _intake_section(log, t, scenario, fitted, list(mix["channel"].value))
     cals = _pool_calendars(log, t, scenario, fitted)
     heuristic = _heuristic_check(t, cals, fitted)
-    _triage_section(log, t, scenario, fitted, heuristic)
+    _triage_section(log, t, scenario, fitted, heuristic, cals)
     payer = _payer(log, t, scenario, fitted)
     scenario["payers"] = {p: payer for p in mix["payer"].value}
     _pools_section(log, t, scenario, fitted, cals, heuristic)

@@ -55,6 +55,7 @@ def _stage(ev: pd.DataFrame, stage: str, ready: pd.Series, prev: pd.Series) -> p
     out["start"] = starts.groupby("case", sort=False)["time_h"].last()
     out["first_start"] = starts.groupby("case", sort=False)["time_h"].first()
     out["first_end"] = done.groupby("case", sort=False)["time_h"].first()
+    out["first_resource"] = done.groupby("case", sort=False)["resource"].first()
     # A start after the last completion opens an episode still under way (e.g. the right
     # specialist's review after a misrouted screening): the case is in review, not done.
     open_now = (out["start"] > out["end"]).to_numpy()
@@ -68,6 +69,20 @@ def _stage(ev: pd.DataFrame, stage: str, ready: pd.Series, prev: pd.Series) -> p
     out.loc[missing, "start"] = estimate[missing.to_numpy()]
     out["episodes"] = out["episodes"].fillna(0).astype(int)
     return out
+
+
+def pool_of(log: Log, resources: pd.Series) -> pd.Series:
+    """The pool of each resource by the map's pattern or prefixes (NaN where it says none)."""
+    m = log.map
+    res = resources.fillna("").astype(str)
+    if m.resource_pattern:
+        found = res.str.extract(re.compile(m.resource_pattern))
+        if "pool" in found:
+            return found["pool"]
+    pool = pd.Series(np.nan, index=res.index, dtype=object)
+    for prefix, name in (m.pools.resource_prefix or {}).items():
+        pool[res.str.startswith(prefix) & pool.isna()] = name
+    return pool
 
 
 def _pool_and_specialty(log: Log, table: pd.DataFrame) -> None:
@@ -118,6 +133,7 @@ def stage_table(log: Log) -> pd.DataFrame:
     again = (t["reviews"] >= 2).to_numpy()
     t["screen_start_h"] = rev["first_start"].where(again)
     t["screen_end_h"] = rev["first_end"].where(again)
+    t["screen_pool"] = pool_of(log, rev["first_resource"].where(again))
     opinion = _last(ev, "opinion", "complete").reindex(t.index)
     t["opinion_h"] = opinion.fillna(t["review_end_h"])
     for col in log.cases.columns:

@@ -48,6 +48,8 @@ def test_routing_and_delays_recovered(baseline_fit):
     assert reroute.unit == "business_days"
     lo, hi = fitted.durations["reroute"].mean_ci
     assert lo <= 0.625 <= hi
+    lo, hi = fitted.durations["misroute_screening"].mean_ci  # truth: triangular 5-10-15 min
+    assert lo <= 10 / 60 <= hi
 
 
 def test_fitted_baseline_reproduces_the_log(baseline_fit):
