@@ -14,7 +14,7 @@ run            cases, events, kpis, summary.csv, capacity.csv
 timeline       timeline_kpis, timeline_summary.csv, market_scale.csv
 compare        results.parquet, differences.csv
 sweep          results.parquet, design.csv, analysis/*.csv
-staffing       staffing.csv, path.csv
+staffing       staffing.csv, path.csv, overrides.txt, staffed.yaml
 market         projection, volumes, totals.csv, implied_rates.csv, compare.csv, report.*
 warmup         series.csv, welch.csv
 replications   replications.csv
@@ -44,7 +44,7 @@ __all__ = ["REPRODUCED", "RerunRefused", "RerunReport", "read_manifest", "rerun"
 
 NOT_COMPARED = ("summary.json", "sweep.json", "manifest.json")
 NOT_COMPARED_DIRS = ("figures/", "scenarios/", "tasks/")
-DATA_SUFFIXES = (".parquet", ".csv", ".txt", ".json")
+DATA_SUFFIXES = (".parquet", ".csv", ".txt", ".json", ".yaml")
 
 
 class RerunRefused(ValueError):
@@ -200,14 +200,17 @@ def _sweep(m: dict[str, Any], path: Path, out: Path) -> None:
 
 def _staffing(m: dict[str, Any], path: Path, out: Path) -> None:
     from sim.experiment.executors import SerialExecutor
-    from sim.experiment.outputs import staffing_files, write_small_output
+    from sim.experiment.outputs import write_small_output
     from sim.experiment.staffing import find_staffing
+    from sim.experiment.staffing_report import write_staffing
 
     c = m["command"]
-    res = find_staffing(_scenario(m, path), c["targets"], pools=c["pools"],
+    scenario = _scenario(m, path)
+    res = find_staffing(scenario, c["targets"], pools=c["pools"],
                         replications=c["replications"], executor=SerialExecutor(),
                         seed=c["seed"], beta=c["beta"])
-    write_small_output(out, staffing_files(res), {**_fields(m), **_again(m, path)})
+    write_small_output(out, {}, {**_fields(m), **_again(m, path)},
+                       lambda folder: write_staffing(res, scenario, folder))
 
 
 def _fields(m: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SEALED_SKIP", "seal_study", "staffing_files", "write_small_output"]
+__all__ = ["SEALED_SKIP", "seal_study", "series_by_replication", "warmup_files",
+           "write_small_output"]
 
 SEALED_SKIP = ("manifest.json",)
 """Files of a study folder not listed in its sealed manifest (the manifest itself)."""
@@ -77,17 +78,6 @@ def write_small_output(out_dir: str | os.PathLike[str], files: Mapping[str, str 
         return dict(fields)
 
     return write_folder(out_dir, build)
-
-
-def staffing_files(res: Any) -> dict[str, str]:
-    """The files of a staffing search's folder: the staffing found and the search path.
-
-    Example:
-        >>> sorted(staffing_files(find_staffing(scenario, ["utilisation<=0.85"])))  # doctest: +SKIP
-        ['path.csv', 'staffing.csv']
-    """
-    return {"staffing.csv": res.table.to_csv(index=False),
-            "path.csv": res.path.to_csv(index=False)}
 
 
 def series_by_replication(scenario: Any, seed: int, replications: int, measure: str,

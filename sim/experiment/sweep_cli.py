@@ -91,8 +91,8 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     st.add_argument("--beta", type=float, default=1.0,
                     help="square-root staffing margin of the starting point (default 1)")
     st.add_argument("--out", type=Path, default=None,
-                    help="folder for staffing.csv and path.csv (default: a new "
-                         "results/staffing/<name>/<UTC time>-<hash>/)")
+                    help="folder for staffing.csv, path.csv, overrides.txt, staffed.yaml "
+                         "(default: a new results/staffing/<name>/<UTC time>-<hash>/)")
     _executor_args(st)
     st.set_defaults(handler=cmd_staffing)
 
@@ -150,7 +150,13 @@ def known_kpis(scenario: Any) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiment.design import DesignError, base_document, make_design, parameter
+    from sim.experiment.design import (
+        DesignError,
+        base_document,
+        make_design,
+        parameter,
+        small_design_warning,
+    )
     from sim.experiment.sensitivity import DEFAULT_KPIS
     from sim.loading import scenario_from_document
 
@@ -182,9 +188,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     scenario = scenario_from_document(doc)  # a bad file: ScenarioError, exit 2 in sim.cli
     known = known_kpis(scenario)
     if bad := [k for k in kpis if k not in known]:
-        near = difflib.get_close_matches(bad[0], known, n=1)
-        return _fail("sweep", f"unknown KPI {bad[0]!r}" + (f" (did you mean {near[0]!r}?)"
-                                                           if near else ""))
+        from sim.scenario.suggest import unknown
+
+        return _fail("sweep", unknown("KPI", bad[0], known, "docs/scenario-reference.md (KPIs)"))
     kind = opts["design"] or "grid"
     seed = scenario.simulation.seed if opts["seed"] is None else opts["seed"]
     reps = opts["replications"] or scenario.simulation.replications
@@ -204,6 +210,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _fail("sweep", f"--out: {err}")
     print(f"{kind} design over {len(params)} parameter(s): {design.size} points x {reps} "
           f"replication(s) = {design.size * reps} runs; study folder {out}/")
+    if small := small_design_warning(design):
+        print(f"warning: {small}", file=sys.stderr)
     return _run_sweep(args, design, doc, out, seed, reps, kpis, spec.get("batch"))
 
 
@@ -225,7 +233,9 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
                reps: int, kpis: list[str], batch: int | None) -> int:
     import pandas as pd
 
-    from sim.experiment.executors import make_executor
+    from sim.experiment.design import small_design_warning
+    from sim.experiment.estimate import study_size_line
+    from sim.experiment.executors import executor_workers, make_executor
     from sim.experiment.sensitivity import run_sweep, write_analysis
     from sim.experiment.study import StudyMismatch
     from sim.outputs.writing import atomic_write_text
@@ -233,6 +243,9 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
     points = design.scenarios(doc)  # every point valid before any worker starts
     try:
         with make_executor(args.executor, args.workers, args.scheduler) as ex:
+            if not args.quiet:
+                print(study_size_line(points[0][1], design.size * reps, executor_workers(ex),
+                                      seed), flush=True)
             table = run_sweep(design, doc, out, ex, seed=seed, replications=reps,
                               batch=batch, progress=not args.quiet, points=points)
     except StudyMismatch as err:
@@ -257,6 +270,8 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
                            "display.float_format", "{:,.4g}".format):
         for kpi, result in results.items():
             print(f"\n{kpi} - {title}\n{result.to_string(index=False)}")
+    if small := small_design_warning(design):
+        print(f"\nwarning: {small}", file=sys.stderr)
     print(f"\ntable, analysis and figures written to {out}/")
     return EXIT_OK
 
@@ -282,8 +297,6 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return _fail("staffing", f"--replications must be at least 2 for an interval (got {reps})")
     if args.pool and (bad := sorted(set(args.pool) - set(scenario.pools))):
         return _fail("staffing", f"no pool {bad[0]!r}; the pools are {', '.join(scenario.pools)}")
-    import pandas as pd
-
     from sim.experiment.cli import _fields, _named, _out, _write
     from sim.experiment.executors import make_executor
 
@@ -299,15 +312,9 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     with make_executor(args.executor, args.workers, args.scheduler) as ex:
         res = find_staffing(scenario, targets, pools=args.pool, replications=reps,
                             executor=ex, seed=args.seed, beta=args.beta)
-    with pd.option_context("display.width", 140, "display.max_columns", 30,
-                           "display.float_format", "{:,.4g}".format):
-        print("Search path (one simulated staffing per step)")
-        print(res.path.to_string(index=False))
-        print("\nStaffing found (start: square-root staffing)")
-        print(res.table.to_string(index=False))
-    print("\n" + ("every target met" if res.met else "NOT every target met (see met/note)"))
-    print("apply with: " + " ".join(f"--set {o}" for o in res.overrides))
-    from sim.experiment.outputs import staffing_files
+    from sim.experiment.staffing_report import staffing_text, write_staffing
 
-    _write(args, out, auto, staffing_files(res), _fields("staffing", scenario, args, options))
+    path = _write(args, out, auto, {}, _fields("staffing", scenario, args, options),
+                  lambda folder: write_staffing(res, scenario, folder))
+    print(staffing_text(res, targets, scenario, path))
     return EXIT_OK
