@@ -87,6 +87,8 @@ def edit_yaml_text(text: str, edits: Mapping[FieldPath, Any]) -> str | None:
         parent, node = root, root
         for depth, key in enumerate(path):
             parent, node = node, _child(node, key)
+            if node is not None and uses.get(id(node), 0) > 1:
+                return None  # shared through an alias: an edit here would change every use
             if node is None:
                 if depth != len(path) - 1:
                     return None  # a whole missing section: leave it to the fallback
@@ -96,8 +98,7 @@ def edit_yaml_text(text: str, edits: Mapping[FieldPath, Any]) -> str | None:
                     return None
                 break
         else:
-            if not isinstance(node, ScalarNode) or uses.get(id(node), 0) > 1 or node.style in (
-                    "|", ">"):
+            if not isinstance(node, ScalarNode) or node.style in ("|", ">"):
                 return None
             spans.append((node.start_mark.index, node.end_mark.index, yaml_scalar(value)))
     for start, end, new in sorted(spans, reverse=True):
