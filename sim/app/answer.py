@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.outputs.report import _STAGES, _count, _hours, _number, _pct, _share, _usd
+from sim.outputs.report import _STAGES, _count, _number, _pct, _share, _usd
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
@@ -40,6 +40,11 @@ class Card:
     value: str
     interval: str
     help: str = ""
+
+
+def _h(x: float) -> str:
+    """Hours, short enough for a card: ``143.4 h``."""
+    return "-" if x is None or math.isnan(x) else f"{x + 0.0:,.1f} h"
 
 
 def _card(s: pd.DataFrame, label: str, kpi: str, fmt: Callable[[float], str],
@@ -60,12 +65,12 @@ def kpi_cards(results: Results, summary: pd.DataFrame | None = None) -> list[Car
     s, sc = _summary(results, summary), results.scenario
     target_m, target_o = sc.targets.time_to_match_hours, sc.targets.time_to_opinion_hours
     specs = [
-        ("time to opinion, mean", "time_to_opinion_h.mean", _hours,
+        ("time to opinion, mean", "time_to_opinion_h.mean", _h,
          "from the request to the written opinion"),
-        ("time to opinion, p90", "time_to_opinion_h.p90", _hours,
+        ("time to opinion, p90", "time_to_opinion_h.p90", _h,
          "9 cases in 10 get their opinion within this"),
         (f"opinion within {target_o:g} h", "within_target.opinion", _share, ""),
-        ("time to match, mean", "time_to_match_h.mean", _hours,
+        ("time to match, mean", "time_to_match_h.mean", _h,
          "from the request to a matched specialist (records intake included)"),
         (f"matched within {target_m:g} h", "within_target.match", _share, ""),
         *((f"utilisation {p}", f"utilisation.{p}", _share, "") for p in results.plan.pools),

@@ -65,6 +65,7 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
             "--global.developmentMode", "false",
             "--client.toolbarMode", "minimal",
             "--theme.base", "light",
+            "--theme.primaryColor", "#1f6feb",
             "--server.address", args.host,
             "--server.port", str(args.port)]
 

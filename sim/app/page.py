@@ -9,9 +9,16 @@ Streamlit runs this file as ``__main__``; importing it does nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 VIEWS = ("Scenario", "Answer", "Compare", "Market")
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]  # matplotlib's, as in sosim's figures
+CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 2.5rem;}
+[data-testid="stSidebarContent"] {padding-top: 0.5rem;}
+</style>"""
 UPLOAD = "upload a file…"
 
 
@@ -177,7 +184,7 @@ def scenario_view(st: Any, source: Any, original: Any, fields: list, edits: dict
         with column:
             for name, items in sections:
                 with st.container(border=True):
-                    st.subheader(name)
+                    st.markdown(f"**{name}**")
                     for spec in items:
                         _field(st, spec, edits, checked.by_field)
     _capacity_preview(st, scenario)
@@ -234,21 +241,23 @@ def answer_view(st: Any, checked: Any, diff: dict) -> None:
                f"{scenario.expected_cases:,.0f} cases a replication")
     entry = cache.get(key)
     if entry is None:
-        guard = run_guard(scenario)
-        allowed = True
-        if guard:
-            st.warning(guard)
-            allowed = st.checkbox("Run it anyway", key="confirm_large")
-        clicked = st.button("Run ▶", type="primary", key="run_answer", disabled=not allowed)
-        if not ((clicked or requested) and allowed):
-            st.info("Not run yet for these settings.")
-            return
-        bar, report = _progress(st)
-        start = time.monotonic()
-        results = run_with_progress(scenario, report)
+        controls = st.empty()
+        with controls.container():
+            guard = run_guard(scenario)
+            allowed = True
+            if guard:
+                st.warning(guard)
+                allowed = st.checkbox("Run it anyway", key="confirm_large")
+            clicked = st.button("Run ▶", type="primary", key="run_answer", disabled=not allowed)
+            if not ((clicked or requested) and allowed):
+                st.info("Not run yet for these settings.")
+                return
+            bar, report = _progress(st)
+            start = time.monotonic()
+            results = run_with_progress(scenario, report)
         entry = RunEntry(results, time.monotonic() - start)
         cache.put(key, entry)
-        bar.empty()
+        controls.empty()
     st.caption(f"Ran in {entry.seconds:.1f} s; kept for this session (key `{key}`): coming "
                "back to these settings shows it at once. Means across replications, 95% "
                "t-intervals.")
@@ -268,7 +277,7 @@ def _answer_body(st: Any, entry: Any, key: str) -> None:
                    key="answer_tab", on_change="rerun")  # draw only the open tab
     with tabs[0]:
         stages = answer.stage_frame(results, summary)
-        st.bar_chart(stages.set_index("stage")["mean_h"], horizontal=True,
+        st.bar_chart(stages, x="stage", y="mean_h", horizontal=True, sort=False,
                      x_label="mean hours per delivered case", y_label="", height=300)
         st.dataframe(stages, hide_index=True, width="stretch", column_config={
             "mean_h": st.column_config.NumberColumn("mean (h)", format="%.1f"),
@@ -367,15 +376,19 @@ def compare_view(st: Any, source: Any, original: Any, checked: Any) -> None:
     key = pair_key(a, b, int(reps))
     cmp = cache.get(key)
     if cmp is None:
-        guard = run_guard(a, 2 * int(reps))
-        allowed = not guard or st.checkbox(f"{guard} Run it anyway", key="confirm_compare")
-        if not st.button("Compare ▶", type="primary", disabled=not allowed, key="run_compare"):
-            return
-        bar, report = _progress(st)
-        folder = _state("folder", _session_folder).sub("compare") / key
-        cmp = run_pair(a, b, ("A", "B"), int(reps), folder, report)
+        controls = st.empty()
+        with controls.container():
+            guard = run_guard(a, 2 * int(reps))
+            allowed = not guard or st.checkbox(f"{guard} Run it anyway", key="confirm_compare")
+            if not st.button("Compare ▶", type="primary", disabled=not allowed,
+                             key="run_compare"):
+                return
+            _, report = _progress(st)
+            folder = _state("folder", _session_folder).sub("compare") / key
+            cmp = run_pair(a, b, ("A", "B"), int(reps), folder, report)
         cache.put(key, cmp)
-        bar.empty()
+        controls.empty()
+    st.subheader("B against A")
     for kpi in ("time_to_opinion_h.mean", "time_to_opinion_h.p90", "within_target.opinion"):
         st.markdown("- " + cmp.sentence(kpi, "B"))
     d = difference_frame(cmp)
@@ -441,8 +454,10 @@ def market_view(st: Any) -> None:
         dims = p.dimensions
         dim = st.selectbox("Dimension", dims, key="market_dimension") if dims else None
         wide = p.wide(dim) if dim else p.wide("total")
-        st.area_chart(wide, y_label=p.unit_label)
-        st.dataframe(wide, width="stretch")
+        wide.index = wide.index.astype(str)  # years, not thousands
+        st.area_chart(wide, y_label=p.unit_label, x_label="year",
+                      color=PALETTE[:len(wide.columns)])
+        st.dataframe(wide.style.format(precision=2), width="stretch")
     with tabs[1]:
         st.dataframe(markets.volumes_in(p, year), hide_index=True, width="stretch")
         st.caption("Second opinions a year, specialist hours and full-time equivalents.")
@@ -470,6 +485,7 @@ def main() -> None:
     from sim.app.form import changed, editable_fields, validate_edits
 
     st.set_page_config(page_title="sosim", page_icon="🩺", layout="wide")
+    st.html(CSS)
     st.sidebar.title("sosim")
     st.sidebar.caption("Second-opinion platforms: the scenario, the run and the answer.")
     view = st.sidebar.radio("View", VIEWS, key="view")
@@ -479,7 +495,7 @@ def main() -> None:
     source = _source(st)
     if source is None:
         return
-    st.sidebar.caption(f"`{source.file}`")
+    st.sidebar.caption(f"`{Path(source.file).name}`")
     loaded = _memo("loaded", source, lambda: validate_edits(source.text, source.fmt,
                                                             source.file, {}))
     if not loaded.ok:

@@ -275,3 +275,30 @@ def test_market_headline_and_report() -> None:
     total = every[(every["year"] == 2027) & (every["dimension"] == "total")]["cases"].item()
     assert v.loc[v["dimension"] == "total", "cases"].item() == total
     assert set(markets.market_figures(p, 2027)) >= {f"segments by {d}" for d in p.dimensions}
+
+
+# ------------------------------------------------------------------------ the command
+
+
+def test_sosim_app_without_streamlit_says_how_to_install_it(monkeypatch, capsys) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "streamlit" else real(name, *a))
+    assert main(["app"]) == 1
+    err = capsys.readouterr().err
+    assert 'pip install "sosim[app]"' in err and "Traceback" not in err
+
+
+def test_sosim_app_binds_loopback_by_default() -> None:
+    import argparse
+
+    from sim.app.cli import page_path, register, streamlit_command
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(), lambda sp: None)
+    command = streamlit_command(parser.parse_args(["app"]))
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
+    assert command[command.index("run") + 1] == str(page_path()) and page_path().is_file()
