@@ -45,11 +45,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _env() -> dict[str, str]:
+    """This checkout first on the path, in the server and in the commands run here."""
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return dict(os.environ, PYTHONPATH=path, MPLBACKEND="Agg")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get(
-        "PYTHONPATH", "")]).rstrip(os.pathsep))
+    env = _env()
     log = tmp_path_factory.mktemp("server") / "sosim-app.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)],
@@ -132,6 +137,14 @@ def test_change_oncologists_run_and_compare_in_a_browser(server: str, tmp_path: 
                                ("edit:simulation.replications", 2)):
                 _set(page, key, value)
             _shoot(page, tmp_path, "scenario")
+            with page.expect_download() as got:
+                page.get_by_role("button", name="Download YAML").click()
+            edited = tmp_path / "edited.yaml"
+            got.value.save_as(edited)
+            checked = subprocess.run([sys.executable, "-m", "sim", "validate", str(edited)],
+                                     capture_output=True, text=True, env=_env())
+            assert checked.returncode == 0, checked.stderr
+            assert "horizon_days: 20" in edited.read_text() and "# " in edited.read_text()
             page.get_by_role("button", name="Run ▶").first.click()
             four = _metric(page, "utilisation in_house")
             _wait_idle(page)
@@ -146,6 +159,19 @@ def test_change_oncologists_run_and_compare_in_a_browser(server: str, tmp_path: 
             _no_exception(page)
             assert float(six.rstrip("%")) < float(four.rstrip("%")), (four, six)
             _shoot(page, tmp_path, "answer")
+
+            page.get_by_role("tab", name="Downloads").click()
+            _wait_idle(page)
+            with page.expect_download() as got:
+                page.get_by_role("button", name="run folder (.zip)").click()
+            archive = tmp_path / "run.zip"
+            got.value.save_as(archive)
+            shutil.unpack_archive(archive, tmp_path / "unzipped")
+            again = subprocess.run([sys.executable, "-m", "sim", "rerun",
+                                    str(tmp_path / "unzipped" / "baseline" / "manifest.json")],
+                                   capture_output=True, text=True, env=_env())
+            assert again.returncode == 0 and "bit for bit" in again.stdout, again.stderr
+            _no_exception(page)
 
             _view(page, "Compare")
             page.get_by_role("button", name="Compare ▶").click()
