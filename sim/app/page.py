@@ -178,8 +178,8 @@ def scenario_view(st: Any, source: Any, original: Any, fields: list, edits: dict
         _problems(st, checked.general, "Problems not tied to one field:")
     if scenario.timeline is not None:
         st.info(f"This scenario has a {scenario.timeline.first_year}-"
-                f"{scenario.timeline.last_year} timeline; the page simulates its base year. "
-                f"For every year: `sosim run {source.file}`.")
+                f"{scenario.timeline.last_year} timeline; the page runs it once, as written, "
+                f"not year by year. For every year: `sosim run {Path(source.file).name}`.")
     for column, sections in zip(st.columns(3), _sections(fields), strict=True):
         with column:
             for name, items in sections:

@@ -132,3 +132,13 @@ def test_upload_goes_through_the_loader(tmp_path: Path, monkeypatch) -> None:
     folder = at.session_state["folder"].path
     assert (folder / "uploads" / "mini.yaml").is_file()
     assert os.listdir(tmp_path) == []
+
+
+def test_every_shipped_scenario_opens() -> None:
+    at = start()
+    for name in ("legacy_referral", "hybrid", "payer_mandate", "platform_2026_2035"):
+        settle(at.sidebar.selectbox(key="scenario_choice").set_value(name).run())
+        assert at.title[0].value == f"Scenario · {name}"
+        assert not at.error
+        assert at.button(key="run_from_scenario").disabled is False
+    assert "timeline" in at.info[-1].value  # the multi-year file says what the page runs
