@@ -219,7 +219,8 @@ def validate_edits(text: str, fmt: str, file: str, edits: Mapping[FieldPath, Any
         >>> v.ok, v.by_field["triage.ai.accuracy"]
         (False, ['triage.ai.accuracy: input should be less than or equal to 1 (got 1.5)'])
     """
-    from sim.scenario import ScenarioError, scenario_from_text
+    from sim.loading import scenario_from_text
+    from sim.scenario import ScenarioError
 
     try:
         return Validation(scenario_from_text(text, fmt, overrides(edits), file=file))

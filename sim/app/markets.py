@@ -50,7 +50,9 @@ def findings_frame(p: Projection) -> pd.DataFrame:
 
 def volumes_in(p: Projection, year: int) -> pd.DataFrame:
     """Second opinions, specialist hours and FTEs of every segment in ``year``."""
-    v = p.volumes()
+    from sim.market.volumes import volume_table
+
+    v = volume_table(p)
     cols = ["dimension", "segment", "revenue", "cases", "specialist_hours", "fte"]
     return v.loc[v["year"] == year, cols].reset_index(drop=True)
 

@@ -402,7 +402,7 @@ def compare_view(st: Any, source: Any, original: Any, checked: Any) -> None:
 
 
 def _validated(source: Any) -> Any:
-    from sim.scenario import scenario_from_text
+    from sim.loading import scenario_from_text
 
     return scenario_from_text(source.text, source.fmt, file=source.file)
 

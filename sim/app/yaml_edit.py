@@ -127,8 +127,8 @@ def edited_scenario_text(text: str, fmt: str, file: str, edits: Mapping[FieldPat
         (True, True)
     """
     from sim.app.form import overrides
+    from sim.loading import scenario_from_text
     from sim.outputs.writing import scenario_hash
-    from sim.scenario import scenario_from_text
     from sim.scenario.loader import apply_overrides, parse_document
 
     wanted = scenario_from_text(text, fmt, overrides(edits), file=file)

@@ -22,7 +22,8 @@ from sim.app import answer, form, markets, pairing, runs
 from sim.app.sources import SessionFolder, file_source, shipped, upload_source
 from sim.app.yaml_edit import edit_yaml_text, edited_scenario_text
 from sim.cli import main
-from sim.scenario import ScenarioError, scenario_from_text
+from sim.loading import scenario_from_text
+from sim.scenario import ScenarioError
 from sim.scenario.loader import MAX_BYTES
 from sim.scenario.models import Pool, Routing
 from tests.conftest import MINI_YAML
@@ -270,7 +271,7 @@ def test_market_headline_and_report() -> None:
     assert labels["market 2035"].startswith(f"{p.total_of(2035):,.2f}")
     assert len(markets.findings_frame(p)) == len(p.report)
     v = markets.volumes_in(p, 2027)
-    every = p.volumes()
+    every = sim.market.volume_table(p)
     assert len(v) == (every["year"] == 2027).sum() and (v["cases"] > 0).all()
     total = every[(every["year"] == 2027) & (every["dimension"] == "total")]["cases"].item()
     assert v.loc[v["dimension"] == "total", "cases"].item() == total

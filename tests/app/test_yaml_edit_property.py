@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import sim
 from sim.app.form import editable_fields, overrides
 from sim.app.yaml_edit import edit_yaml_text
+from sim.loading import scenario_from_text
 from sim.outputs.writing import scenario_hash
-from sim.scenario import scenario_from_text
 
 FILES = ["scenarios/baseline.yaml", "scenarios/legacy_referral.yaml",
          "scenarios/payer_mandate.yaml"]
