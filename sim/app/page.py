@@ -394,9 +394,10 @@ def compare_view(st: Any, source: Any, original: Any, checked: Any) -> None:
     d = difference_frame(cmp)
     st.dataframe(d.style.apply(lambda r: ["font-weight: bold" if r["significant"] else ""]
                                * len(r), axis=1).format(precision=2),
-                 width="stretch", column_config={"significant": st.column_config.CheckboxColumn(
-                     "interval excludes 0")})
-    st.caption("A and B: means; B - A with its paired 95% interval (ci_low to ci_high); "
+                 width="stretch", column_config={
+                     "significant": st.column_config.CheckboxColumn("interval excludes 0"),
+                     "ci_low": "95% CI low", "ci_high": "95% CI high", "what": "KPI"})
+    st.caption("A and B: means; B - A with its paired 95% interval; "
                "± unpaired is the Welch half-width the same runs would give without pairing. "
                "pp = percentage points.")
 
