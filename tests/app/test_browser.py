@@ -160,6 +160,12 @@ def test_change_oncologists_run_and_compare_in_a_browser(server: str, tmp_path: 
             assert float(six.rstrip("%")) < float(four.rstrip("%")), (four, six)
             _shoot(page, tmp_path, "answer")
 
+            page.get_by_role("tab", name="Figures").click()  # drawn only when opened
+            _wait_idle(page)
+            page.locator('[data-testid="stImage"] img').nth(4).wait_for()  # all five figures
+            _wait_idle(page)
+            _no_exception(page)
+
             page.get_by_role("tab", name="Downloads").click()
             _wait_idle(page)
             with page.expect_download() as got:
@@ -186,6 +192,10 @@ def test_change_oncologists_run_and_compare_in_a_browser(server: str, tmp_path: 
             _wait_idle(page)
             _no_exception(page)
             _shoot(page, tmp_path, "market")
+            page.get_by_role("tab", name="Figures").click()
+            _wait_idle(page)
+            page.get_by_text("segments by source").wait_for()
+            _no_exception(page)
         finally:
             browser.close()
     for name in ("scenario", "answer", "compare", "market"):
