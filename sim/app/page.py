@@ -159,11 +159,12 @@ def scenario_view(st: Any, source: Any, original: Any, fields: list, edits: dict
     top = st.columns([1, 1, 1, 3])
     top[0].button("Run ▶", type="primary", disabled=not checked.ok, on_click=_request_run,
                   key="run_from_scenario", width="stretch")
-    if checked.ok:
+    if checked.ok:  # written once per edit state (a moment), so the click answers at once
+        text, _ = _memo("yaml", (source, tuple(diff.items())), lambda: edited_scenario_text(
+            source.text, source.fmt, source.file, diff))
         top[1].download_button(
             "Download YAML", key="download_yaml", file_name=f"{scenario.name}.yaml",
-            mime="application/x-yaml", on_click="ignore", width="stretch",
-            data=lambda: edited_scenario_text(source.text, source.fmt, source.file, diff)[0])
+            mime="application/x-yaml", on_click="ignore", width="stretch", data=text)
     top[2].button("Reset edits", on_click=_reset, disabled=not diff, width="stretch")
     with top[3]:
         if not checked.ok:

@@ -89,9 +89,14 @@ def _no_exception(page) -> None:  # noqa: ANN001
 
 
 def _wait_idle(page) -> None:  # noqa: ANN001
-    """Wait until the script has finished running (the status widget is gone)."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT_MS)
+    """Wait until the script has finished running: no status widget for a whole second
+    (it shows a moment after a rerun starts, so one look is not enough on a busy machine)."""
+    status = page.locator('[data-testid="stStatusWidget"]')
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    quiet = 0
+    while quiet < 4 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        quiet = 0 if status.count() and status.first.is_visible() else quiet + 1
 
 
 def _set(page, key: str, value: float) -> None:  # noqa: ANN001
