@@ -3,7 +3,9 @@
 Start it with ``sosim app``. This file only lays out widgets; what they show is computed
 by :mod:`sim.app.form` (the form and its validation), :mod:`sim.app.yaml_edit`,
 :mod:`sim.app.runs`, :mod:`sim.app.answer`, :mod:`sim.app.pairing`,
-:mod:`sim.app.markets` and :mod:`sim.app.sources`, on the same API as the CLI.
+:mod:`sim.app.markets` and :mod:`sim.app.sources`, on the same API as the CLI; the
+Compare and Market views are in :mod:`sim.app.compare_view` and :mod:`sim.app.market_view`,
+what the views share in :mod:`sim.app.session`.
 Streamlit runs this file as ``__main__``; importing it does nothing.
 """
 
@@ -12,34 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sim.app.compare_view import compare_view
+from sim.app.market_view import market_view
+from sim.app.session import UPLOAD, memo, problems, progress, session_folder, state
+
 VIEWS = ("Scenario", "Answer", "Compare", "Market")
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf"]  # matplotlib's, as in sosim's figures
 CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding-top: 2.5rem;}
 [data-testid="stSidebarContent"] {padding-top: 0.5rem;}
 </style>"""
-UPLOAD = "upload a file…"
-
-
-def _state(name: str, make: Any) -> Any:
-    import streamlit as st
-
-    if name not in st.session_state:
-        st.session_state[name] = make()
-    return st.session_state[name]
-
-
-def _memo(name: str, key: Any, compute: Any) -> Any:
-    """One remembered value per name, recomputed when ``key`` changes."""
-    box = _state(f"memo:{name}", dict)
-    if box.get("key") != key:
-        box.update(key=key, value=compute())
-    return box["value"]
-
-
-def _problems(st: Any, lines: list[str], head: str) -> None:
-    st.error(head + "\n\n" + "\n".join(f"- `{line}`" for line in lines))
 
 
 # ------------------------------------------------------------------------ the source
@@ -54,25 +37,19 @@ def _source(st: Any) -> Any:
     choice = st.sidebar.selectbox("Scenario file", [*files, UPLOAD], key="scenario_choice")
     try:
         if choice != UPLOAD:
-            return _memo("source", choice, lambda: file_source(files[choice], choice))
+            return memo("source", choice, lambda: file_source(files[choice], choice))
         up = st.sidebar.file_uploader("Scenario file (.yaml, .yml, .toml; at most 2 MiB)",
                                       type=["yaml", "yml", "toml"], key="scenario_upload")
         if up is None:
             st.info("Upload a scenario file in the sidebar, or pick a shipped one.")
             return None
         data = up.getvalue()
-        folder = _state("folder", _session_folder)
-        return _memo("source", ("upload", up.name, hash(data)),
+        folder = state("folder", session_folder)
+        return memo("source", ("upload", up.name, hash(data)),
                      lambda: upload_source(up.name, data, folder))
     except ScenarioError as err:
-        _problems(st, [str(p) for p in err.problems], "This file cannot be read:")
+        problems(st, [str(p) for p in err.problems], "This file cannot be read:")
         return None
-
-
-def _session_folder() -> Any:
-    from sim.app.sources import SessionFolder
-
-    return SessionFolder()
 
 
 def _edits(source: Any) -> dict:
@@ -160,7 +137,7 @@ def scenario_view(st: Any, source: Any, original: Any, fields: list, edits: dict
     top[0].button("Run ▶", type="primary", disabled=not checked.ok, on_click=_request_run,
                   key="run_from_scenario", width="stretch")
     if checked.ok:  # written once per edit state (a moment), so the click answers at once
-        text, _ = _memo("yaml", (source, tuple(diff.items())), lambda: edited_scenario_text(
+        text, _ = memo("yaml", (source, tuple(diff.items())), lambda: edited_scenario_text(
             source.text, source.fmt, source.file, diff))
         top[1].download_button(
             "Download YAML", key="download_yaml", file_name=f"{scenario.name}.yaml",
@@ -176,7 +153,7 @@ def scenario_view(st: Any, source: Any, original: Any, fields: list, edits: dict
         else:
             st.success(f"`{source.file}` as written: valid.")
     if checked.general:
-        _problems(st, checked.general, "Problems not tied to one field:")
+        problems(st, checked.general, "Problems not tied to one field:")
     if scenario.timeline is not None:
         st.info(f"This scenario has a {scenario.timeline.first_year}-"
                 f"{scenario.timeline.last_year} timeline; the page runs it once, as written, "
@@ -197,7 +174,7 @@ def _capacity_preview(st: Any, scenario: Any) -> None:
     from sim.engine.plan import build_plan
     from sim.outputs.writing import scenario_hash
 
-    report = _memo("capacity", scenario_hash(scenario),
+    report = memo("capacity", scenario_hash(scenario),
                    lambda: capacity_report(build_plan(scenario)))
     warnings = overload_warnings(report)
     with st.expander("Capacity check before running" + (f" · {len(warnings)} warning(s)"
@@ -211,16 +188,6 @@ def _capacity_preview(st: Any, scenario: Any) -> None:
 # ------------------------------------------------------------------------ answer view
 
 
-def _progress(st: Any, unit: str = "replication") -> Any:
-    from sim.app.runs import progress_text
-
-    bar = st.progress(0.0, text="starting…")
-
-    def report(done: int, total: int, elapsed: float) -> None:
-        bar.progress(done / total, text=progress_text(done, total, elapsed, unit))
-    return bar, report
-
-
 def answer_view(st: Any, checked: Any, diff: dict) -> None:
     import time
 
@@ -232,7 +199,7 @@ def answer_view(st: Any, checked: Any, diff: dict) -> None:
         st.error("The scenario has problems: fix them on the Scenario view; nothing was run.")
         return
     scenario = checked.scenario
-    cache = _state("runs", lambda: ResultCache(6))
+    cache = state("runs", lambda: ResultCache(6))
     key = cache_key(scenario)
     st.title(f"Answer · {scenario.name}" + (f" (edited: {len(diff)})" if diff else ""))
     sim_ = scenario.simulation
@@ -253,7 +220,7 @@ def answer_view(st: Any, checked: Any, diff: dict) -> None:
             if not ((clicked or requested) and allowed):
                 st.info("Not run yet for these settings.")
                 return
-            bar, report = _progress(st)
+            bar, report = progress(st)
             start = time.monotonic()
             results = run_with_progress(scenario, report)
         entry = RunEntry(results, time.monotonic() - start)
@@ -332,149 +299,13 @@ def _downloads(st: Any, entry: Any, key: str) -> None:
             f"{name}.{fmt}", key=f"download_{name}", on_click="ignore", file_name=f"{name}.{fmt}",
             data=lambda n=name, i=index: table_bytes(getattr(results, n), fmt, i),
             width="stretch")
-    folder = _state("folder", _session_folder)
+    folder = state("folder", session_folder)
     columns[3].download_button(
         "run folder (.zip)", key="download_zip", on_click="ignore", type="primary",
         file_name=f"{results.scenario.name}-run.zip", mime="application/zip", width="stretch",
         data=lambda: zip_folder(run_folder(entry, folder.sub("runs"), key)))
     st.caption(f"The zip holds the run folder `sosim run` writes, with its manifest: unzip it "
                f"and `sosim rerun {results.scenario.name}/manifest.json` reproduces this run.")
-
-
-# ------------------------------------------------------------------------ compare view
-
-
-def compare_view(st: Any, source: Any, original: Any, checked: Any) -> None:
-    from sim.app.pairing import align_run_settings, difference_frame, pair_key, run_pair
-    from sim.app.runs import ResultCache, run_guard
-    from sim.app.sources import file_source, shipped
-    from sim.outputs.writing import scenario_hash
-
-    st.title("Compare")
-    st.caption("Two variants on common random numbers: A runs with B's period, warm-up and "
-               "seed, so the two differ only where their settings differ; differences are "
-               "paired replication by replication, as `sosim compare` does.")
-    if not checked.ok:
-        st.error("The edited scenario has problems: fix them on the Scenario view.")
-        return
-    others = {label: path for label, path in shipped().items() if label != source.label}
-    left, right, reps_col = st.columns([2, 2, 1])
-    choice = left.selectbox("A (reference)", [f"{source.label} as loaded", *others],
-                            key="compare_a")
-    right.text_input("B", value=f"{source.label} with the current edits", disabled=True)
-    reps = reps_col.number_input("paired replications", min_value=2, max_value=200, step=1,
-                                 value=max(2, checked.scenario.simulation.replications),
-                                 key="compare_reps")
-    a = original if choice.endswith(" as loaded") else _memo(
-        "compare_a", choice, lambda: _validated(file_source(others[choice], choice)))
-    b = checked.scenario
-    a = align_run_settings(a, b)
-    if scenario_hash(a) == scenario_hash(b):
-        st.info("A and B are the same scenario: edit something on the Scenario view, or "
-                "pick another A.")
-        return
-    cache = _state("pairs", lambda: ResultCache(4))
-    key = pair_key(a, b, int(reps))
-    cmp = cache.get(key)
-    if cmp is None:
-        controls = st.empty()
-        with controls.container():
-            guard = run_guard(a, 2 * int(reps))
-            allowed = not guard or st.checkbox(f"{guard} Run it anyway", key="confirm_compare")
-            if not st.button("Compare ▶", type="primary", disabled=not allowed,
-                             key="run_compare"):
-                return
-            _, report = _progress(st)
-            folder = _state("folder", _session_folder).sub("compare") / key
-            cmp = run_pair(a, b, ("A", "B"), int(reps), folder, report)
-        cache.put(key, cmp)
-        controls.empty()
-    st.subheader("B against A")
-    for kpi in ("time_to_opinion_h.mean", "time_to_opinion_h.p90", "within_target.opinion"):
-        st.markdown("- " + cmp.sentence(kpi, "B"))
-    d = difference_frame(cmp)
-    st.dataframe(d.style.apply(lambda r: ["font-weight: bold" if r["significant"] else ""]
-                               * len(r), axis=1).format(precision=2),
-                 width="stretch", column_config={
-                     "significant": st.column_config.CheckboxColumn("interval excludes 0"),
-                     "ci_low": "95% CI low", "ci_high": "95% CI high", "what": "KPI"})
-    st.caption("A and B: means; B - A with its paired 95% interval; "
-               "± unpaired is the Welch half-width the same runs would give without pairing. "
-               "pp = percentage points.")
-
-
-def _validated(source: Any) -> Any:
-    from sim.loading import scenario_from_text
-
-    return scenario_from_text(source.text, source.fmt, file=source.file)
-
-
-# ------------------------------------------------------------------------ market view
-
-
-def market_view(st: Any) -> None:
-    from sim.app import markets
-    from sim.app.sources import shipped, upload_source
-    from sim.market.load import load_market
-    from sim.market.projection import project
-    from sim.scenario.errors import ScenarioError
-
-    st.title("Market")
-    files = shipped("market")
-    left, right = st.columns(2)
-    choice = left.selectbox("Market file", [*files, UPLOAD], key="market_choice")
-    other_choice = right.selectbox("Compare with", ["none", *(f for f in files if f != choice)],
-                                   key="market_other")
-    try:
-        if choice == UPLOAD:
-            up = left.file_uploader("Market file", type=["yaml", "yml", "toml"],
-                                    key="market_upload")
-            if up is None:
-                return
-            data = up.getvalue()
-            folder = _state("folder", _session_folder)
-            path = _memo("market_upload", (up.name, hash(data)),
-                         lambda: upload_source(up.name, data, folder).file)
-        else:
-            path = files[choice]
-        p = _memo("market", str(path), lambda: project(load_market(path)))
-        other = None if other_choice == "none" else _memo(
-            "market_other", other_choice, lambda: project(load_market(files[other_choice])))
-    except ScenarioError as err:
-        _problems(st, [str(x) for x in err.problems], "This market file cannot be used:")
-        return
-    st.subheader(p.market.title or p.name)
-    for column, (label, value) in zip(st.columns(4), markets.headline(p), strict=True):
-        column.metric(label, value, border=True)
-    years = list(range(p.market.base_year, p.market.end_year + 1))
-    year = st.select_slider("Year of the volumes and regions", years,
-                            value=min(p.market.base_year + 1, p.market.end_year),
-                            key="market_year")
-    tabs = st.tabs(["Projection", "Volumes", "Consistency report", "Growth rates", "Figures"],
-                   key="market_tab", on_change="rerun")
-    with tabs[0]:
-        dims = p.dimensions
-        dim = st.selectbox("Dimension", dims, key="market_dimension") if dims else None
-        wide = p.wide(dim) if dim else p.wide("total")
-        wide.index = wide.index.astype(str)  # years, not thousands
-        st.area_chart(wide, y_label=p.unit_label, x_label="year",
-                      color=PALETTE[:len(wide.columns)])
-        st.dataframe(wide.style.format(precision=2), width="stretch")
-    with tabs[1]:
-        st.dataframe(markets.volumes_in(p, year), hide_index=True, width="stretch")
-        st.caption("Second opinions a year, specialist hours and full-time equivalents.")
-    with tabs[2]:
-        for f in p.warnings:
-            st.warning(str(f))
-        st.dataframe(markets.findings_frame(p), hide_index=True, width="stretch")
-    with tabs[3]:
-        st.dataframe(p.implied_rates, hide_index=True, width="stretch")
-    if tabs[4].open:
-        figs = _memo("market_figures", (p.name, year, other and other.name),
-                     lambda: {k: markets.figure_png(v) for k, v in
-                              markets.market_figures(p, year, other).items()})
-        for name, png in figs.items():
-            tabs[4].image(png, caption=name, width="stretch")
 
 
 # ------------------------------------------------------------------------ the page
@@ -498,16 +329,16 @@ def main() -> None:
     if source is None:
         return
     st.sidebar.caption(f"`{Path(source.file).name}`")
-    loaded = _memo("loaded", source, lambda: validate_edits(source.text, source.fmt,
+    loaded = memo("loaded", source, lambda: validate_edits(source.text, source.fmt,
                                                             source.file, {}))
     if not loaded.ok:
-        _problems(st, [*loaded.general, *(m for ms in loaded.by_field.values() for m in ms)],
+        problems(st, [*loaded.general, *(m for ms in loaded.by_field.values() for m in ms)],
                   "This scenario file is not valid; fix it and upload it again:")
         return
-    fields = _memo("fields", source, lambda: editable_fields(loaded.scenario))
+    fields = memo("fields", source, lambda: editable_fields(loaded.scenario))
     edits = _edits(source)
     diff = changed(fields, edits)
-    checked = loaded if not diff else _memo(
+    checked = loaded if not diff else memo(
         "checked", (source, tuple(diff.items())),
         lambda: validate_edits(source.text, source.fmt, source.file, diff, fields))
     if view == "Scenario":
