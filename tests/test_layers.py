@@ -9,7 +9,7 @@ Layers, bottom to top (``docs/architecture.md``)::
     sim.outputs       results, KPIs, economics, runner, report, figures, writing
     sim.market        market files, projections, volumes, demand from a market
     sim.experiment, sim.timeline, sim.rerun, sim.loading, sim.fit
-    sim.cli, sim.__main__, sim (the package's lazy public API)
+    sim.cli, sim.__main__, sim (the package's lazy public API), sim.app (the web page)
 
 Every ``import`` statement counts, wherever it is (module level, inside a
 function, under ``TYPE_CHECKING``): a function-level import only hides a cycle
@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.outputs",),
     ("sim.market",),
     ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading", "sim.fit"),
-    ("sim.cli", "sim.__main__", "sim"),
+    ("sim.cli", "sim.__main__", "sim", "sim.app"),
 )
 
 
