@@ -186,7 +186,7 @@ class Model:
                 rec.screen_queue_h[i] = env.now
                 if not (yield from self.queues[q].serve(
                     i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h,
-                    rec.screen_end_h, patience,
+                    rec.screen_end_h, rec.screen_server, patience,
                 )):
                     self._abandon(i, SPECIALIST)
                     return
@@ -203,7 +203,7 @@ class Model:
         pool = self.plan.queues[q].pool
         if not (yield from self.queues[q].serve(
             i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
-            patience,
+            rec.server, patience,
         )):
             self._abandon(i, SPECIALIST)
             return

@@ -54,13 +54,16 @@ class Staff:
         self.servers = servers
         self.calendar = calendar
         self.free = servers
+        # Idle server ids (a stack), so that the records can name who worked each case; a
+        # finishing server hands its id to the case it wakes.
+        self._idle = list(range(servers - 1, -1, -1)) if servers else []
         self.waiting = [0] * classes  # cases waiting, by priority code (0 = served first)
         # per class code, servers a case of that class must leave free (trunk reservation
         # for the classes before it); None: every case may take any free server
         self.reserve = reserve if reserve and any(reserve) else None
+        self._gone: set[int] = set()  # queue orders of cases that gave up (lazy heap deletion)
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
         self._order = 0
-        self._gone: set[int] = set()  # queue orders of cases that gave up (lazy heap deletion)
         self.wait_area = 0.0  # integral of the number waiting over time (case-hours)
         self._since = 0.0
 
@@ -76,21 +79,23 @@ class Staff:
         return 0 if self.servers is None else self.servers - self.free
 
     def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,
-              start: np.ndarray, end: np.ndarray, patience_h: float | None = None,
-              ) -> Generator[simpy.Event, None, bool]:
+              start: np.ndarray, end: np.ndarray, who: np.ndarray | None = None,
+              patience_h: float | None = None) -> Generator[simpy.Event, None, bool]:
         """Work case ``i`` for ``effort_h`` working hours; record when it was taken, started, done.
 
         The times are written into the arrays before the work completes, so a
-        case still in service at the end of the run shows where it is. A case
-        that has to wait longer than ``patience_h`` clock hours for a server
-        leaves the queue then, unserved: the return value is False (True when
-        it was served).
+        case still in service at the end of the run shows where it is. ``who``,
+        if given, receives the id (0 to servers - 1) of the server who works it.
+        A case that has to wait longer than ``patience_h`` clock hours for a
+        server leaves the queue then, unserved: the return value is False (True
+        when it was served).
         """
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return True
         if self.free and (self.reserve is None or self.free > self.reserve[priority]):
             self.free -= 1
+            server = self._idle.pop()
         else:
             wake = self.env.event()
             self._order += 1
@@ -103,13 +108,16 @@ class Staff:
                 order = self._order
                 self.env.timeout(patience_h).callbacks.append(
                     lambda _event: self._give_up(order, priority, wake))
-            if not (yield wake):  # a finishing server hands itself over: self.free stays 0
+            server = yield wake  # a finishing server hands itself over: self.free stays 0
+            if server is None:  # the patient gave up waiting
                 return False
+        if who is not None:
+            who[i] = server
         yield from self._work(i, effort_h, seize, start, end)
-        self._hand_over()
+        self._hand_over(server)
         return True
 
-    def _hand_over(self) -> None:
+    def _hand_over(self, server: int) -> None:
         """A server is done: it takes the first waiting case allowed to have it, or goes free."""
         queue = self._queue
         while queue:
@@ -123,9 +131,10 @@ class Staff:
             heappop(queue)
             self.integrate()
             self.waiting[priority] -= 1
-            wake.succeed(True)
+            wake.succeed(server)
             return
         self.free += 1
+        self._idle.append(server)
 
     def _give_up(self, order: int, priority: int, wake: simpy.Event) -> None:
         """A waiting case's patience ran out: it leaves, unless a server has just taken it."""
@@ -134,7 +143,7 @@ class Staff:
         self._gone.add(order)
         self.integrate()
         self.waiting[priority] -= 1
-        wake.succeed(False)
+        wake.succeed(None)
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:

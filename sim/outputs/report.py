@@ -86,7 +86,7 @@ def interval_notes(summary: pd.DataFrame, text: str) -> str:
 def _table(rows: list[tuple[str, str, str]], title: str) -> str:
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
-    lines = [title, "-" * len(title)]
+    lines = [title, "-" * max(map(len, title.splitlines()))]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
     return "\n".join(lines)
 
@@ -132,6 +132,8 @@ def kpi_table(results: Results) -> str:
                  if getattr(sc.abandonment, stage) is not None]
     title = (f"{sc.name}: triage {sc.triage.policy}, routing {sc.routing.policy}, "
              f"{_window(sc)}, {n} replication(s), seed {results.seed} (mean, 95% CI)")
+    if results.overrides:  # a what-if must not pass for the scenario it changed
+        title += "\nwith " + " ".join(f"--set {o}" for o in results.overrides)
     out = _table(rows, title)
     stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()
               if key != "appointment" or f"stage_h.{key}" in s.index]
