@@ -52,6 +52,9 @@ class Replication:
     pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
     wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
+    # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
+    # engine's queues hold them; sim.outputs.invariants checks them against the timestamps
+    end_state: tuple[tuple[int, int], ...] = ()
 
 
 class Model:
@@ -179,4 +182,5 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     model = Model(plan, cases, draws)
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished, tuple(q.wait_area for q in model.queues))
+                       model.finished, tuple(q.wait_area for q in model.queues),
+                       tuple((q.waiting[0] + q.waiting[1], q.busy) for q in model.queues))
