@@ -16,9 +16,11 @@ Example:
     >>> from sim import load_scenario
     >>> from sim.engine.model import simulate
     >>> from sim.engine.plan import build_plan
-    >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))  # doctest: +SKIP
-    >>> rep = simulate(plan, seed=1)                                 # doctest: +SKIP
-    >>> rep.records.review_end_h[:3]                                 # doctest: +SKIP
+    >>> scenario = load_scenario("scenarios/baseline.yaml",
+    ...                          ["simulation.horizon_days=14", "simulation.warmup_days=0"])
+    >>> rep = simulate(build_plan(scenario), seed=1)
+    >>> len(rep.cases), rep.records.review_end_h[:3].round(2).tolist()
+    (463, [10.33, 10.79, 12.05])
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Example:
     >>> from sim.scenario import load_scenario
-    >>> s = load_scenario("scenarios/baseline.yaml", ["simulation.seed=3"])  # doctest: +SKIP
-    >>> s.simulation.seed  # doctest: +SKIP
+    >>> s = load_scenario("scenarios/baseline.yaml", ["simulation.seed=3"])
+    >>> s.simulation.seed
     3
 """
 
