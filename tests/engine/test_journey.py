@@ -60,8 +60,11 @@ def test_misrouted_cases_are_screened_then_rerouted(results):
     assert (mis["match_h"] == mis["reroute_end_h"]).all()
     ok = c[~c["misrouted"] & c["match_h"].notna()]
     assert (ok["match_h"] == ok["first_match_h"]).all()
-    share = results.kpis["misrouted_share"].mean()
-    assert 0.08 < share < 0.22  # accuracy 0.85
+    # accuracy 0.85: among matched cases the misrouted count is Binomial(n, 0.15); allow
+    # 4 standard deviations (a false alarm once in ~16,000 runs)
+    matched = c["first_match_h"].notna()
+    n, share = int(matched.sum()), float(c.loc[matched, "misrouted"].mean())
+    assert abs(share - 0.15) < 4 * np.sqrt(0.15 * 0.85 / n), (share, n)
 
 
 def test_urgent_cases_wait_less_than_routine(results):

@@ -135,8 +135,7 @@ def test_every_schema_key_is_documented() -> None:
 def test_money_reconciles_and_is_plausible(path: Path, short_runs: dict[str, Any]) -> None:
     """Who-pays columns add up to the system's net savings; an opinion costs hundreds of USD."""
     res = short_runs[path.stem]
-    if sim.load_scenario(path).economics is None:
-        pytest.skip("no economics section")
+    assert sim.load_scenario(path).economics is not None, "every shipped scenario prices itself"
     co = res.cases[res.cases["status"] == "delivered"]
     lhs = co["net_savings_usd"]
     rhs = co["payer_net_usd"] - co["paid_by_patient_usd"] + co["platform_margin_usd"]
