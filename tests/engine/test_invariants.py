@@ -9,8 +9,7 @@ engine passes the same checks on the same scenario (``test_correct_engine_passes
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from heapq import heappop, heappush
+from heapq import heappop
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ from sim.engine.plan import build_plan
 from sim.outputs.invariants import ConservationError, InvariantError, occupancy
 from sim.outputs.results import Results
 from sim.scenario import scenario_from_text
+from tests.faults import broken_serve
 
 # Three specialists on 45 open hours a week, about 90% busy while open, a fifth of the
 # cases urgent: a queue forms every morning, and both classes wait in it.
@@ -52,33 +52,6 @@ def kpis_of_run():  # noqa: ANN201
     plan = build_plan(scenario_from_text(LOADED))
     rep = simulate(plan, 1)
     return plan, rep, Results(plan, [rep], 1).kpis
-
-
-def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bool = False):  # noqa: ANN201
-    """:meth:`Staff.serve` with one fault: idle before a hand-over, LIFO, or no priority."""
-
-    def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,  # noqa: ANN001
-              start: np.ndarray, end: np.ndarray) -> Generator:
-        if self.free:
-            self.free -= 1
-        else:
-            wake = self.env.event()
-            self._order += 1
-            key = 0 if ignore_priority else priority
-            heappush(self._queue, (key, -self._order if lifo else self._order, wake, priority))
-            self.waiting[priority] += 1
-            yield wake
-            if idle_h:
-                yield self.env.timeout(idle_h)  # the specialist dawdles before picking it up
-        yield from self._work(i, effort_h, seize, start, end)
-        if self._queue:
-            *_, wake, p = heappop(self._queue)
-            self.waiting[p] -= 1
-            wake.succeed()
-        else:
-            self.free += 1
-
-    return serve
 
 
 def test_correct_engine_passes() -> None:
