@@ -13,6 +13,10 @@ to account by the analytic tests and by the run invariants (:mod:`sim.outputs.in
 available working time: the offered load per server, lam E[S] / c, on a 24x7
 pool; on a business calendar the weekly offered work over the weekly working
 hours.
+
+Power: utilisation within 3% (24x7) or 4% (business hours) and the arrival rate within 4%
+of the scenario's, each as the largest accepted 99% half-width: a relative error of twice
+that is flagged with probability over 99%, one of that size about half the time.
 """
 
 from __future__ import annotations
