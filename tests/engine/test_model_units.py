@@ -1,0 +1,69 @@
+"""Small, exact checks of the case journey (fast: they also serve mutation testing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+
+from sim.engine.model import simulate
+from sim.engine.plan import build_plan
+from sim.scenario import scenario_from_text
+from tests.engine.test_invariants import LOADED
+from tests.validation.conftest import single_pool
+
+MISROUTES = {
+    "policy": "ai",
+    "ai": {"servers": None, "accuracy": 0.6,
+           "service": {"dist": "fixed", "value": 6, "unit": "minutes"}},
+    "misroute": {"detection": {"dist": "fixed", "value": 20, "unit": "minutes"},
+                 "reroute_delay": {"dist": "fixed", "value": 1, "unit": "hours"}},
+}
+
+
+def _plan(doc):  # noqa: ANN001, ANN202
+    return build_plan(scenario_from_text(doc if isinstance(doc, str) else yaml.safe_dump(doc)))
+
+
+def test_replication_defaults_to_0_and_every_draw_depends_on_the_seed() -> None:
+    plan = _plan(LOADED)
+    first, again = simulate(plan, 1), simulate(plan, 1, 0)
+    np.testing.assert_array_equal(first.records.review_end_h, again.records.review_end_h)
+    assert (first.index, first.seed) == (0, 1)
+    for other in (simulate(plan, 1, 1), simulate(plan, 2, 0)):
+        assert len(other.cases) != len(first.cases) or \
+            not np.array_equal(other.cases.arrival_h, first.cases.arrival_h)
+
+
+def test_misrouted_cases_are_screened_then_rerouted_on_the_clock() -> None:
+    """24x7 pools, delays in hours: screening is 20 minutes, re-routing exactly 1 hour."""
+    doc = single_pool(lam=2.0, servers={"oncology": 4, "cardiology": 3},
+                      specialty={"oncology": 0.6, "cardiology": 0.4}, horizon_days=10,
+                      warmup_days=1, triage=MISROUTES)
+    plan = _plan(doc)
+    rep = simulate(plan, 3)
+    r = rep.records
+    mis = np.flatnonzero(~np.isnan(r.review_end_h) & (r.screen_queue >= 0))
+    assert len(mis) > 50
+    np.testing.assert_allclose(r.screen_end_h[mis] - r.screen_start_h[mis], 20 / 60, atol=1e-9)
+    np.testing.assert_allclose(r.reroute_end_h[mis] - r.screen_end_h[mis], 1.0, atol=1e-9)
+    np.testing.assert_array_equal(r.match_h[mis], r.reroute_end_h[mis])
+    np.testing.assert_array_equal(r.queue_h[mis], r.match_h[mis])
+    # the screen happens in the wrong specialty's queue, the review in the right one
+    wrong = np.asarray([plan.queues[q].line for q in r.screen_queue[mis]])
+    right = np.asarray([plan.queues[q].line for q in r.queue[mis]])
+    assert (wrong != right).all() and (right == rep.cases.line[mis]).all()
+    ok = np.flatnonzero(~np.isnan(r.review_end_h) & (r.screen_queue < 0))
+    np.testing.assert_allclose(r.queue_h[ok] - rep.cases.arrival_h[ok], 0.1, atol=1e-9)
+    # the engine's end state: what the timestamps say is waiting and in service at the end
+    horizon = plan.horizon_h
+    for q in plan.queues:
+        rows, srows = r.queue == q.index, r.screen_queue == q.index
+        waiting = np.count_nonzero(r.queue_h[rows] < horizon) - np.count_nonzero(
+            r.seize_h[rows] < horizon) + np.count_nonzero(
+            r.screen_queue_h[srows] < horizon) - np.count_nonzero(r.screen_seize_h[srows] < horizon)
+        held = np.count_nonzero(r.seize_h[rows] < horizon) - np.count_nonzero(
+            r.review_end_h[rows] < horizon) + np.count_nonzero(
+            r.screen_seize_h[srows] < horizon) - np.count_nonzero(r.screen_end_h[srows] < horizon)
+        assert rep.end_state[q.index] == (waiting, held)
+    assert rep.finished == np.count_nonzero(r.review_end_h < horizon)
+    assert rep.started + rep.pending == len(rep.cases)
