@@ -39,6 +39,8 @@ def test_misrouted_cases_are_screened_then_rerouted_on_the_clock() -> None:
     doc = single_pool(lam=2.0, servers={"oncology": 4, "cardiology": 3},
                       specialty={"oncology": 0.6, "cardiology": 0.4}, horizon_days=10,
                       warmup_days=1, triage=MISROUTES)
+    # by channel: the channel travels with the case through the re-route
+    doc["routing"] = {"policy": "by_channel", "by_channel": {"online": "outsourced"}}
     plan = _plan(doc)
     rep = simulate(plan, 3)
     r = rep.records
@@ -67,3 +69,38 @@ def test_misrouted_cases_are_screened_then_rerouted_on_the_clock() -> None:
         assert rep.end_state[q.index] == (waiting, held)
     assert rep.finished == np.count_nonzero(r.review_end_h < horizon)
     assert rep.started + rep.pending == len(rep.cases)
+
+
+def test_preauthorisation_shorter_than_an_hour_is_waited_for() -> None:
+    """Contended triage (2 AI slots): the journey itself waits a 30-minute pre-authorisation."""
+    triage = {"policy": "ai", "ai": {"servers": 2, "accuracy": 1.0,
+                                     "service": {"dist": "fixed", "value": 6, "unit": "minutes"}}}
+    doc = single_pool(lam=1.0, servers=3, horizon_days=5, warmup_days=1, triage=triage)
+    doc["payers"] = {"self": {"preauth": {"delay": {"dist": "fixed", "value": 30,
+                                                    "unit": "minutes"}}}}
+    rep = simulate(_plan(doc), 4)
+    r = rep.records
+    done = ~np.isnan(r.review_end_h)
+    assert done.sum() > 50
+    np.testing.assert_allclose((r.auth_end_h - r.first_match_h)[done], 0.5, atol=1e-9)
+
+
+def test_a_case_ready_exactly_at_the_horizon_never_starts() -> None:
+    """Records complete at the horizon itself: pending, not begun (the run stops first)."""
+    from sim.core.streams import Streams
+    from sim.engine.demand import Cases
+    from sim.engine.draws import draw
+    from sim.engine.model import Model
+
+    doc = single_pool(lam=1.0, servers=1, horizon_days=1, warmup_days=0)
+    doc["intake"] = {"digital": {"dist": "fixed", "value": 1, "unit": "hours"},
+                     "paper": {"dist": "fixed", "value": 1, "unit": "hours"},
+                     "digital_share": {"online": 1.0}}
+    plan = _plan(doc)
+    n = 3
+    cases = Cases(arrival_h=np.array([1.0, 22.5, 23.0]), line=np.zeros(n, np.int32),
+                  specialty=np.zeros(n, np.int32), channel=np.zeros(n, np.int32),
+                  payer=np.zeros(n, np.int32), priority=np.ones(n, np.int32))
+    model = Model(plan, cases, draw(plan, cases, Streams(1, 0)))
+    model.run()
+    assert (model.started, model.pending) == (2, 1)  # ready at 2.0, 23.5, and 24.0 = horizon
