@@ -104,3 +104,21 @@ def test_a_case_ready_exactly_at_the_horizon_never_starts() -> None:
     model = Model(plan, cases, draw(plan, cases, Streams(1, 0)))
     model.run()
     assert (model.started, model.pending) == (2, 1)  # ready at 2.0, 23.5, and 24.0 = horizon
+
+
+def test_unlimited_ai_for_a_share_of_cases_works_each_case_at_once() -> None:
+    """AI of unlimited capacity for 60% of cases (the rest by coordinators): no AI wait."""
+    triage = {"policy": "ai", "ai_share": 0.6,
+              "ai": {"servers": None, "accuracy": 1.0,
+                     "service": {"dist": "fixed", "value": 6, "unit": "minutes"}},
+              "legacy": {"coordinators": 1, "accuracy": 1.0,
+                         "handling": {"dist": "fixed", "value": 5, "unit": "minutes"},
+                         "referral_cycle": {"dist": "fixed", "value": 2, "unit": "hours"},
+                         "calendar": "24x7"}}
+    doc = single_pool(lam=2.0, servers=4, horizon_days=5, warmup_days=1, triage=triage)
+    rep = simulate(_plan(doc), 6)
+    r, ai = rep.records, rep.draws.uses_ai
+    done = ~np.isnan(r.triage_end_h)
+    assert (done & ai).sum() > 50 and (done & ~ai).sum() > 30
+    np.testing.assert_array_equal(r.triage_start_h[done & ai], r.triage_seize_h[done & ai])
+    np.testing.assert_allclose((r.triage_end_h - r.triage_seize_h)[done & ai], 0.1, atol=1e-9)

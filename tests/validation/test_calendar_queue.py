@@ -8,7 +8,7 @@ exponential working hours, and the queue is exactly M/M/c: a case's wait in
 weekends add in clock time. This checks the engine's calendar arithmetic and
 its queueing together against a closed form.
 
-Power: two million cases (10 replications of about 200,000) keep the 99% interval of
+Power: three million cases (20 replications of about 150,000) keep the 99% interval of
 the working-time mean wait and P(wait) within 2% of Erlang C (``HALF``): a relative
 error of 2% is flagged about half the time, 4% with probability over 99%. Marked
 ``power`` (long), run by CI.
@@ -30,7 +30,7 @@ from .conftest import assert_in_ci, run_reps, single_pool, window
 BUSINESS = {"business": {"days": ["mon", "tue", "wed", "thu", "fri"],
                          "hours": ["08:00", "17:00"]}}
 LAM_OPEN, C, MU = 2.1, 3, 1.0  # rho = 0.7 in working time
-WEEKS, REPS, SEED = 2120, 10, 4242  # ~200k cases a replication (94.5 a week)
+WEEKS, REPS, SEED = 1590, 20, 4242  # ~150k cases a replication (94.5 a week)
 HALF = 0.02  # largest accepted 99% half-width of Wq and P(wait), relative
 
 

@@ -5,7 +5,7 @@ frees up, but a review in progress is never interrupted. With equal service
 rates, Cobham (1954) gives each class's mean wait; their arrival-weighted mean
 is the FCFS Erlang C wait (the conservation law), also checked.
 
-Power: 1.5 million cases (10 replications of 150,000) at rho = 0.7 keep each class's
+Power: 2 million cases (20 replications of 100,000) at rho = 0.7 keep each class's
 99% interval of the mean wait within 2% of Cobham's value (``HALF``): a relative error of
 2% is flagged about half the time, 4% with probability over 99%. Marked ``power``
 (long), run by CI; the discipline itself is checked on every run by
@@ -23,7 +23,7 @@ from .conftest import assert_in_ci, run_reps, single_pool, window
 
 C, MU, RHO, URGENT = 2, 1.0, 0.7, 0.3
 LAM = RHO * C * MU
-CUSTOMERS, REPS, SEED = 150_000, 10, 2024
+CUSTOMERS, REPS, SEED = 100_000, 20, 2024
 DRAIN_H = 150.0  # routine waits have a long tail
 HALF = 0.02  # largest accepted 99% half-width of a mean wait, relative
 
