@@ -220,10 +220,10 @@ def format_timeline(tl: TimelineResults) -> str:
 
 def timeline_figure(tl: TimelineResults):  # noqa: ANN201
     """Time to match and to opinion per year (95% CI), with the AI share on a second axis."""
-    from sim.outputs.figures import _figure
+    from sim.outputs.plotting import new_figure
 
     s = tl.summary()
-    fig = _figure(9, 5)
+    fig = new_figure(9, 5)
     ax = fig.subplots()
     for kpi, label in (("time_to_match_h.mean", "time to match"),
                        ("time_to_opinion_h.mean", "time to opinion")):

@@ -16,7 +16,7 @@ segments in their shares of that year, and
 The same cell weights serve :func:`sim.market.demand.derive_demand`.
 
 Example:
-    >>> v = project(market).volumes()                                      # doctest: +SKIP
+    >>> v = volume_table(project(market))                                # doctest: +SKIP
     >>> v.query("dimension == 'total' and year == 2026")[["cases", "fte"]]  # doctest: +SKIP
 """
 

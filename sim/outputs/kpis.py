@@ -37,12 +37,14 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import HOURS_PER_WEEK
+from sim.core.intervals import t_half_width
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.engine.stages import SPANS
+from sim.outputs.economics import economics_kpis
 from sim.outputs.invariants import ConservationError, InvariantError, check_run
 
 __all__ = ["ConservationError", "InvariantError", "replication_kpis", "summarise"]
@@ -90,9 +92,21 @@ def _overlap(start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> float:
 def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
     """All KPIs of one replication, from its case table and raw records."""
     check_run(plan, rep, cases)  # every run's invariants, from the timestamps (raises)
-    s = plan.scenario
-    t0, t1 = plan.warmup_h, plan.horizon_h
-    r = rep.records
+    out: dict[str, float] = {"replication": rep.index}
+    out.update(_time_kpis(plan, cases))
+    # counted by the engine (journeys begun and not ended, cases not yet ready), not as
+    # arrivals - delivered: check_run holds the three counts to each other
+    out["in_system_end"] = float(rep.started - rep.finished + rep.pending)
+    out.update(_flow_kpis(plan, cases))
+    out.update(_pool_kpis(plan, rep))
+    if plan.scenario.economics is not None:
+        out.update(economics_kpis(plan, cases))
+    return out
+
+
+def _time_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Counts, times to match and to opinion, targets met and stage means (the cohort)."""
+    s, t1 = plan.scenario, plan.horizon_h
     cohort = ~cases["warmup"].to_numpy()
     delivered = cases["status"].cat.codes.to_numpy() == 0
     done = cohort & delivered
@@ -102,12 +116,9 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         return cases[name].to_numpy()[rows]
 
     age = t1 - col("arrival_h")
-    out: dict[str, float] = {"replication": rep.index}
+    out: dict[str, float] = {}
     out["arrivals"] = float(len(cases))
     out["delivered"] = float(delivered.sum())
-    # counted by the engine (journeys begun and not ended, cases not yet ready), not as
-    # arrivals - delivered: check_run holds the three counts to each other
-    out["in_system_end"] = float(rep.started - rep.finished + rep.pending)
     out["cohort_cases"] = float(cohort.sum())
     for kpi in ("time_to_match_h", "records_to_match_h", "time_to_opinion_h"):
         out.update(_describe(kpi, col(kpi)))
@@ -119,15 +130,40 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         out.update(stage_means(lambda name: col(name, done)))
     out["review_effort_h.mean"] = float(col("review_effort_h", done).mean()) if done.any() \
         else np.nan
+    return out
 
+
+def _flow_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Where cohort cases went (outsourced, misrouted) and opinions a week in the window."""
+    t0, t1 = plan.warmup_h, plan.horizon_h
+    cohort = ~cases["warmup"].to_numpy()
+    out: dict[str, float] = {}
     kind = cases["pool_kind"].cat.codes.to_numpy()[cohort]  # -1 not routed yet, 1 outsourced
     out["outsourced_share"] = float((kind[kind >= 0] == 1).mean()) if (kind >= 0).any() \
         else np.nan
-    out["misrouted_share"] = float(col("misrouted").mean()) if cohort.any() else np.nan
+    out["misrouted_share"] = float(cases["misrouted"].to_numpy()[cohort].mean()) \
+        if cohort.any() else np.nan
     window_weeks = (t1 - t0) / HOURS_PER_WEEK
     ends = cases["review_end_h"].to_numpy()
     out["throughput_per_week"] = float(np.sum((ends >= t0) & (ends < t1)) / window_weeks)
+    return out
 
+
+def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,
+                     t1: float) -> tuple[float, float]:
+    """Working hours the specialists of ``queue`` spent within ``[t0, t1]`` on reviews, and
+    on screening cases misrouted to them (two numbers, added by the caller)."""
+    r, cal = rep.records, plan.pool_calendar(plan.queues[queue].pool)
+    rows, srows = r.queue == queue, r.screen_queue == queue
+    return (busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1),
+            busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1))
+
+
+def _pool_kpis(plan: Plan, rep: Replication) -> dict[str, float]:
+    """Each pool's utilisation (calendar-aware) and time-average queue length in the window."""
+    t0, t1 = plan.warmup_h, plan.horizon_h
+    r = rep.records
+    out: dict[str, float] = {}
     for p, pool in enumerate(plan.pools):
         cal = plan.pool_calendar(p)
         qs = [q for q in plan.queues if q.pool == p]
@@ -135,43 +171,32 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         waiting = 0.0
         for q in qs:
             rows, srows = r.queue == q.index, r.screen_queue == q.index
-            busy += busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1)
-            busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
+            review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
+            busy += review
+            busy += screening
             waiting += _overlap(r.queue_h[rows], r.seize_h[rows], t0, t1)
             waiting += _overlap(r.screen_queue_h[srows], r.screen_seize_h[srows], t0, t1)
         available = sum(q.servers for q in qs) * float(cal.working_hours_between(t0, t1))
         out[f"utilisation.{pool}"] = busy / available if available > 0 else np.nan
         out[f"queue_length.{pool}"] = waiting / (t1 - t0)
-    if s.economics is not None:
-        from sim.outputs.economics import economics_kpis
-
-        out.update(economics_kpis(plan, cases))
     return out
 
 
 def stage_means(column: Callable[[str], np.ndarray]) -> dict[str, float]:
     """Mean hours per stage of delivered cases; the stages sum to the mean time to opinion.
 
-    ``column(name)`` gives the delivered cases' values of a case-table column.
+    ``column(name)`` gives the delivered cases' values of a case-table column. The
+    stages are :data:`sim.engine.stages.SPANS`; a stage a case skipped (no triage)
+    takes no time.
     """
-    intake_end = column("intake_end_h")
-    tri_start = column("triage_start_h")
-    tri_start = np.where(np.isnan(tri_start), intake_end, tri_start)  # no triage stage
-    tri_end = column("triage_end_h")
-    tri_end = np.where(np.isnan(tri_end), tri_start, tri_end)
-    first, auth, queue = column("first_match_h"), column("auth_end_h"), column("queue_h")
-    start = column("review_start_h")
-    stages = {
-        "intake": intake_end - column("arrival_h"),
-        "triage_wait": tri_start - intake_end,
-        "triage_work": tri_end - tri_start,
-        "referral_or_check": first - tri_end,
-        "authorisation": auth - first,
-        "misroute_rework": queue - auth,
-        "specialist_wait": start - queue,
-        "review": column("review_end_h") - start,
-    }
-    return {f"stage_h.{k}": float(v.mean()) for k, v in stages.items()}
+    out = {}
+    before = column("arrival_h")
+    for name, end_column in SPANS:
+        end = column(end_column)
+        end = np.where(np.isnan(end), before, end)
+        out[f"stage_h.{name}"] = float((end - before).mean())
+        before = end
+    return out
 
 
 def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -179,7 +204,6 @@ def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     n = kpis.count()
     mean = kpis.mean()
     sd = kpis.std(ddof=1)
-    tcrit = pd.Series(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=n.index)
-    half = (tcrit * sd / np.sqrt(n)).where(n > 1)
+    half = t_half_width(sd, n, confidence)
     return pd.DataFrame({"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
                          "half_width": half, "n": n})
