@@ -17,9 +17,9 @@ import pytest
 from sim.engine import pools
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
+from sim.loading import scenario_from_text
 from sim.outputs.invariants import ConservationError, InvariantError, occupancy
 from sim.outputs.results import Results
-from sim.scenario import scenario_from_text
 from tests.faults import broken_serve
 
 # Three specialists on 45 open hours a week, about 90% busy while open, a fifth of the
