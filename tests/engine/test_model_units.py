@@ -120,5 +120,7 @@ def test_unlimited_ai_for_a_share_of_cases_works_each_case_at_once() -> None:
     r, ai = rep.records, rep.draws.uses_ai
     done = ~np.isnan(r.triage_end_h)
     assert (done & ai).sum() > 50 and (done & ~ai).sum() > 30
+    # taken the moment its records are complete, each at its own time
+    np.testing.assert_array_equal(r.triage_seize_h[done & ai], rep.draws.intake_end_h[done & ai])
     np.testing.assert_array_equal(r.triage_start_h[done & ai], r.triage_seize_h[done & ai])
     np.testing.assert_allclose((r.triage_end_h - r.triage_seize_h)[done & ai], 0.1, atol=1e-9)
