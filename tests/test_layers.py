@@ -8,7 +8,7 @@ Layers, bottom to top (``docs/architecture.md``)::
     sim.engine        plan, network, demand, draws, pools, triage, records, model
     sim.outputs       results, KPIs, economics, runner, report, figures, writing
     sim.market        market files, projections, volumes, demand from a market
-    sim.experiment, sim.timeline, sim.rerun, sim.loading
+    sim.experiment, sim.timeline, sim.rerun, sim.loading, sim.fit
     sim.cli, sim.__main__, sim (the package's lazy public API)
 
 Every ``import`` statement counts, wherever it is (module level, inside a
@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.engine",),
     ("sim.outputs",),
     ("sim.market",),
-    ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading"),
+    ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading", "sim.fit"),
     ("sim.cli", "sim.__main__", "sim"),
 )
 

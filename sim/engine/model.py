@@ -134,12 +134,15 @@ class Model:
             matched = yield from self.triage.front(i)
 
         if matched != line:  # the wrong specialists screen it and hand it back
-            q = self.router.choose(matched, payer, channel, prio, env.now)
-            rec.screen_queue[i] = q
-            rec.screen_queue_h[i] = env.now
-            yield from self.queues[q].serve(
-                i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h
-            )
+            # (when no pool the payer covers staffs the wrong line, routing itself
+            # catches the mismatch: no one screens it, it is only re-routed)
+            if self.plan.routes[(matched, payer)]:
+                q = self.router.choose(matched, payer, channel, prio, env.now)
+                rec.screen_queue[i] = q
+                rec.screen_queue_h[i] = env.now
+                yield from self.queues[q].serve(i, d.screen_h[i], prio, rec.screen_seize_h,
+                                                rec.screen_start_h, rec.screen_end_h,
+                                                rec.screen_server)
             if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
@@ -149,8 +152,8 @@ class Model:
         rec.queue_h[i] = env.now
         pool = self.plan.queues[q].pool
         yield from self.queues[q].serve(
-            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h
-        )
+            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
+            rec.server)
         self.finished += 1
 
 
