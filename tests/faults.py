@@ -20,25 +20,29 @@ def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bo
     """:meth:`Staff.serve` with one fault: idle before a hand-over, LIFO, or no priority."""
 
     def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,  # noqa: ANN001
-              start: np.ndarray, end: np.ndarray) -> Generator:
+              start: np.ndarray, end: np.ndarray, who: np.ndarray | None = None) -> Generator:
         if self.free:
             self.free -= 1
+            server = self._idle.pop()
         else:
             wake = self.env.event()
             self._order += 1
             key = 0 if ignore_priority else priority
             heappush(self._queue, (key, -self._order if lifo else self._order, wake, priority))
             self.waiting[priority] += 1
-            yield wake
+            server = yield wake
             if idle_h:
                 yield self.env.timeout(idle_h)  # the specialist dawdles before picking it up
+        if who is not None:
+            who[i] = server
         yield from self._work(i, effort_h, seize, start, end)
         if self._queue:
             *_, wake, p = heappop(self._queue)
             self.waiting[p] -= 1
-            wake.succeed()
+            wake.succeed(server)
         else:
             self.free += 1
+            self._idle.append(server)
 
     return serve
 

@@ -89,6 +89,7 @@ def test_one_server_too_many_breaks_capacity(monkeypatch: pytest.MonkeyPatch) ->
 
     def one_more(self, env, name, servers, calendar, mean_effort_h):  # noqa: ANN001
         init(self, env, name, servers + 1, calendar, mean_effort_h)
+        self._idle = [0, *range(servers - 1, -1, -1)]  # the extra one reuses specialist 0's id
 
     monkeypatch.setattr(pools.SpecialistQueue, "__init__", one_more)
     with pytest.raises(InvariantError, match=r"queue p/oncology: 4 cases in service .* has 3 "
@@ -125,12 +126,12 @@ def test_case_lost_in_a_queue_breaks_the_end_state(monkeypatch: pytest.MonkeyPat
     serve = broken_serve()
     dropped = []
 
-    def drop_one(self, i, effort_h, priority, seize, start, end):  # noqa: ANN001, ANN202
+    def drop_one(self, i, effort_h, priority, seize, start, end, who=None):  # noqa: ANN001, ANN202
         if not dropped and self._queue and self.env.now > 24 * 20:
             *_, p = heappop(self._queue)  # the case vanishes from the queue, uncounted
             self.waiting[p] -= 1
             dropped.append(p)
-        yield from serve(self, i, effort_h, priority, seize, start, end)
+        yield from serve(self, i, effort_h, priority, seize, start, end, who)
 
     monkeypatch.setattr(pools.SpecialistQueue, "serve", drop_one)
     with pytest.raises(InvariantError, match=r"queue p/oncology: .*(waited|at the horizon)"):
