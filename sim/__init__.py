@@ -3,10 +3,13 @@
 The public API, the same for notebooks and the command line:
 
     >>> import sim
-    >>> scenario = sim.load_scenario("scenarios/baseline.yaml")     # doctest: +SKIP
-    >>> results = sim.run(scenario, seed=7, replications=5)         # doctest: +SKIP
-    >>> results.cases, results.events, results.kpis                 # doctest: +SKIP
-    >>> results.summary()                                           # doctest: +SKIP
+    >>> scenario = sim.load_scenario("scenarios/baseline.yaml",
+    ...                              ["simulation.horizon_days=14", "simulation.warmup_days=0"])
+    >>> results = sim.run(scenario, seed=7, replications=2)
+    >>> len(results.cases), len(results.events), len(results.kpis)
+    (905, 7185, 2)
+    >>> results.summary().loc["arrivals", ["mean", "n"]].tolist()
+    [452.5, 2.0]
 
 Heavy modules (SimPy, pandas, matplotlib) load on first use, so that
 ``sosim --help`` starts quickly.

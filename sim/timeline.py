@@ -70,7 +70,11 @@ def scale_staff(s: Scenario, factor: float) -> Scenario:
     """``s`` with every pool's specialists and the coordinators times ``factor``, rounded up.
 
     Example:
-        >>> big = scale_staff(scenario, 10.0)   # for ten times the volume  # doctest: +SKIP
+        >>> import sim
+        >>> scenario = sim.load_scenario("scenarios/baseline.yaml")
+        >>> big = scale_staff(scenario, 10.0)   # for ten times the volume
+        >>> [s.pools["in_house"].specialists["oncology"] for s in (scenario, big)]
+        [4, 40]
     """
     def up(n: int) -> int:
         return n if n == 0 else max(1, math.ceil(n * factor - 1e-9))

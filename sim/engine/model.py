@@ -16,9 +16,11 @@ Example:
     >>> from sim import load_scenario
     >>> from sim.engine.model import simulate
     >>> from sim.engine.plan import build_plan
-    >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))  # doctest: +SKIP
-    >>> rep = simulate(plan, seed=1)                                 # doctest: +SKIP
-    >>> rep.records.review_end_h[:3]                                 # doctest: +SKIP
+    >>> scenario = load_scenario("scenarios/baseline.yaml",
+    ...                          ["simulation.horizon_days=14", "simulation.warmup_days=0"])
+    >>> rep = simulate(build_plan(scenario), seed=1)
+    >>> len(rep.cases), rep.records.review_end_h[:3].round(2).tolist()
+    (463, [10.33, 10.79, 12.05])
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class Replication:
     finished: int  # cases whose opinion was delivered before the horizon
     wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
     abandoned: int = 0  # cases that gave up before the horizon (engine count)
+    # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
+    # engine's queues hold them; sim.outputs.invariants checks them against the timestamps
+    end_state: tuple[tuple[int, int], ...] = ()
 
 
 class Model:
@@ -222,4 +227,6 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     model = Model(plan, cases, draws)
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished, tuple(q.wait_area for q in model.queues), model.abandoned)
+                       model.finished, tuple(q.wait_area for q in model.queues),
+                       model.abandoned,
+                       tuple((sum(q.waiting), q.busy) for q in model.queues))

@@ -16,8 +16,11 @@ Two checks run before any simulation:
    the run still ends at its horizon with the backlog reported.
 
 Example:
-    >>> report = capacity_report(build_plan(scenario))        # doctest: +SKIP
-    >>> report[report.utilisation >= 1]                        # doctest: +SKIP
+    >>> from sim import load_scenario
+    >>> from sim.engine.plan import build_plan
+    >>> report = capacity_report(build_plan(load_scenario("scenarios/baseline.yaml")))
+    >>> len(report[report.utilisation >= 1])  # no queue overloaded
+    0
 """
 
 from __future__ import annotations

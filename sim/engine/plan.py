@@ -9,9 +9,10 @@ that the pool staffs) and, for each service line and payer, the queues a case
 may be routed to. It is built once per run and never changes.
 
 Example:
-    >>> plan = build_plan(scenario)                       # doctest: +SKIP
-    >>> [q.name for q in plan.queues]                     # doctest: +SKIP
-    ['in_house/oncology', 'in_house/cardiology', 'outsourced/oncology', ...]
+    >>> from sim import load_scenario
+    >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))
+    >>> [q.name for q in plan.queues][:3]
+    ['in_house/oncology', 'in_house/cardiology', 'in_house/neurology']
 """
 
 from __future__ import annotations

@@ -25,9 +25,15 @@ Countries (under ``region``) follow their region the same way, except that they 
 cover it: ``rest_of_<region>`` holds what the named countries leave.
 
 Example:
-    >>> split = split_dimension(market, "source", total)            # doctest: +SKIP
-    >>> split.values["in_house"][-1] / total[-1]                    # doctest: +SKIP
-    0.5815...
+    >>> from sim.market.load import load_market
+    >>> from sim.market.projection import project
+    >>> market = load_market("scenarios/market/doc000_2026.yaml")
+    >>> total = project(market).totals["value"].to_numpy()
+    >>> split = split_parts(market, market.dimensions["source"].segments, total,
+    ...                     ("dimensions", "source", "segments"), "source", "source",
+    ...                     exhaustive=True)
+    >>> list(split.values), round(float(split.values["in_house"][-1] / total[-1]), 4)
+    (['in_house', 'outsourced'], 0.5815)
 """
 
 from __future__ import annotations

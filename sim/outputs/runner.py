@@ -6,9 +6,11 @@ first, last or on another machine.
 
 Example:
     >>> import sim
-    >>> scenario = sim.load_scenario("scenarios/baseline.yaml")  # doctest: +SKIP
-    >>> res = sim.run(scenario, seed=7, replications=2)          # doctest: +SKIP
-    >>> res.summary()                                            # doctest: +SKIP
+    >>> scenario = sim.load_scenario("scenarios/baseline.yaml",
+    ...                              ["simulation.horizon_days=14", "simulation.warmup_days=0"])
+    >>> res = sim.run(scenario, seed=7, replications=2)
+    >>> res.summary().loc["delivered", ["mean", "n"]].tolist()
+    [383.0, 2.0]
 """
 
 from __future__ import annotations

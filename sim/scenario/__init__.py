@@ -7,8 +7,8 @@ a market file, network checks) use :func:`sim.load_scenario` (:mod:`sim.loading`
 Example:
     >>> from sim.scenario import validate_scenario
     >>> from sim.scenario.loader import read_document
-    >>> s = validate_scenario(read_document("scenarios/baseline.yaml"))  # doctest: +SKIP
-    >>> s.simulation.seed  # doctest: +SKIP
+    >>> s = validate_scenario(read_document("scenarios/baseline.yaml"))
+    >>> s.simulation.seed
     7
 """
 

@@ -27,10 +27,18 @@ def test_timestamps_are_in_journey_order(results):
         assert (c.loc[both, a] <= c.loc[both, b] + 1e-9).all(), (a, b)
 
 
-def test_stages_add_up_to_time_to_opinion(results):
-    k = results.kpis
-    stages = k[[col for col in k.columns if col.startswith("stage_h.")]].sum(axis=1)
-    np.testing.assert_allclose(stages, k["time_to_opinion_h.mean"], rtol=1e-9)
+def test_review_stage_is_at_least_the_drawn_effort(results):
+    """The review stage (clock hours) against the review effort drawn up front (working hours).
+
+    Calendars only stretch work, so per case the clock time is at least the effort, and on
+    the 24x7 outsourced pool it is exactly the effort.
+    """
+    c = results.cases[results.cases["status"] == "delivered"]
+    clock = c["review_end_h"] - c["review_start_h"]
+    assert (clock >= c["review_effort_h"] - 1e-9).all()
+    out = c["pool"] == "outsourced"
+    np.testing.assert_allclose(clock[out], c.loc[out, "review_effort_h"], atol=1e-9)
+    assert (clock[~out] > c.loc[~out, "review_effort_h"] + 1).any()  # nights do stretch it
 
 
 def test_payer_coverage_and_subspecialty_routing(results):
@@ -52,8 +60,11 @@ def test_misrouted_cases_are_screened_then_rerouted(results):
     assert (mis["match_h"] == mis["reroute_end_h"]).all()
     ok = c[~c["misrouted"] & c["match_h"].notna()]
     assert (ok["match_h"] == ok["first_match_h"]).all()
-    share = results.kpis["misrouted_share"].mean()
-    assert 0.08 < share < 0.22  # accuracy 0.85
+    # accuracy 0.85: among matched cases the misrouted count is Binomial(n, 0.15); allow
+    # 4 standard deviations (a false alarm once in ~16,000 runs)
+    matched = c["first_match_h"].notna()
+    n, share = int(matched.sum()), float(c.loc[matched, "misrouted"].mean())
+    assert abs(share - 0.15) < 4 * np.sqrt(0.15 * 0.85 / n), (share, n)
 
 
 def test_urgent_cases_wait_less_than_routine(results):
@@ -103,34 +114,6 @@ def test_hybrid_checks_urgent_cases_and_corrects_some(make_scenario):
     done = hy["first_match_h"].notna()
     assert hy.loc[urgent & done, "hybrid_checked"].all()
     assert hy["misrouted"].mean() < ai["misrouted"].mean()
-
-
-def test_every_run_fails_loudly_if_cases_go_missing(make_scenario):
-    from sim.engine.model import simulate
-    from sim.outputs.kpis import ConservationError
-    from sim.outputs.results import Results
-
-    plan = build_plan(make_scenario("simulation.horizon_days=20"))
-    rep = simulate(plan, 1)
-    assert len(Results(plan, [rep], 1).kpis) == 1  # consistent: no error
-    done = np.flatnonzero(~np.isnan(rep.records.review_end_h) &
-                          (rep.records.review_end_h < plan.horizon_h))
-    rep.records.review_end_h[done[0]] = np.nan  # an opinion the records lost
-    with pytest.raises(ConservationError, match="journeys began"):
-        _ = Results(plan, [rep], 1).kpis
-
-
-def test_every_run_checks_littles_law(make_scenario):
-    from sim.engine.model import simulate
-    from sim.outputs.kpis import ConservationError
-    from sim.outputs.results import Results
-
-    plan = build_plan(make_scenario("simulation.horizon_days=20"))
-    rep = simulate(plan, 1)
-    waited = np.flatnonzero(rep.records.seize_h - rep.records.queue_h > 0.5)
-    rep.records.seize_h[waited[0]] -= 0.25  # a wait shorter than the engine saw
-    with pytest.raises(ConservationError, match="Little's law"):
-        _ = Results(plan, [rep], 1).kpis
 
 
 @pytest.mark.parametrize("policy", ["ai", "hybrid"])

@@ -65,8 +65,8 @@ def test_batching_does_not_change_the_table(tmp_path: Path, serial_table: pd.Dat
 
 
 def test_dask_cluster_gives_the_serial_table(tmp_path: Path, serial_table: pd.DataFrame) -> None:
-    distributed = pytest.importorskip("distributed")
     import dask
+    import distributed  # a required dependency (dask[distributed]): never skipped
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}), \
             distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,

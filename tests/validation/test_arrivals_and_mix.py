@@ -5,6 +5,10 @@ weights (thinning at the candidate's own time); attributes are drawn from the
 mix. Counts per bin are compared with their expectation by a chi-square test at
 the 0.1% level (seeds are fixed, so the outcome is deterministic), and the
 misroute, hybrid-check and pre-authorisation draws with their stated rates.
+
+Power: with about 100,000 arrivals, a weekday weight off by 5% of its value adds a
+non-centrality of about 54 to the 6-degree-of-freedom chi-square, which the 0.1% test
+rejects with probability about 99% (3% off: about half the time).
 """
 
 from __future__ import annotations

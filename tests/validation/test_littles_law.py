@@ -1,16 +1,22 @@
 """Little's law and utilisation, from the KPI table.
 
 ``queue_length.<pool>`` is the time-average number of cases waiting for a
-specialist over the window from the end of the warm-up to the horizon; by
-Little's law it must equal the rate at which cases join the queue in that
-window times their mean wait (``seize_h - queue_h``). That holds on every
-sample path up to edge effects, so the check is tight and per replication; it
-must also hold when the pool works business hours and cases wait overnight.
+specialist over the window from the end of the warm-up to the horizon
+(``test_erlang_c.py`` checks it against Erlang C's Lq, an independent source). Little's
+law, Lq = lambda Wq, holds on every sample path up to edge effects; since both sides
+come from the same timestamps, that comparison checks the KPI's time integration
+(:mod:`sim.outputs.kpis`), not the engine, and it must also hold when the pool
+works business hours and cases wait overnight. The engine's queueing itself is held
+to account by the analytic tests and by the run invariants (:mod:`sim.outputs.invariants`).
 
 ``utilisation.<pool>`` is the specialists' busy working time over their
 available working time: the offered load per server, lam E[S] / c, on a 24x7
 pool; on a business calendar the weekly offered work over the weekly working
 hours.
+
+Power: utilisation within 3% (24x7) or 4% (business hours) and the arrival rate within 4%
+of the scenario's, each as the largest accepted 99% half-width: a relative error of twice
+that is flagged with probability over 99%, one of that size about half the time.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ def _little_terms(res, rep_index: int) -> tuple[float, float, float]:  # noqa: A
 
 
 @pytest.mark.parametrize(("params", "seed"), SCENARIOS)
-def test_queue_length_is_lambda_times_wait(params: dict, seed: int) -> None:
+def test_queue_length_kpi_integrates_the_waits(params: dict, seed: int) -> None:
     res = run_results(single_pool(**params), seed, REPS)
     for k in range(REPS):
         lq, lam, wq = _little_terms(res, k)

@@ -5,6 +5,8 @@
 - a change of policy or of review effort leaves every case's arrival and
   attributes untouched (each source of randomness has its own named stream),
   and inverse-transform sampling keeps the same case's review effort in step.
+
+Power: the comparisons are exact (bit for bit), not statistical: one differing value fails.
 """
 
 from __future__ import annotations

@@ -1,0 +1,287 @@
+"""Run invariants: what every replication must satisfy, checked from the per-case timestamps.
+
+The engine keeps its own counters while it runs; these checks do not trust them. They
+rebuild each specialist queue's history from the case table's timestamps alone (when each
+case joined the queue, was taken by a specialist and was done) and the pool's calendar and
+staffing from the plan, and check the textbook properties of a non-preemptive priority
+queue on a working calendar:
+
+- **capacity**: never more cases held by specialists than the queue has specialists;
+- **work conservation**: while a case waits during the calendar's open hours, every
+  specialist of its queue holds a case (an idle specialist next to a waiting case is a
+  bug, however short the idle spell);
+- **discipline**: no routine case is taken while an urgent case of the same queue waits,
+  and within a class cases are taken first come, first served;
+- **calendar**: work starts in open hours and the working hours between a case's pick-up
+  and its end on the pool's calendar equal the case's drawn effort (review through closed
+  hours, or work cut short, fails);
+- **conservation**: arrivals (the demand generator) = delivered (timestamps) + still in
+  the system (the engine's journeys begun and not ended, plus cases not yet ready)
+  + abandoned (the case table's status, when drop-out exists), and per queue the cases
+  waiting and in service at the horizon according to the timestamps equal what the
+  engine's queues held when the run stopped.
+
+Each check is a numpy sweep over sorted event times (no Python loop over cases); a
+violation raises :class:`InvariantError` naming the replication, the queue and the first
+offending case. ``benchmarks/bench_invariants.py`` measures their cost against the run.
+
+Example:
+    >>> import numpy as np
+    >>> from sim.outputs.invariants import occupancy
+    >>> join = np.array([0.0, 0.0, 1.0]); seize = np.array([0.0, 2.0, 3.0])
+    >>> end = np.array([2.0, 3.0, 4.0])
+    >>> t, waiting, busy = occupancy(join, seize, end)
+    >>> t.tolist(), waiting.tolist(), busy.tolist()
+    ([0.0, 1.0, 2.0, 3.0, 4.0], [1, 2, 1, 0, 0], [1, 1, 1, 1, 0])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.core.calendar import WorkCalendar
+from sim.engine.model import Replication
+from sim.engine.plan import Plan
+
+TOL_H = 1e-7  # clock hours: two instants closer than this are the same instant (float noise)
+
+
+class InvariantError(RuntimeError):
+    """A run broke a property every run must have: a bug in the engine, never a user error."""
+
+
+class ConservationError(InvariantError):
+    """Cases were lost or double-counted."""
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """The visits of one specialist queue, from the case table (reviews and misroute screens).
+
+    Times not reached by the horizon are ``inf``; ``case`` is the case's row number.
+    """
+
+    case: np.ndarray
+    priority: np.ndarray  # 0 urgent, 1 routine
+    join_h: np.ndarray
+    seize_h: np.ndarray
+    end_h: np.ndarray
+    effort_h: np.ndarray
+    leave_h: np.ndarray  # when a waiting patient gave up (drop-out), else inf
+
+    @property
+    def wait_end_h(self) -> np.ndarray:
+        """When each wait ended: taken by a specialist or given up, whichever came first."""
+        return np.minimum(self.seize_h, self.leave_h)
+
+    def __len__(self) -> int:
+        return len(self.case)
+
+
+def _inf(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(x), np.inf, x)
+
+
+def queue_jobs(rep: Replication, cases: pd.DataFrame, queue: int) -> Jobs:
+    """Every visit to specialist queue ``queue`` in one replication, in case order."""
+    r = rep.records
+    rev = np.flatnonzero(r.queue == queue)
+    scr = np.flatnonzero(r.screen_queue == queue)
+    prio = cases["priority"].cat.codes.to_numpy()
+
+    def col(name: str, rows: np.ndarray) -> np.ndarray:
+        return cases[name].to_numpy()[rows]
+
+    # a patient who gives up leaves the queue it waits in (the review's, or the screen's)
+    gave_up = (cases["abandoned_h"].to_numpy() if "abandoned_h" in cases
+               else np.full(len(cases), np.nan))
+    leave = np.concatenate([
+        np.where(np.isnan(col("seize_h", rev)), gave_up[rev], np.nan),
+        np.where(np.isnan(col("screen_seize_h", scr)) & np.isnan(col("queue_h", scr)),
+                 gave_up[scr], np.nan)])
+
+    return Jobs(
+        case=np.concatenate([rev, scr]),
+        priority=np.concatenate([prio[rev], prio[scr]]),
+        join_h=_inf(np.concatenate([col("queue_h", rev), col("screen_queue_h", scr)])),
+        seize_h=_inf(np.concatenate([col("seize_h", rev), col("screen_seize_h", scr)])),
+        end_h=_inf(np.concatenate([col("review_end_h", rev), col("screen_end_h", scr)])),
+        effort_h=np.concatenate([col("review_effort_h", rev), rep.draws.screen_h[scr]]),
+        leave_h=_inf(leave),
+    )
+
+
+def occupancy(join_h: np.ndarray, seize_h: np.ndarray, end_h: np.ndarray,
+              wait_end_h: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cases waiting and in service just after each distinct event time (a sweep).
+
+    Returns the sorted distinct finite event times and, for the interval that starts at
+    each, the number of cases waiting and the number held by a server. A wait ends at
+    ``wait_end_h`` (default: when the case is taken; earlier if its patient gave up).
+    """
+    wait_end_h = seize_h if wait_end_h is None else wait_end_h
+    times = np.concatenate([join_h, wait_end_h, seize_h, end_h])
+    n = len(join_h)
+    d_wait = np.concatenate([np.ones(n), -np.ones(n), np.zeros(n), np.zeros(n)])
+    d_busy = np.concatenate([np.zeros(n), np.zeros(n), np.ones(n), -np.ones(n)])
+    finite = np.isfinite(times)
+    t, inverse = np.unique(times[finite], return_inverse=True)
+    waiting = np.cumsum(np.bincount(inverse, d_wait[finite], len(t))).round().astype(np.int64)
+    busy = np.cumsum(np.bincount(inverse, d_busy[finite], len(t))).round().astype(np.int64)
+    return t, waiting, busy
+
+
+def _first_waiting(jobs: Jobs, t: float) -> int:
+    waiting = (jobs.join_h <= t + TOL_H) & (jobs.wait_end_h > t + TOL_H)
+    rows = np.flatnonzero(waiting)
+    return int(jobs.case[rows[np.argmin(jobs.join_h[rows])]]) if len(rows) else -1
+
+
+def _allowed_idle(jobs: Jobs, t: np.ndarray, reserve: list[int] | None) -> np.ndarray:
+    """Servers that may stay idle beside the waiting cases at each time: the reserve held
+    back from the most urgent class waiting (a class may not take its reserved servers)."""
+    allowed = np.zeros(len(t), dtype=np.int64)
+    if not reserve or not any(reserve):
+        return allowed
+    settled = np.zeros(len(t), dtype=bool)
+    for c, held in enumerate(reserve):  # classes in service order
+        rows = jobs.priority == c
+        joined = np.searchsorted(np.sort(jobs.join_h[rows]), t + TOL_H, side="right")
+        ended = np.searchsorted(np.sort(jobs.wait_end_h[rows]), t + TOL_H, side="right")
+        waits = (joined - ended > 0) & ~settled
+        allowed[waits] = held
+        settled |= waits
+    return allowed
+
+
+def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalendar,
+                            horizon_h: float, reserve: list[int] | None = None) -> None:
+    """Never more in service than ``servers``; never a server idle beside a waiting case
+    (beyond the servers a reserve holds back from the waiting case's class)."""
+    if not len(jobs):
+        return
+    t, waiting, busy = occupancy(jobs.join_h, jobs.seize_h, jobs.end_h, jobs.wait_end_h)
+    over = np.flatnonzero(busy > servers)
+    if len(over):
+        k = over[0]
+        held = (jobs.seize_h <= t[k] + TOL_H) & (jobs.end_h > t[k] + TOL_H)
+        case = int(jobs.case[np.flatnonzero(held)[-1]])
+        raise InvariantError(
+            f"{where}: {busy[k]} cases in service at t={t[k]:.4f} h but the queue has "
+            f"{servers} specialists (capacity broken; first offending case {case})")
+    nxt = np.append(t[1:], horizon_h)
+    free = servers - busy - _allowed_idle(jobs, t, reserve)
+    idle = np.flatnonzero((waiting > 0) & (free > 0) & (nxt - t > TOL_H))
+    if len(idle):
+        open_h = np.asarray(cal.working_hours_between(t[idle], np.maximum(nxt[idle], t[idle])))
+        idle = idle[open_h > TOL_H]
+    if len(idle):
+        k = idle[0]
+        raise InvariantError(
+            f"{where}: case {_first_waiting(jobs, t[k])} waited at t={t[k]:.4f} h during open "
+            f"hours while {servers - busy[k]} of {servers} specialists were idle "
+            f"(work conservation broken, for {nxt[k] - t[k]:.4g} h)")
+
+
+def check_discipline(where: str, jobs: Jobs) -> None:
+    """Urgent before routine; first come, first served within a class."""
+    for p in np.unique(jobs.priority):
+        rows = np.flatnonzero((jobs.priority == p) & (jobs.leave_h == np.inf))
+        order = rows[np.lexsort((jobs.seize_h[rows], jobs.join_h[rows]))]
+        seize = jobs.seize_h[order]
+        late = np.flatnonzero(seize[1:] < seize[:-1] - TOL_H)
+        if len(late):
+            k = late[0]
+            raise InvariantError(
+                f"{where}: case {int(jobs.case[order[k + 1]])} was taken at "
+                f"{seize[k + 1]:.4f} h before case {int(jobs.case[order[k]])} of the same "
+                f"priority that joined earlier (first come, first served broken)")
+    wait_end = jobs.wait_end_h
+    urgent = np.flatnonzero((jobs.priority == 0) & (wait_end > jobs.join_h + TOL_H))
+    routine = np.flatnonzero(jobs.priority > 0)
+    if not len(urgent) or not len(routine):
+        return
+    r_order = routine[np.argsort(jobs.seize_h[routine], kind="stable")]
+    r_seize = jobs.seize_h[r_order]
+    # routine cases taken strictly inside an urgent case's wait
+    lo = np.searchsorted(r_seize, jobs.join_h[urgent] + TOL_H, side="right")
+    hi = np.searchsorted(r_seize, wait_end[urgent] - TOL_H, side="left")
+    bad = np.flatnonzero(hi > lo)
+    if len(bad):
+        first = bad[np.argmin(r_seize[lo[bad]])]
+        u, r = urgent[first], r_order[lo[first]]
+        raise InvariantError(
+            f"{where}: routine case {int(jobs.case[r])} was taken at {jobs.seize_h[r]:.4f} h "
+            f"while urgent case {int(jobs.case[u])} had been waiting since "
+            f"{jobs.join_h[u]:.4f} h (priority broken)")
+
+
+def check_calendar(where: str, jobs: Jobs, cal: WorkCalendar) -> None:
+    """Work only in open hours: the working hours from pick-up to end equal the effort."""
+    done = np.flatnonzero(np.isfinite(jobs.end_h))
+    if not len(done):
+        return
+    worked = np.asarray(cal.working_hours_between(jobs.seize_h[done], jobs.end_h[done]))
+    effort = jobs.effort_h[done]
+    bad = np.flatnonzero(np.abs(worked - effort) > 1e-6 * np.maximum(1.0, effort))
+    if len(bad):
+        b = bad[np.argmin(jobs.seize_h[done[bad]])]
+        k = done[b]
+        raise InvariantError(
+            f"{where}: case {int(jobs.case[k])} was worked from {jobs.seize_h[k]:.4f} h to "
+            f"{jobs.end_h[k]:.4f} h, {worked[b]:.4f} working hours on the pool's calendar, "
+            f"for an effort of {effort[b]:.4f} h (work outside calendar hours)")
+
+
+def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
+    """Arrivals = delivered + still in the system (+ abandoned), each from its own source.
+
+    Arrivals come from the demand generator (``rep.cases``); delivered from the case
+    table's timestamps; in the system from the engine's own counts (journeys begun and
+    not ended, plus cases not yet ready for theirs); abandoned from the case table's status.
+    """
+    arrived = len(rep.cases)
+    delivered = int(np.count_nonzero(~np.isnan(cases["review_end_h"].to_numpy())))
+    status = cases["status"]
+    abandoned = int((status == "abandoned").sum()) if "abandoned" in status.cat.categories \
+        else 0
+    in_system = rep.started - rep.finished + rep.pending - abandoned
+    if arrived != delivered + in_system + abandoned or len(cases) != arrived:
+        raise ConservationError(
+            f"replication {rep.index}: {arrived} cases arrived (demand) and the case table has "
+            f"{len(cases)} rows, but {delivered} were delivered (timestamps), the engine holds "
+            f"{in_system} still in the system ({rep.started} journeys begun, {rep.finished} "
+            f"ended, {rep.pending} not ready) and {abandoned} abandoned")
+
+
+def check_end_state(where: str, jobs: Jobs, engine: tuple[int, int], horizon_h: float) -> None:
+    """Cases waiting and in service at the horizon: timestamps against the engine's queues."""
+    waiting = int(np.count_nonzero((jobs.join_h < horizon_h) & ~(jobs.wait_end_h < horizon_h)))
+    held = int(np.count_nonzero((jobs.seize_h < horizon_h) & ~(jobs.end_h < horizon_h)))
+    if (waiting, held) != tuple(engine):
+        lost = jobs.case[(jobs.join_h < horizon_h) & ~(jobs.end_h < horizon_h)
+                     & ~(jobs.leave_h < horizon_h)]
+        raise ConservationError(
+            f"{where}: at the horizon the timestamps show {waiting} cases waiting and {held} in "
+            f"service, but the engine's queue held {engine[0]} and {engine[1]} "
+            f"(first open case {int(lost[0]) if len(lost) else -1})")
+
+
+def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
+    """Every invariant of one replication; raises :class:`InvariantError` at the first broken."""
+    check_conservation(rep, cases)
+    horizon = plan.horizon_h
+    for q in plan.queues:
+        where = f"replication {rep.index}, queue {q.name}"
+        jobs = queue_jobs(rep, cases, q.index)
+        cal = plan.pool_calendar(q.pool)
+        check_capacity_and_work(where, jobs, q.servers, cal, horizon,
+                                plan.reserve(q.pool, q.servers))
+        check_discipline(where, jobs)
+        check_calendar(where, jobs, cal)
+        if rep.end_state:
+            check_end_state(where, jobs, rep.end_state[q.index], horizon)

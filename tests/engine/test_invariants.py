@@ -1,0 +1,150 @@
+"""Fault injection: every run invariant fires, with its message, on an engine that breaks it.
+
+Each test runs a deliberately broken copy of the specialist queue (a subclass method
+swapped in with ``monkeypatch``) on a loaded two-class queue on business hours, and
+asserts that computing the run's KPIs (which checks every invariant) stops with an
+:class:`~sim.outputs.invariants.InvariantError` naming the queue and a case. The correct
+engine passes the same checks on the same scenario (``test_correct_engine_passes``).
+"""
+
+from __future__ import annotations
+
+from heapq import heappop
+
+import numpy as np
+import pytest
+
+from sim.engine import pools
+from sim.engine.model import simulate
+from sim.engine.plan import build_plan
+from sim.loading import scenario_from_text
+from sim.outputs.invariants import ConservationError, InvariantError, occupancy
+from sim.outputs.results import Results
+from tests.faults import broken_serve
+
+# Three specialists on 45 open hours a week, about 90% busy while open, a fifth of the
+# cases urgent: a queue forms every morning, and both classes wait in it.
+LOADED = """
+name: loaded
+simulation: {start: 2026-01-05, horizon_days: 42, warmup_days: 0, seed: 5}
+calendars:
+  business: {days: [mon, tue, wed, thu, fri], hours: ["08:00", "17:00"]}
+demand:
+  cases_per_year: 6300
+  mix:
+    specialty: {oncology: 1.0}
+    channel: {online: 1.0}
+    payer: {self: 1.0}
+    priority: {urgent: 0.2, routine: 0.8}
+triage: {policy: direct}
+payers: {self: {}}
+pools:
+  p:
+    kind: outsourced
+    calendar: business
+    specialists: {oncology: 3}
+    review: {dist: exponential, mean: 1.0, unit: hours}
+outcomes: {default: {confirmed: 0.2, refined: 0.6, changed: 0.2}}
+"""
+
+
+def kpis_of_run():  # noqa: ANN201
+    plan = build_plan(scenario_from_text(LOADED))
+    rep = simulate(plan, 1)
+    return plan, rep, Results(plan, [rep], 1).kpis
+
+
+def test_correct_engine_passes() -> None:
+    plan, rep, k = kpis_of_run()
+    c = rep.records
+    waited = (c.seize_h - c.queue_h) > 0
+    assert waited.sum() > 100  # the scenario really queues ...
+    assert (waited & (rep.cases.priority == 0)).sum() > 20  # ... urgent cases too
+    assert k["arrivals"].iloc[0] == k["delivered"].iloc[0] + k["in_system_end"].iloc[0]
+
+
+def test_idle_server_breaks_work_conservation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pools.SpecialistQueue, "serve", broken_serve(idle_h=0.01))
+    with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ waited .* while 1 of "
+                                             r"3 specialists were idle \(work conservation"):
+        kpis_of_run()
+
+
+def test_lifo_breaks_first_come_first_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pools.SpecialistQueue, "serve", broken_serve(lifo=True))
+    with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ was taken .* before "
+                                             r"case \d+ .*first come, first served broken"):
+        kpis_of_run()
+
+
+def test_ignoring_priority_breaks_discipline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pools.SpecialistQueue, "serve", broken_serve(ignore_priority=True))
+    with pytest.raises(InvariantError, match=r"queue p/oncology: routine case \d+ was taken .* "
+                                             r"while urgent case \d+ .*priority broken"):
+        kpis_of_run()
+
+
+def test_one_server_too_many_breaks_capacity(monkeypatch: pytest.MonkeyPatch) -> None:
+    init = pools.SpecialistQueue.__init__
+
+    def one_more(self, env, name, servers, calendar, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        init(self, env, name, servers + 1, calendar, *args, **kwargs)
+        self._idle = [0, *range(servers - 1, -1, -1)]  # the extra one reuses specialist 0's id
+
+    monkeypatch.setattr(pools.SpecialistQueue, "__init__", one_more)
+    with pytest.raises(InvariantError, match=r"queue p/oncology: 4 cases in service .* has 3 "
+                                             r"specialists \(capacity broken; first offending "
+                                             r"case \d+\)"):
+        kpis_of_run()
+
+
+def test_review_through_closed_hours_breaks_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    def work_around_the_clock(self, i, effort_h, seize, start, end):  # noqa: ANN001, ANN202
+        now = self.env.now
+        seize[i] = start[i] = now
+        end[i] = now + effort_h  # the calendar is ignored
+        yield self.env.timeout(effort_h)
+
+    monkeypatch.setattr(pools.SpecialistQueue, "_work", work_around_the_clock)
+    with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ was worked from .* "
+                                             r"\(work outside calendar hours\)"):
+        kpis_of_run()
+
+
+def test_lost_opinion_breaks_conservation() -> None:
+    plan = build_plan(scenario_from_text(LOADED))
+    rep = simulate(plan, 1)
+    done = np.flatnonzero(rep.records.review_end_h < plan.horizon_h)
+    rep.records.review_end_h[done[0]] = np.nan  # an opinion the records lost
+    with pytest.raises(ConservationError, match=r"replication 0: \d+ cases arrived \(demand\).*"
+                                                r"were delivered \(timestamps\)"):
+        _ = Results(plan, [rep], 1).kpis
+
+
+def test_case_lost_in_a_queue_breaks_the_end_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that drops the next waiting case instead of taking it: counts still agree."""
+    serve = broken_serve()
+    dropped = []
+
+    def drop_one(self, i, effort_h, priority, seize, start, end, who=None,  # noqa: ANN001, ANN202
+                 patience_h=None):  # noqa: ANN001
+        if not dropped and self._queue and self.env.now > 24 * 20:
+            *_, p = heappop(self._queue)  # the case vanishes from the queue, uncounted
+            self.waiting[p] -= 1
+            dropped.append(p)
+        return (yield from serve(self, i, effort_h, priority, seize, start, end, who))
+
+    monkeypatch.setattr(pools.SpecialistQueue, "serve", drop_one)
+    with pytest.raises(InvariantError, match=r"queue p/oncology: .*(waited|at the horizon)"):
+        kpis_of_run()
+
+
+def test_occupancy_sweep_counts_by_hand() -> None:
+    """The sweep against a timeline worked out by hand (two servers, four cases)."""
+    join = np.array([0.0, 0.5, 1.0, 1.0])
+    seize = np.array([0.0, 0.5, 2.0, 3.0])
+    end = np.array([2.0, 3.0, 4.0, np.inf])
+    t, waiting, busy = occupancy(join, seize, end)
+    assert t.tolist() == [0.0, 0.5, 1.0, 2.0, 3.0, 4.0]
+    assert waiting.tolist() == [0, 0, 2, 1, 0, 0]
+    assert busy.tolist() == [1, 2, 2, 2, 2, 1]

@@ -1,0 +1,66 @@
+"""Deliberately broken engines, for tests that show a check can fail.
+
+Each fault swaps one method of :class:`sim.engine.pools.SpecialistQueue` (or wraps the
+draws) with ``monkeypatch``; the run invariants (``tests/engine/test_invariants.py``)
+and the statistical validation (``tests/validation/``) must reject each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from heapq import heappop, heappush
+
+import numpy as np
+import pytest
+
+from sim.engine import model, pools
+
+
+def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bool = False):  # noqa: ANN201
+    """:meth:`Staff.serve` with one fault: idle before a hand-over, LIFO, or no priority."""
+
+    def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,  # noqa: ANN001
+              start: np.ndarray, end: np.ndarray, who: np.ndarray | None = None,
+              patience_h: float | None = None) -> Generator:  # no drop-out in fault tests
+        if self.free:
+            self.free -= 1
+            server = self._idle.pop()
+        else:
+            wake = self.env.event()
+            self._order += 1
+            key = 0 if ignore_priority else priority
+            heappush(self._queue, (key, -self._order if lifo else self._order, wake, priority))
+            self.waiting[priority] += 1
+            server = yield wake
+            if idle_h:
+                yield self.env.timeout(idle_h)  # the specialist dawdles before picking it up
+        if who is not None:
+            who[i] = server
+        yield from self._work(i, effort_h, seize, start, end)
+        if self._queue:
+            *_, wake, p = heappop(self._queue)
+            self.waiting[p] -= 1
+            wake.succeed(server)
+        else:
+            self.free += 1
+            self._idle.append(server)
+        return True
+
+    return serve
+
+
+def idle_server(monkeypatch: pytest.MonkeyPatch, idle_h: float = 0.01) -> None:
+    """Every specialist idles ``idle_h`` hours before taking a queued case (waits up 2-30%)."""
+    monkeypatch.setattr(pools.SpecialistQueue, "serve", broken_serve(idle_h=idle_h))
+
+
+def review_too_long(monkeypatch: pytest.MonkeyPatch, factor: float = 1.03) -> None:
+    """Every review takes ``factor`` times its drawn effort (the review mean 3% too high)."""
+    draw = model.draw
+
+    def longer(plan, cases, streams):  # noqa: ANN001, ANN202
+        d = draw(plan, cases, streams)
+        d.review_h[...] = d.review_h * factor
+        return d
+
+    monkeypatch.setattr(model, "draw", longer)
