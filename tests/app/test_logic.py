@@ -229,7 +229,7 @@ def test_cards_show_the_summary(short_results) -> None:
 
 
 def test_overloaded_queues_are_highlighted() -> None:
-    over = sim.run(sim.load_scenario(BASELINE, [*SHORT, "pools.in_house.specialists.oncology=1",
+    over = sim.run(sim.load_scenario(BASELINE, [*SHORT, "pools.in_house.specialists.oncology=2",
                                                 "pools.outsourced.specialists.oncology=0"]))
     capacity = answer.capacity_frame(over)
     html = answer.capacity_style(capacity).to_html()
