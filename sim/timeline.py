@@ -115,7 +115,26 @@ class TimelineResults:
                 1.0 if t.ai_share is None else t.ai_share)
             k.insert(2, "ai_share", share)
             frames.append(k)
-        return pd.concat(frames, ignore_index=True)
+        out = pd.concat(frames, ignore_index=True)
+        rng = self.conversion_range()
+        if rng is not None:  # the volume at both ends of the market's value per opinion
+            low, high = (rng.set_index("year")[c] for c in ("cases_low", "cases_high"))
+            out.insert(2, "cases_per_year_low", out["year"].map(low))
+            out.insert(3, "cases_per_year_high", out["year"].map(high))
+        return out
+
+    def conversion_range(self) -> pd.DataFrame | None:
+        """Per year: the platform's cases at the central conversion and at both ends of the
+        market file's ``value_per_opinion`` range; ``None`` without such a range.
+
+        The volume is what the conversion moves; rerun a year at ``cases_low`` or
+        ``cases_high`` (``--set demand.cases_per_year=...``) to see what it does to the times.
+        """
+        rows = [{"year": y, "cases": d.cases_per_year, "cases_low": d.cases_range[0],
+                 "cases_high": d.cases_range[1]}
+                for y, d in zip(self.years, self.derived, strict=False)
+                if d is not None and getattr(d, "cases_range", None) is not None]
+        return pd.DataFrame(rows) if rows else None
 
     def summary(self, kpis: Sequence[str] = HEADLINE) -> pd.DataFrame:
         """Mean and 95% interval per year of the chosen KPIs (long table)."""
@@ -144,10 +163,16 @@ class TimelineResults:
                 if kpi not in s.index:
                     continue
                 r = s.loc[kpi]
-                rows.append({"year": year, "quantity": name, "segment_cases": d.segment_cases,
-                             "per_case": r["mean"], "total": r["mean"] * d.segment_cases,
-                             "ci_low": r["ci_low"] * d.segment_cases,
-                             "ci_high": r["ci_high"] * d.segment_cases})
+                row = {"year": year, "quantity": name, "segment_cases": d.segment_cases,
+                       "per_case": r["mean"], "total": r["mean"] * d.segment_cases,
+                       "ci_low": r["ci_low"] * d.segment_cases,
+                       "ci_high": r["ci_high"] * d.segment_cases}
+                rng = getattr(d, "cases_range", None)
+                if rng is not None:  # the conversion's range, beside the simulation's CI
+                    scale = d.segment_cases / d.cases_per_year
+                    row["total_low"] = r["mean"] * rng[0] * scale
+                    row["total_high"] = r["mean"] * rng[1] * scale
+                rows.append(row)
         return pd.DataFrame(rows)
 
 
@@ -211,6 +236,12 @@ def format_timeline(tl: TimelineResults) -> str:
                     for q, r in zip(part["quantity"], part.itertuples(), strict=True)]
             lines.append(f"  {year}: {part['segment_cases'].iloc[0]:,.0f} cases; "
                          + "; ".join(bits))
+    rng = tl.conversion_range()
+    if rng is not None:
+        lines += ["", "Market value to opinions (value_per_opinion's sourced range): "
+                      "cases a year at the high / central / low price"]
+        lines += [f"  {r.year}: {r.cases_low:,.0f} / {r.cases:,.0f} / {r.cases_high:,.0f}"
+                  for r in rng.itertuples()]
     return "\n".join(lines)
 
 
@@ -258,6 +289,9 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True):  # noqa:
         scale = tl.market_scale()
         if scale is not None:
             scale.to_csv(folder / "market_scale.csv", index=False)
+        rng = tl.conversion_range()
+        if rng is not None:
+            rng.to_csv(folder / "conversion_range.csv", index=False)
         if figures:
             (folder / "figures").mkdir()
             buffer = _io.BytesIO()

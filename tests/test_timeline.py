@@ -81,3 +81,16 @@ def test_cli_years_runs_a_timeline(tmp_path, capsys):
     with pytest.raises(SystemExit) as bad:  # argparse refuses it, with status 2
         main(["run", "scenarios/baseline.yaml", "--years", "2030-2026"])
     assert bad.value.code == 2
+
+
+def test_timeline_carries_the_conversion_range(timeline):
+    rng = timeline.conversion_range()
+    assert list(rng["year"]) == timeline.years
+    assert (rng["cases_low"] < rng["cases"]).all() and (rng["cases"] < rng["cases_high"]).all()
+    np.testing.assert_allclose(rng["cases_high"] / rng["cases_low"], 790 / 493)
+    k = timeline.kpis
+    assert {"cases_per_year_low", "cases_per_year_high"} <= set(k.columns)
+    scale = timeline.market_scale()
+    np.testing.assert_allclose(scale["total_high"] / scale["total_low"], 790 / 493)
+    from sim.timeline import format_timeline
+    assert "sourced range" in format_timeline(timeline)
