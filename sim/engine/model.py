@@ -31,6 +31,7 @@ import numpy as np
 import simpy
 
 from sim.core.streams import Streams
+from sim.engine.contracts import wait_for_slot
 from sim.engine.demand import Cases, generate_cases
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
@@ -160,6 +161,10 @@ class Model:
         q = self.router.choose(line, payer, channel, prio, env.now)
         rec.queue[i] = q
         rec.queue_h[i] = env.now
+        if self.router.capped and (cap := self.router.caps[q]) is not None:
+            until = cap.reserve(env.now)  # a contract's weekly cap: maybe next week's slot
+            if until > env.now:
+                yield from wait_for_slot(env, self.queues[q], until, prio)
         pool = self.plan.queues[q].pool
         yield from self.queues[q].serve(
             i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h

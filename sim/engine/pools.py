@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 
 from sim.core.calendar import WorkCalendar
+from sim.engine.contracts import contract_caps
 from sim.engine.plan import Plan
 
 
@@ -135,7 +136,9 @@ class Router:
       ``overflow_wait_hours``, then outsourced;
     - ``by_channel``: the pool kind named for the case's channel, else the other.
 
-    Among pools of the chosen kind, the one with the shortest expected wait.
+    Among pools of the chosen kind, the one with the shortest expected wait. A pool whose
+    contract's weekly cap is used is left out while another pool staffs the line
+    (:mod:`sim.engine.contracts`).
     """
 
     def __init__(self, plan: Plan, queues: list[SpecialistQueue]):
@@ -150,6 +153,8 @@ class Router:
             for key, qs in plan.routes.items()
         }
         self.channel_kind = [r.by_channel.get(ch, "in_house") for ch in plan.channels]
+        self.caps = contract_caps(plan)  # per queue: its pool's weekly cap, or None
+        self.capped = any(c is not None for c in self.caps)
 
     def _best(self, candidates: list[int], now: float, priority: int) -> tuple[int, float]:
         if len(candidates) == 1:
@@ -159,9 +164,21 @@ class Router:
         wait, q = min(waits)
         return q, wait
 
+    def _with_room(self, inside: list[int], outside: list[int], now: float
+                   ) -> tuple[list[int], list[int]]:
+        """Leave out pools whose weekly cap is used and that overflow (if any pool remains)."""
+        def room(q: int) -> bool:
+            cap = self.caps[q]
+            return cap is None or cap.queue_when_full or not cap.full(now)
+
+        kept = [q for q in inside if room(q)], [q for q in outside if room(q)]
+        return kept if kept[0] or kept[1] else (inside, outside)
+
     def choose(self, line: int, payer: int, channel: int, priority: int, now: float) -> int:
         """Index of the queue for a case of ``line`` paid by ``payer``, arriving at ``now``."""
         inside, outside = self.by_kind[(line, payer)]
+        if self.capped:
+            inside, outside = self._with_room(inside, outside, now)
         wants_outsourced = self.policy == "outsourced_first" or (
             self.policy == "by_channel" and self.channel_kind[channel] == "outsourced")
         if wants_outsourced:

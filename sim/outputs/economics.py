@@ -94,7 +94,8 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
                               ~np.isnan(r.triage_end_h) & (t.policy != "direct"))
     coordinator_h = np.where(by_coordinator, d.handling_h, 0.0)  # hands-on hours, not clock span
     triage = ai_fee + e.coordinator_wage_per_hour_usd * coordinator_h
-    price = np.asarray([p.price_per_case_usd for p in s.pools.values()] + [0.0])
+    price = np.asarray([p.contract.price_per_case_usd if p.contract else p.price_per_case_usd
+                        for p in s.pools.values()] + [0.0])
     rate = np.asarray([p.specialist_rate_per_hour_usd for p in s.pools.values()] + [0.0])
     pool = _pool_codes(plan, r.queue)
     screen_pool = _pool_codes(plan, r.screen_queue)
@@ -103,6 +104,8 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     rework = np.where(misrouted, rate[screen_pool] * d.screen_h + e.rework_admin_usd, 0.0)
     channel_cost = np.asarray([e.channel_cost_usd.get(ch, 0.0) for ch in plan.channels])
     opinion = price[pool] + rate[pool] * effort + channel_cost[c.channel] + rework
+    if "sla_credit_usd" in cases:  # a late outsourced opinion: the vendor credits it back
+        opinion = opinion - np.nan_to_num(cases["sla_credit_usd"].to_numpy())
     program = records + triage + opinion
 
     per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in PRIORITIES])

@@ -180,6 +180,10 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         from sim.outputs.economics import economics_kpis
 
         out.update(economics_kpis(plan, cases))
+    if any(p.contract for p in s.pools.values()):
+        from sim.outputs.contracts import contract_kpis
+
+        out.update(contract_kpis(plan, cases, out))
     return out
 
 

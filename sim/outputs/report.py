@@ -139,6 +139,16 @@ def money_table(results: Results) -> str:
         row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
         row("return on program cost", "money.roi", _number),
     ]
+    for pool in (p for p, spec in results.scenario.pools.items() if spec.contract):
+        key = f"money.contract.{pool}"
+        rows += [row(f"contract {pool}: SLA credits received ({cur})", f"{key}.sla_credits_usd",
+                     _usd),
+                 row(f"contract {pool}: late opinions", f"contract.{pool}.late_share", _share),
+                 row(f"contract {pool}: unused commitment ({cur})",
+                     f"{key}.unused_commitment_usd", _usd)]
+    if "money.roi_with_commitments" in s.index:
+        rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
+                        _number))
     out = _table(rows, f"Money over the measured window (after warm-up; mean, 95% CI; {cur})")
     payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
     if payers:

@@ -119,6 +119,11 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "outcome": pd.Categorical.from_codes(
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
     })
+    if any(p.contract and p.contract.sla for p in plan.scenario.pools.values()):
+        from sim.outputs.contracts import contract_columns
+
+        for name, column in contract_columns(plan, df).items():
+            df[name] = column
     if plan.scenario.economics is not None:
         from sim.outputs.economics import case_economics
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sim.scenario.contracts import contract_findings
 from sim.scenario.durations import Duration
 from sim.scenario.models import ALWAYS, Scenario
 
@@ -133,6 +134,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     for sp in sorted(set(s.outcomes) - specialties - {"default"}):
         out.append((("outcomes", sp), f"unknown specialty {sp!r}"))
     out += _economics_findings(s, specialties, channels)
+    out += contract_findings(s)
     return out
 
 

@@ -17,6 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
+from sim.scenario.contracts import Contract
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
 from sim.scenario.triage import Triage
@@ -205,6 +206,9 @@ class Pool(Strict):
                                "company's price, or the in-house overhead per case")
     specialist_rate_per_hour_usd: Annotated[float, Field(ge=0, le=1e9)] = Field(
         default=0, description="paid per hour of specialist work actually simulated")
+    contract: Contract | None = Field(
+        default=None, description="outsourced pools: price, weekly cap, SLA, commitment "
+                                  "(sim.scenario.contracts)")
 
 
 class Routing(Strict):
