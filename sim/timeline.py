@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.hiring import head_counts, year_with_staff
 from sim.outputs.kpis import summarise
 from sim.outputs.results import Results
 from sim.outputs.runner import run
@@ -101,6 +102,8 @@ class TimelineResults:
     years: list[int]
     runs: list[Results]
     derived: list[object] = field(default_factory=list)
+    staff: pd.DataFrame | None = None
+    """With ``timeline.hiring``: per year and queue, hires decided, arrived, left, heads."""
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -189,16 +192,21 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
     span = list(range(tl.first_year, tl.last_year + 1))
     runs, derived = [], []
     base_volume = None
+    ledger = head_counts(scenario, tl.first_year, tl.last_year, tl.hiring) if tl.hiring \
+        else None
     for k, year in enumerate(span):
         s, d = year_scenario(scenario, tl, year)
         base_volume = base_volume or s.demand.cases_per_year
         if tl.scale_staff:
             s = scale_staff(s, s.demand.cases_per_year / base_volume)
+        if ledger is not None:  # specialists follow the hiring plan
+            s = year_with_staff(s, ledger, year)
         runs.append(run(s, seed=seed, replications=replications))
         derived.append(d)
         if progress:
             progress(k + 1, len(span))
-    return TimelineResults(scenario, span, runs, derived)
+    return TimelineResults(scenario, span, runs, derived,
+                           staff=None if ledger is None else ledger.table)
 
 
 def format_timeline(tl: TimelineResults) -> str:
@@ -236,12 +244,42 @@ def format_timeline(tl: TimelineResults) -> str:
                     for q, r in zip(part["quantity"], part.itertuples(), strict=True)]
             lines.append(f"  {year}: {part['segment_cases'].iloc[0]:,.0f} cases; "
                          + "; ".join(bits))
+    if tl.staff is not None:
+        lines += ["", format_staff(tl.staff)]
     rng = tl.conversion_range()
     if rng is not None:
         lines += ["", "Market value to opinions (value_per_opinion's sourced range): "
                       "cases a year at the high / central / low price"]
         lines += [f"  {r.year}: {r.cases_low:,.0f} / {r.cases:,.0f} / {r.cases_high:,.0f}"
                   for r in rng.itertuples()]
+    return "\n".join(lines)
+
+
+def format_staff(staff: pd.DataFrame) -> str:
+    """Year by year: specialists per queue at the year's start -> end, and the hires decided.
+
+    ``staff`` is :attr:`TimelineResults.staff` (or a hiring search's table).
+    """
+    lines = ["Specialists per queue (start -> end of year; +hires decided that year, "
+             "-leavers):"]
+    queues = [q for q in dict.fromkeys(staff["queue"])
+              if (staff.loc[staff["queue"] == q, ["heads_start", "heads_end", "hires_decided"]]
+                  .to_numpy().any())]
+    width = max((len(q) for q in queues), default=5)
+    years = sorted(staff["year"].unique())
+    lines.append("  " + "queue".ljust(width) + "".join(f"{y:>16}" for y in years))
+    by = staff.set_index(["queue", "year"])
+    for q in queues:
+        cells = []
+        for y in years:
+            r = by.loc[(q, y)]
+            txt = f"{r.heads_start}->{r.heads_end}"
+            if r.hires_decided:
+                txt += f" +{r.hires_decided}"
+            if r.left:
+                txt += f" -{r.left}"
+            cells.append(f"{txt:>16}")
+        lines.append("  " + q.ljust(width) + "".join(cells))
     return "\n".join(lines)
 
 
@@ -292,6 +330,8 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True):  # noqa:
         rng = tl.conversion_range()
         if rng is not None:
             rng.to_csv(folder / "conversion_range.csv", index=False)
+        if tl.staff is not None:
+            tl.staff.to_csv(folder / "staff.csv", index=False)
         if figures:
             (folder / "figures").mkdir()
             buffer = _io.BytesIO()

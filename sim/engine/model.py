@@ -37,6 +37,7 @@ from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
 from sim.engine.pools import Router, SpecialistQueue
 from sim.engine.records import Records
+from sim.engine.rosters import roster_process, schedules
 from sim.engine.triage import TriageDesk, front_end
 
 
@@ -53,12 +54,14 @@ class Replication:
     pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
     wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
+    staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
 
 
 class Model:
     """A second-opinion platform for one replication."""
 
-    def __init__(self, plan: Plan, cases: Cases, draws: Draws):
+    def __init__(self, plan: Plan, cases: Cases, draws: Draws,
+                 staff_days: tuple[np.ndarray | None, ...] = ()):
         self.env = env = simpy.Environment()
         self.plan, self.cases, self.draws = plan, cases, draws
         self.rec = Records(len(cases))
@@ -68,12 +71,16 @@ class Model:
         self.front_done = False
         self.queues = [
             SpecialistQueue(
-                env, q.name, q.servers, plan.pool_calendar(q.pool),
+                env, q.name, q.servers, plan.queue_calendar(q),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
             )
             for q in plan.queues
         ]
         self.router = Router(plan, self.queues)
+        self.staff_days = staff_days or (None,) * len(self.queues)
+        for queue, by_day in zip(self.queues, self.staff_days, strict=True):
+            if by_day is not None:  # absences: the number at work changes by day
+                env.process(roster_process(env, queue, by_day))
         self.triage = TriageDesk(env, plan, cases, draws, self.rec)
         s = plan.scenario
         self.auth_calendars = [
@@ -181,7 +188,8 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     streams = Streams(seed, replication)
     cases = generate_cases(plan, streams.rng("arrivals"), streams.rng("attributes"))
     draws = draw(plan, cases, streams)
-    model = Model(plan, cases, draws)
+    model = Model(plan, cases, draws, schedules(plan, seed, replication))
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished, tuple(q.wait_area for q in model.queues))
+                       model.finished, tuple(q.wait_area for q in model.queues),
+                       model.staff_days)

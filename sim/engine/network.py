@@ -26,6 +26,7 @@ import pandas as pd
 
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.engine.plan import Plan
+from sim.engine.rosters import expected_presence
 
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
@@ -112,7 +113,8 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
                 offered[q] += wrong_in * screen_h / len(first)
     rows = []
     for q in plan.queues:
-        avail = q.servers * _weekly_hours(plan, plan.pool_calendar(q.pool))
+        avail = q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * \
+            expected_presence(plan, q)  # sessions, and absences on average
         rows.append(dict(resource=q.name, kind=plan.pool_kinds[q.pool], servers=q.servers,
                          available_h_per_week=avail, offered_h_per_week=offered[q.index]))
     if s.routing.policy == "overflow":

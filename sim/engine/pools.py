@@ -72,7 +72,7 @@ class Staff:
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return
-        if self.free:
+        if self.free > 0:
             self.free -= 1
         else:
             wake = self.env.event()
@@ -82,13 +82,30 @@ class Staff:
             self.waiting[priority] += 1
             yield wake  # a finishing server hands itself over: self.free stays 0
         yield from self._work(i, effort_h, seize, start, end)
-        if self._queue:
+        if self.free < 0:  # fewer specialists at work now (absences): this one leaves
+            self.free += 1
+        elif self._queue:
             priority, _, wake = heappop(self._queue)
             self.integrate()
             self.waiting[priority] -= 1
             wake.succeed()
         else:
             self.free += 1
+
+    def set_servers(self, n: int) -> None:
+        """Change the number of servers at work now (absences, :mod:`sim.engine.rosters`).
+
+        Fewer: the free ones leave at once, busy ones when their case is done (``free`` goes
+        negative meanwhile). More: the newcomers take waiting cases at once.
+        """
+        self.free += n - self.servers
+        self.servers = n
+        while self.free > 0 and self._queue:
+            priority, _, wake = heappop(self._queue)
+            self.integrate()
+            self.waiting[priority] -= 1
+            self.free -= 1
+            wake.succeed()
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:
@@ -118,10 +135,10 @@ class SpecialistQueue(Staff):
         in service are shared among the specialists: ``(ahead + 1) / servers``
         mean reviews of working time, converted to clock time on the calendar.
         """
-        if self.free:
+        if self.free > 0:
             return self.calendar.next_open(now) - now
         ahead = self.waiting[0] + (self.waiting[1] if priority else 0)
-        work = (ahead + 1) / self.servers * self.mean_effort_h
+        work = (ahead + 1) / max(self.servers, 1) * self.mean_effort_h
         return self.calendar.add_working_hours(now, work) - now
 
 

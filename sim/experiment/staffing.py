@@ -124,6 +124,7 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
     from sim.engine.model import simulate
     from sim.engine.plan import build_plan
+    from sim.engine.rosters import available_hours
     from sim.outputs.kpis import busy_hours
 
     plan = build_plan(scenario)
@@ -133,11 +134,13 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
     cohort = arrival >= t0
     rows = []
     for q in plan.queues:
-        cal = plan.pool_calendar(q.pool)
+        cal = plan.queue_calendar(q)
         rows_q, srows = r.queue == q.index, r.screen_queue == q.index
         busy = busy_hours(cal, r.seize_h[rows_q], r.review_end_h[rows_q], t0, t1)
         busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
-        available = q.servers * float(cal.working_hours_between(t0, t1))
+        by_day = rep.staff_days[q.index] if rep.staff_days else None
+        available = q.servers * float(cal.working_hours_between(t0, t1)) if by_day is None \
+            else available_hours(cal, by_day, t0, t1)  # absences: those at work
         row = {"replication": replication, "queue": q.name, "servers": q.servers,
                "utilisation": busy / available if available > 0 else np.nan}
         mine = rows_q & cohort & ~np.isnan(r.queue_h)

@@ -41,6 +41,7 @@ from sim.core.calendar import WorkCalendar
 from sim.core.clock import HOURS_PER_WEEK
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.engine.rosters import available_hours
 
 QUANTILES = {"p50": 50, "p90": 90, "p95": 95}
 
@@ -163,17 +164,20 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     out["throughput_per_week"] = float(np.sum((ends >= t0) & (ends < t1)) / window_weeks)
 
     for p, pool in enumerate(plan.pools):
-        cal = plan.pool_calendar(p)
         qs = [q for q in plan.queues if q.pool == p]
         busy = 0.0
         waiting = 0.0
+        available = 0.0
         for q in qs:
+            cal = plan.queue_calendar(q)  # the pool's, or the line's sessions
             rows, srows = r.queue == q.index, r.screen_queue == q.index
             busy += busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1)
             busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
             waiting += _overlap(r.queue_h[rows], r.seize_h[rows], t0, t1)
             waiting += _overlap(r.screen_queue_h[srows], r.screen_seize_h[srows], t0, t1)
-        available = sum(q.servers for q in qs) * float(cal.working_hours_between(t0, t1))
+            by_day = rep.staff_days[q.index] if rep.staff_days else None
+            available += q.servers * float(cal.working_hours_between(t0, t1)) \
+                if by_day is None else available_hours(cal, by_day, t0, t1)
         out[f"utilisation.{pool}"] = busy / available if available > 0 else np.nan
         out[f"queue_length.{pool}"] = waiting / (t1 - t0)
     if s.economics is not None:

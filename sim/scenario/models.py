@@ -20,7 +20,10 @@ from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
 from sim.scenario.contracts import Contract
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
+from sim.scenario.hiring import Hiring
+from sim.scenario.rosters import Absences, Session
 from sim.scenario.triage import Triage
+from sim.scenario.zones import TimeZone
 
 __all__ = ["ALWAYS", "WEEKDAYS", "CalendarSpec", "Count", "Name", "Probability", "Scenario",
            "Strict", "Triage"]
@@ -40,6 +43,9 @@ class Simulation(Strict):
         default="business",
         description="calendar on which business_days are counted when a duration names none",
     )
+    time_zone: TimeZone | None = Field(
+        default=None, description="IANA zone of the platform clock: hour 0 is midnight of "
+                                  "start there; null = no zones (naive wall clock)")
 
     @field_validator("warmup_days")
     @classmethod
@@ -209,6 +215,10 @@ class Pool(Strict):
     contract: Contract | None = Field(
         default=None, description="outsourced pools: price, weekly cap, SLA, commitment "
                                   "(sim.scenario.contracts)")
+    sessions: dict[str, Annotated[list[Session], Field(min_length=1)]] = Field(
+        default={}, description="line (specialty or specialty/subspecialty) -> the weekly "
+                                "sessions its specialists give (sim.scenario.rosters)")
+    absences: Absences | None = None
 
 
 class Routing(Strict):
@@ -247,6 +257,9 @@ class Timeline(Strict):
     scale_staff: bool = Field(
         default=False, description="grow specialists and coordinators with the volume "
                                    "(relative to the first year, rounded up)")
+    hiring: Hiring | None = Field(
+        default=None, description="specialists follow a hiring plan with lead times and "
+                                  "attrition (sim.scenario.hiring)")
 
     @model_validator(mode="after")
     def _ordered(self) -> Timeline:
