@@ -74,8 +74,18 @@ def test_short_run_conserves_cases(path: Path, short_runs: dict[str, Any]) -> No
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=_id)
 def test_no_queue_is_overloaded(path: Path, short_runs: dict[str, Any]) -> None:
-    cap = short_runs[path.stem].capacity
+    """No queue grows without bound. Under overflow routing the capacity check counts a
+    line's whole work on its in-house queues; one of them may be overloaded there only if the
+    line's pools together keep up (its line total), since overflow then moves the excess."""
+    res = short_runs[path.stem]
+    cap = res.capacity
     overloaded = cap[cap["status"] == "OVERLOADED"]
+    if res.scenario.routing.policy == "overflow":
+        totals = cap.set_index("resource")
+        relieved = [r for r in overloaded["resource"]
+                    if not r.startswith("line total/")
+                    and totals.loc[f"line total/{r.split('/', 1)[1]}", "status"] != "OVERLOADED"]
+        overloaded = overloaded[~overloaded["resource"].isin(relieved)]
     assert overloaded.empty, overloaded.to_string()
 
 
@@ -118,14 +128,17 @@ def test_every_schema_key_is_documented() -> None:
     """docs/scenario-reference.md names every field of every scenario model."""
     from pydantic import BaseModel
 
-    from sim.scenario import calendars, durations, economics, models, triage
+    from sim.scenario import (calendars, contracts, durations, economics, hiring, models,
+                              rosters, triage, zones)
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
-    modules = (models, durations, economics, calendars, triage)
+    modules = (models, durations, economics, calendars, triage, contracts, rosters, hiring,
+               zones)
     classes = [c for mod in modules for c in vars(mod).values()
                if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == mod.__name__]
-    missing = sorted({f"{c.__name__}.{name}" for c in classes for name in c.model_fields
-                      if not re.search(rf"`[^`]*\b{re.escape(name)}\b[^`]*`", text)})
+    missing = sorted({f"{c.__name__}.{name}" for c in classes
+                      for name, f in c.model_fields.items()
+                      if not re.search(rf"`[^`]*\b{re.escape(f.alias or name)}\b[^`]*`", text)})
     assert not missing, f"undocumented keys: {missing}"
 
 

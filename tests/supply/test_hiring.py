@@ -113,3 +113,19 @@ def test_hiring_search_keeps_p90_under_target() -> None:
 def test_bad_hiring_is_refused(override: str, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         scenario_from_text(BASE, overrides=[override])
+
+
+def test_cli_prints_a_year_by_year_plan(tmp_path, capsys) -> None:
+    from sim.cli import main
+
+    path = tmp_path / "growth.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    out = tmp_path / "plan"
+    assert main(["hiring", str(path), "--target-p90-hours", "150", "--years", "2026-2027",
+                 "--attrition", "0.5", "--replications", "2", "--quiet", "--out", str(out),
+                 "--set", "simulation.horizon_days=60", "--set", "timeline.hiring.plan={}"]) == 0
+    said = capsys.readouterr().out
+    assert "Hiring plan" in said and "2026:" in said and "2027:" in said
+    assert "Specialists per queue" in said
+    assert (out / "staff.csv").is_file() and (out / "hiring_plan.csv").is_file()
+    assert main(["hiring", str(path), "--target-p90-hours", "-1"]) == 2
