@@ -128,8 +128,17 @@ def test_every_schema_key_is_documented() -> None:
     """docs/scenario-reference.md names every field of every scenario model."""
     from pydantic import BaseModel
 
-    from sim.scenario import (calendars, contracts, durations, economics, hiring, models,
-                              rosters, triage, zones)
+    from sim.scenario import (
+        calendars,
+        contracts,
+        durations,
+        economics,
+        hiring,
+        models,
+        rosters,
+        triage,
+        zones,
+    )
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
     modules = (models, durations, economics, calendars, triage, contracts, rosters, hiring,
