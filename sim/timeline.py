@@ -2,13 +2,14 @@
 
 A scenario with a ``timeline:`` section (or ``sosim run --years 2026-2035``)
 is simulated once per year. For year Y the scenario is shifted to start in Y
-(same month and day; calendar holidays keep their month and day), its volume
-comes from its market file for Y when ``demand.market`` is set, its AI triage
-share from ``timeline.ai_adoption`` (linear between the years given, flat
-beyond them), and, with ``scale_staff: true``, every pool's specialists and the
-coordinators grow with the volume (rounded up) so that a growing platform keeps
-its staffing ratio. Every year uses the same seed: the years differ by their
-inputs, not by their luck (common random numbers).
+(same month and day; calendar holidays and absence blocks keep their month and
+day), its volume comes from its market file for Y when ``demand.market`` is set,
+its AI triage share from ``timeline.ai_adoption`` (linear between the years
+given, flat beyond them), and, with ``scale_staff: true``, every pool's
+specialists and the coordinators grow with the volume (rounded up) so that a
+growing platform keeps its staffing ratio; with ``timeline.hiring`` they follow
+a hiring plan instead (:mod:`sim.hiring`). Every year uses the same seed: the
+years differ by their inputs, not by their luck (common random numbers).
 
 Example:
     >>> tl = run_timeline(sim.load_scenario("scenarios/platform_2026_2035.yaml"))  # doctest: +SKIP
@@ -53,6 +54,20 @@ def _shift(d: dt.date, year: int) -> dt.date:
         return d.replace(year=year, day=28)
 
 
+def _shift_absences(s: Scenario, shift: int) -> dict:
+    """Pools with their dated absence blocks moved by ``shift`` years, like holidays."""
+    pools = dict(s.pools)
+    for name, pool in s.pools.items():
+        if pool.absences is None or not pool.absences.blocks or not shift:
+            continue
+        blocks = [b.model_copy(update={"from_": _shift(b.from_, b.from_.year + shift),
+                                       "to": _shift(b.to, b.to.year + shift)})
+                  for b in pool.absences.blocks]
+        pools[name] = pool.model_copy(update={
+            "absences": pool.absences.model_copy(update={"blocks": blocks})})
+    return pools
+
+
 def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Scenario, object]:
     """The scenario of ``year`` and, when demand comes from a market, its derivation."""
     s = scenario
@@ -61,7 +76,8 @@ def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Sc
     calendars = {name: c if isinstance(c, str) else c.model_copy(update={
         "holidays": [_shift(h, h.year + shift) for h in c.holidays]})
         for name, c in s.calendars.items()}
-    s = s.model_copy(update={"simulation": sim_, "calendars": calendars})
+    s = s.model_copy(update={"simulation": sim_, "calendars": calendars,
+                             "pools": _shift_absences(s, shift)})
     derived = None
     if s.demand.market is not None:
         from sim.market.link import with_market_demand
@@ -104,6 +120,30 @@ class TimelineResults:
     derived: list[object] = field(default_factory=list)
     staff: pd.DataFrame | None = None
     """With ``timeline.hiring``: per year and queue, hires decided, arrived, left, heads."""
+    ends: dict[str, list[Results]] = field(default_factory=dict)
+    """With ``conversion_ends``: the years' runs at the ``fewest`` and ``most`` cases."""
+
+    def conversion_sensitivity(self, kpis: Sequence[str] = (
+            "time_to_opinion_h.mean", "time_to_opinion_h.p90", "money.cost_per_opinion_usd")
+            ) -> pd.DataFrame | None:
+        """Per year and KPI: the mean at the fewest, the central and the most cases.
+
+        ``None`` unless :func:`run_timeline` ran with ``conversion_ends``.
+        """
+        if not self.ends:
+            return None
+        rows = []
+        for i, (year, res) in enumerate(zip(self.years, self.runs, strict=True)):
+            runs = {"central": res, **{k: v[i] for k, v in self.ends.items()}}
+            for kpi in kpis:
+                if kpi not in res.kpis.columns:
+                    continue
+                row = {"year": year, "kpi": kpi}
+                row.update({f"at_{k}": float(r.kpis[kpi].mean()) for k, r in runs.items()})
+                row.update({f"cases_{k}": r.scenario.demand.cases_per_year
+                            for k, r in runs.items()})
+                rows.append(row)
+        return pd.DataFrame(rows)
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -181,8 +221,15 @@ class TimelineResults:
 
 def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
                  seed: int | None = None, replications: int | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> TimelineResults:
-    """Simulate every year of the scenario's timeline (or of ``years``, first and last)."""
+                 progress: Callable[[int, int], None] | None = None,
+                 conversion_ends: bool = False) -> TimelineResults:
+    """Simulate every year of the scenario's timeline (or of ``years``, first and last).
+
+    ``conversion_ends``: when the demand comes from a market file with a
+    ``value_per_opinion`` range, also simulate each year at the volumes of both ends of
+    that range (same seed and staff), so :meth:`TimelineResults.conversion_sensitivity`
+    shows what the conversion's uncertainty does to the times, not only to the volume.
+    """
     tl = scenario.timeline
     if years is not None:
         tl = (tl or Timeline(first_year=years[0], last_year=years[1])).model_copy(
@@ -191,6 +238,7 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
         raise ValueError("the scenario has no timeline section; give years=(first, last)")
     span = list(range(tl.first_year, tl.last_year + 1))
     runs, derived = [], []
+    ends: dict[str, list[Results]] = {}
     base_volume = None
     ledger = head_counts(scenario, tl.first_year, tl.last_year, tl.hiring) if tl.hiring \
         else None
@@ -203,10 +251,16 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
             s = year_with_staff(s, ledger, year)
         runs.append(run(s, seed=seed, replications=replications))
         derived.append(d)
+        if conversion_ends and getattr(d, "cases_range", None) is not None:
+            for label, cases in zip(("fewest", "most"), d.cases_range, strict=True):
+                at_end = s.model_copy(update={"demand": s.demand.model_copy(
+                    update={"cases_per_year": cases})})
+                ends.setdefault(label, []).append(run(at_end, seed=seed,
+                                                      replications=replications))
         if progress:
             progress(k + 1, len(span))
     return TimelineResults(scenario, span, runs, derived,
-                           staff=None if ledger is None else ledger.table)
+                           staff=None if ledger is None else ledger.table, ends=ends)
 
 
 def format_timeline(tl: TimelineResults) -> str:
@@ -252,6 +306,12 @@ def format_timeline(tl: TimelineResults) -> str:
                       "cases a year at the high / central / low price"]
         lines += [f"  {r.year}: {r.cases_low:,.0f} / {r.cases:,.0f} / {r.cases_high:,.0f}"
                   for r in rng.itertuples()]
+    sens = tl.conversion_sensitivity()
+    if sens is not None and len(sens):
+        lines += ["", "... and what it does (same seed and staff): KPI at the fewest / central "
+                      "/ most cases"]
+        lines += [f"  {r.year} {r.kpi}: {r.at_fewest:,.1f} / {r.at_central:,.1f} / "
+                  f"{r.at_most:,.1f}" for r in sens.itertuples()]
     return "\n".join(lines)
 
 
@@ -332,6 +392,9 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True):  # noqa:
             rng.to_csv(folder / "conversion_range.csv", index=False)
         if tl.staff is not None:
             tl.staff.to_csv(folder / "staff.csv", index=False)
+        sens = tl.conversion_sensitivity()
+        if sens is not None:
+            sens.to_csv(folder / "conversion_sensitivity.csv", index=False)
         if figures:
             (folder / "figures").mkdir()
             buffer = _io.BytesIO()

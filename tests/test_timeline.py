@@ -94,3 +94,18 @@ def test_timeline_carries_the_conversion_range(timeline):
     np.testing.assert_allclose(scale["total_high"] / scale["total_low"], 790 / 493)
     from sim.timeline import format_timeline
     assert "sourced range" in format_timeline(timeline)
+
+
+def test_conversion_ends_rerun_the_years(scenario):
+    s = scenario.model_copy(update={"timeline": scenario.timeline.model_copy(
+        update={"last_year": 2027})})
+    tl = run_timeline(s, conversion_ends=True)
+    sens = tl.conversion_sensitivity(["arrivals", "time_to_opinion_h.p90"])
+    assert set(sens["year"]) == {2026, 2027}
+    np.testing.assert_allclose(sens["cases_most"] / sens["cases_fewest"], 790 / 493)
+    arrivals = sens[sens["kpi"] == "arrivals"]  # the runs really had those volumes
+    np.testing.assert_allclose(arrivals["at_most"] / arrivals["at_fewest"], 790 / 493,
+                               rtol=0.1)
+    assert sens["at_central"].notna().all()
+    from sim.timeline import format_timeline
+    assert "what it does" in format_timeline(tl)

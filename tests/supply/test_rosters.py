@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,3 +122,13 @@ def test_staff_by_day_rate() -> None:
 def test_bad_rosters_are_refused(override: str, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         scenario_from_text(BASE, overrides=[override])
+
+
+def test_absence_blocks_follow_the_timeline_years() -> None:
+    from sim.timeline import year_scenario
+
+    s = scenario_from_text(BASE + "timeline: {first_year: 2026, last_year: 2028}\n", overrides=[
+        "pools.centre.absences={blocks: [{from: 2026-08-03, to: 2026-08-28, share: 0.5}]}"])
+    y, _ = year_scenario(s, s.timeline, 2028)
+    (b,) = y.pools["centre"].absences.blocks
+    assert (b.from_, b.to) == (dt.date(2028, 8, 3), dt.date(2028, 8, 28))
