@@ -172,11 +172,22 @@ def _ai_share(t) -> float:  # noqa: ANN001
 
 
 def overload_warnings(report: pd.DataFrame) -> list[str]:
-    """Plain-language warnings for every overloaded resource in a capacity report."""
-    return [
-        f"{r.resource}: offered {r.offered_h_per_week:.1f} h/week of work against "
-        f"{r.available_h_per_week:.1f} h/week available (utilisation {r.utilisation:.2f} >= 1): "
-        "its queue will grow without bound over the run"
-        for r in report.itertuples()
-        if r.utilisation >= 1
-    ]
+    """Plain-language warnings for every overloaded resource in a capacity report.
+
+    Under overflow routing a line's ``line total`` row may show that its pools together
+    keep up: the in-house queue then overflows rather than grows, and the warning says so.
+    """
+    totals = dict(zip(report["resource"], report["utilisation"], strict=True))
+    out = []
+    for r in report.itertuples():
+        if r.utilisation < 1:
+            continue
+        line = r.resource.split("/", 1)[-1]
+        total = totals.get(f"line total/{line}") if not r.resource.startswith("line") else None
+        fate = ("its queue will grow without bound over the run" if total is None or total >= 1
+                else f"overflow routing must move the excess to the line's other pools "
+                     f"(line total utilisation {total:.2f})")
+        out.append(f"{r.resource}: offered {r.offered_h_per_week:.1f} h/week of work against "
+                   f"{r.available_h_per_week:.1f} h/week available (utilisation "
+                   f"{r.utilisation:.2f} >= 1): {fate}")
+    return out
