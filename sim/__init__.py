@@ -16,16 +16,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from sim._version import __version__
+
 __all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run", "__version__"]
 
 if TYPE_CHECKING:
+    from sim.loading import load_scenario
     from sim.outputs.results import Results
     from sim.outputs.runner import run
-    from sim.scenario import Scenario, ScenarioError, load_scenario
+    from sim.scenario import Scenario, ScenarioError
 
 _LAZY = {
-    "load_scenario": "sim.scenario",
+    "load_scenario": "sim.loading",
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.scenario",
     "run": "sim.outputs.runner",

@@ -92,7 +92,7 @@ def _years(text: str) -> tuple[int, int]:
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     return load_scenario(args.scenario, overrides=args.overrides)
 

@@ -8,7 +8,7 @@ its AI triage share from ``timeline.ai_adoption`` (linear between the years
 given, flat beyond them), and, with ``scale_staff: true``, every pool's
 specialists and the coordinators grow with the volume (rounded up) so that a
 growing platform keeps its staffing ratio; with ``timeline.hiring`` they follow
-a hiring plan instead (:mod:`sim.hiring`). Every year uses the same seed: the
+a hiring plan instead (:mod:`sim.engine.headcounts`). Every year uses the same seed: the
 years differ by their inputs, not by their luck (common random numbers).
 
 Example:
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.hiring import head_counts, year_with_staff
+from sim.engine.headcounts import head_counts, year_with_staff
 from sim.outputs.kpis import summarise
 from sim.outputs.results import Results
 from sim.outputs.runner import run
@@ -345,10 +345,10 @@ def format_staff(staff: pd.DataFrame) -> str:
 
 def timeline_figure(tl: TimelineResults):  # noqa: ANN201
     """Time to match and to opinion per year (95% CI), with the AI share on a second axis."""
-    from sim.outputs.figures import _figure
+    from sim.outputs.plotting import new_figure
 
     s = tl.summary()
-    fig = _figure(9, 5)
+    fig = new_figure(9, 5)
     ax = fig.subplots()
     for kpi, label in (("time_to_match_h.mean", "time to match"),
                        ("time_to_opinion_h.mean", "time to opinion")):

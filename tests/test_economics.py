@@ -7,7 +7,8 @@ from scipy import stats
 
 import sim
 from sim.engine.records import TIMES
-from sim.scenario import ScenarioError, scenario_from_text
+from sim.loading import scenario_from_text
+from sim.scenario import ScenarioError
 
 FIXED = """
 name: money

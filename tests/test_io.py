@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import sim.outputs.figures
+from sim.loading import scenario_from_text
 from sim.outputs.results import Results
 from sim.outputs.runner import run
 from sim.outputs.writing import (
@@ -23,7 +24,6 @@ from sim.outputs.writing import (
     scenario_hash,
     write_results,
 )
-from sim.scenario import scenario_from_text
 from sim.scenario.models import Scenario
 
 # Two pools (in-house on office hours, outsourced 24x7), three specialties, AI

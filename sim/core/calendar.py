@@ -47,7 +47,7 @@ import numpy.typing as npt
 
 from sim.core.zones import clock_hours
 
-__all__ = ["TimeLike", "WorkCalendar"]
+__all__ = ["TimeLike", "WorkCalendar", "delay_end"]
 
 TimeLike: TypeAlias = float | npt.NDArray[np.float64]
 """A Python float (scalar fast path) or a float array (vectorised path)."""
@@ -421,3 +421,16 @@ class WorkCalendar:
         280.0
         """
         return self.add_working_hours(t, days * self.business_day_hours)  # type: ignore[operator]
+
+
+def delay_end(start: TimeLike, hours: TimeLike, calendar: WorkCalendar | None) -> TimeLike:
+    """When a delay of ``hours`` begun at ``start`` ends (scalars or arrays).
+
+    A delay with a calendar (one given in ``business_days``) pauses outside its
+    working hours; one without (``calendar=None``) is elapsed time.
+
+    >>> cal = WorkCalendar.weekly(datetime.date(2026, 1, 5), range(5), [(8, 17)])
+    >>> delay_end(111.5, 3.0, cal), delay_end(111.5, 3.0, None)  # Friday 15:30
+    (177.5, 114.5)
+    """
+    return start + hours if calendar is None else calendar.add_working_hours(start, hours)

@@ -22,13 +22,20 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
 if TYPE_CHECKING:
     from sim.engine.plan import Plan
-    from sim.engine.pools import Staff
+
+
+class _Waiting(Protocol):
+    """What :func:`wait_for_slot` uses of a :class:`~sim.engine.pools.Staff`."""
+
+    waiting: list[int]
+
+    def integrate(self) -> None: ...
 
 WEEK_H = 168.0
 
@@ -57,7 +64,7 @@ class WeeklyCap:
         return max(now, week * WEEK_H)
 
 
-def wait_for_slot(env: simpy.Environment, staff: Staff, until: float,
+def wait_for_slot(env: simpy.Environment, staff: _Waiting, until: float,
                   priority: int) -> Generator[simpy.Event, None, None]:
     """Wait until ``until`` counted among ``staff``'s waiting cases (see the module notes)."""
     staff.integrate()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core.calendar import delay_end
 from sim.core.streams import Streams
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
@@ -50,10 +51,9 @@ class Draws:
     outcome: np.ndarray  # code into OUTCOMES
 
 
-def finish(plan: Plan, spec: Duration, start: np.ndarray, hours: np.ndarray) -> np.ndarray:
-    """When delays of ``hours`` from ``start`` end (business days pause off-calendar)."""
-    cal = plan.calendar_of(spec)
-    return start + hours if cal is None else cal.add_working_hours(start, hours)
+def _delay_end(plan: Plan, spec: Duration, start: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """When delays drawn from ``spec`` at probabilities ``u`` end, if begun at ``start``."""
+    return delay_end(start, plan.hours(spec, u), plan.calendar_of(spec))
 
 
 def _wrong_lines(plan: Plan, line: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -82,11 +82,8 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
     else:
         share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
         digital = u[:, 0] < share[cases.channel]
-        intake_end = np.where(
-            digital,
-            finish(plan, s.intake.digital, cases.arrival_h, plan.hours(s.intake.digital, u[:, 1])),
-            finish(plan, s.intake.paper, cases.arrival_h, plan.hours(s.intake.paper, u[:, 1])),
-        )
+        intake_end = np.where(digital, _delay_end(plan, s.intake.digital, cases.arrival_h, u[:, 1]),
+                              _delay_end(plan, s.intake.paper, cases.arrival_h, u[:, 1]))
 
     u = streams.rng("triage").random((n, 8))
     t = s.triage

@@ -35,7 +35,7 @@ from sim.engine.contracts import wait_for_slot
 from sim.engine.demand import Cases, generate_cases
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
-from sim.engine.pools import Router, SpecialistQueue
+from sim.engine.pools import Router, SpecialistQueue, calendar_delay
 from sim.engine.records import Records
 from sim.engine.rosters import roster_process, schedules
 from sim.engine.triage import TriageDesk, front_end
@@ -82,11 +82,7 @@ class Model:
             if by_day is not None:  # absences: the number at work changes by day
                 env.process(roster_process(env, queue, by_day))
         self.triage = TriageDesk(env, plan, cases, draws, self.rec)
-        s = plan.scenario
-        self.auth_calendars = [
-            plan.calendar_of(p.preauth.delay) if p.preauth else None for p in s.payers.values()
-        ]
-        self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
+        self.reroute_calendar = plan.calendar_of(plan.scenario.triage.misroute.reroute_delay)
 
     def run(self) -> Records:
         """Simulate until the horizon; cases not finished by then stay where they are.
@@ -129,12 +125,6 @@ class Model:
             env.process(self.journey(i))
             self.started += 1
 
-    def _delay(self, hours: float, calendar) -> simpy.Event | None:  # noqa: ANN001
-        """A timeout for a delay (pausing off-calendar), or None if it takes no time."""
-        now = self.env.now
-        done = now + hours if calendar is None else calendar.add_working_hours(now, hours)
-        return self.env.timeout(done - now) if done > now else None
-
     def journey(self, i: int) -> Generator[simpy.Event, None, None]:
         """The life of case ``i`` from arrival to opinion."""
         env, rec, d, c = self.env, self.rec, self.draws, self.cases
@@ -144,15 +134,7 @@ class Model:
         if self.front_done:  # records, triage and authorisation were computed up front
             matched = int(rec.matched_line[i])
         else:  # the journey starts when the records are complete
-            matched = yield from self.triage.match(i)
-            rec.matched_line[i] = matched
-            rec.first_match_h[i] = env.now
-            if matched == line:
-                rec.match_h[i] = env.now
-            if d.auth_h[i] > 0 and (wait := self._delay(d.auth_h[i],
-                                                        self.auth_calendars[payer])):
-                yield wait
-            rec.auth_end_h[i] = env.now
+            matched = yield from self.triage.front(i)
 
         if matched != line:  # the wrong specialists screen it and hand it back
             q = self.router.choose(matched, payer, channel, prio, env.now)
@@ -161,7 +143,7 @@ class Model:
             yield from self.queues[q].serve(
                 i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h
             )
-            if wait := self._delay(d.reroute_h[i], self.reroute_calendar):
+            if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
 

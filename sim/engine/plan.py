@@ -97,6 +97,11 @@ class Plan:
             return None
         return self.calendars[spec.calendar or self.scenario.simulation.business_calendar]
 
+    def preauth_calendar(self, payer: int) -> WorkCalendar | None:
+        """The calendar payer ``payer``'s pre-authorisation delay pauses on (``None``: none)."""
+        pre = self.scenario.payers[self.payers[payer]].preauth
+        return self.calendar_of(pre.delay) if pre is not None else None
+
     def hours(self, spec: Duration, u: np.ndarray) -> np.ndarray:
         """Durations in clock hours at probabilities ``u`` (inverse transform)."""
         cal = self.calendar_of(spec)
@@ -123,7 +128,7 @@ def build_calendars(s: Scenario) -> dict[str, WorkCalendar]:
         else:
             out[name] = WorkCalendar.weekly(
                 s.simulation.start, spec.weekday_numbers(), spec.intervals(), spec.holidays,
-                zones=calendar_zones(s, spec.time_zone),
+                zones=calendar_zones(s.simulation.time_zone, spec.time_zone),
             )
     return out
 
@@ -138,7 +143,8 @@ def session_calendar(s: Scenario, pool: Pool, line: str) -> WorkCalendar:
     weekly = spec is not None and spec != ALWAYS
     return WorkCalendar.sessions(s.simulation.start, {d: sorted(h) for d, h in by_day.items()},
                                  spec.holidays if weekly else [],
-                                 calendar_zones(s, spec.time_zone if weekly else None))
+                                 calendar_zones(s.simulation.time_zone,
+                                                spec.time_zone if weekly else None))
 
 
 def build_plan(s: Scenario) -> Plan:

@@ -20,9 +20,18 @@ from heapq import heappop, heappush
 import numpy as np
 import simpy
 
-from sim.core.calendar import WorkCalendar
+from sim.core.calendar import WorkCalendar, delay_end
 from sim.engine.contracts import contract_caps
 from sim.engine.plan import Plan
+
+
+def calendar_delay(env: simpy.Environment, hours: float,
+                   calendar: WorkCalendar | None) -> simpy.Event | None:
+    """A timeout for a delay of ``hours`` from now (pausing off ``calendar``), or ``None``
+    if it takes no time (then the case goes on without an event)."""
+    now = env.now
+    done = delay_end(now, hours, calendar)
+    return env.timeout(done - now) if done > now else None
 
 
 class Staff:

@@ -18,8 +18,13 @@ Policies (``triage.policy``):
     the AI flags as low-confidence, and a random ``fraction``); a check fixes a
     wrong match with probability ``correction``.
 
-A wrong match is not caught here: the case goes to the wrong specialists,
-who spot it while screening and send it back (see :mod:`sim.engine.model`).
+Pre-authorisation follows the match: a payer's delay, on its calendar.
+
+Both stages are written here once, in two forms: :meth:`TriageDesk.front`
+simulates them case by case when triage staff are shared, and :func:`front_end`
+computes them for all cases at once when nothing is shared. A wrong match is
+not caught here: the case goes to the wrong specialists, who spot it while
+screening and send it back (see :mod:`sim.engine.model`).
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
+from sim.core.calendar import delay_end
 from sim.engine.demand import Cases
 from sim.engine.draws import Draws
 from sim.engine.plan import Plan
-from sim.engine.pools import Staff
+from sim.engine.pools import Staff, calendar_delay
 from sim.engine.records import Records
 
 
@@ -54,6 +60,22 @@ class TriageDesk:
         self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar])
                          if t.policy == "hybrid" else None)
         self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
+        self.auth_calendars = [plan.preauth_calendar(k) for k in range(len(plan.payers))]
+
+    def front(self, i: int) -> Generator[simpy.Event, None, int]:
+        """Triage, match and pre-authorise case ``i``; return the line it is matched to."""
+        env, rec = self.env, self.rec
+        matched = yield from self.match(i)
+        rec.matched_line[i] = matched
+        rec.first_match_h[i] = env.now
+        if matched == self.cases.line[i]:
+            rec.match_h[i] = env.now
+        hours = self.draws.auth_h[i]
+        if hours > 0 and (wait := calendar_delay(env, hours,
+                                                 self.auth_calendars[self.cases.payer[i]])):
+            yield wait
+        rec.auth_end_h[i] = env.now
+        return matched
 
     def match(self, i: int) -> Generator[simpy.Event, None, int]:
         """Triage case ``i``; return the service line it is matched to (maybe wrong)."""
@@ -66,8 +88,7 @@ class TriageDesk:
                 i, d.handling_h[i], prio, rec.triage_seize_h, rec.triage_start_h, rec.triage_end_h
             )
             now = self.env.now
-            cal = self.cycle_calendar
-            done = now + d.cycle_h[i] if cal is None else cal.add_working_hours(now, d.cycle_h[i])
+            done = delay_end(now, d.cycle_h[i], self.cycle_calendar)
             rec.referral_end_h[i] = done
             if done > now:
                 yield self.env.timeout(done - now)
@@ -83,7 +104,6 @@ class TriageDesk:
             if matched != right and d.corrected[i]:
                 matched = right
         return matched
-
 
 
 def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarray | None:
@@ -115,12 +135,9 @@ def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarra
     right = matched == cases.line
     rec.match_h[right] = first[right]
     ready = first.copy()
-    for k, name in enumerate(plan.payers):
-        pre = plan.scenario.payers[name].preauth
-        rows = (cases.payer == k) & (draws.auth_h > 0)
-        if pre is not None and rows.any():
-            cal = plan.calendar_of(pre.delay)
-            h = draws.auth_h[rows]
-            ready[rows] = first[rows] + h if cal is None else cal.add_working_hours(first[rows], h)
+    for k in range(len(plan.payers)):
+        rows = (cases.payer == k) & (draws.auth_h > 0)  # a delay only where the payer has one
+        if rows.any():
+            ready[rows] = delay_end(first[rows], draws.auth_h[rows], plan.preauth_calendar(k))
     rec.auth_end_h[:] = ready
     return ready

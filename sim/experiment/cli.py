@@ -145,7 +145,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     import yaml
 
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     params: list[dict[str, Any]] = []
     labels: list[str] = []
@@ -210,7 +210,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_replications(args: argparse.Namespace) -> int:
     if problem := _check_numbers(args):
         return _bad("replications", problem)
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     from sim.experiment.stats import replications_needed
@@ -240,7 +240,7 @@ def cmd_replications(args: argparse.Namespace) -> int:
 def cmd_warmup(args: argparse.Namespace) -> int:
     if problem := _check_numbers(args):
         return _bad("warmup", problem)
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     import pandas as pd

@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
+from sim.core.intervals import t_critical
 from sim.outputs.kpis import summarise
 from sim.scenario.models import Scenario
 
@@ -193,7 +193,7 @@ def _welch(a: pd.DataFrame, b: pd.DataFrame, confidence: float) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
         df = se2 ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))
     df = df.where(df > 0, np.maximum(np.minimum(na, nb) - 1, 1))  # both constant: any df
-    t = pd.Series(sps.t.ppf(0.5 + confidence / 2, df.astype(float)), index=se2.index)
+    t = pd.Series(t_critical(confidence, df.astype(float)), index=se2.index)
     return (t * np.sqrt(se2)).where((na > 1) & (nb > 1))
 
 

@@ -50,7 +50,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.scenario import Scenario, ScenarioError, scenario_from_document
+from sim.loading import scenario_from_document
+from sim.scenario import Scenario, ScenarioError
 from sim.scenario.errors import Problem
 from sim.scenario.loader import Document, apply_overrides, read_document
 

@@ -20,10 +20,19 @@ from typing import Any
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
+def _years(text: str) -> tuple[int, int]:
+    try:
+        first, last = (int(x) for x in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"write years as FIRST-LAST, e.g. 2026-2030 (got {text!r})") from None
+    if not 1900 <= first <= last <= first + 50:
+        raise argparse.ArgumentTypeError(f"need FIRST <= LAST, at most 51 years (got {text!r})")
+    return first, last
+
+
 def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add the ``hiring`` command to ``sosim``'s subparsers."""
-    from sim.cli import _years
-
     p = sub.add_parser("hiring", help="what to hire and when, so p90 time to opinion stays "
                                       "under a target every year")
     scenario_args(p)
@@ -53,7 +62,7 @@ def cmd_hiring(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from sim.experiment.hiring import plan_hiring
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
     from sim.scenario.hiring import Hiring
     from sim.scenario.models import Timeline
 

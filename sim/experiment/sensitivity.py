@@ -49,11 +49,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.experiment.design import MORRIS_LEVELS, Design, base_document
-from sim.scenario import Scenario, scenario_from_document
+from sim.loading import scenario_from_document
+from sim.outputs.plotting import new_figure as _figure
+from sim.scenario import Scenario
 from sim.scenario.loader import Document
 
 DEFAULT_KPIS = ("time_to_opinion_h.mean", "time_to_opinion_h.p90")
@@ -191,12 +192,6 @@ def analyse(design: Design, y: Sequence[float] | pd.Series) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------------------------- figures
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)  # Agg canvas, never registered with pyplot
-    return fig
-
-
 def _label(value: Any) -> str:
     """A level as a short label: ``9,000`` rather than ``9e+03``, ``0.825`` as is."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e12:
@@ -297,9 +292,8 @@ def analysis_figure(design: Design, analysis: pd.DataFrame, kpi: str) -> Figure:
 def write_analysis(folder: str | os.PathLike[str], design: Design, table: pd.DataFrame,
                    kpis: Sequence[str] = DEFAULT_KPIS) -> dict[str, pd.DataFrame]:
     """Analyse each KPI; write ``analysis/<kpi>.csv`` and ``figures/<design>-<kpi>.png``."""
-    import io
-
-    from sim.outputs.writing import atomic_write_bytes, atomic_write_text
+    from sim.outputs.files import atomic_write_text
+    from sim.outputs.plotting import save_png
 
     folder = Path(folder)
     (folder / "analysis").mkdir(parents=True, exist_ok=True)
@@ -309,10 +303,7 @@ def write_analysis(folder: str | os.PathLike[str], design: Design, table: pd.Dat
     for kpi in kpis:
         out[kpi] = result = analyse(design, means[kpi])
         atomic_write_text(folder / "analysis" / f"{kpi}.csv", result.to_csv(index=False))
-        fig = analysis_figure(design, result, kpi)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=120)
-        fig.clear()
-        atomic_write_bytes(folder / "figures" / f"{design.kind}-{kpi}.png", buffer.getvalue())
+        save_png(analysis_figure(design, result, kpi),
+                 folder / "figures" / f"{design.kind}-{kpi}.png", dpi=120)
     atomic_write_text(folder / "design.csv", design.points.to_csv(index=False))
     return out

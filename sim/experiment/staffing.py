@@ -52,8 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.core.intervals import t_half_width
 from sim.scenario import Scenario
 
 STATS = ("mean", "p50", "p90", "p95")
@@ -122,13 +122,12 @@ def queue_key(plan_queue_name: str) -> str:
 
 def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
-    from sim.engine.model import simulate
-    from sim.engine.plan import build_plan
     from sim.engine.rosters import available_hours
     from sim.outputs.kpis import busy_hours
+    from sim.outputs.runner import run_replications
 
-    plan = build_plan(scenario)
-    rep = simulate(plan, seed, replication)
+    res = run_replications(scenario, seed, (replication,))
+    plan, rep = res.plan, res.replications[0]
     r, t0, t1 = rep.records, plan.warmup_h, plan.horizon_h
     arrival = rep.cases.arrival_h
     cohort = arrival >= t0
@@ -189,8 +188,7 @@ def _summarise(frames: list[pd.DataFrame], metrics: Sequence[str],
     df = pd.concat(frames, ignore_index=True)
     g = df.groupby("queue", sort=False)[list(metrics)]
     mean, sd, n = g.mean(), g.std(ddof=1), g.count()
-    t = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
-    half = (t * sd / np.sqrt(n)).where(n > 1, 0.0).fillna(0.0)
+    half = t_half_width(sd, n, confidence).fillna(0.0)  # one replication: no interval
     out = pd.concat({"mean": mean, "low": mean - half, "high": mean + half}, axis=1)
     out.columns = [f"{m}.{s}" for s, m in out.columns]
     return out

@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
+from sim.core.intervals import t_half_width
 from sim.outputs.kpis import summarise
 
 if TYPE_CHECKING:
@@ -121,8 +121,7 @@ def replication_analysis(values: Sequence[float] | np.ndarray, precision: float 
     for i in range(1, len(x)):  # sample variance of the first i+1 values
         var[i] = x[: i + 1].var(ddof=1)
     sd = np.sqrt(var)
-    tcrit = sps.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
-    half = np.where(n > 1, tcrit * sd / np.sqrt(n), np.nan)
+    half = t_half_width(sd, n, confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = half / np.abs(mean)
     within = rel <= precision
@@ -299,13 +298,10 @@ def replication_series(scenario: Scenario, seed: int, replication: int,
     """:func:`warmup_series` of one replication, untrimmed (module-level: runs on any
     executor). Stack replications with ``pd.DataFrame(rows)``, then :func:`trim_censored`.
     """
-    from sim.engine.model import simulate
-    from sim.engine.plan import build_plan
-    from sim.outputs.results import Results
+    from sim.outputs.runner import run_replications
 
-    plan = build_plan(scenario)
-    res = Results(plan, [simulate(plan, seed, replication)], seed)
-    return warmup_series(res.cases, plan.horizon_h, measure, period_h, trim=False
+    res = run_replications(scenario, seed, (replication,))
+    return warmup_series(res.cases, res.plan.horizon_h, measure, period_h, trim=False
                          ).iloc[0].to_numpy()
 
 

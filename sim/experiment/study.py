@@ -43,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim._version import __version__
 from sim.core.progress import interactive, progress_bar
 from sim.experiment.tasks import Task, run_task
 from sim.outputs.writing import atomic_write_bytes, atomic_write_text, scenario_hash
@@ -68,8 +69,6 @@ def _plain(x: Any) -> Any:
 
 
 def _identity(tasks: Sequence[Task]) -> dict[str, Any]:
-    import sim
-
     hashes: dict[int, str] = {}
     rows = []
     for t in tasks:
@@ -78,7 +77,7 @@ def _identity(tasks: Sequence[Task]) -> dict[str, Any]:
         h = hashes[id(t.scenario)]
         rows.append({"key": t.key, "scenario_hash": h, "seed": t.seed,
                      "replications": list(t.replications), "params": _plain(dict(t.params))})
-    return {"sosim_version": sim.__version__, "tasks": rows}
+    return {"sosim_version": __version__, "tasks": rows}
 
 
 def study_fingerprint(tasks: Sequence[Task], identity: dict[str, Any] | None = None) -> str:
@@ -131,8 +130,6 @@ def _difference(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 def _prepare(folder: Path, tasks: Sequence[Task], description: str) -> None:
     """Write the manifest and scenarios of a new study, or check they match an old one."""
-    import sim
-
     identity = _identity(tasks)
     fingerprint = study_fingerprint(tasks, identity)
     manifest_path = folder / MANIFEST
@@ -161,14 +158,14 @@ def _prepare(folder: Path, tasks: Sequence[Task], description: str) -> None:
         points.setdefault(key, {"params": row["params"], "scenario": t.scenario.name,
                                 "scenario_hash": h, "scenario_file": scen_file.name})
     seeds = sorted({t.seed for t in tasks})
-    versions = {"sosim": sim.__version__, "python": sys.version.split()[0]}
+    versions = {"sosim": __version__, "python": sys.version.split()[0]}
     for name in ("numpy", "pandas", "simpy", "scipy"):
         versions[name] = metadata.version(name)
     manifest = {
         "kind": "sosim study", "format": FORMAT, "description": description,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "fingerprint": fingerprint, "seed": seeds[0] if len(seeds) == 1 else seeds,
-        "sosim_version": sim.__version__, "versions": versions,
+        "sosim_version": __version__, "versions": versions,
         "replications": sum(len(t.replications) for t in tasks),
         "points": list(points.values()), "tasks": identity["tasks"],
     }

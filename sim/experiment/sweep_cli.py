@@ -146,7 +146,7 @@ def known_kpis(scenario: Any) -> list[str]:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.design import DesignError, base_document, make_design, parameter
     from sim.experiment.sensitivity import DEFAULT_KPIS
-    from sim.scenario import scenario_from_document
+    from sim.loading import scenario_from_document
 
     try:
         spec = read_sweep_file(args.file) if args.file else {"parameters": {}}
@@ -229,7 +229,7 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
 
 def cmd_staffing(args: argparse.Namespace) -> int:
     from sim.experiment.staffing import find_staffing, parse_target
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     if not args.target:
         return _fail("staffing", "give at least one --target, e.g. specialist_wait_h.p90<=24")

@@ -94,13 +94,9 @@ def run_task(task: Task) -> pd.DataFrame:
         >>> df = run_task(tasks[0])                                   # doctest: +SKIP
         >>> df.loc[0, "time_to_opinion_h.mean"]                       # doctest: +SKIP
     """
-    from sim.engine.model import simulate
-    from sim.engine.plan import build_plan
-    from sim.outputs.results import Results
+    from sim.outputs.runner import run_replications
 
-    plan = build_plan(task.scenario)
-    reps = [simulate(plan, task.seed, r) for r in task.replications]
-    kpis = Results(plan, reps, task.seed).kpis.reset_index()
+    kpis = run_replications(task.scenario, task.seed, task.replications).kpis.reset_index()
     if clash := sorted(set(task.params) & set(kpis.columns)):
         raise ValueError(f"task {task.key}: parameter names {clash} clash with KPI columns")
     n = len(kpis)
@@ -164,7 +160,7 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Sequence[s
         >>> with_overrides(base, {"triage.policy": "legacy"}).triage.policy  # doctest: +SKIP
         'legacy'
     """
-    from sim.scenario import scenario_from_document
+    from sim.loading import scenario_from_document
     from sim.scenario.loader import Document, apply_overrides
 
     if isinstance(overrides, Mapping):

@@ -12,7 +12,7 @@ share or value and, where given, a growth rate. From it:
     >>> p.table           # year, dimension, segment, parent, value, share...  # doctest: +SKIP
     >>> p.implied_rates   # stated vs implied CAGRs, solved rates             # doctest: +SKIP
     >>> p.report          # consistency warnings and notes, with figures      # doctest: +SKIP
-    >>> p.volumes()       # cases, specialist hours, FTEs per year/segment    # doctest: +SKIP
+    >>> mk.volume_table(p)  # cases, specialist hours, FTEs per year/segment    # doctest: +SKIP
     >>> mk.compare(p, "scenarios/market/doc003_2025.yaml")               # doctest: +SKIP
     >>> mk.derive_demand(p, 2027, 0.02, {"source": "outsourced"})        # doctest: +SKIP
 
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = ["DerivedDemand", "Finding", "Market", "Projection", "adoption_path", "compare",
            "derive_demand", "load_market", "market_from_text", "market_scale", "project",
-           "write_market_outputs"]
+           "volume_table", "write_market_outputs"]
 
 _LAZY = {
     "DerivedDemand": "sim.market.demand",
@@ -47,6 +47,7 @@ _LAZY = {
     "load_market": "sim.market.load",
     "market_from_text": "sim.market.load",
     "write_market_outputs": "sim.market.output",
+    "volume_table": "sim.market.volumes",
 }
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from sim.market.output import write_market_outputs
     from sim.market.projection import Projection, project
     from sim.market.report import Finding
+    from sim.market.volumes import volume_table
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.market.models import Market
 from sim.market.projection import Projection, project
+from sim.market.volumes import volume_table
 
 __all__ = ["compare", "to_projection"]
 
@@ -55,7 +56,7 @@ def compare(a: Source, b: Source) -> pd.DataFrame:
         raise ValueError(f"{pa.name} ({pa.market.base_year}-{pa.market.end_year}) and {pb.name} "
                          f"({pb.market.base_year}-{pb.market.end_year}) share no year")
     convert = pb.market.scale / pa.market.scale
-    va, vb = pa.volumes(), pb.volumes()
+    va, vb = volume_table(pa), volume_table(pb)
     ta = va[va["dimension"] == "total"].set_index("year").loc[years]
     tb = vb[vb["dimension"] == "total"].set_index("year").loc[years]
     table = pd.DataFrame({na: ta["revenue"], nb: tb["revenue"] * convert}, index=years)

@@ -21,31 +21,24 @@ Example:
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.market.projection import COUNTRY, Projection
 from sim.market.report import pct
-from sim.outputs.writing import atomic_write_bytes
+from sim.market.volumes import volume_table
+from sim.outputs.plotting import new_figure as _figure
+from sim.outputs.plotting import save_png as _save
 
 __all__ = ["compare_figure", "region_figure", "save_market_figures", "segments_figure"]
 
-DPI = 120
 PALETTE = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
            "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
-
-
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def _label(p: Projection, dimension: str, segment: str) -> str:
@@ -128,7 +121,7 @@ def region_figure(p: Projection, year: int) -> Figure:
     """
     wide = p.wide("region")
     regions = list(wide.columns)
-    volumes = p.volumes()
+    volumes = volume_table(p)
     v = volumes[(volumes["year"] == year) & (volumes["dimension"] == "region")]
     v = v.set_index("segment").loc[regions]
     fig = _figure(11.0, 1.6 + 0.75 * len(regions))
@@ -227,13 +220,6 @@ def compare_figure(a: Projection, b: Projection) -> Figure:
                  f"\u00d7{table['ratio'].iloc[0]:.3f} in {years[0]}, "
                  f"\u00d7{table['ratio'].iloc[-1]:.2f} in {last}", fontsize="medium")
     return fig
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    fig.clear()
-    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def save_market_figures(p: Projection, folder: str | os.PathLike[str], year: int,

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=8)
 def _projection(path: str, mtime: float) -> Projection:
-    from sim.market import project
+    from sim.market.projection import project
 
     return project(path)
 

@@ -16,8 +16,8 @@ The folder (default ``results/market/<name>``) holds:
 =======================================  ===================================================
 
 Atomic through :func:`sim.outputs.writing.write_folder`: a reader sees the old complete
-folder or the new one, never a half-written one. A folder that is not empty and was not written by sosim
-is refused (:func:`sim.outputs.writing.check_out_dir`).
+folder or the new one, never a half-written one. A folder that is not empty and was not
+written by sosim is refused (:func:`sim.outputs.writing.check_out_dir`).
 
 Example:
     >>> write_market_outputs(project(m), "results/market/doc000", year=2027)  # doctest: +SKIP
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.market.report import format_report
+from sim.market.volumes import volume_table
 from sim.outputs.writing import parquet_available, sha256_file, write_folder
 
 __all__ = ["write_market_outputs"]
@@ -53,7 +54,7 @@ def _build(p: Projection, folder: Path, year: int, other: Projection | None,
            figures: bool) -> dict[str, Any]:
     parquet = parquet_available()
     _tables(folder, "projection", p.table, parquet)
-    _tables(folder, "volumes", p.volumes(), parquet)
+    _tables(folder, "volumes", volume_table(p), parquet)
     p.totals.to_csv(folder / "totals.csv", index=False)
     p.implied_rates.to_csv(folder / "implied_rates.csv", index=False)
     if other is not None:

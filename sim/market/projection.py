@@ -111,17 +111,6 @@ class Projection:
         order = list(dict.fromkeys(rows["segment"]))
         return rows.pivot(index="year", columns="segment", values="value")[order]
 
-    def volumes(self) -> pd.DataFrame:
-        """Cases, specialist hours and FTEs per year and segment: see :mod:`sim.market.volumes`.
-
-        Example:
-            >>> v = project(m).volumes()                                    # doctest: +SKIP
-            >>> v[(v["dimension"] == "total") & (v["year"] == 2026)]        # doctest: +SKIP
-        """
-        from sim.market.volumes import volume_table
-
-        return volume_table(self)
-
     def year_index(self, year: int) -> int:
         """Position of ``year`` in the projected years; ``ValueError`` outside them."""
         if not self.market.base_year <= year <= self.market.end_year:

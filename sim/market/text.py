@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.market.projection import Projection
 from sim.market.report import pct
+from sim.market.volumes import volume_table
 
 __all__ = ["compare_text", "default_dimension", "rates_text", "segments_text", "volumes_text"]
 
@@ -74,7 +75,7 @@ def rates_text(p: Projection) -> str:
 
 def volumes_text(p: Projection, year: int, dimension: str | None) -> str:
     """Second opinions, specialist hours and FTEs in ``year``: total and segments."""
-    v = p.volumes()
+    v = volume_table(p)
     v = v[v["year"] == year]
     dims = ["total"] + [d for d in dict.fromkeys([dimension, "region"])
                         if d is not None and d in p.dimensions]

@@ -16,7 +16,7 @@ segments in their shares of that year, and
 The same cell weights serve :func:`sim.market.demand.derive_demand`.
 
 Example:
-    >>> v = project(market).volumes()                                      # doctest: +SKIP
+    >>> v = volume_table(project(market))                                # doctest: +SKIP
     >>> v.query("dimension == 'total' and year == 2026")[["cases", "fte"]]  # doctest: +SKIP
 """
 
@@ -126,10 +126,9 @@ def volume_table(projection: Projection) -> pd.DataFrame:
                 "cases": cases, "hours_per_case": rates.hours / rates.cases,
                 "specialist_hours": hours, "fte": hours / per_fte}))
     table = pd.concat(frames, ignore_index=True)
-    from sim.market.conversion import conversion  # imports this module
-
-    conv = conversion(projection)
-    if conv is not None:  # the same counts at both ends of the sourced price range
-        table["cases_low"] = conv.fewest(1.0) * table["cases"]
-        table["cases_high"] = conv.most(1.0) * table["cases"]
+    stated = market.volumes.value_per_opinion
+    if stated is not None:  # the same counts at both ends of the sourced price range
+        central = 1.0 / float(unit_rates(projection, {}).cases[0])  # sim.market.conversion
+        table["cases_low"] = table["cases"] * central / stated.high
+        table["cases_high"] = table["cases"] * central / stated.low
     return table

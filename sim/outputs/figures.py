@@ -30,19 +30,20 @@ Example:
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from sim.engine.network import HIGH_UTILISATION
-from sim.outputs.writing import atomic_write_bytes
+from sim.outputs.money_figures import payer_figure, savings_waterfall_figure
+from sim.outputs.plotting import DPI, save_png
+from sim.outputs.plotting import new_figure as _figure
+from sim.outputs.plotting import replications_label as _reps
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
@@ -50,26 +51,14 @@ if TYPE_CHECKING:
 __all__ = ["queue_curves", "queue_length_figure", "save_figures", "time_to_opinion_figure",
            "utilisation_figure"]
 
-DPI = 120
 DAYS_ABOVE_H = 48.0
 """Times are shown in days when the median time to opinion exceeds this many hours."""
 KIND_COLOURS = {"in_house": "tab:blue", "outsourced": "tab:orange"}
 
 
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _pool_label(name: str, kind: str) -> str:
     kind = kind.replace("_", "-")
     return name if name.replace("_", "-") == kind else f"{name} ({kind})"
-
-
-def _reps(results: Results) -> str:
-    n = len(results.replications)
-    return f"{n} replication{'s' if n != 1 else ''}"
 
 
 def time_to_opinion_figure(results: Results) -> Figure:
@@ -234,17 +223,8 @@ def save_figures(results: Results, folder: str | os.PathLike[str]) -> list[Path]
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
     makers = [("time_to_opinion", time_to_opinion_figure), ("utilisation", utilisation_figure),
               ("queue_length", queue_length_figure)]
     if results.scenario.economics is not None:
-        from sim.outputs.money_figures import payer_figure, savings_waterfall_figure
-
         makers += [("savings_waterfall", savings_waterfall_figure), ("payers", payer_figure)]
-    for name, make in makers:
-        fig = make(results)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI)
-        fig.clear()  # not registered with pyplot, so nothing else holds it
-        written.append(atomic_write_bytes(folder / f"{name}.png", buffer.getvalue()))
-    return written
+    return [save_png(make(results), folder / f"{name}.png", DPI) for name, make in makers]

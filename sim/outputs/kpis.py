@@ -35,10 +35,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import HOURS_PER_WEEK
+from sim.core.intervals import t_half_width
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.engine.rosters import available_hours
@@ -221,7 +221,6 @@ def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     n = kpis.count()
     mean = kpis.mean()
     sd = kpis.std(ddof=1)
-    tcrit = pd.Series(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=n.index)
-    half = (tcrit * sd / np.sqrt(n)).where(n > 1)
+    half = t_half_width(sd, n, confidence)
     return pd.DataFrame({"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
                          "half_width": half, "n": n})

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sim.outputs.figures import _figure, _reps
+from sim.outputs.plotting import new_figure, replications_label
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
@@ -46,7 +46,7 @@ def savings_waterfall_figure(results: Results) -> Figure:
     """Costs and avoided procedures stacked into net savings (means across replications)."""
     s = results.summary()["mean"]
     currency = results.scenario.economics.currency
-    fig = _figure(8.5, 5.2)
+    fig = new_figure(8.5, 5.2)
     ax = fig.subplots()
     level = 0.0
     for i, (_, kpi, sign) in enumerate(_STEPS):
@@ -65,7 +65,7 @@ def savings_waterfall_figure(results: Results) -> Figure:
     ax.set_xticks(range(len(_STEPS) + 1), [lbl for lbl, _, _ in _STEPS] + ["net\nsavings"])
     _money_axis(ax, currency)
     ax.set_title(f"Savings waterfall \u2014 scenario {results.scenario.name}\n"
-                 f"delivered cases after the warm-up, mean of {_reps(results)}",
+                 f"delivered cases after the warm-up, mean of {replications_label(results)}",
                  fontsize="medium")
     return fig
 
@@ -75,7 +75,7 @@ def payer_figure(results: Results) -> Figure:
     s = results.summary()
     currency = results.scenario.economics.currency
     payers = [p for p in results.plan.payers if f"payer.{p}.net_savings_usd" in s.index]
-    fig = _figure(max(7.0, 2.5 + 1.5 * len(payers)), 5.2)
+    fig = new_figure(max(7.0, 2.5 + 1.5 * len(payers)), 5.2)
     ax = fig.subplots()
     rows = s.reindex([f"payer.{p}.net_savings_usd" for p in payers])
     mean = rows["mean"].to_numpy(dtype=float)
@@ -92,6 +92,7 @@ def payer_figure(results: Results) -> Figure:
     ax.set_xlabel("Payer")
     _money_axis(ax, currency)
     ax.set_title(f"Net savings per payer (avoided - paid - delay) \u2014 scenario "
-                 f"{results.scenario.name}\nmean of {_reps(results)}; error bars: 95% CI; "
+                 f"{results.scenario.name}\nmean of {replications_label(results)}; "
+                 "error bars: 95% CI; "
                  "ROI = net savings / paid", fontsize="medium")
     return fig

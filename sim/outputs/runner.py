@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
@@ -35,10 +35,30 @@ def run(
     reps = scenario.simulation.replications if replications is None else replications
     if reps < 1:
         raise ValueError(f"replications must be at least 1 (got {reps})")
+    return run_replications(scenario, seed, range(reps), progress)
+
+
+def run_replications(
+    scenario: Scenario,
+    seed: int,
+    replications: Iterable[int],
+    progress: Callable[[int, int], None] | None = None,
+) -> Results:
+    """Simulate replications numbered ``replications`` (e.g. ``(3, 4)``) of a run seeded ``seed``.
+
+    The one path from a scenario to results: :func:`run`, experiment tasks and
+    staffing searches all go through it.
+
+    Example:
+        >>> res = run_replications(scenario, seed=7, replications=(5,))  # doctest: +SKIP
+        >>> res.replications[0].index                                    # doctest: +SKIP
+        5
+    """
+    indices = list(replications)
     plan = build_plan(scenario)
     out = []
-    for r in range(reps):
+    for k, r in enumerate(indices):
         out.append(simulate(plan, seed, r))
         if progress:
-            progress(r + 1, reps)
+            progress(k + 1, len(indices))
     return Results(plan, out, seed)

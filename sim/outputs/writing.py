@@ -34,7 +34,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -51,6 +50,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim._version import __version__
+from sim.outputs.files import atomic_write_bytes, atomic_write_text, sha256_file
+from sim.outputs.files import fresh as _fresh
+from sim.outputs.files import fsync as _fsync
+
 if TYPE_CHECKING:
     from sim.outputs.results import Results
     from sim.scenario.models import Scenario
@@ -62,58 +66,6 @@ MANIFEST = "manifest.json"
 GENERATOR = "sosim"
 DEPENDENCIES = ("numpy", "pandas", "simpy", "scipy", "pydantic", "pyarrow", "networkx",
                 "matplotlib")
-
-
-def _fresh(parent: Path, prefix: str, make: Callable[[Path], Any]) -> tuple[Path, Any]:
-    """A new entry ``parent/prefix<random>`` made by ``make`` (which fails if it exists)."""
-    while True:
-        path = parent / f"{prefix}{secrets.token_hex(6)}"
-        try:
-            return path, make(path)
-        except FileExistsError:
-            continue
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    Example:
-        >>> atomic_write_bytes(tmp / "x.bin", b"abc")      # doctest: +SKIP
-    """
-    path = Path(path)
-    tmp, fd = _fresh(path.parent, f".{path.name}.tmp-",  # mode 0o666 less the umask
-                     lambda p: os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync(path.parent)
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
-    """Text version of :func:`atomic_write_bytes`.
-
-    Example:
-        >>> atomic_write_text(tmp / "notes.txt", "hello\\n")  # doctest: +SKIP
-    """
-    return atomic_write_bytes(path, text.encode(encoding))
-
-
-def _fsync(*paths: Path) -> None:
-    """Flush files, and directory entries (renames), to disk where the OS allows it."""
-    for path in paths:
-        with contextlib.suppress(OSError):
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -128,20 +80,13 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def dependency_versions() -> dict[str, str | None]:
-    import sim
-
-    out: dict[str, str | None] = {"sosim": sim.__version__, "python": sys.version.split()[0]}
+    out: dict[str, str | None] = {"sosim": __version__, "python": sys.version.split()[0]}
     for name in DEPENDENCIES:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
-
-
-def sha256_file(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _jsonable(x: Any) -> Any:

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sim.scenario.contracts import contract_findings
 from sim.scenario.durations import Duration
-from sim.scenario.hiring import hiring_findings
 from sim.scenario.models import ALWAYS, Scenario
-from sim.scenario.rosters import session_findings
-from sim.scenario.zones import zone_findings
+from sim.scenario.supply_checks import supply_findings
 
 Finding = tuple[tuple[str | int, ...], str]
 
@@ -137,7 +134,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     for sp in sorted(set(s.outcomes) - specialties - {"default"}):
         out.append((("outcomes", sp), f"unknown specialty {sp!r}"))
     out += _economics_findings(s, specialties, channels)
-    out += contract_findings(s) + session_findings(s) + zone_findings(s) + hiring_findings(s)
+    out += supply_findings(s)
     return out
 
 

@@ -16,14 +16,11 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from sim.scenario.base import Name, Strict
-
-if TYPE_CHECKING:
-    from sim.scenario.models import Scenario
 
 Usd = Annotated[float, Field(ge=0, le=1e9)]
 
@@ -53,31 +50,3 @@ class Contract(Strict):
     sla: Sla | None = None
     minimum_cases_per_year: Annotated[float, Field(ge=0, le=1e8)] = Field(
         default=0, description="cases a year the platform pays for even if it sends fewer")
-
-
-def contract_findings(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """Cross-field problems of the pools' contracts, as ``(path, message)`` pairs."""
-    from sim.scenario.calendars import ALWAYS
-
-    out: list[tuple[tuple[str | int, ...], str]] = []
-    calendars = set(s.calendars) | {ALWAYS}
-    for name, pool in s.pools.items():
-        c = pool.contract
-        if c is None:
-            continue
-        path: tuple[str | int, ...] = ("pools", name, "contract")
-        if pool.kind != "outsourced":
-            out.append((path, f"only an outsourced pool can have a contract (got kind: "
-                              f"{pool.kind})"))
-        if pool.price_per_case_usd:
-            out.append((("pools", name, "price_per_case_usd"),
-                        "give the price once: the contract's price_per_case_usd replaces the "
-                        f"pool's (got {pool.price_per_case_usd:g} and "
-                        f"{c.price_per_case_usd:g})"))
-        if c.sla is not None:
-            cal = c.sla.calendar or s.simulation.business_calendar
-            if cal not in calendars:
-                out.append(((*path, "sla", "calendar"),
-                            f"business days are counted on calendar {cal!r}, which is not "
-                            f"defined (defined: {', '.join(sorted(calendars))})"))
-    return out

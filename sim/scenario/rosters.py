@@ -20,15 +20,12 @@ Example:
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from sim.scenario.base import Probability, Strict
 from sim.scenario.calendars import CalendarSpec
-
-if TYPE_CHECKING:
-    from sim.scenario.models import Scenario
 
 
 class Session(CalendarSpec):
@@ -67,33 +64,5 @@ class Absences(Strict):
     blocks: list[AbsenceBlock] = []
 
 
-def session_findings(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """Sessions that name lines the pool does not staff, or overlap on a day."""
-    out: list[tuple[tuple[str | int, ...], str]] = []
-    for name, pool in s.pools.items():
-        staffed = {sp for sp, n in pool.specialists.items() if n > 0}
-        staffed |= {f"{sp}/{sub}" for sp, subs in pool.subspecialists.items()
-                    for sub, n in subs.items() if n > 0}
-        for line, sessions in pool.sessions.items():
-            path: tuple[str | int, ...] = ("pools", name, "sessions", line)
-            if line not in staffed:
-                out.append((path, f"the pool has no specialists for {line!r} (staffed: "
-                                  f"{', '.join(sorted(staffed)) or 'none'})"))
-            by_day: dict[str, list[tuple[float, float]]] = {}
-            for sess in sessions:
-                for d in sess.days:
-                    by_day.setdefault(d, []).extend(sess.intervals())
-            for d, spans in by_day.items():
-                spans.sort()
-                if any(b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False)):
-                    out.append((path, f"sessions overlap on {d} (got {spans})"))
-        for i, block in enumerate(pool.absences.blocks if pool.absences else []):
-            for line in block.lines:
-                if line not in staffed:
-                    out.append((("pools", name, "absences", "blocks", i, "lines"),
-                                f"the pool has no specialists for {line!r} (staffed: "
-                                f"{', '.join(sorted(staffed)) or 'none'})"))
-    return out
 
-
-__all__ = ["AbsenceBlock", "Absences", "Session", "session_findings"]
+__all__ = ["AbsenceBlock", "Absences", "Session"]

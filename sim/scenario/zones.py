@@ -13,13 +13,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator
-
-if TYPE_CHECKING:
-    from sim.scenario.models import Scenario
 
 
 def _check_zone(name: str) -> str:
@@ -34,21 +31,14 @@ def _check_zone(name: str) -> str:
 TimeZone = Annotated[str, AfterValidator(_check_zone)]
 
 
-def zone_findings(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """A calendar in a zone needs the platform's zone to convert it."""
-    if s.simulation.time_zone is not None:
-        return []
-    return [(("calendars", name, "time_zone"),
-             f"a calendar in a time zone needs simulation.time_zone, the platform clock's "
-             f"zone (got {spec.time_zone!r} and no simulation.time_zone)")
-            for name, spec in s.calendars.items()
-            if not isinstance(spec, str) and spec.time_zone is not None]
-
-
-def calendar_zones(s: Scenario, calendar_zone: str | None) -> tuple[str, str] | None:
+def calendar_zones(platform: str | None, calendar_zone: str | None
+                   ) -> tuple[str, str] | None:
     """``(calendar zone, platform zone)`` for :class:`~sim.core.calendar.WorkCalendar`, or
-    ``None`` when the scenario has no zones (the clock is the naive wall clock)."""
-    platform = s.simulation.time_zone
+    ``None`` when the platform has no zone (the clock is the naive wall clock).
+
+    >>> calendar_zones("America/New_York", None), calendar_zones(None, None)
+    (('America/New_York', 'America/New_York'), None)
+    """
     if platform is None:
         return None
     return (calendar_zone or platform, platform)

@@ -1,6 +1,6 @@
 import pytest
 
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 
 BASE = """
 name: engine

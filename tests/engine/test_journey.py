@@ -14,7 +14,7 @@ from sim.engine.plan import build_plan
 def results():
     from tests.engine.conftest import BASE
 
-    s = sim.scenario.scenario_from_text(BASE)
+    s = sim.loading.scenario_from_text(BASE)
     return sim.run(s, replications=2)
 
 

@@ -13,7 +13,8 @@ from sim.experiment.design import (
     parameter,
     parse_param,
 )
-from sim.scenario import ScenarioError, scenario_from_text
+from sim.loading import scenario_from_text
+from sim.scenario import ScenarioError
 from tests.conftest import MINI_YAML
 
 ONC = "pools.in_house.specialists.oncology"

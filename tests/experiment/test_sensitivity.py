@@ -33,7 +33,7 @@ from sim.experiment.sensitivity import (
     tornado_figure,
     write_analysis,
 )
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 from tests.conftest import MINI_YAML
 
 UNIT = ("a=0.0:1.0", "b=0.0:1.0")

@@ -28,7 +28,8 @@ from sim.experiment.staffing import (
     queue_key,
     queue_metrics,
 )
-from sim.scenario import Scenario, scenario_from_text
+from sim.loading import scenario_from_text
+from sim.scenario import Scenario
 
 LAMS = {"onc": 4.0, "card": 1.0}  # cases per hour; review Exp(1 h)
 TARGET_WQ = 0.25  # hours of mean wait

@@ -11,7 +11,7 @@ import pytest
 
 import sim.cli
 from sim.experiment.sweep_cli import known_kpis, read_sweep_file
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 from tests.conftest import MINI_YAML
 
 SHORT = ("--set", "simulation.horizon_days=10", "--executor", "serial", "--quiet")

@@ -13,6 +13,7 @@ import pytest
 
 from sim.market.demand import DerivedDemand, adoption_path, derive_demand, market_scale
 from sim.market.projection import Projection
+from sim.market.volumes import volume_table
 
 OUTSOURCED_2027 = 57.6e6  # USD
 
@@ -86,7 +87,7 @@ def test_doc000_example_from_the_issue(doc000: Projection) -> None:
 
 
 def test_volume_table_adds_up_and_uses_the_prices(toy: Projection) -> None:
-    v = toy.volumes()
+    v = volume_table(toy)
     total = v[v["dimension"] == "total"].set_index("year")
     for d in toy.dimensions:
         sums = v[v["dimension"] == d].groupby("year")["cases"].sum()

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.scenario import Problem, ScenarioError, load_scenario, scenario_from_text
+from sim.loading import load_scenario, scenario_from_text
+from sim.scenario import Problem, ScenarioError
 from tests.conftest import MINI_YAML, edited, mini_data, to_toml
 
 HOLIDAYS_FIRST_WEEK = "[" + ", ".join(f"2026-01-{d:02d}" for d in range(5, 10)) + "]"

@@ -33,7 +33,8 @@ from hypothesis import strategies as st
 import sim
 from sim.engine.network import capacity_report, overload_warnings
 from sim.engine.plan import build_plan
-from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_text
+from sim.loading import load_scenario, scenario_from_text
+from sim.scenario import Scenario, ScenarioError
 from tests.conftest import MINI_YAML, mini_data
 
 FieldPath = tuple[str | int, ...]

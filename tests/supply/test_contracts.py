@@ -15,8 +15,8 @@ import pytest
 import sim
 from sim.engine.contracts import WeeklyCap
 from sim.engine.plan import build_plan
+from sim.loading import scenario_from_text
 from sim.outputs.contracts import contract_columns
-from sim.scenario import scenario_from_text
 from sim.scenario.errors import ScenarioError
 
 START = dt.datetime(2026, 1, 5)  # a Monday

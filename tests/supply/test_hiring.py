@@ -7,11 +7,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from sim.engine.headcounts import head_counts, year_with_staff
 from sim.engine.plan import build_plan
 from sim.engine.rosters import schedules
 from sim.experiment.hiring import plan_hiring
-from sim.hiring import head_counts, year_with_staff
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 from sim.scenario.errors import ScenarioError
 from sim.timeline import format_timeline, run_timeline, year_scenario
 

@@ -12,7 +12,7 @@ import sim
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
 from sim.engine.rosters import staff_by_day
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 from sim.scenario.errors import ScenarioError
 
 BASE = """

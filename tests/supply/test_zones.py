@@ -17,7 +17,7 @@ import pytest
 
 import sim
 from sim.core.calendar import WorkCalendar
-from sim.scenario import scenario_from_text
+from sim.loading import scenario_from_text
 from sim.scenario.errors import ScenarioError
 
 START = dt.date(2026, 3, 2)

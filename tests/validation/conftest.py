@@ -27,8 +27,9 @@ from scipy import stats
 
 from sim.engine.model import Replication, simulate
 from sim.engine.plan import Plan, build_plan
+from sim.loading import scenario_from_text
 from sim.outputs.results import Results
-from sim.scenario import Scenario, scenario_from_text
+from sim.scenario import Scenario
 
 HOURS_PER_YEAR = 8760.0
 START = datetime.date(2026, 1, 5)  # a Monday: t = 0 is Monday 00:00

@@ -1,0 +1,90 @@
+"""Loading a scenario to run: the schema, then demand from a market file, then the network.
+
+The three steps live in three layers: :mod:`sim.scenario` checks the file
+against the schema and its cross-field rules, :mod:`sim.market` turns a
+``demand.market`` reference into a volume and a specialty mix, and
+:mod:`sim.engine.network` checks that every case can reach an opinion and every
+calendar has working time. This module, above all three, runs them in that
+order and reports every problem as ``file:line: field.path: what is wrong``.
+
+Example:
+    >>> from sim.loading import load_scenario
+    >>> s = load_scenario("scenarios/baseline.yaml", ["simulation.seed=3"])  # doctest: +SKIP
+    >>> s.simulation.seed  # doctest: +SKIP
+    3
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.engine.network import idle_calendars, unreachable_case_types
+from sim.engine.plan import build_plan
+from sim.market.link import resolve_file, with_market_demand
+from sim.scenario import (
+    Finding,
+    Problem,
+    Scenario,
+    ScenarioError,
+    raise_findings,
+    validate_scenario,
+)
+from sim.scenario.loader import Document, apply_overrides, parse_document, read_document
+
+__all__ = ["load_scenario", "scenario_from_document", "scenario_from_text"]
+
+
+def scenario_from_document(doc: Document) -> Scenario:
+    """Validate a parsed document: schema first, then market demand and network checks.
+
+    Raises :class:`~sim.scenario.ScenarioError` listing every problem found.
+    """
+    scenario = validate_scenario(doc)
+    if scenario.demand.market is not None:
+        scenario = _market_demand(scenario, doc)
+    raise_findings(doc, network_findings(scenario))
+    return scenario
+
+
+def _market_demand(scenario: Scenario, doc: Document) -> Scenario:
+    """Derive the demand from the market file the scenario names (paths relative to it)."""
+    base = Path(doc.file).parent if Path(doc.file).is_file() else Path.cwd()
+    try:
+        return with_market_demand(resolve_file(scenario, base))[0]
+    except ScenarioError as err:
+        file, line = doc.locate(("demand", "market"))
+        raise ScenarioError([Problem(file, line, p.path or "demand.market", p.message)
+                             for p in err.problems]) from None
+
+
+def network_findings(scenario: Scenario) -> list[Finding]:
+    """Calendars with no working time, and cases that no pool can give an opinion."""
+    plan = build_plan(scenario)
+    out: list[Finding] = [
+        (("calendars", name), "no working time at all within the simulated period "
+         "(check days, hours and holidays)")
+        for name in idle_calendars(plan)
+    ]
+    for line, payer in unreachable_case_types(plan):
+        out.append((("pools",), f"{line} cases paid by {payer} cannot reach an opinion: no pool "
+                    f"that {payer} covers has specialists for {line}"))
+    return out
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario file (YAML or TOML), applying ``dotted.key=value`` overrides."""
+    doc = read_document(path)
+    if overrides:
+        doc = apply_overrides(doc, overrides)
+    return scenario_from_document(doc)
+
+
+def scenario_from_text(text: str, fmt: str = "yaml", overrides: Sequence[str] = (),
+                       file: str = "<string>") -> Scenario:
+    """Validate a scenario given as text (handy in tests and notebooks)."""
+    doc = parse_document(text, file=file, fmt=fmt)
+    if overrides:
+        doc = apply_overrides(doc, overrides)
+    return scenario_from_document(doc)

@@ -1,0 +1,209 @@
+"""The package is layered: each layer imports only the layers below it, and nothing is circular.
+
+Layers, bottom to top (``docs/architecture.md``)::
+
+    sim._version
+    sim.scenario      the edge: schema, loader, messages
+    sim.core          clock, calendars, random streams, distributions, queueing formulas
+    sim.engine        plan, network, demand, draws, pools, triage, records, model
+    sim.outputs       results, KPIs, economics, runner, report, figures, writing
+    sim.market        market files, projections, volumes, demand from a market
+    sim.experiment, sim.timeline, sim.rerun, sim.loading
+    sim.cli, sim.__main__, sim (the package's lazy public API)
+
+Every ``import`` statement counts, wherever it is (module level, inside a
+function, under ``TYPE_CHECKING``): a function-level import only hides a cycle
+until the function runs. The test parses every module with :mod:`ast` and names
+the offending module and line.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+SIM = Path(__file__).resolve().parents[1] / "sim"
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("sim._version",),
+    ("sim.scenario",),
+    ("sim.core",),
+    ("sim.engine",),
+    ("sim.outputs",),
+    ("sim.market",),
+    ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading"),
+    ("sim.cli", "sim.__main__", "sim"),
+)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SIM.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in sorted(SIM.rglob("*.py"))}
+
+
+def unit(module: str) -> str:
+    """The layer unit a module belongs to: its subpackage (``sim.engine``) or own name."""
+    for layer in LAYERS:
+        for name in sorted(layer, key=len, reverse=True):
+            if name == "sim":
+                continue
+            if module == name or module.startswith(name + "."):
+                return name
+    if module == "sim":
+        return "sim"
+    raise AssertionError(f"{module} is in no layer: add its subpackage to LAYERS in {__file__}")
+
+
+def rank(module: str) -> int:
+    u = unit(module)
+    return next(k for k, layer in enumerate(LAYERS) if u in layer)
+
+
+def _resolve(importer: str, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    base = importer.split(".")
+    if MODULES[importer].name != "__init__.py":
+        base = base[:-1]
+    base = base[: len(base) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def imports(module: str) -> list[tuple[str, int]]:
+    """``(imported sim module, line)`` for every import statement of ``module``."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"), filename=str(MODULES[module]))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(module, node)
+            # ``from sim.outputs import figures`` imports the submodule sim.outputs.figures
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
+                       for a in node.names]
+        else:
+            continue
+        for target in dict.fromkeys(targets):
+            if target == "sim" or target.startswith("sim."):
+                while target not in MODULES:  # ``import sim.core.clock`` -> that module
+                    target = target.rsplit(".", 1)[0]
+                if target != module:
+                    out.append((target, node.lineno))
+    return out
+
+
+GRAPH = {m: imports(m) for m in MODULES}
+
+
+def where(module: str, line: int) -> str:
+    return f"{MODULES[module].relative_to(SIM.parent)}:{line}"
+
+
+def test_every_module_has_a_layer() -> None:
+    for m in MODULES:
+        rank(m)
+
+
+def test_no_upward_imports() -> None:
+    bad = [f"{where(m, line)}: {m} (layer {rank(m)}, {unit(m)}) imports {t} "
+           f"(layer {rank(t)}, {unit(t)}), which is above it"
+           for m, edges in GRAPH.items() for t, line in edges if rank(t) > rank(m)]
+    assert not bad, "upward imports:\n" + "\n".join(bad)
+
+
+def _cycles(graph: dict[str, list[tuple[str, int]]]) -> list[list[str]]:
+    """Strongly connected components with more than one node (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, it = work[-1]
+            for w, _ in it:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(graph[w])))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    if len(comp) > 1:
+                        out.append(sorted(comp))
+    return out
+
+
+def _describe(comp: list[str], graph: dict[str, list[tuple[str, int]]]) -> str:
+    inside = set(comp)
+    edges = [f"  {where(m, line)}: {m} imports {t}"
+             for m in comp for t, line in graph[m] if t in inside]
+    return "cycle between " + ", ".join(comp) + ":\n" + "\n".join(edges)
+
+
+def test_no_cycles_between_modules() -> None:
+    found = _cycles(GRAPH)
+    assert not found, "\n".join(_describe(c, GRAPH) for c in found)
+
+
+def test_no_cycles_between_subpackages() -> None:
+    units: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    lines: dict[tuple[str, str], str] = {}
+    for m, edges in GRAPH.items():
+        units[unit(m)]
+        for t, line in edges:
+            if unit(t) != unit(m):
+                units[unit(m)].append((unit(t), line))
+                lines.setdefault((unit(m), unit(t)), f"{where(m, line)}: {m} imports {t}")
+    found = _cycles(dict(units))
+    assert not found, "\n".join(
+        "cycle between " + ", ".join(c) + ":\n" + "\n".join(
+            f"  {lines[(a, b)]}" for a in c for b in c if (a, b) in lines)
+        for c in found)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("sim/engine/x.py", "sim.engine.x"), ("sim/engine/__init__.py", "sim.engine")])
+def test_module_names(source: str, expected: str) -> None:
+    assert module_name(SIM.parent / source) == expected
+
+
+def test_the_checks_can_fail() -> None:
+    graph = {"a": [("b", 3)], "b": [("c", 4)], "c": [("a", 5)], "d": [("a", 1)]}
+    assert _cycles(graph) == [["a", "b", "c"]]
+    assert rank("sim.cli") > rank("sim.engine.model") > rank("sim.scenario.models")
+
+
+def test_moved_loaders_say_where_they_went() -> None:
+    with pytest.raises(ImportError, match=r"moved to sim\.loading\.load_scenario"):
+        from sim.scenario import load_scenario  # noqa: F401
