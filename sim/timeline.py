@@ -333,11 +333,11 @@ def format_staff(staff: pd.DataFrame) -> str:
         cells = []
         for y in years:
             r = by.loc[(q, y)]
-            txt = f"{r.heads_start}->{r.heads_end}"
+            txt = f"{int(r.heads_start)}->{int(r.heads_end)}"
             if r.hires_decided:
-                txt += f" +{r.hires_decided}"
+                txt += f" +{int(r.hires_decided)}"
             if r.left:
-                txt += f" -{r.left}"
+                txt += f" -{int(r.left)}"
             cells.append(f"{txt:>16}")
         lines.append("  " + q.ljust(width) + "".join(cells))
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from sim.market.implications import hhi_bounds
 from sim.market.load import market_from_text
 from sim.market.models import Concentration
 from sim.market.projection import Projection, project
+from sim.market.volumes import volume_table
 from tests.market.conftest import TOY_YAML, edited
 
 
@@ -98,7 +99,7 @@ def test_conversion_central_price_by_hand(doc000: Projection) -> None:
 
 
 def test_conversion_range_reaches_volumes_and_demand(doc000: Projection) -> None:
-    v = doc000.volumes()
+    v = volume_table(doc000)
     row = v[(v.dimension == "total") & (v.year == 2026)].iloc[0]
     conv = conversion(doc000)
     assert row.cases_low == pytest.approx(row.cases * conv.central / 790)
@@ -112,7 +113,7 @@ def test_conversion_range_reaches_volumes_and_demand(doc000: Projection) -> None
 
 def test_no_range_no_conversion(toy: Projection) -> None:
     assert conversion(toy) is None
-    assert "cases_low" not in toy.volumes().columns
+    assert "cases_low" not in volume_table(toy).columns
     assert derive_demand(toy, 2026, 0.1, {}).cases_range is None
 
 
