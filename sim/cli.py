@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--years", type=_years, default=None, metavar="FIRST-LAST",
                      help="simulate each year from FIRST to LAST (e.g. 2026-2035) with that "
                           "year's volume and AI adoption (see timeline: in the scenario)")
+    run.add_argument("--conversion-ends", action="store_true",
+                     help="multi-year runs with demand from a market file: also simulate each "
+                          "year at both ends of its value_per_opinion range")
     run.add_argument("--yes", action="store_true",
                      help=f"run even if larger than {RUN_LIMIT_CASES:,} cases in all")
 
@@ -174,7 +177,8 @@ def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  #
     with progress_bar(interactive(not args.quiet), scenario.name, years[1] - years[0] + 1,
                       unit="years") as advance:
         tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
-                          progress=lambda done, total: advance(1))
+                          progress=lambda done, total: advance(1),
+                          conversion_ends=args.conversion_ends)
     print(format_timeline(tl))
     path = write_timeline(tl, out, figures=not args.no_figures)
     if not args.quiet:

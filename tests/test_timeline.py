@@ -109,3 +109,13 @@ def test_conversion_ends_rerun_the_years(scenario):
     assert sens["at_central"].notna().all()
     from sim.timeline import format_timeline
     assert "what it does" in format_timeline(tl)
+
+
+def test_cli_conversion_ends(tmp_path, capsys):
+    out = tmp_path / "ends"
+    assert main(["run", "scenarios/platform_2026_2035.yaml", "--years", "2026-2026",
+                 "--conversion-ends", "--out", str(out), "--replications", "1", "--quiet",
+                 "--no-figures", "--set", "simulation.horizon_days=30",
+                 "--set", "simulation.warmup_days=0"]) == 0
+    assert "what it does" in capsys.readouterr().out
+    assert (out / "conversion_sensitivity.csv").is_file()
