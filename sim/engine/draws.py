@@ -70,23 +70,31 @@ def _wrong_lines(plan: Plan, line: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
-    """Draw every random input of the replication's cases."""
-    s = plan.scenario
-    n = len(cases)
-    zeros = np.zeros(n)
+    """Draw every random input of the replication's cases, one named stream at a time."""
+    return Draws(**_intake(plan, cases, streams), **_triage(plan, cases, streams),
+                 **_authorisation(plan, cases, streams), **_review(plan, cases, streams),
+                 outcome=_outcomes(plan, cases, streams))
 
+
+def _intake(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]:
+    """Stream ``intake``: digital or paper records, and when they are complete."""
+    s, n = plan.scenario, len(cases)
     u = streams.rng("intake").random((n, 2))
     if s.intake is None:
-        digital = np.ones(n, dtype=bool)
-        intake_end = cases.arrival_h.copy()
-    else:
-        share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
-        digital = u[:, 0] < share[cases.channel]
-        intake_end = np.where(digital, _delay_end(plan, s.intake.digital, cases.arrival_h, u[:, 1]),
-                              _delay_end(plan, s.intake.paper, cases.arrival_h, u[:, 1]))
+        return {"digital": np.ones(n, dtype=bool), "intake_end_h": cases.arrival_h.copy()}
+    share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
+    digital = u[:, 0] < share[cases.channel]
+    intake_end = np.where(digital, _delay_end(plan, s.intake.digital, cases.arrival_h, u[:, 1]),
+                          _delay_end(plan, s.intake.paper, cases.arrival_h, u[:, 1]))
+    return {"digital": digital, "intake_end_h": intake_end}
 
+
+def _triage(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]:
+    """Streams ``triage`` and ``adoption``: who triages, how long it takes, how well."""
+    n = len(cases)
+    zeros = np.zeros(n)
     u = streams.rng("triage").random((n, 8))
-    t = s.triage
+    t = plan.scenario.triage
     # Which cases AI triages: all of them under ai/hybrid, unless an adoption share is set
     # (its own stream, so adoption changes nothing else a case draws).
     if t.policy in ("ai", "hybrid"):
@@ -106,7 +114,6 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
         cycle_h[legacy] = plan.hours(t.legacy.referral_cycle, u[legacy, 4])
     if t.policy == "hybrid":
         handling_h[uses_ai] = plan.hours(t.hybrid.handling, u[uses_ai, 3])
-    if t.policy == "hybrid":
         h = t.hybrid
         flagged = u[:, 5] < np.where(correct, h.flag_rate, h.flag_sensitivity)
         checked = uses_ai & (
@@ -119,36 +126,45 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
         checked = corrected = np.zeros(n, dtype=bool)
     wrong_line = _wrong_lines(plan, cases.line, u[:, 2])
     correct |= wrong_line == cases.line  # a single-line scenario cannot be misrouted
+    return {"ai_h": ai_h, "handling_h": handling_h, "cycle_h": cycle_h, "uses_ai": uses_ai,
+            "correct": correct, "wrong_line": wrong_line, "checked": checked,
+            "corrected": corrected}
 
+
+def _authorisation(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]:
+    """Stream ``authorisation``: which cases their payer makes wait, and how long."""
+    n = len(cases)
     u = streams.rng("authorisation").random((n, 2))
-    auth_h = zeros.copy()
+    auth_h = np.zeros(n)
     for k, name in enumerate(plan.payers):
-        pre = s.payers[name].preauth
+        pre = plan.scenario.payers[name].preauth
         rows = (cases.payer == k) & (u[:, 0] < (pre.share if pre else 0.0))
         if rows.any():
             auth_h[rows] = plan.hours(pre.delay, u[rows, 1])
+    return {"auth_h": auth_h}
 
+
+def _review(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]:
+    """Stream ``review``: the effort of a review in every pool, of screening, of re-routing."""
+    n = len(cases)
     u = streams.rng("review").random((n, 3))
     review_h = np.empty((len(plan.pools), n))
     for p in range(len(plan.pools)):
         for sp, name in enumerate(plan.specialties):
             rows = cases.specialty == sp
             review_h[p, rows] = plan.hours(plan.review_spec(p, name), u[rows, 0])
-    screen_h = plan.hours(t.misroute.detection, u[:, 1])
-    reroute_h = plan.hours(t.misroute.reroute_delay, u[:, 2])
+    misroute = plan.scenario.triage.misroute
+    return {"review_h": review_h, "screen_h": plan.hours(misroute.detection, u[:, 1]),
+            "reroute_h": plan.hours(misroute.reroute_delay, u[:, 2])}
 
-    u = streams.rng("outcomes").random(n)
-    outcome = np.empty(n, dtype=np.int8)
+
+def _outcomes(plan: Plan, cases: Cases, streams: Streams) -> np.ndarray:
+    """Stream ``outcomes``: confirmed, refined or changed, by specialty (codes into OUTCOMES)."""
+    u = streams.rng("outcomes").random(len(cases))
+    outcome = np.empty(len(cases), dtype=np.int8)
     for sp, name in enumerate(plan.specialties):
-        rates = s.outcomes.get(name) or s.outcomes["default"]
+        rates = plan.scenario.outcomes.get(name) or plan.scenario.outcomes["default"]
         cum = np.cumsum([rates.confirmed, rates.refined, rates.changed])
         rows = cases.specialty == sp
         outcome[rows] = np.minimum(np.searchsorted(cum / cum[-1], u[rows], side="right"), 2)
-
-    return Draws(
-        digital=digital, intake_end_h=intake_end, ai_h=ai_h, uses_ai=uses_ai,
-        handling_h=handling_h,
-        cycle_h=cycle_h, correct=correct, wrong_line=wrong_line, checked=checked,
-        corrected=corrected, auth_h=auth_h, review_h=review_h, screen_h=screen_h,
-        reroute_h=reroute_h, outcome=outcome,
-    )
+    return outcome

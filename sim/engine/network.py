@@ -83,16 +83,36 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     line; misrouted cases also add screening work to the wrong line's queues
     (approximately in proportion to the line mix).
     """
+    rate_week = plan.scenario.demand.cases_per_year / HOURS_PER_YEAR * HOURS_PER_WEEK
+    offered = _offered_queue_hours(plan, rate_week)
+    rows = _queue_rows(plan, offered)
+    if plan.scenario.routing.policy == "overflow":
+        rows += _line_total_rows(plan, rows, offered)
+    rows += _triage_rows(plan, rate_week)
+    df = pd.DataFrame(rows)
+    df["utilisation"] = np.where(df.available_h_per_week > 0,
+                                 df.offered_h_per_week / df.available_h_per_week.where(
+                                     df.available_h_per_week > 0, 1.0), np.inf)
+    df["status"] = np.select(
+        [df.utilisation >= 1, df.utilisation >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
+    return df
+
+
+def _triage_accuracy(t) -> float:  # noqa: ANN001
+    """The share of cases triage matches to the right line, over AI and legacy triage."""
+    ai = _ai_share(t)
+    if t.policy in ("ai", "hybrid"):
+        return ai * t.ai.accuracy + (1 - ai) * t.legacy.accuracy if ai < 1 else t.ai.accuracy
+    return t.legacy.accuracy if t.policy == "legacy" else 1.0
+
+
+def _offered_queue_hours(plan: Plan, rate_week: float) -> np.ndarray:
+    """Hours of work a week offered to each specialist queue at the routing's first choice."""
     s = plan.scenario
-    rate_week = s.demand.cases_per_year / HOURS_PER_YEAR * HOURS_PER_WEEK
     payer_share = np.asarray([s.demand.mix.payer.get(p, 0.0) for p in plan.payers])
     channel_share = np.asarray([s.demand.mix.channel[c] for c in plan.channels])
-    t = s.triage
-    ai = _ai_share(t)
-    accuracy = (ai * t.ai.accuracy + (1 - ai) * t.legacy.accuracy if t.policy in ("ai", "hybrid")
-                and ai < 1 else t.ai.accuracy if t.policy in ("ai", "hybrid") else
-                t.legacy.accuracy if t.policy == "legacy" else 1.0)
-    screen_h = plan.mean_hours(t.misroute.detection)
+    accuracy = _triage_accuracy(s.triage)
+    screen_h = plan.mean_hours(s.triage.misroute.detection)
     offered = np.zeros(len(plan.queues))
     preferred = {"in_house_first": "in_house", "overflow": "in_house",
                  "outsourced_first": "outsourced"}.get(s.routing.policy)
@@ -111,39 +131,51 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
                 # cases misrouted *into* this line are screened here before going back
                 wrong_in = rate_week * (1 - accuracy) * share[line] * payer_share[payer] * ch_share
                 offered[q] += wrong_in * screen_h / len(first)
+    return offered
+
+
+def _queue_rows(plan: Plan, offered: np.ndarray) -> list[dict]:
+    return [dict(resource=q.name, kind=plan.pool_kinds[q.pool], servers=q.servers,
+                 # the sessions' calendar if any, and absences on average
+                 available_h_per_week=q.servers * _weekly_hours(plan, plan.queue_calendar(q))
+                 * expected_presence(plan, q),
+                 offered_h_per_week=offered[q.index])
+            for q in plan.queues]
+
+
+def _line_total_rows(plan: Plan, queue_rows: list[dict], offered: np.ndarray) -> list[dict]:
+    """Under overflow: each line staffed by both pool kinds, all its queues together."""
     rows = []
-    for q in plan.queues:
-        avail = q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * \
-            expected_presence(plan, q)  # sessions, and absences on average
-        rows.append(dict(resource=q.name, kind=plan.pool_kinds[q.pool], servers=q.servers,
-                         available_h_per_week=avail, offered_h_per_week=offered[q.index]))
-    if s.routing.policy == "overflow":
-        for li, ln in enumerate(plan.lines):
-            qs = [q for q in plan.queues if q.line == li]
-            if len({plan.pool_kinds[q.pool] for q in qs}) > 1:
-                rows.append(dict(
-                    resource=f"line total/{ln.name}", kind="all pools",
-                    servers=sum(q.servers for q in qs),
-                    available_h_per_week=sum(r["available_h_per_week"] for r, q in
-                                             zip(rows, plan.queues, strict=False) if q in qs),
-                    offered_h_per_week=sum(offered[q.index] for q in qs)))
+    for li, ln in enumerate(plan.lines):
+        qs = [q for q in plan.queues if q.line == li]
+        if len({plan.pool_kinds[q.pool] for q in qs}) > 1:
+            rows.append(dict(
+                resource=f"line total/{ln.name}", kind="all pools",
+                servers=sum(q.servers for q in qs),
+                available_h_per_week=sum(r["available_h_per_week"] for r, q in
+                                         zip(queue_rows, plan.queues, strict=True) if q in qs),
+                offered_h_per_week=sum(offered[q.index] for q in qs)))
+    return rows
+
+
+def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
+    """The triage resources with limited servers: AI service, coordinators, checkers."""
+    rows = []
     for label, cfg, share in _triage_loads(plan):
-        if cfg.servers if hasattr(cfg, "servers") else True:
-            servers = cfg.servers if hasattr(cfg, "servers") else cfg.coordinators
+        if hasattr(cfg, "servers"):  # the AI service: None (unlimited) or 0 has no row
+            servers = cfg.servers
+            if not servers:
+                continue
+        else:  # coordinators
+            servers = cfg.coordinators
             if servers is None:
                 continue
-            spec = cfg.service if hasattr(cfg, "service") else cfg.handling
-            rows.append(dict(
-                resource=label, kind="triage", servers=servers,
-                available_h_per_week=servers * _weekly_hours(plan, plan.calendars[cfg.calendar]),
-                offered_h_per_week=rate_week * share * plan.mean_hours(spec)))
-    df = pd.DataFrame(rows)
-    df["utilisation"] = np.where(df.available_h_per_week > 0,
-                                 df.offered_h_per_week / df.available_h_per_week.where(
-                                     df.available_h_per_week > 0, 1.0), np.inf)
-    df["status"] = np.select(
-        [df.utilisation >= 1, df.utilisation >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
-    return df
+        spec = cfg.service if hasattr(cfg, "service") else cfg.handling
+        rows.append(dict(
+            resource=label, kind="triage", servers=servers,
+            available_h_per_week=servers * _weekly_hours(plan, plan.calendars[cfg.calendar]),
+            offered_h_per_week=rate_week * share * plan.mean_hours(spec)))
+    return rows
 
 
 def _triage_loads(plan: Plan) -> list[tuple[str, object, float]]:

@@ -97,6 +97,10 @@ class Plan:
             return None
         return self.calendars[spec.calendar or self.scenario.simulation.business_calendar]
 
+    def pool_of(self, queue: np.ndarray) -> np.ndarray:
+        """The pool index of each queue index in ``queue`` (-1, no queue, stays -1)."""
+        return np.asarray([q.pool for q in self.queues] + [-1])[queue]
+
     def preauth_calendar(self, payer: int) -> WorkCalendar | None:
         """The calendar payer ``payer``'s pre-authorisation delay pauses on (``None``: none)."""
         pre = self.scenario.payers[self.payers[payer]].preauth

@@ -140,8 +140,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return _bad("compare", "give several scenario files or --vary, not both")
     if not vary and not args.others:
         return _bad("compare", "nothing to compare: give two or more scenario files, or --vary")
+    from sim.experiment.compare import compare
+    from sim.experiment.study import StudyMismatch
+
+    scenarios, labels, params = _compare_points(args, vary)
+    reps = args.replications or scenarios[0].simulation.replications
+    seed = scenarios[0].simulation.seed if args.seed is None else args.seed
+    out = args.out if args.out is not None else _compare_folder(scenarios, labels, params, seed,
+                                                                reps, args.batch)
+    try:
+        with _executor(args) as ex:
+            result = compare(scenarios, seed=seed, replications=reps, executor=ex, folder=out,
+                             labels=labels, params=params, batch=args.batch,
+                             progress=not args.quiet)
+    except StudyMismatch as err:
+        return _bad("compare", f"--out: {err}")
+    except KeyboardInterrupt:
+        saved = len(list(out.glob("tasks/**/*.parquet")))
+        print(f"\nsosim compare: interrupted; {saved} finished task(s) are saved in {out}/; "
+              "run the same command again to resume.", file=sys.stderr)
+        return 130
+    return _print_comparison(args, result, out)
+
+
+def _compare_points(args: argparse.Namespace, vary: list[tuple[str, list[str]]]
+                    ) -> tuple[list[Any], list[str], list[dict[str, Any]]]:
+    """The scenarios to compare, their labels and the parameters that made them."""
     import itertools
-    import json
 
     import yaml
 
@@ -156,42 +181,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
             scenarios.append(load_scenario(args.scenario, [*args.overrides, *sets]))
             params.append({k: yaml.safe_load(v) for (k, _), v in zip(vary, combo, strict=True)})
             labels.append(_label(vary, combo))
-    else:
-        scenarios = [load_scenario(p, args.overrides) for p in [args.scenario, *args.others]]
-        params = [{} for _ in scenarios]
-        for s in scenarios:
-            label, k = s.name, 2
-            while label in labels:
-                label, k = f"{s.name}#{k}", k + 1
-            labels.append(label)
-    from sim.experiment.compare import HEADLINE, compare
-    from sim.experiment.study import StudyMismatch
-    from sim.outputs.writing import atomic_write_text, scenario_hash
+        return scenarios, labels, params
+    scenarios = [load_scenario(p, args.overrides) for p in [args.scenario, *args.others]]
+    for s in scenarios:
+        label, k = s.name, 2
+        while label in labels:
+            label, k = f"{s.name}#{k}", k + 1
+        labels.append(label)
+    return scenarios, labels, [{} for _ in scenarios]
 
-    reps = args.replications or scenarios[0].simulation.replications
-    seed = scenarios[0].simulation.seed if args.seed is None else args.seed
-    out = args.out
-    if out is None:
-        import hashlib
 
-        ident = json.dumps([[scenario_hash(s) for s in scenarios], labels, params, seed, reps,
-                            args.batch], sort_keys=True, default=str)
-        slug = "-vs-".join(labels)
-        slug = "".join(c if c.isalnum() or c in "._-=" else "_" for c in slug)[:80]
-        digest = hashlib.sha256(ident.encode()).hexdigest()[:8]
-        out = Path("results") / "compare" / f"{slug}-{digest}"
-    try:
-        with _executor(args) as ex:
-            result = compare(scenarios, seed=seed, replications=reps, executor=ex, folder=out,
-                             labels=labels, params=params, batch=args.batch,
-                             progress=not args.quiet)
-    except StudyMismatch as err:
-        return _bad("compare", f"--out: {err}")
-    except KeyboardInterrupt:
-        saved = len(list(out.glob("tasks/**/*.parquet")))
-        print(f"\nsosim compare: interrupted; {saved} finished task(s) are saved in {out}/; "
-              "run the same command again to resume.", file=sys.stderr)
-        return 130
+def _compare_folder(scenarios: list[Any], labels: list[str], params: list[dict[str, Any]],
+                    seed: int, reps: int, batch: int | None) -> Path:
+    """``results/compare/<labels>-<hash of what is compared>``: the same study, the same folder."""
+    import hashlib
+    import json
+
+    from sim.outputs.writing import scenario_hash
+
+    ident = json.dumps([[scenario_hash(s) for s in scenarios], labels, params, seed, reps,
+                        batch], sort_keys=True, default=str)
+    slug = "-vs-".join(labels)
+    slug = "".join(c if c.isalnum() or c in "._-=" else "_" for c in slug)[:80]
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:8]
+    return Path("results") / "compare" / f"{slug}-{digest}"
+
+
+def _print_comparison(args: argparse.Namespace, result: Any, out: Path) -> int:
+    """The comparison table, the differences file and (unless quiet) the headline sentences."""
+    from sim.experiment.compare import HEADLINE
+    from sim.outputs.files import atomic_write_text
+
     try:
         table = result.table(args.kpi or HEADLINE)
     except KeyError as err:

@@ -123,7 +123,7 @@ def queue_key(plan_queue_name: str) -> str:
 def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
     from sim.engine.rosters import available_hours
-    from sim.outputs.kpis import busy_hours
+    from sim.outputs.kpis import queue_busy_hours
     from sim.outputs.runner import run_replications
 
     res = run_replications(scenario, seed, (replication,))
@@ -133,10 +133,10 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
     cohort = arrival >= t0
     rows = []
     for q in plan.queues:
-        cal = plan.queue_calendar(q)
-        rows_q, srows = r.queue == q.index, r.screen_queue == q.index
-        busy = busy_hours(cal, r.seize_h[rows_q], r.review_end_h[rows_q], t0, t1)
-        busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
+        cal = plan.queue_calendar(q)  # the sessions' calendar if any
+        rows_q = r.queue == q.index
+        review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
+        busy = review + screening
         by_day = rep.staff_days[q.index] if rep.staff_days else None
         available = q.servers * float(cal.working_hours_between(t0, t1)) if by_day is None \
             else available_hours(cal, by_day, t0, t1)  # absences: those at work
@@ -218,21 +218,43 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     if pools is not None and (unknown := sorted(set(pools) - set(plan.pools))):
         raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)}")
     queues = [q for q in plan.queues if pools is None or plan.pools[q.pool] in pools]
-    capacity = capacity_report(plan).set_index("resource")
-    seed = scenario.simulation.seed if seed is None else seed
-    metrics = sorted({g.metric for g in goals} | {f"floor.{g.metric}" for g in goals
-                                                  if g.metric != "utilisation"})
-    run_on = executor if executor is not None else SerialExecutor()
-    start, load = _square_root_start(queues, capacity, beta)
-    state = dict(start)
-    history: list[dict] = []
-    stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
-    trend: dict[str, list[float]] = {}  # severity of each queue before each addition
+    start, load = _square_root_start(queues, capacity_report(plan).set_index("resource"), beta)
+    search = _Search(scenario, goals, dict(start), replications,
+                     executor if executor is not None else SerialExecutor(),
+                     scenario.simulation.seed if seed is None else seed, confidence, max_steps)
+    summary, ok = search.evaluate("start", None)
+    summary, ok = search.up(summary, ok)
+    summary = search.down(summary, ok)
+    table = _table(queues, load, start, search.state, summary, goals, search.stuck)
+    staffing = {queue_key(q): c for q, c in search.state.items()}
+    return StaffingResult(table, pd.DataFrame(search.history), staffing,
+                          with_overrides(scenario, staffing), bool(table["met"].all()))
 
-    def evaluate(phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
-        trial = with_overrides(scenario, {queue_key(q): c for q, c in state.items()})
-        futures = [run_on.submit(queue_metrics, trial, seed, r) for r in range(replications)]
-        summary = _summarise([f.result() for f in futures], metrics, confidence)
+
+class _Search:
+    """The state of one staffing search: the staffing tried, its history, queues given up on."""
+
+    def __init__(self, scenario: Scenario, goals: Sequence[Target], state: dict[str, int],
+                 replications: int, executor: Executor, seed: int, confidence: float,
+                 max_steps: int):
+        self.scenario, self.goals, self.state = scenario, goals, state
+        self.replications, self.executor, self.seed = replications, executor, seed
+        self.confidence, self.max_steps = confidence, max_steps
+        self.metrics = sorted({g.metric for g in goals} | {f"floor.{g.metric}" for g in goals
+                                                           if g.metric != "utilisation"})
+        self.history: list[dict] = []
+        self.stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
+        self.trend: dict[str, list[float]] = {}  # severity of each queue before each addition
+
+    def evaluate(self, phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
+        """Simulate the current staffing; its per-queue summary, and whether it is good enough."""
+        from sim.experiment.tasks import with_overrides
+
+        state, stuck, goals = self.state, self.stuck, self.goals
+        trial = with_overrides(self.scenario, {queue_key(q): c for q, c in state.items()})
+        futures = [self.executor.submit(queue_metrics, trial, self.seed, r)
+                   for r in range(self.replications)]
+        summary = _summarise([f.result() for f in futures], self.metrics, self.confidence)
         sev = {q: max(g.severity(summary.at[q, f"{g.metric}.low"],
                                  summary.at[q, f"{g.metric}.high"]) for g in goals)
                for q in state}
@@ -240,42 +262,46 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
             if q not in stuck and sev[q] > 1 and _unattainable(summary, q, goals):
                 stuck[q] = "unattainable by staffing"
         ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
-        history.append({"step": len(history), "phase": phase, "queue": queue,
-                        "servers": queue and state[queue], "total": sum(state.values()),
-                        "met": all(s <= 1 for s in sev.values()),
-                        "accepted": phase != "down" or ok,
-                        "worst": max(state, key=sev.get)})
+        self.history.append({"step": len(self.history), "phase": phase, "queue": queue,
+                             "servers": queue and state[queue], "total": sum(state.values()),
+                             "met": all(s <= 1 for s in sev.values()),
+                             "accepted": phase != "down" or ok,
+                             "worst": max(state, key=sev.get)})
         return summary.assign(severity=pd.Series(sev)), ok
 
-    summary, ok = evaluate("start", None)
-    while not ok and len(history) < max_steps:  # up: the worst failing queue gets one more
-        failing = summary.loc[[q for q in state if q not in stuck]]
-        worst = str(failing["severity"].idxmax())
-        seen = trend.setdefault(worst, [])
-        seen.append(float(summary.at[worst, "severity"]))
-        state[worst] += 1
-        summary, ok = evaluate("up", worst)
-        if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
-            stuck[worst] = f"no better with {PATIENCE} more specialists"
-            state[worst] -= PATIENCE  # take back the useless additions
-            summary, ok = evaluate("undo", worst)
-    frozen = set(stuck)
-    while ok and len(history) < max_steps:  # down: try the queue with the most slack
-        free = [q for q in state if q not in frozen and state[q] > 1]
-        if not free:
-            break
-        best = min(free, key=lambda q: summary.at[q, "severity"])
-        state[best] -= 1
-        trial, trial_ok = evaluate("down", best)
-        if trial_ok:
-            summary = trial
-        else:
-            state[best] += 1
-            frozen.add(best)
-    table = _table(queues, load, start, state, summary, goals, stuck)
-    staffing = {queue_key(q): c for q, c in state.items()}
-    return StaffingResult(table, pd.DataFrame(history), staffing,
-                          with_overrides(scenario, staffing), bool(table["met"].all()))
+    def up(self, summary: pd.DataFrame, ok: bool) -> tuple[pd.DataFrame, bool]:
+        """Until the targets are met: the worst failing queue gets one more specialist."""
+        state, stuck = self.state, self.stuck
+        while not ok and len(self.history) < self.max_steps:
+            failing = summary.loc[[q for q in state if q not in stuck]]
+            worst = str(failing["severity"].idxmax())
+            seen = self.trend.setdefault(worst, [])
+            seen.append(float(summary.at[worst, "severity"]))
+            state[worst] += 1
+            summary, ok = self.evaluate("up", worst)
+            if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
+                stuck[worst] = f"no better with {PATIENCE} more specialists"
+                state[worst] -= PATIENCE  # take back the useless additions
+                summary, ok = self.evaluate("undo", worst)
+        return summary, ok
+
+    def down(self, summary: pd.DataFrame, ok: bool) -> pd.DataFrame:
+        """While the targets hold: the queue with the most slack gives up one specialist."""
+        state = self.state
+        frozen = set(self.stuck)
+        while ok and len(self.history) < self.max_steps:
+            free = [q for q in state if q not in frozen and state[q] > 1]
+            if not free:
+                break
+            best = min(free, key=lambda q: summary.at[q, "severity"])
+            state[best] -= 1
+            trial, trial_ok = self.evaluate("down", best)
+            if trial_ok:
+                summary = trial
+            else:
+                state[best] += 1
+                frozen.add(best)
+        return summary
 
 
 def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001

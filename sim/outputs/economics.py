@@ -60,14 +60,40 @@ def _procedure_table(plan: Plan) -> tuple[list[str], np.ndarray]:
 
 def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, Any]:
     """Money columns for one replication's case table (NaN for cases not delivered)."""
-    s = plan.scenario
-    e = s.economics
-    n = len(cases)
-    c, d, r = rep.cases, rep.draws, rep.records
-    u = Streams(rep.seed, rep.index).rng("economics").random((n, 5))
+    e = plan.scenario.economics
+    c = rep.cases
+    u = Streams(rep.seed, rep.index).rng("economics").random((len(cases), 5))
     delivered = cases["status"].to_numpy() == "delivered"
+    clinical = _clinical(plan, rep, u)
+    records, triage, opinion = _opinion_costs(plan, rep, cases["misrouted"].to_numpy())
+    if "sla_credit_usd" in cases:  # a late outsourced opinion: the vendor credits it back
+        opinion = opinion - np.nan_to_num(cases["sla_credit_usd"].to_numpy())
+    program = records + triage + opinion
+    avoided_cost = clinical.pop("avoided_cost_usd")
+    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in PRIORITIES])
+    delay = per_day[c.priority] * cases["time_to_opinion_h"].to_numpy() / 24
+    # --- who pays
+    paid_payer, paid_patient = _payments(plan, c.payer, c.channel, plan.pool_of(rep.records.queue))
+    margin = paid_payer + paid_patient - program
+    out = {
+        **clinical,
+        "records_cost_usd": records, "triage_cost_usd": triage, "opinion_cost_usd": opinion,
+        "program_cost_usd": program, "avoided_cost_usd": avoided_cost, "delay_cost_usd": delay,
+        "net_savings_usd": avoided_cost - program - delay,
+        "paid_by_payer_usd": paid_payer, "paid_by_patient_usd": paid_patient,
+        "platform_margin_usd": margin, "payer_net_usd": avoided_cost - paid_payer - delay,
+    }
+    for col in MONEY:  # an opinion not yet given has no bill yet
+        out[col] = np.where(delivered, out[col], np.nan)
+    out["treatment_changed"] &= delivered
+    out["procedure_avoided"] &= delivered
+    return out
 
-    # --- clinical: a recommended procedure, avoided or not; treatment changed
+
+def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
+    """A recommended procedure, avoided or not (and what that saves); treatment changed."""
+    s, e, c = plan.scenario, plan.scenario.economics, rep.cases
+    n = len(c)
     names, share = _procedure_table(plan)
     cum = np.cumsum(share[c.payer, c.specialty], axis=1)  # (n, procedures)
     proc = (u[:, [0]] >= cum).sum(axis=1) if names else np.zeros(n, dtype=int)
@@ -84,56 +110,35 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
         avoided_cost[rows] = cost
     rates = [s.outcomes.get(sp) or s.outcomes["default"] for sp in plan.specialties]
     changed_p = np.asarray([o.treatment_changed for o in rates])[c.specialty]
-    treatment_changed = avoided | (u[:, 4] < changed_p)
+    return {
+        "procedure": pd.Categorical.from_codes(np.where(has_proc, proc, -1), categories=names),
+        "treatment_changed": avoided | (u[:, 4] < changed_p),
+        "procedure_avoided": avoided,
+        "avoided_cost_usd": avoided_cost,
+    }
 
-    # --- cost of producing the opinion
+
+def _opinion_costs(plan: Plan, rep: Replication,
+                   misrouted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per case, the cost of its records, of its triage and of its opinion."""
+    s, e = plan.scenario, plan.scenario.economics
+    c, d, r = rep.cases, rep.draws, rep.records
     records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
-    t = s.triage
     ai_fee = np.where(d.uses_ai & ~np.isnan(r.triage_end_h), e.ai_fee_per_case_usd, 0.0)
     by_coordinator = np.where(d.uses_ai, ~np.isnan(r.check_end_h),
-                              ~np.isnan(r.triage_end_h) & (t.policy != "direct"))
+                              ~np.isnan(r.triage_end_h) & (s.triage.policy != "direct"))
     coordinator_h = np.where(by_coordinator, d.handling_h, 0.0)  # hands-on hours, not clock span
     triage = ai_fee + e.coordinator_wage_per_hour_usd * coordinator_h
     price = np.asarray([p.contract.price_per_case_usd if p.contract else p.price_per_case_usd
                         for p in s.pools.values()] + [0.0])
     rate = np.asarray([p.specialist_rate_per_hour_usd for p in s.pools.values()] + [0.0])
-    pool = _pool_codes(plan, r.queue)
-    screen_pool = _pool_codes(plan, r.screen_queue)
-    effort = np.where(pool >= 0, d.review_h[np.maximum(pool, 0), np.arange(n)], 0.0)
-    misrouted = cases["misrouted"].to_numpy()
+    pool = plan.pool_of(r.queue)
+    screen_pool = plan.pool_of(r.screen_queue)
+    effort = np.where(pool >= 0, d.review_h[np.maximum(pool, 0), np.arange(len(c))], 0.0)
     rework = np.where(misrouted, rate[screen_pool] * d.screen_h + e.rework_admin_usd, 0.0)
     channel_cost = np.asarray([e.channel_cost_usd.get(ch, 0.0) for ch in plan.channels])
     opinion = price[pool] + rate[pool] * effort + channel_cost[c.channel] + rework
-    if "sla_credit_usd" in cases:  # a late outsourced opinion: the vendor credits it back
-        opinion = opinion - np.nan_to_num(cases["sla_credit_usd"].to_numpy())
-    program = records + triage + opinion
-
-    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in PRIORITIES])
-    delay = per_day[c.priority] * cases["time_to_opinion_h"].to_numpy() / 24
-
-    # --- who pays
-    paid_payer, paid_patient = _payments(plan, c.payer, c.channel, pool)
-    margin = paid_payer + paid_patient - program
-    out = {
-        "procedure": pd.Categorical.from_codes(np.where(has_proc, proc, -1), categories=names),
-        "treatment_changed": treatment_changed,
-        "procedure_avoided": avoided,
-        "records_cost_usd": records, "triage_cost_usd": triage, "opinion_cost_usd": opinion,
-        "program_cost_usd": program, "avoided_cost_usd": avoided_cost, "delay_cost_usd": delay,
-        "net_savings_usd": avoided_cost - program - delay,
-        "paid_by_payer_usd": paid_payer, "paid_by_patient_usd": paid_patient,
-        "platform_margin_usd": margin, "payer_net_usd": avoided_cost - paid_payer - delay,
-    }
-    for col in MONEY:  # an opinion not yet given has no bill yet
-        out[col] = np.where(delivered, out[col], np.nan)
-    out["treatment_changed"] &= delivered
-    out["procedure_avoided"] &= delivered
-    return out
-
-
-def _pool_codes(plan: Plan, queue: np.ndarray) -> np.ndarray:
-    pools = np.asarray([q.pool for q in plan.queues] + [-1])
-    return pools[queue]  # queue -1 picks the trailing -1
+    return records, triage, opinion
 
 
 def _payments(plan: Plan, payer: np.ndarray, channel: np.ndarray,
@@ -158,50 +163,82 @@ def _payments(plan: Plan, payer: np.ndarray, channel: np.ndarray,
     return np.where(cov, due, 0.0), copay[payer] + np.where(cov, 0.0, due)
 
 
-def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
-    """Money KPIs of one replication over its delivered cohort cases."""
-    out: dict[str, float] = {}
-    keep = ~cases["warmup"].to_numpy() & (cases["status"].cat.codes.to_numpy() == 0)
-    if not keep.any():
-        return out
+class _Cohort:
+    """The delivered cohort cases of a case table, one column at a time (never the whole table)."""
 
-    def col(name: str) -> np.ndarray:  # one column's rows at a time, never the whole table
-        return cases[name].to_numpy()[keep]
+    def __init__(self, cases: pd.DataFrame):
+        self.cases = cases
+        self.keep = ~cases["warmup"].to_numpy() & (cases["status"].cat.codes.to_numpy() == 0)
 
-    def groups(name: str) -> tuple[list[str], np.ndarray]:
-        return list(cases[name].cat.categories), cases[name].cat.codes.to_numpy()[keep]
+    def col(self, name: str) -> np.ndarray:
+        return self.cases[name].to_numpy()[self.keep]
 
-    def mean_by(name: str, values: np.ndarray) -> dict[str, float]:
-        labels, code = groups(name)
+    def groups(self, name: str) -> tuple[list[str], np.ndarray]:
+        """A categorical column's categories and the cohort's codes."""
+        col = self.cases[name]
+        return list(col.cat.categories), col.cat.codes.to_numpy()[self.keep]
+
+    def mean_by(self, name: str, values: np.ndarray) -> dict[str, float]:
+        labels, code = self.groups(name)
         ok = code >= 0
         n = np.bincount(code[ok], minlength=len(labels))
         total = np.bincount(code[ok], weights=values[ok], minlength=len(labels))
         return {lbl: total[k] / n[k] for k, lbl in enumerate(labels) if n[k]}
 
+
+def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Money KPIs of one replication over its delivered cohort cases."""
+    cohort = _Cohort(cases)
+    if not cohort.keep.any():
+        return {}
+    out = _money_totals(cohort)
+    out.update(_cost_comparisons(cohort))
+    out.update(_payer_kpis(plan, cohort))
+    return out
+
+
+def _money_totals(cohort: _Cohort) -> dict[str, float]:
+    """Totals, per-opinion means, return on the programme and clinical counts."""
+    out: dict[str, float] = {}
     for name in MONEY:
-        out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(col(name).sum())
-    program, net = col("program_cost_usd"), col("net_savings_usd")
+        out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(cohort.col(name).sum())
+    program, net = cohort.col("program_cost_usd"), cohort.col("net_savings_usd")
     out["money.cost_per_opinion_usd"] = float(program.mean())
     out["money.net_savings_per_case_usd"] = float(net.mean())
     out["money.roi"] = float(net.sum() / program.sum()) if program.sum() > 0 else np.nan
-    avoided = col("procedure_avoided")
-    procedures, proc = groups("procedure")
+    avoided = cohort.col("procedure_avoided")
+    _, proc = cohort.groups("procedure")
     out["money.surgeries_avoided"] = float(avoided.sum())
     out["money.avoided_rate"] = float(avoided[proc >= 0].mean()) if (proc >= 0).any() else np.nan
-    out["money.treatment_changed_share"] = float(col("treatment_changed").mean())
+    out["money.treatment_changed_share"] = float(cohort.col("treatment_changed").mean())
+    return out
+
+
+def _cost_comparisons(cohort: _Cohort) -> dict[str, float]:
+    """Cost per opinion by pool and channel; portal against hospital, outsourced against not."""
+    out: dict[str, float] = {}
+    program = cohort.col("program_cost_usd")
     for key in ("pool", "channel"):
-        for name, value in mean_by(key, program).items():
+        for name, value in cohort.mean_by(key, program).items():
             out[f"money.cost_per_opinion_usd.{key}.{name}"] = float(value)
-    by_channel, by_kind = mean_by("channel", program), mean_by("pool_kind", program)
+    by_channel, by_kind = cohort.mean_by("channel", program), cohort.mean_by("pool_kind", program)
     if {"online_portal", "in_person"} <= set(by_channel):
         out["money.portal_vs_hospital_pct"] = float(
             100 * (by_channel["in_person"] - by_channel["online_portal"]) / by_channel["in_person"])
     if {"in_house", "outsourced"} <= set(by_kind):
         out["money.outsourced_vs_in_house_pct"] = float(
             100 * (by_kind["in_house"] - by_kind["outsourced"]) / by_kind["in_house"])
-    payers, payer = groups("payer")
-    paid_all, avoided_usd, payer_net = (col("paid_by_payer_usd"), col("avoided_cost_usd"),
-                                        col("payer_net_usd"))
+    return out
+
+
+def _payer_kpis(plan: Plan, cohort: _Cohort) -> dict[str, float]:
+    """Each payer's cases, payments, avoided procedures, net savings and return."""
+    out: dict[str, float] = {}
+    avoided = cohort.col("procedure_avoided")
+    procedures, proc = cohort.groups("procedure")
+    payers, payer = cohort.groups("payer")
+    paid_all, avoided_usd, payer_net = (cohort.col("paid_by_payer_usd"),
+                                        cohort.col("avoided_cost_usd"), cohort.col("payer_net_usd"))
     for k, name in enumerate(payers):
         rows = payer == k
         if not rows.any():

@@ -42,6 +42,9 @@ from sim.core.intervals import t_half_width
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.engine.rosters import available_hours
+from sim.engine.stages import SPANS
+from sim.outputs.contracts import contract_kpis
+from sim.outputs.economics import economics_kpis
 
 QUANTILES = {"p50": 50, "p90": 90, "p95": 95}
 
@@ -127,9 +130,20 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     check_conservation(rep, cases)
     if rep.wait_area:
         check_littles_law(plan, rep)
-    s = plan.scenario
-    t0, t1 = plan.warmup_h, plan.horizon_h
-    r = rep.records
+    out: dict[str, float] = {"replication": rep.index}
+    out.update(_time_kpis(plan, cases))
+    out.update(_flow_kpis(plan, cases))
+    out.update(_pool_kpis(plan, rep))
+    if plan.scenario.economics is not None:
+        out.update(economics_kpis(plan, cases))
+    if any(p.contract for p in plan.scenario.pools.values()):
+        out.update(contract_kpis(plan, cases, out))
+    return out
+
+
+def _time_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Counts, times to match and to opinion, targets met and stage means (the cohort)."""
+    s, t1 = plan.scenario, plan.horizon_h
     cohort = ~cases["warmup"].to_numpy()
     delivered = cases["status"].cat.codes.to_numpy() == 0
     done = cohort & delivered
@@ -139,7 +153,7 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         return cases[name].to_numpy()[rows]
 
     age = t1 - col("arrival_h")
-    out: dict[str, float] = {"replication": rep.index}
+    out: dict[str, float] = {}
     out["arrivals"] = float(len(cases))
     out["delivered"] = float(delivered.sum())
     out["in_system_end"] = out["arrivals"] - out["delivered"]
@@ -154,15 +168,40 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         out.update(stage_means(lambda name: col(name, done)))
     out["review_effort_h.mean"] = float(col("review_effort_h", done).mean()) if done.any() \
         else np.nan
+    return out
 
+
+def _flow_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Where cohort cases went (outsourced, misrouted) and opinions a week in the window."""
+    t0, t1 = plan.warmup_h, plan.horizon_h
+    cohort = ~cases["warmup"].to_numpy()
+    out: dict[str, float] = {}
     kind = cases["pool_kind"].cat.codes.to_numpy()[cohort]  # -1 not routed yet, 1 outsourced
     out["outsourced_share"] = float((kind[kind >= 0] == 1).mean()) if (kind >= 0).any() \
         else np.nan
-    out["misrouted_share"] = float(col("misrouted").mean()) if cohort.any() else np.nan
+    out["misrouted_share"] = float(cases["misrouted"].to_numpy()[cohort].mean()) \
+        if cohort.any() else np.nan
     window_weeks = (t1 - t0) / HOURS_PER_WEEK
     ends = cases["review_end_h"].to_numpy()
     out["throughput_per_week"] = float(np.sum((ends >= t0) & (ends < t1)) / window_weeks)
+    return out
 
+
+def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,
+                     t1: float) -> tuple[float, float]:
+    """Working hours the specialists of ``queue`` spent within ``[t0, t1]`` on reviews, and
+    on screening cases misrouted to them (two numbers, added by the caller)."""
+    r, cal = rep.records, plan.queue_calendar(plan.queues[queue])  # sessions' or pool's
+    rows, srows = r.queue == queue, r.screen_queue == queue
+    return (busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1),
+            busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1))
+
+
+def _pool_kpis(plan: Plan, rep: Replication) -> dict[str, float]:
+    """Each pool's utilisation (calendar-aware) and time-average queue length in the window."""
+    t0, t1 = plan.warmup_h, plan.horizon_h
+    r = rep.records
+    out: dict[str, float] = {}
     for p, pool in enumerate(plan.pools):
         qs = [q for q in plan.queues if q.pool == p]
         busy = 0.0
@@ -171,8 +210,9 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
         for q in qs:
             cal = plan.queue_calendar(q)  # the pool's, or the line's sessions
             rows, srows = r.queue == q.index, r.screen_queue == q.index
-            busy += busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1)
-            busy += busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1)
+            review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
+            busy += review
+            busy += screening
             waiting += _overlap(r.queue_h[rows], r.seize_h[rows], t0, t1)
             waiting += _overlap(r.screen_queue_h[srows], r.screen_seize_h[srows], t0, t1)
             by_day = rep.staff_days[q.index] if rep.staff_days else None
@@ -180,40 +220,24 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
                 if by_day is None else available_hours(cal, by_day, t0, t1)
         out[f"utilisation.{pool}"] = busy / available if available > 0 else np.nan
         out[f"queue_length.{pool}"] = waiting / (t1 - t0)
-    if s.economics is not None:
-        from sim.outputs.economics import economics_kpis
-
-        out.update(economics_kpis(plan, cases))
-    if any(p.contract for p in s.pools.values()):
-        from sim.outputs.contracts import contract_kpis
-
-        out.update(contract_kpis(plan, cases, out))
     return out
 
 
 def stage_means(column: Callable[[str], np.ndarray]) -> dict[str, float]:
     """Mean hours per stage of delivered cases; the stages sum to the mean time to opinion.
 
-    ``column(name)`` gives the delivered cases' values of a case-table column.
+    ``column(name)`` gives the delivered cases' values of a case-table column. The
+    stages are :data:`sim.engine.stages.SPANS`; a stage a case skipped (no triage)
+    takes no time.
     """
-    intake_end = column("intake_end_h")
-    tri_start = column("triage_start_h")
-    tri_start = np.where(np.isnan(tri_start), intake_end, tri_start)  # no triage stage
-    tri_end = column("triage_end_h")
-    tri_end = np.where(np.isnan(tri_end), tri_start, tri_end)
-    first, auth, queue = column("first_match_h"), column("auth_end_h"), column("queue_h")
-    start = column("review_start_h")
-    stages = {
-        "intake": intake_end - column("arrival_h"),
-        "triage_wait": tri_start - intake_end,
-        "triage_work": tri_end - tri_start,
-        "referral_or_check": first - tri_end,
-        "authorisation": auth - first,
-        "misroute_rework": queue - auth,
-        "specialist_wait": start - queue,
-        "review": column("review_end_h") - start,
-    }
-    return {f"stage_h.{k}": float(v.mean()) for k, v in stages.items()}
+    out = {}
+    before = column("arrival_h")
+    for name, end_column in SPANS:
+        end = column(end_column)
+        end = np.where(np.isnan(end), before, end)
+        out[f"stage_h.{name}"] = float((end - before).mean())
+        before = end
+    return out
 
 
 def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

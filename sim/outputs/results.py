@@ -31,25 +31,10 @@ import pandas as pd
 from sim.engine.draws import OUTCOMES
 from sim.engine.model import Replication
 from sim.engine.plan import PRIORITIES, Plan
-from sim.engine.records import TIMES
+from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
 from sim.outputs import kpis as kpi_module
-
-# The milestones of a journey in order, and the state a case is in once it has
-# passed each one: the last milestone reached before the horizon names where an
-# unfinished case is.
-_MILESTONES = (
-    ("arrival_h", "records intake"),
-    ("intake_end_h", "triage queue"),
-    ("triage_seize_h", "triage"),
-    ("triage_end_h", "referral cycle or check"),
-    ("first_match_h", "authorisation"),
-    ("auth_end_h", "specialist queue"),
-    ("screen_seize_h", "screening (misrouted)"),
-    ("screen_end_h", "re-routing"),
-    ("reroute_end_h", "specialist queue"),
-    ("seize_h", "specialist review"),
-    ("review_end_h", "delivered"),
-)
+from sim.outputs.contracts import contract_columns
+from sim.outputs.economics import case_economics
 
 
 def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
@@ -58,9 +43,34 @@ def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Ca
 
 def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     """The case table of one replication."""
-    c, d, r = rep.cases, rep.draws, rep.records
+    c, d = rep.cases, rep.draws
+    times = _reached_times(plan, rep)
+    delivered = ~np.isnan(times["review_end_h"])
+    df = pd.DataFrame(copy=False, data={
+        **_attributes(plan, rep),
+        "status": _categorical(np.where(delivered, 0, 1), ("delivered", "in_system")),
+        "stage_at_end": _stage_at_end(times),
+        **times,
+        **_triage_and_routing(plan, rep, times),
+        "specialist_wait_h": times["review_start_h"] - times["queue_h"],
+        "time_to_match_h": times["match_h"] - c.arrival_h,
+        "records_to_match_h": times["match_h"] - times["intake_end_h"],
+        "time_to_opinion_h": times["review_end_h"] - c.arrival_h,
+        "outcome": pd.Categorical.from_codes(
+            np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
+    })
+    if any(p.contract and p.contract.sla for p in plan.scenario.pools.values()):
+        for name, column in contract_columns(plan, df).items():  # before the money uses them
+            df[name] = column
+    if plan.scenario.economics is not None:
+        for name, column in case_economics(plan, rep, df).items():
+            df[name] = column
+    return df
+
+
+def _reached_times(plan: Plan, rep: Replication) -> dict[str, np.ndarray]:
+    """Every stage's timestamps, NaN where not reached by the horizon."""
     horizon = plan.horizon_h
-    n = len(c)
 
     def reached(x: np.ndarray) -> np.ndarray:
         # Times not reached by the horizon become NaN in the records themselves, which the
@@ -68,36 +78,46 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         x[~(x < horizon)] = np.nan
         return x
 
-    times = {"intake_end_h": reached(d.intake_end_h)}
-    times.update({name: reached(getattr(r, name)) for name in TIMES})
-    lines = plan.lines
-    queue = r.queue
-    pool = np.where(queue >= 0, np.asarray([q.pool for q in plan.queues] + [-1])[queue], -1)
-    screen_pool = np.where(
-        r.screen_queue >= 0,
-        np.asarray([q.pool for q in plan.queues] + [-1])[r.screen_queue], -1)
-    delivered = ~np.isnan(times["review_end_h"])
-    stages = list(dict.fromkeys(label for _, label in _MILESTONES))
-    stage = np.zeros(n, dtype=np.int8)  # codes into `stages`; the last milestone reached wins
-    for col, label in _MILESTONES[1:]:
-        stage[~np.isnan(times[col])] = stages.index(label)
-    misrouted = r.matched_line >= 0
-    misrouted &= r.matched_line != c.line
+    times = {"intake_end_h": reached(rep.draws.intake_end_h)}
+    times.update({name: reached(getattr(rep.records, name)) for name in TIMES})
+    return times
 
-    df = pd.DataFrame(copy=False, data={
+
+def _attributes(plan: Plan, rep: Replication) -> dict[str, object]:
+    """Who the case is: identifiers, arrival and the attributes drawn for it."""
+    c, n = rep.cases, len(rep.cases)
+    return {
         "replication": np.full(n, rep.index, dtype=np.int32),
         "case": np.arange(n, dtype=np.int64),
         "arrival_h": c.arrival_h,
         "specialty": _categorical(c.specialty, plan.specialties),
-        "service_line": _categorical(c.line, [ln.name for ln in lines]),
+        "service_line": _categorical(c.line, [ln.name for ln in plan.lines]),
         "channel": _categorical(c.channel, plan.channels),
         "payer": _categorical(c.payer, plan.payers),
         "priority": _categorical(c.priority, PRIORITIES),
-        "records": _categorical(np.where(d.digital, 0, 1), ("digital", "paper")),
+        "records": _categorical(np.where(rep.draws.digital, 0, 1), ("digital", "paper")),
         "warmup": c.arrival_h < plan.warmup_h,
-        "status": _categorical(np.where(delivered, 0, 1), ("delivered", "in_system")),
-        "stage_at_end": pd.Categorical.from_codes(stage, categories=stages),
-        **times,
+    }
+
+
+def _stage_at_end(times: dict[str, np.ndarray]) -> pd.Categorical:
+    """Where each case is at the horizon: the state after the last milestone it reached."""
+    stages = list(dict.fromkeys(label for _, label in MILESTONES))
+    stage = np.zeros(len(times["intake_end_h"]), dtype=np.int8)  # the last one reached wins
+    for col, label in MILESTONES[1:]:
+        stage[~np.isnan(times[col])] = stages.index(label)
+    return pd.Categorical.from_codes(stage, categories=stages)
+
+
+def _triage_and_routing(plan: Plan, rep: Replication,
+                        times: dict[str, np.ndarray]) -> dict[str, object]:
+    """Who triaged the case, whether it was misrouted, and which pool reviewed it."""
+    c, d, r, n = rep.cases, rep.draws, rep.records, len(rep.cases)
+    pool = plan.pool_of(r.queue)
+    screen_pool = plan.pool_of(r.screen_queue)
+    misrouted = r.matched_line >= 0
+    misrouted &= r.matched_line != c.line
+    return {
         "triaged_by": _categorical(
             np.where(d.uses_ai, 0, 1 if plan.scenario.triage.policy != "direct" else 2),
             ("ai", "coordinator", "none")),
@@ -112,39 +132,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
             categories=["in_house", "outsourced"]),
         "review_effort_h": np.where(pool >= 0, d.review_h[np.maximum(pool, 0), np.arange(n)],
                                     np.nan),
-        "specialist_wait_h": times["review_start_h"] - times["queue_h"],
-        "time_to_match_h": times["match_h"] - c.arrival_h,
-        "records_to_match_h": times["match_h"] - times["intake_end_h"],
-        "time_to_opinion_h": times["review_end_h"] - c.arrival_h,
-        "outcome": pd.Categorical.from_codes(
-            np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
-    })
-    if any(p.contract and p.contract.sla for p in plan.scenario.pools.values()):
-        from sim.outputs.contracts import contract_columns
-
-        for name, column in contract_columns(plan, df).items():
-            df[name] = column
-    if plan.scenario.economics is not None:
-        from sim.outputs.economics import case_economics
-
-        for name, column in case_economics(plan, rep, df).items():
-            df[name] = column
-    return df
-
-
-# activity, start column, complete column, resource column (or a fixed resource name).
-# An activity appears for a case once its start is reached; its complete event
-# once its end is reached; zero-length delays (no pre-authorisation) are left out.
-_ACTIVITIES = (
-    ("records intake", "arrival_h", "intake_end_h", "records"),
-    ("triage", "triage_start_h", "triage_end_h", "triaged_by"),
-    ("coordinator check", "check_start_h", "check_end_h", "=coordinators"),
-    ("referral cycle", "triage_end_h", "referral_end_h", "=referral"),
-    ("pre-authorisation", "first_match_h", "auth_end_h", "payer"),
-    ("misroute screening", "screen_start_h", "screen_end_h", "screen_pool"),
-    ("re-routing", "screen_end_h", "reroute_end_h", "=referral"),
-    ("specialist review", "review_start_h", "review_end_h", "pool"),
-)
+    }
 
 
 def event_resources(plan: Plan) -> list[str]:
@@ -165,37 +153,8 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     """
     n = len(cases)
     resources = {name: k for k, name in enumerate(event_resources(plan))}
-
-    def code(name: str) -> int:
-        return resources[name]
-
-    def resource_codes(spec: str) -> np.ndarray:
-        if spec.startswith("="):
-            return np.full(n, code(spec[1:]), dtype=np.int16)
-        col = cases["records" if spec == "records" else spec]
-        prefix = "records:" if spec == "records" else ""
-        lookup = np.asarray([code(prefix + str(c)) for c in col.cat.categories] + [-1], np.int16)
-        return lookup[col.cat.codes.to_numpy()]
-
-    policy = plan.scenario.triage.policy
-    everyone = np.ones(n, dtype=bool)
-    applies = {  # which cases go through each activity at all
-        "records intake": everyone if plan.scenario.intake is not None else ~everyone,
-        "triage": everyone if policy != "direct" else ~everyone,
-        "referral cycle": (cases["triaged_by"] == "coordinator").to_numpy(),
-        "pre-authorisation": cases["needs_preauth"].to_numpy(),
-        "re-routing": cases["misrouted"].to_numpy(),
-    }
-    # slots: (activity, lifecycle, time column, resource spec, which cases have the event)
-    slots = [("case arrived", 1, "arrival_h", "=patient", everyone)]
-    for activity, t0, t1, spec in _ACTIVITIES:
-        began = cases[t0].notna().to_numpy() & applies.get(activity, everyone)
-        slots.append((activity, 0, t0, spec, began))
-        slots.append((activity, 1, t1, spec, began & cases[t1].notna().to_numpy()))
-    slots.append(("opinion delivered", 1, "review_end_h", "pool",
-                  cases["review_end_h"].notna().to_numpy()))
-
-    activities = ["case arrived", *(a for a, *_ in _ACTIVITIES), "opinion delivered"]
+    slots = _event_slots(plan, cases)
+    activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
     present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
     keep = present.ravel()
     counts = present.sum(axis=1)
@@ -208,7 +167,7 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
         return table.ravel()[keep]
 
     time_h = flat(lambda s: cases[s[2]].to_numpy(), np.float64)
-    resource = flat(lambda s: resource_codes(s[3]), np.int16)
+    resource = flat(lambda s: _resource_codes(cases, resources, s[3]), np.int16)
     activity = np.tile(np.asarray([activities.index(s[0]) for s in slots], np.int8), n)[keep]
     lifecycle = np.tile(np.asarray([s[1] for s in slots], np.int8), n)[keep]
     case_id = "r" + cases["replication"].astype(str) + "-" + cases["case"].astype(str)
@@ -222,6 +181,43 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
         "time_h": time_h,
         "resource": pd.Categorical.from_codes(resource, categories=list(resources)),
     })
+
+
+_Slot = tuple[str, int, str, str, np.ndarray]
+"""(activity, lifecycle 0 start / 1 complete, time column, resource spec, which cases)."""
+
+
+def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
+    """Every event a case can have, in journey order, with the cases that have it."""
+    n = len(cases)
+    policy = plan.scenario.triage.policy
+    everyone = np.ones(n, dtype=bool)
+    applies = {  # which cases go through each activity at all
+        "records intake": everyone if plan.scenario.intake is not None else ~everyone,
+        "triage": everyone if policy != "direct" else ~everyone,
+        "referral cycle": (cases["triaged_by"] == "coordinator").to_numpy(),
+        "pre-authorisation": cases["needs_preauth"].to_numpy(),
+        "re-routing": cases["misrouted"].to_numpy(),
+    }
+    slots: list[_Slot] = [("case arrived", 1, "arrival_h", "=patient", everyone)]
+    for a in ACTIVITIES:
+        began = cases[a.start].notna().to_numpy() & applies.get(a.name, everyone)
+        slots.append((a.name, 0, a.start, a.resource, began))
+        slots.append((a.name, 1, a.end, a.resource, began & cases[a.end].notna().to_numpy()))
+    slots.append(("opinion delivered", 1, "review_end_h", "pool",
+                  cases["review_end_h"].notna().to_numpy()))
+    return slots
+
+
+def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -> np.ndarray:
+    """Codes into ``resources`` of each case's resource for ``spec`` (column or ``=name``)."""
+    if spec.startswith("="):
+        return np.full(len(cases), resources[spec[1:]], dtype=np.int16)
+    col = cases[spec]
+    prefix = "records:" if spec == "records" else ""
+    lookup = np.asarray([resources[prefix + str(c)] for c in col.cat.categories] + [-1],
+                        np.int16)
+    return lookup[col.cat.codes.to_numpy()]
 
 
 class Results:

@@ -49,20 +49,35 @@ def _durations(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], Duration]]:
 
 def check_scenario(s: Scenario) -> list[Finding]:
     """Every cross-field problem in ``s`` (an empty list when it is consistent)."""
-    out: list[Finding] = []
     calendars = set(s.calendars) | {ALWAYS}
     specialties = set(s.demand.mix.specialty)
     channels = set(s.demand.mix.channel)
-
-    def need_calendar(path: tuple, name: str) -> None:
-        if name not in calendars:
-            out.append((path, f"unknown calendar {name!r} (defined: {_known(calendars)})"))
-
+    out: list[Finding] = []
     if s.calendars.get(ALWAYS, ALWAYS) != ALWAYS:
         out.append((("calendars", ALWAYS), f"{ALWAYS!r} is the built-in calendar that is always "
                     "open; give this one another name"))
+    out += _pool_findings(s, calendars, specialties)
+    out += _calendar_findings(s, calendars)
+    out += _mix_findings(s, specialties)
+    out += _channel_findings(s, channels)
+    out += _outcome_findings(s, specialties)
+    out += _economics_findings(s, specialties, channels)
+    out += supply_findings(s)
+    return out
+
+
+def _unknown_calendar(path: tuple[str | int, ...], name: str,
+                      calendars: set[str]) -> list[Finding]:
+    if name in calendars:
+        return []
+    return [(path, f"unknown calendar {name!r} (defined: {_known(calendars)})")]
+
+
+def _pool_findings(s: Scenario, calendars: set[str], specialties: set[str]) -> list[Finding]:
+    """Each pool's calendar, specialties and subspecialties exist."""
+    out: list[Finding] = []
     for name, pool in s.pools.items():
-        need_calendar(("pools", name, "calendar"), pool.calendar)
+        out += _unknown_calendar(("pools", name, "calendar"), pool.calendar, calendars)
         for sp in [*pool.specialists, *pool.review_by_specialty]:
             if sp not in specialties:
                 where = "specialists" if sp in pool.specialists else "review_by_specialty"
@@ -76,11 +91,17 @@ def check_scenario(s: Scenario) -> list[Finding]:
                     out.append((("pools", name, "subspecialists", sp, sub),
                                 f"unknown subspecialty {sp}/{sub} (demand.mix.subspecialty.{sp} "
                                 f"has {_known(known_subs)})"))
+    return out
+
+
+def _calendar_findings(s: Scenario, calendars: set[str]) -> list[Finding]:
+    """Triage staff work on defined calendars; business days are counted on one."""
+    out: list[Finding] = []
     t = s.triage
     for section in ("legacy", "hybrid", "ai"):
         cfg = getattr(t, section)
         if cfg is not None:
-            need_calendar(("triage", section, "calendar"), cfg.calendar)
+            out += _unknown_calendar(("triage", section, "calendar"), cfg.calendar, calendars)
     for path, d in _durations(s):
         if d.unit == "business_days":
             cal = d.calendar or s.simulation.business_calendar
@@ -90,7 +111,12 @@ def check_scenario(s: Scenario) -> list[Finding]:
                             f"(defined: {_known(calendars)}); name one with 'calendar:'"))
         elif d.calendar is not None:
             out.append((path + ("calendar",), "calendar only applies to unit business_days"))
+    return out
 
+
+def _mix_findings(s: Scenario, specialties: set[str]) -> list[Finding]:
+    """The demand mix names known specialties and payers; payers cover known pools."""
+    out: list[Finding] = []
     for payer, shares in s.demand.mix.specialty_by_payer.items():
         path = ("demand", "mix", "specialty_by_payer", payer)
         if payer not in s.demand.mix.payer:
@@ -115,6 +141,12 @@ def check_scenario(s: Scenario) -> list[Finding]:
             if pool not in s.pools:
                 out.append((("payers", name, "covers"),
                             f"unknown pool {pool!r} (pools: {_known(s.pools)})"))
+    return out
+
+
+def _channel_findings(s: Scenario, channels: set[str]) -> list[Finding]:
+    """Every channel has a digital share and (routing by channel) a pool kind, and no more."""
+    out: list[Finding] = []
     if s.intake:
         for ch in sorted(channels - set(s.intake.digital_share)):
             out.append((("intake", "digital_share"), f"no digital share for channel {ch!r}"))
@@ -127,14 +159,18 @@ def check_scenario(s: Scenario) -> list[Finding]:
             out.append((("routing", "by_channel"), f"no pool kind for channel {ch!r}"))
     for ch in sorted(set(s.routing.by_channel) - channels):
         out.append((("routing", "by_channel", ch), f"unknown channel {ch!r}"))
+    return out
+
+
+def _outcome_findings(s: Scenario, specialties: set[str]) -> list[Finding]:
+    """Every specialty has outcome rates (its own or the default), and no unknown one does."""
+    out: list[Finding] = []
     if "default" not in s.outcomes:
         for sp in sorted(specialties - set(s.outcomes)):
             out.append((("outcomes",),
                         f"no outcome rates for specialty {sp!r} (add it, or a 'default' entry)"))
     for sp in sorted(set(s.outcomes) - specialties - {"default"}):
         out.append((("outcomes", sp), f"unknown specialty {sp!r}"))
-    out += _economics_findings(s, specialties, channels)
-    out += supply_findings(s)
     return out
 
 

@@ -278,3 +278,14 @@ def test_problems_in_the_file_keep_their_line_next_to_overrides(mini_file: Path)
 
 def test_mini_yaml_and_data_agree() -> None:
     assert yaml.safe_load(MINI_YAML) == mini_data()
+
+
+def test_schema_checks_alone_leave_the_network_to_loading() -> None:
+    """sim.scenario knows the schema only; sim.loading adds the network (layers, issue 11)."""
+    from sim.scenario import validate_scenario
+    from sim.scenario.loader import parse_document
+
+    text = edited("routine: 0.9}}", "routine: 0.9}, subspecialty: {oncology: {sarcoma: 0.1}}}")
+    assert validate_scenario(parse_document(text, file="<t>", fmt="yaml")).name == "mini"
+    with pytest.raises(ScenarioError, match="cannot reach an opinion"):
+        scenario_from_text(text)
