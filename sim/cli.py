@@ -100,6 +100,14 @@ def _load(args: argparse.Namespace):  # noqa: ANN202
     return load_scenario(args.scenario, overrides=args.overrides)
 
 
+def _document(args: argparse.Namespace):  # noqa: ANN202
+    """The scenario file as parsed (with its overrides): where each field was written."""
+    from sim.scenario.loader import apply_overrides, read_document
+
+    doc = read_document(args.scenario)
+    return apply_overrides(doc, args.overrides) if args.overrides else doc
+
+
 def _warn(lines: list[str]) -> None:
     for line in lines:
         print(f"warning: {line}", file=sys.stderr)
@@ -151,15 +159,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"sosim run: --out: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    from sim.core.progress import interactive, progress_bar
+    from sim.core.progress import progress_display
     from sim.engine.network import capacity_report
     from sim.engine.plan import build_plan
 
-    if not args.quiet:  # an overloaded pool is named before the run, which still completes
-        _warn(overload_warnings(capacity_report(build_plan(scenario))))
+    # an overloaded pool is named before the run, which still completes; --quiet never hides it
+    _warn(overload_warnings(capacity_report(build_plan(scenario))))
     if years:
         return _run_timeline(args, scenario, years, out)
-    with progress_bar(interactive(not args.quiet), scenario.name, reps) as advance:
+    with progress_display(not args.quiet, scenario.name, reps, unit="replications") as advance:
         results = run(scenario, seed=args.seed, replications=args.replications,
                       progress=lambda done, total: advance(1))
     print(kpi_table(results))
@@ -171,13 +179,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  # noqa: ANN001
                   out: Path) -> int:
-    from sim.core.progress import interactive, progress_bar
+    from sim.core.progress import progress_display
     from sim.timeline import format_timeline, run_timeline, write_timeline
 
-    with progress_bar(interactive(not args.quiet), scenario.name, years[1] - years[0] + 1,
-                      unit="years") as advance:
+    with progress_display(not args.quiet, scenario.name, years[1] - years[0] + 1,
+                          unit="years") as advance:
         tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
-                          progress=lambda done, total: advance(1),
+                          progress=lambda done, total: advance(1), doc=_document(args),
                           conversion_ends=args.conversion_ends)
     print(format_timeline(tl))
     path = write_timeline(tl, out, figures=not args.no_figures)

@@ -16,9 +16,12 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
+
+import pydantic
 
 from sim.engine.network import idle_calendars, unreachable_case_types
 from sim.engine.plan import build_plan
@@ -31,9 +34,11 @@ from sim.scenario import (
     raise_findings,
     validate_scenario,
 )
+from sim.scenario.checks import check_scenario
 from sim.scenario.loader import Document, apply_overrides, parse_document, read_document
+from sim.scenario.messages import problems_from_validation_error
 
-__all__ = ["load_scenario", "scenario_from_document", "scenario_from_text"]
+__all__ = ["check_derived", "load_scenario", "scenario_from_document", "scenario_from_text"]
 
 
 def scenario_from_document(doc: Document) -> Scenario:
@@ -88,3 +93,33 @@ def scenario_from_text(text: str, fmt: str = "yaml", overrides: Sequence[str] = 
     if overrides:
         doc = apply_overrides(doc, overrides)
     return scenario_from_document(doc)
+
+
+def check_derived(scenario: Scenario, doc: Document | None = None,
+                  context: str = "") -> Scenario:
+    """A scenario built in code, validated as if it had been read from a file.
+
+    ``model_copy`` skips validation, so a scenario derived from a valid one (a timeline's
+    year: shifted dates, a market volume, an adoption share, scaled staff) could be invalid
+    unnoticed. This puts it through the schema, the cross-field and the network checks;
+    problems are located in ``doc`` (the file it came from) with ``context`` in front of
+    every message, and raised as one :class:`~sim.scenario.ScenarioError`.
+
+    Example:
+        >>> year_2031 = check_derived(shifted, doc, "in year 2031: ")   # doctest: +SKIP
+    """
+    data = scenario.model_dump(mode="json")
+    where = doc if doc is not None else Document(file=f"<scenario {scenario.name}>", data=data,
+                                                 lines={})
+    try:
+        checked = Scenario.model_validate(data)
+    except pydantic.ValidationError as err:
+        problems = problems_from_validation_error(err, where)
+    else:
+        findings = check_scenario(checked) or network_findings(checked)
+        problems = [Problem(*where.locate(path), ".".join(map(str, path)), message)
+                    for path, message in findings]
+    if problems:
+        raise ScenarioError([dataclasses.replace(p, message=context + p.message)
+                             for p in problems])
+    return scenario

@@ -27,24 +27,17 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.headcounts import head_counts, year_with_staff
+from sim.loading import check_derived
+from sim.market.demand import adoption_path, market_scale
 from sim.outputs.kpis import summarise
 from sim.outputs.results import Results
 from sim.outputs.runner import run
+from sim.scenario.loader import Document
 from sim.scenario.models import Scenario, Timeline
 
 HEADLINE = ("cases_per_year", "ai_share", "time_to_match_h.mean", "records_to_match_h.mean",
             "time_to_opinion_h.mean", "time_to_opinion_h.p90", "within_target.opinion",
             "money.cost_per_opinion_usd", "money.net_savings_per_case_usd")
-
-
-def adoption(points: dict[int, float], year: int) -> float:
-    """AI share in ``year``: linear between the anchor years, flat beyond them.
-
-    >>> adoption({2026: 0.2, 2030: 0.6}, 2028)
-    0.4
-    """
-    years = sorted(points)
-    return float(np.interp(year, years, [points[y] for y in years]))
 
 
 def _shift(d: dt.date, year: int) -> dt.date:
@@ -60,8 +53,8 @@ def _shift_absences(s: Scenario, shift: int) -> dict:
     for name, pool in s.pools.items():
         if pool.absences is None or not pool.absences.blocks or not shift:
             continue
-        blocks = [b.model_copy(update={"from_": _shift(b.from_, b.from_.year + shift),
-                                       "to": _shift(b.to, b.to.year + shift)})
+        blocks = [b.model_copy(update={"start": _shift(b.start, b.start.year + shift),
+                                       "end": _shift(b.end, b.end.year + shift)})
                   for b in pool.absences.blocks]
         pools[name] = pool.model_copy(update={
             "absences": pool.absences.model_copy(update={"blocks": blocks})})
@@ -84,7 +77,7 @@ def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Sc
 
         s, derived = with_market_demand(s, year)
     if timeline.ai_adoption and s.triage.policy in ("ai", "hybrid"):
-        share = adoption(timeline.ai_adoption, year)
+        share = adoption_path(timeline.ai_adoption, [year])[year]
         s = s.model_copy(update={"triage": s.triage.model_copy(update={"ai_share": share})})
     return s, derived
 
@@ -196,35 +189,36 @@ class TimelineResults:
         """
         if not self.derived or self.derived[0] is None:
             return None
-        rows = []
-        per_case = {"specialist_hours": "review_effort_h.mean",
-                    "opinion_cost_usd": "money.cost_per_opinion_usd",
-                    "net_savings_usd": "money.net_savings_per_case_usd"}
+        per_case = {"review_effort_h.mean": "specialist_hours",
+                    "money.cost_per_opinion_usd": "opinion_cost_usd",
+                    "money.net_savings_per_case_usd": "net_savings_usd"}
+        frames = []
         for year, res, d in zip(self.years, self.runs, self.derived, strict=True):
             s = res.summary()
-            for name, kpi in per_case.items():
-                if kpi not in s.index:
-                    continue
-                r = s.loc[kpi]
-                row = {"year": year, "quantity": name, "segment_cases": d.segment_cases,
-                       "per_case": r["mean"], "total": r["mean"] * d.segment_cases,
-                       "ci_low": r["ci_low"] * d.segment_cases,
-                       "ci_high": r["ci_high"] * d.segment_cases}
-                rng = getattr(d, "cases_range", None)
-                if rng is not None:  # the conversion's range, beside the simulation's CI
-                    scale = d.segment_cases / d.cases_per_year
-                    row["total_low"] = r["mean"] * rng[0] * scale
-                    row["total_high"] = r["mean"] * rng[1] * scale
-                rows.append(row)
-        return pd.DataFrame(rows)
+            kpis = [k for k in per_case if k in s.index]
+            scaled = market_scale(s.loc[kpis].rename_axis("kpi"), {year: d.segment_cases})
+            frame = pd.DataFrame({
+                "year": year, "quantity": scaled["kpi"].map(per_case),
+                "segment_cases": d.segment_cases, "per_case": scaled["per_case_mean"],
+                "total": scaled["mean"], "ci_low": scaled["ci_low"],
+                "ci_high": scaled["ci_high"]})
+            rng = getattr(d, "cases_range", None)
+            if rng is not None:  # the conversion's range, beside the simulation's CI
+                frame["total_low"] = frame["total"] * rng[0] / d.cases_per_year
+                frame["total_high"] = frame["total"] * rng[1] / d.cases_per_year
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
                  seed: int | None = None, replications: int | None = None,
                  progress: Callable[[int, int], None] | None = None,
+                 doc: Document | None = None,
                  conversion_ends: bool = False) -> TimelineResults:
     """Simulate every year of the scenario's timeline (or of ``years``, first and last).
 
+    Each year's scenario is validated like a file (:func:`sim.loading.check_derived`);
+    ``doc``, the file the scenario was read from, locates a problem at its line.
     ``conversion_ends``: when the demand comes from a market file with a
     ``value_per_opinion`` range, also simulate each year at the volumes of both ends of
     that range (same seed and staff), so :meth:`TimelineResults.conversion_sensitivity`
@@ -237,20 +231,24 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
     if tl is None:
         raise ValueError("the scenario has no timeline section; give years=(first, last)")
     span = list(range(tl.first_year, tl.last_year + 1))
-    runs, derived = [], []
+    years, derived = [], []
     ends: dict[str, list[Results]] = {}
     base_volume = None
     ledger = head_counts(scenario, tl.first_year, tl.last_year, tl.hiring) if tl.hiring \
         else None
-    for k, year in enumerate(span):
+    for year in span:  # every year is built and validated before any is simulated
         s, d = year_scenario(scenario, tl, year)
         base_volume = base_volume or s.demand.cases_per_year
         if tl.scale_staff:
             s = scale_staff(s, s.demand.cases_per_year / base_volume)
         if ledger is not None:  # specialists follow the hiring plan
             s = year_with_staff(s, ledger, year)
-        runs.append(run(s, seed=seed, replications=replications))
+        years.append(check_derived(s, doc, f"in year {year}: "))
         derived.append(d)
+    runs = []
+    for k, s in enumerate(years):
+        runs.append(run(s, seed=seed, replications=replications))
+        d = derived[k]
         if conversion_ends and getattr(d, "cases_range", None) is not None:
             for label, cases in zip(("fewest", "most"), d.cases_range, strict=True):
                 at_end = s.model_copy(update={"demand": s.demand.model_copy(

@@ -147,7 +147,37 @@ def test_overloaded_scenario_warns_and_still_runs_to_the_horizon(capsys, mini_fi
     found = re.search(r"in system at end\s+([\d,.]+)", out)
     assert found, out
     assert float(found.group(1).replace(",", "")) > 0
-    assert "20 days" in out
+    assert "18 days measured after a 2-day warm-up" in out
+
+
+def test_quiet_never_hides_a_real_overload(capsys, mini_file: Path, tmp_path: Path) -> None:
+    status, _, err = run_cli(
+        capsys, "run", mini_file, "--out", tmp_path / "out", "--no-figures", "--quiet",
+        "--no-events", "--set", "routing.policy=in_house_first",
+        "--set", "pools.in_house.specialists.oncology=1", "--set", "demand.cases_per_year=6000",
+        "--set", "simulation.horizon_days=10")
+    assert status == 0, err
+    assert "warning: in_house/oncology:" in err and "grow without bound" in err
+    # bounded by overflow, the same pool is not called overloaded
+    status, _, err = run_cli(
+        capsys, "validate", mini_file, "--set", "pools.in_house.specialists.oncology=1",
+        "--set", "demand.cases_per_year=6000")
+    assert status == 0 and "grow without bound" not in err
+
+
+def test_counts_are_whole_and_their_intervals_do_not_go_below_zero(capsys, mini_file: Path,
+                                                                   tmp_path: Path) -> None:
+    status, out, err = run_cli(capsys, "run", mini_file, "--out", tmp_path / "out",
+                               "--replications", 2, "--no-figures", "--no-events",
+                               "--set", "simulation.horizon_days=12")
+    assert status == 0, err
+    for label in ("arrivals", "delivered", "in system at end"):
+        line = next(ln for ln in out.splitlines() if ln.strip().startswith(label))
+        numbers = re.findall(r"-?[\d,]+(?:\.\d+)?", line)
+        assert numbers and all("." not in n and not n.startswith("-") for n in numbers), line
+    assert re.search(r"cases waiting in_house \(time average\)\s+[\d.]+ cases", out), out
+    assert "With only 2 replications" in out
+    assert not re.search(r"\[-[\d.]+ h", out), out  # no negative hours
 
 
 def test_mini_fixture_is_the_documented_scenario(mini_file: Path) -> None:

@@ -7,7 +7,8 @@ import pytest
 import sim
 from sim.cli import main
 from sim.market import derive_demand, project
-from sim.timeline import adoption, run_timeline
+from sim.market.demand import adoption_path
+from sim.timeline import run_timeline
 
 SHORT = ["simulation.horizon_days=40", "simulation.warmup_days=5", "simulation.replications=1",
          "timeline.last_year=2029"]
@@ -51,7 +52,7 @@ def test_year_on_year_volumes_follow_the_market(timeline):
 def test_adoption_path_sets_each_years_ai_share(timeline):
     shares = timeline.kpis.groupby("year")["ai_share"].first()
     assert shares.to_dict() == pytest.approx({2026: 0.2, 2027: 0.3, 2028: 0.4, 2029: 0.5})
-    assert adoption({2026: 0.2, 2030: 0.6}, 2040) == 0.6  # flat beyond the anchors
+    assert adoption_path({2026: 0.2, 2030: 0.6}, [2040]) == {2040: 0.6}  # flat beyond them
     time_to_match = timeline.summary().query("kpi == 'time_to_match_h.mean'")["mean"].to_numpy()
     assert time_to_match[-1] < time_to_match[0]  # more AI, faster matching
 
@@ -119,3 +120,34 @@ def test_cli_conversion_ends(tmp_path, capsys):
                  "--set", "simulation.warmup_days=0"]) == 0
     assert "what it does" in capsys.readouterr().out
     assert (out / "conversion_sensitivity.csv").is_file()
+
+
+def test_a_year_that_becomes_invalid_is_refused_with_its_line(tmp_path, capsys):
+    """Two days from Friday 2 January 2026 include a working day; in 2027 they are a weekend,
+    so the business calendar has no working time: refused before anything is simulated."""
+    from tests.conftest import MINI_YAML
+
+    path = tmp_path / "short.yaml"
+    path.write_text(MINI_YAML.replace(
+        "simulation: {start: 2026-01-05, horizon_days: 30, warmup_days: 2, seed: 1}",
+        "simulation: {start: 2026-01-02, horizon_days: 2, warmup_days: 0, seed: 1}"))
+    sim.load_scenario(path)  # 2026 itself is valid
+    code = main(["run", str(path), "--years", "2026-2027", "--out", str(tmp_path / "o"),
+                 "--replications", "1", "--no-figures"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{path}:4: calendars.business: in year 2027: no working time at all" in err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
+
+
+def test_a_year_failing_the_schema_gets_the_usual_message():
+    from sim.loading import check_derived
+    from sim.scenario import ScenarioError
+    from sim.timeline import scale_staff
+
+    s = sim.load_scenario("scenarios/baseline.yaml")
+    huge = s.model_copy(update={"demand": s.demand.model_copy(update={"cases_per_year": 2e8})})
+    with pytest.raises(ScenarioError, match="demand.cases_per_year: in year 2031: input should "
+                                            "be less than or equal to 100000000"):
+        check_derived(huge, None, "in year 2031: ")
+    assert check_derived(scale_staff(s, 2.0)) is not None  # a valid derivation passes

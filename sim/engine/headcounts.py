@@ -116,8 +116,8 @@ def _blocks(year_start: dt.date, h: np.ndarray, most: int, line: str) -> list[Ab
     for a, b in zip(np.r_[0, edges], np.r_[edges, len(h)], strict=True):
         if h[a] < most:
             out.append(AbsenceBlock.model_validate({
-                "from": year_start + dt.timedelta(days=int(a)),
-                "to": year_start + dt.timedelta(days=int(b) - 1),
+                "start": year_start + dt.timedelta(days=int(a)),
+                "end": year_start + dt.timedelta(days=int(b) - 1),
                 "share": (most - int(h[a])) / most, "lines": [line]}))
     return out
 

@@ -137,12 +137,14 @@ class Model:
             matched = yield from self.triage.front(i)
 
         if matched != line:  # the wrong specialists screen it and hand it back
-            q = self.router.choose(matched, payer, channel, prio, env.now)
-            rec.screen_queue[i] = q
-            rec.screen_queue_h[i] = env.now
-            yield from self.queues[q].serve(
-                i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h, rec.screen_end_h
-            )
+            # (when no pool the payer covers staffs the wrong line, routing itself
+            # catches the mismatch: no one screens it, it is only re-routed)
+            if self.plan.routes[(matched, payer)]:
+                q = self.router.choose(matched, payer, channel, prio, env.now)
+                rec.screen_queue[i] = q
+                rec.screen_queue_h[i] = env.now
+                yield from self.queues[q].serve(i, d.screen_h[i], prio, rec.screen_seize_h,
+                                                rec.screen_start_h, rec.screen_end_h)
             if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now

@@ -7,11 +7,13 @@ Two checks run before any simulation:
    the line in pools the payer covers, and each queue links to ``opinion``. A
    case type with demand but no path to ``opinion`` is an error: such cases
    would wait forever.
-2. **Capacity.** For each specialist queue (and the triage staff) the offered
-   work per week is set against the working hours its people have on their
-   calendar. Utilisation at or above 1 means the queue grows without bound over
-   the run; the report says so plainly, and the run still ends at its horizon
-   with the backlog reported.
+2. **Capacity.** For each specialist queue (and the triage staff) the work it
+   receives per week is set against the working hours its people have on their
+   calendar, with each payer's own specialty mix and, under overflow routing,
+   what spills from the first-choice queue to the overflow pool
+   (:mod:`sim.engine.overflow`). Utilisation at or above 1 after spilling means
+   the queue grows without bound over the run; the report says so plainly, and
+   the run still ends at its horizon with the backlog reported.
 
 Example:
     >>> report = capacity_report(build_plan(scenario))        # doctest: +SKIP
@@ -19,6 +21,8 @@ Example:
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -45,14 +49,37 @@ def referral_graph(plan: Plan) -> nx.DiGraph:
     return g
 
 
+def case_type_shares(plan: Plan) -> np.ndarray:
+    """Share of all cases of each (service line, payer): shape ``(lines, payers)``.
+
+    A payer's cases follow its own specialty mix (``demand.mix.specialty_by_payer``)
+    when it has one, else ``demand.mix.specialty``; within a specialty the
+    subspecialty shares split the lines. Line and payer are *not* independent.
+
+    Example:
+        >>> shares = case_type_shares(build_plan(scenario))      # doctest: +SKIP
+        >>> float(shares.sum())                                  # doctest: +SKIP
+        1.0
+    """
+    mix = plan.scenario.demand.mix
+    out = np.zeros((len(plan.lines), len(plan.payers)))
+    for k, payer in enumerate(plan.payers):
+        weight = mix.payer.get(payer, 0.0)
+        specialty = mix.specialty_of(payer)
+        for li, ln in enumerate(plan.lines):
+            subs = mix.subspecialty.get(ln.specialty, {})
+            within = (1 - sum(subs.values())) if ln.subspecialty is None else subs[ln.subspecialty]
+            out[li, k] = weight * specialty.get(ln.specialty, 0.0) * within
+    return out
+
+
 def unreachable_case_types(plan: Plan) -> list[tuple[str, str]]:
     """(service line, payer) pairs that have demand but cannot reach an opinion."""
     g = referral_graph(plan)
-    mix = plan.scenario.demand.mix
+    shares = case_type_shares(plan)
     out = []
     for (line, payer), _ in plan.routes.items():
-        demand = plan.line_share[line] * mix.payer.get(plan.payers[payer], 0.0)
-        if demand > 0 and not nx.has_path(g, ("case", line, payer), OPINION):
+        if shares[line, payer] > 0 and not nx.has_path(g, ("case", line, payer), OPINION):
             out.append((plan.lines[line].name, plan.payers[payer]))
     return out
 
@@ -75,19 +102,49 @@ def _weekly_hours(plan: Plan, calendar_name_or_cal) -> float:  # noqa: ANN001
 def capacity_report(plan: Plan) -> pd.DataFrame:
     """Offered work against available working hours, per queue and triage resource.
 
-    Offered work per week is ``arrival rate x share routed there x mean effort``.
-    Routing is taken at its first choice (``in_house_first`` sends a line's
-    cases to its in-house queues, split evenly among them); under ``overflow``
-    the ``line total`` rows also show whether all pools together keep up, since
-    overflow moves the excess out. Every case gets its full review on its right
-    line; misrouted cases also add screening work to the wrong line's queues
-    (approximately in proportion to the line mix).
+    Offered work per week is ``arrival rate x share routed there x mean effort``, with each
+    payer's own specialty mix (:func:`case_type_shares`). ``role`` says whether a queue is a
+    case's ``first choice`` (``in_house_first`` and ``overflow`` prefer in-house queues,
+    ``outsourced_first`` outsourced ones, ``by_channel`` the channel's kind; among several,
+    cases split evenly) or receives only ``overflow``. Under ``overflow`` routing the
+    first-choice queue absorbs what its wait threshold lets in and the rest spills
+    (:func:`sim.engine.overflow.spill_share`): ``spill_share`` is the share of the queue's
+    overflowable cases sent on, to ``spills_to``, and ``offered_h_per_week`` is the work
+    each queue really receives. Misrouted cases also add screening work to the wrong
+    line's queues (drawn in proportion to the line mix, as the engine does).
     """
-    rate_week = plan.scenario.demand.cases_per_year / HOURS_PER_YEAR * HOURS_PER_WEEK
-    offered = _offered_queue_hours(plan, rate_week)
-    rows = _queue_rows(plan, offered)
-    if plan.scenario.routing.policy == "overflow":
-        rows += _line_total_rows(plan, rows, offered)
+    s = plan.scenario
+    rate_week = s.demand.cases_per_year / HOURS_PER_YEAR * HOURS_PER_WEEK
+    visits = _first_choice_visits(plan, rate_week)
+    received = np.zeros(len(plan.queues))
+    first = np.zeros(len(plan.queues), dtype=bool)
+    spill = np.full(len(plan.queues), np.nan)
+    spills_to: list[str | None] = [None] * len(plan.queues)
+    for q, vs in visits.items():
+        first[q] = any(v.cases > 0 for v in vs)
+        share = _spill(plan, q, vs)
+        targets = sorted({t for v in vs for t in v.second})
+        if targets:
+            spill[q] = share
+            spills_to[q] = ", ".join(plan.queues[t].name for t in targets)
+        for v in vs:
+            out = share if v.second else 0.0
+            received[q] += v.cases * (1 - out) * v.effort_h
+            for t in v.second:
+                effort = (v.effort_h if v.screening else
+                          plan.mean_hours(plan.review_spec(plan.queues[t].pool,
+                                                           plan.lines[plan.queues[t].line]
+                                                           .specialty)))
+                received[t] += v.cases * out / len(v.second) * effort
+    rows = []
+    for q in plan.queues:
+        # the sessions' calendar if any, and absences on average
+        avail = q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * expected_presence(plan, q)
+        role = "first choice" if first[q.index] else "overflow" if received[q.index] else "unused"
+        rows.append(dict(resource=q.name, kind=plan.pool_kinds[q.pool], role=role,
+                         servers=q.servers, available_h_per_week=avail,
+                         offered_h_per_week=received[q.index], spill_share=spill[q.index],
+                         spills_to=spills_to[q.index]))
     rows += _triage_rows(plan, rate_week)
     df = pd.DataFrame(rows)
     df["utilisation"] = np.where(df.available_h_per_week > 0,
@@ -98,6 +155,16 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     return df
 
 
+@dataclass(frozen=True)
+class _Visit:
+    """Cases per week reaching a first-choice queue, their effort there, where they may spill."""
+
+    cases: float
+    effort_h: float
+    second: tuple[int, ...]
+    screening: bool
+
+
 def _triage_accuracy(t) -> float:  # noqa: ANN001
     """The share of cases triage matches to the right line, over AI and legacy triage."""
     ai = _ai_share(t)
@@ -106,56 +173,68 @@ def _triage_accuracy(t) -> float:  # noqa: ANN001
     return t.legacy.accuracy if t.policy == "legacy" else 1.0
 
 
-def _offered_queue_hours(plan: Plan, rate_week: float) -> np.ndarray:
-    """Hours of work a week offered to each specialist queue at the routing's first choice."""
+def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]]:
+    """First-choice queue -> its visits: reviews of its line, screenings of misrouted cases."""
     s = plan.scenario
-    payer_share = np.asarray([s.demand.mix.payer.get(p, 0.0) for p in plan.payers])
-    channel_share = np.asarray([s.demand.mix.channel[c] for c in plan.channels])
-    accuracy = _triage_accuracy(s.triage)
+    shares = case_type_shares(plan)
+    line_share = plan.line_share / plan.line_share.sum()
+    # misrouted cases of payer k land on line l in proportion to the other lines' shares
+    rest = 1 - line_share
+    others = np.divide(line_share[:, None], rest[None, :], out=np.zeros((len(rest),) * 2),
+                       where=rest[None, :] > 0)
+    np.fill_diagonal(others, 0.0)
+    wrong_in = (1 - _triage_accuracy(s.triage)) * others @ shares  # (lines, payers)
     screen_h = plan.mean_hours(s.triage.misroute.detection)
-    offered = np.zeros(len(plan.queues))
-    preferred = {"in_house_first": "in_house", "overflow": "in_house",
-                 "outsourced_first": "outsourced"}.get(s.routing.policy)
-    share = plan.line_share / plan.line_share.sum()
+    kinds = {"in_house_first": "in_house", "overflow": "in_house",
+             "outsourced_first": "outsourced"}
+    out: dict[int, list[_Visit]] = {}
     for (line, payer), queues in plan.routes.items():
         if not queues:
             continue
-        for ch, ch_share in zip(plan.channels, channel_share, strict=True):
-            kind = preferred or s.routing.by_channel.get(ch, "in_house")
-            first = [q for q in queues if plan.pool_kinds[plan.queues[q].pool] == kind] or list(
-                queues)
-            cases = rate_week * plan.line_share[line] * payer_share[payer] * ch_share
+        for ch, ch_share in zip(plan.channels, (s.demand.mix.channel[c] for c in plan.channels),
+                                strict=True):
+            kind = kinds.get(s.routing.policy) or s.routing.by_channel.get(ch, "in_house")
+            first = [q for q in queues if plan.pool_kinds[plan.queues[q].pool] == kind]
+            second = tuple(q for q in queues if q not in first)
+            if not first:
+                first, second = list(queues), ()
+            if s.routing.policy != "overflow":
+                second = ()
             for q in first:
-                spec = plan.review_spec(plan.queues[q].pool, plan.lines[line].specialty)
-                offered[q] += cases * plan.mean_hours(spec) / len(first)
-                # cases misrouted *into* this line are screened here before going back
-                wrong_in = rate_week * (1 - accuracy) * share[line] * payer_share[payer] * ch_share
-                offered[q] += wrong_in * screen_h / len(first)
-    return offered
+                review_h = plan.mean_hours(plan.review_spec(plan.queues[q].pool,
+                                                            plan.lines[line].specialty))
+                out.setdefault(q, []).extend([
+                    _Visit(rate_week * shares[line, payer] * ch_share / len(first), review_h,
+                           second, False),
+                    _Visit(rate_week * wrong_in[line, payer] * ch_share / len(first), screen_h,
+                           second, True)])
+    return out
 
 
-def _queue_rows(plan: Plan, offered: np.ndarray) -> list[dict]:
-    return [dict(resource=q.name, kind=plan.pool_kinds[q.pool], servers=q.servers,
-                 # the sessions' calendar if any, and absences on average
-                 available_h_per_week=q.servers * _weekly_hours(plan, plan.queue_calendar(q))
-                 * expected_presence(plan, q),
-                 offered_h_per_week=offered[q.index])
-            for q in plan.queues]
+def _spill(plan: Plan, q: int, visits: list[_Visit]) -> float:
+    """Share of queue ``q``'s overflowable visits that spill (0 without overflow routing)."""
+    may = sum(v.cases for v in visits if v.second)
+    if may <= 0:
+        return 0.0
+    from sim.engine.demand import rate_per_hour
+    from sim.engine.overflow import spill_share
 
-
-def _line_total_rows(plan: Plan, queue_rows: list[dict], offered: np.ndarray) -> list[dict]:
-    """Under overflow: each line staffed by both pool kinds, all its queues together."""
-    rows = []
-    for li, ln in enumerate(plan.lines):
-        qs = [q for q in plan.queues if q.line == li]
-        if len({plan.pool_kinds[q.pool] for q in qs}) > 1:
-            rows.append(dict(
-                resource=f"line total/{ln.name}", kind="all pools",
-                servers=sum(q.servers for q in qs),
-                available_h_per_week=sum(r["available_h_per_week"] for r, q in
-                                         zip(queue_rows, plan.queues, strict=True) if q in qs),
-                offered_h_per_week=sum(offered[q.index] for q in qs)))
-    return rows
+    s = plan.scenario
+    spec = plan.queues[q]
+    total = sum(v.cases for v in visits)
+    mean_rate = s.demand.cases_per_year / HOURS_PER_YEAR
+    weekday = s.simulation.start.weekday()
+    present = expected_presence(plan, spec)  # absences: the same work on fewer people
+    return spill_share(
+        plan.queue_calendar(spec), spec.servers,
+        effort_h=sum(v.cases * v.effort_h for v in visits) / total / present,
+        router_effort_h=plan.mean_hours(plan.review_spec(spec.pool,
+                                                         plan.lines[spec.line].specialty))
+        / present,
+        must_per_h=(total - may) / HOURS_PER_WEEK, may_per_h=may / HOURS_PER_WEEK,
+        threshold_h=s.routing.overflow_wait_hours, horizon_h=plan.horizon_h,
+        warmup_h=plan.warmup_h,
+        profile=lambda t: rate_per_hour(s.demand, t, weekday) / mean_rate)
 
 
 def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
@@ -172,9 +251,10 @@ def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
                 continue
         spec = cfg.service if hasattr(cfg, "service") else cfg.handling
         rows.append(dict(
-            resource=label, kind="triage", servers=servers,
+            resource=label, kind="triage", role=None, servers=servers,
             available_h_per_week=servers * _weekly_hours(plan, plan.calendars[cfg.calendar]),
-            offered_h_per_week=rate_week * share * plan.mean_hours(spec)))
+            offered_h_per_week=rate_week * share * plan.mean_hours(spec), spill_share=np.nan,
+            spills_to=None))
     return rows
 
 
@@ -204,22 +284,22 @@ def _ai_share(t) -> float:  # noqa: ANN001
 
 
 def overload_warnings(report: pd.DataFrame) -> list[str]:
-    """Plain-language warnings for every overloaded resource in a capacity report.
+    """Plain-language warnings for every resource overloaded after overflow routing.
 
-    Under overflow routing a line's ``line total`` row may show that its pools together
-    keep up: the in-house queue then overflows rather than grows, and the warning says so.
+    A first-choice queue whose excess overflows stays bounded and is not warned about;
+    one that still gets more work than it can do (cases that cannot overflow), or an
+    overflow pool that cannot take what spills into it, is.
     """
-    totals = dict(zip(report["resource"], report["utilisation"], strict=True))
     out = []
     for r in report.itertuples():
-        if r.utilisation < 1:
+        if not r.utilisation >= 1:
             continue
-        line = r.resource.split("/", 1)[-1]
-        total = totals.get(f"line total/{line}") if not r.resource.startswith("line") else None
-        fate = ("its queue will grow without bound over the run" if total is None or total >= 1
-                else f"overflow routing must move the excess to the line's other pools "
-                     f"(line total utilisation {total:.2f})")
+        spill = getattr(r, "spill_share", np.nan)
+        to = getattr(r, "spills_to", None)
+        after = (f" even after {spill:.0%} of its overflowable cases go to {to}"
+                 if isinstance(to, str) and to and spill == spill else "")
         out.append(f"{r.resource}: offered {r.offered_h_per_week:.1f} h/week of work against "
                    f"{r.available_h_per_week:.1f} h/week available (utilisation "
-                   f"{r.utilisation:.2f} >= 1): {fate}")
+                   f"{r.utilisation:.2f} >= 1){after}: its queue will grow without bound over "
+                   "the run")
     return out

@@ -54,8 +54,8 @@ def _blocked(plan: Plan, q: QueueSpec, n_days: int) -> np.ndarray:
     for b in pool.absences.blocks:
         if b.lines and line not in b.lines:
             continue
-        d0 = max((b.from_ - start).days, 0)
-        d1 = min((b.to - start).days + 1, n_days)
+        d0 = max((b.start - start).days, 0)
+        d1 = min((b.end - start).days + 1, n_days)
         if d1 > d0:  # overlapping blocks add up
             out[d0:d1] += int(math.floor(b.share * q.servers + 0.5))
     return np.minimum(out, q.servers)

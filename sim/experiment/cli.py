@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim.scenario.suggest import unknown
+
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 KINDS = ("serial", "processes", "dask")
 MEASURES = ("in_system", "queue_length", "time_to_opinion_h", "time_to_match_h")
@@ -150,6 +152,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                                                 reps, args.batch)
     try:
         with _executor(args) as ex:
+            if not args.quiet:
+                from sim.experiment.estimate import study_size_line
+                from sim.experiment.executors import executor_workers
+
+                print(f"comparing {len(scenarios)} scenarios: " + study_size_line(
+                    scenarios[0], len(scenarios) * reps, executor_workers(ex), seed),
+                    file=sys.stderr, flush=True)
             result = compare(scenarios, seed=seed, replications=reps, executor=ex, folder=out,
                              labels=labels, params=params, batch=args.batch,
                              progress=not args.quiet)
@@ -215,7 +224,9 @@ def _print_comparison(args: argparse.Namespace, result: Any, out: Path) -> int:
     try:
         table = result.table(args.kpi or HEADLINE)
     except KeyError as err:
-        return _bad("compare", f"--kpi: {err.args[0]}; KPIs are {', '.join(result.kpi_names)}")
+        name = str(err.args[0]).removeprefix("unknown KPI ").strip("'")
+        return _bad("compare", "--kpi: " + unknown("KPI", name, result.kpi_names,
+                                                   "docs/scenario-reference.md (KPIs)"))
     print(table)
     diffs = result.differences()
     atomic_write_text(out / "differences.csv", diffs.to_csv())

@@ -38,6 +38,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -266,7 +267,7 @@ class Design:
         applied to it first (``--set``). Raises one ScenarioError for the bad points.
         """
         doc = base_document(base, overrides)
-        out, problems, bad, seen = [], [], 0, set()
+        out, failures = [], []
         cache: dict[tuple[str, ...], Scenario] = {}
         for i in range(self.size):
             sets = tuple(self.overrides(i))
@@ -275,17 +276,32 @@ class Design:
                     cache[sets] = scenario_from_document(apply_overrides(doc, sets))
                 out.append((self.params(i), cache[sets]))
             except ScenarioError as err:
-                bad += 1
-                if bad <= 3:  # the same complaint at every point is reported once
-                    problems += [_at_point(p, i, sets, self.keys) for p in err.problems
-                                 if (p.path, p.message) not in seen]
-                    seen.update((p.path, p.message) for p in err.problems)
-        if bad:
-            if bad > 3:
-                problems.append(Problem("--param", None, "", f"... and {bad - 3} more of the "
-                                        f"{self.size} design points are invalid"))
-            raise ScenarioError(problems)
+                failures.append((i, sets, err.problems))
+        if failures:
+            raise ScenarioError(self._report(failures))
         return out
+
+    def _report(self, failures: list[tuple[int, tuple[str, ...], list[Problem]]]
+                ) -> list[Problem]:
+        """The bad points' problems: a problem every point has once, else the first three."""
+        def key(p: Problem) -> tuple[str, str]:
+            return p.path, p.message
+
+        common = set.intersection(*({key(p) for p in probs} for _, _, probs in failures))
+        if len(failures) == self.size and common:  # e.g. a misspelled --param key
+            return [dataclasses.replace(_at_point(p, 0, (), self.keys), message=p.message)
+                    for p in failures[0][2] if key(p) in common]
+        problems: list[Problem] = []
+        seen: set[tuple[str, str]] = set()
+        for i, sets, probs in failures[:3]:  # the same complaint at every point is said once
+            problems += [_at_point(p, i, sets, self.keys) for p in probs if key(p) not in seen]
+            seen.update(key(p) for p in probs)
+        if len(failures) > 3:
+            last = problems[-1]
+            problems[-1] = dataclasses.replace(last, message=f"{last.message} (and "
+                                               f"{len(failures) - 3} more of the {self.size} "
+                                               "design points are invalid)")
+        return problems
 
 
 def _plain(value: Any) -> Any:
@@ -373,6 +389,24 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
     return a == b
+
+
+SOBOL_MIN_SAMPLES = 64
+"""Fewest Sobol base samples (N) whose indices sosim calls usable: below it Saltelli's
+estimators routinely give S1 outside [0, 1] and intervals wider than the indices."""
+
+
+def small_design_warning(design: Design) -> str | None:
+    """A warning when a Sobol design is too small for its indices to mean anything.
+
+    >>> small_design_warning(make_design("sobol", [parse_param("x.y=0:1")], samples=4))[:36]
+    'Sobol indices from --samples 4 are u'
+    """
+    if design.kind != "sobol" or (design.samples or 0) >= SOBOL_MIN_SAMPLES:
+        return None
+    return (f"Sobol indices from --samples {design.samples} are unreliable (S1 can come out "
+            f"below 0 or above 1, with intervals wider than the indices): use at least "
+            f"--samples {SOBOL_MIN_SAMPLES}, better a larger power of 2")
 
 
 def default_samples(kind: str, d: int) -> int:

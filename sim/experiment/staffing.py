@@ -94,16 +94,22 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
-    """Parse ``metric<=value`` or ``metric>=value`` (``<``/``>`` read as ``<=``/``>=``)."""
+    """Parse ``metric<=value`` or ``metric>=value``; a strict ``<``/``>`` is refused, not bent."""
     m = _TARGET.fullmatch(text)
     if not m:
         raise ValueError(f"a target is METRIC<=VALUE, e.g. time_to_opinion_h.p90<=72 "
                          f"(got {text!r})")
     metric, op, value = m[1], m[2], float(m[3])
     if metric not in METRICS:
-        raise ValueError(f"targets are checked per queue on one of {', '.join(METRICS)} "
-                         f"(got {metric!r})")
-    return Target(metric, "<=" if op.startswith("<") else ">=", value)
+        from sim.scenario.suggest import unknown
+
+        raise ValueError(f"{unknown('target metric', metric, METRICS)}; targets are checked "
+                         f"per queue on one of {', '.join(METRICS)}")
+    if op in ("<", ">"):  # the rule compares an interval's end with <= or >=, never strictly
+        raise ValueError(f"a target uses <= or >= (met when the 95% interval's far end is at "
+                         f"most / at least the value): write {metric}{op}={m[3]} "
+                         f"(got {text.strip()!r})")
+    return Target(metric, op, value)
 
 
 def queue_key(plan_queue_name: str) -> str:
@@ -145,8 +151,12 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
         mine = rows_q & cohort & ~np.isnan(r.queue_h)
         # as in the case table: from joining the queue to the review starting (calendar
         # pauses included)
-        wait = np.where(np.isnan(r.review_start_h), t1, r.review_start_h)[mine] - r.queue_h[mine]
-        tto = np.where(np.isnan(r.review_end_h), t1, r.review_end_h)[mine] - arrival[mine]
+        # (a review under way at the horizon has its end, even its start, recorded beyond it:
+        # count only up to the horizon, as for a case still waiting)
+        started = np.fmin(r.review_start_h, t1)
+        wait = np.where(np.isnan(started), t1, started)[mine] - r.queue_h[mine]
+        tto = np.where(np.isnan(r.review_end_h), t1, np.fmin(r.review_end_h, t1))[mine] - \
+            arrival[mine]
         # the least wait any staffing allows: until the pool's calendar next opens
         least = np.minimum(np.asarray(cal.next_open(r.queue_h[mine]), dtype=float), t1) - \
             r.queue_h[mine]
@@ -260,7 +270,7 @@ class _Search:
                for q in state}
         for q in state:
             if q not in stuck and sev[q] > 1 and _unattainable(summary, q, goals):
-                stuck[q] = "unattainable by staffing"
+                stuck[q] = f"unattainable by staffing: {_floor_note(summary, q, goals)}"
         ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
         self.history.append({"step": len(self.history), "phase": phase, "queue": queue,
                              "servers": queue and state[queue], "total": sum(state.values()),
@@ -280,8 +290,11 @@ class _Search:
             state[worst] += 1
             summary, ok = self.evaluate("up", worst)
             if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
-                stuck[worst] = f"no better with {PATIENCE} more specialists"
-                state[worst] -= PATIENCE  # take back the useless additions
+                # take back every useless addition: the fewest within 1% of the best tried
+                tried = [*seen, float(summary.at[worst, "severity"])]
+                top = state[worst]
+                state[worst] -= len(tried) - 1 - fewest_no_worse(tried)
+                stuck[worst] = _stuck_note(summary, worst, self.goals, state[worst], top)
                 summary, ok = self.evaluate("undo", worst)
         return summary, ok
 
@@ -328,6 +341,49 @@ def _unattainable(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> boo
                summary.at[q, f"floor.{g.metric}.low"] > g.value for g in goals)
 
 
+def fewest_no_worse(severities: Sequence[float]) -> int:
+    """Index of the fewest specialists whose severity is within 1% of the best one tried.
+
+    ``severities[j]``: the queue's worst target severity with ``j`` more specialists than
+    at first. A level the search found no better than a smaller one is never recommended.
+
+    >>> fewest_no_worse([1.30, 1.295, 1.29, 1.30, 1.29])   # one more: within 1% of the best
+    0
+    >>> fewest_no_worse([2.0, 1.5, 1.49, 1.49])
+    1
+    """
+    best = min(severities)
+    return min(j for j, v in enumerate(severities) if v * 0.99 <= best)
+
+
+def _floor_note(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> str | None:
+    """Why no staffing can reach a time target (None if staffing still could).
+
+    The floor is what a case would take if a specialist were always free: the wait until
+    the pool's calendar opens (office hours) and, for time to opinion, the stages before
+    the queue. If the floor's interval reaches past a ``<=`` target, staffing cannot be
+    sure to meet it.
+    """
+    for g in goals:
+        if g.op == "<=" and g.metric != "utilisation":
+            lo, hi = (summary.at[q, f"floor.{g.metric}.{e}"] for e in ("low", "high"))
+            if hi > g.value:
+                cause = ("office hours: cases wait for the pool's calendar to open"
+                         if g.metric.startswith("specialist_wait") else
+                         "other stages: records, triage, authorisation and office hours")
+                return (f"{cause} ({g.metric} with a specialist always free: "
+                        f"[{lo:.3g}, {hi:.3g}] vs {g.value:g})")
+    return None
+
+
+def _stuck_note(summary: pd.DataFrame, q: str, goals: Sequence[Target], kept: int,
+                tried: int) -> str:
+    """The note for a queue more specialists did not help: why, and what was tried."""
+    why = _floor_note(summary, q, goals)
+    more = f"{kept} kept; up to {tried} tried made it no better"
+    return f"{why}; {more}" if why else f"staffing: not met, {more} (another stage limits it)"
+
+
 def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  # noqa: ANN001
     rows = []
     for q in queues:
@@ -338,8 +394,12 @@ def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  
             lo, hi = summary.at[q.name, f"{g.metric}.low"], summary.at[q.name, f"{g.metric}.high"]
             row[f"{g.metric}"] = summary.at[q.name, f"{g.metric}.mean"]
             row[f"{g.metric}.ci"] = f"[{lo:.3g}, {hi:.3g}]"
+            row[f"{g.metric}.bound"] = g.bound(lo, hi)
             met &= g.severity(lo, hi) <= 1
         row["met"] = bool(met)
-        row["note"] = stuck.get(q.name, "")
+        note = stuck.get(q.name, "")
+        row["cause"] = "" if met else next(
+            (c for c in ("office hours", "other stages") if f"{c}:" in note), "staffing")
+        row["note"] = note
         rows.append(row)
     return pd.DataFrame(rows)

@@ -42,6 +42,7 @@ import pandas as pd
 
 from sim.core.intervals import t_half_width
 from sim.outputs.kpis import summarise
+from sim.scenario.suggest import unknown
 
 if TYPE_CHECKING:
     from sim.scenario.models import Scenario
@@ -51,6 +52,9 @@ __all__ = ["MSER", "ReplicationAnalysis", "mser", "replication_analysis", "repli
            "welch_figure"]
 
 KEYS = ("point", "replication", "seed")
+
+
+_KPI_DOCS = "docs/scenario-reference.md (KPIs)"
 
 
 def summary(table: pd.DataFrame, kpis: Sequence[str] | None = None, by: str | None = None,
@@ -168,7 +172,7 @@ def replications_needed(
         for f in futures:
             df = f.result()
             if kpi not in df.columns:
-                raise KeyError(f"unknown KPI {kpi!r}; KPIs are {', '.join(df.columns[2:])}")
+                raise KeyError(unknown("KPI", kpi, df.columns[2:], _KPI_DOCS))
             values.append(float(df[kpi].iloc[0]))
         if on_round:
             on_round(len(values))

@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 
 from sim._version import __version__
-from sim.core.progress import interactive, progress_bar
+from sim.core.progress import progress_display
 from sim.experiment.tasks import Task, run_task
 from sim.outputs.writing import atomic_write_bytes, atomic_write_text, scenario_hash
 
@@ -231,7 +231,7 @@ def run_study(
     try:
         if not inline:  # before the bar's thread starts: a forking pool copies no thread
             pending = {executor.submit(run_task, task): task for task in todo}
-        with progress_bar(interactive(progress), description, total, total - left) as advance:
+        with progress_display(progress, description, total, total - left) as advance:
             if inline:
                 for task in todo:
                     _finish(folder, task, executor.submit(run_task, task), advance)

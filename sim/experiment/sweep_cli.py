@@ -86,7 +86,9 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     st.add_argument("--pool", action="append", default=None, help="search only this pool")
     st.add_argument("--beta", type=float, default=1.0,
                     help="square-root staffing margin of the starting point (default 1)")
-    st.add_argument("--out", type=Path, default=None, help="folder for staffing.csv, path.csv")
+    st.add_argument("--out", type=Path, default=None,
+                    help="folder for staffing.csv, path.csv, overrides.txt, staffed.yaml "
+                         "(default: results/staffing/<scenario>)")
     _executor_args(st)
     st.set_defaults(handler=cmd_staffing)
 
@@ -144,7 +146,13 @@ def known_kpis(scenario: Any) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiment.design import DesignError, base_document, make_design, parameter
+    from sim.experiment.design import (
+        DesignError,
+        base_document,
+        make_design,
+        parameter,
+        small_design_warning,
+    )
     from sim.experiment.sensitivity import DEFAULT_KPIS
     from sim.loading import scenario_from_document
 
@@ -176,9 +184,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     scenario = scenario_from_document(doc)  # a bad file: ScenarioError, exit 2 in sim.cli
     known = known_kpis(scenario)
     if bad := [k for k in kpis if k not in known]:
-        near = difflib.get_close_matches(bad[0], known, n=1)
-        return _fail("sweep", f"unknown KPI {bad[0]!r}" + (f" (did you mean {near[0]!r}?)"
-                                                           if near else ""))
+        from sim.scenario.suggest import unknown
+
+        return _fail("sweep", unknown("KPI", bad[0], known, "docs/scenario-reference.md (KPIs)"))
     kind = opts["design"] or "grid"
     seed = scenario.simulation.seed if opts["seed"] is None else opts["seed"]
     reps = opts["replications"] or scenario.simulation.replications
@@ -190,6 +198,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / "sweeps" / f"{scenario.name}-{kind}"
     print(f"{kind} design over {len(params)} parameter(s): {design.size} points x {reps} "
           f"replication(s) = {design.size * reps} runs; study folder {out}/")
+    if small := small_design_warning(design):
+        print(f"warning: {small}", file=sys.stderr)
     return _run_sweep(args, design, doc, out, seed, reps, kpis, spec.get("batch"))
 
 
@@ -197,7 +207,9 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
                reps: int, kpis: list[str], batch: int | None) -> int:
     import pandas as pd
 
-    from sim.experiment.executors import make_executor
+    from sim.experiment.design import small_design_warning
+    from sim.experiment.estimate import study_size_line
+    from sim.experiment.executors import executor_workers, make_executor
     from sim.experiment.sensitivity import run_sweep, write_analysis
     from sim.experiment.study import StudyMismatch
     from sim.outputs.writing import atomic_write_text
@@ -205,6 +217,9 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
     points = design.scenarios(doc)  # every point valid before any worker starts
     try:
         with make_executor(args.executor, args.workers, args.scheduler) as ex:
+            if not args.quiet:
+                print(study_size_line(points[0][1], design.size * reps, executor_workers(ex),
+                                      seed), flush=True)
             table = run_sweep(design, doc, out, ex, seed=seed, replications=reps,
                               batch=batch, progress=not args.quiet, points=points)
     except StudyMismatch as err:
@@ -223,6 +238,8 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
                            "display.float_format", "{:,.4g}".format):
         for kpi, result in results.items():
             print(f"\n{kpi} - {title}\n{result.to_string(index=False)}")
+    if small := small_design_warning(design):
+        print(f"\nwarning: {small}", file=sys.stderr)
     print(f"\ntable, analysis and figures written to {out}/")
     return EXIT_OK
 
@@ -245,8 +262,6 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return _fail("staffing", f"--replications must be at least 2 for an interval (got {reps})")
     if args.pool and (bad := sorted(set(args.pool) - set(scenario.pools))):
         return _fail("staffing", f"no pool {bad[0]!r}; the pools are {', '.join(scenario.pools)}")
-    import pandas as pd
-
     from sim.experiment.executors import make_executor
 
     if not args.quiet:
@@ -256,18 +271,9 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     with make_executor(args.executor, args.workers, args.scheduler) as ex:
         res = find_staffing(scenario, targets, pools=args.pool, replications=reps,
                             executor=ex, seed=args.seed, beta=args.beta)
-    with pd.option_context("display.width", 140, "display.max_columns", 30,
-                           "display.float_format", "{:,.4g}".format):
-        print("Search path (one simulated staffing per step)")
-        print(res.path.to_string(index=False))
-        print("\nStaffing found (start: square-root staffing)")
-        print(res.table.to_string(index=False))
-    print("\n" + ("every target met" if res.met else "NOT every target met (see met/note)"))
-    print("apply with: " + " ".join(f"--set {o}" for o in res.overrides))
-    if args.out:
-        from sim.outputs.writing import atomic_write_text
+    from sim.experiment.staffing_report import staffing_text, write_staffing
 
-        args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(args.out / "staffing.csv", res.table.to_csv(index=False))
-        atomic_write_text(args.out / "path.csv", res.path.to_csv(index=False))
+    out = args.out or Path("results") / "staffing" / scenario.name
+    write_staffing(res, scenario, out)
+    print(staffing_text(res, targets, scenario, out))
     return EXIT_OK

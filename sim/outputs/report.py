@@ -42,10 +42,43 @@ def _number(x: float) -> str:
     return "-" if x is None or math.isnan(x) else f"{x:,.2f}"
 
 
+def _count(x: float) -> str:
+    """A count (cases, surgeries): a whole number, even as a mean across replications."""
+    return "-" if x is None or math.isnan(x) else f"{x + 0.0:,.0f}"
+
+
+def _cases(x: float) -> str:
+    return "-" if x is None or math.isnan(x) else f"{x + 0.0:,.1f} cases"
+
+
+_NON_NEGATIVE = {_hours, _share, _count, _cases}
+"""Formats of quantities that cannot be negative: their intervals stop at 0 (marked *)."""
+
+
 def _ci(row: pd.Series, fmt) -> str:  # noqa: ANN001
     if math.isnan(row["half_width"]):
         return ""
-    return f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
+    low, cut = row["ci_low"], ""
+    if fmt in _NON_NEGATIVE and low < 0:
+        low, cut = 0.0, "*"
+    return f"[{fmt(low)}, {fmt(row['ci_high'])}]{cut}"
+
+
+def interval_notes(summary: pd.DataFrame, text: str) -> str:
+    """Footnotes for the intervals in ``text``: cut at 0 (*), and too few replications.
+
+    >>> interval_notes(pd.DataFrame({"n": [2]}), "[0, 5]*")[:40]
+    '  * the t-interval went below 0 for a qu'
+    """
+    notes = []
+    if "]*" in text:
+        notes.append("  * the t-interval went below 0 for a quantity that cannot be negative;"
+                     "\n    shown from 0, it is unreliable: add replications")
+    n = int(summary["n"].max()) if len(summary) else 0
+    if n == 2:
+        notes.append("  With only 2 replications a 95% t-interval is +/- 12.7 standard errors:"
+                     "\n    run 3 or more (--replications) for usable intervals")
+    return "\n".join(notes)
 
 
 def _table(rows: list[tuple[str, str, str]], title: str) -> str:
@@ -80,25 +113,35 @@ def kpi_table(results: Results) -> str:
                     "within_target.opinion", _share))
     for pool in results.plan.pools:
         rows.append(row(f"utilisation {pool}", f"utilisation.{pool}", _share))
-        rows.append(row(f"queue length {pool}", f"queue_length.{pool}", _number))
+        rows.append(row(f"cases waiting {pool} (time average)", f"queue_length.{pool}", _cases))
     rows += [
         row("outsourced share", "outsourced_share", _share),
         row("misrouted share", "misrouted_share", _share),
         row("opinions per week", "throughput_per_week", _number),
-        row("arrivals", "arrivals", _number),
-        row("delivered", "delivered", _number),
-        row("in system at end", "in_system_end", _number),
+        row("arrivals", "arrivals", _count),
+        row("delivered", "delivered", _count),
+        row("in system at end", "in_system_end", _count),
     ]
     title = (f"{sc.name}: triage {sc.triage.policy}, routing {sc.routing.policy}, "
-             f"{sc.simulation.horizon_days:g} days, {n} replication(s), seed {results.seed} "
-             f"(mean, 95% CI)")
+             f"{_window(sc)}, {n} replication(s), seed {results.seed} (mean, 95% CI)")
     out = _table(rows, title)
     stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()]
     out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "
                                    "time to opinion)")
     if sc.economics is not None:
         out += "\n\n" + money_table(results)
+    if notes := interval_notes(s, out):
+        out += "\n\n" + notes
     return out
+
+
+def _window(sc) -> str:  # noqa: ANN001
+    """The measured window in words: what the per-run totals and counts cover."""
+    sim_ = sc.simulation
+    if not sim_.warmup_days:
+        return f"{sim_.horizon_days:g} days measured"
+    return (f"{sim_.horizon_days - sim_.warmup_days:g} days measured after a "
+            f"{sim_.warmup_days:g}-day warm-up")
 
 
 def _usd(x: float) -> str:
@@ -130,7 +173,7 @@ def money_table(results: Results) -> str:
     rows += [
         row("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
         row("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
-        row("surgeries avoided", "money.surgeries_avoided", _number),
+        row("surgeries avoided", "money.surgeries_avoided", _count),
         row("avoided among recommended procedures", "money.avoided_rate", _share),
         row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
         row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
@@ -149,7 +192,7 @@ def money_table(results: Results) -> str:
     if "money.roi_with_commitments" in s.index:
         rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
                         _number))
-    out = _table(rows, f"Money over the measured window (after warm-up; mean, 95% CI; {cur})")
+    out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur})")
     payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
     if payers:
         head = ("payer", "cases", "paid", "surgeries avoided", "payer net savings", "ROI")
@@ -169,27 +212,39 @@ def money_table(results: Results) -> str:
     return out
 
 
-def _count(x: float) -> str:
-    return "-" if x is None or math.isnan(x) else f"{x:,.0f}"
-
-
 def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001
     ci = _ci(r, fmt)
     return f"{fmt(r['mean'])} {ci}".strip()
 
 
 def capacity_table(capacity: pd.DataFrame) -> str:
-    """The pre-run capacity check as text."""
-    rows = [("resource", "servers", "offered h/wk", "available h/wk", "utilisation", "")]
+    """The pre-run capacity check as text: one row per resource, then where overflow goes.
+
+    ``role`` says which queue is a case's first choice and which only takes overflow; the
+    offered hours are those each queue really receives once the overflow has spilled.
+    """
+    rows = [("resource", "role", "servers", "offered h/wk", "available h/wk", "utilisation",
+             "")]
+    spills = []
     for r in capacity.itertuples():
         util = "inf" if math.isinf(r.utilisation) else f"{r.utilisation:.2f}"
-        rows.append((r.resource, str(r.servers), f"{r.offered_h_per_week:,.1f}",
+        role = getattr(r, "role", "")
+        role = role if isinstance(role, str) else ""
+        rows.append((r.resource, role, str(r.servers), f"{r.offered_h_per_week:,.1f}",
                      f"{r.available_h_per_week:,.1f}", util,
                      "" if r.status == "ok" else r.status))
-    widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    lines = ["Capacity check (offered work vs working hours on each calendar)"]
+        share = getattr(r, "spill_share", float("nan"))
+        to = getattr(r, "spills_to", None)
+        if isinstance(to, str) and to and share == share:
+            spills.append(f"  {r.resource}: {share:.1%} of the cases that may overflow go to "
+                          f"{to}")
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["Capacity check (work each queue receives vs working hours on its calendar)"]
     for row in rows:
         lines.append("  " + "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+            cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
             enumerate(zip(row, widths, strict=True))).rstrip())
+    if spills:
+        lines.append("Overflow (expected wait in house over routing.overflow_wait_hours):")
+        lines += spills
     return "\n".join(lines)

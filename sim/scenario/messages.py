@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import types
+import typing
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -37,10 +39,12 @@ def problems_from_validation_error(exc: pydantic.ValidationError, doc: Document)
     return problems_from_errors(exc.errors(include_url=False), doc)
 
 
-def problems_from_errors(errors: Sequence[Any], doc: Document) -> list[Problem]:
+def problems_from_errors(errors: Sequence[Any], doc: Document,
+                         model: type[pydantic.BaseModel] | None = None) -> list[Problem]:
     """Turn pydantic error dicts into ``Problem`` s located in ``doc``, sorted by line.
 
-    An unknown key next to a missing one with a similar name gets a "did you mean" hint.
+    An unknown key gets a "did you mean" hint: the missing key or, given ``model``, the
+    allowed key at that place with the closest name (``horizon_dyas`` -> ``horizon_days``).
     """
     errors = _without_union_noise(list(errors))
     missing = {
@@ -54,6 +58,7 @@ def problems_from_errors(errors: Sequence[Any], doc: Document) -> list[Problem]:
         message = _error_message(err, path)
         if err["type"] == "extra_forbidden" and path:
             near = [p[-1] for p in missing if p[:-1] == path[:-1] and p]
+            near = near or (allowed_keys(model, err["loc"][:-1]) if model else [])
             if close := difflib.get_close_matches(str(path[-1]), map(str, near), n=1):
                 message += f" (did you mean {close[0]!r}?)"
         elif err["type"] == "union_tag_invalid":  # point at the tag itself: dist: weibull
@@ -69,6 +74,46 @@ def problems_from_errors(errors: Sequence[Any], doc: Document) -> list[Problem]:
         problems.append(Problem(file, line, _dotted(path), message))
     unique = dict.fromkeys(problems)  # union members can repeat the same complaint
     return sorted(unique, key=lambda p: (p.line is None, p.line or 0, p.path))
+
+
+def allowed_keys(model: type[pydantic.BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The keys a settings mapping at pydantic location ``loc`` of ``model`` may have.
+
+    >>> from sim.scenario.models import Scenario
+    >>> "horizon_days" in allowed_keys(Scenario, ("simulation",))
+    True
+    """
+    kinds: list[Any] = [model]
+    for part in loc:
+        nxt: list[Any] = []
+        for kind in _members(kinds):
+            if isinstance(kind, type) and issubclass(kind, pydantic.BaseModel):
+                if part in kind.model_fields:
+                    nxt.append(kind.model_fields[part].annotation)
+                elif part == kind.__name__:  # a union member's label
+                    nxt.append(kind)
+            elif typing.get_origin(kind) in (dict, list) and typing.get_args(kind):
+                nxt.append(typing.get_args(kind)[-1])
+        kinds = nxt
+    return sorted({name for kind in _members(kinds)
+                   if isinstance(kind, type) and issubclass(kind, pydantic.BaseModel)
+                   for name in kind.model_fields})
+
+
+def _members(kinds: list[Any]) -> list[Any]:
+    """Unwrap ``Annotated``, ``Optional`` and unions into the plain types they allow."""
+    out: list[Any] = []
+    todo = list(kinds)
+    while todo:
+        kind = todo.pop()
+        origin = typing.get_origin(kind)
+        if origin is typing.Annotated:
+            todo.append(typing.get_args(kind)[0])
+        elif origin in (typing.Union, types.UnionType):
+            todo.extend(typing.get_args(kind))
+        else:
+            out.append(kind)
+    return out
 
 
 def _without_union_noise(errors: list[Any]) -> list[Any]:
@@ -168,5 +213,5 @@ def validate_model(model: type[M], doc: Document) -> M:
     seen = {e["loc"] for e in errors}
     errors += [e for e in booleans if e["loc"] not in seen]
     if errors:
-        raise ScenarioError(problems_from_errors(errors, doc))
+        raise ScenarioError(problems_from_errors(errors, doc, model))
     return result

@@ -40,8 +40,8 @@ class Session(CalendarSpec):
 class AbsenceBlock(Strict):
     """A dated period during which a share of the pool's specialists are away."""
 
-    from_: datetime.date = Field(alias="from")
-    to: datetime.date
+    start: datetime.date = Field(description="first day away")
+    end: datetime.date = Field(description="last day away (inclusive)")
     share: Probability = Field(description="share of each line's specialists away "
                                            "(rounded to the nearest head)")
     lines: list[str] = Field(default=[], description="the lines concerned (specialty or "
@@ -49,9 +49,9 @@ class AbsenceBlock(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> AbsenceBlock:
-        if self.to < self.from_:
-            raise ValueError(f"'to' must not be before 'from' (got from {self.from_}, "
-                             f"to {self.to})")
+        if self.end < self.start:
+            raise ValueError(f"'end' must not be before 'start' (got start {self.start}, "
+                             f"end {self.end})")
         return self
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import sim
 import sim.cli
 from sim.experiment.sweep_cli import known_kpis, read_sweep_file
 from sim.loading import scenario_from_text
@@ -75,7 +76,7 @@ def test_sweep_file_with_unquoted_ranges(capsys, mini_file: Path, tmp_path: Path
     (("--param", "oncology"), "--param expects KEY=SPEC"),
     (("--param", f"{ONC}=9:2"), "the low end 9 is above the high end 2"),
     (("--param", f"{ONC}=2:3", "--kpi", "time_to_opinon_h.mean"),
-     "unknown KPI 'time_to_opinon_h.mean' (did you mean 'time_to_opinion_h.mean'?)"),
+     "unknown KPI 'time_to_opinon_h.mean' (did you mean 'time_to_opinion_h.mean'"),
     (("--param", f"{ONC}=2:3", "--replications", "0"), "replications must be a whole number"),
     (("--param", "triage.ai.accuracy=0.9:1.1:0.1"), "design point 2 sets triage.ai.accuracy=1.1"),
     ((), "a design needs at least one parameter"),
@@ -91,6 +92,26 @@ def test_sweep_bad_input_exits_2_and_writes_nothing(capsys, mini_file: Path, tmp
     assert not (tmp_path / "x").exists()
 
 
+def test_a_misspelled_param_key_is_one_problem_with_a_suggestion(capsys, mini_file: Path,
+                                                                 tmp_path: Path) -> None:
+    status, _, err = run_cli(capsys, "sweep", mini_file, "--param", "triage.ai.acuracy=0.7:0.95",
+                             "--param", f"{ONC}=2:3", "--design", "sobol", "--samples", 4,
+                             "--out", tmp_path / "x", *SHORT)
+    assert status == 2
+    assert "--param: triage.ai.acuracy: unknown key 'acuracy' (did you mean 'accuracy'?)" in err
+    assert "1 problem in the scenario" in err and "design points are invalid" not in err
+    assert "design point" not in err
+
+
+def test_a_tiny_sobol_design_is_flagged(capsys, mini_file: Path, tmp_path: Path) -> None:
+    status, _, err = run_cli(capsys, "sweep", mini_file, "--param", "triage.ai.accuracy=0.6:0.9",
+                             "--design", "sobol", "--samples", 2, "--replications", 1,
+                             "--kpi", "misrouted_share", "--out", tmp_path / "s", *SHORT)
+    assert status == 0, err
+    assert err.count("Sobol indices from --samples 2 are unreliable") == 2  # before and after
+    assert "use at least --samples 64" in err
+
+
 def test_staffing_prints_the_path_and_the_set_lines(capsys, tmp_path: Path) -> None:
     path = tmp_path / "one.yaml"
     path.write_text(MINI_YAML.replace("policy: overflow", "policy: in_house_first"))
@@ -99,8 +120,17 @@ def test_staffing_prints_the_path_and_the_set_lines(capsys, tmp_path: Path) -> N
                                *SHORT)
     assert status == 0, err
     assert "Search path" in out and "Staffing found" in out
-    assert "apply with: --set pools.in_house.specialists.oncology=" in out
-    assert (tmp_path / "staffing.csv").is_file() and (tmp_path / "path.csv").is_file()
+    assert "apply with: --set pools.in_house.specialists.oncology=" in out or \
+        "apply with: nothing to change" in out
+    assert "NaN" not in out and "nan" not in out
+    assert max(len(ln) for ln in out.splitlines() if str(tmp_path) not in ln) <= 100, out
+    for name in ("staffing.csv", "path.csv", "overrides.txt", "staffed.yaml"):
+        assert (tmp_path / name).is_file()
+    staffed = sim.load_scenario(tmp_path / "staffed.yaml")  # runs as it stands
+    for line in (tmp_path / "overrides.txt").read_text().splitlines():
+        key, value = line.split("=")
+        pool, _, specialty = key.split(".")[1:]
+        assert staffed.pools[pool].specialists[specialty] == int(value)
 
 
 @pytest.mark.parametrize(("extra", "message"), [

@@ -280,6 +280,21 @@ def test_mini_yaml_and_data_agree() -> None:
     assert yaml.safe_load(MINI_YAML) == mini_data()
 
 
+def test_a_misspelled_key_with_a_default_gets_did_you_mean() -> None:
+    """horizon_days has a default, so nothing is missing: the hint comes from the schema."""
+    from sim.loading import scenario_from_text
+    from sim.scenario import ScenarioError
+    from tests.conftest import MINI_YAML
+
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_text(MINI_YAML, overrides=["simulation.horizon_dyas=30",
+                                                 "triage.ai.acuracy=0.9"])
+    text = str(err.value)
+    assert "simulation.horizon_dyas: unknown key 'horizon_dyas' (did you mean " \
+           "'horizon_days'?)" in text
+    assert "triage.ai.acuracy: unknown key 'acuracy' (did you mean 'accuracy'?)" in text
+
+
 def test_schema_checks_alone_leave_the_network_to_loading() -> None:
     """sim.scenario knows the schema only; sim.loading adds the network (layers, issue 11)."""
     from sim.scenario import validate_scenario

@@ -75,7 +75,7 @@ def test_head_counts_unchanged_without_sessions() -> None:
 
 def test_absence_block_dips_capacity_and_respects_the_count() -> None:
     s = scenario_from_text(BASE, overrides=[
-        "pools.centre.absences={rate: 0.05, blocks: [{from: 2026-02-02, to: 2026-02-15, "
+        "pools.centre.absences={rate: 0.05, blocks: [{start: 2026-02-02, end: 2026-02-15, "
         "share: 0.5}]}"])
     plan = build_plan(s)
     rep = simulate(plan, seed=5)
@@ -115,8 +115,8 @@ def test_staff_by_day_rate() -> None:
      "no specialists for 'neurology'"),
     ("pools.centre.sessions={oncology: [{days: [mon], hours: ['08:00', '12:00']}, "
      "{days: [mon], hours: ['11:00', '13:00']}]}", "overlap on mon"),
-    ("pools.centre.absences={blocks: [{from: 2026-02-10, to: 2026-02-01, share: 0.5}]}",
-     "'to' must not be before 'from'"),
+    ("pools.centre.absences={blocks: [{start: 2026-02-10, end: 2026-02-01, share: 0.5}]}",
+     "'end' must not be before 'start'"),
     ("pools.centre.absences={rate: 1.0}", "less than 1"),
 ])
 def test_bad_rosters_are_refused(override: str, message: str) -> None:
@@ -128,7 +128,7 @@ def test_absence_blocks_follow_the_timeline_years() -> None:
     from sim.timeline import year_scenario
 
     s = scenario_from_text(BASE + "timeline: {first_year: 2026, last_year: 2028}\n", overrides=[
-        "pools.centre.absences={blocks: [{from: 2026-08-03, to: 2026-08-28, share: 0.5}]}"])
+        "pools.centre.absences={blocks: [{start: 2026-08-03, end: 2026-08-28, share: 0.5}]}"])
     y, _ = year_scenario(s, s.timeline, 2028)
     (b,) = y.pools["centre"].absences.blocks
-    assert (b.from_, b.to) == (dt.date(2028, 8, 3), dt.date(2028, 8, 28))
+    assert (b.start, b.end) == (dt.date(2028, 8, 3), dt.date(2028, 8, 28))

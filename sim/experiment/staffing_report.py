@@ -1,0 +1,110 @@
+"""What ``sosim staffing`` prints and writes: a compact answer, the details in files.
+
+The terminal gets a table that fits about 100 columns (each target's checked interval end,
+whether it is met and, if not, why: ``office hours``, ``other stages`` or ``staffing``), the
+notes, and one short "apply with" line; the wide tables (every mean and interval, the search
+path) and the staffed scenario go into the output folder.
+
+Example:
+    >>> print(staffing_text(res, "results/staffing/baseline"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.experiment.staffing import StaffingResult, queue_key
+
+WIDTH = 100
+"""Terminal columns the printed tables and notes are kept within."""
+
+
+def _grid(rows: list[list[str]], left: int = 1) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(c.ljust(w) if i < left else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+            for r in rows]
+
+
+def path_lines(res: StaffingResult) -> list[str]:
+    """The search path, one simulated staffing per step (no NaN on the start row)."""
+    rows = [["step", "phase", "queue", "servers", "total", "all met", "kept"]]
+    for r in res.path.itertuples():
+        rows.append([str(r.step), r.phase, r.queue if isinstance(r.queue, str) else "(start)",
+                     str(int(r.servers)) if isinstance(r.queue, str) else "-", str(r.total),
+                     "yes" if r.met else "no", "yes" if r.accepted else "no"])
+    return _grid(rows, left=3)
+
+
+def result_lines(res: StaffingResult, targets: list) -> list[str]:  # noqa: ANN001
+    """One row per queue: start, servers, each target's checked bound, and the verdict."""
+    legend = [f"T{i + 1}: {t} (shown: the 95% interval's {'upper' if t.op == '<=' else 'lower'}"
+              f" end, which must meet it)" for i, t in enumerate(targets)]
+    rows = [["queue", "start", "servers", *(f"T{i + 1}" for i in range(len(targets))),
+             "result"]]
+    for r in res.table.to_dict("records"):
+        verdict = "met" if r["met"] else f"NOT met: {r['cause']}"
+        rows.append([r["queue"], str(r["start"]), str(r["servers"]),
+                     *(f"{r[f'{t.metric}.bound']:.3g}" for t in targets), verdict])
+    notes = []
+    for r in res.table.to_dict("records"):
+        if r["note"]:
+            notes += textwrap.wrap(f"{r['queue']}: {r['note']}", WIDTH - 2,
+                                   initial_indent="  ", subsequent_indent="      ")
+    return [*legend, *_grid(rows), *(["Notes:", *notes] if notes else [])]
+
+
+def changed_staffing(res: StaffingResult, before) -> dict[str, int]:  # noqa: ANN001
+    """The scenario keys whose specialists the search changed, with their new counts."""
+    from sim.engine.plan import build_plan
+
+    was = {queue_key(q.name): q.servers for q in build_plan(before).queues}
+    return {k: v for k, v in res.staffing.items() if was.get(k) != v}
+
+
+def apply_line(res: StaffingResult, before, staffed_file: Path) -> str:  # noqa: ANN001
+    """``apply with: --set ...`` when short, else the written staffed scenario to run."""
+    changed = changed_staffing(res, before)
+    if not changed:
+        return "apply with: nothing to change (the scenario's staffing is the answer)"
+    line = "apply with: " + " ".join(f"--set {k}={v}" for k, v in changed.items())
+    if len(line) <= WIDTH:
+        return line
+    return (f"apply with: sosim run {staffed_file} ({len(changed)} staffing changes; "
+            f"also in {staffed_file.with_name('overrides.txt')})")
+
+
+def write_staffing(res: StaffingResult, before, out: Path) -> Path:  # noqa: ANN001
+    """Write staffing.csv, path.csv, overrides.txt and staffed.yaml into ``out``."""
+    from sim.outputs.writing import atomic_write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "staffing.csv", res.table.to_csv(index=False))
+    atomic_write_text(out / "path.csv", res.path.to_csv(index=False))
+    changed = changed_staffing(res, before)
+    atomic_write_text(out / "overrides.txt", "".join(f"{k}={v}\n" for k, v in changed.items()))
+    staffed = out / "staffed.yaml"
+    atomic_write_text(staffed, f"# {before.name} with the staffing sosim staffing found\n"
+                      + yaml.safe_dump(res.scenario.model_dump(mode="json"), sort_keys=False))
+    return staffed
+
+
+def staffing_text(res: StaffingResult, targets: list, before, out: Path) -> str:  # noqa: ANN001
+    """Everything ``sosim staffing`` prints after the search (files already written)."""
+    staffed = out / "staffed.yaml"
+    met = "every target met" if res.met else _not_met(res.table)
+    return "\n".join(["Search path (one simulated staffing per step)", *path_lines(res), "",
+                      "Staffing found (start: square-root staffing)",
+                      *result_lines(res, targets), "", met,
+                      apply_line(res, before, staffed),
+                      f"details (every mean and interval): {out / 'staffing.csv'}"])
+
+
+def _not_met(table: pd.DataFrame) -> str:
+    causes = table.loc[~table["met"], "cause"].value_counts()
+    said = ", ".join(f"{n} by {c}" for c, n in causes.items())
+    return f"NOT every target met: {said} (see the notes)"
