@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim._version import __version__
 
-__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run", "__version__"]
+__all__ = ["Results", "Scenario", "ScenarioError", "fit", "load_scenario", "run", "__version__"]
 
 if TYPE_CHECKING:
     from sim.loading import load_scenario

@@ -26,8 +26,8 @@ BYTES_PER_CASE = 900
 """Rough peak memory per simulated case with the event log on (benchmarks/bench_engine.py)."""
 
 _COMMAND_MODULES: tuple[str, ...] = (
-    "sim.market.cli", "sim.experiment.cli", "sim.experiment.sweep_cli",
-    "sim.experiment.hiring_cli")
+    "sim.market.cli", "sim.experiment.cli", "sim.experiment.sweep_cli", "sim.fit.cli",
+    "sim.app.cli", "sim.experiment.hiring_cli")
 """Modules with a ``register(subparsers, scenario_args)`` function adding their commands."""
 
 

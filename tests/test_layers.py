@@ -8,8 +8,8 @@ Layers, bottom to top (``docs/architecture.md``)::
     sim.engine        plan, network, demand, draws, pools, triage, records, model
     sim.outputs       results, KPIs, economics, runner, report, figures, writing
     sim.market        market files, projections, volumes, demand from a market
-    sim.experiment, sim.timeline, sim.rerun, sim.loading
-    sim.cli, sim.__main__, sim (the package's lazy public API)
+    sim.experiment, sim.timeline, sim.rerun, sim.loading, sim.fit
+    sim.cli, sim.__main__, sim (the package's lazy public API), sim.app (the web page)
 
 Every ``import`` statement counts, wherever it is (module level, inside a
 function, under ``TYPE_CHECKING``): a function-level import only hides a cycle
@@ -34,8 +34,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.engine",),
     ("sim.outputs",),
     ("sim.market",),
-    ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading"),
-    ("sim.cli", "sim.__main__", "sim"),
+    ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading", "sim.fit"),
+    ("sim.cli", "sim.__main__", "sim", "sim.app"),
 )
 
 

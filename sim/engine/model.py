@@ -144,7 +144,8 @@ class Model:
                 rec.screen_queue[i] = q
                 rec.screen_queue_h[i] = env.now
                 yield from self.queues[q].serve(i, d.screen_h[i], prio, rec.screen_seize_h,
-                                                rec.screen_start_h, rec.screen_end_h)
+                                                rec.screen_start_h, rec.screen_end_h,
+                                                rec.screen_server)
             if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
@@ -158,8 +159,8 @@ class Model:
                 yield from wait_for_slot(env, self.queues[q], until, prio)
         pool = self.plan.queues[q].pool
         yield from self.queues[q].serve(
-            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h
-        )
+            i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
+            rec.server)
         self.finished += 1
 
 

@@ -54,6 +54,10 @@ class Staff:
         self.servers = servers
         self.calendar = calendar
         self.free = servers
+        # Idle server ids (a stack), so that the records can name who worked each case; a
+        # finishing server hands its id to the case it wakes.
+        self._idle = list(range(servers - 1, -1, -1)) if servers else []
+        self._away: list[int] = []  # ids of servers away now (absences, set_servers)
         self.waiting = [0, 0]  # cases waiting, by priority code (0 = urgent)
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
         self._order = 0
@@ -72,34 +76,41 @@ class Staff:
         return 0 if self.servers is None else self.servers - self.free
 
     def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,
-              start: np.ndarray, end: np.ndarray) -> Generator[simpy.Event, None, None]:
+              start: np.ndarray, end: np.ndarray, who: np.ndarray | None = None
+              ) -> Generator[simpy.Event, None, None]:
         """Work case ``i`` for ``effort_h`` working hours; record when it was taken, started, done.
 
         The times are written into the arrays before the work completes, so a
-        case still in service at the end of the run shows where it is.
+        case still in service at the end of the run shows where it is. ``who``,
+        if given, receives the id (0 to servers - 1) of the server who works it.
         """
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return
         if self.free > 0:
             self.free -= 1
+            server = self._idle.pop()
         else:
             wake = self.env.event()
             self._order += 1
             heappush(self._queue, (priority, self._order, wake))
             self.integrate()
             self.waiting[priority] += 1
-            yield wake  # a finishing server hands itself over: self.free stays 0
+            server = yield wake  # a finishing server hands itself over: self.free stays 0
+        if who is not None:
+            who[i] = server
         yield from self._work(i, effort_h, seize, start, end)
         if self.free < 0:  # fewer specialists at work now (absences): this one leaves
             self.free += 1
+            self._away.append(server)
         elif self._queue:
             priority, _, wake = heappop(self._queue)
             self.integrate()
             self.waiting[priority] -= 1
-            wake.succeed()
+            wake.succeed(server)
         else:
             self.free += 1
+            self._idle.append(server)
 
     def set_servers(self, n: int) -> None:
         """Change the number of servers at work now (absences, :mod:`sim.engine.rosters`).
@@ -107,14 +118,19 @@ class Staff:
         Fewer: the free ones leave at once, busy ones when their case is done (``free`` goes
         negative meanwhile). More: the newcomers take waiting cases at once.
         """
+        before = self.free
         self.free += n - self.servers
         self.servers = n
+        for _ in range(max(before, 0) - max(self.free, 0)):  # idle ones leave now
+            self._away.append(self._idle.pop())
+        for _ in range(max(self.free, 0) - max(before, 0)):  # returning ones are idle
+            self._idle.append(self._away.pop())
         while self.free > 0 and self._queue:
             priority, _, wake = heappop(self._queue)
             self.integrate()
             self.waiting[priority] -= 1
             self.free -= 1
-            wake.succeed()
+            wake.succeed(self._idle.pop())
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:

@@ -14,7 +14,8 @@ import numpy as np
 
 from sim.engine.stages import TIMES
 
-INDICES = ("matched_line", "screen_queue", "queue")
+INDICES = ("matched_line", "screen_queue", "queue",
+           "screen_server", "server")  # server: which specialist of the queue (0-based)
 
 
 class Records:

@@ -93,7 +93,7 @@ STAGES = (
           states=(("screen_seize_h", "screening (misrouted)"), ("screen_end_h", "re-routing"),
                   ("reroute_end_h", "specialist queue")),
           activities=(Activity("misroute screening", "screen_start_h", "screen_end_h",
-                               "screen_pool"),
+                               "screen_specialist"),
                       Activity("re-routing", "screen_end_h", "reroute_end_h", "=referral")),
           spans=(("misroute_rework", "queue_h"),)),
     Stage("specialist review",
@@ -103,7 +103,8 @@ STAGES = (
                  "review_start_h",  # ... and starts work (calendar permitting)
                  "review_end_h"),  # opinion delivered
           states=(("seize_h", "specialist review"), ("review_end_h", "delivered")),
-          activities=(Activity("specialist review", "review_start_h", "review_end_h", "pool"),),
+          activities=(Activity("specialist review", "review_start_h", "review_end_h",
+                               "specialist"),),
           spans=(("specialist_wait", "review_start_h"), ("review", "review_end_h"))),
 )
 

@@ -41,6 +41,18 @@ def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Ca
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
 
 
+def specialist_names(plan: Plan) -> list[str]:
+    """Every individual specialist, ``"<pool>/<line>#<k>"`` with k from 1, queue by queue."""
+    return [f"{q.name}#{k + 1}" for q in plan.queues for k in range(q.servers)]
+
+
+def _specialist_codes(plan: Plan, queue: np.ndarray, server: np.ndarray) -> np.ndarray:
+    """Codes into :func:`specialist_names` of who worked each case (-1: nobody yet)."""
+    first = np.cumsum([0] + [q.servers for q in plan.queues])[:-1].astype(np.int64)
+    return np.where((queue >= 0) & (server >= 0),
+                    first[np.maximum(queue, 0)] + server if len(first) else -1, -1)
+
+
 def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     """The case table of one replication."""
     c, d = rep.cases, rep.draws
@@ -127,6 +139,11 @@ def _triage_and_routing(plan: Plan, rep: Replication,
         "screen_pool": _categorical(np.where(screen_pool >= 0, screen_pool, -1), plan.pools)
         if (screen_pool >= 0).any() else pd.Categorical([None] * n, categories=list(plan.pools)),
         "pool": pd.Categorical.from_codes(pool, categories=list(plan.pools)),
+        "specialist": pd.Categorical.from_codes(
+            _specialist_codes(plan, r.queue, r.server), categories=specialist_names(plan)),
+        "screen_specialist": pd.Categorical.from_codes(
+            _specialist_codes(plan, r.screen_queue, r.screen_server),
+            categories=specialist_names(plan)),
         "pool_kind": pd.Categorical.from_codes(
             np.asarray([0 if k == "in_house" else 1 for k in plan.pool_kinds] + [-1])[pool],
             categories=["in_house", "outsourced"]),
@@ -139,7 +156,7 @@ def event_resources(plan: Plan) -> list[str]:
     """Every resource name the event log can show, in a fixed order (its categories)."""
     return ["patient", "records:digital", "records:paper", "ai", "coordinator", "none",
             "coordinators", "referral", *plan.payers,
-            *(p for p in plan.pools if p not in plan.payers)]
+            *(p for p in plan.pools if p not in plan.payers), *specialist_names(plan)]
 
 
 def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,391 @@
+"""Fitting a whole scenario from a stage table: calendars first, then work, demand, staffing.
+
+Order matters: a review's work is the *working* time between its start and its end on the
+pool's calendar (a review started at 16:00 and finished at 09:00 next morning on an
+08:00-17:00 pool is two hours of work), so calendars are detected before durations are
+fitted. Queue waits (queue -> start) are kept apart from work (start -> end), so that the
+fitted staffing, not a longer review, reproduces the waits.
+
+What is not in a log is not invented: outcomes (confirmed/refined/changed) are sosim's
+default shares, marked as an assumption; there is no economics section.
+
+Example:
+    >>> fitted = fit_scenario(read_log("events.parquet"), name="fitted")   # doctest: +SKIP
+    >>> fitted.scenario["pools"]["in_house"]["specialists"]                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.core.calendar import WorkCalendar
+from sim.fit.calendars import DetectedCalendar, detect_calendar
+from sim.fit.demand import fit_demand
+from sim.fit.durations import FittedDuration, fit_duration
+from sim.fit.fitted import Fitted
+from sim.fit.read import Log
+from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
+from sim.fit.stages import stage_table
+
+MIN_PER_SPECIALTY = 30
+"""Reviews of a specialty needed before it gets its own review duration."""
+DEFAULT_OUTCOMES = {"confirmed": 0.12, "refined": 0.67, "changed": 0.21}
+
+
+@dataclass
+class FittedScenario:
+    """The fitted scenario (a mapping with :class:`Fitted` leaves) and what it came from."""
+
+    scenario: dict
+    table: pd.DataFrame
+    calendars: dict[str, DetectedCalendar]
+    durations: dict[str, FittedDuration]
+    demand: dict[str, Fitted]
+    staffing: Staffing | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _pool_kind(pool: str, log: Log) -> str:
+    if pool in log.map.pools.kinds:
+        return log.map.pools.kinds[pool]
+    return "outsourced" if "outsourc" in pool.lower() else "in_house"
+
+
+def _detect(rows: pd.DataFrame, prefix: str, ready: str, start_date, end_h: float
+            ) -> DetectedCalendar:  # noqa: ANN001
+    recorded = rows[f"{prefix}_start_h"][~rows[f"{prefix}_start_estimated"]]
+    times = np.concatenate([recorded.dropna().to_numpy(), rows[f"{prefix}_end_h"].dropna()])
+    waiting = list(zip(rows[ready].to_numpy(),
+                       rows[f"{prefix}_end_h"].fillna(np.inf).to_numpy(), strict=True))
+    return detect_calendar(times, start_date, has_starts=len(recorded.dropna()) > 0,
+                           waiting=waiting, end_h=end_h)
+
+
+def _heuristic_check(t: pd.DataFrame, cals: dict[str, WorkCalendar],
+                     fitted: FittedScenario) -> float | None:
+    """Relative error of the start heuristic on the reviews whose start the log records.
+
+    The heuristic (start = later of queue entry and the specialist's previous completion) is
+    applied to reviews that do have a start event and their work compared with the recorded
+    one: the relative difference of the means is how much the heuristic may add to the work
+    of the stages where it had to be used. None when nothing can be checked.
+    """
+    rows = t[t["review_end_h"].notna() & ~t["review_start_estimated"] & t["pool"].notna()]
+    estimated = t.loc[t["review_end_h"].notna(), "review_start_estimated"]
+    est_tri = t.loc[t["triage_end_h"].notna(), "triage_start_estimated"]
+    if not estimated.any() and not est_tri.any():
+        return None
+    fitted.notes.append(
+        f"{100 * estimated.mean():.1f}% of reviews and "
+        f"{100 * est_tri.mean() if len(est_tri) else 0:.1f}% of triages have no start event: "
+        "their start is the later of queue entry and the resource's previous completion, so "
+        "their work is an upper bound and their wait a lower bound")
+    if rows.empty:
+        fitted.notes.append("no review records its start, so the heuristic cannot be checked on "
+                            "this log: treat the fitted work of complete-only stages as upper "
+                            "bounds")
+        return None
+    true_h, est_h = [], []
+    for pool, r in rows.groupby("pool"):
+        cal = cals[pool]
+        true_h.append(cal.working_hours_between(r["review_start_h"].to_numpy(),
+                                                r["review_end_h"].to_numpy()))
+        est_h.append(cal.working_hours_between(r["review_start_heuristic_h"].to_numpy(),
+                                               r["review_end_h"].to_numpy()))
+    true_h, est_h = np.concatenate(true_h), np.concatenate(est_h)
+    rel = float((est_h.mean() - true_h.mean()) / true_h.mean())
+    mae = float(np.mean(np.abs(est_h - true_h)))
+    fitted.notes.append(
+        f"the heuristic, applied to the {len(rows)} reviews that do record their start, gives a "
+        f"mean work {100 * rel:+.1f}% off the recorded one (mean absolute error {mae:.3g} h per "
+        "case); the 95% intervals of complete-only durations are widened downwards by that "
+        "share of the mean")
+    return abs(rel)
+
+
+def _fit_work(table: pd.DataFrame, prefix: str, cal: WorkCalendar) -> np.ndarray:
+    return np.asarray(cal.working_hours_between(
+        table[f"{prefix}_start_h"].to_numpy(), table[f"{prefix}_end_h"].to_numpy()))
+
+
+def _duration_entry(fd: FittedDuration, estimated: float = 0.0,
+                    heuristic: float | None = None) -> Fitted:
+    """The scenario entry of a duration; ``estimated``: share of its starts estimated."""
+    note, ci = fd.note, fd.mean_ci
+    if estimated > 0:
+        note += (f"; {100 * estimated:.0f}% of starts estimated from the previous completion, "
+                 "so the mean is an upper bound")
+        if heuristic is not None:
+            ci = (ci[0] - heuristic * estimated * fd.mean, ci[1])
+            note += (f" (interval widened to [{ci[0]:.4g}, {ci[1]:.4g}] by the heuristic's "
+                     f"checked error, {100 * heuristic:.1f}%)")
+    return Fitted({**fd.spec, "unit": "hours"}, note, fd.n, ci)
+
+
+def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+                    heuristic: float | None, cals: dict[str, WorkCalendar]) -> None:
+    done = t[t["triage_end_h"].notna()]
+    if done.empty:
+        scenario["triage"] = {"policy": Fitted("direct", "no triage events in the log")}
+        return
+    det = _detect(done, "triage", "records_h", log.start, log.end_h)
+    fitted.calendars["triage"] = det
+    cal = det.work_calendar(log.start)
+    work = _fit_work(done, "triage", cal)
+    t.loc[done.index, "triage_effort_h"] = work
+    fd = fit_duration(work)
+    fitted.durations["triage"] = fd
+    cal_name = _add_calendar(scenario, "triage_hours", det)
+    reviewed = t["reviews"][t["reviews"] > 0]
+    misrouted = float((reviewed > 1).mean()) if len(reviewed) else 0.0
+    accuracy = Fitted(round(1 - misrouted, 4), f"n={len(reviewed)} reviewed cases, "
+                      f"{100 * misrouted:.1f}% reviewed more than once (re-routed)" if misrouted
+                      else f"n={len(reviewed)} reviewed cases; no re-routing in the log",
+                      len(reviewed))
+    misroute = _misroute(log, t, scenario, fitted, cals)
+    ids = done["triage_resource"].replace("", np.nan).dropna().unique()
+    busy = max(max_concurrent(r["triage_start_h"].to_numpy(), r["triage_end_h"].to_numpy())
+               for _, r in done.groupby(done["triage_resource"].fillna("")))
+    service = _duration_entry(fd, float(done["triage_start_estimated"].mean()), heuristic)
+    if busy > 1 or not len(ids):  # a service working many cases at once: AI triage
+        scenario["triage"] = {"policy": Fitted("ai", f"one resource works up to {busy} cases "
+                                               "at once: an automated service"),
+                              "ai": {"service": service, "servers": None,
+                                     "calendar": cal_name, "accuracy": accuracy}}
+        if misroute:
+            scenario["triage"]["misroute"] = misroute
+    else:  # people, one case each: coordinators; the case then goes straight to a specialist
+        scenario["triage"] = {"policy": Fitted("legacy", f"{len(ids)} people triage one case "
+                                               "at a time: coordinators"),
+                              "legacy": {"coordinators": Fitted(len(ids), f"{len(ids)} distinct "
+                                                                "triage resources", len(done)),
+                                         "calendar": cal_name, "handling": service,
+                                         "referral_cycle": {"dist": "fixed", "value": 0},
+                                         "accuracy": accuracy}}
+        if misroute:
+            scenario["triage"]["misroute"] = misroute
+
+
+MIN_MISROUTED = 20
+"""Re-routed cases needed before the screening and re-routing times are fitted."""
+
+
+def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+              cals: dict[str, WorkCalendar]) -> dict:
+    """Screening work and re-routing delay of the cases reviewed twice (else the defaults)."""
+    again = t[t["screen_end_h"].notna()]
+    if len(again) < MIN_MISROUTED:
+        return {}
+    out = {}
+    timed = again[again["screen_start_h"].notna()]
+    if len(timed) >= MIN_MISROUTED:
+        # Working time on the screening pool's calendar where the resource names the pool.
+        work = (timed["screen_end_h"] - timed["screen_start_h"]).to_numpy().copy()
+        for pool, cal in cals.items():
+            on = (timed["screen_pool"] == pool).to_numpy()
+            work[on] = cal.working_hours_between(timed["screen_start_h"].to_numpy()[on],
+                                                 timed["screen_end_h"].to_numpy()[on])
+        fd = fit_duration(work)
+        fitted.durations["misroute_screening"] = fd
+        out["detection"] = _duration_entry(fd)
+    back = again[again["queue_h"] > again["screen_end_h"]]
+    if len(back) >= MIN_MISROUTED:
+        out["reroute_delay"] = _delay_entry(log, back["screen_end_h"].to_numpy(),
+                                            back["queue_h"].to_numpy(), "reroute", scenario,
+                                            fitted)
+    return out
+
+
+def _add_calendar(scenario: dict, name: str, det: DetectedCalendar) -> str:
+    if det.spec is None:
+        scenario["calendars"][name] = Fitted("24x7", det.note, det.events)
+    else:
+        s = det.spec
+        value = {"days": list(s.days), "hours": list(s.hours),
+                 "holidays": [d for d in s.holidays]}
+        scenario["calendars"][name] = Fitted(value, det.note, det.events)
+    return name
+
+
+def _pool_calendars(log: Log, t: pd.DataFrame, scenario: dict,
+                    fitted: FittedScenario) -> dict[str, WorkCalendar]:
+    reviewed = t[t["review_end_h"].notna() & t["pool"].notna()]
+    cals: dict[str, WorkCalendar] = {}
+    for pool, rows in reviewed.groupby("pool", sort=True):
+        det = _detect(rows, "review", "queue_h", log.start, log.end_h)
+        fitted.calendars[pool] = det
+        _add_calendar(scenario, f"{pool}_hours", det)
+        cals[pool] = det.work_calendar(log.start)
+    return cals
+
+
+def _pools_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+                   cals: dict[str, WorkCalendar], heuristic: float | None) -> None:
+    reviewed = t[t["review_end_h"].notna() & t["pool"].notna()]
+    pools: dict[str, dict] = {}
+    for pool, rows in reviewed.groupby("pool", sort=True):
+        t.loc[rows.index, "review_effort_h"] = _fit_work(rows, "review", cals[pool])
+        rows = t.loc[rows.index]
+        fd = fit_duration(rows["review_effort_h"].to_numpy())
+        fitted.durations[f"review.{pool}"] = fd
+        estimated = float(rows["review_start_estimated"].mean())
+        entry = {"kind": _pool_kind(pool, log), "calendar": f"{pool}_hours",
+                 "specialists": {}, "review": _duration_entry(fd, estimated, heuristic)}
+        by_sp = _review_by_specialty(rows, fitted, pool, estimated, heuristic)
+        if by_sp:
+            entry["review_by_specialty"] = by_sp
+        pools[pool] = entry
+    scenario["pools"] = pools
+
+
+def _review_by_specialty(rows: pd.DataFrame, fitted: FittedScenario, pool: str,
+                         estimated: float, heuristic: float | None) -> dict[str, Fitted]:
+    groups = {sp: r["review_effort_h"].to_numpy() for sp, r in rows.groupby("specialty")
+              if len(r) >= MIN_PER_SPECIALTY}
+    if len(groups) < 2:
+        return {}
+    # Separate durations only when the specialties' work differs (Kruskal-Wallis at 1%).
+    if stats.kruskal(*groups.values()).pvalue >= 0.01:
+        return {}
+    out = {}
+    for sp, x in groups.items():
+        fd = fit_duration(x)
+        fitted.durations[f"review.{pool}.{sp}"] = fd
+        out[sp] = _duration_entry(fd, estimated, heuristic)
+    return out
+
+
+def _delay_entry(log: Log, begin_h: np.ndarray, end_h: np.ndarray, key: str, scenario: dict,
+                 fitted: FittedScenario) -> Fitted:
+    """A delay from ``begin_h`` to ``end_h``; in business days when its ends keep office hours.
+
+    A delay whose ends all fall in office hours (paper records, an authorisation desk) pauses
+    off-calendar: it is fitted as working time on the calendar detected from its ends, in
+    that calendar's business days. Otherwise it is elapsed hours.
+    """
+    ok = np.isfinite(begin_h) & np.isfinite(end_h)
+    # Right censoring: a delay begun near the end of the log is only seen if it was short.
+    # Keep the delays begun early enough for the longest one seen to have ended.
+    if ok.any():
+        early = begin_h <= log.end_h - float(np.max((end_h - begin_h)[ok]))
+        if (ok & early).sum() >= 0.5 * ok.sum():
+            ok &= early
+    begin_h, end_h = begin_h[ok], end_h[ok]
+    # Days before most delays could have ended say nothing about holidays.
+    settle = float(np.quantile(end_h - begin_h, 0.5)) + 24 if len(end_h) else 0.0
+    det = detect_calendar(end_h, log.start, has_starts=False,
+                          waiting=list(zip(begin_h, end_h, strict=True)), end_h=log.end_h,
+                          holidays_from_h=float(begin_h.min()) + settle if len(begin_h) else 0)
+    if det.spec is None:
+        fd = fit_duration(end_h - begin_h)
+        fitted.durations[key] = fd
+        return _duration_entry(fd)
+    fitted.calendars[key] = det
+    name = _add_calendar(scenario, f"{key}_hours", det)
+    cal = det.work_calendar(log.start)
+    days = np.asarray(cal.working_hours_between(begin_h, end_h)) / cal.business_day_hours
+    fd = fit_duration(days)
+    fitted.durations[key] = fd
+    lo, hi = fd.mean_ci
+    note = (fd.note.split("; observed")[0] + f"; observed mean {fd.mean:.4g} business days "
+            f"[{lo:.4g}, {hi:.4g}] 95% CI, sd {fd.sd:.3g}; its ends keep office hours, so it "
+            f"is working time on {name}")
+    return Fitted({**fd.spec, "unit": "business_days", "calendar": name}, note, fd.n, fd.mean_ci)
+
+
+def _intake_delay(log: Log, rows: pd.DataFrame, key: str, scenario: dict,
+                  fitted: FittedScenario) -> Fitted:
+    return _delay_entry(log, rows["arrival_h"].to_numpy(), rows["records_h"].to_numpy(), key,
+                        scenario, fitted)
+
+
+def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+                    channels: list[str]) -> None:
+    """Intake; split into paper and digital when the records' resource says which."""
+    ready = t[t["records_h"].notna()]
+    kind = ready["records_resource"].fillna("").str.lower()
+    paper = kind.str.contains("paper").to_numpy()
+    if paper.any() and (~paper).sum() >= 20 and paper.sum() >= 20:
+        digital = _intake_delay(log, ready[~paper], "intake_digital", scenario, fitted)
+        paper_entry = _intake_delay(log, ready[paper], "intake_paper", scenario, fitted)
+        share = {}
+        for ch in channels:
+            in_ch = (ready["channel"] == ch).to_numpy() if "channel" in ready else \
+                np.ones(len(ready), bool)
+            n = int(in_ch.sum())
+            share[ch] = Fitted(round(float((~paper[in_ch]).mean()), 4) if n else 1.0,
+                               f"n={n} cases; share whose records resource is not paper", n)
+        scenario["intake"] = {"digital": digital, "paper": paper_entry, "digital_share": share}
+        return
+    entry = _intake_delay(log, ready, "intake", scenario, fitted)
+    scenario["intake"] = {"digital": entry, "paper": entry,
+                          "digital_share": dict.fromkeys(channels, 1.0)}
+
+
+def _payer(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> dict:
+    """A pre-authorisation delay when the log shows a wait between triage and assignment."""
+    single = t[(t["reviews"] <= 1) & t["assigned_delay_h"].notna()]
+    delays = single["assigned_delay_h"].to_numpy()
+    if len(delays) == 0 or not (delays > 1e-9).any():
+        return {}
+    waited = single[delays > 1e-9]
+    positive = delays[delays > 1e-9]
+    share = len(positive) / len(delays)
+    matched = waited["queue_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
+    delay = _delay_entry(log, matched, waited["queue_h"].to_numpy(), "preauth", scenario, fitted)
+    return {"preauth": {"delay": delay,
+                        "share": Fitted(round(share, 4), f"{len(positive)} of {len(delays)} "
+                                        "cases waited between triage and assignment", len(delays))}}
+
+
+def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
+                 seed: int = 1) -> FittedScenario:
+    """Fit a scenario to ``log``; see the module docstring for what is fitted and how."""
+    t = stage_table(log)
+    days = max(1, math.ceil(log.end_h / 24))
+    scenario: dict = {
+        "name": name,
+        "description": f"Fitted by sosim fit from {log.file} ({len(t)} cases, {days} days).",
+        "simulation": {"start": log.start, "horizon_days": days,
+                       "warmup_days": max(1, round(days / 10)), "seed": seed,
+                       "replications": replications},
+        "calendars": {},
+    }
+    fitted = FittedScenario(scenario, t, {}, {}, {}, None)
+    demand = fit_demand(t, log.start)
+    fitted.demand = demand
+    mix = {"specialty": demand.get("specialty", Fitted({"general": 1.0}, "no specialty in the "
+                                                       "log: one service line"))}
+    for attr in ("channel", "payer"):
+        mix[attr] = demand.get(attr, Fitted({"all": 1.0}, f"no {attr} in the log"))
+    if "priority" in demand and set(demand["priority"].value) <= {"urgent", "routine"}:
+        mix["priority"] = demand["priority"]
+    scenario["demand"] = {"cases_per_year": demand["cases_per_year"],
+                          "profile": {"weekday": demand["weekday"],
+                                      "hour_of_day": demand["hour_of_day"]},
+                          "mix": mix}
+    if t["has_records_stage"].any():
+        _intake_section(log, t, scenario, fitted, list(mix["channel"].value))
+    cals = _pool_calendars(log, t, scenario, fitted)
+    heuristic = _heuristic_check(t, cals, fitted)
+    _triage_section(log, t, scenario, fitted, heuristic, cals)
+    payer = _payer(log, t, scenario, fitted)
+    scenario["payers"] = {p: payer for p in mix["payer"].value}
+    _pools_section(log, t, scenario, fitted, cals, heuristic)
+    kinds = {p: e["kind"] for p, e in scenario["pools"].items()}
+    staffing = fit_staffing(t, cals, kinds, log.end_h)
+    fitted.staffing = staffing
+    for pool, lines in staffing.specialists.items():
+        scenario["pools"][pool]["specialists"] = lines
+    scenario["routing"] = staffing.routing
+    scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "
+                                              "default shares (assumption); they change no time")}
+    if staffing.shared_resources:
+        fitted.notes.append(f"{len(staffing.shared_resources)} specialists reviewed more than "
+                            "one specialty and are counted on each line")
+    return fitted

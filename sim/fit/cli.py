@@ -1,0 +1,88 @@
+"""The ``sosim fit`` command: fit a scenario to an event log and report how close it is.
+
+    sosim fit LOG --out fitted.yaml [--map MAP] [--replications R] [--seed N]
+                  [--no-simulate] [--no-figures]
+
+It writes the scenario (YAML, a comment beside every fitted value) and, beside it, the
+folder ``<name>_fit/`` with ``report.md``, ``kpis.csv``, ``distances.csv`` and
+``figures/overlays.png``; it prints the report. A bad log or map is refused with one line
+per problem (file, row or line, column, what is wrong), exit status 2, and nothing written.
+
+Example:
+    $ sosim fit events.csv --map map.yaml --out fitted.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+__all__ = ["cmd_fit", "register"]
+
+
+def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]) -> None:
+    """Add ``fit`` to ``sosim``'s subcommands (``scenario_args`` is unused).
+
+    Example:
+        >>> parser = argparse.ArgumentParser(prog="sosim")
+        >>> register(parser.add_subparsers(dest="command"), lambda sp: None)
+        >>> parser.parse_args(["fit", "log.csv", "--out", "f.yaml"]).replications
+        5
+    """
+    del scenario_args
+    p = sub.add_parser(
+        "fit", help="fit a scenario to an event log (CSV or Parquet) and report its fidelity",
+        description="Read an event log through a map file, fit demand, durations, calendars, "
+        "staffing and routing, write the scenario, simulate it and compare it with the log.")
+    p.add_argument("log", type=Path, help="event log (.csv or .parquet), one row per event")
+    p.add_argument("--map", type=Path, default=None,
+                   help="map file (YAML): which column and activity is which "
+                        "(default: sosim's own event log)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="scenario file to write (.yaml); the report goes to <name>_fit/")
+    p.add_argument("--name", default=None, help="scenario name (default: from --out)")
+    p.add_argument("--replications", type=int, default=5,
+                   help="replications of the fidelity run (default 5)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the fidelity run (default 1)")
+    p.add_argument("--no-simulate", action="store_true", help="fit only; no fidelity run")
+    p.add_argument("--no-figures", action="store_true", help="do not draw the overlays")
+    p.set_defaults(handler=cmd_fit)
+
+
+def _bad(message: str) -> int:
+    print(f"sosim fit: {message}; nothing was written.", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    if args.out.suffix.lower() not in (".yaml", ".yml"):
+        return _bad(f"--out must be a .yaml file (got {str(args.out)!r})")
+    if args.replications < 2 and not args.no_simulate:
+        return _bad(f"--replications must be at least 2 for an interval (got {args.replications})")
+    if args.seed < 0:
+        return _bad(f"--seed must be non-negative (got {args.seed})")
+    from sim.outputs.writing import check_out_dir
+
+    try:
+        check_out_dir(args.out.with_name(args.out.stem + "_fit"))
+    except ValueError as err:
+        return _bad(f"--out: {err}")
+    from sim.fit.api import fit
+    from sim.scenario.errors import ScenarioError
+
+    try:
+        result = fit(args.log, args.map, out=args.out, name=args.name,
+                     replications=args.replications, seed=args.seed,
+                     simulate=not args.no_simulate, figures=not args.no_figures)
+    except ScenarioError as err:  # a bad log (LogError) or a bad map
+        n = len(err.problems)
+        print(err, file=sys.stderr)
+        return _bad(f"{n} problem{'s' if n != 1 else ''} in the log or its map")
+    print(result.report)
+    print(f"scenario written to {result.paths['scenario']}; report in "
+          f"{result.paths['report']}/")
+    return EXIT_OK

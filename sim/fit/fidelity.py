@@ -1,0 +1,123 @@
+"""How closely the fitted scenario reproduces the log: KPIs side by side, and log distances.
+
+The fitted scenario is simulated for a few replications (common seed). Each replication's
+event log is read back through sosim's own map into the same stage table as the real log,
+so both sides' KPIs come from one function (:func:`stage_kpis`) and can be compared
+without translation. Only cases arriving after the scenario's warm-up count, on both sides.
+
+For each KPI the report gives the log's value, the simulation's mean over replications and
+its **run-to-run interval** (95% prediction interval of one replication:
+mean +- t x sd x sqrt(1 + 1/R)); ``inside`` says whether the log's value falls in it, which is
+what a faithful model should achieve for most KPIs.
+
+Example:
+    >>> fid = fidelity(fitted_scenario, log, fitted, replications=5, seed=1)   # doctest: +SKIP
+    >>> fid.kpis                                                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.core.calendar import WorkCalendar
+from sim.fit.build import FittedScenario
+from sim.fit.distances import log_distances
+from sim.fit.read import Log, log_from_frame
+from sim.fit.stages import stage_table
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """KPIs of log and simulation, distances, and the tables behind the overlays."""
+
+    kpis: pd.DataFrame
+    distances: pd.DataFrame
+    real: pd.DataFrame
+    simulated: list[pd.DataFrame]
+
+
+def stage_kpis(t: pd.DataFrame, after_h: float, horizon_h: float,
+               calendars: dict[str, WorkCalendar], staff: dict[str, int]) -> dict[str, float]:
+    """KPIs of one stage table over the cases arriving in ``[after_h, horizon_h)``."""
+    c = t[(t["arrival_h"] >= after_h) & (t["arrival_h"] < horizon_h)]
+    done = c[c["opinion_h"].notna()]
+    tto = (done["opinion_h"] - done["arrival_h"]).to_numpy()
+    weeks = (horizon_h - after_h) / 168
+    out = {
+        "time_to_match_h.mean": float((c["queue_h"] - c["arrival_h"]).mean()),
+        "time_to_opinion_h.mean": float(tto.mean()) if len(tto) else math.nan,
+        "time_to_opinion_h.p50": float(np.quantile(tto, 0.5)) if len(tto) else math.nan,
+        "time_to_opinion_h.p90": float(np.quantile(tto, 0.9)) if len(tto) else math.nan,
+        "specialist_wait_h.mean": float((c["review_start_h"] - c["queue_h"]).mean()),
+        "throughput_per_week": len(done) / weeks,
+    }
+    # Utilisation over the window: review work done in it (by start time) on each pool.
+    work = t[(t["review_start_h"] >= after_h) & (t["review_end_h"] < horizon_h)]
+    for pool, cal in calendars.items():
+        rows = work[work["pool"] == pool]
+        hours = cal.working_hours_between(rows["review_start_h"].to_numpy(),
+                                          rows["review_end_h"].to_numpy())
+        capacity = float(cal.working_hours_between(after_h, horizon_h)) * staff.get(pool, 0)
+        out[f"utilisation.{pool}"] = float(np.sum(hours)) / capacity if capacity else math.nan
+    return out
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    v = values[np.isfinite(values)]
+    if len(v) < 2:
+        return (float(v.mean()) if len(v) else math.nan, math.nan, math.nan)
+    m, sd = float(v.mean()), float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.975, len(v) - 1)) * sd * math.sqrt(1 + 1 / len(v))
+    return m, m - half, m + half
+
+
+def simulate_fitted(scenario, log: Log, replications: int, seed: int  # noqa: ANN001
+                    ) -> list[pd.DataFrame]:
+    """Events of each replication of ``scenario``, read back on the log's clock."""
+    from sim.outputs.runner import run
+
+    res = run(scenario, seed=seed, replications=replications)
+    ev = res.events
+    rep = ev["case_id"].astype(str).str.extract(r"^r(\d+)-", expand=False).astype(int)
+    out = []
+    for k in range(replications):
+        one = ev[(rep == k).to_numpy()]
+        out.append(log_from_frame(one.reset_index(drop=True), file=f"replication {k}",
+                                  start=log.start).events)
+    return out
+
+
+def fidelity(scenario, log: Log, fitted: FittedScenario, replications: int = 5,  # noqa: ANN001
+             seed: int = 1) -> Fidelity:
+    """Simulate the fitted ``scenario`` and compare it with ``log`` (see the module docstring)."""
+    sims = simulate_fitted(scenario, log, replications, seed)
+    cals = {p: fitted.calendars[p].work_calendar(log.start) for p in scenario.pools}
+    staff = {p: sum(pool.specialists.values()) for p, pool in scenario.pools.items()}
+    after, horizon = scenario.warmup_hours, scenario.horizon_hours
+    real_t = fitted.table
+    real = stage_kpis(real_t, after, horizon, cals, staff)
+    sim_tables = [stage_table(_as_log(log, ev)) for ev in sims]
+    per_rep = pd.DataFrame([stage_kpis(t, after, horizon, cals, staff) for t in sim_tables])
+    rows = []
+    for kpi, value in real.items():
+        m, lo, hi = _interval(per_rep[kpi].to_numpy(dtype=float))
+        rows.append({"kpi": kpi, "log": value, "simulated": m, "low": lo, "high": hi,
+                     "inside": bool(lo <= value <= hi) if np.isfinite(lo) else False})
+    kpis = pd.DataFrame(rows).set_index("kpi")
+    weekday = log.start.weekday()
+    dist = pd.DataFrame([log_distances(log.events, ev, weekday) for ev in sims])
+    distances = pd.DataFrame({"mean": dist.mean(), "sd": dist.std(ddof=1)})
+    return Fidelity(kpis, distances, real_t, sim_tables)
+
+
+def _as_log(log: Log, events: pd.DataFrame) -> Log:
+    from sim.fit.mapping import SOSIM_MAP
+
+    return Log("simulated", events, pd.DataFrame(index=pd.Index(
+        sorted(events["case"].unique()), name="case")), log.start,
+        float(events["time_h"].max()), SOSIM_MAP)

@@ -1,0 +1,229 @@
+"""Reading an event log (CSV or Parquet) through its map, refusing a bad one with reasons.
+
+The result, :class:`Log`, is the log on sosim's clock: one row per event with the stage it
+belongs to, its lifecycle (``start`` or ``complete``), ``time_h`` (hours since local
+midnight of the first arrival's day, in the map's time zone) and its resource; plus one row
+per case of attributes. Every problem found is reported at once, each naming the row (the
+file's line for CSV), the column and what is wrong; nothing downstream runs on a bad log.
+
+Example:
+    >>> log = read_log("results/baseline/events.parquet")        # doctest: +SKIP
+    >>> log.events.groupby("stage").size()                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.fit.mapping import ATTRIBUTES, SOSIM_MAP, LogMap
+from sim.scenario.errors import Problem, ScenarioError
+
+MAX_PROBLEMS = 20
+"""At most this many problems are listed (then a count of the rest)."""
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")
+
+
+class LogError(ScenarioError):
+    """A log (or its map) that cannot be fitted; ``problems`` names rows and columns."""
+
+
+@dataclass(frozen=True)
+class Log:
+    """An event log on sosim's clock.
+
+    ``events``: ``case``, ``stage``, ``lifecycle``, ``time_h``, ``resource``, ``row``;
+    ``cases``: one row per case (index ``case``) with the attribute columns present;
+    ``start``: the date whose local midnight is hour 0; ``end_h``: the last event's hour.
+    """
+
+    file: str
+    events: pd.DataFrame
+    cases: pd.DataFrame
+    start: dt.date
+    end_h: float
+    map: LogMap
+
+
+def _problem(file: str, where: int | None, column: str, message: str) -> Problem:
+    return Problem(file, where, column, message)
+
+
+class _Collector:
+    def __init__(self, file: str, csv: bool):
+        self.file, self.csv, self.items, self.more = file, csv, [], 0
+
+    def add(self, row: int | None, column: str, message: str) -> None:
+        if len(self.items) >= MAX_PROBLEMS:
+            self.more += 1
+            return
+        # CSV rows are reported by file line (the header is line 1); Parquet by row number.
+        where = None if row is None else (row + 2 if self.csv else row + 1)
+        self.items.append(_problem(self.file, where, column, message))
+
+    def rows(self, mask: np.ndarray, column: str, message: str, values: pd.Series) -> None:
+        for row in np.flatnonzero(mask)[:MAX_PROBLEMS]:
+            self.add(int(row), column, f"{message} (got {str(values.iloc[row])[:60]!r})")
+        self.more += max(0, int(mask.sum()) - MAX_PROBLEMS)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            self.items.sort(key=lambda p: (p.line is None, p.line or 0))
+            if self.more:
+                self.items.append(_problem(self.file, None, "", f"... and {self.more} more"))
+            raise LogError(self.items)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    if path.suffix.lower() != ".csv":
+        raise LogError([_problem(str(path), None, "", "the log must be .csv or .parquet "
+                                 f"(got {path.suffix or 'no suffix'!r})")])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _timestamps(raw: pd.Series, m: LogMap, col: str, bad: _Collector) -> pd.Series:
+    """Local wall-clock times (naive) in the map's time zone."""
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        if raw.dt.tz is None:
+            if m.naive_timestamps == "error":
+                bad.add(0, col, "timestamps have no time zone; give them a UTC offset or set "
+                        "naive_timestamps: local in the map")
+            return raw
+        return raw.dt.tz_convert(m.time_zone).dt.tz_localize(None)
+    text = raw.astype(str).str.strip()
+    empty = (text == "").to_numpy()
+    bad.rows(empty, col, "missing timestamp", text)
+    aware = text.str.contains(_OFFSET).to_numpy() & ~empty
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if aware.any():
+        parsed = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
+        out[aware] = parsed.dt.tz_convert(m.time_zone).dt.tz_localize(None)
+    naive = ~aware & ~empty
+    if naive.any():
+        out[naive] = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+    bad.rows(out.isna().to_numpy() & ~empty, col, "unparseable timestamp", text)
+    if m.naive_timestamps == "error":
+        bad.rows(naive & out.notna().to_numpy(), col, "timestamp without a time zone; write "
+                 "it with a UTC offset (2026-01-05T09:30:00-06:00) or set naive_timestamps: "
+                 "local in the map", text)
+    return out
+
+
+def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None) -> Log:
+    """Read and check an event log; raise :class:`LogError` naming every bad row."""
+    path = Path(path)
+    m = log_map or SOSIM_MAP
+    file = str(path)
+    if not path.is_file():
+        raise LogError([_problem(file, None, "", "no such file")])
+    try:
+        df = _read_table(path)
+    except LogError:
+        raise
+    except Exception as err:  # noqa: BLE001  (pandas/pyarrow raise many kinds)
+        raise LogError([_problem(file, None, "", f"cannot read the log: {err}")]) from None
+    return log_from_frame(df, m, file, csv=path.suffix.lower() == ".csv")
+
+
+def log_from_frame(df: pd.DataFrame, log_map: LogMap | None = None, file: str = "<log>",
+                   csv: bool = False, start: dt.date | None = None) -> Log:
+    """Check an event log already in memory (``sim.run(...).events`` with the default map).
+
+    ``start`` fixes hour 0 (default: midnight of the first arrival's day).
+    """
+    m = log_map or SOSIM_MAP
+    bad = _Collector(file, csv)
+    named = {k: v for k, v in m.columns.model_dump().items() if v is not None}
+    missing = [f"{v!r} (for {k})" for k, v in named.items() if v not in df.columns]
+    if m.pools.column and m.pools.column not in df.columns:
+        missing.append(f"{m.pools.column!r} (for pools.column)")
+    if missing:
+        raise LogError([_problem(file, 1 if bad.csv else None, "", f"column {c} is not in the log "
+                                 f"(columns: {', '.join(map(str, df.columns))})")
+                        for c in missing])
+    if df.empty:
+        raise LogError([_problem(file, None, "", "the log has no events")])
+    c = m.columns
+    case = df[c.case_id].astype(str).str.strip()
+    bad.rows((case == "").to_numpy(), c.case_id, "missing case id", case)
+    activity = df[c.activity].astype(str)
+    stage_of = m.activity_stage()
+    known = activity.isin(list(stage_of) + list(m.activities.ignore)).to_numpy()
+    bad.rows(~known, c.activity, "unknown activity; map it under activities or list it in "
+             "activities.ignore", activity)
+    if c.lifecycle:
+        life = df[c.lifecycle].astype(str).str.strip()
+        inverse = {v: k for k, v in m.lifecycle_values.items()}
+        bad.rows(~life.isin(list(inverse)).to_numpy(), c.lifecycle,
+                 f"unknown lifecycle (expected {' or '.join(map(repr, inverse))})", life)
+        life = life.map(inverse)
+    else:
+        life = pd.Series("complete", index=df.index)
+    ts = _timestamps(df[c.timestamp], m, c.timestamp, bad)
+    bad.raise_if_any()
+
+    keep = activity.isin(list(stage_of)).to_numpy()
+    resource = (df[c.resource].astype(str) if c.resource else pd.Series("", index=df.index))
+    ev = pd.DataFrame({"case": case, "stage": activity.map(stage_of), "lifecycle": life,
+                       "ts": ts, "resource": resource.replace({"nan": "", "None": ""}),
+                       "row": np.arange(len(df))})[keep]
+    arrivals = ev[ev["stage"] == "arrival"]
+    first = arrivals["ts"].min()
+    if pd.isna(first):
+        raise LogError([_problem(file, None, c.activity, f"no arrival events "
+                                 f"({m.activities.names('arrival')}) in the log")])
+    start = start or first.date()
+    ev["time_h"] = (ev["ts"] - pd.Timestamp(start)) / pd.Timedelta(hours=1)
+    _check_cases(ev, m, bad)
+    bad.raise_if_any()
+    cases = _case_attributes(df, ev, m, keep)
+    ev = ev.drop(columns="ts").sort_values(["case", "time_h", "row"], kind="stable")
+    return Log(file, ev.reset_index(drop=True), cases, start, float(ev["time_h"].max()), m)
+
+
+def _check_cases(ev: pd.DataFrame, m: LogMap, bad: _Collector) -> None:
+    arrived = ev.loc[ev["stage"] == "arrival"].groupby("case")["time_h"].min()
+    no_arrival = ~ev["case"].isin(arrived.index).to_numpy()
+    first_rows = ~ev["case"].duplicated().to_numpy()
+    bad.rows(no_arrival & first_rows, m.columns.case_id,
+             f"case has no arrival event ({' or '.join(m.activities.names('arrival'))})",
+             ev["case"])
+    before = ev["time_h"].to_numpy() < ev["case"].map(arrived).to_numpy() - 1e-9
+    bad.rows(before & ~no_arrival, m.columns.timestamp, "event before the case's arrival",
+             ev["case"])
+    # A work stage that ends before it starts: pair each complete with the latest start of
+    # the same case, stage and resource.
+    work = ev[ev["stage"].isin(["triage", "review"])]
+    starts = work[work["lifecycle"] == "start"]
+    done = work[work["lifecycle"] == "complete"]
+    if len(starts) and len(done):
+        pair = done.merge(starts.groupby(["case", "stage"])["time_h"].min().rename("first_start"),
+                          on=["case", "stage"], how="left")
+        ends_early = (pair["time_h"] < pair["first_start"] - 1e-9).to_numpy()
+        for row, stage in zip(pair["row"][ends_early][:MAX_PROBLEMS],
+                              pair["stage"][ends_early][:MAX_PROBLEMS], strict=False):
+            names = " or ".join(m.activities.names(stage))
+            bad.add(int(row), m.columns.timestamp, f"{stage} ({names}) ends before it starts "
+                    "(its complete event is earlier than its start)")
+
+
+def _case_attributes(df: pd.DataFrame, ev: pd.DataFrame, m: LogMap,
+                     keep: np.ndarray) -> pd.DataFrame:
+    """One row per case: the first non-empty value of each attribute column present."""
+    out = pd.DataFrame(index=pd.Index(sorted(ev["case"].unique()), name="case"))
+    for attr in ATTRIBUTES:
+        col = getattr(m.columns, attr)
+        if col is None:
+            continue
+        values = df[col].astype(str).str.strip()[keep]
+        values = values[(values != "") & (values != "nan")]
+        out[attr] = values.groupby(ev.loc[values.index, "case"]).first()
+    return out

@@ -1,0 +1,158 @@
+"""Staffing and routing fitted from who did the reviews, and where cases went.
+
+- **Specialists** per pool and service line: the distinct resources that completed reviews
+  of that pool and specialty. A resource seen on two lines is counted on each (the schema
+  has no shared specialists) and the report says so. The most resources busy at once is a
+  lower bound to check against.
+- **Utilisation** per pool: working hours of review over the specialists' working hours on
+  the pool's calendar in the log's window.
+- **Routing**: the share of each line's cases reviewed by each pool. Where a line is served
+  by both kinds of pool, the in-house queue's expected wait at the moment each case was
+  routed is rebuilt from the log (cases waiting and in service, as the engine's router
+  estimates it) and the overflow threshold that best separates the cases sent out from those
+  kept in is chosen; ``overflow`` is kept if it makes at most half the errors of always
+  choosing the majority pool.
+
+Example:
+    >>> staff = fit_staffing(table, calendars, kinds, end_h)  # doctest: +SKIP
+    >>> staff.specialists["in_house"]["oncology"].value  # doctest: +SKIP
+    4
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.core.calendar import WorkCalendar
+from sim.fit.demand import shares
+from sim.fit.fitted import Fitted
+
+_OVERFLOW_GAIN = 0.5
+"""The overflow rule must remove at least this share of the majority rule's errors."""
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Fitted staffing and routing."""
+
+    specialists: dict[str, dict[str, Fitted]]
+    utilisation: dict[str, Fitted]
+    routing: dict[str, object]
+    pool_share: dict[str, Fitted]
+    shared_resources: list[str]
+
+
+def max_concurrent(start: np.ndarray, end: np.ndarray) -> int:
+    """The most intervals [start, end) open at once."""
+    ok = np.isfinite(start) & np.isfinite(end) & (end > start)
+    if not ok.any():
+        return 0
+    t = np.concatenate([start[ok], end[ok]])
+    step = np.concatenate([np.ones(ok.sum()), -np.ones(ok.sum())])
+    order = np.lexsort((step, t))  # at equal times, a finish before a start
+    return int(np.cumsum(step[order]).max())
+
+
+def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
+                 kinds: dict[str, str], end_h: float) -> Staffing:
+    """Specialists, utilisation and routing from a stage table with ``review_effort_h``."""
+    done = table[table["review_end_h"].notna() & table["pool"].notna()]
+    specialists: dict[str, dict[str, Fitted]] = {}
+    utilisation: dict[str, Fitted] = {}
+    seen_lines = done.groupby("review_resource")["specialty"].nunique()
+    shared = sorted(seen_lines[seen_lines > 1].index)
+    for pool, rows in done.groupby("pool", sort=True):
+        specialists[pool] = {}
+        for sp, r in rows.groupby("specialty", sort=True):
+            ids = r["review_resource"].replace("", np.nan).dropna().unique()
+            busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
+            specialists[pool][sp] = Fitted(
+                int(max(len(ids), 1)), f"{len(ids)} distinct specialists completed {len(r)} "
+                f"reviews; at most {busy} were busy at once", len(r))
+        cal = calendars[pool]
+        staff = sum(f.value for f in specialists[pool].values())
+        capacity = float(cal.working_hours(end_h)) * staff
+        work = float(rows["review_effort_h"].sum())
+        utilisation[pool] = Fitted(round(work / capacity, 4) if capacity else float("nan"),
+                                   f"{work:.0f} review hours over {capacity:.0f} specialist "
+                                   "working hours", len(rows))
+    routing = _routing(done, calendars, kinds, specialists)
+    return Staffing(specialists, utilisation, routing, {"all": shares(done["pool"])}, shared)
+
+
+def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict[str, str],
+             specialists: dict[str, dict[str, Fitted]]) -> dict[str, object]:
+    kind_of = done["pool"].map(kinds)
+    mixed = done.groupby("specialty")["pool"].nunique()
+    mixed_lines = list(mixed[mixed > 1].index)
+    outsourced_share = float((kind_of == "outsourced").mean()) if len(done) else 0.0
+    base = "outsourced_first" if outsourced_share > 0.5 else "in_house_first"
+    if not mixed_lines or set(kinds.values()) != {"in_house", "outsourced"}:
+        return {"policy": Fitted(base, "every service line is reviewed by one pool kind "
+                                 "only; the policy changes nothing", len(done))}
+    rows = done[done["specialty"].isin(mixed_lines)]
+    waits, sent_out = _expected_inhouse_wait(done, rows, calendars, kinds, specialists)
+    majority = max(sent_out.mean(), 1 - sent_out.mean())
+    cut, accuracy = _best_threshold(waits, sent_out)
+    note = (f"n={len(rows)} cases on lines served by both kinds "
+            f"({', '.join(mixed_lines)}); {100 * sent_out.mean():.1f}% outsourced")
+    if 1 - accuracy <= (1 - _OVERFLOW_GAIN) * (1 - majority) and sent_out.any():
+        return {"policy": Fitted("overflow", f"{note}; an overflow rule explains "
+                                 f"{100 * accuracy:.1f}% of the choices (majority rule "
+                                 f"{100 * majority:.1f}%)", len(rows)),
+                "overflow_wait_hours": Fitted(round(cut, 2), "the in-house expected wait "
+                                              "that best separates cases kept in from cases "
+                                              "sent out", len(rows))}
+    policy = "outsourced_first" if sent_out.mean() > 0.5 else "in_house_first"
+    return {"policy": Fitted(policy, f"{note}; no wait threshold explains the choices "
+                             f"better than the majority ({100 * majority:.1f}%)", len(rows))}
+
+
+def _expected_inhouse_wait(done: pd.DataFrame, rows: pd.DataFrame,
+                           calendars: dict[str, WorkCalendar], kinds: dict[str, str],
+                           specialists: dict[str, dict[str, Fitted]]
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    waits = np.full(len(rows), np.nan)
+    sent_out = (rows["pool"].map(kinds) == "outsourced").to_numpy()
+    inside = [p for p, k in kinds.items() if k == "in_house" and p in specialists]
+    for sp, idx in rows.groupby("specialty").indices.items():
+        best = np.full(len(idx), np.inf)
+        for pool in inside:
+            if sp not in specialists[pool]:
+                continue
+            q = done[(done["pool"] == pool) & (done["specialty"] == sp)]
+            servers = specialists[pool][sp].value
+            mean_h = float(q["review_effort_h"].mean())
+            t = rows["queue_h"].to_numpy()[idx]
+            joined = np.sort(q["queue_h"].to_numpy())
+            started = np.sort(q["review_start_h"].to_numpy())
+            ended = np.sort(q["review_end_h"].to_numpy())
+            waiting = np.searchsorted(joined, t, "left") - np.searchsorted(started, t, "right")
+            busy = np.searchsorted(started, t, "right") - np.searchsorted(ended, t, "right")
+            cal = calendars[pool]
+            free = busy < servers
+            w = np.where(free, cal.next_open(t) - t,
+                         cal.add_working_hours(t, (np.maximum(waiting, 0) + 1) / servers * mean_h)
+                         - t)
+            best = np.minimum(best, w)
+        waits[idx] = best
+    return waits, sent_out
+
+
+def _best_threshold(waits: np.ndarray, sent_out: np.ndarray) -> tuple[float, float]:
+    ok = np.isfinite(waits)
+    w, y = waits[ok], sent_out[ok]
+    if len(w) == 0:
+        return 0.0, 0.0
+    order = np.argsort(w)
+    w, y = w[order], y[order]
+    # Threshold between w[k-1] and w[k]: cases 0..k-1 kept in, k.. sent out.
+    kept_right = np.concatenate([[0], np.cumsum(~y)])
+    out_right = np.concatenate([[0], np.cumsum(y[::-1])])[::-1]
+    correct = kept_right + out_right
+    k = int(np.argmax(correct))
+    cut = w[0] if k == 0 else (w[k - 1] if k == len(w) else (w[k - 1] + w[k]) / 2)
+    return float(cut), float(correct[k] / len(w))

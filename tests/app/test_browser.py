@@ -1,0 +1,207 @@
+"""A real browser on the real server: ``sosim app`` in a subprocess, headless Chromium.
+
+Opens the page, shortens the run, changes the in-house oncologists, runs twice and sees
+the in-house utilisation fall; compares the edit with the file as loaded; saves
+screenshots of the scenario, answer and compare views (set ``SOSIM_SCREENSHOTS`` to a
+folder to keep copies); fails if the page shows an exception. Uses Debian's
+``chromium`` (``apt-get install chromium``) driven by Playwright: no browser download.
+Skipped, saying so, only when that browser is absent; CI installs it (``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytest.importorskip("streamlit")
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.is_file():
+    WHY = ("the browser test needs Debian's chromium at /usr/bin/chromium "
+           "(apt-get install chromium); .ci/run installs it")
+    if os.environ.get("CI"):  # CI must run it: a missing browser is a failure there
+        pytest.fail(WHY, pytrace=False)
+    pytest.skip(WHY, allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 240_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env() -> dict[str, str]:
+    """This checkout first on the path, in the server and in the commands run here."""
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return dict(os.environ, PYTHONPATH=path, MPLBACKEND="Agg")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    env = _env()
+    log = tmp_path_factory.mktemp("server") / "sosim-app.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)],
+                                cwd=tmp_path_factory.mktemp("cwd"), env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"sosim app did not start:\n{log.read_text()}")
+            time.sleep(0.5)
+        assert f"serving on {url}" in log.read_text()  # bound to loopback, address printed
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _no_exception(page) -> None:  # noqa: ANN001
+    shown = page.locator('[data-testid="stException"]')
+    assert shown.count() == 0, shown.first.inner_text()
+
+
+def _wait_idle(page) -> None:  # noqa: ANN001
+    """Wait until the script has finished running: no status widget for a whole second
+    (it shows a moment after a rerun starts, so one look is not enough on a busy machine)."""
+    status = page.locator('[data-testid="stStatusWidget"]')
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    quiet = 0
+    while quiet < 4 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        quiet = 0 if status.count() and status.first.is_visible() else quiet + 1
+
+
+def _set(page, key: str, value: float) -> None:  # noqa: ANN001
+    box = page.locator(f".st-key-{re.sub(r'[^a-zA-Z0-9_-]', '-', key)} input")
+    box.fill(str(value))
+    box.press("Enter")
+    _wait_idle(page)
+
+
+def _metric(page, label: str) -> str:  # noqa: ANN001
+    card = page.locator('[data-testid="stMetric"]', has_text=label).first
+    card.wait_for(timeout=TIMEOUT_MS)
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def _shoot(page, folder: Path, name: str) -> Path:  # noqa: ANN001
+    page.wait_for_timeout(2000)  # charts and tables draw after the script ends
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if keep := os.environ.get("SOSIM_SCREENSHOTS"):
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    return path
+
+
+def _view(page, name: str) -> None:  # noqa: ANN001
+    page.locator('[data-testid="stSidebar"] label', has_text=name).first.click()
+    _wait_idle(page)
+
+
+def test_change_oncologists_run_and_compare_in_a_browser(server: str, tmp_path: Path) -> None:
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1300})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(server)
+            page.get_by_text("Scenario · baseline").wait_for()
+            _wait_idle(page)
+            _no_exception(page)
+            for key, value in (("edit:simulation.horizon_days", 20),
+                               ("edit:simulation.warmup_days", 2),
+                               ("edit:simulation.replications", 2)):
+                _set(page, key, value)
+            _shoot(page, tmp_path, "scenario")
+            with page.expect_download() as got:
+                page.get_by_role("button", name="Download YAML").click()
+            edited = tmp_path / "edited.yaml"
+            got.value.save_as(edited)
+            checked = subprocess.run([sys.executable, "-m", "sim", "validate", str(edited)],
+                                     capture_output=True, text=True, env=_env())
+            assert checked.returncode == 0, checked.stderr
+            assert "horizon_days: 20" in edited.read_text() and "# " in edited.read_text()
+            page.get_by_role("button", name="Run ▶").first.click()
+            four = _metric(page, "utilisation in_house")
+            _wait_idle(page)
+            _no_exception(page)
+
+            _view(page, "Scenario")
+            _set(page, "edit:pools.in_house.specialists.oncology", 6)
+            page.get_by_role("button", name="Run ▶").first.click()
+            page.get_by_text("Answer · baseline (edited: 4)").wait_for()
+            six = _metric(page, "utilisation in_house")
+            _wait_idle(page)
+            _no_exception(page)
+            assert float(six.rstrip("%")) < float(four.rstrip("%")), (four, six)
+            _shoot(page, tmp_path, "answer")
+
+            page.get_by_role("tab", name="Figures").click()  # drawn only when opened
+            _wait_idle(page)
+            page.locator('[data-testid="stImage"] img').nth(4).wait_for()  # all five figures
+            _wait_idle(page)
+            _no_exception(page)
+
+            page.get_by_role("tab", name="Downloads").click()
+            _wait_idle(page)
+            with page.expect_download() as got:
+                page.get_by_role("button", name="run folder (.zip)").click()
+            archive = tmp_path / "run.zip"
+            got.value.save_as(archive)
+            shutil.unpack_archive(archive, tmp_path / "unzipped")
+            again = subprocess.run([sys.executable, "-m", "sim", "rerun",
+                                    str(tmp_path / "unzipped" / "baseline" / "manifest.json")],
+                                   capture_output=True, text=True, env=_env())
+            assert again.returncode == 0 and "bit for bit" in again.stdout, again.stderr
+            _no_exception(page)
+
+            _view(page, "Compare")
+            page.get_by_role("button", name="Compare ▶").click()
+            page.get_by_text("B against A").wait_for()
+            page.locator('[data-testid="stDataFrame"]').first.wait_for()
+            _wait_idle(page)
+            _no_exception(page)
+            _shoot(page, tmp_path, "compare")
+
+            _view(page, "Market")
+            page.get_by_text("market 2035").wait_for()
+            _wait_idle(page)
+            _no_exception(page)
+            _shoot(page, tmp_path, "market")
+            page.get_by_role("tab", name="Figures").click()
+            _wait_idle(page)
+            page.get_by_text("segments by source").wait_for()
+            _no_exception(page)
+        finally:
+            browser.close()
+    for name in ("scenario", "answer", "compare", "market"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 20_000

@@ -1,0 +1,59 @@
+"""The shipped baseline's own log (42 days): overflow routing, paper records counted in
+business days, pre-authorisation, misroutes and their re-routing delay are recovered, and
+the fitted model reproduces the log's KPIs.
+
+Tolerances: overflow threshold within 25% of the scenario's 48 h; paper intake and the
+pre-authorisation delay in business days on a Mon-Fri 08:00-17:00 calendar, the paper mean
+(3.5 business days) inside its interval; triage accuracy within 0.05 of 0.87; time to
+opinion (mean, p90) and specialist wait inside the run-to-run interval.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import sim
+from sim.fit.build import fit_scenario
+from sim.fit.fidelity import fidelity
+from sim.fit.read import log_from_frame
+from sim.fit.yaml_out import to_yaml
+from sim.loading import scenario_from_text
+
+
+@pytest.fixture(scope="module")
+def baseline_fit(tmp_path_factory):  # noqa: ANN001, ANN201
+    truth = sim.load_scenario("scenarios/baseline.yaml", overrides=[
+        "simulation.horizon_days=42", "simulation.warmup_days=0"])
+    log = log_from_frame(sim.run(truth, seed=3, replications=1).events)
+    fitted = fit_scenario(log)
+    scenario = scenario_from_text(to_yaml(fitted.scenario))
+    return truth, scenario, fitted, fidelity(scenario, log, fitted, replications=6, seed=1)
+
+
+def test_routing_and_delays_recovered(baseline_fit):
+    truth, s, fitted, _ = baseline_fit
+    assert s.routing.policy == "overflow"
+    assert abs(s.routing.overflow_wait_hours / truth.routing.overflow_wait_hours - 1) < 0.25
+    paper = s.intake.paper
+    assert paper.unit == "business_days"
+    cal = s.calendars[paper.calendar]
+    assert (cal.days, cal.hours) == (["mon", "tue", "wed", "thu", "fri"], ["08:00", "17:00"])
+    lo, hi = fitted.durations["intake_paper"].mean_ci
+    assert lo <= 3.5 <= hi
+    assert s.intake.digital.unit == "hours"
+    preauth = next(iter(s.payers.values())).preauth
+    assert preauth is not None and preauth.delay.unit == "business_days"
+    assert abs(s.triage.ai.accuracy - truth.triage.ai.accuracy) < 0.05
+    reroute = s.triage.misroute.reroute_delay  # truth: uniform 0.25-1 business days
+    assert reroute.unit == "business_days"
+    lo, hi = fitted.durations["reroute"].mean_ci
+    assert lo <= 0.625 <= hi
+    lo, hi = fitted.durations["misroute_screening"].mean_ci  # truth: triangular 5-10-15 min
+    assert lo <= 10 / 60 <= hi
+
+
+def test_fitted_baseline_reproduces_the_log(baseline_fit):
+    kpis = baseline_fit[3].kpis
+    for kpi in ("time_to_opinion_h.mean", "time_to_opinion_h.p90", "specialist_wait_h.mean",
+                "utilisation.in_house"):
+        assert kpis.loc[kpi, "inside"], kpis.loc[kpi]
