@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario, print its KPIs and write its outputs")
     scenario_args(run)
     run.add_argument("--out", type=Path, default=None,
-                     help="output folder (default: results/<scenario name>)")
+                     help="output folder (default: a new results/<scenario name>/<UTC time>-"
+                          "<hash>/, with results/<scenario name>/latest pointing at it)")
+    overwrite_arg(run)
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     run.add_argument("--replications", type=int, default=None,
                      help="independent replications (default: the scenario's)")
@@ -69,10 +71,15 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a scenario file and its capacity")
     scenario_args(val)
-    again = sub.add_parser("rerun", help="reproduce a run from its manifest.json, bit for bit")
-    again.add_argument("manifest", type=Path, help="manifest.json of an earlier run")
+    again = sub.add_parser("rerun", help="reproduce any output sosim wrote (run, --years, "
+                           "compare, sweep, staffing, market, warmup, replications) from its "
+                           "manifest.json, bit for bit")
+    again.add_argument("manifest", type=Path,
+                       help="manifest.json of an earlier output, its folder, or a latest.json")
     again.add_argument("--out", type=Path, default=None,
-                       help="output folder (default: the run's folder name + '-rerun')")
+                       help="output folder (default: a new folder next to the run's, "
+                            "named <its name>-rerun-<UTC time>)")
+    overwrite_arg(again)
     run.set_defaults(handler=cmd_run)
     val.set_defaults(handler=cmd_validate)
     again.set_defaults(handler=cmd_rerun)
@@ -81,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     for module in _COMMAND_MODULES:
         importlib.import_module(module).register(sub, scenario_args)
     return p
+
+
+def overwrite_arg(sp: argparse.ArgumentParser) -> None:
+    """``--overwrite`` (or ``--force``): let ``--out`` replace an earlier sosim output."""
+    sp.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
+                    help="replace the outputs of an earlier sosim command in --out")
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -137,9 +150,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     scenario = _load(args)
     from sim.engine.network import overload_warnings
+    from sim.outputs.naming import command_record
     from sim.outputs.report import kpi_table
     from sim.outputs.runner import run
-    from sim.outputs.writing import check_out_dir, write_results
+    from sim.outputs.writing import write_results
 
     reps = args.replications or scenario.simulation.replications
     years = args.years or (scenario.timeline and (scenario.timeline.first_year,
@@ -152,12 +166,21 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{RUN_LIMIT_CASES:,}-case limit; pass --yes to run it anyway, or shorten it "
               "with --set simulation.horizon_days=... or --replications.", file=sys.stderr)
         return EXIT_BAD_INPUT
-    out = args.out or Path("results") / scenario.name
-    try:
-        check_out_dir(out)  # fail before a long run, not after it
+    from sim.outputs.folders import choose_out
+    from sim.outputs.writing import scenario_hash
+
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    options = {"seed": seed, "replications": reps, "years": list(years) if years else None,
+               "overrides": list(args.overrides), "events": not args.no_events,
+               "figures": not args.no_figures}
+    try:  # fail before a long run, not after it
+        out, auto = choose_out(args.out, args.overwrite, Path("results") / scenario.name,
+                               {"scenario": scenario_hash(scenario), **options})
     except ValueError as err:
-        print(f"sosim run: --out: {err}", file=sys.stderr)
+        print(f"sosim run: --out: {err}; nothing was run.", file=sys.stderr)
         return EXIT_BAD_INPUT
+    args.record = command_record("timeline" if years else "run", getattr(args, "argv", None),
+                                 **options)
 
     from sim.core.progress import progress_display
     from sim.engine.network import capacity_report
@@ -166,19 +189,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     # an overloaded pool is named before the run, which still completes; --quiet never hides it
     _warn(overload_warnings(capacity_report(build_plan(scenario))))
     if years:
-        return _run_timeline(args, scenario, years, out)
+        return _run_timeline(args, scenario, years, out, auto)
     with progress_display(not args.quiet, scenario.name, reps, unit="replications") as advance:
         results = run(scenario, seed=args.seed, replications=args.replications,
                       progress=lambda done, total: advance(1))
+    results.overrides = tuple(args.overrides)
     print(kpi_table(results))
-    path = write_results(results, out, events=not args.no_events, figures=not args.no_figures)
-    if not args.quiet:
-        print(f"\noutputs written to {path}/")
+    path = write_results(results, out, events=not args.no_events, figures=not args.no_figures,
+                         manifest={"command": args.record})
+    _written(args, path, auto, "run")
     return EXIT_OK
 
 
+def _written(args: argparse.Namespace, path: Path, auto: bool, kind: str) -> None:
+    """Point ``latest`` at a folder sosim named itself, and say where the outputs are."""
+    from sim.outputs.folders import point_latest
+
+    if auto:
+        point_latest(path, kind)
+    if not args.quiet:
+        print(f"\noutputs written to {path}/")
+
+
 def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  # noqa: ANN001
-                  out: Path) -> int:
+                  out: Path, auto: bool) -> int:
     from sim.core.progress import progress_display
     from sim.timeline import format_timeline, run_timeline, write_timeline
 
@@ -187,30 +221,43 @@ def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  #
         tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
                           progress=lambda done, total: advance(1), doc=_document(args),
                           conversion_ends=args.conversion_ends)
+    tl.overrides = tuple(args.overrides)
     print(format_timeline(tl))
-    path = write_timeline(tl, out, figures=not args.no_figures)
-    if not args.quiet:
-        print(f"\noutputs written to {path}/")
+    path = write_timeline(tl, out, figures=not args.no_figures, manifest={"command": args.record})
+    _written(args, path, auto, "timeline")
     return EXIT_OK
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from sim.rerun import rerun
+    from sim.rerun import RerunRefused, rerun
 
-    report = rerun(args.manifest, args.out)
+    try:
+        report = rerun(args.manifest, args.out, overwrite=args.overwrite)
+    except RerunRefused as err:
+        print(f"sosim rerun: {err}; nothing was run.", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for name, (was, now) in report.version_changes.items():
-        _warn([f"{name} was {was} when the run was made and is {now} now"])
+        _warn([f"{name} was {was} when the output was made and is {now} now"])
     if report.identical:
-        print(f"reproduced bit for bit into {report.out_dir}/: {', '.join(report.matched)}")
+        print(f"{report.kind} reproduced bit for bit into {report.out_dir}/: "
+              f"{', '.join(report.matched)}")
         return EXIT_OK
-    print(f"NOT reproduced: {', '.join(report.differed)} differ from the manifest's checksums "
-          f"(outputs in {report.out_dir}/)", file=sys.stderr)
+    if report.differed:
+        print(f"NOT reproduced ({report.kind}): {', '.join(report.differed)} differ from the "
+              f"manifest's checksums (new outputs in {report.out_dir}/)", file=sys.stderr)
+    if report.tampered:
+        print(f"NOT reproduced ({report.kind}): {', '.join(report.tampered)} in "
+              f"{report.source_dir}/ changed "
+              "after it was written (it no longer matches its manifest; the rerun does, in "
+              f"{report.out_dir}/)", file=sys.stderr)
     return EXIT_FAILURE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sosim`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = argv  # recorded in manifests, for sosim rerun
     from sim.scenario.errors import ScenarioError
 
     try:

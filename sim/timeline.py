@@ -30,6 +30,7 @@ from sim.engine.headcounts import head_counts, year_with_staff
 from sim.loading import check_derived
 from sim.market.demand import adoption_path, market_scale
 from sim.outputs.kpis import summarise
+from sim.outputs.naming import results_label
 from sim.outputs.results import Results
 from sim.outputs.runner import run
 from sim.scenario.loader import Document
@@ -111,6 +112,8 @@ class TimelineResults:
     years: list[int]
     runs: list[Results]
     derived: list[object] = field(default_factory=list)
+    overrides: tuple[str, ...] = ()
+    """The ``--set`` overrides, named in the table's and figure's titles."""
     staff: pd.DataFrame | None = None
     """With ``timeline.hiring``: per year and queue, hires decided, arrived, left, heads."""
     ends: dict[str, list[Results]] = field(default_factory=dict)
@@ -287,6 +290,8 @@ def format_timeline(tl: TimelineResults) -> str:
     title = (f"{tl.scenario.name}: {tl.years[0]}-{tl.years[-1]}, one run a year "
              "(mean ±95% half-width)")
     lines = [title, "-" * len(title)]
+    if tl.overrides:  # a what-if must not pass for the scenario it changed
+        lines.insert(1, "with " + " ".join(f"--set {o}" for o in tl.overrides))
     lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in table]
     scale = tl.market_scale()
     if scale is not None and len(scale):
@@ -364,12 +369,16 @@ def timeline_figure(tl: TimelineResults):  # noqa: ANN201
         ax2.set_ylabel("Share of cases triaged by AI")
         ax2.legend(loc="upper right")
     ax.legend(loc="upper left")
-    ax.set_title(f"Year by year \u2014 scenario {tl.scenario.name}", fontsize="medium")
+    ax.set_title(f"Year by year \u2014 scenario {results_label(tl)}", fontsize="medium")
     return fig
 
 
-def write_timeline(tl: TimelineResults, out_dir, figures: bool = True):  # noqa: ANN001, ANN201
-    """Write the per-year tables (and figure) into ``out_dir`` atomically."""
+def write_timeline(tl: TimelineResults, out_dir, figures: bool = True,  # noqa: ANN001, ANN201
+                   manifest: dict | None = None):
+    """Write the per-year tables (and figure) into ``out_dir`` atomically.
+
+    ``manifest`` adds fields to ``manifest.json`` (the command, for ``sosim rerun``).
+    """
     import io as _io
 
     from sim.outputs.writing import parquet_available, scenario_hash, write_folder
@@ -402,6 +411,7 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True):  # noqa:
                 "scenario_hash": scenario_hash(tl.scenario), "seed": tl.runs[0].seed,
                 "years": [tl.years[0], tl.years[-1]],
                 "replications": len(tl.runs[0].replications),
-                "scenario": tl.scenario.model_dump(mode="json")}
+                "overrides": list(tl.overrides),
+                "scenario": tl.scenario.model_dump(mode="json"), **(manifest or {})}
 
     return write_folder(out_dir, build)

@@ -169,3 +169,57 @@ def test_min_servers_for_wait() -> None:
 def test_invalid_inputs_raise(call: Callable[[], object]) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+# ----------------------------------------------------------------- Erlang A (M/M/c+M)
+def _ctmc_erlang_a(lam: float, mu: float, c: int, theta: float, states: int = 3000):
+    """P(wait), P(abandon), Lq from the truncated CTMC's generator, solved numerically."""
+    import numpy as np
+
+    n = np.arange(states)
+    death = np.minimum(n, c) * mu + np.maximum(n - c, 0) * theta
+    q = np.zeros((states, states))
+    q[n[:-1], n[:-1] + 1] = lam
+    q[n[1:], n[1:] - 1] = death[1:]
+    q[n, n] = -q.sum(axis=1)
+    # pi Q = 0 with sum(pi) = 1: replace one balance equation by the normalisation
+    a = q.T.copy()
+    a[-1, :] = 1.0
+    b = np.zeros(states)
+    b[-1] = 1.0
+    pi = np.linalg.solve(a, b)
+    lq = float(np.sum(np.maximum(n - c, 0) * pi))
+    return float(pi[c:].sum()), theta * lq / lam, lq
+
+
+@pytest.mark.parametrize(("lam", "mu", "c", "theta"), [
+    (0.8, 1.0, 1, 0.5), (3.0, 1.0, 3, 0.5), (12.0, 1.0, 10, 0.1), (30.0, 2.0, 20, 1.5),
+    (5.0, 1.0, 8, 0.05),
+])
+def test_erlang_a_matches_ctmc(lam: float, mu: float, c: int, theta: float) -> None:
+    from sim.core.analytic import erlang_a
+
+    r = erlang_a(lam, mu, c, theta)
+    p_wait, p_ab, lq = _ctmc_erlang_a(lam, mu, c, theta)
+    assert r.p_wait == pytest.approx(p_wait, rel=1e-9)
+    assert r.p_abandon == pytest.approx(p_ab, rel=1e-9)
+    assert r.lq == pytest.approx(lq, rel=1e-9)
+    assert r.wq == pytest.approx(lq / lam, rel=1e-12)
+
+
+def test_erlang_a_tends_to_erlang_c_as_patience_grows() -> None:
+    from sim.core.analytic import erlang_a
+
+    exact = mmc(2.5, 1.0, 3)
+    r = erlang_a(2.5, 1.0, 3, 1e-6)
+    assert r.p_wait == pytest.approx(exact.p_wait, rel=1e-4)
+    assert r.wq == pytest.approx(exact.wq, rel=1e-4)
+    assert r.p_abandon == pytest.approx(1e-6 * exact.wq, rel=1e-3)
+
+
+def test_erlang_a_refuses_bad_input() -> None:
+    from sim.core.analytic import erlang_a
+
+    for bad in [(1.0, 1.0, 1, 0.0), (0.0, 1.0, 1, 1.0), (1.0, 1.0, 0, 1.0)]:
+        with pytest.raises(ValueError):
+            erlang_a(*bad)

@@ -37,7 +37,7 @@ pools:
     review: {dist: fixed, value: 1.5, unit: hours}
     price_per_case_usd: 100
     specialist_rate_per_hour_usd: 200
-outcomes: {default: {confirmed: 0.2, refined: 0.6, changed: 0.2, treatment_changed: 0.3}}
+outcomes: {default: {confirmed: 0.2, refined: 0.6, changed: 0.2, treatment_changed: 1.0}}
 economics:
   ai_fee_per_case_usd: 15
   records_cost_usd: {digital_usd: 10, paper_usd: 80}

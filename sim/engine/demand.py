@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.mandates import incentivised_demand
+from sim.engine.plan import Plan
 from sim.scenario.models import Demand
 
 _BLOCK = 65_536  # candidates per numpy draw; fixed so that streams never depend on volume
@@ -75,7 +76,7 @@ class Cases:
 
     Codes index the plan's tables: ``line`` into ``plan.lines``, ``channel``
     into ``plan.channels``, ``payer`` into ``plan.payers``, ``priority`` into
-    :data:`~sim.engine.plan.PRIORITIES` (0 = urgent).
+    ``plan.priorities`` (0 = served first).
     """
 
     arrival_h: np.ndarray
@@ -99,7 +100,8 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
     """Attributes for each arrival, one row of uniforms per case."""
     mix = plan.scenario.demand.mix
     u = rng.random((len(arrivals), 5))
-    payer = _pick(mix.payer, plan.payers, u[:, 3])
+    incentivised = incentivised_demand(plan)  # co-pay waivers shift the payer mix
+    payer = _pick(mix.payer if incentivised is None else incentivised[1], plan.payers, u[:, 3])
     specialty = _pick(mix.specialty, plan.specialties, u[:, 0])
     for k, name in enumerate(plan.payers):  # payers with a specialty mix of their own
         if name in mix.specialty_by_payer:
@@ -123,7 +125,7 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
         specialty=specialty,
         channel=_pick(mix.channel, plan.channels, u[:, 2]),
         payer=payer,
-        priority=_pick(mix.priority, PRIORITIES, u[:, 4]),
+        priority=_pick(mix.priority, plan.priorities, u[:, 4]),
     )
 
 
@@ -131,5 +133,9 @@ def generate_cases(plan: Plan, rng_arrivals: np.random.Generator,
                    rng_attributes: np.random.Generator) -> Cases:
     """Arrival times and attributes of one replication."""
     start_weekday = plan.scenario.simulation.start.weekday()
-    times = arrival_times(plan.scenario.demand, plan.horizon_h, start_weekday, rng_arrivals)
+    demand = plan.scenario.demand
+    incentivised = incentivised_demand(plan)
+    if incentivised is not None:  # co-pay waivers raise uptake (sim.engine.mandates)
+        demand = demand.model_copy(update={"cases_per_year": incentivised[0]})
+    times = arrival_times(demand, plan.horizon_h, start_weekday, rng_arrivals)
     return draw_cases(plan, times, rng_attributes)

@@ -23,6 +23,8 @@ import numpy as np
 
 from sim.core.calendar import delay_end
 from sim.core.streams import Streams
+from sim.engine.abandonment import draw_patience
+from sim.engine.access import Access, draw_access
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
 from sim.scenario.durations import Duration
@@ -49,11 +51,15 @@ class Draws:
     screen_h: np.ndarray  # effort of the wrong specialist who spots a misroute
     reroute_h: np.ndarray  # delay to re-route a misrouted case
     outcome: np.ndarray  # code into OUTCOMES
+    patience_h: np.ndarray | None = None  # (stages, n) clock hours; None: nobody abandons
+    access: Access | None = None  # incomplete records, appointment waits; None: neither
 
 
-def _delay_end(plan: Plan, spec: Duration, start: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """When delays drawn from ``spec`` at probabilities ``u`` end, if begun at ``start``."""
-    return delay_end(start, plan.hours(spec, u), plan.calendar_of(spec))
+def _delay_end(plan: Plan, spec: Duration, start: np.ndarray, u: np.ndarray,
+               speedup: np.ndarray | float = 1.0) -> np.ndarray:
+    """When delays drawn from ``spec`` at probabilities ``u`` end, if begun at ``start``
+    (divided by ``speedup``: a fast-tracked request)."""
+    return delay_end(start, plan.hours(spec, u) / speedup, plan.calendar_of(spec))
 
 
 def _wrong_lines(plan: Plan, line: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -71,9 +77,13 @@ def _wrong_lines(plan: Plan, line: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
     """Draw every random input of the replication's cases, one named stream at a time."""
-    return Draws(**_intake(plan, cases, streams), **_triage(plan, cases, streams),
+    intake = _intake(plan, cases, streams)
+    # incomplete records wait a second time (stream ``access``, sim.engine.access)
+    intake["intake_end_h"], access = draw_access(plan, cases, streams, intake["intake_end_h"])
+    return Draws(**intake, **_triage(plan, cases, streams),
                  **_authorisation(plan, cases, streams), **_review(plan, cases, streams),
-                 outcome=_outcomes(plan, cases, streams))
+                 outcome=_outcomes(plan, cases, streams),
+                 patience_h=draw_patience(plan, cases, streams), access=access)
 
 
 def _intake(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]:
@@ -84,8 +94,10 @@ def _intake(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]
         return {"digital": np.ones(n, dtype=bool), "intake_end_h": cases.arrival_h.copy()}
     share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
     digital = u[:, 0] < share[cases.channel]
-    intake_end = np.where(digital, _delay_end(plan, s.intake.digital, cases.arrival_h, u[:, 1]),
-                          _delay_end(plan, s.intake.paper, cases.arrival_h, u[:, 1]))
+    fast = plan.records_speedup()[cases.priority]  # fast-tracked requests (priorities)
+    intake_end = np.where(digital,
+                          _delay_end(plan, s.intake.digital, cases.arrival_h, u[:, 1], fast),
+                          _delay_end(plan, s.intake.paper, cases.arrival_h, u[:, 1], fast))
     return {"digital": digital, "intake_end_h": intake_end}
 
 

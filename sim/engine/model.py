@@ -31,12 +31,13 @@ import numpy as np
 import simpy
 
 from sim.core.streams import Streams
+from sim.engine.abandonment import APPOINTMENT, RECORDS, REFERRAL, SPECIALIST, leave_at_records
 from sim.engine.contracts import wait_for_slot
 from sim.engine.demand import Cases, generate_cases
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
 from sim.engine.pools import Router, SpecialistQueue, calendar_delay
-from sim.engine.records import Records
+from sim.engine.records import TIMES, Records
 from sim.engine.rosters import roster_process, schedules
 from sim.engine.triage import TriageDesk, front_end
 
@@ -55,6 +56,7 @@ class Replication:
     finished: int  # cases whose opinion was delivered before the horizon
     wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
     staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
+    abandoned: int = 0  # cases that gave up before the horizon (engine count)
 
 
 class Model:
@@ -67,12 +69,13 @@ class Model:
         self.rec = Records(len(cases))
         # Independent counts for the conservation check: journeys begun, cases not yet
         # ready for their journey at the horizon, and opinions delivered.
-        self.started = self.pending = self.finished = 0
+        self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
         self.queues = [
             SpecialistQueue(
                 env, q.name, q.servers, plan.queue_calendar(q),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
+                len(plan.priorities), plan.reserve(q.pool, q.servers),
             )
             for q in plan.queues
         ]
@@ -82,7 +85,11 @@ class Model:
             if by_day is not None:  # absences: the number at work changes by day
                 env.process(roster_process(env, queue, by_day))
         self.triage = TriageDesk(env, plan, cases, draws, self.rec)
-        self.reroute_calendar = plan.calendar_of(plan.scenario.triage.misroute.reroute_delay)
+        s = plan.scenario
+        self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
+        self.appointment_calendars = [plan.calendar_of(s.appointments[ch])
+                                      if s.appointments and ch in s.appointments else None
+                                      for ch in plan.channels]
 
     def run(self) -> Records:
         """Simulate until the horizon; cases not finished by then stay where they are.
@@ -98,6 +105,8 @@ class Model:
         if ready is None:
             ready = self.draws.intake_end_h
         horizon = self.plan.horizon_h
+        if self.draws.patience_h is not None:
+            ready = self._leave_at_records(ready, horizon)
         order = np.argsort(ready, kind="stable")
         order = order[ready[order] < horizon]
         self.pending = len(self.cases) - len(order)
@@ -115,6 +124,42 @@ class Model:
         for q in self.queues:
             q.integrate()
         return self.rec
+
+    def _leave_at_records(self, ready: np.ndarray, horizon: float) -> np.ndarray:
+        """Cases that give up waiting for their records never start their journey."""
+        c, d, rec = self.cases, self.draws, self.rec
+        gone = leave_at_records(c.arrival_h, d.intake_end_h, d.patience_h)
+        ready = ready.copy()
+        ready[gone] = np.inf
+        for name in TIMES:  # what front_end computed for them never happened
+            getattr(rec, name)[gone] = np.nan
+        rec.matched_line[gone] = -1
+        at = c.arrival_h + d.patience_h[RECORDS]
+        left = gone & (at < horizon)
+        rec.abandoned_h[left] = at[left]
+        rec.abandon_stage[left] = RECORDS
+        self.abandoned += int(left.sum())
+        return ready
+
+    def _abandon(self, i: int, stage: int) -> None:
+        self.rec.abandoned_h[i] = self.env.now
+        self.rec.abandon_stage[i] = stage
+        self.abandoned += 1
+
+    def _appointment(self, i: int, channel: int) -> Generator[simpy.Event, None, bool]:
+        """Wait for an appointment slot; False if the patient gives up first."""
+        env, d = self.env, self.draws
+        self.rec.appointment_start_h[i] = now = env.now
+        cal = self.appointment_calendars[channel]
+        hours = d.access.appointment_h[i]
+        done = now + hours if cal is None else cal.add_working_hours(now, hours)
+        if d.patience_h is not None and done - now > d.patience_h[APPOINTMENT, i]:
+            yield env.timeout(d.patience_h[APPOINTMENT, i])
+            self._abandon(i, APPOINTMENT)
+            return False
+        if done > now:
+            yield env.timeout(done - now)
+        return True
 
     def arrivals(self, order: np.ndarray, ready: np.ndarray) -> Generator[simpy.Event, None, None]:
         """Start each case's journey at its ready time."""
@@ -135,7 +180,11 @@ class Model:
             matched = int(rec.matched_line[i])
         else:  # the journey starts when the records are complete
             matched = yield from self.triage.front(i)
+            if matched < 0:  # gave up in the referral cycle
+                self._abandon(i, REFERRAL)
+                return
 
+        patience = None if d.patience_h is None else d.patience_h[SPECIALIST, i]
         if matched != line:  # the wrong specialists screen it and hand it back
             # (when no pool the payer covers staffs the wrong line, routing itself
             # catches the mismatch: no one screens it, it is only re-routed)
@@ -143,24 +192,39 @@ class Model:
                 q = self.router.choose(matched, payer, channel, prio, env.now)
                 rec.screen_queue[i] = q
                 rec.screen_queue_h[i] = env.now
-                yield from self.queues[q].serve(i, d.screen_h[i], prio, rec.screen_seize_h,
-                                                rec.screen_start_h, rec.screen_end_h,
-                                                rec.screen_server)
+                if not (yield from self.queues[q].serve(
+                    i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h,
+                    rec.screen_end_h, rec.screen_server, patience,
+                )):
+                    self._abandon(i, SPECIALIST)
+                    return
             if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
 
+        slot = d.access is not None and d.access.appointment_h[i] > 0  # wait for a slot first
+        if slot and not (yield from self._appointment(i, channel)):
+            return
         q = self.router.choose(line, payer, channel, prio, env.now)
         rec.queue[i] = q
         rec.queue_h[i] = env.now
         if self.router.capped and (cap := self.router.caps[q]) is not None:
             until = cap.reserve(env.now)  # a contract's weekly cap: maybe next week's slot
-            if until > env.now:
+            if until > env.now:  # the wait for the slot spends the patient's patience too
+                if patience is not None and patience <= until - env.now:
+                    yield from wait_for_slot(env, self.queues[q], env.now + patience, prio)
+                    self._abandon(i, SPECIALIST)
+                    return
+                if patience is not None:
+                    patience -= until - env.now
                 yield from wait_for_slot(env, self.queues[q], until, prio)
         pool = self.plan.queues[q].pool
-        yield from self.queues[q].serve(
+        if not (yield from self.queues[q].serve(
             i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
-            rec.server)
+            rec.server, patience,
+        )):
+            self._abandon(i, SPECIALIST)
+            return
         self.finished += 1
 
 
@@ -177,4 +241,4 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
                        model.finished, tuple(q.wait_area for q in model.queues),
-                       model.staff_days)
+                       model.staff_days, model.abandoned)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
+from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
 from sim.engine.rosters import expected_presence
 
@@ -62,15 +63,22 @@ def case_type_shares(plan: Plan) -> np.ndarray:
         1.0
     """
     mix = plan.scenario.demand.mix
+    payer_mix = _volume(plan)[1]
     out = np.zeros((len(plan.lines), len(plan.payers)))
     for k, payer in enumerate(plan.payers):
-        weight = mix.payer.get(payer, 0.0)
+        weight = payer_mix.get(payer, 0.0)
         specialty = mix.specialty_of(payer)
         for li, ln in enumerate(plan.lines):
             subs = mix.subspecialty.get(ln.specialty, {})
             within = (1 - sum(subs.values())) if ln.subspecialty is None else subs[ln.subspecialty]
             out[li, k] = weight * specialty.get(ln.specialty, 0.0) * within
     return out
+
+
+def _volume(plan: Plan) -> tuple[float, dict[str, float]]:
+    """Cases a year and payer shares, incentivised payers' extra uptake included."""
+    d = plan.scenario.demand
+    return incentivised_demand(plan) or (d.cases_per_year, d.mix.payer)
 
 
 def unreachable_case_types(plan: Plan) -> list[tuple[str, str]]:
@@ -113,8 +121,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     each queue really receives. Misrouted cases also add screening work to the wrong
     line's queues (drawn in proportion to the line mix, as the engine does).
     """
-    s = plan.scenario
-    rate_week = s.demand.cases_per_year / HOURS_PER_YEAR * HOURS_PER_WEEK
+    rate_week = _volume(plan)[0] / HOURS_PER_YEAR * HOURS_PER_WEEK
     visits = _first_choice_visits(plan, rate_week)
     received = np.zeros(len(plan.queues))
     first = np.zeros(len(plan.queues), dtype=bool)
@@ -222,6 +229,8 @@ def _spill(plan: Plan, q: int, visits: list[_Visit]) -> float:
     s = plan.scenario
     spec = plan.queues[q]
     total = sum(v.cases for v in visits)
+    # the profile is the arrival rate's shape (mean 1): scaled by the rate it is drawn at,
+    # not by the incentivised volume (the must/may loads already carry that)
     mean_rate = s.demand.cases_per_year / HOURS_PER_YEAR
     weekday = s.simulation.start.weekday()
     present = expected_presence(plan, spec)  # absences: the same work on fewer people
@@ -272,7 +281,7 @@ def _triage_loads(plan: Plan) -> list[tuple[str, object, float]]:
         h = t.hybrid
         acc = t.ai.accuracy
         flagged = acc * h.flag_rate + (1 - acc) * h.flag_sensitivity
-        urgent = mix.priority.get("urgent", 0.0) if h.check.urgent else 0.0
+        urgent = mix.priority.get(plan.priorities[0], 0.0) if h.check.urgent else 0.0
         low = flagged if h.check.low_confidence else 0.0
         not_checked = (1 - urgent) * (1 - low) * (1 - h.check.fraction)
         return [("triage/ai", t.ai, ai), ("triage/check", h, ai * (1 - not_checked)), *out]

@@ -25,10 +25,11 @@ from sim.core.calendar import WorkCalendar
 from sim.core.clock import to_hours
 from sim.scenario.durations import Duration
 from sim.scenario.models import ALWAYS, Pool, Scenario
+from sim.scenario.priorities import DEFAULT_CLASSES, class_names
 from sim.scenario.zones import calendar_zones
 
-PRIORITIES = ("urgent", "routine")
-"""Priority codes: a lower code is served first."""
+PRIORITIES = DEFAULT_CLASSES
+"""Priority codes of a scenario without a ``priorities`` section (see :attr:`Plan.priorities`)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,30 @@ class Plan:
     queues: tuple[QueueSpec, ...]
     routes: dict[tuple[int, int], tuple[int, ...]] = field(repr=False)
     """(line, payer) -> indices of the queues a case of that line and payer may use."""
+    priorities: tuple[str, ...] = DEFAULT_CLASSES
+    """Priority classes in service order: a case's priority code indexes this (0 first)."""
+
+    def reserve(self, pool: int, servers: int) -> list[int]:
+        """Per class code, the specialists a case of that class must leave free (trunk
+        reservation): the reserves of every class served before it, summed, and never all
+        ``servers`` of a queue (a one-specialist subspecialty line serves every class)."""
+        classes = self.scenario.priorities or {}
+        held = [classes[c].reserve.get(self.pools[pool], 0) if c in classes else 0
+                for c in self.priorities]
+        return [min(sum(held[:k]), servers - 1) for k in range(len(held))]
+
+    def records_speedup(self) -> np.ndarray:
+        """Per class code, the factor records intake is divided by (1: no fast track)."""
+        classes = self.scenario.priorities or {}
+        return np.asarray([classes[c].records_speedup if c in classes else 1.0
+                           for c in self.priorities])
+
+    def sla_hours(self) -> dict[str, float]:
+        """Each class's time-to-opinion service level (its own, or the scenario target)."""
+        classes = self.scenario.priorities or {}
+        default = self.scenario.targets.time_to_opinion_hours
+        return {c: (classes[c].time_to_opinion_hours if c in classes
+                    and classes[c].time_to_opinion_hours else default) for c in self.priorities}
 
     @property
     def horizon_h(self) -> float:
@@ -203,4 +228,5 @@ def build_plan(s: Scenario) -> Plan:
         line_share=np.asarray(shares, dtype=float),
         queues=tuple(queues),
         routes=routes,
+        priorities=class_names(s),
     )

@@ -49,7 +49,8 @@ class Staff:
     only the calendar can delay it (an AI service with no queue).
     """
 
-    def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar):
+    def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar,
+                 classes: int = 2, reserve: list[int] | None = None):
         self.env = env
         self.servers = servers
         self.calendar = calendar
@@ -58,7 +59,11 @@ class Staff:
         # finishing server hands its id to the case it wakes.
         self._idle = list(range(servers - 1, -1, -1)) if servers else []
         self._away: list[int] = []  # ids of servers away now (absences, set_servers)
-        self.waiting = [0, 0]  # cases waiting, by priority code (0 = urgent)
+        self.waiting = [0] * classes  # cases waiting, by priority code (0 = served first)
+        # per class code, servers a case of that class must leave free (trunk reservation
+        # for the classes before it); None: every case may take any free server
+        self.reserve = reserve if reserve and any(reserve) else None
+        self._gone: set[int] = set()  # queue orders of cases that gave up (lazy heap deletion)
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
         self._order = 0
         self.wait_area = 0.0  # integral of the number waiting over time (case-hours)
@@ -67,7 +72,7 @@ class Staff:
     def integrate(self) -> None:
         """Bring :attr:`wait_area` up to now (called whenever the number waiting changes)."""
         now = self.env.now
-        self.wait_area += (self.waiting[0] + self.waiting[1]) * (now - self._since)
+        self.wait_area += sum(self.waiting) * (now - self._since)
         self._since = now
 
     @property
@@ -76,18 +81,21 @@ class Staff:
         return 0 if self.servers is None else self.servers - self.free
 
     def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,
-              start: np.ndarray, end: np.ndarray, who: np.ndarray | None = None
-              ) -> Generator[simpy.Event, None, None]:
+              start: np.ndarray, end: np.ndarray, who: np.ndarray | None = None,
+              patience_h: float | None = None) -> Generator[simpy.Event, None, bool]:
         """Work case ``i`` for ``effort_h`` working hours; record when it was taken, started, done.
 
         The times are written into the arrays before the work completes, so a
         case still in service at the end of the run shows where it is. ``who``,
         if given, receives the id (0 to servers - 1) of the server who works it.
+        A case that has to wait longer than ``patience_h`` clock hours for a
+        server leaves the queue then, unserved: the return value is False (True
+        when it was served).
         """
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
-            return
-        if self.free > 0:
+            return True
+        if self._may_take(priority):
             self.free -= 1
             server = self._idle.pop()
         else:
@@ -96,21 +104,65 @@ class Staff:
             heappush(self._queue, (priority, self._order, wake))
             self.integrate()
             self.waiting[priority] += 1
+            if patience_h is not None and patience_h < float("inf"):
+                # one timeout, no condition event: if it fires first the case leaves the
+                # heap lazily (its order is remembered and skipped when popped)
+                order = self._order
+                self.env.timeout(patience_h).callbacks.append(
+                    lambda _event: self._give_up(order, priority, wake))
             server = yield wake  # a finishing server hands itself over: self.free stays 0
+            if server is None:  # the patient gave up waiting
+                return False
         if who is not None:
             who[i] = server
         yield from self._work(i, effort_h, seize, start, end)
         if self.free < 0:  # fewer specialists at work now (absences): this one leaves
             self.free += 1
             self._away.append(server)
-        elif self._queue:
-            priority, _, wake = heappop(self._queue)
+            return True
+        self._hand_over(server)
+        return True
+
+    def _may_take(self, priority: int) -> bool:
+        """Whether a case of class ``priority`` arriving now may take a free server."""
+        # free < 0 while absent specialists finish their cases: none is free then
+        return self.free > 0 and (self.reserve is None or self.free > self.reserve[priority])
+
+    def _next_waiting(self, others_free: int) -> tuple[int, simpy.Event] | None:
+        """Pop the first waiting case allowed a server while ``others_free`` others stay free."""
+        queue = self._queue
+        while queue:
+            priority, order, wake = queue[0]
+            if self._gone and order in self._gone:
+                heappop(queue)
+                self._gone.discard(order)
+                continue
+            if self.reserve is not None and others_free < self.reserve[priority]:
+                return None  # the head may not take a reserved server (no earlier class waits)
+            heappop(queue)
+            return priority, wake
+        return None
+
+    def _hand_over(self, server: int) -> None:
+        """A server is done: it takes the first waiting case allowed to have it, or goes free."""
+        head = self._next_waiting(self.free)
+        if head is not None:
+            priority, wake = head
             self.integrate()
             self.waiting[priority] -= 1
             wake.succeed(server)
-        else:
-            self.free += 1
-            self._idle.append(server)
+            return
+        self.free += 1
+        self._idle.append(server)
+
+    def _give_up(self, order: int, priority: int, wake: simpy.Event) -> None:
+        """A waiting case's patience ran out: it leaves, unless a server has just taken it."""
+        if wake.triggered:
+            return
+        self._gone.add(order)
+        self.integrate()
+        self.waiting[priority] -= 1
+        wake.succeed(None)
 
     def set_servers(self, n: int) -> None:
         """Change the number of servers at work now (absences, :mod:`sim.engine.rosters`).
@@ -125,8 +177,11 @@ class Staff:
             self._away.append(self._idle.pop())
         for _ in range(max(self.free, 0) - max(before, 0)):  # returning ones are idle
             self._idle.append(self._away.pop())
-        while self.free > 0 and self._queue:
-            priority, _, wake = heappop(self._queue)
+        while self.free > 0:  # newcomers take waiting cases, as a finishing server would
+            head = self._next_waiting(self.free - 1)
+            if head is None:
+                break
+            priority, wake = head
             self.integrate()
             self.waiting[priority] -= 1
             self.free -= 1
@@ -147,8 +202,9 @@ class SpecialistQueue(Staff):
     """The specialists of one pool for one service line."""
 
     def __init__(self, env: simpy.Environment, name: str, servers: int,
-                 calendar: WorkCalendar, mean_effort_h: float):
-        super().__init__(env, servers, calendar)
+                 calendar: WorkCalendar, mean_effort_h: float, classes: int = 2,
+                 reserve: list[int] | None = None):
+        super().__init__(env, servers, calendar, classes, reserve)
         self.name = name
         self.mean_effort_h = mean_effort_h
 
@@ -160,9 +216,9 @@ class SpecialistQueue(Staff):
         in service are shared among the specialists: ``(ahead + 1) / servers``
         mean reviews of working time, converted to clock time on the calendar.
         """
-        if self.free > 0:
+        if self._may_take(priority):
             return self.calendar.next_open(now) - now
-        ahead = self.waiting[0] + (self.waiting[1] if priority else 0)
+        ahead = sum(self.waiting[:priority + 1])
         work = (ahead + 1) / max(self.servers, 1) * self.mean_effort_h
         return self.calendar.add_working_hours(now, work) - now
 

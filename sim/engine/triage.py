@@ -35,6 +35,7 @@ import numpy as np
 import simpy
 
 from sim.core.calendar import delay_end
+from sim.engine.abandonment import REFERRAL
 from sim.engine.demand import Cases
 from sim.engine.draws import Draws
 from sim.engine.plan import Plan
@@ -50,22 +51,29 @@ class TriageDesk:
         t = plan.scenario.triage
         self.env, self.cases, self.draws, self.rec = env, cases, draws, rec
         self.policy = t.policy
-        self.ai = Staff(env, t.ai.servers, plan.calendars[t.ai.calendar]) if t.ai else None
+        classes = len(plan.priorities)
+        self.ai = (Staff(env, t.ai.servers, plan.calendars[t.ai.calendar], classes) if t.ai
+                   else None)
         # Referral coordinators (legacy triage, also for the cases AI does not triage when
         # only a share of them is) and the hybrid checkers are separate teams.
         referral = t.legacy if t.policy != "direct" and (
             t.policy == "legacy" or not draws.uses_ai.all()) else None
-        self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar])
+        self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar],
+                                      classes)
                          if referral else None)
-        self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar])
+        self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar],
+                                      classes)
                          if t.policy == "hybrid" else None)
         self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
         self.auth_calendars = [plan.preauth_calendar(k) for k in range(len(plan.payers))]
 
     def front(self, i: int) -> Generator[simpy.Event, None, int]:
-        """Triage, match and pre-authorise case ``i``; return the line it is matched to."""
+        """Triage, match and pre-authorise case ``i``; return the line it is matched to
+        (-1: the patient gave up in the referral cycle)."""
         env, rec = self.env, self.rec
         matched = yield from self.match(i)
+        if matched < 0:
+            return matched
         rec.matched_line[i] = matched
         rec.first_match_h[i] = env.now
         if matched == self.cases.line[i]:
@@ -78,7 +86,10 @@ class TriageDesk:
         return matched
 
     def match(self, i: int) -> Generator[simpy.Event, None, int]:
-        """Triage case ``i``; return the service line it is matched to (maybe wrong)."""
+        """Triage case ``i``; return the service line it is matched to (maybe wrong).
+
+        -1 means the patient gave up in the referral cycle (drop-out).
+        """
         d, rec, prio = self.draws, self.rec, int(self.cases.priority[i])
         right, wrong = int(self.cases.line[i]), int(d.wrong_line[i])
         if self.policy == "direct":
@@ -89,6 +100,9 @@ class TriageDesk:
             )
             now = self.env.now
             done = delay_end(now, d.cycle_h[i], self.cycle_calendar)
+            if d.patience_h is not None and done - now > d.patience_h[REFERRAL, i]:
+                yield self.env.timeout(d.patience_h[REFERRAL, i])
+                return -1  # the patient gave up waiting for the referral
             rec.referral_end_h[i] = done
             if done > now:
                 yield self.env.timeout(done - now)

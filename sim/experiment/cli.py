@@ -41,6 +41,9 @@ def _run_options(sp: argparse.ArgumentParser, out_help: str) -> None:
     sp.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="Dask scheduler, e.g. tcp://host:8786 (with --executor dask)")
     sp.add_argument("--quiet", action="store_true", help="print only the results")
+    sp.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
+                    help="replace (a study: start over) the outputs of an earlier sosim "
+                         "command in --out")
 
 
 def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -70,7 +73,8 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
                      help="stop after this many replications (default 50)")
     rep.add_argument("--lookahead", type=int, default=5,
                      help="replications the precision must hold for after n (default 5)")
-    _run_options(rep, "write the table as DIR/replications.csv")
+    _run_options(rep, "output folder for replications.csv (default: a new "
+                      "results/replications/<name>/<UTC time>-<hash>/)")
     rep.set_defaults(handler=cmd_replications)
 
     warm = sub.add_parser("warmup", help="warm-up analysis: MSER-5 and Welch's plot")
@@ -82,7 +86,8 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
                            "length, or mean time of the cases arriving that day")
     warm.add_argument("--window", type=int, default=7, help="Welch moving-average half-width")
     warm.add_argument("--period-hours", type=float, default=24.0, help="period (default a day)")
-    _run_options(warm, "folder for welch.png and series.csv (default results/<name>-warmup)")
+    _run_options(warm, "folder for welch.png and series.csv (default: a new "
+                       "results/warmup/<name>/<UTC time>-<hash>/)")
     warm.set_defaults(handler=cmd_warmup)
 
 
@@ -144,12 +149,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return _bad("compare", "nothing to compare: give two or more scenario files, or --vary")
     from sim.experiment.compare import compare
     from sim.experiment.study import StudyMismatch
+    from sim.outputs.folders import OutputRefused, restart_study
+    from sim.outputs.naming import command_record
 
     scenarios, labels, params = _compare_points(args, vary)
     reps = args.replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else _compare_folder(scenarios, labels, params, seed,
                                                                 reps, args.batch)
+    try:
+        restart_study(out, args.overwrite)
+    except OutputRefused as err:
+        return _bad("compare", f"--out: {err}")
     try:
         with _executor(args) as ex:
             if not args.quiet:
@@ -169,7 +180,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"\nsosim compare: interrupted; {saved} finished task(s) are saved in {out}/; "
               "run the same command again to resume.", file=sys.stderr)
         return 130
-    return _print_comparison(args, result, out)
+    record = command_record("compare", getattr(args, "argv", None), labels=labels,
+                            params=params, seed=seed, replications=reps, batch=args.batch,
+                            overrides=list(args.overrides))
+    return _print_comparison(args, result, out, record)
 
 
 def _compare_points(args: argparse.Namespace, vary: list[tuple[str, list[str]]]
@@ -216,8 +230,10 @@ def _compare_folder(scenarios: list[Any], labels: list[str], params: list[dict[s
     return Path("results") / "compare" / f"{slug}-{digest}"
 
 
-def _print_comparison(args: argparse.Namespace, result: Any, out: Path) -> int:
-    """The comparison table, the differences file and (unless quiet) the headline sentences."""
+def _print_comparison(args: argparse.Namespace, result: Any, out: Path,
+                      record: dict[str, Any]) -> int:
+    """The comparison table, the differences file and (unless quiet) the headline sentences;
+    the study is then sealed with ``record`` (its command) for ``sosim rerun``."""
     from sim.experiment.compare import HEADLINE
     from sim.outputs.files import atomic_write_text
 
@@ -227,9 +243,12 @@ def _print_comparison(args: argparse.Namespace, result: Any, out: Path) -> int:
         name = str(err.args[0]).removeprefix("unknown KPI ").strip("'")
         return _bad("compare", "--kpi: " + unknown("KPI", name, result.kpi_names,
                                                    "docs/scenario-reference.md (KPIs)"))
+    if args.overrides:  # applied to every compared scenario: say so above the table
+        print("every scenario with " + " ".join(f"--set {o}" for o in args.overrides))
     print(table)
     diffs = result.differences()
     atomic_write_text(out / "differences.csv", diffs.to_csv())
+    _seal(args, out, record)
     if not args.quiet:
         for kpi in ("time_to_match_h.mean", "time_to_opinion_h.mean"):
             for label in result.labels[1:]:
@@ -238,12 +257,30 @@ def _print_comparison(args: argparse.Namespace, result: Any, out: Path) -> int:
     return EXIT_OK
 
 
+def _seal(args: argparse.Namespace, out: Path, command: dict[str, Any]) -> None:
+    """Seal a finished study for ``sosim rerun``; point ``latest`` at a default folder."""
+    from sim.experiment.outputs import seal_study
+    from sim.outputs.folders import point_latest
+
+    seal_study(out, command)
+    if args.out is None:
+        point_latest(out, command["kind"])
+
+
 def cmd_replications(args: argparse.Namespace) -> int:
     if problem := _check_numbers(args):
         return _bad("replications", problem)
     from sim.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    options = {"kpi": args.kpi, "precision": args.precision, "seed": seed,
+               "max_replications": args.max_replications, "lookahead": args.lookahead,
+               "overrides": list(args.overrides)}
+    try:
+        out, auto = _out(args, "replications", scenario, options)
+    except ValueError as err:
+        return _bad("replications", f"--out: {err}")
     from sim.experiment.stats import replications_needed
 
     def on_round(n: int) -> None:
@@ -258,14 +295,52 @@ def cmd_replications(args: argparse.Namespace) -> int:
                 executor=ex, on_round=on_round)
     except KeyError as err:
         return _bad("replications", f"--kpi: {err.args[0]}")
-    print(f"{args.kpi} of {scenario.name}")
+    print(f"{args.kpi} of {_named(scenario, args)}")
     print(result)
-    if args.out is not None:
-        from sim.outputs.writing import atomic_write_text
-
-        args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(args.out / "replications.csv", result.table.to_csv())
+    _write(args, out, auto, {"replications.csv": result.table.to_csv()},
+           _fields("replications", scenario, args, options))
     return EXIT_OK
+
+
+def _named(scenario: Any, args: argparse.Namespace) -> str:
+    from sim.outputs.naming import scenario_label
+
+    return scenario_label(scenario.name, args.overrides)
+
+
+def _out(args: argparse.Namespace, kind: str, scenario: Any,
+         options: dict[str, Any]) -> tuple[Path, bool]:
+    """``--out`` checked, or a new results/<kind>/<name>/<UTC time>-<hash>/ folder."""
+    from sim.outputs.folders import choose_out
+    from sim.outputs.writing import scenario_hash
+
+    return choose_out(args.out, args.overwrite, Path("results") / kind / scenario.name,
+                      {"kind": kind, "scenario": scenario_hash(scenario), **options})
+
+
+def _fields(kind: str, scenario: Any, args: argparse.Namespace,
+            options: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of a small output: kind, scenario, overrides and the command."""
+    from sim.outputs.naming import command_record
+    from sim.outputs.writing import scenario_hash
+
+    return {"kind": kind, "scenario_name": scenario.name,
+            "scenario_hash": scenario_hash(scenario), "overrides": list(args.overrides),
+            "scenario": scenario.model_dump(mode="json"),
+            "command": command_record(kind, getattr(args, "argv", None), **options)}
+
+
+def _write(args: argparse.Namespace, out: Path, auto: bool, files: dict[str, Any],
+           fields: dict[str, Any], extra: Any = None) -> Path:
+    from sim.experiment.outputs import write_small_output
+    from sim.outputs.folders import point_latest
+
+    path = write_small_output(out, files, fields, extra)
+    if auto:
+        point_latest(path, fields["kind"])
+    if not args.quiet:
+        print(f"outputs written to {path}/")
+    return path
 
 
 def cmd_warmup(args: argparse.Namespace) -> int:
@@ -274,19 +349,20 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     from sim.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    import pandas as pd
-
-    from sim.experiment.stats import mser, replication_series, trim_censored, welch, welch_figure
-    from sim.outputs.writing import atomic_write_text
+    from sim.experiment.outputs import series_by_replication, warmup_files
+    from sim.experiment.stats import mser, welch_figure
 
     seed = scenario.simulation.seed if args.seed is None else args.seed
     reps = args.replications or scenario.simulation.replications
     period = args.period_hours
+    options = {"seed": seed, "replications": reps, "measure": args.measure,
+               "window": args.window, "period_hours": period, "overrides": list(args.overrides)}
+    try:
+        out, auto = _out(args, "warmup", scenario, options)
+    except ValueError as err:
+        return _bad("warmup", f"--out: {err}")
     with _executor(args) as ex:
-        futures = [ex.submit(replication_series, scenario, seed, r, args.measure, period)
-                   for r in range(reps)]
-        series = trim_censored(pd.DataFrame([f.result() for f in futures]))
-    series.index.name, series.columns.name = "replication", "period"
+        series = series_by_replication(scenario, seed, reps, args.measure, period, ex)
     if series.shape[1] < 4 * 5 or series.shape[1] < 2 * args.window + 2:
         return _bad("warmup", f"only {series.shape[1]} periods to analyse; lengthen "
                               "simulation.horizon_days or shorten --period-hours")
@@ -295,14 +371,13 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     each = [mser(row).truncation for row in series.to_numpy()]
     unit = "days" if period == 24 else f"periods of {period:g} h"
     current = scenario.simulation.warmup_days * 24 / period
-    out = args.out or Path("results") / f"{scenario.name}-warmup"
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "series.csv", series.to_csv())
-    smooth = pd.Series(welch(series, args.window), name="welch")
-    atomic_write_text(out / "welch.csv", smooth.rename_axis("period").to_csv())
-    png = welch_figure(series, args.window, out / "welch.png", truncation=cut, warmup=current,
-                       period_h=period, label=args.measure.replace("_", " "))
-    print(f"{scenario.name}: {args.measure} over {reps} replications, "
+    path = _write(args, out, auto, warmup_files(series, args.window),
+                  _fields("warmup", scenario, args, options),
+                  lambda folder: welch_figure(series, args.window, folder / "welch.png",
+                                              truncation=cut, warmup=current, period_h=period,
+                                              label=args.measure.replace("_", " ")))
+    png = path / "welch.png"
+    print(f"{_named(scenario, args)}: {args.measure} over {reps} replications, "
           f"{series.shape[1]} {unit}")
     print(f"MSER-5 truncation of the mean series: {cut} {unit}")
     print(f"MSER-5 per replication: {', '.join(map(str, each))} (largest {max(each)})")

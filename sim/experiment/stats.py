@@ -273,7 +273,12 @@ def warmup_series(cases: pd.DataFrame, horizon_h: float, measure: str = "in_syst
             start, stop = ("arrival_h", "review_end_h") if measure == "in_system" \
                 else ("queue_h", "seize_h")
             a = np.sort(c[start].dropna().to_numpy())
-            b = np.sort(c[stop].dropna().to_numpy())
+            left = c[stop].to_numpy()
+            if "abandoned_h" in c:  # a case leaves the system (or a queue) when it gives up
+                gone = c["abandoned_h"].to_numpy()
+                here = c[start].notna().to_numpy() if measure == "queue_length" else True
+                left = np.where(np.isnan(left) & here, gone, left)
+            b = np.sort(left[~np.isnan(left)])
             rows[int(rep)] = (np.searchsorted(a, ends, "right")
                               - np.searchsorted(b, ends, "right")).astype(float)
         else:

@@ -152,8 +152,10 @@ def _prepare(folder: Path, tasks: Sequence[Task], description: str) -> None:
         h = row["scenario_hash"]
         scen_file = folder / "scenarios" / f"{h[:16]}.json"
         if not scen_file.exists():
+            # keys in the scenario's own order: mappings (payers, channels) order KPI columns,
+            # so sosim rerun rebuilds the very same scenario from this file
             atomic_write_text(scen_file, json.dumps(t.scenario.model_dump(mode="json"),
-                                                    indent=1, sort_keys=True) + "\n")
+                                                    indent=1) + "\n")
         key = json.dumps(row["params"], sort_keys=True, default=str)
         points.setdefault(key, {"params": row["params"], "scenario": t.scenario.name,
                                 "scenario_hash": h, "scenario_file": scen_file.name})

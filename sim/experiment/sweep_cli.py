@@ -56,6 +56,9 @@ def _executor_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     p.add_argument("--quiet", action="store_true", help="no progress, print only results")
+    p.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
+                   help="replace (a sweep: start over) the outputs of an earlier sosim "
+                        "command in --out")
 
 
 def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -75,7 +78,8 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     sw.add_argument("--kpi", action="append", default=None, metavar="KPI",
                     help="KPI to analyse, e.g. time_to_opinion_h.p90 (repeatable)")
     sw.add_argument("--out", type=Path, default=None,
-                    help="study folder (default: results/sweeps/<scenario>-<design>)")
+                    help="study folder (default: results/sweeps/<scenario>-<design>-<hash>, "
+                         "found again by the same command, which resumes it)")
     _executor_args(sw)
     sw.set_defaults(handler=cmd_sweep)
 
@@ -88,7 +92,7 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
                     help="square-root staffing margin of the starting point (default 1)")
     st.add_argument("--out", type=Path, default=None,
                     help="folder for staffing.csv, path.csv, overrides.txt, staffed.yaml "
-                         "(default: results/staffing/<scenario>)")
+                         "(default: a new results/staffing/<name>/<UTC time>-<hash>/)")
     _executor_args(st)
     st.set_defaults(handler=cmd_staffing)
 
@@ -195,12 +199,34 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                              levels=opts["levels"] or 5, base=scenario)
     except ValueError as err:
         return _fail("sweep", str(err))
-    out = args.out or Path("results") / "sweeps" / f"{scenario.name}-{kind}"
+    from sim.outputs.folders import OutputRefused, restart_study, run_id, study_folder
+
+    args.record = _sweep_record(args, specs, kind, opts, seed, reps, kpis, spec, scenario)
+    out = args.out or study_folder(Path("results") / "sweeps", f"{scenario.name}-{kind}",
+                                   run_id({k: v for k, v in args.record.items() if k != "argv"}))
+    try:
+        restart_study(out, args.overwrite)
+    except OutputRefused as err:
+        return _fail("sweep", f"--out: {err}")
     print(f"{kind} design over {len(params)} parameter(s): {design.size} points x {reps} "
           f"replication(s) = {design.size * reps} runs; study folder {out}/")
     if small := small_design_warning(design):
         print(f"warning: {small}", file=sys.stderr)
     return _run_sweep(args, design, doc, out, seed, reps, kpis, spec.get("batch"))
+
+
+def _sweep_record(args: argparse.Namespace, specs: dict[str, Any], kind: str,
+                  opts: dict[str, Any], seed: int, reps: int, kpis: list[str],
+                  spec: dict[str, Any], scenario: Any) -> dict[str, Any]:
+    """The command a sweep's manifest records: what ``sosim rerun`` needs to repeat it."""
+    from sim.outputs.naming import command_record
+    from sim.outputs.writing import scenario_hash
+
+    return command_record(
+        "sweep", getattr(args, "argv", None), parameters=specs, design=kind,
+        samples=opts["samples"], levels=opts["levels"] or 5, seed=seed, replications=reps,
+        kpis=kpis, batch=spec.get("batch"), overrides=list(args.overrides),
+        scenario_hash=scenario_hash(scenario), scenario=scenario.model_dump(mode="json"))
 
 
 def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed: int,
@@ -225,11 +251,17 @@ def _run_sweep(args: argparse.Namespace, design: Any, doc: Any, out: Path, seed:
     except StudyMismatch as err:
         return _fail("sweep", str(err))
     results = write_analysis(out, design, table, kpis)
+    from sim.experiment.outputs import seal_study
+    from sim.outputs.folders import point_latest
+
     atomic_write_text(out / "sweep.json", json.dumps({
         "scenario": str(args.scenario), "design": design.kind, "samples": design.samples,
         "seed": seed, "replications": reps, "kpis": kpis, "set": list(args.overrides),
         "parameters": {p.key: list(p.levels) if p.levels else [p.low, p.high]
                        for p in design.parameters}}, indent=1, default=str) + "\n")
+    seal_study(out, args.record)
+    if args.out is None:
+        point_latest(out, "sweep")
     title = {"oat": "tornado: KPI range as each parameter moves alone",
              "sobol": "Sobol indices (S1 alone, ST with interactions; 95% intervals)",
              "morris": "Morris screening (mu*: mean |change| across the range)"}.get(
@@ -258,22 +290,31 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return _fail("staffing", str(err))
     scenario = load_scenario(args.scenario, overrides=args.overrides)
     reps = args.replications or max(scenario.simulation.replications, 3)
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    options = {"targets": list(args.target), "pools": args.pool, "replications": reps,
+               "seed": seed, "beta": args.beta, "overrides": list(args.overrides)}
     if reps < 2:
         return _fail("staffing", f"--replications must be at least 2 for an interval (got {reps})")
     if args.pool and (bad := sorted(set(args.pool) - set(scenario.pools))):
         return _fail("staffing", f"no pool {bad[0]!r}; the pools are {', '.join(scenario.pools)}")
+    from sim.experiment.cli import _fields, _named, _out, _write
     from sim.experiment.executors import make_executor
 
+    try:
+        out, auto = _out(args, "staffing", scenario, options)
+    except ValueError as err:
+        return _fail("staffing", f"--out: {err}")
     if not args.quiet:
-        print(f"staffing search on {scenario.name}: targets {', '.join(map(str, targets))}, "
-              f"{reps} replications, met when the 95% interval's far end meets the target",
+        print(f"staffing search on {_named(scenario, args)}: targets "
+              f"{', '.join(map(str, targets))}, {reps} replications, met when the 95% "
+              "interval's far end meets the target",
               file=sys.stderr)
     with make_executor(args.executor, args.workers, args.scheduler) as ex:
         res = find_staffing(scenario, targets, pools=args.pool, replications=reps,
                             executor=ex, seed=args.seed, beta=args.beta)
     from sim.experiment.staffing_report import staffing_text, write_staffing
 
-    out = args.out or Path("results") / "staffing" / scenario.name
-    write_staffing(res, scenario, out)
-    print(staffing_text(res, targets, scenario, out))
+    path = _write(args, out, auto, {}, _fields("staffing", scenario, args, options),
+                  lambda folder: write_staffing(res, scenario, folder))
+    print(staffing_text(res, targets, scenario, path))
     return EXIT_OK

@@ -49,7 +49,10 @@ def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]
         "write tables and figures.")
     p.add_argument("market", type=Path, help="market file (.yaml, .yml or .toml)")
     p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: results/market/<market name>)")
+                   help="output folder (default: a new results/market/<market name>/"
+                        "<UTC time>-<hash>/, with latest pointing at it)")
+    p.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
+                   help="replace the outputs of an earlier sosim command in --out")
     p.add_argument("--year", type=int, default=None,
                    help="year of the volumes and region figure (default: base year + 1)")
     p.add_argument("--compare", type=Path, default=None, metavar="OTHER_FILE",
@@ -83,15 +86,19 @@ def cmd_market(args: argparse.Namespace) -> int:
         segments_text,
         volumes_text,
     )
-    from sim.outputs.writing import check_out_dir
+    from sim.outputs.folders import choose_out, point_latest
+    from sim.outputs.naming import command_record
 
     year = args.year if args.year is not None else min(market.base_year + 1, market.end_year)
     if not market.base_year <= year <= market.end_year:
         return _fail(f"--year must be within {market.base_year}-{market.end_year} "
                      f"(got {year})")
-    out = args.out or Path("results") / "market" / market.name
+    documents = [_document(path) for path in (args.market, args.compare)]
+    record = command_record("market", getattr(args, "argv", None), year=year,
+                            market_document=documents[0], other_document=documents[1])
     try:
-        check_out_dir(out)
+        out, auto = choose_out(args.out, args.overwrite, Path("results") / "market" / market.name,
+                               {k: v for k, v in record.items() if k != "argv"})
     except ValueError as err:
         return _fail(f"--out: {err}")
     p = project(market)
@@ -115,6 +122,16 @@ def cmd_market(args: argparse.Namespace) -> int:
                                                   f"Consistency report of {other.name}"),
               end="\n\n")
     print(format_report(p.report))
-    path = write_market_outputs(p, out, year, other, figures=not args.no_figures)
+    path = write_market_outputs(p, out, year, other, figures=not args.no_figures,
+                                manifest={"command": record})
+    if auto:
+        point_latest(path, "market")
     print(f"\noutputs written to {path}/")
     return EXIT_OK
+
+
+def _document(path: Path | None) -> dict[str, str] | None:
+    """A market file as the manifest keeps it (its text), so that a rerun needs no file."""
+    if path is None:
+        return None
+    return {"file": str(path), "text": path.read_text(encoding="utf-8")}

@@ -37,8 +37,10 @@ import pandas as pd
 from sim.core.distributions import quantile
 from sim.core.streams import Streams
 from sim.engine.model import Replication
-from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.plan import Plan
+from sim.outputs.clinical import clinical, hold_days, mandate_holds
 
+KINDS = ("surgery", "treatment_course")
 MONEY = ("records_cost_usd", "triage_cost_usd", "opinion_cost_usd", "program_cost_usd",
          "avoided_cost_usd", "delay_cost_usd", "net_savings_usd", "paid_by_payer_usd",
          "paid_by_patient_usd", "platform_margin_usd", "payer_net_usd")
@@ -64,19 +66,29 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     c = rep.cases
     u = Streams(rep.seed, rep.index).rng("economics").random((len(cases), 5))
     delivered = cases["status"].to_numpy() == "delivered"
-    clinical = _clinical(plan, rep, u)
+    med = _clinical(plan, rep, u)
     records, triage, opinion = _opinion_costs(plan, rep, cases["misrouted"].to_numpy())
     if "sla_credit_usd" in cases:  # a late outsourced opinion: the vendor credits it back
         opinion = opinion - np.nan_to_num(cases["sla_credit_usd"].to_numpy())
     program = records + triage + opinion
-    avoided_cost = clinical.pop("avoided_cost_usd")
-    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in PRIORITIES])
+    avoided_cost = med.pop("avoided_cost_usd")
+    held, date_h = med.pop("_held"), med.pop("_date_h")
+    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in plan.priorities])
     delay = per_day[c.priority] * cases["time_to_opinion_h"].to_numpy() / 24
+    if held.any():  # a held procedure moves, and waiting for it costs the payer
+        hold_cost = np.asarray([plan.scenario.payers[p].hold_cost_per_day_usd
+                                for p in plan.payers])
+        med["procedure_held"] = held
+        med["procedure_moved_days"] = hold_days(plan, c.payer, held, date_h,
+                                                rep.records.review_end_h)
+        delay = delay + hold_cost[c.payer] * med["procedure_moved_days"]
+    if "opinion_too_late" in med:
+        med["opinion_too_late"] &= delivered
     # --- who pays
     paid_payer, paid_patient = _payments(plan, c.payer, c.channel, plan.pool_of(rep.records.queue))
     margin = paid_payer + paid_patient - program
     out = {
-        **clinical,
+        **med,
         "records_cost_usd": records, "triage_cost_usd": triage, "opinion_cost_usd": opinion,
         "program_cost_usd": program, "avoided_cost_usd": avoided_cost, "delay_cost_usd": delay,
         "net_savings_usd": avoided_cost - program - delay,
@@ -91,15 +103,19 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
 
 
 def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
-    """A recommended procedure, avoided or not (and what that saves); treatment changed."""
-    s, e, c = plan.scenario, plan.scenario.economics, rep.cases
+    """A recommended procedure, avoided or not (and what that saves); treatment changed.
+
+    Only a treatment change avoids a procedure, and not after its date unless the payer holds
+    it (:mod:`sim.outputs.clinical`)."""
+    e, c = plan.scenario.economics, rep.cases
     n = len(c)
     names, share = _procedure_table(plan)
     cum = np.cumsum(share[c.payer, c.specialty], axis=1)  # (n, procedures)
     proc = (u[:, [0]] >= cum).sum(axis=1) if names else np.zeros(n, dtype=int)
     has_proc = proc < len(names)
-    avoided_p = np.asarray([e.procedures[p].avoided for p in names] + [0.0])[proc]
-    avoided = has_proc & (u[:, 1] < avoided_p)
+    med = clinical(plan, rep, names, proc, u, rep.records.review_end_h,
+                   mandate_holds(plan, rep, names, proc))
+    avoided = med.avoided
     avoided_cost = np.zeros(n)
     for j, name in enumerate(names):
         rows = avoided & (proc == j)
@@ -108,14 +124,20 @@ def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
         if spec.conservative_care_usd is not None:
             cost = cost - quantile(spec.conservative_care_usd, u[rows, 3])
         avoided_cost[rows] = cost
-    rates = [s.outcomes.get(sp) or s.outcomes["default"] for sp in plan.specialties]
-    changed_p = np.asarray([o.treatment_changed for o in rates])[c.specialty]
-    return {
+    kind = np.asarray([KINDS.index(e.procedures[p].kind) for p in names] + [-1])[proc]
+    out = {
         "procedure": pd.Categorical.from_codes(np.where(has_proc, proc, -1), categories=names),
-        "treatment_changed": avoided | (u[:, 4] < changed_p),
+        "treatment_changed": med.treatment_changed,
         "procedure_avoided": avoided,
+        "procedure_kind": pd.Categorical.from_codes(np.where(has_proc, kind, -1),
+                                                    categories=list(KINDS)),
         "avoided_cost_usd": avoided_cost,
+        "_held": med.held, "_date_h": med.date_h,
     }
+    if not np.isnan(med.date_h).all():  # procedures have dates
+        out["procedure_date_h"] = med.date_h
+        out["opinion_too_late"] = med.too_late
+    return out
 
 
 def _opinion_costs(plan: Plan, rep: Replication,
@@ -191,9 +213,40 @@ def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
     cohort = _Cohort(cases)
     if not cohort.keep.any():
         return {}
-    out = _money_totals(cohort)
+    out = _unreviewed(cases)
+    out.update(_money_totals(cohort))
+    out.update(_clinical_kpis(cohort))
     out.update(_cost_comparisons(cohort))
     out.update(_payer_kpis(plan, cohort))
+    return out
+
+
+def _unreviewed(cases: pd.DataFrame) -> dict[str, float]:
+    """Drop-out: an abandoned case avoids nothing; its procedure goes ahead unreviewed."""
+    if len(cases["status"].cat.categories) <= 2:
+        return {}
+    gone = ~cases["warmup"].to_numpy() & (cases["status"].cat.codes.to_numpy() == 2)
+    return {"money.procedures_unreviewed": float(
+        (cases["procedure"].cat.codes.to_numpy()[gone] >= 0).sum())}
+
+
+def _clinical_kpis(cohort: _Cohort) -> dict[str, float]:
+    """Avoided procedures by kind; diagnosis and treatment changes; opinions after the date."""
+    out: dict[str, float] = {}
+    avoided, treatment = cohort.col("procedure_avoided"), cohort.col("treatment_changed")
+    _, proc = cohort.groups("procedure")
+    _, kind = cohort.groups("procedure_kind")
+    out["money.procedures_avoided"] = float(avoided.sum())
+    out["money.surgeries_avoided"] = float((avoided & (kind == 0)).sum())
+    out["money.treatment_courses_avoided"] = float((avoided & (kind == 1)).sum())
+    _, outcome = cohort.groups("outcome")
+    diagnosis = outcome == 2
+    out["money.diagnosis_changed_share"] = float(diagnosis.mean())
+    out["money.both_changed_share"] = float((diagnosis & treatment).mean())
+    if "opinion_too_late" in cohort.cases:
+        dated = (proc >= 0) & ~np.isnan(cohort.col("procedure_date_h"))
+        out["money.too_late_share"] = (float(cohort.col("opinion_too_late")[dated].mean())
+                                       if dated.any() else np.nan)
     return out
 
 
@@ -208,7 +261,6 @@ def _money_totals(cohort: _Cohort) -> dict[str, float]:
     out["money.roi"] = float(net.sum() / program.sum()) if program.sum() > 0 else np.nan
     avoided = cohort.col("procedure_avoided")
     _, proc = cohort.groups("procedure")
-    out["money.surgeries_avoided"] = float(avoided.sum())
     out["money.avoided_rate"] = float(avoided[proc >= 0].mean()) if (proc >= 0).any() else np.nan
     out["money.treatment_changed_share"] = float(cohort.col("treatment_changed").mean())
     return out
@@ -237,6 +289,7 @@ def _payer_kpis(plan: Plan, cohort: _Cohort) -> dict[str, float]:
     avoided = cohort.col("procedure_avoided")
     procedures, proc = cohort.groups("procedure")
     payers, payer = cohort.groups("payer")
+    _, kind = cohort.groups("procedure_kind")
     paid_all, avoided_usd, payer_net = (cohort.col("paid_by_payer_usd"),
                                         cohort.col("avoided_cost_usd"), cohort.col("payer_net_usd"))
     for k, name in enumerate(payers):
@@ -246,11 +299,16 @@ def _payer_kpis(plan: Plan, cohort: _Cohort) -> dict[str, float]:
         paid = paid_all[rows].sum()
         out[f"payer.{name}.cases"] = float(rows.sum())
         out[f"payer.{name}.paid_usd"] = float(paid)
-        out[f"payer.{name}.surgeries_avoided"] = float(avoided[rows].sum())
+        out[f"payer.{name}.surgeries_avoided"] = float((avoided & (kind == 0))[rows].sum())
+        out[f"payer.{name}.procedures_avoided"] = float(avoided[rows].sum())
         mandated = plan.scenario.payers[name].mandated_procedures
         if mandated:  # cases that came because the payer requires the opinion before surgery
             codes = [procedures.index(m) for m in mandated]
             out[f"payer.{name}.mandated_cases"] = float(np.isin(proc[rows], codes).sum())
+            if "procedure_held" in cohort.cases:  # its pre-authorisation waited for the opinion
+                out[f"payer.{name}.held_cases"] = float(cohort.col("procedure_held")[rows].sum())
+                out[f"payer.{name}.moved_days"] = float(
+                    cohort.col("procedure_moved_days")[rows].sum())
         out[f"payer.{name}.avoided_usd"] = float(avoided_usd[rows].sum())
         out[f"payer.{name}.net_savings_usd"] = float(payer_net[rows].sum())
         out[f"payer.{name}.roi"] = float(payer_net[rows].sum() / paid) if paid > 0 else np.nan

@@ -41,6 +41,7 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.engine.network import HIGH_UTILISATION
 from sim.outputs.money_figures import payer_figure, savings_waterfall_figure
+from sim.outputs.naming import results_label
 from sim.outputs.plotting import DPI, save_png
 from sim.outputs.plotting import new_figure as _figure
 from sim.outputs.plotting import replications_label as _reps
@@ -96,7 +97,7 @@ def time_to_opinion_figure(results: Results) -> Figure:
         if not len(done):
             ax.text(0.5, 0.5, "no delivered cases after the warm-up", transform=ax.transAxes,
                     ha="center", va="center", color="0.4")
-    fig.suptitle(f"Time to opinion \u2014 scenario {results.scenario.name}\n"
+    fig.suptitle(f"Time to opinion \u2014 scenario {results_label(results)}\n"
                  f"delivered cases that arrived after the warm-up, {_reps(results)}; "
                  "boxes: quartiles, whiskers: 5th\u201395th percentiles", fontsize="medium")
     return fig
@@ -139,7 +140,7 @@ def utilisation_figure(results: Results) -> Figure:
     fig.legend(handles=[*handles, high, full], loc="outside lower center", ncols=2,
                fontsize="small")
     ci = "error bars: 95% CI" if has_ci else "one replication: no confidence interval"
-    ax.set_title(f"Specialist utilisation \u2014 scenario {results.scenario.name}\n"
+    ax.set_title(f"Specialist utilisation \u2014 scenario {results_label(results)}\n"
                  f"after the warm-up, mean of {_reps(results)}; {ci}", fontsize="medium")
     return fig
 
@@ -205,7 +206,8 @@ def queue_length_figure(results: Results, replication: int = 0) -> Figure:
     ax.set_ylabel("Cases waiting for a specialist")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
-    ax.set_title(f"Specialist queues \u2014 scenario {s.name}, replication {replication}\n"
+    ax.set_title(f"Specialist queues \u2014 scenario {results_label(results)}, "
+                 f"replication {replication}\n"
                  "cases waiting to be taken by a specialist (misrouted cases count in the "
                  "pool that screens them)", fontsize="medium")
     return fig

@@ -22,7 +22,10 @@ stack into one table and comparisons line up.
 - ``queue_length.<pool>``: time-average number of cases waiting for a
   specialist of the pool;
 - ``outsourced_share``, ``misrouted_share``, ``throughput_per_week``,
-  ``arrivals``, ``delivered``, ``in_system_end``.
+  ``arrivals``, ``delivered``, ``in_system_end``;
+- with an ``abandonment`` section: ``abandoned``, ``abandoned_share`` and its split by stage
+  (``abandoned_share.<stage>``) and by triage (``abandoned_share.triaged_by.<who>``);
+- with a ``priorities`` section: ``class.<c>.*``, each class against its own service level.
 
 Example:
     >>> s = summarise(res.kpis)                                     # doctest: +SKIP
@@ -91,15 +94,18 @@ def _overlap(start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> float:
 
 
 def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
-    """Arrivals = delivered + still in the system, counted by the engine and by the table."""
+    """Arrivals = delivered + abandoned + still in the system, by the engine and by the table."""
     arrived = len(cases)
     delivered = int((cases["status"] == "delivered").sum())
-    in_system = arrived - delivered
-    if rep.started + rep.pending != arrived or rep.finished != delivered:
+    abandoned = int((cases["status"] == "abandoned").sum())
+    in_system = int((cases["status"] == "in_system").sum())
+    if (rep.started + rep.pending != arrived or rep.finished != delivered
+            or rep.abandoned != abandoned or delivered + abandoned + in_system != arrived):
         raise ConservationError(
             f"replication {rep.index}: {rep.started} journeys began, {rep.pending} cases were "
-            f"not ready for theirs and {rep.finished} ended, but the case table has {arrived} "
-            f"arrivals, {delivered} delivered and {in_system} in the system")
+            f"not ready for theirs, {rep.finished} ended with an opinion and {rep.abandoned} "
+            f"were abandoned, but the case table has {arrived} arrivals, {delivered} "
+            f"delivered, {abandoned} abandoned and {in_system} in the system")
 
 
 def check_littles_law(plan: Plan, rep: Replication) -> None:
@@ -111,13 +117,17 @@ def check_littles_law(plan: Plan, rep: Replication) -> None:
     or was counted without waiting.
     """
     r, horizon = rep.records, plan.horizon_h
+    # a wait ends when a specialist takes the case or when the patient gives up
+    left = np.where(r.abandon_stage >= 0, r.abandoned_h, np.nan)
+    review_end = np.where(np.isnan(r.seize_h), left, r.seize_h)
+    screen_end = np.where(np.isnan(r.screen_seize_h) & np.isnan(r.queue_h), left,
+                          r.screen_seize_h)
     for q, area in zip(plan.queues, rep.wait_area, strict=True):
         rows, srows = r.queue == q.index, r.screen_queue == q.index
-        waited = _overlap(r.queue_h[rows], np.where(r.seize_h[rows] < horizon, r.seize_h[rows],
-                                                    np.nan), 0.0, horizon)
-        waited += _overlap(r.screen_queue_h[srows],
-                           np.where(r.screen_seize_h[srows] < horizon, r.screen_seize_h[srows],
-                                    np.nan), 0.0, horizon)
+        end, send = review_end[rows], screen_end[srows]
+        waited = _overlap(r.queue_h[rows], np.where(end < horizon, end, np.nan), 0.0, horizon)
+        waited += _overlap(r.screen_queue_h[srows], np.where(send < horizon, send, np.nan),
+                           0.0, horizon)
         if abs(area - waited) > 1e-6 * max(1.0, waited):
             raise ConservationError(
                 f"replication {rep.index}, queue {q.name}: the engine counted {area:.6f} "
@@ -152,12 +162,17 @@ def _time_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
         # one column's rows at a time: a million-case table is never copied whole
         return cases[name].to_numpy()[rows]
 
-    age = t1 - col("arrival_h")
+    gave_up = cases["status"].cat.codes.to_numpy() == 2  # drop-out (abandonment section)
+    age = np.where(gave_up[cohort], np.nan, t1 - col("arrival_h"))  # abandoned: no verdict
     out: dict[str, float] = {}
     out["arrivals"] = float(len(cases))
     out["delivered"] = float(delivered.sum())
-    out["in_system_end"] = out["arrivals"] - out["delivered"]
+    out["in_system_end"] = out["arrivals"] - out["delivered"] - float(gave_up.sum())
     out["cohort_cases"] = float(cohort.sum())
+    if s.abandonment is not None:
+        out.update(abandonment_kpis(cases, cohort, gave_up))
+    if s.priorities is not None:
+        out.update(class_kpis(plan, col("priority"), col("time_to_opinion_h"), age))
     for kpi in ("time_to_match_h", "records_to_match_h", "time_to_opinion_h"):
         out.update(_describe(kpi, col(kpi)))
     out["within_target.match"] = _within(col("time_to_match_h"), age,
@@ -223,6 +238,48 @@ def _pool_kpis(plan: Plan, rep: Replication) -> dict[str, float]:
     return out
 
 
+def class_kpis(plan: Plan, priority: pd.Categorical | np.ndarray, tto: np.ndarray,
+               age: np.ndarray) -> dict[str, float]:
+    """Each priority class against its own service level (``priorities.<c>.time_to_opinion_hours``).
+
+    ``class.<c>.within_sla`` counts like ``within_target.opinion`` (cases whose result is
+    known at the horizon; abandoned ones left out).
+    """
+    out: dict[str, float] = {}
+    codes = pd.Categorical(priority, categories=list(plan.priorities)).codes
+    for k, (name, sla) in enumerate(plan.sla_hours().items()):
+        rows = codes == k
+        out[f"class.{name}.cases"] = float(rows.sum())
+        out[f"class.{name}.sla_hours"] = sla
+        out.update(_describe(f"class.{name}.time_to_opinion_h", tto[rows]))
+        out[f"class.{name}.within_sla"] = _within(tto[rows], age[rows], sla)
+    return out
+
+
+def abandonment_kpis(cases: pd.DataFrame, cohort: np.ndarray,
+                     gave_up: np.ndarray) -> dict[str, float]:
+    """Drop-out among cohort cases: overall, by the stage where it happened, by triage.
+
+    ``abandoned_share`` is over all cohort arrivals (cases still in the system at the
+    horizon count in the denominator: they have not abandoned yet);
+    ``abandoned_share.<stage>`` splits it by stage, so the stages add up to it.
+    """
+    from sim.scenario.abandonment import STAGES
+
+    out = {"abandoned": float(gave_up.sum())}
+    n = cohort.sum()
+    stage = cases["abandoned_at"].cat.codes.to_numpy()[cohort]
+    out["abandoned_share"] = float(gave_up[cohort].mean()) if n else np.nan
+    for k, name in enumerate(STAGES):
+        out[f"abandoned_share.{name}"] = float((stage == k).mean()) if n else np.nan
+    by = cases["triaged_by"].to_numpy()[cohort]
+    for name in ("ai", "coordinator"):
+        rows = by == name
+        if rows.any():
+            out[f"abandoned_share.triaged_by.{name}"] = float(gave_up[cohort][rows].mean())
+    return out
+
+
 def stage_means(column: Callable[[str], np.ndarray]) -> dict[str, float]:
     """Mean hours per stage of delivered cases; the stages sum to the mean time to opinion.
 
@@ -237,6 +294,29 @@ def stage_means(column: Callable[[str], np.ndarray]) -> dict[str, float]:
         end = np.where(np.isnan(end), before, end)
         out[f"stage_h.{name}"] = float((end - before).mean())
         before = end
+    return _appointment_span(column, out)
+
+
+def _appointment_span(column: Callable[[str], np.ndarray],
+                      spans: dict[str, float]) -> dict[str, float]:
+    """Split the wait for an appointment slot (sim.engine.access) out of the misroute span.
+
+    The slot wait lies between the right match and the specialist queue; without an
+    ``appointments`` section the case table has no ``appointment_start_h`` and nothing changes.
+    """
+    try:
+        slot = column("appointment_start_h")
+    except KeyError:
+        return spans
+    queue = column("queue_h")
+    appointment = float(np.mean(queue - np.where(np.isnan(slot), queue, slot)))
+    out = {}
+    for key, value in spans.items():
+        if key == "stage_h.misroute_rework":
+            out[key] = value - appointment
+            out["stage_h.appointment"] = appointment
+        else:
+            out[key] = value
     return out
 
 

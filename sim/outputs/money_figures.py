@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from sim.outputs.naming import results_label
 from sim.outputs.plotting import new_figure, replications_label
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def savings_waterfall_figure(results: Results) -> Figure:
                 textcoords="offset points", ha="center", fontsize="small", weight="bold")
     ax.set_xticks(range(len(_STEPS) + 1), [lbl for lbl, _, _ in _STEPS] + ["net\nsavings"])
     _money_axis(ax, currency)
-    ax.set_title(f"Savings waterfall \u2014 scenario {results.scenario.name}\n"
+    ax.set_title(f"Savings waterfall \u2014 scenario {results_label(results)}\n"
                  f"delivered cases after the warm-up, mean of {replications_label(results)}",
                  fontsize="medium")
     return fig
@@ -92,7 +93,7 @@ def payer_figure(results: Results) -> Figure:
     ax.set_xlabel("Payer")
     _money_axis(ax, currency)
     ax.set_title(f"Net savings per payer (avoided - paid - delay) \u2014 scenario "
-                 f"{results.scenario.name}\nmean of {replications_label(results)}; "
+                 f"{results_label(results)}\nmean of {replications_label(results)}; "
                  "error bars: 95% CI; "
                  "ROI = net savings / paid", fontsize="medium")
     return fig

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ _STAGES = {
     "referral_or_check": "referral cycle / check",
     "authorisation": "pre-authorisation",
     "misroute_rework": "misroute rework",
+    "appointment": "waiting for an appointment",
     "specialist_wait": "waiting for specialist",
     "review": "specialist review",
 }
@@ -84,7 +86,7 @@ def interval_notes(summary: pd.DataFrame, text: str) -> str:
 def _table(rows: list[tuple[str, str, str]], title: str) -> str:
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
-    lines = [title, "-" * len(title)]
+    lines = [title, "-" * max(map(len, title.splitlines()))]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
     return "\n".join(lines)
 
@@ -122,10 +124,19 @@ def kpi_table(results: Results) -> str:
         row("delivered", "delivered", _count),
         row("in system at end", "in_system_end", _count),
     ]
+    if sc.abandonment is not None:  # drop-out: each stage's share of cohort arrivals
+        rows.append(row("abandoned", "abandoned", _number))
+        rows.append(row("abandoned share", "abandoned_share", _share))
+        rows += [row(f"  at {stage}", f"abandoned_share.{stage}", _share)
+                 for stage in ("records", "referral", "appointment", "specialist")
+                 if getattr(sc.abandonment, stage) is not None]
     title = (f"{sc.name}: triage {sc.triage.policy}, routing {sc.routing.policy}, "
              f"{_window(sc)}, {n} replication(s), seed {results.seed} (mean, 95% CI)")
+    if results.overrides:  # a what-if must not pass for the scenario it changed
+        title += "\nwith " + " ".join(f"--set {o}" for o in results.overrides)
     out = _table(rows, title)
-    stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()]
+    stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()
+              if key != "appointment" or f"stage_h.{key}" in s.index]
     out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "
                                    "time to opinion)")
     if sc.economics is not None:
@@ -174,6 +185,9 @@ def money_table(results: Results) -> str:
         row("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
         row("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
         row("surgeries avoided", "money.surgeries_avoided", _count),
+        row("treatment courses avoided", "money.treatment_courses_avoided", _count),
+        row("opinions after the procedure date", "money.too_late_share", _share),
+        row("procedures unreviewed (abandoned)", "money.procedures_unreviewed", _count),
         row("avoided among recommended procedures", "money.avoided_rate", _share),
         row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
         row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
@@ -181,6 +195,7 @@ def money_table(results: Results) -> str:
         row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
         row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
         row("return on program cost", "money.roi", _number),
+        row(f"platform margin ({cur})", "money.platform_margin.total_usd", _usd),
     ]
     for pool in (p for p, spec in results.scenario.pools.items() if spec.contract):
         key = f"money.contract.{pool}"
@@ -192,7 +207,10 @@ def money_table(results: Results) -> str:
     if "money.roi_with_commitments" in s.index:
         rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
                         _number))
+    optional = ("treatment courses", "opinions after", "procedures unreviewed")
+    rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
     out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur})")
+    out += _margin_sentence(s, cur)
     payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
     if payers:
         head = ("payer", "cases", "paid", "surgeries avoided", "payer net savings", "ROI")
@@ -210,6 +228,18 @@ def money_table(results: Results) -> str:
                                           for i, (c, w) in enumerate(zip(r, widths, strict=True))))
         out += "\n" + "\n".join(lines)
     return out
+
+
+def _margin_sentence(s: pd.DataFrame, cur: str) -> str:
+    """A plain sentence when the platform loses money on its opinions."""
+    key, per = "money.platform_margin.total_usd", "money.cost_per_opinion_usd"
+    total = "money.program_cost.total_usd"
+    if key not in s.index or total not in s.index or not s.loc[key, "mean"] < 0:
+        return ""
+    per_opinion = s.loc[key, "mean"] / s.loc[total, "mean"] * s.loc[per, "mean"]
+    return "\n" + textwrap.fill(
+        f"The platform loses money: what payers and patients pay falls short of what "
+        f"producing the opinions costs, by {cur} {-per_opinion:,.0f} per opinion.", 78)
 
 
 def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001

@@ -30,11 +30,12 @@ import pandas as pd
 
 from sim.engine.draws import OUTCOMES
 from sim.engine.model import Replication
-from sim.engine.plan import PRIORITIES, Plan
+from sim.engine.plan import Plan
 from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
 from sim.outputs import kpis as kpi_module
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
+from sim.scenario.abandonment import STAGES as DROPOUT_STAGES
 
 
 def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
@@ -55,13 +56,17 @@ def _specialist_codes(plan: Plan, queue: np.ndarray, server: np.ndarray) -> np.n
 
 def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     """The case table of one replication."""
-    c, d = rep.cases, rep.draws
+    c, d, r = rep.cases, rep.draws, rep.records
     times = _reached_times(plan, rep)
     delivered = ~np.isnan(times["review_end_h"])
+    dropout = plan.scenario.abandonment is not None
+    if dropout:  # records never completed for those who gave up waiting for them
+        times["intake_end_h"][r.abandon_stage == 0] = np.nan
     df = pd.DataFrame(copy=False, data={
         **_attributes(plan, rep),
-        "status": _categorical(np.where(delivered, 0, 1), ("delivered", "in_system")),
-        "stage_at_end": _stage_at_end(times),
+        "status": _categorical(np.where(delivered, 0, np.where(r.abandon_stage >= 0, 2, 1)),
+                               ("delivered", "in_system", "abandoned")[:3 if dropout else 2]),
+        "stage_at_end": _stage_at_end(times, _waiting_for_slot(plan, rep, times)),
         **times,
         **_triage_and_routing(plan, rep, times),
         "specialist_wait_h": times["review_start_h"] - times["queue_h"],
@@ -71,6 +76,14 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "outcome": pd.Categorical.from_codes(
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
     })
+    if d.access is not None:  # incomplete records, appointment slots (sim.engine.access)
+        df["records_incomplete"] = d.access.incomplete
+        df["first_records_h"] = _before(plan, d.access.first_records_h.copy())
+        df["appointment_start_h"] = _before(plan, r.appointment_start_h)
+        df["appointment_wait_h"] = times["queue_h"] - df["appointment_start_h"]
+    if dropout:
+        df["abandoned_h"] = r.abandoned_h
+        df["abandoned_at"] = _categorical(r.abandon_stage, DROPOUT_STAGES)
     if any(p.contract and p.contract.sla for p in plan.scenario.pools.values()):
         for name, column in contract_columns(plan, df).items():  # before the money uses them
             df[name] = column
@@ -95,6 +108,21 @@ def _reached_times(plan: Plan, rep: Replication) -> dict[str, np.ndarray]:
     return times
 
 
+def _before(plan: Plan, x: np.ndarray) -> np.ndarray:
+    """``x`` with times not reached by the horizon set to NaN (in place)."""
+    x[~(x < plan.horizon_h)] = np.nan
+    return x
+
+
+def _waiting_for_slot(plan: Plan, rep: Replication,
+                      times: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Cases waiting for an appointment slot at the horizon (None: no appointments)."""
+    a = rep.draws.access
+    if a is None or not a.appointment_h.any():
+        return None
+    return (rep.records.appointment_start_h < plan.horizon_h) & np.isnan(times["queue_h"])
+
+
 def _attributes(plan: Plan, rep: Replication) -> dict[str, object]:
     """Who the case is: identifiers, arrival and the attributes drawn for it."""
     c, n = rep.cases, len(rep.cases)
@@ -106,18 +134,23 @@ def _attributes(plan: Plan, rep: Replication) -> dict[str, object]:
         "service_line": _categorical(c.line, [ln.name for ln in plan.lines]),
         "channel": _categorical(c.channel, plan.channels),
         "payer": _categorical(c.payer, plan.payers),
-        "priority": _categorical(c.priority, PRIORITIES),
+        "priority": _categorical(c.priority, plan.priorities),
         "records": _categorical(np.where(rep.draws.digital, 0, 1), ("digital", "paper")),
         "warmup": c.arrival_h < plan.warmup_h,
     }
 
 
-def _stage_at_end(times: dict[str, np.ndarray]) -> pd.Categorical:
-    """Where each case is at the horizon: the state after the last milestone it reached."""
+def _stage_at_end(times: dict[str, np.ndarray],
+                  slot: np.ndarray | None = None) -> pd.Categorical:
+    """Where each case is at the horizon: the state after the last milestone it reached
+    (``slot``: cases waiting for an appointment slot, sim.engine.access)."""
     stages = list(dict.fromkeys(label for _, label in MILESTONES))
     stage = np.zeros(len(times["intake_end_h"]), dtype=np.int8)  # the last one reached wins
     for col, label in MILESTONES[1:]:
         stage[~np.isnan(times[col])] = stages.index(label)
+    if slot is not None:
+        stages.append("appointment")
+        stage[slot] = len(stages) - 1
     return pd.Categorical.from_codes(stage, categories=stages)
 
 
@@ -172,6 +205,10 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     resources = {name: k for k, name in enumerate(event_resources(plan))}
     slots = _event_slots(plan, cases)
     activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
+    if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
+        slots.append(("case abandoned", 1, "abandoned_h", "=patient",
+                      cases["abandoned_h"].notna().to_numpy()))
+        activities.append("case abandoned")
     present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
     keep = present.ravel()
     counts = present.sum(axis=1)
@@ -245,6 +282,7 @@ class Results:
         self.scenario = plan.scenario
         self.replications = replications
         self.seed = seed
+        self.overrides: tuple[str, ...] = ()  # the --set overrides, named in titles
 
     @cached_property
     def cases(self) -> pd.DataFrame:

@@ -331,20 +331,21 @@ def write_folder(out_dir: str | os.PathLike[str],
 
 
 def write_results(results: Results, out_dir: str | os.PathLike[str], *, events: bool = True,
-                  figures: bool = True) -> Path:
+                  figures: bool = True, manifest: dict[str, Any] | None = None) -> Path:
     """Write all outputs of ``results`` into ``out_dir``, atomically; return its absolute path.
 
     ``out_dir`` may be new, empty, or a folder sosim wrote before (it is replaced
     as a whole). Anything else is refused with :class:`ValueError`, so a user's
-    own folder is never deleted.
+    own folder is never deleted. ``manifest`` adds fields to ``manifest.json`` (the
+    command that made the run, for ``sosim rerun``).
 
     Example:
         >>> write_results(sim.run(scenario), "runs/baseline", events=False)  # doctest: +SKIP
         PosixPath('/home/me/project/runs/baseline')
     """
-    return write_folder(out_dir, lambda folder: _build(results, folder, events, figures))
-
-
+    own = {"kind": "run", "overrides": list(results.overrides), **(manifest or {})}
+    return write_folder(out_dir, lambda folder: {**_build(results, folder, events, figures),
+                                                 **own})
 
 
 def verify_output(out_dir: str | os.PathLike[str]) -> list[str]:

@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sim.scenario.abandonment import abandonment_findings
+from sim.scenario.access import access_findings
+from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
+from sim.scenario.mandates import mandate_findings
 from sim.scenario.models import ALWAYS, Scenario
+from sim.scenario.priorities import priority_findings
 from sim.scenario.supply_checks import supply_findings
 
 Finding = tuple[tuple[str | int, ...], str]
@@ -41,6 +46,10 @@ def _durations(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], Duration]]:
     for name, payer in s.payers.items():
         if payer.preauth:
             yield ("payers", name, "preauth", "delay"), payer.preauth.delay
+    for ch, d in (s.appointments or {}).items():
+        yield ("appointments", ch), d
+    if s.incomplete_records is not None:
+        yield ("incomplete_records", "request"), s.incomplete_records.request
     for name, pool in s.pools.items():
         yield ("pools", name, "review"), pool.review
         for sp, d in pool.review_by_specialty.items():
@@ -62,6 +71,11 @@ def check_scenario(s: Scenario) -> list[Finding]:
     out += _channel_findings(s, channels)
     out += _outcome_findings(s, specialties)
     out += _economics_findings(s, specialties, channels)
+    out += abandonment_findings(s)
+    out += clinical_findings(s)
+    out += priority_findings(s)
+    out += mandate_findings(s)
+    out += access_findings(s)
     out += supply_findings(s)
     return out
 

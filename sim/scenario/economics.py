@@ -27,7 +27,7 @@ from pydantic import Field, field_validator
 
 from sim.scenario.base import Name, Probability
 from sim.scenario.base import Strict as _Strict
-from sim.scenario.durations import Amount
+from sim.scenario.durations import Amount, Duration
 
 Usd = Annotated[float, Field(ge=0, le=1e9)]
 
@@ -38,10 +38,17 @@ class Procedure(_Strict):
     cost_usd: Amount = Field(description="what the procedure would have cost the payer")
     avoided: Probability = Field(
         description="P(the opinion leads to the procedure being avoided or replaced by "
-                    "conservative care)")
+                    "conservative care); only a treatment change can avoid it, so it may not "
+                    "exceed its specialties' treatment-change rate")
     conservative_care_usd: Amount | None = Field(
         default=None, description="cost of the care that replaces an avoided procedure (0 if "
                                   "omitted)")
+    kind: Literal["surgery", "treatment_course"] = Field(
+        default="surgery", description="an operation, or another course of treatment "
+                                       "(chemotherapy, radiotherapy); KPIs count them apart")
+    lead_time: Duration | None = Field(
+        default=None, description="from the request to the procedure's scheduled date; an "
+                                  "opinion after the date avoids nothing (none: no date)")
 
 
 class RecordsCost(_Strict):
@@ -81,13 +88,23 @@ class Economics(_Strict):
     procedure_share: dict[Name, dict[Name, Probability]] = Field(
         default={}, description="per specialty, the share of cases that come with each "
                                 "recommended procedure")
-    delay_cost_per_day_usd: dict[Literal["urgent", "routine"], Usd] = Field(
+    delay_cost_per_day_usd: dict[Name, Usd] = Field(
         default={}, description="cost of each day from request to opinion, by priority")
 
     @field_validator("procedure_share")
     @classmethod
     def _shares(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         return check_procedure_shares(v)
+
+
+class Incentive(_Strict):
+    """An ``incentivised`` payer's co-pay waiver and how much it raises uptake."""
+
+    reference_copay_usd: Annotated[float, Field(gt=0, le=1e9)] = Field(
+        description="the co-pay patients would pay without the incentive")
+    price_elasticity: Annotated[float, Field(ge=-5, le=0)] = Field(
+        description="relative change in uptake per relative change in the patient's price "
+                    "(negative); uptake x (1 - elasticity x (reference - copay) / reference)")
 
 
 class PayerEconomics(_Strict):
@@ -97,6 +114,14 @@ class PayerEconomics(_Strict):
     mandated_procedures: list[Name] = Field(
         default=[], description="procedures for which a second opinion is a pre-authorisation "
                                 "condition (mandate: mandated)")
+    compliance: Probability = Field(
+        default=1.0, description="mandated: share of the payer's cases with a mandated "
+                                 "procedure whose pre-authorisation waits for the opinion")
+    hold_cost_per_day_usd: Usd = Field(
+        default=0, description="mandated: cost of each day a held procedure moves past its "
+                               "date to wait for the opinion")
+    incentive: Incentive | None = Field(
+        default=None, description="incentivised: the co-pay waiver that raises uptake")
     procedure_share: dict[Name, dict[Name, Probability]] = Field(
         default={}, description="per specialty, overrides economics.procedure_share for this "
                                 "payer's cases (a mandate brings cases scheduled for surgery)")

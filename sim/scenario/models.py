@@ -15,12 +15,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from sim.scenario.abandonment import Abandonment
+from sim.scenario.access import IncompleteRecords
 from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
 from sim.scenario.contracts import Contract
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
 from sim.scenario.hiring import Hiring
+from sim.scenario.mandates import payer_uptake
+from sim.scenario.priorities import PriorityClass
 from sim.scenario.rosters import Absences, Session
 from sim.scenario.triage import Triage
 from sim.scenario.zones import TimeZone
@@ -91,7 +95,7 @@ class Mix(Strict):
     specialty: dict[Name, Probability]
     channel: dict[Name, Probability]
     payer: dict[Name, Probability]
-    priority: dict[Literal["urgent", "routine"], Probability] = {"routine": 1.0}
+    priority: dict[Name, Probability] = {"routine": 1.0}
     subspecialty: dict[Name, dict[Name, Probability]] = {}
     specialty_by_payer: dict[Name, dict[Name, Probability]] = {}
 
@@ -236,14 +240,34 @@ class OutcomeRates(Strict):
     refined: Probability
     changed: Probability
     treatment_changed: Probability = Field(
-        default=0.0, description="P(the opinion changes the treatment plan); an avoided "
-                                 "procedure always counts as a treatment change")
+        default=0.0, description="P(the opinion changes the treatment plan); only a treatment "
+                                 "change can avoid a procedure")
+    both_changed: Probability | None = Field(
+        default=None, description="P(diagnosis changed and treatment changed): makes the two "
+                                  "correlated (Meyer 2015: 0.106); none = independent")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> OutcomeRates:
         shares = {"confirmed": self.confirmed, "refined": self.refined, "changed": self.changed}
         check_shares(shares, "outcome rates")
+        if self.both_changed is not None:
+            low = max(0.0, self.changed + self.treatment_changed - 1)
+            high = min(self.changed, self.treatment_changed)
+            if not low - 1e-9 <= self.both_changed <= high + 1e-9:
+                raise ValueError(
+                    f"both_changed must lie between {low:g} and {high:g} given changed "
+                    f"{self.changed:g} and treatment_changed {self.treatment_changed:g} "
+                    f"(got {self.both_changed:g})")
         return self
+
+    def treatment_change_given(self) -> tuple[float, float]:
+        """P(treatment changed | diagnosis changed), P(treatment changed | not changed)."""
+        t, d = self.treatment_changed, self.changed
+        if self.both_changed is None:
+            return t, t
+        given_d = self.both_changed / d if d > 0 else t
+        given_not = (t - self.both_changed) / (1 - d) if d < 1 else t
+        return given_d, given_not
 
 
 class Timeline(Strict):
@@ -304,6 +328,14 @@ class Scenario(Strict):
     targets: Targets = Targets()
     economics: Economics | None = None
     timeline: Timeline | None = None
+    abandonment: Abandonment | None = None
+    appointments: dict[Name, Duration] | None = Field(
+        default=None, description="per channel, the wait for an appointment slot before the "
+                                  "specialist sees the case")
+    incomplete_records: IncompleteRecords | None = None
+    priorities: Annotated[dict[Name, PriorityClass], Field(min_length=1)] | None = Field(
+        default=None, description="priority classes in service order (first served first); "
+                                  "none = urgent, routine")
 
     @property
     def horizon_hours(self) -> float:
@@ -315,5 +347,7 @@ class Scenario(Strict):
 
     @property
     def expected_cases(self) -> float:
-        """Expected arrivals over the horizon (for run-size checks)."""
-        return self.demand.cases_per_year * self.simulation.horizon_days / 365
+        """Expected arrivals over the horizon (for run-size checks), co-pay waivers included."""
+        uptake = sum(share * (payer_uptake(self.payers[name]) if name in self.payers else 1.0)
+                     for name, share in self.demand.mix.payer.items())
+        return self.demand.cases_per_year * uptake * self.simulation.horizon_days / 365

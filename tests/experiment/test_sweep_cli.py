@@ -116,18 +116,19 @@ def test_staffing_prints_the_path_and_the_set_lines(capsys, tmp_path: Path) -> N
     path = tmp_path / "one.yaml"
     path.write_text(MINI_YAML.replace("policy: overflow", "policy: in_house_first"))
     status, out, err = run_cli(capsys, "staffing", path, "--target", "utilisation<=0.9",
-                               "--pool", "in_house", "--replications", 2, "--out", tmp_path,
-                               *SHORT)
+                               "--pool", "in_house", "--replications", 2, "--out",
+                               tmp_path / "out", *SHORT)
     assert status == 0, err
     assert "Search path" in out and "Staffing found" in out
     assert "apply with: --set pools.in_house.specialists.oncology=" in out or \
         "apply with: nothing to change" in out
     assert "NaN" not in out and "nan" not in out
     assert max(len(ln) for ln in out.splitlines() if str(tmp_path) not in ln) <= 100, out
+    out_dir = tmp_path / "out"
     for name in ("staffing.csv", "path.csv", "overrides.txt", "staffed.yaml"):
-        assert (tmp_path / name).is_file()
-    staffed = sim.load_scenario(tmp_path / "staffed.yaml")  # runs as it stands
-    for line in (tmp_path / "overrides.txt").read_text().splitlines():
+        assert (out_dir / name).is_file()
+    staffed = sim.load_scenario(out_dir / "staffed.yaml")  # runs as it stands
+    for line in (out_dir / "overrides.txt").read_text().splitlines():
         key, value = line.split("=")
         pool, _, specialty = key.split(".")[1:]
         assert staffed.pools[pool].specialists[specialty] == int(value)

@@ -72,11 +72,14 @@ def test_compare_prints_and_writes_both(tmp_path: Path, capsys) -> None:
     assert not (out / "figures").exists()
 
 
-def test_rerun_replaces_the_folder(tmp_path: Path, capsys) -> None:
+def test_same_out_is_refused_then_replaced_with_overwrite(tmp_path: Path, capsys) -> None:
     out = tmp_path / "again"
     assert run_market(DOC003, "--out", out, "--no-figures") == 0
     (out / "stale.txt").write_text("from an older run")
-    assert run_market(DOC003, "--out", out, "--no-figures") == 0
+    assert run_market(DOC003, "--out", out, "--no-figures") == 2
+    assert "pass --overwrite to replace them" in capsys.readouterr().err
+    assert (out / "stale.txt").exists()
+    assert run_market(DOC003, "--out", out, "--no-figures", "--overwrite") == 0
     assert not (out / "stale.txt").exists() and (out / "manifest.json").is_file()
 
 

@@ -1,6 +1,6 @@
 """The shipped market files reproduce their documents' figures, and report their gaps.
 
-Figures to reproduce are in /work/shared/reference/market.md: document 000 (6.89 -> 7.37 ->
+Figures to reproduce are in docs/sources.md#doc000 and #doc003: document 000 (6.89 -> 7.37 ->
 13.49, 6.95% CAGR; outsourced 8.1%, implying in-house about 6.2% and ~58% by 2035) and
 document 003 (6.12 -> 24.87, "nearly 14.85%", while its end points imply 15.05%).
 """

@@ -64,12 +64,13 @@ def test_short_run_conserves_cases(path: Path, short_runs: dict[str, Any]) -> No
     res = short_runs[path.stem]
     k = res.kpis.iloc[0]
     assert k["arrivals"] > 0
-    assert k["arrivals"] == k["delivered"] + k["in_system_end"]
+    assert k["arrivals"] == k["delivered"] + k.get("abandoned", 0) + k["in_system_end"]
     rep = res.replications[0]
     # journeys begun + cases not yet ready for theirs at the horizon (engines that start
     # every journey on arrival have no `pending`)
     assert rep.started + getattr(rep, "pending", 0) == k["arrivals"] == len(res.cases)
     assert rep.finished == k["delivered"] == (res.cases["status"] == "delivered").sum()
+    assert rep.abandoned == k.get("abandoned", 0) == (res.cases["status"] == "abandoned").sum()
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=_id)
@@ -125,20 +126,23 @@ def test_every_schema_key_is_documented() -> None:
     from pydantic import BaseModel
 
     from sim.scenario import (
+        abandonment,
+        access,
         calendars,
         contracts,
         durations,
         economics,
         hiring,
         models,
+        priorities,
         rosters,
         triage,
         zones,
     )
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
-    modules = (models, durations, economics, calendars, triage, contracts, rosters, hiring,
-               zones)
+    modules = (models, durations, economics, calendars, triage, abandonment, priorities,
+               access, contracts, rosters, hiring, zones)
     classes = [c for mod in modules for c in vars(mod).values()
                if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == mod.__name__]
     missing = sorted({f"{c.__name__}.{name}" for c in classes

@@ -1,0 +1,63 @@
+"""Access: incomplete records and appointment slots, drawn up front from their own stream.
+
+A case whose records arrive incomplete (``incomplete_records.share`` of its
+channel) waits a second time, for the missing parts, from the moment the first
+batch is in; its records are complete only then (its triage starts then, and
+records drop-out counts the whole wait). A case on a channel with an
+appointment wait (``appointments``) waits for its slot after matching and
+authorisation, before it joins the specialist queue. Both come from the
+``access`` stream (three columns per case whatever the scenario sets), so they
+move no other draw.
+
+Example:
+    >>> Access.__dataclass_fields__.keys() >= {"incomplete", "appointment_h"}
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.streams import Streams
+from sim.engine.demand import Cases
+from sim.engine.plan import Plan
+
+
+@dataclass(frozen=True)
+class Access:
+    """Per-case access draws (arrays of length n cases)."""
+
+    incomplete: np.ndarray  # records arrived incomplete and were requested again
+    first_records_h: np.ndarray  # when the first batch of records was in
+    appointment_h: np.ndarray  # the wait for an appointment slot (its duration, clock or work
+    # hours on its calendar; 0: none)
+
+
+def draw_access(plan: Plan, cases: Cases, streams: Streams,
+                intake_end_h: np.ndarray) -> tuple[np.ndarray, Access | None]:
+    """(records complete, access draws): ``intake_end_h`` moved for incomplete records."""
+    s = plan.scenario
+    if s.incomplete_records is None and not s.appointments:
+        return intake_end_h, None
+    n = len(cases)
+    u = streams.rng("access").random((n, 3))
+    incomplete = np.zeros(n, dtype=bool)
+    complete = intake_end_h
+    if s.incomplete_records is not None:
+        ir = s.incomplete_records
+        share = np.asarray([ir.share.get(ch, 0.0) for ch in plan.channels])
+        incomplete = u[:, 0] < share[cases.channel]
+        cal = plan.calendar_of(ir.request)
+        h = plan.hours(ir.request, u[:, 1])
+        second = intake_end_h + h if cal is None else cal.add_working_hours(intake_end_h, h)
+        complete = np.where(incomplete, second, intake_end_h)
+    appointment = np.zeros(n)
+    for ch, channel in enumerate(plan.channels):
+        spec = (s.appointments or {}).get(channel)
+        rows = cases.channel == ch
+        if spec is not None and rows.any():
+            appointment[rows] = plan.hours(spec, u[rows, 2])
+    return complete, Access(incomplete=incomplete, first_records_h=intake_end_h,
+                            appointment_h=appointment)
