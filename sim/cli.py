@@ -27,7 +27,7 @@ BYTES_PER_CASE = 900
 
 _COMMAND_MODULES: tuple[str, ...] = (
     "sim.market.cli", "sim.experiment.cli", "sim.experiment.sweep_cli", "sim.fit.cli",
-    "sim.app.cli")
+    "sim.app.cli", "sim.experiment.hiring_cli")
 """Modules with a ``register(subparsers, scenario_args)`` function adding their commands."""
 
 
@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--years", type=_years, default=None, metavar="FIRST-LAST",
                      help="simulate each year from FIRST to LAST (e.g. 2026-2035) with that "
                           "year's volume and AI adoption (see timeline: in the scenario)")
+    run.add_argument("--conversion-ends", action="store_true",
+                     help="multi-year runs with demand from a market file: also simulate each "
+                          "year at both ends of its value_per_opinion range")
     run.add_argument("--yes", action="store_true",
                      help=f"run even if larger than {RUN_LIMIT_CASES:,} cases in all")
 
@@ -216,7 +219,8 @@ def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  #
     with progress_display(not args.quiet, scenario.name, years[1] - years[0] + 1,
                           unit="years") as advance:
         tl = run_timeline(scenario, years=years, seed=args.seed, replications=args.replications,
-                          progress=lambda done, total: advance(1), doc=_document(args))
+                          progress=lambda done, total: advance(1), doc=_document(args),
+                          conversion_ends=args.conversion_ends)
     tl.overrides = tuple(args.overrides)
     print(format_timeline(tl))
     path = write_timeline(tl, out, figures=not args.no_figures, manifest={"command": args.record})

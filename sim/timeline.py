@@ -2,13 +2,14 @@
 
 A scenario with a ``timeline:`` section (or ``sosim run --years 2026-2035``)
 is simulated once per year. For year Y the scenario is shifted to start in Y
-(same month and day; calendar holidays keep their month and day), its volume
-comes from its market file for Y when ``demand.market`` is set, its AI triage
-share from ``timeline.ai_adoption`` (linear between the years given, flat
-beyond them), and, with ``scale_staff: true``, every pool's specialists and the
-coordinators grow with the volume (rounded up) so that a growing platform keeps
-its staffing ratio. Every year uses the same seed: the years differ by their
-inputs, not by their luck (common random numbers).
+(same month and day; calendar holidays and absence blocks keep their month and
+day), its volume comes from its market file for Y when ``demand.market`` is set,
+its AI triage share from ``timeline.ai_adoption`` (linear between the years
+given, flat beyond them), and, with ``scale_staff: true``, every pool's
+specialists and the coordinators grow with the volume (rounded up) so that a
+growing platform keeps its staffing ratio; with ``timeline.hiring`` they follow
+a hiring plan instead (:mod:`sim.engine.headcounts`). Every year uses the same seed: the
+years differ by their inputs, not by their luck (common random numbers).
 
 Example:
     >>> tl = run_timeline(sim.load_scenario("scenarios/platform_2026_2035.yaml"))  # doctest: +SKIP
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.engine.headcounts import head_counts, year_with_staff
 from sim.loading import check_derived
 from sim.market.demand import adoption_path, market_scale
 from sim.outputs.kpis import summarise
@@ -46,6 +48,20 @@ def _shift(d: dt.date, year: int) -> dt.date:
         return d.replace(year=year, day=28)
 
 
+def _shift_absences(s: Scenario, shift: int) -> dict:
+    """Pools with their dated absence blocks moved by ``shift`` years, like holidays."""
+    pools = dict(s.pools)
+    for name, pool in s.pools.items():
+        if pool.absences is None or not pool.absences.blocks or not shift:
+            continue
+        blocks = [b.model_copy(update={"start": _shift(b.start, b.start.year + shift),
+                                       "end": _shift(b.end, b.end.year + shift)})
+                  for b in pool.absences.blocks]
+        pools[name] = pool.model_copy(update={
+            "absences": pool.absences.model_copy(update={"blocks": blocks})})
+    return pools
+
+
 def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Scenario, object]:
     """The scenario of ``year`` and, when demand comes from a market, its derivation."""
     s = scenario
@@ -54,7 +70,8 @@ def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Sc
     calendars = {name: c if isinstance(c, str) else c.model_copy(update={
         "holidays": [_shift(h, h.year + shift) for h in c.holidays]})
         for name, c in s.calendars.items()}
-    s = s.model_copy(update={"simulation": sim_, "calendars": calendars})
+    s = s.model_copy(update={"simulation": sim_, "calendars": calendars,
+                             "pools": _shift_absences(s, shift)})
     derived = None
     if s.demand.market is not None:
         from sim.market.link import with_market_demand
@@ -101,6 +118,32 @@ class TimelineResults:
     derived: list[object] = field(default_factory=list)
     overrides: tuple[str, ...] = ()
     """The ``--set`` overrides, named in the table's and figure's titles."""
+    staff: pd.DataFrame | None = None
+    """With ``timeline.hiring``: per year and queue, hires decided, arrived, left, heads."""
+    ends: dict[str, list[Results]] = field(default_factory=dict)
+    """With ``conversion_ends``: the years' runs at the ``fewest`` and ``most`` cases."""
+
+    def conversion_sensitivity(self, kpis: Sequence[str] = (
+            "time_to_opinion_h.mean", "time_to_opinion_h.p90", "money.cost_per_opinion_usd")
+            ) -> pd.DataFrame | None:
+        """Per year and KPI: the mean at the fewest, the central and the most cases.
+
+        ``None`` unless :func:`run_timeline` ran with ``conversion_ends``.
+        """
+        if not self.ends:
+            return None
+        rows = []
+        for i, (year, res) in enumerate(zip(self.years, self.runs, strict=True)):
+            runs = {"central": res, **{k: v[i] for k, v in self.ends.items()}}
+            for kpi in kpis:
+                if kpi not in res.kpis.columns:
+                    continue
+                row = {"year": year, "kpi": kpi}
+                row.update({f"at_{k}": float(r.kpis[kpi].mean()) for k, r in runs.items()})
+                row.update({f"cases_{k}": r.scenario.demand.cases_per_year
+                            for k, r in runs.items()})
+                rows.append(row)
+        return pd.DataFrame(rows)
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -115,7 +158,26 @@ class TimelineResults:
                 1.0 if t.ai_share is None else t.ai_share)
             k.insert(2, "ai_share", share)
             frames.append(k)
-        return pd.concat(frames, ignore_index=True)
+        out = pd.concat(frames, ignore_index=True)
+        rng = self.conversion_range()
+        if rng is not None:  # the volume at both ends of the market's value per opinion
+            low, high = (rng.set_index("year")[c] for c in ("cases_low", "cases_high"))
+            out.insert(2, "cases_per_year_low", out["year"].map(low))
+            out.insert(3, "cases_per_year_high", out["year"].map(high))
+        return out
+
+    def conversion_range(self) -> pd.DataFrame | None:
+        """Per year: the platform's cases at the central conversion and at both ends of the
+        market file's ``value_per_opinion`` range; ``None`` without such a range.
+
+        The volume is what the conversion moves; rerun a year at ``cases_low`` or
+        ``cases_high`` (``--set demand.cases_per_year=...``) to see what it does to the times.
+        """
+        rows = [{"year": y, "cases": d.cases_per_year, "cases_low": d.cases_range[0],
+                 "cases_high": d.cases_range[1]}
+                for y, d in zip(self.years, self.derived, strict=False)
+                if d is not None and getattr(d, "cases_range", None) is not None]
+        return pd.DataFrame(rows) if rows else None
 
     def summary(self, kpis: Sequence[str] = HEADLINE) -> pd.DataFrame:
         """Mean and 95% interval per year of the chosen KPIs (long table)."""
@@ -142,22 +204,32 @@ class TimelineResults:
             s = res.summary()
             kpis = [k for k in per_case if k in s.index]
             scaled = market_scale(s.loc[kpis].rename_axis("kpi"), {year: d.segment_cases})
-            frames.append(pd.DataFrame({
+            frame = pd.DataFrame({
                 "year": year, "quantity": scaled["kpi"].map(per_case),
                 "segment_cases": d.segment_cases, "per_case": scaled["per_case_mean"],
                 "total": scaled["mean"], "ci_low": scaled["ci_low"],
-                "ci_high": scaled["ci_high"]}))
+                "ci_high": scaled["ci_high"]})
+            rng = getattr(d, "cases_range", None)
+            if rng is not None:  # the conversion's range, beside the simulation's CI
+                frame["total_low"] = frame["total"] * rng[0] / d.cases_per_year
+                frame["total_high"] = frame["total"] * rng[1] / d.cases_per_year
+            frames.append(frame)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
                  seed: int | None = None, replications: int | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 doc: Document | None = None) -> TimelineResults:
+                 doc: Document | None = None,
+                 conversion_ends: bool = False) -> TimelineResults:
     """Simulate every year of the scenario's timeline (or of ``years``, first and last).
 
     Each year's scenario is validated like a file (:func:`sim.loading.check_derived`);
     ``doc``, the file the scenario was read from, locates a problem at its line.
+    ``conversion_ends``: when the demand comes from a market file with a
+    ``value_per_opinion`` range, also simulate each year at the volumes of both ends of
+    that range (same seed and staff), so :meth:`TimelineResults.conversion_sensitivity`
+    shows what the conversion's uncertainty does to the times, not only to the volume.
     """
     tl = scenario.timeline
     if years is not None:
@@ -167,20 +239,33 @@ def run_timeline(scenario: Scenario, years: tuple[int, int] | None = None,
         raise ValueError("the scenario has no timeline section; give years=(first, last)")
     span = list(range(tl.first_year, tl.last_year + 1))
     years, derived = [], []
+    ends: dict[str, list[Results]] = {}
     base_volume = None
+    ledger = head_counts(scenario, tl.first_year, tl.last_year, tl.hiring) if tl.hiring \
+        else None
     for year in span:  # every year is built and validated before any is simulated
         s, d = year_scenario(scenario, tl, year)
         base_volume = base_volume or s.demand.cases_per_year
         if tl.scale_staff:
             s = scale_staff(s, s.demand.cases_per_year / base_volume)
+        if ledger is not None:  # specialists follow the hiring plan
+            s = year_with_staff(s, ledger, year)
         years.append(check_derived(s, doc, f"in year {year}: "))
         derived.append(d)
     runs = []
     for k, s in enumerate(years):
         runs.append(run(s, seed=seed, replications=replications))
+        d = derived[k]
+        if conversion_ends and getattr(d, "cases_range", None) is not None:
+            for label, cases in zip(("fewest", "most"), d.cases_range, strict=True):
+                at_end = s.model_copy(update={"demand": s.demand.model_copy(
+                    update={"cases_per_year": cases})})
+                ends.setdefault(label, []).append(run(at_end, seed=seed,
+                                                      replications=replications))
         if progress:
             progress(k + 1, len(span))
-    return TimelineResults(scenario, span, runs, derived)
+    return TimelineResults(scenario, span, runs, derived,
+                           staff=None if ledger is None else ledger.table, ends=ends)
 
 
 def format_timeline(tl: TimelineResults) -> str:
@@ -220,6 +305,48 @@ def format_timeline(tl: TimelineResults) -> str:
                     for q, r in zip(part["quantity"], part.itertuples(), strict=True)]
             lines.append(f"  {year}: {part['segment_cases'].iloc[0]:,.0f} cases; "
                          + "; ".join(bits))
+    if tl.staff is not None:
+        lines += ["", format_staff(tl.staff)]
+    rng = tl.conversion_range()
+    if rng is not None:
+        lines += ["", "Market value to opinions (value_per_opinion's sourced range): "
+                      "cases a year at the high / central / low price"]
+        lines += [f"  {r.year}: {r.cases_low:,.0f} / {r.cases:,.0f} / {r.cases_high:,.0f}"
+                  for r in rng.itertuples()]
+    sens = tl.conversion_sensitivity()
+    if sens is not None and len(sens):
+        lines += ["", "... and what it does (same seed and staff): KPI at the fewest / central "
+                      "/ most cases"]
+        lines += [f"  {r.year} {r.kpi}: {r.at_fewest:,.1f} / {r.at_central:,.1f} / "
+                  f"{r.at_most:,.1f}" for r in sens.itertuples()]
+    return "\n".join(lines)
+
+
+def format_staff(staff: pd.DataFrame) -> str:
+    """Year by year: specialists per queue at the year's start -> end, and the hires decided.
+
+    ``staff`` is :attr:`TimelineResults.staff` (or a hiring search's table).
+    """
+    lines = ["Specialists per queue (start -> end of year; +hires decided that year, "
+             "-leavers):"]
+    queues = [q for q in dict.fromkeys(staff["queue"])
+              if (staff.loc[staff["queue"] == q, ["heads_start", "heads_end", "hires_decided"]]
+                  .to_numpy().any())]
+    width = max((len(q) for q in queues), default=5)
+    years = sorted(staff["year"].unique())
+    lines.append("  " + "queue".ljust(width) + "".join(f"{y:>16}" for y in years))
+    by = staff.set_index(["queue", "year"])
+    for q in queues:
+        cells = []
+        for y in years:
+            r = by.loc[(q, y)]
+            txt = f"{int(r.heads_start)}->{int(r.heads_end)}"
+            if r.hires_decided:
+                txt += f" +{int(r.hires_decided)}"
+            if r.left:
+                txt += f" -{int(r.left)}"
+            cells.append(f"{txt:>16}")
+        lines.append("  " + q.ljust(width) + "".join(cells))
     return "\n".join(lines)
 
 
@@ -271,6 +398,14 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True,  # noqa: 
         scale = tl.market_scale()
         if scale is not None:
             scale.to_csv(folder / "market_scale.csv", index=False)
+        rng = tl.conversion_range()
+        if rng is not None:
+            rng.to_csv(folder / "conversion_range.csv", index=False)
+        if tl.staff is not None:
+            tl.staff.to_csv(folder / "staff.csv", index=False)
+        sens = tl.conversion_sensitivity()
+        if sens is not None:
+            sens.to_csv(folder / "conversion_sensitivity.csv", index=False)
         if figures:
             (folder / "figures").mkdir()
             buffer = _io.BytesIO()

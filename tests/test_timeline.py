@@ -84,6 +84,44 @@ def test_cli_years_runs_a_timeline(tmp_path, capsys):
     assert bad.value.code == 2
 
 
+def test_timeline_carries_the_conversion_range(timeline):
+    rng = timeline.conversion_range()
+    assert list(rng["year"]) == timeline.years
+    assert (rng["cases_low"] < rng["cases"]).all() and (rng["cases"] < rng["cases_high"]).all()
+    np.testing.assert_allclose(rng["cases_high"] / rng["cases_low"], 790 / 493)
+    k = timeline.kpis
+    assert {"cases_per_year_low", "cases_per_year_high"} <= set(k.columns)
+    scale = timeline.market_scale()
+    np.testing.assert_allclose(scale["total_high"] / scale["total_low"], 790 / 493)
+    from sim.timeline import format_timeline
+    assert "sourced range" in format_timeline(timeline)
+
+
+def test_conversion_ends_rerun_the_years(scenario):
+    s = scenario.model_copy(update={"timeline": scenario.timeline.model_copy(
+        update={"last_year": 2027})})
+    tl = run_timeline(s, conversion_ends=True)
+    sens = tl.conversion_sensitivity(["arrivals", "time_to_opinion_h.p90"])
+    assert set(sens["year"]) == {2026, 2027}
+    np.testing.assert_allclose(sens["cases_most"] / sens["cases_fewest"], 790 / 493)
+    arrivals = sens[sens["kpi"] == "arrivals"]  # the runs really had those volumes
+    np.testing.assert_allclose(arrivals["at_most"] / arrivals["at_fewest"], 790 / 493,
+                               rtol=0.1)
+    assert sens["at_central"].notna().all()
+    from sim.timeline import format_timeline
+    assert "what it does" in format_timeline(tl)
+
+
+def test_cli_conversion_ends(tmp_path, capsys):
+    out = tmp_path / "ends"
+    assert main(["run", "scenarios/platform_2026_2035.yaml", "--years", "2026-2026",
+                 "--conversion-ends", "--out", str(out), "--replications", "1", "--quiet",
+                 "--no-figures", "--set", "simulation.horizon_days=30",
+                 "--set", "simulation.warmup_days=0"]) == 0
+    assert "what it does" in capsys.readouterr().out
+    assert (out / "conversion_sensitivity.csv").is_file()
+
+
 def test_a_year_that_becomes_invalid_is_refused_with_its_line(tmp_path, capsys):
     """Two days from Friday 2 January 2026 include a working day; in 2027 they are a weekend,
     so the business calendar has no working time: refused before anything is simulated."""

@@ -45,6 +45,8 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from sim.core.zones import clock_hours
+
 __all__ = ["TimeLike", "WorkCalendar", "delay_end"]
 
 TimeLike: TypeAlias = float | npt.NDArray[np.float64]
@@ -84,17 +86,30 @@ class WorkCalendar:
         days: frozenset[int] = frozenset(),
         hours: tuple[tuple[float, float], ...] = (),
         holidays: frozenset[datetime.date] = frozenset(),
+        by_day: tuple[tuple[tuple[float, float], ...], ...] | None = None,
+        zones: tuple[str, str] | None = None,
     ) -> None:
         self.name = name
+        # (calendar's zone, platform's zone): open hours are local times of the first,
+        # converted to elapsed hours since midnight of `start` in the second
+        self._zones = zones
+        self._start = start
         self.is_24x7 = start is None
-        self.business_day_hours = 24.0 if start is None else sum(c - o for o, c in hours)
+        # open intervals of each weekday (Monday first); `hours` on every day in `days`
+        self._by_day = by_day if by_day is not None else tuple(
+            hours if wd in days else () for wd in range(7))
+        worked = [h for h in self._by_day if h]
+        self.business_day_hours = 24.0 if start is None else (
+            sum(c - o for h in worked for o, c in h) / len(worked) if worked else 0.0)
         self._hours = hours
-        self._days = days
+        self._days = days if by_day is None else frozenset(
+            wd for wd in range(7) if self._by_day[wd])
         self._weekday0 = 0 if start is None else start.weekday()
         self._holiday_days = (
             frozenset() if start is None else frozenset((d - start).days for d in holidays)
         )
-        self._weekly_hours = self.business_day_hours * len(days)
+        self._holiday_dates = frozenset(holidays)
+        self._weekly_hours = sum(c - o for h in self._by_day for o, c in h)
         # Interval tables as Python lists (scalar path) and lazily refreshed numpy copies.
         self._s: list[float] = []  # interval starts
         self._e: list[float] = []  # interval ends
@@ -122,13 +137,16 @@ class WorkCalendar:
         days: Sequence[int],
         hours: Sequence[tuple[float, float]],
         holidays: Iterable[datetime.date] = (),
+        zones: tuple[str, str] | None = None,
     ) -> WorkCalendar:
         """A calendar repeating every week, minus holidays.
 
         ``start`` is the date whose midnight is ``t = 0``. ``days`` are worked weekdays
         (0=Monday..6=Sunday); ``hours`` are sorted, non-overlapping ``(open, close)`` hours of
         the day with ``0 <= open < close <= 24`` (touching intervals are merged); ``holidays``
-        are dates not worked.
+        are dates not worked. ``zones = (calendar zone, platform zone)`` (IANA names) makes
+        ``days``, ``hours`` and ``holidays`` local to the calendar's zone, converted to the
+        platform clock (elapsed hours since midnight of ``start`` in the platform zone).
 
         >>> cal = WorkCalendar.weekly(datetime.date(2026, 1, 5), range(5), [(8, 12), (13, 17)])
         >>> cal.name, cal.business_day_hours
@@ -165,7 +183,43 @@ class WorkCalendar:
         name = f"{day_txt} " + ",".join(f"{_fmt_hour(o)}-{_fmt_hour(c)}" for o, c in merged)
         if hol:
             name += f" (-{len(hol)} holidays)"
-        return cls(name, start, day_set, tuple(merged), hol)
+        if zones is not None:
+            name += f" [{zones[0]}]"
+        return cls(name, start, day_set, tuple(merged), hol, zones=zones)
+
+    @classmethod
+    def sessions(
+        cls,
+        start: datetime.date,
+        by_day: dict[int, Sequence[tuple[float, float]]],
+        holidays: Iterable[datetime.date] = (),
+        zones: tuple[str, str] | None = None,
+    ) -> WorkCalendar:
+        """A weekly calendar whose open hours differ by weekday (specialists' sessions).
+
+        ``by_day`` maps weekdays (0=Monday) to sorted, non-overlapping ``(open, close)``
+        hours. Its ``business_day_hours`` is the mean of the worked days' hours.
+
+        >>> cal = WorkCalendar.sessions(datetime.date(2026, 1, 5), {1: [(8, 12)], 3: [(13, 17)]})
+        >>> cal.name, cal.working_hours(168.0)
+        ('Tue 08:00-12:00; Thu 13:00-17:00', 8.0)
+        """
+        if isinstance(start, datetime.datetime):
+            start = start.date()
+        days: list[tuple[tuple[float, float], ...]] = [()] * 7
+        for wd, hours in by_day.items():
+            merged = cls.weekly(start, [wd], hours)._by_day[wd]  # same checks and merging
+            days[wd] = merged
+        if not any(days):
+            raise ValueError("sessions need at least one (open, close) interval")
+        hol = frozenset(holidays)
+        name = "; ".join(f"{_DAY_NAMES[wd]} " + ",".join(
+            f"{_fmt_hour(o)}-{_fmt_hour(c)}" for o, c in h) for wd, h in enumerate(days) if h)
+        if hol:
+            name += f" (-{len(hol)} holidays)"
+        if zones is not None:
+            name += f" [{zones[0]}]"
+        return cls(name, start, frozenset(), (), hol, by_day=tuple(days), zones=zones)
 
     def __repr__(self) -> str:
         return f"WorkCalendar({self.name!r})"
@@ -173,18 +227,56 @@ class WorkCalendar:
     # ------------------------------------------------------------------ lazy interval tables
     def _extend(self, n_days: int) -> None:
         """Generate the open intervals of days ``[_n_days, _n_days + n_days)``."""
+        if self._zones is not None:
+            self._extend_zoned(n_days)
+            return
         total = self._total
         s, e, c, ce = self._s, self._e, self._c, self._ce
+        by_day = self._by_day
         for d in range(self._n_days, self._n_days + n_days):
-            if (self._weekday0 + d) % 7 not in self._days or d in self._holiday_days:
+            hours = by_day[(self._weekday0 + d) % 7]
+            if not hours or d in self._holiday_days:
                 continue
             base = 24.0 * d
-            for o, cl in self._hours:
+            for o, cl in hours:
                 s0, e0 = base + o, base + cl
                 s.append(s0)
                 e.append(e0)
                 c.append(total)
                 total += e0 - s0  # so W(end) == cum + (end - start) exactly
+                ce.append(total)
+        self._n_days += n_days
+        self._total = total
+        if e:
+            self._last_end = e[-1]
+
+    def _extend_zoned(self, n_days: int) -> None:
+        """As :meth:`_extend`, for local days of another zone (:mod:`sim.core.zones`).
+
+        Local day ``k`` is ``start + k - 1`` (one day early, since the zones' midnights
+        differ); each open interval's local ends are converted to the platform clock
+        through UTC, so daylight-saving changes in either zone move them; parts before
+        hour 0 are cut off.
+        """
+        total = self._total
+        s, e, c, ce = self._s, self._e, self._c, self._ce
+        for k in range(self._n_days, self._n_days + n_days):
+            day = self._start + datetime.timedelta(days=k - 1)
+            if day in self._holiday_dates:
+                continue
+            for o, cl in self._by_day[day.weekday()]:
+                s0, e0 = clock_hours(self._start, self._zones, day, (o, cl))
+                if e0 <= 0.0:
+                    continue
+                s0 = max(s0, 0.0)
+                if s and s0 < e[-1]:  # a local night shift folded by a clock change
+                    s0 = e[-1]
+                if e0 <= s0:
+                    continue
+                s.append(s0)
+                e.append(e0)
+                c.append(total)
+                total += e0 - s0
                 ce.append(total)
         self._n_days += n_days
         self._total = total

@@ -29,6 +29,7 @@ NAMES = (
     "review",  # specialist effort, misroute screening, re-routing delay
     "outcomes",  # confirmed / refined / changed
     "economics",  # recommended procedures, whether avoided, what they cost
+    "absences",  # which specialists are away on which day (one child stream per queue)
     "abandonment",  # each case's patience at every stage where it may give up
     "procedure_dates",  # when each recommended procedure is scheduled
     "access",  # incomplete records and their second wait; appointment slot waits

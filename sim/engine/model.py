@@ -34,11 +34,13 @@ import simpy
 
 from sim.core.streams import Streams
 from sim.engine.abandonment import APPOINTMENT, RECORDS, REFERRAL, SPECIALIST, leave_at_records
+from sim.engine.contracts import wait_for_slot
 from sim.engine.demand import Cases, generate_cases
 from sim.engine.draws import Draws, draw
 from sim.engine.plan import Plan
 from sim.engine.pools import Router, SpecialistQueue, calendar_delay
 from sim.engine.records import TIMES, Records
+from sim.engine.rosters import roster_process, schedules
 from sim.engine.triage import TriageDesk, front_end
 
 
@@ -55,6 +57,7 @@ class Replication:
     pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
     wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
+    staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
     abandoned: int = 0  # cases that gave up before the horizon (engine count)
     # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
     # engine's queues hold them; sim.outputs.invariants checks them against the timestamps
@@ -64,7 +67,8 @@ class Replication:
 class Model:
     """A second-opinion platform for one replication."""
 
-    def __init__(self, plan: Plan, cases: Cases, draws: Draws):
+    def __init__(self, plan: Plan, cases: Cases, draws: Draws,
+                 staff_days: tuple[np.ndarray | None, ...] = ()):
         self.env = env = simpy.Environment()
         self.plan, self.cases, self.draws = plan, cases, draws
         self.rec = Records(len(cases))
@@ -74,13 +78,17 @@ class Model:
         self.front_done = False
         self.queues = [
             SpecialistQueue(
-                env, q.name, q.servers, plan.pool_calendar(q.pool),
+                env, q.name, q.servers, plan.queue_calendar(q),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
                 len(plan.priorities), plan.reserve(q.pool, q.servers),
             )
             for q in plan.queues
         ]
         self.router = Router(plan, self.queues)
+        self.staff_days = staff_days or (None,) * len(self.queues)
+        for queue, by_day in zip(self.queues, self.staff_days, strict=True):
+            if by_day is not None:  # absences: the number at work changes by day
+                env.process(roster_process(env, queue, by_day))
         self.triage = TriageDesk(env, plan, cases, draws, self.rec)
         s = plan.scenario
         self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
@@ -205,6 +213,16 @@ class Model:
         q = self.router.choose(line, payer, channel, prio, env.now)
         rec.queue[i] = q
         rec.queue_h[i] = env.now
+        if self.router.capped and (cap := self.router.caps[q]) is not None:
+            until = cap.reserve(env.now)  # a contract's weekly cap: maybe next week's slot
+            if until > env.now:  # the wait for the slot spends the patient's patience too
+                if patience is not None and patience <= until - env.now:
+                    yield from wait_for_slot(env, self.queues[q], env.now + patience, prio)
+                    self._abandon(i, SPECIALIST)
+                    return
+                if patience is not None:
+                    patience -= until - env.now
+                yield from wait_for_slot(env, self.queues[q], until, prio)
         pool = self.plan.queues[q].pool
         if not (yield from self.queues[q].serve(
             i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
@@ -224,9 +242,9 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     streams = Streams(seed, replication)
     cases = generate_cases(plan, streams.rng("arrivals"), streams.rng("attributes"))
     draws = draw(plan, cases, streams)
-    model = Model(plan, cases, draws)
+    model = Model(plan, cases, draws, schedules(plan, seed, replication))
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
                        model.finished, tuple(q.wait_area for q in model.queues),
-                       model.abandoned,
+                       model.staff_days, model.abandoned,
                        tuple((sum(q.waiting), q.busy) for q in model.queues))

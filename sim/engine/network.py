@@ -34,6 +34,7 @@ import pandas as pd
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
+from sim.engine.rosters import expected_presence
 
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
@@ -147,7 +148,8 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
                 received[t] += v.cases * out / len(v.second) * effort
     rows = []
     for q in plan.queues:
-        avail = q.servers * _weekly_hours(plan, plan.pool_calendar(q.pool))
+        # the sessions' calendar if any, and absences on average
+        avail = q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * expected_presence(plan, q)
         role = "first choice" if first[q.index] else "overflow" if received[q.index] else "unused"
         rows.append(dict(resource=q.name, kind=plan.pool_kinds[q.pool], role=role,
                          servers=q.servers, available_h_per_week=avail,
@@ -230,13 +232,17 @@ def _spill(plan: Plan, q: int, visits: list[_Visit]) -> float:
     s = plan.scenario
     spec = plan.queues[q]
     total = sum(v.cases for v in visits)
-    mean_rate = _volume(plan)[0] / HOURS_PER_YEAR
+    # the profile is the arrival rate's shape (mean 1): scaled by the rate it is drawn at,
+    # not by the incentivised volume (the must/may loads already carry that)
+    mean_rate = s.demand.cases_per_year / HOURS_PER_YEAR
     weekday = s.simulation.start.weekday()
+    present = expected_presence(plan, spec)  # absences: the same work on fewer people
     return spill_share(
-        plan.pool_calendar(spec.pool), spec.servers,
-        effort_h=sum(v.cases * v.effort_h for v in visits) / total,
+        plan.queue_calendar(spec), spec.servers,
+        effort_h=sum(v.cases * v.effort_h for v in visits) / total / present,
         router_effort_h=plan.mean_hours(plan.review_spec(spec.pool,
-                                                         plan.lines[spec.line].specialty)),
+                                                         plan.lines[spec.line].specialty))
+        / present,
         must_per_h=(total - may) / HOURS_PER_WEEK, may_per_h=may / HOURS_PER_WEEK,
         threshold_h=s.routing.overflow_wait_hours, horizon_h=plan.horizon_h,
         warmup_h=plan.warmup_h,

@@ -25,8 +25,9 @@ from sim.core import distributions
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import to_hours
 from sim.scenario.durations import Duration
-from sim.scenario.models import ALWAYS, Scenario
+from sim.scenario.models import ALWAYS, Pool, Scenario
 from sim.scenario.priorities import DEFAULT_CLASSES, class_names
+from sim.scenario.zones import calendar_zones
 
 PRIORITIES = DEFAULT_CLASSES
 """Priority codes of a scenario without a ``priorities`` section (see :attr:`Plan.priorities`)."""
@@ -55,6 +56,9 @@ class QueueSpec:
     line: int
     servers: int
     name: str
+    calendar: str = ""
+    """Name of the calendar its specialists work (in :attr:`Plan.calendars`): the pool's,
+    or the line's sessions (``<pool>/<line>@sessions``)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,10 @@ class Plan:
     def pool_calendar(self, pool: int) -> WorkCalendar:
         return self.calendars[self.scenario.pools[self.pools[pool]].calendar]
 
+    def queue_calendar(self, q: QueueSpec) -> WorkCalendar:
+        """The calendar the queue's specialists work: their sessions', else the pool's."""
+        return self.calendars[q.calendar] if q.calendar else self.pool_calendar(q.pool)
+
     def calendar_of(self, spec: Duration) -> WorkCalendar | None:
         """The calendar a delay pauses on: only ``business_days`` delays have one."""
         if spec.unit != "business_days":
@@ -149,9 +157,24 @@ def build_calendars(s: Scenario) -> dict[str, WorkCalendar]:
             out[name] = WorkCalendar.always()
         else:
             out[name] = WorkCalendar.weekly(
-                s.simulation.start, spec.weekday_numbers(), spec.intervals(), spec.holidays
+                s.simulation.start, spec.weekday_numbers(), spec.intervals(), spec.holidays,
+                zones=calendar_zones(s.simulation.time_zone, spec.time_zone),
             )
     return out
+
+
+def session_calendar(s: Scenario, pool: Pool, line: str) -> WorkCalendar:
+    """The calendar of a line's sessions, with the pool calendar's holidays."""
+    by_day: dict[int, list[tuple[float, float]]] = {}
+    for session in pool.sessions[line]:
+        for wd in session.weekday_numbers():
+            by_day.setdefault(wd, []).extend(session.intervals())
+    spec = s.calendars.get(pool.calendar)
+    weekly = spec is not None and spec != ALWAYS
+    return WorkCalendar.sessions(s.simulation.start, {d: sorted(h) for d, h in by_day.items()},
+                                 spec.holidays if weekly else [],
+                                 calendar_zones(s.simulation.time_zone,
+                                                spec.time_zone if weekly else None))
 
 
 def build_plan(s: Scenario) -> Plan:
@@ -170,6 +193,7 @@ def build_plan(s: Scenario) -> Plan:
     line_index = {ln: i for i, ln in enumerate(lines)}
 
     pools = tuple(s.pools)
+    calendars = build_calendars(s)
     queues: list[QueueSpec] = []
     for p, (pname, pool) in enumerate(s.pools.items()):
         staffed = {Line(sp): n for sp, n in pool.specialists.items()}
@@ -177,7 +201,12 @@ def build_plan(s: Scenario) -> Plan:
             staffed.update({Line(sp, sub): n for sub, n in subs.items()})
         for ln, n in staffed.items():
             if n > 0 and ln in line_index:
-                queues.append(QueueSpec(len(queues), p, line_index[ln], n, f"{pname}/{ln.name}"))
+                name = f"{pname}/{ln.name}"
+                cal = pool.calendar
+                if ln.name in pool.sessions:
+                    cal = f"{name}@sessions"
+                    calendars[cal] = session_calendar(s, pool, ln.name)
+                queues.append(QueueSpec(len(queues), p, line_index[ln], n, name, cal))
 
     payers = tuple(s.payers)
     routes: dict[tuple[int, int], tuple[int, ...]] = {}
@@ -190,7 +219,7 @@ def build_plan(s: Scenario) -> Plan:
             )
     return Plan(
         scenario=s,
-        calendars=build_calendars(s),
+        calendars=calendars,
         specialties=specialties,
         channels=tuple(mix.channel),
         payers=payers,

@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 
 from sim.core.calendar import WorkCalendar, delay_end
+from sim.engine.contracts import contract_caps
 from sim.engine.plan import Plan
 
 
@@ -57,6 +58,7 @@ class Staff:
         # Idle server ids (a stack), so that the records can name who worked each case; a
         # finishing server hands its id to the case it wakes.
         self._idle = list(range(servers - 1, -1, -1)) if servers else []
+        self._away: list[int] = []  # ids of servers away now (absences, set_servers)
         self.waiting = [0] * classes  # cases waiting, by priority code (0 = served first)
         # per class code, servers a case of that class must leave free (trunk reservation
         # for the classes before it); None: every case may take any free server
@@ -93,7 +95,7 @@ class Staff:
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return True
-        if self.free and (self.reserve is None or self.free > self.reserve[priority]):
+        if self._may_take(priority):
             self.free -= 1
             server = self._idle.pop()
         else:
@@ -114,11 +116,20 @@ class Staff:
         if who is not None:
             who[i] = server
         yield from self._work(i, effort_h, seize, start, end)
+        if self.free < 0:  # fewer specialists at work now (absences): this one leaves
+            self.free += 1
+            self._away.append(server)
+            return True
         self._hand_over(server)
         return True
 
-    def _hand_over(self, server: int) -> None:
-        """A server is done: it takes the first waiting case allowed to have it, or goes free."""
+    def _may_take(self, priority: int) -> bool:
+        """Whether a case of class ``priority`` arriving now may take a free server."""
+        # free < 0 while absent specialists finish their cases: none is free then
+        return self.free > 0 and (self.reserve is None or self.free > self.reserve[priority])
+
+    def _next_waiting(self, others_free: int) -> tuple[int, simpy.Event] | None:
+        """Pop the first waiting case allowed a server while ``others_free`` others stay free."""
         queue = self._queue
         while queue:
             priority, order, wake = queue[0]
@@ -126,9 +137,17 @@ class Staff:
                 heappop(queue)
                 self._gone.discard(order)
                 continue
-            if self.reserve is not None and self.free < self.reserve[priority]:
-                break  # the head may not take a reserved server (no earlier class waits)
+            if self.reserve is not None and others_free < self.reserve[priority]:
+                return None  # the head may not take a reserved server (no earlier class waits)
             heappop(queue)
+            return priority, wake
+        return None
+
+    def _hand_over(self, server: int) -> None:
+        """A server is done: it takes the first waiting case allowed to have it, or goes free."""
+        head = self._next_waiting(self.free)
+        if head is not None:
+            priority, wake = head
             self.integrate()
             self.waiting[priority] -= 1
             wake.succeed(server)
@@ -144,6 +163,29 @@ class Staff:
         self.integrate()
         self.waiting[priority] -= 1
         wake.succeed(None)
+
+    def set_servers(self, n: int) -> None:
+        """Change the number of servers at work now (absences, :mod:`sim.engine.rosters`).
+
+        Fewer: the free ones leave at once, busy ones when their case is done (``free`` goes
+        negative meanwhile). More: the newcomers take waiting cases at once.
+        """
+        before = self.free
+        self.free += n - self.servers
+        self.servers = n
+        for _ in range(max(before, 0) - max(self.free, 0)):  # idle ones leave now
+            self._away.append(self._idle.pop())
+        for _ in range(max(self.free, 0) - max(before, 0)):  # returning ones are idle
+            self._idle.append(self._away.pop())
+        while self.free > 0:  # newcomers take waiting cases, as a finishing server would
+            head = self._next_waiting(self.free - 1)
+            if head is None:
+                break
+            priority, wake = head
+            self.integrate()
+            self.waiting[priority] -= 1
+            self.free -= 1
+            wake.succeed(self._idle.pop())
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:
@@ -174,10 +216,10 @@ class SpecialistQueue(Staff):
         in service are shared among the specialists: ``(ahead + 1) / servers``
         mean reviews of working time, converted to clock time on the calendar.
         """
-        if self.free and (self.reserve is None or self.free > self.reserve[priority]):
+        if self._may_take(priority):
             return self.calendar.next_open(now) - now
         ahead = sum(self.waiting[:priority + 1])
-        work = (ahead + 1) / self.servers * self.mean_effort_h
+        work = (ahead + 1) / max(self.servers, 1) * self.mean_effort_h
         return self.calendar.add_working_hours(now, work) - now
 
 
@@ -192,7 +234,9 @@ class Router:
       ``overflow_wait_hours``, then outsourced;
     - ``by_channel``: the pool kind named for the case's channel, else the other.
 
-    Among pools of the chosen kind, the one with the shortest expected wait.
+    Among pools of the chosen kind, the one with the shortest expected wait. A pool whose
+    contract's weekly cap is used is left out while another pool staffs the line
+    (:mod:`sim.engine.contracts`).
     """
 
     def __init__(self, plan: Plan, queues: list[SpecialistQueue]):
@@ -207,6 +251,8 @@ class Router:
             for key, qs in plan.routes.items()
         }
         self.channel_kind = [r.by_channel.get(ch, "in_house") for ch in plan.channels]
+        self.caps = contract_caps(plan)  # per queue: its pool's weekly cap, or None
+        self.capped = any(c is not None for c in self.caps)
 
     def _best(self, candidates: list[int], now: float, priority: int) -> tuple[int, float]:
         if len(candidates) == 1:
@@ -216,9 +262,21 @@ class Router:
         wait, q = min(waits)
         return q, wait
 
+    def _with_room(self, inside: list[int], outside: list[int], now: float
+                   ) -> tuple[list[int], list[int]]:
+        """Leave out pools whose weekly cap is used and that overflow (if any pool remains)."""
+        def room(q: int) -> bool:
+            cap = self.caps[q]
+            return cap is None or cap.queue_when_full or not cap.full(now)
+
+        kept = [q for q in inside if room(q)], [q for q in outside if room(q)]
+        return kept if kept[0] or kept[1] else (inside, outside)
+
     def choose(self, line: int, payer: int, channel: int, priority: int, now: float) -> int:
         """Index of the queue for a case of ``line`` paid by ``payer``, arriving at ``now``."""
         inside, outside = self.by_kind[(line, payer)]
+        if self.capped:
+            inside, outside = self._with_room(inside, outside, now)
         wants_outsourced = self.policy == "outsourced_first" or (
             self.policy == "by_channel" and self.channel_kind[channel] == "outsourced")
         if wants_outsourced:

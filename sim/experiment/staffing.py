@@ -128,6 +128,7 @@ def queue_key(plan_queue_name: str) -> str:
 
 def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
+    from sim.engine.rosters import available_hours
     from sim.outputs.kpis import queue_busy_hours
     from sim.outputs.runner import run_replications
 
@@ -138,11 +139,13 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
     cohort = arrival >= t0
     rows = []
     for q in plan.queues:
-        cal = plan.pool_calendar(q.pool)
+        cal = plan.queue_calendar(q)  # the sessions' calendar if any
         rows_q = r.queue == q.index
         review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
         busy = review + screening
-        available = q.servers * float(cal.working_hours_between(t0, t1))
+        by_day = rep.staff_days[q.index] if rep.staff_days else None
+        available = q.servers * float(cal.working_hours_between(t0, t1)) if by_day is None \
+            else available_hours(cal, by_day, t0, t1)  # absences: those at work
         row = {"replication": replication, "queue": q.name, "servers": q.servers,
                "utilisation": busy / available if available > 0 else np.nan}
         mine = rows_q & cohort & ~np.isnan(r.queue_h)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.market.conversion import conversion
 from sim.market.models import Market
 from sim.market.projection import COUNTRY, Projection, project
 from sim.market.report import money, pct
@@ -57,6 +58,9 @@ class DerivedDemand:
     fte: float
     specialty_mix: dict[str, float] | None
     arithmetic: str = field(repr=False)
+    cases_range: tuple[float, float] | None = None
+    """``cases_per_year`` at the high and the low end of the market file's
+    ``value_per_opinion`` (fewest, most); ``None`` if the file states no range."""
 
     def __str__(self) -> str:
         return self.arithmetic
@@ -143,6 +147,12 @@ def derive_demand(market: Market | Projection, year: int, share: float,
     if len([d for d in fixed if d != COUNTRY]) > 1:
         lines.append("  dimensions taken as independent (the file has no cross-tabulation): "
                      "shares multiply")
+    conv = conversion(projection)
+    cases_range = None
+    if conv is not None:
+        cases_range = (conv.fewest(share * seg_cases), conv.most(share * seg_cases))
+        lines.append(f"  conversion: {conv.describe(cur)}, so cases_per_year "
+                     f"{cases_range[0]:,.1f}-{cases_range[1]:,.1f}")
     mix = _specialty_mix(projection, fixed, i)
     if mix is None and m.specialties is not None and m.specialties not in fixed:
         lines.append(f"  no specialty mix: {m.specialties} is named only in {m.name}")
@@ -150,7 +160,8 @@ def derive_demand(market: Market | Projection, year: int, share: float,
                          segment_revenue=float(revenue), segment_cases=float(seg_cases),
                          cases_per_year=float(share * seg_cases), specialist_hours=float(hours),
                          fte=float(hours / m.volumes.hours_per_fte_year),
-                         specialty_mix=mix, arithmetic="\n".join(lines))
+                         specialty_mix=mix, arithmetic="\n".join(lines),
+                         cases_range=cases_range)
 
 
 def _describe(fixed: Mapping[str, str]) -> str:

@@ -186,12 +186,75 @@ class PerCase(Strict):
         return self
 
 
+class Bounds(Strict):
+    """A stated range ``[low, high]`` (``low <= high``)."""
+
+    low: Annotated[float, Field(ge=0)]
+    high: Annotated[float, Field(ge=0)]
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if self.high < self.low:
+            raise ValueError(f"high must not be below low (got low {self.low:g}, "
+                             f"high {self.high:g})")
+        return self
+
+
+class ShareBounds(Bounds):
+    """A range of shares (fractions, 0-1)."""
+
+    low: Share
+    high: Share
+
+
+class PriceBounds(Bounds):
+    """A range of prices (currency units, above 0)."""
+
+    low: Annotated[float, Field(gt=0)]
+    high: Annotated[float, Field(gt=0)]
+
+
 class Volumes(Strict):
-    """Turning money into work: price per case, specialist hours per case, hours per FTE."""
+    """Turning money into work: price per case, specialist hours per case, hours per FTE.
+
+    ``value_per_opinion`` is the sourced range of the market's average price per opinion
+    in the base year (currency units); the volumes are recomputed at both ends of it, so
+    every count of opinions carries the conversion's uncertainty (:mod:`sim.market.conversion`).
+    """
 
     price_per_case: PerCase = Field(description="currency units (not market units) per case")
     hours_per_case: PerCase = Field(description="specialist review hours per case")
     hours_per_fte_year: Annotated[float, Field(gt=0, le=8760)] = 1800.0
+    value_per_opinion: PriceBounds | None = Field(
+        default=None, description="sourced range of the average price per opinion in the "
+                                  "base year (currency units): the conversion's sensitivity")
+
+
+class Concentration(Strict):
+    """What a document says about the players: top-n share, the largest share, the HHI.
+
+    The consistency report computes what these figures allow together
+    (:mod:`sim.market.implications`); none of them changes the projection.
+    """
+
+    top_n: Annotated[int, Field(ge=1, le=10)] = 5
+    top_share: ShareBounds | None = Field(default=None,
+                                          description="combined share of the top_n players")
+    max_share: Share | None = Field(default=None, description="no player's share exceeds it")
+    hhi: Bounds | None = Field(default=None, description="Herfindahl-Hirschman Index, "
+                                                         "0-10,000 (shares in percent)")
+    players: dict[Name, ShareBounds] = Field(
+        default={}, description="named players (among the top_n) and their share ranges")
+
+    @model_validator(mode="after")
+    def _fits(self) -> Concentration:
+        if len(self.players) > self.top_n:
+            raise ValueError(f"at most top_n ({self.top_n}) players can be named "
+                             f"(got {len(self.players)})")
+        if self.hhi is not None and self.hhi.high > 10_000:
+            raise ValueError(f"an HHI is at most 10,000 (got {self.hhi.high:g})")
+        return self
 
 
 class Checks(Strict):
@@ -221,6 +284,7 @@ class Market(Strict):
         default=None, description="the dimension whose segments are specialties "
         "(default: 'application' or 'specialty' if present)")
     volumes: Volumes
+    concentration: Concentration | None = None
     checks: Checks = Checks()
 
     _origin: Any = PrivateAttr(default=None)  # the parsed Document, to locate report findings

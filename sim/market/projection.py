@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.market.growth import anchored_path, cagr
+from sim.market.implications import concentration_findings, country_growth_findings
 from sim.market.load import load_market, locate
 from sim.market.models import Market
 from sim.market.report import Finding, sort_findings, total_findings
@@ -204,6 +205,7 @@ def project(market: Market | str | os.PathLike[str]) -> Projection:
                 paths[(COUNTRY, c)], parents[c] = v, r
                 frames.append(_rows(years, COUNTRY, c, r, v, split.values[r]))
     findings += unplaced_countries(market)
+    findings += concentration_findings(market) + country_growth_findings(market, paths)
     located = [dataclasses.replace(f, **dict(zip(("file", "line"), locate(market, f.path),
                                                  strict=True))) for f in findings]
     table = pd.concat(frames, ignore_index=True) if frames else _rows(years, "", "", "", total,

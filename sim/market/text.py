@@ -90,6 +90,14 @@ def volumes_text(p: Projection, year: int, dimension: str | None) -> str:
             lines.append(f"  {name:<28}{row.revenue:>8.2f}{row.price_per_case:>8,.0f}"
                          f"{row.cases:>13,.0f}{row.hours_per_case:>8.2f}"
                          f"{row.specialist_hours:>14,.0f}{row.fte:>9,.0f}")
+    from sim.market.conversion import conversion
+
+    conv = conversion(p)
+    if conv is not None:
+        total = v[v["dimension"] == "total"].iloc[0]
+        lines.append(f"  value to opinions: {conv.describe(p.market.currency)}; total "
+                     f"{total.cases_low:,.0f}-{total.cases_high:,.0f} opinions "
+                     "(volumes.csv: cases_low, cases_high)")
     return "\n".join(lines)
 
 

@@ -98,7 +98,9 @@ def volume_table(projection: Projection) -> pd.DataFrame:
     """Cases, hours and FTEs for the total, every segment and every country, every year.
 
     Columns: ``year, dimension, segment, parent, revenue`` (market units), ``price_per_case``
-    (the average, currency), ``cases``, ``hours_per_case``, ``specialist_hours``, ``fte``.
+    (the average, currency), ``cases``, ``hours_per_case``, ``specialist_hours``, ``fte``,
+    and, when the file states ``volumes.value_per_opinion``, ``cases_low`` and ``cases_high``
+    (the cases at the high and the low end of that range).
     Within a dimension the cases add up to the total's (countries: to their region's).
 
     Example:
@@ -123,4 +125,10 @@ def volume_table(projection: Projection) -> pd.DataFrame:
                 "parent": parent, "revenue": revenue, "price_per_case": 1.0 / rates.cases,
                 "cases": cases, "hours_per_case": rates.hours / rates.cases,
                 "specialist_hours": hours, "fte": hours / per_fte}))
-    return pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    stated = market.volumes.value_per_opinion
+    if stated is not None:  # the same counts at both ends of the sourced price range
+        central = 1.0 / float(unit_rates(projection, {}).cases[0])  # sim.market.conversion
+        table["cases_low"] = table["cases"] * central / stated.high
+        table["cases_high"] = table["cases"] * central / stated.low
+    return table

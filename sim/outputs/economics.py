@@ -68,6 +68,8 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     delivered = cases["status"].to_numpy() == "delivered"
     med = _clinical(plan, rep, u)
     records, triage, opinion = _opinion_costs(plan, rep, cases["misrouted"].to_numpy())
+    if "sla_credit_usd" in cases:  # a late outsourced opinion: the vendor credits it back
+        opinion = opinion - np.nan_to_num(cases["sla_credit_usd"].to_numpy())
     program = records + triage + opinion
     avoided_cost = med.pop("avoided_cost_usd")
     held, date_h = med.pop("_held"), med.pop("_date_h")
@@ -149,7 +151,8 @@ def _opinion_costs(plan: Plan, rep: Replication,
                               ~np.isnan(r.triage_end_h) & (s.triage.policy != "direct"))
     coordinator_h = np.where(by_coordinator, d.handling_h, 0.0)  # hands-on hours, not clock span
     triage = ai_fee + e.coordinator_wage_per_hour_usd * coordinator_h
-    price = np.asarray([p.price_per_case_usd for p in s.pools.values()] + [0.0])
+    price = np.asarray([p.contract.price_per_case_usd if p.contract else p.price_per_case_usd
+                        for p in s.pools.values()] + [0.0])
     rate = np.asarray([p.specialist_rate_per_hour_usd for p in s.pools.values()] + [0.0])
     pool = plan.pool_of(r.queue)
     screen_pool = plan.pool_of(r.screen_queue)

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.calendar import WorkCalendar
+from sim.engine.contracts import contract_caps
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 
@@ -159,9 +160,13 @@ def _allowed_idle(jobs: Jobs, t: np.ndarray, reserve: list[int] | None) -> np.nd
 
 
 def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalendar,
-                            horizon_h: float, reserve: list[int] | None = None) -> None:
+                            horizon_h: float, reserve: list[int] | None = None,
+                            staff_by_day: np.ndarray | None = None,
+                            work_conserving: bool = True) -> None:
     """Never more in service than ``servers``; never a server idle beside a waiting case
-    (beyond the servers a reserve holds back from the waiting case's class)."""
+    (beyond the servers a reserve holds back from the waiting case's class). With absences,
+    ``staff_by_day`` is the number at work on each day since the start (a specialist who
+    leaves finishes the case in hand, so only the head-count bounds capacity)."""
     if not len(jobs):
         return
     t, waiting, busy = occupancy(jobs.join_h, jobs.seize_h, jobs.end_h, jobs.wait_end_h)
@@ -173,8 +178,12 @@ def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalen
         raise InvariantError(
             f"{where}: {busy[k]} cases in service at t={t[k]:.4f} h but the queue has "
             f"{servers} specialists (capacity broken; first offending case {case})")
+    if not work_conserving:
+        return
     nxt = np.append(t[1:], horizon_h)
-    free = servers - busy - _allowed_idle(jobs, t, reserve)
+    at_work = servers if staff_by_day is None else staff_by_day[
+        np.minimum((t // 24.0).astype(np.int64), len(staff_by_day) - 1)]
+    free = at_work - busy - _allowed_idle(jobs, t, reserve)
     idle = np.flatnonzero((waiting > 0) & (free > 0) & (nxt - t > TOL_H))
     if len(idle):
         open_h = np.asarray(cal.working_hours_between(t[idle], np.maximum(nxt[idle], t[idle])))
@@ -275,12 +284,18 @@ def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
     """Every invariant of one replication; raises :class:`InvariantError` at the first broken."""
     check_conservation(rep, cases)
     horizon = plan.horizon_h
+    caps = contract_caps(plan)
     for q in plan.queues:
         where = f"replication {rep.index}, queue {q.name}"
         jobs = queue_jobs(rep, cases, q.index)
-        cal = plan.pool_calendar(q.pool)
+        cal = plan.queue_calendar(q)  # the line's sessions, else the pool's calendar
+        staff = rep.staff_days[q.index] if rep.staff_days else None
+        # a contract's weekly cap that queues for next week's slot idles its specialists
+        # by design while capped cases wait: capacity is still checked, conservation not
+        cap = caps[q.index]
         check_capacity_and_work(where, jobs, q.servers, cal, horizon,
-                                plan.reserve(q.pool, q.servers))
+                                plan.reserve(q.pool, q.servers), staff,
+                                work_conserving=cap is None or not cap.queue_when_full)
         check_discipline(where, jobs)
         check_calendar(where, jobs, cal)
         if rep.end_state:

@@ -46,7 +46,9 @@ from sim.core.clock import HOURS_PER_WEEK
 from sim.core.intervals import t_half_width
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.engine.rosters import available_hours
 from sim.engine.stages import SPANS
+from sim.outputs.contracts import contract_kpis
 from sim.outputs.economics import economics_kpis
 from sim.outputs.invariants import ConservationError, InvariantError, check_run
 
@@ -104,6 +106,8 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     out.update(_pool_kpis(plan, rep))
     if plan.scenario.economics is not None:
         out.update(economics_kpis(plan, cases))
+    if any(p.contract for p in plan.scenario.pools.values()):
+        out.update(contract_kpis(plan, cases, out))
     return out
 
 
@@ -161,7 +165,7 @@ def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,
                      t1: float) -> tuple[float, float]:
     """Working hours the specialists of ``queue`` spent within ``[t0, t1]`` on reviews, and
     on screening cases misrouted to them (two numbers, added by the caller)."""
-    r, cal = rep.records, plan.pool_calendar(plan.queues[queue].pool)
+    r, cal = rep.records, plan.queue_calendar(plan.queues[queue])  # sessions' or pool's
     rows, srows = r.queue == queue, r.screen_queue == queue
     return (busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1),
             busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1))
@@ -173,18 +177,21 @@ def _pool_kpis(plan: Plan, rep: Replication) -> dict[str, float]:
     r = rep.records
     out: dict[str, float] = {}
     for p, pool in enumerate(plan.pools):
-        cal = plan.pool_calendar(p)
         qs = [q for q in plan.queues if q.pool == p]
         busy = 0.0
         waiting = 0.0
+        available = 0.0
         for q in qs:
+            cal = plan.queue_calendar(q)  # the pool's, or the line's sessions
             rows, srows = r.queue == q.index, r.screen_queue == q.index
             review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
             busy += review
             busy += screening
             waiting += _overlap(r.queue_h[rows], r.seize_h[rows], t0, t1)
             waiting += _overlap(r.screen_queue_h[srows], r.screen_seize_h[srows], t0, t1)
-        available = sum(q.servers for q in qs) * float(cal.working_hours_between(t0, t1))
+            by_day = rep.staff_days[q.index] if rep.staff_days else None
+            available += q.servers * float(cal.working_hours_between(t0, t1)) \
+                if by_day is None else available_hours(cal, by_day, t0, t1)
         out[f"utilisation.{pool}"] = busy / available if available > 0 else np.nan
         out[f"queue_length.{pool}"] = waiting / (t1 - t0)
     return out

@@ -197,6 +197,16 @@ def money_table(results: Results) -> str:
         row("return on program cost", "money.roi", _number),
         row(f"platform margin ({cur})", "money.platform_margin.total_usd", _usd),
     ]
+    for pool in (p for p, spec in results.scenario.pools.items() if spec.contract):
+        key = f"money.contract.{pool}"
+        rows += [row(f"contract {pool}: SLA credits received ({cur})", f"{key}.sla_credits_usd",
+                     _usd),
+                 row(f"contract {pool}: late opinions", f"contract.{pool}.late_share", _share),
+                 row(f"contract {pool}: unused commitment ({cur})",
+                     f"{key}.unused_commitment_usd", _usd)]
+    if "money.roi_with_commitments" in s.index:
+        rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
+                        _number))
     optional = ("treatment courses", "opinions after", "procedures unreviewed")
     rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
     out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur})")

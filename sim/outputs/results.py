@@ -36,6 +36,7 @@ from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
 from sim.outputs import kpis as kpi_module
+from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
 from sim.scenario.abandonment import STAGES as DROPOUT_STAGES
 
@@ -86,6 +87,9 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     if dropout:
         df["abandoned_h"] = r.abandoned_h
         df["abandoned_at"] = _categorical(r.abandon_stage, DROPOUT_STAGES)
+    if any(p.contract and p.contract.sla for p in plan.scenario.pools.values()):
+        for name, column in contract_columns(plan, df).items():  # before the money uses them
+            df[name] = column
     if plan.scenario.economics is not None:
         for name, column in case_economics(plan, rep, df).items():
             df[name] = column

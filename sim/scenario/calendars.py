@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from sim.scenario.base import Strict
+from sim.scenario.zones import TimeZone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = "24x7"
@@ -39,6 +40,9 @@ class CalendarSpec(Strict):
     days: Annotated[list[Literal[WEEKDAYS]], Field(min_length=1)]  # type: ignore[valid-type]
     hours: Annotated[list[str], Field(min_length=1)]
     holidays: list[datetime.date] = []
+    time_zone: TimeZone | None = Field(
+        default=None, description="IANA zone of days, hours and holidays; null = the "
+                                  "platform's (simulation.time_zone)")
 
     @field_validator("days")
     @classmethod

@@ -19,6 +19,7 @@ from sim.scenario.durations import Duration
 from sim.scenario.mandates import mandate_findings
 from sim.scenario.models import ALWAYS, Scenario
 from sim.scenario.priorities import priority_findings
+from sim.scenario.supply_checks import supply_findings
 
 Finding = tuple[tuple[str | int, ...], str]
 
@@ -75,6 +76,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     out += priority_findings(s)
     out += mandate_findings(s)
     out += access_findings(s)
+    out += supply_findings(s)
     return out
 
 

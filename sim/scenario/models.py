@@ -19,11 +19,15 @@ from sim.scenario.abandonment import Abandonment
 from sim.scenario.access import IncompleteRecords
 from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
+from sim.scenario.contracts import Contract
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
+from sim.scenario.hiring import Hiring
 from sim.scenario.mandates import payer_uptake
 from sim.scenario.priorities import PriorityClass
+from sim.scenario.rosters import Absences, Session
 from sim.scenario.triage import Triage
+from sim.scenario.zones import TimeZone
 
 __all__ = ["ALWAYS", "WEEKDAYS", "CalendarSpec", "Count", "Name", "Probability", "Scenario",
            "Strict", "Triage"]
@@ -43,6 +47,9 @@ class Simulation(Strict):
         default="business",
         description="calendar on which business_days are counted when a duration names none",
     )
+    time_zone: TimeZone | None = Field(
+        default=None, description="IANA zone of the platform clock: hour 0 is midnight of "
+                                  "start there; null = no zones (naive wall clock)")
 
     @field_validator("warmup_days")
     @classmethod
@@ -209,6 +216,13 @@ class Pool(Strict):
                                "company's price, or the in-house overhead per case")
     specialist_rate_per_hour_usd: Annotated[float, Field(ge=0, le=1e9)] = Field(
         default=0, description="paid per hour of specialist work actually simulated")
+    contract: Contract | None = Field(
+        default=None, description="outsourced pools: price, weekly cap, SLA, commitment "
+                                  "(sim.scenario.contracts)")
+    sessions: dict[str, Annotated[list[Session], Field(min_length=1)]] = Field(
+        default={}, description="line (specialty or specialty/subspecialty) -> the weekly "
+                                "sessions its specialists give (sim.scenario.rosters)")
+    absences: Absences | None = None
 
 
 class Routing(Strict):
@@ -267,6 +281,9 @@ class Timeline(Strict):
     scale_staff: bool = Field(
         default=False, description="grow specialists and coordinators with the volume "
                                    "(relative to the first year, rounded up)")
+    hiring: Hiring | None = Field(
+        default=None, description="specialists follow a hiring plan with lead times and "
+                                  "attrition (sim.scenario.hiring)")
 
     @model_validator(mode="after")
     def _ordered(self) -> Timeline:

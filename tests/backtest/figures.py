@@ -64,6 +64,7 @@ CASES = {c.name: c for c in (
     Case("legacy_referral", "legacy_referral.yaml"),
     Case("payer_mandate", "payer_mandate.yaml"),
     Case("platform_2026_2035", "platform_2026_2035.yaml", years=(2026, 2027)),
+    Case("sessions_and_contract", "sessions_and_contract.yaml"),
 )}
 
 

@@ -44,7 +44,7 @@ def test_writes_tables_report_and_figures(tmp_path: Path, capsys) -> None:
     assert "Market by source of service" in printed
     assert "2035     13.49  7.84 (58.2%)  5.65 (41.8%)" in printed
     assert "source: in_house" in printed and "implied 6.19%" in printed
-    assert "Volumes in 2027" in printed and "Consistency report: no warnings" in printed
+    assert "Volumes in 2027" in printed and "Consistency report: 1 warning" in printed
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {"projection.parquet", "projection.csv", "volumes.parquet", "volumes.csv",
             "totals.csv", "implied_rates.csv", "report.txt", "report.json", "manifest.json",

@@ -30,7 +30,8 @@ def test_doc000_totals_to_two_decimals(doc000: Projection) -> None:
 
 
 def test_doc000_stated_cagr_is_consistent(doc000: Projection) -> None:
-    assert doc000.warnings == []
+    # the only warning: the HHI the document states cannot hold (tests/market/test_implications.py)
+    assert [f.path for f in doc000.warnings] == [("concentration", "hhi")]
     (check,) = [f for f in doc000.report if f.path == ("total", "cagr")]
     assert check.level == "note" and "6.95%" in check.message
     assert check.figures["implied_cagr"] == pytest.approx(0.0695, abs=5e-5)

@@ -1,0 +1,180 @@
+"""Hiring search: what to hire, and when, so that p90 time to opinion stays under a target.
+
+A planner whose volume doubles by 2030 asks "when must we start hiring?". With a
+``timeline`` (and, optionally, ``timeline.hiring`` for the lead time, the attrition and hires
+already decided), :func:`plan_hiring` walks the years in order:
+
+1. simulate the year with the specialists the plan so far gives it (:mod:`sim.engine.headcounts`:
+   head-counts after lead times and attrition), ``replications`` times with the run's seed;
+2. the year **meets** the target when the upper end of the 95% t-interval of
+   ``time_to_opinion_h.p90`` across replications is at most the target (the mean, with one
+   replication);
+3. if it does not, decide one more hire for the queue whose cases wait longest for a
+   specialist (the largest p90 of the wait, cases still waiting counted with their wait so
+   far), in the latest year that makes the hire productive by the start of the failing year:
+   ``lead_time_months`` before it (never before the first year); then simulate again.
+
+Earlier years only gain staff from a later decision, so a year once met stays met. If
+:data:`PATIENCE` hires in a row do not lower the year's bound by 1%, they are taken back
+and the year is reported *not attainable by hiring* (intake, triage, authorisation or
+calendars dominate), rather than staffed without end.
+
+Example:
+    >>> res = plan_hiring(scenario, target_h=120, replications=3)     # doctest: +SKIP
+    >>> print(res.text())                                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.engine.headcounts import head_counts, year_with_staff
+from sim.outputs.runner import run
+from sim.scenario.hiring import Hiring
+from sim.scenario.models import Scenario
+
+__all__ = ["HiringPlan", "PATIENCE", "plan_hiring"]
+
+PATIENCE = 3
+"""Hires in a row without a 1% gain in the year's bound before a year is given up."""
+
+
+@dataclass(frozen=True)
+class HiringPlan:
+    """What :func:`plan_hiring` found.
+
+    ``plan``: year -> queue -> hires decided. ``years``: one row per year: ``p90_h`` (mean),
+    ``bound_h`` (upper 95% bound), ``met``, ``note``. ``staff``: the ledger's table (heads
+    per year and queue). ``path``: every simulated step.
+    """
+
+    target_h: float
+    plan: dict[int, dict[str, int]]
+    years: pd.DataFrame
+    staff: pd.DataFrame
+    path: pd.DataFrame
+    hiring: Hiring
+
+    @property
+    def met(self) -> bool:
+        return bool(self.years["met"].all())
+
+    def text(self) -> str:
+        """The year-by-year plan as terminal text."""
+        from sim.timeline import format_staff
+
+        lines = [f"Hiring plan: p90 time to opinion <= {self.target_h:g} h every year "
+                 f"(lead time {self.hiring.lead_time_months:g} months, attrition "
+                 f"{100 * self.hiring.attrition_per_year:g}% a year)"]
+        for r in self.years.itertuples():
+            hires = self.plan.get(r.year, {})
+            decided = ", ".join(f"{q} +{n}" for q, n in hires.items() if n) or "no hires"
+            verdict = "met" if r.met else f"NOT met ({r.note})"
+            lines.append(f"  {r.year}: decide {decided}; p90 {r.p90_h:,.1f} h "
+                         f"(95% bound {r.bound_h:,.1f} h): {verdict}")
+        lines += ["", format_staff(self.staff)]
+        return "\n".join(lines)
+
+
+def _bound(values: pd.Series) -> tuple[float, float]:
+    """(mean, upper end of the 95% t-interval) of one KPI across replications."""
+    x = values.dropna().to_numpy(dtype=float)
+    if len(x) == 0:
+        return math.nan, math.nan
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, mean
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
+    return mean, mean + float(half)
+
+
+def _worst_queue(cases: pd.DataFrame, horizon_h: float, candidates: set[str]) -> str | None:
+    """The queue (``pool/line``) whose cohort cases wait longest for a specialist (p90)."""
+    routed = cases[~cases["warmup"] & cases["queue_h"].notna()]
+    if routed.empty:
+        return None
+    start = routed["review_start_h"].to_numpy(dtype=float)
+    wait = np.where(np.isnan(start), horizon_h, start) - routed["queue_h"].to_numpy(dtype=float)
+    queue = routed["pool"].astype(str).to_numpy() + "/" + \
+        routed["service_line"].astype(str).to_numpy()
+    frame = pd.DataFrame({"queue": queue, "wait": wait})
+    p90 = frame.groupby("queue")["wait"].quantile(0.9).sort_values(ascending=False)
+    return next((q for q in p90.index if q in candidates), None)
+
+
+def plan_hiring(scenario: Scenario, target_h: float, replications: int = 3,
+                seed: int | None = None, max_hires: int = 200,
+                progress: Callable[[str], None] | None = None) -> HiringPlan:
+    """Find a hiring plan keeping ``time_to_opinion_h.p90`` under ``target_h`` every year."""
+    from sim.timeline import year_scenario
+
+    tl = scenario.timeline
+    if tl is None:
+        raise ValueError("a hiring search needs a timeline section (first_year, last_year)")
+    if tl.scale_staff:
+        raise ValueError("scale_staff grows the staff by itself; turn it off to plan hiring")
+    base = tl.hiring or Hiring()
+    plan = {y: dict(v) for y, v in base.plan.items()}
+    lead_years = math.ceil(base.lead_time_months / 12)
+    queues = set(head_counts(scenario, tl.first_year, tl.first_year, base).heads)
+    years, path = [], []
+    added = 0
+
+    def simulate(year: int) -> tuple[float, float, pd.DataFrame, float]:
+        hiring = base.model_copy(update={"plan": plan})
+        ledger = head_counts(scenario, tl.first_year, tl.last_year, hiring)
+        s, _ = year_scenario(scenario, tl, year)
+        res = run(year_with_staff(s, ledger, year), seed=seed, replications=replications)
+        mean, bound = _bound(res.kpis["time_to_opinion_h.p90"])
+        return mean, bound, res.cases, s.horizon_hours
+
+    for year in range(tl.first_year, tl.last_year + 1):
+        mean, bound, cases, horizon = simulate(year)
+        path.append({"year": year, "step": "start", "queue": "", "p90_h": mean,
+                     "bound_h": bound})
+        recent: list[tuple[int, str]] = []
+        best = bound
+        note = ""
+        while not bound <= target_h:
+            if added >= max_hires:
+                note = f"stopped after {max_hires} hires"
+                break
+            q = _worst_queue(cases, horizon, queues)
+            if q is None:
+                note = "no queue to hire into"
+                break
+            when = max(tl.first_year, year - lead_years)
+            plan.setdefault(when, {})
+            plan[when][q] = plan[when].get(q, 0) + 1
+            added += 1
+            recent.append((when, q))
+            mean, bound, cases, horizon = simulate(year)
+            path.append({"year": year, "step": f"hire in {when}", "queue": q, "p90_h": mean,
+                         "bound_h": bound})
+            if bound < best * 0.99:
+                best, recent = bound, []
+            elif len(recent) >= PATIENCE:  # hiring does not help: take these back
+                for w, rq in recent:
+                    plan[w][rq] -= 1
+                added -= len(recent)
+                mean, bound, cases, horizon = simulate(year)
+                path.append({"year": year, "step": "undo", "queue": "", "p90_h": mean,
+                             "bound_h": bound})
+                note = (f"not attainable by hiring: {PATIENCE} more specialists did not lower "
+                        "the bound by 1%")
+                break
+        years.append({"year": year, "p90_h": mean, "bound_h": bound,
+                      "met": bool(bound <= target_h), "note": note})
+        if progress:
+            progress(f"{year}: p90 {mean:,.1f} h (bound {bound:,.1f} h)")
+    plan = {y: {q: n for q, n in v.items() if n} for y, v in sorted(plan.items())}
+    hiring = base.model_copy(update={"plan": plan})
+    ledger = head_counts(scenario, tl.first_year, tl.last_year, hiring)
+    return HiringPlan(target_h=target_h, plan=plan, years=pd.DataFrame(years),
+                      staff=ledger.table, path=pd.DataFrame(path), hiring=hiring)
