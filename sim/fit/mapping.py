@@ -132,7 +132,7 @@ SOSIM_MAP = LogMap(
         arrival="case arrived", records_complete="records intake", triage="triage",
         assigned=["pre-authorisation", "re-routing"],
         review=["misroute screening", "specialist review"], opinion="opinion delivered",
-        ignore=["coordinator check", "referral cycle"]),
+        ignore=["coordinator check", "referral cycle", "case abandoned"]),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/[^#]*)?#\d+$",
     naive_timestamps="local",
 )
