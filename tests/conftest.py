@@ -110,3 +110,21 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for name, n in sorted(counts.items()):
         terminalreporter.write_line(f"{n:>7,}  {name}")
     terminalreporter.write_line(f"{sum(counts.values()):>7,}  total")
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh working folder holding the mini scenario; default outputs land in it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mini.yaml").write_text(MINI_YAML, encoding="utf-8")
+    return tmp_path
+
+
+def sosim(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit status, stdout, stderr); never a traceback."""
+    from sim.cli import main
+
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out, err

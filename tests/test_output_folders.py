@@ -12,27 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
 from sim.outputs.folders import check_overwrite, new_folder, run_id
 from sim.outputs.writing import verify_output
-from tests.conftest import MINI_YAML
+from tests.conftest import MINI_YAML, sosim
 
 FAST = ["--set", "simulation.horizon_days=20", "--replications", "2", "--quiet"]
 WHAT_IF = "pools.in_house.specialists.oncology=6"
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "mini.yaml").write_text(MINI_YAML, encoding="utf-8")
-    return tmp_path
-
-
-def sosim(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
 
 
 def folders(parent: Path) -> list[Path]:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from tests.conftest import MINI_YAML
+from tests.conftest import sosim
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--set", "simulation.horizon_days=20", "--replications", "2", "--quiet"]
@@ -44,19 +43,6 @@ KINDS = {
 }
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh working folder holding the mini scenario; default outputs land in it."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "mini.yaml").write_text(MINI_YAML, encoding="utf-8")
-    return tmp_path
-
-
-def sosim(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
