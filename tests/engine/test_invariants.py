@@ -9,6 +9,7 @@ engine passes the same checks on the same scenario (``test_correct_engine_passes
 
 from __future__ import annotations
 
+import dataclasses
 from heapq import heappop
 
 import numpy as np
@@ -17,9 +18,16 @@ import pytest
 from sim.engine import pools
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
-from sim.loading import scenario_from_text
-from sim.outputs.invariants import ConservationError, InvariantError, occupancy
+from sim.loading import load_scenario, scenario_from_text
+from sim.outputs.invariants import (
+    ConservationError,
+    InvariantError,
+    check_capacity_and_work,
+    occupancy,
+    queue_jobs,
+)
 from sim.outputs.results import Results
+from tests import faults
 from tests.faults import broken_serve
 
 # Three specialists on 45 open hours a week, about 90% busy while open, a fifth of the
@@ -148,3 +156,77 @@ def test_occupancy_sweep_counts_by_hand() -> None:
     assert t.tolist() == [0.0, 0.5, 1.0, 2.0, 3.0, 4.0]
     assert waiting.tolist() == [0, 0, 2, 1, 0, 0]
     assert busy.tolist() == [1, 2, 2, 2, 2, 1]
+
+
+# ----------------------------------------------------------------------------- contracts
+# LOADED with a contract that takes 80 cases a week (about 120 arrive) and holds the rest
+# for next week's slot: held cases wait from Monday 00:00 while the specialists are off
+# until 08:00, and a backlog builds, so every Monday morning's slot opens onto a queue.
+CONTRACT = LOADED.replace(
+    "review: {dist: exponential, mean: 1.0, unit: hours}",
+    "review: {dist: exponential, mean: 1.0, unit: hours}\n"
+    "    contract: {price_per_case_usd: 500, cases_per_week: 80, when_full: queue}")
+
+
+def contract_run():  # noqa: ANN201
+    plan = build_plan(scenario_from_text(CONTRACT))
+    rep = simulate(plan, 1)
+    return plan, rep, Results(plan, [rep], 1)
+
+
+def test_contract_queue_passes_from_when_each_slot_opens() -> None:
+    """The correct engine passes; the check is not vacuous: cases are held past their week,
+    and counted from when they joined (not from their slot), they wait beside idle
+    specialists during open hours, which the work-conservation check would flag."""
+    plan, rep, res = contract_run()
+    _ = res.kpis  # runs every invariant
+    cases = res.cases
+    r = rep.records
+    held = r.slot_open_h > r.queue_h
+    assert held.sum() > 100 and (r.slot_open_h[held] % 168 == 0).all()
+    jobs = queue_jobs(rep, cases, 0, plan.horizon_h)
+    from_join = dataclasses.replace(jobs, slot_h=np.full(len(jobs), np.nan))
+    with pytest.raises(InvariantError, match="work conservation broken"):
+        check_capacity_and_work("q", from_join, 3, plan.queue_calendar(plan.queues[0]),
+                                plan.horizon_h)
+
+
+def test_late_slot_breaks_work_conservation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contract keeps held cases 10 h past their slot (Monday 10:00, not 00:00)."""
+    faults.late_slot(monkeypatch, 10.0)
+    with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ waited at "
+                                             r"t=\d+\.\d+ h during open hours while [123] of 3 "
+                                             r"specialists were idle \(work conservation"):
+        _ = contract_run()[2].kpis
+
+
+def test_slot_ignored_breaks_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults.slot_ignored(monkeypatch)
+    with pytest.raises(InvariantError, match=r"pool p: case \d+ (was taken at .* before its "
+                                             r"slot opened|is case 81 booked).*weekly cap "
+                                             r"broken"):
+        _ = contract_run()[2].kpis
+
+
+def test_cap_one_short_holds_cases_with_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults.cap_one_short(monkeypatch)
+    with pytest.raises(InvariantError, match=r"pool p: case \d+ joined at .* held until .* "
+                                             r"although week \d+ had 79 of 80 cases booked"):
+        _ = contract_run()[2].kpis
+
+
+@pytest.mark.parametrize("overrides", [(), ("pools.outsourced.contract.when_full=queue",
+                                             "pools.outsourced.contract.cases_per_week=30")],
+                         ids=["as-shipped", "queue-30-a-week"])
+def test_shipped_contract_scenario_passes(overrides: tuple[str, ...]) -> None:
+    """``scenarios/sessions_and_contract.yaml`` as shipped (its cap of 60 a week overflows to
+    the Bangalore network), and with a cap of 30 a week that queues for next week's slot."""
+    s = load_scenario("scenarios/sessions_and_contract.yaml",
+                      ["simulation.horizon_days=120", *overrides])
+    plan = build_plan(s)
+    rep = simulate(plan, 7)
+    _ = Results(plan, [rep], 7).kpis  # every invariant, the contract's among them
+    r = rep.records
+    assert (~np.isnan(r.slot_open_h)).sum() > 500  # the company takes cases under its cap
+    held = (r.slot_open_h > r.queue_h).sum()  # and, queueing, holds some for next week
+    assert held > 100 if overrides else held == 0
