@@ -18,9 +18,9 @@ Power: every statistical check here accepts a 99% interval at most 2% of the exp
 wide on each side (``HALF``), so a relative error of 2% is flagged about half the time and
 one of 4% with probability over 99%: the utilisation (24x7 and business hours, and the
 capacity report's prediction), the arrival rate into the queue and the misrouted share.
-Measured half-widths (``-s`` prints them): about 1% (24x7 utilisation, 384,000 cases in 20
-replications), 1.1% (business hours, 350,000 cases), 0.3-0.4% (arrival rate), 1.1% and 1.1%
-(the capacity report's utilisation and the misrouted share, 173,000 cases). The
+Measured half-widths (``-s`` prints them): 0.53% (24x7 utilisation, 384,000 cases in 20
+replications), 0.76% (business hours, 350,000 cases), 0.46% and 0.63% (arrival rate), 0.95%
+and 1.18% (the capacity report's utilisation and the misrouted share, 173,000 cases). The
 queue-length KPI against lambda Wq is a sample-path identity per replication (2% for edge
 effects), not a statistical test. An engine whose reviews are 3% too long is rejected
 (``test_utilisation_rejects_reviews_3_percent_long``); one whose specialists idle 0.01 h
@@ -148,5 +148,7 @@ def test_utilisation_rejects_reviews_3_percent_long(monkeypatch: pytest.MonkeyPa
         util.append(replication_kpis(plan, rep, case_table(plan, rep))["utilisation.p"])
     rho = _offered_load(params)
     iv = ci(pd.Series(util))
+    print(f"broken engine, utilisation: {iv.mean / rho - 1:+.2%} from the offered load, "
+          f"half-width {iv.half / rho:.2%}")
     assert rho not in iv, f"a 3% longer review went unnoticed: {iv} contains {rho}"
     assert iv.low > rho, iv
