@@ -321,14 +321,13 @@ def check_contract(where: str, jobs: Jobs, per_week: int, horizon_h: float) -> N
     if not len(rows):
         return
     join, slot, seize = jobs.join_h[rows], jobs.slot_h[rows], jobs.seize_h[rows]
-    if len(bad := np.flatnonzero(np.isnan(slot))):
-        fail_case = int(jobs.case[rows[bad[0]]])
-        raise InvariantError(f"{where}: case {fail_case} joined the queue at "
-                             f"{join[bad[0]]:.4f} h without a slot (contract slots broken)")
 
     def fail(k: int, what: str) -> None:
         raise InvariantError(f"{where}: case {int(jobs.case[rows[k]])} {what}")
 
+    if len(bad := np.flatnonzero(np.isnan(slot))):
+        fail(bad[0], f"joined the queue at {join[bad[0]]:.4f} h without a slot (contract "
+                     f"slots broken)")
     if len(bad := np.flatnonzero(slot < join - TOL_H)):
         fail(bad[0], f"joined at {join[bad[0]]:.4f} h but its slot opened at "
                      f"{slot[bad[0]]:.4f} h, before (contract slots broken)")

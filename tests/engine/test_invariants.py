@@ -22,7 +22,9 @@ from sim.loading import load_scenario, scenario_from_text
 from sim.outputs.invariants import (
     ConservationError,
     InvariantError,
+    Jobs,
     check_capacity_and_work,
+    check_contract,
     occupancy,
     queue_jobs,
 )
@@ -230,3 +232,31 @@ def test_shipped_contract_scenario_passes(overrides: tuple[str, ...]) -> None:
     assert (~np.isnan(r.slot_open_h)).sum() > 500  # the company takes cases under its cap
     held = (r.slot_open_h > r.queue_h).sum()  # and, queueing, holds some for next week
     assert held > 100 if overrides else held == 0
+
+
+def _jobs(join: list[float], slot: list[float], seize: list[float] | None = None):  # noqa: ANN202
+    n = len(join)
+    seize_h = np.asarray(seize if seize is not None else slot, dtype=float)
+    inf = np.full(n, np.inf)
+    return Jobs(case=np.arange(n), priority=np.ones(n, dtype=np.int64),
+                join_h=np.asarray(join, dtype=float), seize_h=seize_h, end_h=seize_h + 1,
+                effort_h=np.ones(n), leave_h=inf, slot_h=np.asarray(slot, dtype=float),
+                review=np.ones(n, dtype=bool))
+
+
+@pytest.mark.parametrize(("join", "slot", "seize", "message"), [
+    ([1, 2, 3], [1, 2, np.nan], None, "case 2 joined the queue at 3.0000 h without a slot"),
+    ([1, 2, 3], [1, 2, 170], None, "case 2 was held until 170.0000 h, not the start of a week"),
+    ([1, 2, 3], [1, 2, 3], None, "case 2 is case 3 booked into week 0 .* takes 2 cases a week"),
+    ([1, 2], [1, 168], None, "case 1 joined at 2.0000 h and was held until 168.0000 h "
+                             "although week 0 had 1 of 2 cases booked"),
+    ([1, 2, 3], [1, 2, 168], [1, 2, 100], "case 2 was taken at 100.0000 h before its slot "
+                                          "opened at 168.0000 h"),
+])
+def test_contract_check_by_hand(join: list[float], slot: list[float],
+                                seize: list[float] | None, message: str) -> None:
+    """Two cases a week: the third of week 0 is held until 168 h; each fault by hand."""
+    check_contract("pool v", _jobs([1, 2, 3], [1, 2, 168]), 2, 504.0)  # the correct one
+    check_contract("pool v", _jobs([1, 2, 3], [1, 2, np.inf]), 2, 150.0)  # beyond the horizon
+    with pytest.raises(InvariantError, match=f"pool v: {message}"):
+        check_contract("pool v", _jobs(join, slot, seize), 2, 504.0)
