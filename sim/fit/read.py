@@ -29,6 +29,8 @@ from sim.scenario.errors import Problem, ScenarioError
 
 MAX_PROBLEMS = 20
 """At most this many problems are listed (then a count of the rest)."""
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
+"""Timestamps outside these are refused as unparseable."""
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")
 
 
@@ -114,13 +116,16 @@ def _timestamps(raw: pd.Series, m: LogMap, col: str, bad: _Collector) -> pd.Seri
     empty = (text == "").to_numpy()
     bad.rows(empty, col, "missing timestamp", text)
     aware = text.str.contains(_OFFSET).to_numpy() & ~empty
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     if aware.any():
         parsed = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
-        out[aware] = parsed.dt.tz_convert(m.time_zone).dt.tz_localize(None)
+        out[aware] = parsed.dt.tz_convert(m.time_zone).dt.tz_localize(None).astype(out.dtype)
     naive = ~aware & ~empty
     if naive.any():
-        out[naive] = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        out[naive] = parsed.astype(out.dtype)
+    # pandas reads some junk ("\\1") as the year 0: no case-management log is that old
+    out[(out < _EARLIEST) | (out > _LATEST)] = pd.NaT
     bad.rows(out.isna().to_numpy() & ~empty, col, "unparseable timestamp", text)
     if m.naive_timestamps == "error":
         bad.rows(naive & out.notna().to_numpy(), col, "timestamp without a time zone; write "
