@@ -141,9 +141,7 @@ def test_utilisation_rejects_reviews_3_percent_long(monkeypatch: pytest.MonkeyPa
     faults.review_too_long(monkeypatch, 1.03)
     plan = build_plan(scenario(single_pool(**params)))
     util = []
-    # the first half of the replications: a wider interval than the real check's, so
-    # rejecting here is the harder test (and half the cost)
-    for r in range(REPS // 2):  # one replication's case table at a time
+    for r in range(REPS):  # one replication's case table at a time
         rep = simulate(plan, seed, r)
         util.append(replication_kpis(plan, rep, case_table(plan, rep))["utilisation.p"])
     rho = _offered_load(params)
