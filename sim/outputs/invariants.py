@@ -348,8 +348,9 @@ def check_contract(where: str, jobs: Jobs, per_week: int, horizon_h: float) -> N
              f"contract takes {per_week} cases a week (weekly cap broken)")
     # held past a week that still had room (counts only grow, so room now was room then)
     room = np.concatenate([[0], np.cumsum(booked[:weeks] < per_week)])
-    first = np.floor(join / WEEK_H).astype(np.int64)
-    last = np.where(np.isfinite(week_of_slot), week_of_slot, weeks).astype(np.int64)
+    first = np.minimum(np.floor(join / WEEK_H), weeks).astype(np.int64)
+    last = np.minimum(np.where(np.isfinite(week_of_slot), week_of_slot, weeks), weeks
+                      ).astype(np.int64)
     needless = held & (room[last] > room[first])
     if len(bad := np.flatnonzero(needless)):
         k = bad[0]

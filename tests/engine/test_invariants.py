@@ -14,8 +14,11 @@ from heapq import heappop
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.engine import pools
+from sim.engine.contracts import WeeklyCap
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
 from sim.loading import load_scenario, scenario_from_text
@@ -260,3 +263,21 @@ def test_contract_check_by_hand(join: list[float], slot: list[float],
     check_contract("pool v", _jobs([1, 2, 3], [1, 2, np.inf]), 2, 150.0)  # beyond the horizon
     with pytest.raises(InvariantError, match=f"pool v: {message}"):
         check_contract("pool v", _jobs(join, slot, seize), 2, 504.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(per_week=st.integers(1, 6), data=st.data())
+def test_contract_check_agrees_with_the_weekly_cap(per_week: int, data: st.DataObject) -> None:
+    """Any arrival pattern booked through the engine's :class:`WeeklyCap` passes the check;
+    letting one held case in at once (ignoring its slot) always breaks the cap."""
+    join = sorted(data.draw(st.lists(st.floats(0, 5 * 168 - 1e-3), min_size=1, max_size=60)))
+    cap = WeeklyCap(per_week, queue_when_full=True)
+    slot = [cap.reserve(t) for t in join]
+    horizon = 8 * 168.0
+    check_contract("pool v", _jobs(join, slot), per_week, horizon)
+    held = [k for k, (j, s) in enumerate(zip(join, slot, strict=True)) if s > j]
+    if held:
+        k = data.draw(st.sampled_from(held))
+        slot[k] = join[k]
+        with pytest.raises(InvariantError, match="weekly cap broken"):
+            check_contract("pool v", _jobs(join, slot), per_week, horizon)
