@@ -196,7 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     results.overrides = tuple(args.overrides)
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures,
-                         manifest={"command": args.record})
+                         manifest={"command": args.record}, overwrite=args.overwrite)
     _written(args, path, auto, "run")
     return EXIT_OK
 
@@ -223,7 +223,8 @@ def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  #
                           conversion_ends=args.conversion_ends)
     tl.overrides = tuple(args.overrides)
     print(format_timeline(tl))
-    path = write_timeline(tl, out, figures=not args.no_figures, manifest={"command": args.record})
+    path = write_timeline(tl, out, figures=not args.no_figures, manifest={"command": args.record},
+                          overwrite=args.overwrite)
     _written(args, path, auto, "timeline")
     return EXIT_OK
 

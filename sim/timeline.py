@@ -378,10 +378,11 @@ def timeline_figure(tl: TimelineResults):  # noqa: ANN201
 
 
 def write_timeline(tl: TimelineResults, out_dir, figures: bool = True,  # noqa: ANN001, ANN201
-                   manifest: dict | None = None):
+                   manifest: dict | None = None, *, overwrite: bool = False):
     """Write the per-year tables (and figure) into ``out_dir`` atomically.
 
-    ``manifest`` adds fields to ``manifest.json`` (the command, for ``sosim rerun``).
+    ``manifest`` adds fields to ``manifest.json`` (the command, for ``sosim rerun``); an
+    earlier sosim folder is replaced only with ``overwrite=True``.
     """
     import io as _io
 
@@ -418,4 +419,4 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True,  # noqa: 
                 "overrides": list(tl.overrides),
                 "scenario": tl.scenario.model_dump(mode="json"), **(manifest or {})}
 
-    return write_folder(out_dir, build)
+    return write_folder(out_dir, build, overwrite=overwrite)

@@ -335,7 +335,7 @@ def _write(args: argparse.Namespace, out: Path, auto: bool, files: dict[str, Any
     from sim.experiment.outputs import write_small_output
     from sim.outputs.folders import point_latest
 
-    path = write_small_output(out, files, fields, extra)
+    path = write_small_output(out, files, fields, extra, overwrite=args.overwrite)
     if auto:
         point_latest(path, fields["kind"])
     if not args.quiet:

@@ -54,10 +54,12 @@ def seal_study(folder: str | os.PathLike[str], command: Mapping[str, Any]) -> Pa
 
 def write_small_output(out_dir: str | os.PathLike[str], files: Mapping[str, str | bytes],
                        fields: Mapping[str, Any],
-                       extra: Callable[[Path], None] | None = None) -> Path:
+                       extra: Callable[[Path], None] | None = None, *,
+                       overwrite: bool = False) -> Path:
     """Write ``files`` (name -> text or bytes) and a manifest with ``fields``, atomically.
 
-    ``extra(folder)`` may write more files (a figure). Returns the folder's absolute path.
+    ``extra(folder)`` may write more files (a figure); an earlier sosim folder is replaced
+    only with ``overwrite=True``. Returns the folder's absolute path.
 
     Example:
         >>> write_small_output("results/x", {"staffing.csv": "a,b\\n"},
@@ -77,7 +79,7 @@ def write_small_output(out_dir: str | os.PathLike[str], files: Mapping[str, str 
             extra(folder)
         return dict(fields)
 
-    return write_folder(out_dir, build)
+    return write_folder(out_dir, build, overwrite=overwrite)
 
 
 def series_by_replication(scenario: Any, seed: int, replications: int, measure: str,

@@ -123,7 +123,7 @@ def cmd_market(args: argparse.Namespace) -> int:
               end="\n\n")
     print(format_report(p.report))
     path = write_market_outputs(p, out, year, other, figures=not args.no_figures,
-                                manifest={"command": record})
+                                manifest={"command": record}, overwrite=args.overwrite)
     if auto:
         point_latest(path, "market")
     print(f"\noutputs written to {path}/")

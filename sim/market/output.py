@@ -82,15 +82,18 @@ def _build(p: Projection, folder: Path, year: int, other: Projection | None,
 
 def write_market_outputs(p: Projection, out_dir: str | os.PathLike[str], year: int,
                          other: Projection | None = None, figures: bool = True,
-                         manifest: dict[str, Any] | None = None) -> Path:
+                         manifest: dict[str, Any] | None = None, *,
+                         overwrite: bool = False) -> Path:
     """Write ``p``'s tables, report and figures into ``out_dir`` atomically; return its path.
 
     ``year`` picks the year of the region figure; ``other`` adds the comparison.
-    ``ValueError`` if ``out_dir`` is a non-empty folder sosim did not write. ``manifest``
+    ``ValueError`` if ``out_dir`` is a non-empty folder sosim did not write, or one it did
+    without ``overwrite=True``. ``manifest``
     adds fields to ``manifest.json`` (the command and market files, for ``sosim rerun``).
 
     Example:
         >>> write_market_outputs(p, "out/doc000", 2027, other=p003)           # doctest: +SKIP
     """
     return write_folder(out_dir, lambda folder: {**_build(p, folder, year, other, figures),
-                                                 **(manifest or {})})
+                                                 **(manifest or {})},
+                        overwrite=overwrite)
