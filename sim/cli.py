@@ -271,6 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`: not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return EXIT_OK
+    except OSError as err:  # a file it cannot read, a folder it cannot write: any command
+        from sim._exits import os_problem, refuse
+
+        return refuse(args.command, os_problem(err), "stopped")
     except KeyboardInterrupt:
         print("\nsosim: interrupted; no partial outputs were written.", file=sys.stderr)
         return 130

@@ -42,7 +42,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from sim._exits import EXIT_OK, refuse
+
 _FILE_KEYS = ("parameters", "design", "samples", "replications", "seed", "kpis", "levels",
               "set", "batch")
 
@@ -97,9 +98,7 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     st.set_defaults(handler=cmd_staffing)
 
 
-def _fail(command: str, message: str) -> int:
-    print(f"sosim {command}: {message}; nothing was run.", file=sys.stderr)
-    return EXIT_BAD_INPUT
+_fail = refuse  # sosim <command>: <message>; nothing was run. (exit status 2)
 
 
 def _bad_run_args(args: argparse.Namespace) -> str | None:

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from sim._exits import EXIT_OK, refuse
 
 __all__ = ["cmd_fit", "register"]
 
@@ -56,8 +56,7 @@ def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]
 
 
 def _bad(message: str) -> int:
-    print(f"sosim fit: {message}; nothing was written.", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return refuse("fit", message, "nothing was written")
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
