@@ -4,7 +4,13 @@ Plain text with aligned columns, so that it reads the same in a terminal, a
 CI log or a notebook cell.
 
 Example:
-    >>> print(kpi_table(results))          # doctest: +SKIP
+    >>> print(kpi_table(results))
+    baseline: triage ai, routing overflow, 14 days measured, 2 replication(s), seed 7 (mean, 95% CI)
+    ---------------------------------------------------------------------------------------------...
+      time to match mean                                36.0 h  [27.0 h, 45.0 h]
+    ...
+      time to opinion mean                      48.7 h (2.0 d)  [48.5 h (2.0 d), 48.9 h (2.0 d)]
+    ...
 """
 
 from __future__ import annotations

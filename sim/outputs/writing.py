@@ -26,10 +26,15 @@ timestamps stay timestamps). Without pyarrow they are CSV, the manifest says
 ``"table_format": "csv"`` and records each column's dtype, so that
 :func:`read_results_table` restores categoricals and timestamps either way.
 
-Example:
-    >>> res = sim.run(scenario, replications=3)                        # doctest: +SKIP
-    >>> folder = write_results(res, "runs/baseline")                   # doctest: +SKIP
-    >>> read_results_table(folder, "kpis").head()                      # doctest: +SKIP
+Example (``results`` is a small run, ``sim.run(scenario, replications=2)``):
+    >>> folder = write_results(results, "runs/baseline", figures=False)
+    >>> folder
+    PosixPath('/.../runs/baseline')
+    >>> kpis = read_results_table(folder, "kpis")
+    >>> kpis.index.name, len(kpis), kpis["arrivals"].tolist() == results.kpis["arrivals"].tolist()
+    ('replication', 2, True)
+    >>> verify_output(folder)
+    []
 """
 
 from __future__ import annotations
@@ -72,8 +77,12 @@ def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the scenario's canonical JSON: equal hashes mean identical scenarios.
 
     Example:
-        >>> scenario_hash(load_scenario("scenarios/baseline.yaml"))[:12]   # doctest: +SKIP
-        '3f9c0a1b7e2d'
+        >>> from sim.loading import load_scenario
+        >>> h = scenario_hash(load_scenario("scenarios/baseline.yaml"))
+        >>> len(h), h == scenario_hash(load_scenario("scenarios/baseline.yaml"))
+        (64, True)
+        >>> h == scenario_hash(load_scenario("scenarios/baseline.yaml", ["simulation.seed=8"]))
+        False
     """
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -195,7 +204,10 @@ def read_results_table(out_dir: str | os.PathLike[str], name: str) -> pd.DataFra
     and the index come back as written.
 
     Example:
-        >>> read_results_table("runs/baseline", "cases").groupby("pool").size()  # doctest: +SKIP
+        >>> _ = write_results(results, "runs/read", figures=False)
+        >>> cases = read_results_table("runs/read", "cases")
+        >>> cases["pool"].dtype, len(cases) == len(results.cases)
+        (CategoricalDtype(categories=['in_house', 'outsourced'], ordered=False, categories_dtype=str), True)
     """
     folder = Path(out_dir)
     name = name.removesuffix(".parquet").removesuffix(".csv")
@@ -326,7 +338,13 @@ def write_folder(out_dir: str | os.PathLike[str],
     is replaced only with ``overwrite=True`` (:func:`check_out_dir`).
 
     Example:
-        >>> write_folder("out/x", lambda f: (f / "a.txt").write_text("hi") and {})  # doctest: +SKIP
+        >>> folder = write_folder("out/x", lambda f: {"note": (f / "a.txt").write_text("hi")})
+        >>> sorted(p.name for p in folder.iterdir())
+        ['a.txt', 'manifest.json']
+        >>> import json
+        >>> m = json.loads((folder / "manifest.json").read_text())
+        >>> m["complete"], m["note"], m["files"][0]["path"], m["files"][0]["bytes"]
+        (True, 2, 'a.txt', 2)
     """
     out_dir = Path(out_dir).absolute()
     check_out_dir(out_dir, overwrite)
@@ -361,8 +379,14 @@ def write_results(results: Results, out_dir: str | os.PathLike[str], *, events: 
     ``manifest.json`` (the command that made the run, for ``sosim rerun``).
 
     Example:
-        >>> write_results(sim.run(scenario), "runs/baseline", events=False)  # doctest: +SKIP
-        PosixPath('/home/me/project/runs/baseline')
+        >>> write_results(results, "runs/write", events=False, figures=False)
+        PosixPath('/.../runs/write')
+        >>> write_results(results, "runs/write", figures=False)
+        Traceback (most recent call last):
+        ...
+        sim.outputs.folders.OutputRefused: ... pass overwrite=True to replace them ...
+        >>> write_results(results, "runs/write", figures=False, overwrite=True)
+        PosixPath('/.../runs/write')
     """
     own = {"kind": "run", "overrides": list(results.overrides), **(manifest or {})}
     return write_folder(out_dir, lambda folder: {**_build(results, folder, events, figures),
@@ -376,8 +400,12 @@ def verify_output(out_dir: str | os.PathLike[str]) -> list[str]:
     lists exists with the recorded size and SHA-256.
 
     Example:
-        >>> verify_output("results/baseline")       # doctest: +SKIP
+        >>> folder = write_results(results, "runs/verify", events=False, figures=False)
+        >>> verify_output(folder)
         []
+        >>> _ = (folder / "kpis.parquet").write_bytes(b"edited")
+        >>> verify_output(folder)
+        ['kpis.parquet: size or checksum differs from the manifest']
     """
     out_dir = Path(out_dir)
     try:
