@@ -7,6 +7,8 @@ example writes (``runs/...``, ``results/...``) is thrown away. The namespace
 
 - ``scenario``: the shipped baseline cut to a 14-day horizon (about 460 cases);
 - ``results``: two replications of it (``sim.run(scenario, replications=2)``);
+- ``market``, ``p`` and ``p003``: the shipped market file ``doc000_2026`` and the
+  projections of it and of ``doc003_2025`` (:mod:`sim.market`);
 - ``tmp``: the example's temporary folder (a :class:`~pathlib.Path`).
 
 A ``# doctest: +SKIP`` stays only where running is impossible or unreasonable here (a Dask
@@ -35,8 +37,13 @@ SMALL = ["simulation.horizon_days=14", "simulation.warmup_days=0"]
 
 @cache
 def _shared() -> dict[str, Any]:
+    from sim.market import load_market, project
+
     scenario = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", SMALL)
-    return {"scenario": scenario, "results": sim.run(scenario, replications=2)}
+    market = load_market(ROOT / "scenarios" / "market" / "doc000_2026.yaml")
+    return {"scenario": scenario, "results": sim.run(scenario, replications=2),
+            "market": market, "p": project(market),
+            "p003": project(ROOT / "scenarios" / "market" / "doc003_2025.yaml")}
 
 
 @pytest.fixture

@@ -120,7 +120,8 @@ def check_overwrite(out: str | os.PathLike[str], overwrite: bool, option: str = 
         >>> check_overwrite("mine", overwrite=True)
         Traceback (most recent call last):
         ...
-        sim.outputs.folders.OutputRefused: mine is not empty and holds no sosim manifest.json; refusing to replace it. Choose a new or empty folder
+        sim.outputs.folders.OutputRefused: mine is not empty and holds no sosim manifest.json; \
+refusing to replace it. Choose a new or empty folder
     """
     out = Path(out)
     if out.exists() and not out.is_dir():

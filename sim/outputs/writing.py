@@ -207,7 +207,8 @@ def read_results_table(out_dir: str | os.PathLike[str], name: str) -> pd.DataFra
         >>> _ = write_results(results, "runs/read", figures=False)
         >>> cases = read_results_table("runs/read", "cases")
         >>> cases["pool"].dtype, len(cases) == len(results.cases)
-        (CategoricalDtype(categories=['in_house', 'outsourced'], ordered=False, categories_dtype=str), True)
+        (CategoricalDtype(categories=['in_house', 'outsourced'], ordered=False, \
+categories_dtype=str), True)
     """
     folder = Path(out_dir)
     name = name.removesuffix(".parquet").removesuffix(".csv")
