@@ -9,7 +9,10 @@ example writes (``runs/...``, ``results/...``) is thrown away. The namespace
 - ``results``: two replications of it (``sim.run(scenario, replications=2)``);
 - ``market``, ``p`` and ``p003``: the shipped market file ``doc000_2026`` and the
   projections of it and of ``doc003_2025`` (:mod:`sim.market`);
-- ``tmp``: the example's temporary folder (a :class:`~pathlib.Path`).
+- ``tmp``: the example's temporary folder (a :class:`~pathlib.Path`);
+- for :mod:`sim.fit` only: ``events.parquet`` in that folder (replication 0 of ``results``'s
+  event log), ``log`` (it, read by :func:`~sim.fit.read.read_log`) and ``fitted``
+  (:func:`~sim.fit.build.fit_scenario` of it).
 
 A ``# doctest: +SKIP`` stays only where running is impossible or unreasonable here (a Dask
 cluster, a long study), and then says why in a comment beside it (checked below).
@@ -46,12 +49,34 @@ def _shared() -> dict[str, Any]:
             "p003": project(ROOT / "scenarios" / "market" / "doc003_2025.yaml")}
 
 
+def _events(results: Any) -> Any:
+    """Replication 0's event log: one platform's log, as ``sosim fit`` reads it."""
+    ev = results.events
+    return ev[ev["case_id"].astype(str).str.startswith("r0-").to_numpy()]
+
+
+@cache
+def _fit_shared(folder: Path) -> dict[str, Any]:
+    from sim.fit.build import fit_scenario
+    from sim.fit.read import read_log
+
+    _events(_shared()["results"]).to_parquet(folder / "events.parquet")
+    log = read_log(folder / "events.parquet")
+    return {"log": log, "fitted": fit_scenario(log)}
+
+
 @pytest.fixture
-def doctest_namespace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def doctest_namespace(request: pytest.FixtureRequest, tmp_path: Path,
+                      tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The examples' globals, in a fresh folder holding the shipped ``scenarios/``."""
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
     monkeypatch.chdir(tmp_path)
-    return {"sim": sim, "Path": Path, "tmp": tmp_path, **_shared()}
+    namespace = {"sim": sim, "Path": Path, "tmp": tmp_path, **_shared()}
+    if request.node.callspec.params.get("name", "").startswith("sim.fit"):
+        _events(namespace["results"]).to_parquet(tmp_path / "events.parquet")
+        namespace.update(_fit_shared(tmp_path_factory.getbasetemp()))
+    return namespace
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -12,7 +12,9 @@ See ``docs/calibration.md``.
 The package itself is callable, so that ``sim.fit(...)`` is :func:`sim.fit.api.fit`::
 
     >>> import sim
-    >>> result = sim.fit("events.csv", map="map.yaml", out="fitted.yaml")   # doctest: +SKIP
+    >>> result = sim.fit("events.parquet", simulate=False)     # sosim's own log: no map
+    >>> result.scenario.name, result.fidelity is None
+    ('events', True)
 """
 
 from __future__ import annotations

@@ -2,10 +2,22 @@
 
 Example:
     >>> import sim
-    >>> result = sim.fit("events.csv", map="map.yaml", out="fitted.yaml")   # doctest: +SKIP
-    >>> result.scenario.pools["in_house"].specialists                         # doctest: +SKIP
-    >>> result.fidelity.kpis                                                  # doctest: +SKIP
-    >>> print(result.report)                                                  # doctest: +SKIP
+    >>> result = sim.fit("events.parquet", out="fitted.yaml", replications=2)  # no map: sosim's
+    >>> result.scenario.pools["in_house"].specialists
+    {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
+    >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
+    [46.87, 44.94]
+    >>> print(result.report)
+    # Fit of events.parquet
+    <BLANKLINE>
+    470 cases from 2026-01-05 over 14 days.
+    ...
+    >>> sorted(p.name for p in Path("fitted_fit").iterdir())
+    ['distances.csv', 'figures', 'kpis.csv', 'manifest.json', 'report.md']
+    >>> sim.fit("events.parquet", out="fitted.yaml", simulate=False)
+    Traceback (most recent call last):
+    ...
+    sim.outputs.folders.OutputRefused: .../fitted_fit holds the outputs of an earlier sosim ...
 
 Nothing is written when the log or the map is bad (:class:`~sim.fit.read.LogError` or
 :class:`~sim.scenario.errors.ScenarioError`, naming rows, columns and fields); the scenario
