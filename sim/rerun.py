@@ -26,9 +26,11 @@ written before sosim recorded commands, an unfinished study) is refused with a
 :class:`RerunRefused` whose message is one sentence naming the file and the kind.
 
 Example:
-    >>> report = rerun("results/baseline/latest/manifest.json", "results/again")  # doctest: +SKIP
-    >>> report.identical                                                          # doctest: +SKIP
-    True
+    >>> from sim.outputs.writing import write_results
+    >>> first = write_results(results, "results/baseline", events=False, figures=False)
+    >>> report = rerun(first / "manifest.json", "results/again")
+    >>> report.identical, report.matched
+    (True, ['capacity.csv', 'cases.parquet', 'kpis.parquet', 'summary.csv'])
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ See ``docs/calibration.md``.
 The package itself is callable, so that ``sim.fit(...)`` is :func:`sim.fit.api.fit`::
 
     >>> import sim
-    >>> result = sim.fit("events.parquet", simulate=False)     # sosim's own log: no map
-    >>> result.scenario.name, result.fidelity is None
-    ('events', True)
+    >>> sim.fit("no_such_log.csv")
+    Traceback (most recent call last):
+    ...
+    sim.fit.read.LogError: no_such_log.csv: no such file
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Example:
     >>> import sim
-    >>> result = sim.fit("events.parquet", out="fitted.yaml", replications=2)  # no map: sosim's
+    >>> result = sim.fit("events.parquet", out="fitted.yaml", replications=2, figures=False)
     >>> result.scenario.pools["in_house"].specialists
     {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
     >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
@@ -13,7 +13,7 @@ Example:
     470 cases from 2026-01-05 over 14 days.
     ...
     >>> sorted(p.name for p in Path("fitted_fit").iterdir())
-    ['distances.csv', 'figures', 'kpis.csv', 'manifest.json', 'report.md']
+    ['distances.csv', 'kpis.csv', 'manifest.json', 'report.md']
     >>> sim.fit("events.parquet", out="fitted.yaml", simulate=False)
     Traceback (most recent call last):
     ...
