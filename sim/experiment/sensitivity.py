@@ -47,8 +47,8 @@ full baseline (288 runs: minutes, not for a unit test):
     >>> with make_executor("processes") as ex:        # a long study  # doctest: +SKIP
     ...     table = run_sweep(design, "scenarios/baseline.yaml", "runs/acc", ex,
     ...                       replications=3)
-    >>> means = point_means(table, ["time_to_opinion_h.mean"])  # the study's  # doctest: +SKIP
-    >>> sobol_indices(design, means["time_to_opinion_h.mean"])  # the study's  # doctest: +SKIP
+    >>> means = point_means(table, ["time_to_opinion_h.mean"])  # that study  # doctest: +SKIP
+    >>> sobol_indices(design, means["time_to_opinion_h.mean"])  # that study  # doctest: +SKIP
 """
 
 from __future__ import annotations
