@@ -23,8 +23,8 @@ Example:
     >>> ident = run_id({"kind": "run", "scenario": "3f9c...", "seed": 7, "overrides": []})
     >>> len(ident)
     8
-    >>> new_folder(Path("results") / "baseline", "1a2b3c4d")
-    PosixPath('results/baseline/2...T...Z-1a2b3c4d')
+    >>> new_folder(Path("results") / "baseline", ident)
+    PosixPath('results/baseline/2...T...Z-...')
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def new_folder(parent: str | os.PathLike[str], ident: str) -> Path:
     Example:
         >>> first = new_folder("results/baseline", "1a2b3c4d")
         >>> first.mkdir(parents=True)
-        >>> second = new_folder("results/baseline", "1a2b3c4d")   # the same second: a suffix
-        >>> second.name == first.name + "-2" or second.name[:16] != first.name[:16]
+        >>> second = new_folder("results/baseline", "1a2b3c4d")
+        >>> second != first       # a later second, or the same one with the suffix "-2"
         True
     """
     base = Path(parent) / f"{utc_stamp()}-{ident}"
