@@ -23,7 +23,8 @@ share or value and, where given, a growth rate. From it:
     >>> v.query("dimension == 'total' and year == 2026")[["cases", "fte"]].round()
             cases     fte
     1  10139729.0  9407.0
-    >>> mk.compare(p, "scenarios/market/doc003_2025.yaml").loc[2035, "ratio"].round(3)
+    >>> from sim.market.compare import compare   # (sim.market.compare is the module)
+    >>> compare(p, "scenarios/market/doc003_2025.yaml").loc[2035, "ratio"].round(3)
     np.float64(1.844)
     >>> round(mk.derive_demand(p, 2027, 0.02, {"source": "outsourced"}).cases_per_year)
     83358
@@ -34,7 +35,8 @@ that add up), ``projection``, ``report`` (consistency), ``volumes``, ``demand`` 
 to the simulation), ``compare``, ``figures``, ``output`` (files), ``cli``.
 
 Names load on first use, so that ``sosim --help`` (which imports ``sim.market.cli``)
-stays fast.
+stays fast. ``compare`` is not re-exported here: ``sim.market.compare`` is the module (once
+imported, it would shadow a function of that name), so import the function from it.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["DerivedDemand", "Finding", "Market", "Projection", "adoption_path", "compare",
+__all__ = ["DerivedDemand", "Finding", "Market", "Projection", "adoption_path",
            "derive_demand", "load_market", "market_from_text", "market_scale", "project",
            "volume_table", "write_market_outputs"]
 
@@ -55,7 +57,6 @@ _LAZY = {
     "Market": "sim.market.models",
     "Projection": "sim.market.projection",
     "project": "sim.market.projection",
-    "compare": "sim.market.compare",
     "load_market": "sim.market.load",
     "market_from_text": "sim.market.load",
     "write_market_outputs": "sim.market.output",
@@ -63,7 +64,6 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from sim.market.compare import compare
     from sim.market.demand import DerivedDemand, adoption_path, derive_demand, market_scale
     from sim.market.load import load_market, market_from_text
     from sim.market.models import Market
