@@ -159,16 +159,31 @@ def test_a_second_checked_case_waits_for_the_checker():
     assert rec.first_match_h.tolist() == approx([9.3, 9.5])
 
 
-def test_each_priority_class_waits_for_the_ai_in_its_own_place():
-    # three classes (codes 0 stat, 1 urgent, 2 routine); one AI server, 6 min a case
-    rows = [(day(0, 9), ONC, SELF, 2), (day(0, 9.01), ONC, SELF, 2),
+THREE_CLASSES = ("priorities={stat: {}, urgent: {}, routine: {}}",
+                 "demand.mix.priority={stat: 0.2, urgent: 0.3, routine: 0.5}")
+# codes 0 stat, 1 urgent, 2 routine: a routine case takes the free server at 09:00, then a
+# routine, an urgent and a stat case queue; they are served stat, urgent, routine
+ARRIVING = [(day(0, 9), ONC, SELF, 2), (day(0, 9.01), ONC, SELF, 2),
             (day(0, 9.02), CARD, SELF, 1), (day(0, 9.03), CARD, SELF, 0)]
-    rec = run(rows, "triage.policy=ai", "triage.ai.accuracy=1.0",
-              "priorities={stat: {}, urgent: {}, routine: {}}",
-              "demand.mix.priority={stat: 0.2, urgent: 0.3, routine: 0.5}")
-    # the first routine case holds the AI to 09:06; then stat, urgent, the other routine
+
+
+def test_each_priority_class_waits_for_the_ai_in_its_own_place():
+    rec = run(ARRIVING, "triage.policy=ai", "triage.ai.accuracy=1.0", *THREE_CLASSES)
+    # one AI server, 6 min a case
     assert rec.triage_seize_h.tolist() == approx([9, 9.3, 9.2, 9.1])
     assert rec.triage_end_h.tolist() == approx([9.1, 9.4, 9.3, 9.2])
+
+
+def test_each_priority_class_waits_for_the_referral_coordinator_in_its_own_place():
+    rec = run(ARRIVING, *THREE_CLASSES)  # one coordinator, 30 min a case
+    assert rec.triage_seize_h.tolist() == approx([9, 10.5, 10, 9.5])
+
+
+def test_each_priority_class_waits_for_the_checker_in_its_own_place():
+    rec = run(ARRIVING, "triage.policy=hybrid", "triage.ai.servers=null",
+              "triage.hybrid.check.fraction=1.0", *THREE_CLASSES)
+    # AI done at 09:06, 09:06.6, ...; one checker, 12 min a case, from 09:06
+    assert rec.check_seize_h.tolist() == approx([9.1, 9.7, 9.5, 9.3])
 
 
 def test_hybrid_check_without_correction_leaves_the_match_wrong():
@@ -237,3 +252,19 @@ def test_nothing_is_matched_at_or_after_the_horizon():
     # the second case's triage ends exactly at the horizon: it is never matched
     assert rec.triage_end_h.tolist() == [horizon - 0.5, horizon]
     assert rec.matched_line.tolist() == [ONC, -1]
+
+
+def test_a_pre_authorisation_shorter_than_an_hour_still_delays_the_case():
+    rows = [(day(0, 9), ONC, INSURER, ROUTINE), (day(0, 9), CARD, SELF, ROUTINE)]
+    rec = run(rows, *UNLIMITED_AI,
+              "payers.insurer.preauth.delay={dist: fixed, value: 30, unit: minutes}")
+    assert rec.auth_end_h.tolist() == approx([9.6, 9.1])  # 09:06 + 30 min; no pre-auth
+
+
+def test_hybrid_with_unlimited_ai_still_checks_cases():
+    rows = [(day(0, 9), ONC, SELF, URGENT), (day(0, 9), CARD, SELF, ROUTINE)]
+    rec = run(rows, "triage.policy=hybrid", "triage.ai.servers=null")
+    # both finish AI at 09:06; only the urgent one is checked (09:06-09:18) and corrected
+    assert rec.triage_end_h.tolist() == approx([9.1, 9.1])
+    assert rec.check_end_h.tolist() == approx([9.3, NAN])
+    assert rec.matched_line.tolist() == [ONC, ONC]
