@@ -56,17 +56,18 @@ def test_arrivals_are_kept_where_the_rate_is_positive_and_in_proportion_to_it():
 
 @pytest.fixture
 def plan(make_scenario):  # noqa: ANN001, ANN201
-    return build_plan(make_scenario(
+    return build_plan(make_scenario(  # charity is a payer no case of the mix has
         "demand.mix.specialty_by_payer={medicare: {oncology: 0.1, cardiology: 0.1,"
-        " neurology: 0.8}}"))
+        " neurology: 0.8}}", "payers.charity={}"))
 
 
 def test_each_attribute_has_its_own_uniform(plan) -> None:  # noqa: ANN001
     cases = draw_cases(plan, np.arange(N, dtype=float), np.random.default_rng(11))
     u = np.random.default_rng(11).random((N, 5))
-    assert plan.payers == ("commercial", "medicare")
+    assert plan.payers == ("commercial", "medicare", "charity")
     assert plan.specialties == ("oncology", "cardiology", "neurology")
-    payer = category(u[:, 3], [0.7, 0.3])
+    payer = category(u[:, 3], [0.7, 0.3, 0.0])
+    assert (payer < 2).all()
     specialty = np.where(payer == 1, category(u[:, 0], [0.1, 0.1, 0.8]),
                          category(u[:, 0], [0.5, 0.3, 0.2]))
     assert np.array_equal(cases.payer, payer) and np.array_equal(cases.specialty, specialty)

@@ -70,7 +70,7 @@ SEED = 8
 N = 4000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutmut maps a test to the functions it calls, fixtures included
 def drawn():  # noqa: ANN201
     plan = build_plan(scenario_from_text(TEXT))
     rng = np.random.default_rng(1)
@@ -178,3 +178,13 @@ def test_with_one_line_no_case_can_be_misrouted():
               payer=np.zeros(50, dtype=np.int32), priority=np.ones(50, dtype=np.int32))
     d = draw(plan, c, Streams(1))
     assert (d.wrong_line == 0).all() and d.correct.all()
+
+
+def test_without_an_intake_section_records_are_digital_and_complete_on_arrival():
+    plan = build_plan(scenario_from_text(TEXT, overrides=["intake=null"]))
+    c = Cases(arrival_h=np.asarray([1.0, 30.5]), line=np.zeros(2, dtype=np.int32),
+              specialty=np.zeros(2, dtype=np.int32), channel=np.asarray([0, 1], dtype=np.int32),
+              payer=np.zeros(2, dtype=np.int32), priority=np.ones(2, dtype=np.int32))
+    d = draw(plan, c, Streams(1))
+    assert d.digital.dtype == bool and d.digital.all()
+    assert d.intake_end_h.tolist() == [1.0, 30.5]
