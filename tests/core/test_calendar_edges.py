@@ -82,10 +82,46 @@ def test_negative_arrays_are_refused_with_their_name() -> None:
     (range(5), [(8, 12), (13, 17)], (), "Mon-Fri 08:00-12:00,13:00-17:00"),
     ([0, 2, 4], [(9.5, 17.25)], (), "Mon,Wed,Fri 09:30-17:15"),
     ([5, 6], [(10, 14)], (), "Sat,Sun 10:00-14:00"),
+    ([0, 1, 2], [(8, 17)], (), "Mon-Wed 08:00-17:00"),
     (range(5), [(8, 17)], (TUE,), "Mon-Fri 08:00-17:00 (-1 holidays)"),
 ])
 def test_weekly_names_say_when_it_is_open(days, hours, holidays, name) -> None:  # noqa: ANN001
     assert WorkCalendar.weekly(MON, days, hours, holidays).name == name
+
+
+def test_a_calendar_without_days_says_so() -> None:
+    with pytest.raises(ValueError, match=r"^weekly calendar needs at least one working day$"):
+        WorkCalendar.weekly(MON, [], [(8, 17)])
+
+
+def test_vectorised_next_open_inside_the_last_generated_interval() -> None:
+    cal = office()
+    assert cal.next_open(np.array([0.0])).tolist() == [8.0]  # generates about a year
+    # 09:00 on the days around the end of that first chunk (day 365 is a Tuesday)
+    for d in range(360, 372):
+        want = at(d, 9) if d % 7 < 5 else at(d + 7 - d % 7, 8)
+        assert cal.next_open(np.array([at(d, 9)])).tolist() == [want], d
+
+
+ZONES = ("America/New_York", "Europe/London")  # a New York team on a London platform
+
+
+def test_a_calendar_in_another_zone_follows_both_zones_clock_changes() -> None:
+    cal = WorkCalendar.weekly(MON, range(5), [(8, 17)], zones=ZONES)
+    assert cal.name == "Mon-Fri 08:00-17:00 [America/New_York]"
+    # January: New York is 5 h behind London, so 08:00-17:00 there is 13:00-22:00 here
+    assert cal.next_open(0.0) == 13.0 and cal.working_hours(24.0) == 9.0
+    assert cal.is_open(13.0) and not cal.is_open(12.99) and not cal.is_open(22.0)
+    assert cal.add_working_hours(21.0, 2.0) == at(1, 14)
+    # Monday 9 March (day 63): New York on summer time, London not yet: 4 h behind
+    assert cal.next_open(at(63, 0)) == at(63, 12) and not cal.is_open(at(63, 21))
+    assert cal.working_hours(at(63, 21)) - cal.working_hours(at(63, 0)) == 9.0
+
+
+def test_sessions_in_another_zone() -> None:
+    cal = WorkCalendar.sessions(MON, {0: [(8, 12)]}, zones=ZONES)
+    assert cal.name == "Mon 08:00-12:00 [America/New_York]"
+    assert cal.next_open(0.0) == 13.0 and cal.working_hours(at(7, 0)) == 4.0
 
 
 def test_sessions_differ_by_weekday() -> None:
