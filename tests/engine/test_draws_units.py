@@ -188,3 +188,23 @@ def test_without_an_intake_section_records_are_digital_and_complete_on_arrival()
     d = draw(plan, c, Streams(1))
     assert d.digital.dtype == bool and d.digital.all()
     assert d.intake_end_h.tolist() == [1.0, 30.5]
+
+
+def test_appointment_waits_reach_the_draws():
+    plan = build_plan(scenario_from_text(TEXT, overrides=[
+        "appointments={courier: {dist: fixed, value: 20, unit: days}}"]))
+    c = Cases(arrival_h=np.asarray([1.0, 2.0]), line=np.zeros(2, dtype=np.int32),
+              specialty=np.zeros(2, dtype=np.int32), channel=np.asarray([0, 1], dtype=np.int32),
+              payer=np.zeros(2, dtype=np.int32), priority=np.ones(2, dtype=np.int32))
+    d = draw(plan, c, Streams(1))
+    assert d.access is not None and d.access.appointment_h.tolist() == [0.0, 480.0]
+
+
+def test_without_hybrid_triage_no_case_is_checked_or_corrected():
+    plan = build_plan(scenario_from_text(TEXT, overrides=["triage.policy=ai"]))
+    c = Cases(arrival_h=np.asarray([1.0, 2.0]), line=np.zeros(2, dtype=np.int32),
+              specialty=np.zeros(2, dtype=np.int32), channel=np.zeros(2, dtype=np.int32),
+              payer=np.zeros(2, dtype=np.int32), priority=np.zeros(2, dtype=np.int32))
+    d = draw(plan, c, Streams(1))
+    assert d.checked.dtype == d.corrected.dtype == bool
+    assert not d.checked.any() and not d.corrected.any()
