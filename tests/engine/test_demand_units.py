@@ -49,6 +49,8 @@ def test_arrivals_are_kept_where_the_rate_is_positive_and_in_proportion_to_it():
     weekday = (3 + (t // 24).astype(int)) % 7
     counts = np.bincount(weekday, minlength=7)
     assert counts[6] == 0 and (np.diff(t) > 0).all() and t.max() < 700 * 24.0
+    assert 0 <= t[0] < 1.0  # arrivals start at time 0 (10 an hour: none in the first hour
+    # has probability e^-10)
     # 10 an hour on average: 10 * 7/7 = 10/h on weekdays, 20/h on Saturdays; 100 weeks
     expected = np.asarray([10, 10, 10, 10, 10, 20, 0]) * 24 * 100
     assert np.all(np.abs(counts - expected)[:6] < 4 * np.sqrt(expected[:6]))
@@ -61,9 +63,11 @@ def plan(make_scenario):  # noqa: ANN001, ANN201
         " neurology: 0.8}}", "payers.charity={}"))
 
 
-def test_each_attribute_has_its_own_uniform(plan) -> None:  # noqa: ANN001
-    cases = draw_cases(plan, np.arange(N, dtype=float), np.random.default_rng(11))
-    u = np.random.default_rng(11).random((N, 5))
+@pytest.mark.parametrize(("n", "seed"), [(N, 11)] + [(1, seed) for seed in range(6)])
+def test_each_attribute_has_its_own_uniform(plan, n: int, seed: int) -> None:  # noqa: ANN001
+    # (single cases: specialties without a case are skipped, the others still get a line)
+    cases = draw_cases(plan, np.arange(n, dtype=float), np.random.default_rng(seed))
+    u = np.random.default_rng(seed).random((n, 5))
     assert plan.payers == ("commercial", "medicare", "charity")
     assert plan.specialties == ("oncology", "cardiology", "neurology")
     payer = category(u[:, 3], [0.7, 0.3, 0.0])
@@ -79,7 +83,7 @@ def test_each_attribute_has_its_own_uniform(plan) -> None:  # noqa: ANN001
     want_line = np.where(specialty == 0, np.where(u[:, 1] < 0.9, general, sarcoma),
                          [line_of.get(int(s), -1) for s in specialty])
     assert np.array_equal(cases.line, want_line)
-    assert np.array_equal(cases.arrival_h, np.arange(N, dtype=float))
+    assert np.array_equal(cases.arrival_h, np.arange(n, dtype=float))
 
 
 def test_a_copay_waiver_shifts_the_payer_mix_and_raises_the_volume(make_scenario) -> None:  # noqa: ANN001
@@ -95,3 +99,13 @@ def test_a_copay_waiver_shifts_the_payer_mix_and_raises_the_volume(make_scenario
     want = arrival_times(raised, plan.horizon_h, s.simulation.start.weekday(),
                          Streams(3).rng("arrivals"))
     assert np.array_equal(cases.arrival_h, want)
+
+
+def test_blocks_of_candidates_join_without_overlap():
+    # a flat profile keeps every candidate: about ten blocks of 65,536 candidates, and
+    # each block must start after the last candidate of the one before
+    d = Demand(cases_per_year=87600, mix={"specialty": {"a": 1}, "channel": {"c": 1},
+                                          "payer": {"p": 1}})
+    t = arrival_times(d, 70000.0, 0, np.random.default_rng(4))
+    assert (np.diff(t) > 0).all()
+    assert abs(len(t) - 700000) < 4 * np.sqrt(700000)
