@@ -191,6 +191,7 @@ def money_table(results: Results) -> str:
         row("avoided among recommended procedures", "money.avoided_rate", _share),
         row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
         row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
+        row(f"  of which abandoned cases ({cur})", "money.abandoned_cost.total_usd", _usd),
         row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _usd),
         row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
         row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
@@ -207,7 +208,7 @@ def money_table(results: Results) -> str:
     if "money.roi_with_commitments" in s.index:
         rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
                         _number))
-    optional = ("treatment courses", "opinions after", "procedures unreviewed")
+    optional = ("treatment courses", "opinions after", "procedures unreviewed", "  of which")
     rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
     out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur})")
     out += _margin_sentence(s, cur)
