@@ -311,7 +311,7 @@ def _money_totals(cohort: _Cohort) -> dict[str, float]:
     for name in MONEY:
         total = cohort.col(name).sum() + cohort.abandoned(name).sum()
         out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(total)
-    program, net = cohort.col("program_cost_usd"), cohort.col("net_savings_usd")
+    program = cohort.col("program_cost_usd")
     lost = cohort.abandoned("program_cost_usd")
     out["money.cost_per_opinion_usd"] = float(program.mean())
     if cohort.gave_up.any():

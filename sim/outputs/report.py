@@ -278,4 +278,28 @@ def capacity_table(capacity: pd.DataFrame) -> str:
     if spills:
         lines.append("Overflow (expected wait in house over routing.overflow_wait_hours):")
         lines += spills
+    lines += _limit_lines(capacity)
     return "\n".join(lines)
+
+
+def _limit_lines(capacity: pd.DataFrame) -> list[str]:
+    """What drop-out, class reserves and contract caps do to the offered work."""
+    out = []
+    if "reach_share" in capacity and (capacity["reach_share"] < 1 - 1e-9).any():
+        lo, hi = capacity["reach_share"].min(), capacity["reach_share"].max()
+        span = f"{lo:.1%}" if abs(hi - lo) < 5e-4 else f"{lo:.1%}-{hi:.1%}"
+        out.append(f"Drop-out: {span} of the cases reach a specialist queue (the rest give up "
+                   "waiting for records, a referral or an appointment); the work counts only "
+                   "those.")
+    for r in capacity.itertuples():
+        ru = getattr(r, "reserve_utilisation", float("nan"))
+        if ru == ru:
+            out.append(f"  {r.resource}: utilisation {ru:.2f} of the specialists left to the "
+                       "classes a reserve keeps off the others")
+        cap = getattr(r, "cap_cases_per_week", float("nan"))
+        if cap == cap and r.capped_share > 0:
+            where = ("wait for next week's slot" if r.cap_utilisation == r.cap_utilisation
+                     else "go to the other pools of the line")
+            out.append(f"  {r.resource}: {r.capped_share:.1%} of its cases are beyond the "
+                       f"contract's {cap:g} cases a week and {where}")
+    return out
