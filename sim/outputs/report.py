@@ -124,6 +124,10 @@ def kpi_table(results: Results) -> str:
         row("delivered", "delivered", _count),
         row("in system at end", "in_system_end", _count),
     ]
+    for channel in results.plan.channels:  # each channel on its own (more than one)
+        rows.append(row(f"time to opinion p50, {channel}",
+                        f"channel.{channel}.time_to_opinion_h.p50", _hours))
+    rows = [r for r in rows if not (r[0].startswith("time to opinion p50, ") and r[1] == "-")]
     if sc.abandonment is not None:  # drop-out: each stage's share of cohort arrivals
         rows.append(row("abandoned", "abandoned", _number))
         rows.append(row("abandoned share", "abandoned_share", _share))
