@@ -282,25 +282,41 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]
 def _spill(plan: Plan, q: int, visits: list[_Visit]) -> np.ndarray:
     """Per priority class, the share of queue ``q``'s overflowable visits that spill.
 
-    Classes that may use every specialist share one chain over all the queue's work. A
-    class kept off the specialists held back for earlier classes (``reserve``) has its own:
-    its and later classes' work on the specialists it may use, the router still dividing
-    by all of them (:meth:`sim.engine.pools.SpecialistQueue.expected_wait_h`); the earlier
-    classes' work is taken to fit on the specialists held back for it (a stated
-    approximation).
+    Without reserves every class shares one chain over all the queue's work. A class kept
+    off the specialists held back for earlier classes (``reserve``) has its own: its and
+    later classes' work on the specialists it may use, the router still dividing by all of
+    them (:meth:`sim.engine.pools.SpecialistQueue.expected_wait_h`); the earlier classes'
+    work is taken to fit on the specialists held back for it, so they spill only when the
+    calendar is closed longer than the threshold (stated approximations).
     """
     spec = plan.queues[q]
     reserve = plan.reserve(spec.pool, spec.servers)
     out = np.zeros(len(plan.priorities))
-    everyone = _spill_chain(plan, q, visits, np.ones(len(out)), spec.servers, None)
+    if not any(reserve):
+        return out + _spill_chain(plan, q, visits, np.ones(len(out)), spec.servers, None)
     for k in range(len(out)):
-        if reserve[k] <= 0:
-            out[k] = everyone
+        if reserve[k] <= 0:  # the classes a reserve is held for find a specialist free: they
+            out[k] = _closed(plan, q, visits)  # spill only when the calendar is closed too long
             continue
         later = np.zeros(len(out))
         later[k:] = 1.0
         out[k] = _spill_chain(plan, q, visits, later, spec.servers - reserve[k], spec.servers)
     return out
+
+
+def _closed(plan: Plan, q: int, visits: list[_Visit]) -> float:
+    """:func:`sim.engine.overflow.closed_share` of queue ``q`` (0 if nothing may overflow)."""
+    if not any(v.second for v in visits):
+        return 0.0
+    from sim.engine.demand import rate_per_hour
+    from sim.engine.overflow import closed_share
+
+    s = plan.scenario
+    mean_rate = s.demand.cases_per_year / HOURS_PER_YEAR
+    weekday = s.simulation.start.weekday()
+    return closed_share(plan.queue_calendar(plan.queues[q]), s.routing.overflow_wait_hours,
+                        plan.horizon_h, plan.warmup_h,
+                        lambda t: rate_per_hour(s.demand, t, weekday) / mean_rate)
 
 
 def _spill_chain(plan: Plan, q: int, visits: list[_Visit], classes: np.ndarray, servers: int,

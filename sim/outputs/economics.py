@@ -126,7 +126,8 @@ def abandoned_costs(plan: Plan, rep: Replication, cases: pd.DataFrame, records: 
 
     Example:
         >>> cols = abandoned_costs(plan, rep, cases, records, triage)   # doctest: +SKIP
-        >>> cols["net_savings_usd"] == -(cols["program_cost_usd"] + cols["delay_cost_usd"])  # doctest: +SKIP
+        >>> sorted(cols) == sorted(MONEY)                              # doctest: +SKIP
+        True
     """
     e, d, r = plan.scenario.economics, rep.draws, rep.records
     rate = np.asarray([p.specialist_rate_per_hour_usd for p in plan.scenario.pools.values()]
