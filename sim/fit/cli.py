@@ -35,10 +35,11 @@ def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]
     """
     del scenario_args
     p = sub.add_parser(
-        "fit", help="fit a scenario to an event log (CSV or Parquet) and report its fidelity",
+        "fit", help="fit a scenario to an event log (CSV, Parquet or XES) and report its fidelity",
         description="Read an event log through a map file, fit demand, durations, calendars, "
         "staffing and routing, write the scenario, simulate it and compare it with the log.")
-    p.add_argument("log", type=Path, help="event log (.csv or .parquet), one row per event")
+    p.add_argument("log", type=Path,
+                   help="event log (.csv, .parquet, .xes or .xes.gz), one row per event")
     p.add_argument("--map", type=Path, default=None,
                    help="map file (YAML): which column and activity is which "
                         "(default: sosim's own event log)")
