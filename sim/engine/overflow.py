@@ -141,24 +141,3 @@ def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_ef
         p = nxt
     return float(spilled / offered) if offered > 0 else 0.0
 
-
-def closed_share(calendar: WorkCalendar, threshold_h: float, horizon_h: float,
-                 warmup_h: float = 0.0,
-                 profile: Callable[[np.ndarray], np.ndarray] | None = None) -> float:
-    """Share of arrivals that find the calendar closed for longer than ``threshold_h``.
-
-    What spills of cases that always find a specialist free (a class a reserve is held for):
-    the router sends them on only when the next opening is too far away (a weekend).
-
-    Example:
-        >>> closed_share(WorkCalendar.always(), threshold_h=0.0, horizon_h=100.0)
-        0.0
-    """
-    if horizon_h <= warmup_h:
-        return 0.0
-    horizon_h = min(horizon_h, warmup_h + 365 * 24.0)
-    mid = np.arange(int(math.ceil(horizon_h)), dtype=float) + 0.5
-    mid = mid[mid >= warmup_h]
-    factor = np.ones(len(mid)) if profile is None else np.asarray(profile(mid), dtype=float)
-    closed = np.asarray(calendar.next_open(mid), dtype=float) - mid > threshold_h
-    return float(np.sum(factor * closed) / np.sum(factor)) if np.sum(factor) > 0 else 0.0
