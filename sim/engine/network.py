@@ -41,6 +41,7 @@ from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
 from sim.engine.reach import reach_shares, shed_share
 from sim.engine.rosters import expected_presence
+from sim.engine.spill import Visit, class_spills
 
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
@@ -132,6 +133,66 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     """
     rate_week = _volume(plan)[0] / HOURS_PER_YEAR * HOURS_PER_WEEK
     visits = _first_choice_visits(plan, rate_week)
+    w = _route_work(plan, visits)
+    n_q = len(plan.queues)
+    avail = np.asarray([  # the sessions' calendar if any, and absences on average
+        q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * expected_presence(plan, q)
+        for q in plan.queues])
+    received, by_class, reviews, potential = w.received, w.by_class, w.reviews, w.potential
+    capped = apply_caps(plan, received, reviews)
+    if np.isfinite(capped.cap_cases_per_week).any():  # work the caps move goes with its classes
+        by_class = by_class * np.divide(capped.offered_h, received, out=np.ones(n_q),
+                                        where=received > 0)[:, None]
+    reserved = reserve_utilisation(plan, by_class, avail)
+    # a queue whose later classes may overflow stays bounded: only the work that cannot
+    # overflow can overload the specialists those classes may use
+    stuck = np.where(np.isnan(w.spill), reserved, reserve_utilisation(plan, w.must_class, avail))
+    rows = []
+    for q in plan.queues:
+        i = q.index
+        role = "first choice" if w.first[i] else "overflow" if capped.offered_h[i] else "unused"
+        rows.append(dict(resource=q.name, kind=plan.pool_kinds[q.pool], role=role,
+                         servers=q.servers, available_h_per_week=avail[i],
+                         offered_h_per_week=capped.offered_h[i], spill_share=w.spill[i],
+                         spills_to=w.spills_to[i],
+                         reach_share=reviews[i] / potential[i] if potential[i] > 0 else np.nan,
+                         reserve_utilisation=reserved[i],
+                         cap_cases_per_week=capped.cap_cases_per_week[i],
+                         capped_share=capped.capped_share[i],
+                         cap_utilisation=capped.cap_utilisation[i]))
+    rows += _triage_rows(plan, rate_week)
+    df = pd.DataFrame(rows)
+    df["utilisation"] = np.where(df.available_h_per_week > 0,
+                                 df.offered_h_per_week / df.available_h_per_week.where(
+                                     df.available_h_per_week > 0, 1.0), np.inf)
+    patient = plan.scenario.abandonment is not None and \
+        plan.scenario.abandonment.specialist is not None
+    df["abandon_share"] = [shed_share(u) if patient and k != "triage" else np.nan
+                           for u, k in zip(df.utilisation, df.kind, strict=True)]
+    stuck = np.concatenate([stuck, np.full(len(df) - len(stuck), np.nan)])
+    df["reserve_overloaded"] = stuck >= 1
+    worst = np.fmax(np.fmax(df.utilisation, stuck), df.cap_utilisation)
+    df["status"] = np.select(
+        [worst >= 1, worst >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
+    return df
+
+
+@dataclass(frozen=True)
+class _Routed:
+    """Per queue, the work a week it receives once overflow has spilled (capacity_report)."""
+
+    received: np.ndarray  # hours
+    by_class: np.ndarray  # hours of each priority class, (queues, classes)
+    must_class: np.ndarray  # ... of the cases that cannot overflow
+    reviews: np.ndarray  # review cases (what a contract's cap counts)
+    potential: np.ndarray  # review cases if nobody gave up before the queue
+    first: np.ndarray  # first-choice queue of some cases
+    spill: np.ndarray  # share of its overflowable cases sent on (NaN: none can be)
+    spills_to: list[str | None]
+
+
+def _route_work(plan: Plan, visits: dict[int, list[Visit]]) -> _Routed:
+    """Each first-choice queue keeps what its overflow threshold lets in; the rest spills."""
     n_q, n_k = len(plan.queues), len(plan.priorities)
     received = np.zeros(n_q)
     by_class = np.zeros((n_q, n_k))  # hours a week of each priority class
@@ -143,7 +204,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     spills_to: list[str | None] = [None] * len(plan.queues)
     for q, vs in visits.items():
         first[q] = any(v.cases > 0 for v in vs)
-        shares = _spill(plan, q, vs)  # per class
+        shares = class_spills(plan, q, vs)  # per class
         targets = sorted({t for v in vs for t in v.second})
         if targets:
             may = [v for v in vs if v.second]
@@ -168,61 +229,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
                 if not v.screening:
                     reviews[where] += v.cases * part.sum()
                     potential[where] += v.potential * part.sum()
-    avail = np.asarray([  # the sessions' calendar if any, and absences on average
-        q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * expected_presence(plan, q)
-        for q in plan.queues])
-    capped = apply_caps(plan, received, reviews)
-    if np.isfinite(capped.cap_cases_per_week).any():  # work the caps move goes with its classes
-        by_class *= np.divide(capped.offered_h, received, out=np.ones(n_q),
-                              where=received > 0)[:, None]
-    reserved = reserve_utilisation(plan, by_class, avail)
-    # a queue whose later classes may overflow stays bounded: only the work that cannot
-    # overflow can overload the specialists those classes may use
-    stuck = np.where(np.isnan(spill), reserved, reserve_utilisation(plan, must_class, avail))
-    rows = []
-    for q in plan.queues:
-        i = q.index
-        role = "first choice" if first[i] else "overflow" if capped.offered_h[i] else "unused"
-        rows.append(dict(resource=q.name, kind=plan.pool_kinds[q.pool], role=role,
-                         servers=q.servers, available_h_per_week=avail[i],
-                         offered_h_per_week=capped.offered_h[i], spill_share=spill[i],
-                         spills_to=spills_to[i],
-                         reach_share=reviews[i] / potential[i] if potential[i] > 0 else np.nan,
-                         reserve_utilisation=reserved[i],
-                         cap_cases_per_week=capped.cap_cases_per_week[i],
-                         capped_share=capped.capped_share[i],
-                         cap_utilisation=capped.cap_utilisation[i]))
-    rows += _triage_rows(plan, rate_week)
-    df = pd.DataFrame(rows)
-    df["utilisation"] = np.where(df.available_h_per_week > 0,
-                                 df.offered_h_per_week / df.available_h_per_week.where(
-                                     df.available_h_per_week > 0, 1.0), np.inf)
-    patient = plan.scenario.abandonment is not None and \
-        plan.scenario.abandonment.specialist is not None
-    df["abandon_share"] = [shed_share(u) if patient and k != "triage" else np.nan
-                           for u, k in zip(df.utilisation, df.kind, strict=True)]
-    stuck = np.concatenate([stuck, np.full(len(df) - len(stuck), np.nan)])
-    df["reserve_overloaded"] = stuck >= 1
-    worst = np.fmax(np.fmax(df.utilisation, stuck), df.cap_utilisation)
-    df["status"] = np.select(
-        [worst >= 1, worst >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
-    return df
-
-
-@dataclass(frozen=True)
-class _Visit:
-    """Cases per week reaching a first-choice queue, their effort there, where they may spill.
-
-    ``cases`` counts only those expected to get there (drop-out before the queue), of which
-    ``classes`` gives each priority class's share; ``potential`` counts them all.
-    """
-
-    cases: float
-    effort_h: float
-    second: tuple[int, ...]
-    screening: bool
-    classes: tuple[float, ...] = (1.0,)
-    potential: float = 0.0
+    return _Routed(received, by_class, must_class, reviews, potential, first, spill, spills_to)
 
 
 def _triage_accuracy(t) -> float:  # noqa: ANN001
@@ -233,7 +240,7 @@ def _triage_accuracy(t) -> float:  # noqa: ANN001
     return t.legacy.accuracy if t.policy == "legacy" else 1.0
 
 
-def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]]:
+def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]:
     """First-choice queue -> its visits: reviews of its line, screenings of misrouted cases."""
     s = plan.scenario
     shares = case_type_shares(plan)
@@ -254,7 +261,7 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]
     reach = by_class.sum(axis=1)
     mix = np.divide(by_class, reach[:, None], out=np.zeros_like(by_class),
                     where=reach[:, None] > 0)
-    out: dict[int, list[_Visit]] = {}
+    out: dict[int, list[Visit]] = {}
     for (line, payer), queues in plan.routes.items():
         if not queues:
             continue
@@ -274,72 +281,9 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]
                 screen = rate_week * wrong_in[line, payer] * ch_share / len(first)
                 classes = tuple(mix[c])
                 out.setdefault(q, []).extend([
-                    _Visit(review * reach[c], review_h, second, False, classes, review),
-                    _Visit(screen * reach[c], screen_h, second, True, classes, screen)])
+                    Visit(review * reach[c], review_h, second, False, classes, review),
+                    Visit(screen * reach[c], screen_h, second, True, classes, screen)])
     return out
-
-
-def _spill(plan: Plan, q: int, visits: list[_Visit]) -> np.ndarray:
-    """Per priority class, the share of queue ``q``'s overflowable visits that spill.
-
-    Without reserves every class shares one chain over all the queue's work. A class kept
-    off the specialists held back for earlier classes (``reserve``) has its own: its and
-    later classes' work on the specialists it may use, the router still dividing by all of
-    them (:meth:`sim.engine.pools.SpecialistQueue.expected_wait_h`); the earlier classes'
-    work is taken to fit on the specialists held back for it (a stated approximation), and
-    the earlier classes themselves spill as the whole queue's chain says.
-    """
-    spec = plan.queues[q]
-    reserve = plan.reserve(spec.pool, spec.servers)
-    out = np.zeros(len(plan.priorities))
-    everyone = _spill_chain(plan, q, visits, np.ones(len(out)), spec.servers, None)
-    for k in range(len(out)):
-        if reserve[k] <= 0:  # (a cheaper "spill only when the calendar is closed too long"
-            out[k] = everyone  # for them predicted 27% against 36% simulated in
-            continue  # sessions_and_contract's oncology; this chain, 84% overall as simulated)
-        later = np.zeros(len(out))
-        later[k:] = 1.0
-        out[k] = _spill_chain(plan, q, visits, later, spec.servers - reserve[k], spec.servers)
-    return out
-
-
-def _spill_chain(plan: Plan, q: int, visits: list[_Visit], classes: np.ndarray, servers: int,
-                 admit_servers: int | None, others_join: bool = False) -> float:
-    """:func:`sim.engine.overflow.spill_share` for the cases of ``classes`` (a 0/1 mask).
-
-    The other classes' cases are left out (they take the specialists held back for them), or
-    with ``others_join`` always join the same specialists: the two bounds of what the earlier
-    classes take from the later ones (the check reports the first; the tests hold a run
-    between the two).
-    """
-    def load(v: _Visit) -> float:
-        return v.cases if others_join else v.cases * float(np.dot(v.classes, classes))
-
-    may = sum(v.cases * float(np.dot(v.classes, classes)) for v in visits if v.second)
-    if may <= 0:
-        return 0.0
-    from sim.engine.demand import rate_per_hour
-    from sim.engine.overflow import spill_share
-
-    s = plan.scenario
-    spec = plan.queues[q]
-    total = sum(load(v) for v in visits)
-    # the profile is the arrival rate's shape (mean 1): scaled by the rate it is drawn at,
-    # not by the incentivised volume (the must/may loads already carry that)
-    mean_rate = s.demand.cases_per_year / HOURS_PER_YEAR
-    weekday = s.simulation.start.weekday()
-    present = expected_presence(plan, spec)  # absences: the same work on fewer people
-    return spill_share(
-        plan.queue_calendar(spec), servers,
-        effort_h=sum(load(v) * v.effort_h for v in visits) / total / present,
-        router_effort_h=plan.mean_hours(plan.review_spec(spec.pool,
-                                                         plan.lines[spec.line].specialty))
-        / present,
-        must_per_h=(total - may) / HOURS_PER_WEEK, may_per_h=may / HOURS_PER_WEEK,
-        threshold_h=s.routing.overflow_wait_hours, horizon_h=plan.horizon_h,
-        warmup_h=plan.warmup_h,
-        profile=lambda t: rate_per_hour(s.demand, t, weekday) / mean_rate,
-        admit_servers=admit_servers)
 
 
 def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:

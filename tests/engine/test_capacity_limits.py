@@ -191,11 +191,12 @@ def test_overflow_with_a_reserve_spills_what_a_run_spills(reserve):
     # routine cases may use 2 specialists, and urgent ones take some of those too: the check
     # (urgent work left to the reserved specialist) is a lower bound, the chain in which urgent
     # cases always join the same 2 an upper one, and the run falls between them
-    from sim.engine.network import _first_choice_visits, _spill, _spill_chain
+    from sim.engine.network import _first_choice_visits
+    from sim.engine.spill import class_spills, spill_chain
 
     plan = build_plan(s)
     visits = _first_choice_visits(plan, 2.4 * 168)[0]
-    routine = _spill_chain(plan, 0, visits, np.array([0.0, 1.0]), 2, 3, others_join=True)
-    upper = 0.9 * routine + 0.1 * _spill(plan, 0, visits)[0]
+    routine = spill_chain(plan, 0, visits, np.array([0.0, 1.0]), 2, 3, others_join=True)
+    upper = 0.9 * routine + 0.1 * class_spills(plan, 0, visits)[0]
     assert row.spill_share < simulated < upper
     assert simulated - row.spill_share < 0.07
