@@ -25,9 +25,12 @@ triage events):
   through the whole day (so the silence is not for lack of work).
 
 Example:
-    >>> spec, note = detect_calendar(times_h, start, kinds, waiting)   # doctest: +SKIP
-    >>> spec.days, spec.hours                                          # doctest: +SKIP
-    (['mon', 'tue', 'wed', 'thu', 'fri'], ['08:00', '17:00'])
+    >>> rows = fitted.table[fitted.table["pool"] == "in_house"]
+    >>> times_h = np.concatenate([rows["review_start_h"].dropna(), rows["review_end_h"].dropna()])
+    >>> waiting = list(zip(rows["queue_h"], rows["review_end_h"].fillna(np.inf)))
+    >>> det = detect_calendar(times_h, log.start, True, waiting, end_h=log.end_h)
+    >>> det.spec.days, det.spec.hours, det.events
+    (['mon', 'tue', 'wed', 'thu', 'fri'], ['08:00', '17:00'], 480)
 """
 
 from __future__ import annotations
