@@ -20,7 +20,7 @@ Example:
     ...                          ["simulation.horizon_days=14", "simulation.warmup_days=0"])
     >>> rep = simulate(build_plan(scenario), seed=1)
     >>> len(rep.cases), rep.records.review_end_h[:3].round(2).tolist()
-    (463, [10.33, 10.79, nan])
+    (463, [10.33, 10.79, 10.38])
 """
 
 from __future__ import annotations

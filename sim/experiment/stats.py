@@ -65,7 +65,17 @@ def summary(table: pd.DataFrame, kpis: Sequence[str] | None = None, by: str | No
     and ``by``; with ``by`` (e.g. ``"point"``) the index is ``(by value, kpi)``.
 
     Example:
-        >>> summary(table, ["time_to_opinion_h.mean"], by="point")   # doctest: +SKIP
+        >>> from sim.experiment.executors import make_executor
+        >>> from sim.experiment.study import run_study
+        >>> from sim.experiment.tasks import make_tasks
+        >>> tasks = make_tasks([({}, scenario), ({}, scenario)], seed=7, replications=2)
+        >>> with make_executor("serial") as ex:
+        ...     table = run_study("runs/two", tasks, ex, progress=False)
+        >>> summary(table, ["time_to_opinion_h.mean"], by="point").round(2)
+                                       mean    sd  ci_low  ci_high  half_width  n
+        point kpi
+        0     time_to_opinion_h.mean  48.19  2.94   21.81    74.57       26.38  2
+        1     time_to_opinion_h.mean  48.19  2.94   21.81    74.57       26.38  2
     """
     if kpis is None:
         kpis = [c for c in table.select_dtypes("number").columns if c not in (*KEYS, by)]
@@ -152,8 +162,21 @@ def replications_needed(
     does not depend on the round width, and the table stops at ``n + lookahead``.
 
     Example:
-        >>> a = replications_needed(scenario, "time_to_opinion_h.mean", 0.05)  # doctest: +SKIP
-        >>> a.n, a.table.tail(3)                                               # doctest: +SKIP
+        >>> a = replications_needed(scenario, "time_to_opinion_h.mean", 0.05,
+        ...                         max_replications=6, lookahead=2)
+        >>> print(a)
+           mean    sd  half_width  relative_precision  within
+        n
+        1 50.27   NaN         NaN                 NaN   False
+        2 48.19 2.936       26.38              0.5474   False
+        3 47.75 2.215       5.501              0.1152   False
+        4  47.1 2.218       3.529             0.07491   False
+        5 47.31 1.976       2.454             0.05186   False
+        6 47.31 1.767       1.855             0.03921    True
+        not settled: the relative half-width has not stayed within 5.0% for 2 more replications;
+        run more
+        >>> a.n is None                         # not settled within 6: run more
+        True
     """
     from sim.experiment.executors import SerialExecutor, executor_workers
     from sim.experiment.tasks import Task, run_task
@@ -260,8 +283,14 @@ def warmup_series(cases: pd.DataFrame, horizon_h: float, measure: str = "in_syst
     periods that are NaN in any replication are dropped).
 
     Example:
-        >>> s = warmup_series(res.cases, res.plan.horizon_h, "in_system")   # doctest: +SKIP
-        >>> s.shape                                 # (replications, days)  # doctest: +SKIP
+        >>> s = warmup_series(results.cases, results.plan.horizon_h, "in_system")
+        >>> s.shape                                 # (replications, days)
+        (2, 14)
+        >>> s.iloc[:, :5]                           # cases in the system at each day's end
+        period          0     1     2      3      4
+        replication
+        0            45.0  65.0  96.0  125.0  136.0
+        1            49.0  72.0  92.0  105.0  113.0
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
@@ -322,7 +351,11 @@ def welch_figure(series: pd.DataFrame, window: int, path: Any, *, truncation: in
     are drawn as vertical lines. Returns the path.
 
     Example:
-        >>> welch_figure(series, 7, "warmup.png", truncation=35, warmup=28)  # doctest: +SKIP
+        >>> series = warmup_series(results.cases, results.plan.horizon_h, "in_system")
+        >>> welch_figure(series, 3, "warmup.png", truncation=5, warmup=0)
+        PosixPath('warmup.png')
+        >>> Path("warmup.png").read_bytes()[:4]
+        b'\\x89PNG'
     """
     import io
 

@@ -11,8 +11,21 @@ mean +- t x sd x sqrt(1 + 1/R)); ``inside`` says whether the log's value falls i
 what a faithful model should achieve for most KPIs.
 
 Example:
-    >>> fid = fidelity(fitted_scenario, log, fitted, replications=5, seed=1)   # doctest: +SKIP
-    >>> fid.kpis                                                              # doctest: +SKIP
+    >>> from sim.fit.yaml_out import to_yaml
+    >>> from sim.loading import scenario_from_text
+    >>> fitted_scenario = scenario_from_text(to_yaml(fitted.scenario, []))
+    >>> fid = fidelity(fitted_scenario, log, fitted, replications=2, seed=1)
+    >>> fid.kpis.round(2)
+                               log  simulated     low    high  inside
+    kpi
+    time_to_match_h.mean     26.06      21.36    4.59   38.13    True
+    time_to_opinion_h.mean   48.48      29.74  -11.55   71.03    True
+    time_to_opinion_h.p50    20.82      18.29   12.14   24.44    True
+    time_to_opinion_h.p90   145.24      84.92 -176.69  346.53    True
+    specialist_wait_h.mean   18.97       5.91   -6.66   18.48   False
+    throughput_per_week     126.54     205.15  110.35  299.96    True
+    utilisation.in_house      0.30       0.45   -0.02    0.92    True
+    utilisation.outsourced    0.14       0.33   -0.16    0.81    True
 """
 
 from __future__ import annotations
