@@ -56,7 +56,6 @@ class Replication:
     started: int  # journeys begun before the horizon
     pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
-    wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
     staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
     abandoned: int = 0  # cases that gave up before the horizon (engine count)
     # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
@@ -80,7 +79,7 @@ class Model:
             SpecialistQueue(
                 env, q.name, q.servers, plan.queue_calendar(q),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
-                len(plan.priorities), plan.reserve(q.pool, q.servers),
+                len(plan.priorities), plan.reserve(q.pool, q.servers), self._gave_up,
             )
             for q in plan.queues
         ]
@@ -126,8 +125,8 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
-        for q in self.queues:
-            q.integrate()
+        for q in self.queues:  # cases whose patience ran out before the horizon have left
+            q.expire(horizon)
         return self.rec
 
     def _leave_at_records(self, ready: np.ndarray, horizon: float) -> np.ndarray:
@@ -146,10 +145,15 @@ class Model:
         self.abandoned += int(left.sum())
         return ready
 
-    def _abandon(self, i: int, stage: int) -> None:
-        self.rec.abandoned_h[i] = self.env.now
+    def _abandon(self, i: int, stage: int, at_h: float | None = None) -> None:
+        self.rec.abandoned_h[i] = self.env.now if at_h is None else at_h
         self.rec.abandon_stage[i] = stage
         self.abandoned += 1
+
+    def _gave_up(self, i: int, at_h: float) -> None:
+        """Case ``i`` left a specialist queue at ``at_h``: its patience ran out while it waited
+        (the queue finds out lazily, when it next looks: :meth:`Staff.serve`)."""
+        self._abandon(i, SPECIALIST, at_h)
 
     def _appointment(self, i: int, channel: int) -> Generator[simpy.Event, None, bool]:
         """Wait for an appointment slot; False if the patient gives up first."""
@@ -201,8 +205,7 @@ class Model:
                     i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h,
                     rec.screen_end_h, rec.screen_server, patience,
                 )):
-                    self._abandon(i, SPECIALIST)
-                    return
+                    return  # gave up waiting (recorded by _gave_up)
             if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
@@ -228,8 +231,7 @@ class Model:
             i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
             rec.server, patience,
         )):
-            self._abandon(i, SPECIALIST)
-            return
+            return  # gave up waiting (recorded by _gave_up)
         self.finished += 1
 
 
@@ -245,6 +247,5 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     model = Model(plan, cases, draws, schedules(plan, seed, replication))
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished, tuple(q.wait_area for q in model.queues),
-                       model.staff_days, model.abandoned,
+                       model.finished, model.staff_days, model.abandoned,
                        tuple((sum(q.waiting), q.busy) for q in model.queues))
