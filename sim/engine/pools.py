@@ -109,8 +109,9 @@ class Staff:
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return True
-        if self._may_take(priority):
-            self.free -= 1
+        free = self.free  # _may_take, inlined: this runs once per case
+        if free > 0 and (self.reserve is None or free > self.reserve[priority]):
+            self.free = free - 1
             server = self._idle.pop()
         else:
             wake = self.env.event()
@@ -195,9 +196,13 @@ class Staff:
 
     def _hand_over(self, server: int, rank: int) -> None:
         """A server is done: it takes the first waiting case allowed to have it, or goes free."""
-        if self._deadlines:
-            self._expire(self.env.now, rank)
-        head = self._next_waiting(self.free)
+        if self._queue:  # (an empty queue has no case to take, nor any that could give up)
+            deadlines = self._deadlines
+            if deadlines and deadlines[0][0] <= self.env.now:
+                self._expire(self.env.now, rank)
+            head = self._next_waiting(self.free)
+        else:
+            head = None
         if head is not None:
             priority, wake = head
             self._waiting[priority] -= 1
@@ -263,7 +268,8 @@ class SpecialistQueue(Staff):
         """
         if self._may_take(priority):
             return self.calendar.next_open(now) - now
-        if self._deadlines:  # a case whose patience ends now waits no more
+        deadlines = self._deadlines
+        if deadlines and deadlines[0][0] <= now:  # a case whose patience ends now waits no more
             self._expire(now, INF)
         ahead = sum(self._waiting[:priority + 1])
         work = (ahead + 1) / max(self.servers, 1) * self.mean_effort_h
