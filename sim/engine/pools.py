@@ -49,6 +49,13 @@ class Staff:
 
     ``servers=None`` means unlimited capacity: every case is worked at once and
     only the calendar can delay it (an AI service with no queue).
+
+    Drop-out costs no event either: a waiting case's give-up instant (join + patience) is
+    known when it joins, and the queue removes the cases whose instant has passed whenever
+    it next looks at who waits (a server frees, the head-count changes, routing reads
+    :attr:`waiting`, the run ends). They leave at their own instant, as a timer per case
+    would have them; a timer per waiting case cost a sixth of the engine's time and kept
+    each finished case's process alive until its patience ran out (``benchmarks/``).
     """
 
     def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar,
