@@ -54,8 +54,8 @@ class Staff:
     known when it joins, and the queue removes the cases whose instant has passed whenever
     it next looks at who waits (a server frees, the head-count changes, routing reads
     :attr:`waiting`, the run ends). They leave at their own instant, as a timer per case
-    would have them; a timer per waiting case cost a sixth of the engine's time and kept
-    each finished case's process alive until its patience ran out (``benchmarks/``).
+    would have them. (A timer per waiting case cost an event each and kept each served
+    case's process alive in SimPy's event heap until its patience ran out.)
     """
 
     def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar,
