@@ -196,7 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     results.overrides = tuple(args.overrides)
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures,
-                         manifest={"command": args.record})
+                         manifest={"command": args.record}, overwrite=args.overwrite)
     _written(args, path, auto, "run")
     return EXIT_OK
 
@@ -223,7 +223,8 @@ def _run_timeline(args: argparse.Namespace, scenario, years: tuple[int, int],  #
                           conversion_ends=args.conversion_ends)
     tl.overrides = tuple(args.overrides)
     print(format_timeline(tl))
-    path = write_timeline(tl, out, figures=not args.no_figures, manifest={"command": args.record})
+    path = write_timeline(tl, out, figures=not args.no_figures, manifest={"command": args.record},
+                          overwrite=args.overwrite)
     _written(args, path, auto, "timeline")
     return EXIT_OK
 
@@ -270,6 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`: not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return EXIT_OK
+    except OSError as err:  # a file it cannot read, a folder it cannot write: any command
+        from sim._exits import os_problem, refuse
+
+        return refuse(args.command, os_problem(err), "stopped")
     except KeyboardInterrupt:
         print("\nsosim: interrupted; no partial outputs were written.", file=sys.stderr)
         return 130

@@ -9,8 +9,8 @@ order and reports every problem as ``file:line: field.path: what is wrong``.
 
 Example:
     >>> from sim.loading import load_scenario
-    >>> s = load_scenario("scenarios/baseline.yaml", ["simulation.seed=3"])  # doctest: +SKIP
-    >>> s.simulation.seed  # doctest: +SKIP
+    >>> s = load_scenario("scenarios/baseline.yaml", ["simulation.seed=3"])
+    >>> s.simulation.seed
     3
 """
 
@@ -106,7 +106,17 @@ def check_derived(scenario: Scenario, doc: Document | None = None,
     every message, and raised as one :class:`~sim.scenario.ScenarioError`.
 
     Example:
-        >>> year_2031 = check_derived(shifted, doc, "in year 2031: ")   # doctest: +SKIP
+        >>> from sim.scenario.loader import read_document
+        >>> doc = read_document("scenarios/baseline.yaml")
+        >>> s = scenario_from_document(doc)
+        >>> check_derived(s, doc, "in year 2031: ") == s
+        True
+        >>> pools = {**s.pools, "in_house": s.pools["in_house"].model_copy(
+        ...     update={"specialists": {**s.pools["in_house"].specialists, "oncology": 0}})}
+        >>> check_derived(s.model_copy(update={"pools": pools}), doc, "in year 2031: ")
+        Traceback (most recent call last):
+        ...
+        sim.scenario.errors.ScenarioError: scenarios/baseline.yaml:...: in year 2031: ...
     """
     data = scenario.model_dump(mode="json")
     where = doc if doc is not None else Document(file=f"<scenario {scenario.name}>", data=data,

@@ -26,9 +26,11 @@ written before sosim recorded commands, an unfinished study) is refused with a
 :class:`RerunRefused` whose message is one sentence naming the file and the kind.
 
 Example:
-    >>> report = rerun("results/baseline/latest/manifest.json", "results/again")  # doctest: +SKIP
-    >>> report.identical                                                          # doctest: +SKIP
-    True
+    >>> from sim.outputs.writing import write_results
+    >>> first = write_results(results, "results/baseline", events=False, figures=False)
+    >>> report = rerun(first / "manifest.json", "results/again")
+    >>> report.identical, report.matched
+    (True, ['capacity.csv', 'cases.parquet', 'kpis.parquet', 'summary.csv'])
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def _run(m: dict[str, Any], path: Path, out: Path) -> None:
     results.overrides = tuple(m.get("overrides", ()))
     write_results(results, out, events=any(f["path"].startswith("events")
                                            for f in m["files"]),
-                  figures=_figures(m), manifest=_again(m, path))
+                  figures=_figures(m), manifest=_again(m, path), overwrite=CHECKED)
 
 
 def _timeline(m: dict[str, Any], path: Path, out: Path) -> None:
@@ -138,7 +140,7 @@ def _timeline(m: dict[str, Any], path: Path, out: Path) -> None:
     tl = run_timeline(_scenario(m, path), years=(first, last), seed=m["seed"],
                       replications=m["replications"])
     tl.overrides = tuple(m.get("overrides", ()))
-    write_timeline(tl, out, figures=_figures(m), manifest=_again(m, path))
+    write_timeline(tl, out, figures=_figures(m), manifest=_again(m, path), overwrite=CHECKED)
 
 
 def _again(m: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -210,7 +212,7 @@ def _staffing(m: dict[str, Any], path: Path, out: Path) -> None:
                         replications=c["replications"], executor=SerialExecutor(),
                         seed=c["seed"], beta=c["beta"])
     write_small_output(out, {}, {**_fields(m), **_again(m, path)},
-                       lambda folder: write_staffing(res, scenario, folder))
+                       lambda folder: write_staffing(res, scenario, folder), overwrite=CHECKED)
 
 
 def _fields(m: dict[str, Any]) -> dict[str, Any]:
@@ -232,7 +234,8 @@ def _market(m: dict[str, Any], path: Path, out: Path) -> None:
     market, other = (project(market_from_text(d["text"], file=d["file"])) if d else None
                      for d in docs)
     write_market_outputs(market, out, c["year"], other, figures=_figures(m),
-                         manifest={"command": c, "rerun_of": str(path.resolve())})
+                         manifest={"command": c, "rerun_of": str(path.resolve())},
+                         overwrite=CHECKED)
 
 
 def _warmup(m: dict[str, Any], path: Path, out: Path) -> None:
@@ -242,7 +245,8 @@ def _warmup(m: dict[str, Any], path: Path, out: Path) -> None:
     c = m["command"]
     series = series_by_replication(_scenario(m, path), c["seed"], c["replications"], c["measure"],
                            c["period_hours"], SerialExecutor())
-    write_small_output(out, warmup_files(series, c["window"]), {**_fields(m), **_again(m, path)})
+    write_small_output(out, warmup_files(series, c["window"]), {**_fields(m), **_again(m, path)},
+                       overwrite=CHECKED)
 
 
 def _replications(m: dict[str, Any], path: Path, out: Path) -> None:
@@ -255,8 +259,11 @@ def _replications(m: dict[str, Any], path: Path, out: Path) -> None:
                                  max_replications=c["max_replications"],
                                  lookahead=c["lookahead"], executor=SerialExecutor())
     write_small_output(out, {"replications.csv": result.table.to_csv()},
-                       {**_fields(m), **_again(m, path)})
+                       {**_fields(m), **_again(m, path)}, overwrite=CHECKED)
 
+
+CHECKED = True
+"""The writers may replace ``out``: :func:`_target` has checked it with the user's ``overwrite``."""
 
 REPRODUCED: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
     "run": _run, "timeline": _timeline, "compare": _compare, "sweep": _sweep,

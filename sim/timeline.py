@@ -12,8 +12,18 @@ a hiring plan instead (:mod:`sim.engine.headcounts`). Every year uses the same s
 years differ by their inputs, not by their luck (common random numbers).
 
 Example:
-    >>> tl = run_timeline(sim.load_scenario("scenarios/platform_2026_2035.yaml"))  # doctest: +SKIP
-    >>> tl.summary(["time_to_match_h.mean", "money.cost_per_opinion_usd"])          # doctest: +SKIP
+    >>> platform = sim.load_scenario("scenarios/platform_2026_2035.yaml",
+    ...                              ["simulation.horizon_days=14", "simulation.warmup_days=0"])
+    >>> tl = run_timeline(platform, years=(2026, 2028), replications=2)
+    >>> tl.summary(["time_to_match_h.mean", "money.cost_per_opinion_usd"])[
+    ...     ["kpi", "year", "mean", "n"]].round(1)
+                              kpi  year   mean  n
+    0        time_to_match_h.mean  2026  102.1  2
+    1  money.cost_per_opinion_usd  2026  670.3  2
+    2        time_to_match_h.mean  2027   78.0  2
+    3  money.cost_per_opinion_usd  2027  673.1  2
+    4        time_to_match_h.mean  2028   63.8  2
+    5  money.cost_per_opinion_usd  2028  669.8  2
 """
 
 from __future__ import annotations
@@ -378,10 +388,11 @@ def timeline_figure(tl: TimelineResults):  # noqa: ANN201
 
 
 def write_timeline(tl: TimelineResults, out_dir, figures: bool = True,  # noqa: ANN001, ANN201
-                   manifest: dict | None = None):
+                   manifest: dict | None = None, *, overwrite: bool = False):
     """Write the per-year tables (and figure) into ``out_dir`` atomically.
 
-    ``manifest`` adds fields to ``manifest.json`` (the command, for ``sosim rerun``).
+    ``manifest`` adds fields to ``manifest.json`` (the command, for ``sosim rerun``); an
+    earlier sosim folder is replaced only with ``overwrite=True``.
     """
     import io as _io
 
@@ -418,4 +429,4 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True,  # noqa: 
                 "overrides": list(tl.overrides),
                 "scenario": tl.scenario.model_dump(mode="json"), **(manifest or {})}
 
-    return write_folder(out_dir, build)
+    return write_folder(out_dir, build, overwrite=overwrite)

@@ -124,6 +124,26 @@ def test_missing_file_exits_2(capsys, tmp_path: Path, command: str) -> None:
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("command", [
+    ["run", "--replications", "2", "--no-figures", "--quiet"],
+    ["market", "--no-figures"],
+    ["hiring", "--target-p90-hours", "120", "--years", "2026-2026", "--replications", "1",
+     "--quiet"],
+])
+def test_an_output_folder_it_cannot_write_exits_2_naming_it(capsys, mini_file: Path,
+                                                            tmp_path: Path,
+                                                            command: list[str]) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    out = blocker / "out"
+    root = Path(__file__).resolve().parents[1]
+    source = root / "scenarios/market/doc000_2026.yaml" if command[0] == "market" else mini_file
+    status, _, err = run_cli(capsys, command[0], source, *command[1:], "--out", out)
+    assert status == 2
+    assert f"sosim {command[0]}: {blocker}" in err and err.rstrip().endswith("; stopped.")
+    assert blocker.read_text() == "not a folder"
+
+
 def test_bad_file_with_run_writes_nothing(capsys, bad_file: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     status, out, err = run_cli(capsys, "run", bad_file, "--out", out_dir)

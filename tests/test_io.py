@@ -15,6 +15,7 @@ import pytest
 
 import sim.outputs.figures
 from sim.loading import scenario_from_text
+from sim.outputs.folders import OutputRefused
 from sim.outputs.results import Results
 from sim.outputs.runner import run
 from sim.outputs.writing import (
@@ -152,10 +153,20 @@ def test_scenario_hash_is_canonical() -> None:
     assert scenario_hash(scenario_from_text(SCENARIO, overrides=["simulation.seed=4"])) != expected
 
 
+def test_second_write_is_refused_without_overwrite(res: Results, tmp_path: Path) -> None:
+    out = write_results(res, tmp_path / "run", figures=False)
+    before = snapshot(out)
+    with pytest.raises(OutputRefused) as refused:
+        write_results(res, out, events=False, figures=False)
+    assert str(refused.value).startswith(f"{out} holds the outputs of an earlier sosim command")
+    assert "pass overwrite=True" in str(refused.value)
+    assert snapshot(out) == before and siblings(out) == []
+
+
 def test_second_write_replaces_the_first_cleanly(res: Results, tmp_path: Path) -> None:
     out = write_results(res, tmp_path / "run")
     first = json.loads((out / "manifest.json").read_text())
-    write_results(res, out, events=False, figures=False)
+    write_results(res, out, events=False, figures=False, overwrite=True)
     assert not (out / "events.parquet").exists() and not (out / "figures").exists()
     second = json.loads((out / "manifest.json").read_text())
     assert "events.parquet" in {f["path"] for f in first["files"]}
@@ -173,7 +184,7 @@ def test_failure_mid_write_leaves_previous_outputs_untouched(
 
     monkeypatch.setattr(sim.outputs.figures, "save_figures", boom)
     with pytest.raises(RuntimeError, match="disk full"):
-        write_results(res, out)
+        write_results(res, out, overwrite=True)
     assert snapshot(out) == before
     assert siblings(out) == []
 

@@ -2,7 +2,7 @@
 
 Layers, bottom to top (``docs/architecture.md``)::
 
-    sim._version
+    sim._version, sim._exits  (the version; how a command stops on bad input)
     sim.scenario      the edge: schema, loader, messages
     sim.core          clock, calendars, random streams, distributions, queueing formulas
     sim.engine        plan, network, demand, draws, pools, triage, records, model
@@ -28,7 +28,7 @@ import pytest
 SIM = Path(__file__).resolve().parents[1] / "sim"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("sim._version",),
+    ("sim._version", "sim._exits"),
     ("sim.scenario",),
     ("sim.core",),
     ("sim.engine",),

@@ -160,8 +160,8 @@ def editable_fields(scenario: Scenario) -> list[FieldSpec]:
 
     Example:
         >>> import sim
-        >>> s = sim.load_scenario("scenarios/baseline.yaml")               # doctest: +SKIP
-        >>> next(f for f in editable_fields(s) if f.label == "oncology")   # doctest: +SKIP
+        >>> s = sim.load_scenario("scenarios/baseline.yaml")
+        >>> next(f for f in editable_fields(s) if f.label == "oncology")
         FieldSpec(path=('pools', 'in_house', 'specialists', 'oncology'), ..., value=4, ...)
     """
     out = []

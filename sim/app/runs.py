@@ -164,7 +164,9 @@ def run_folder(entry: RunEntry, parent: str | os.PathLike[str], key: str) -> Pat
 
     if entry.folder is None or not entry.folder.is_dir():
         out = Path(parent) / key / entry.results.scenario.name
-        entry.folder = write_results(entry.results, out)
+        # the folder of the same key holds this very run (same scenario hash, seed and
+        # replications), written by an earlier session: replacing it loses nothing
+        entry.folder = write_results(entry.results, out, overwrite=True)
     return entry.folder
 
 

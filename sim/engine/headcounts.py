@@ -15,8 +15,16 @@ are vacancies, not leave), on top of the pool's own absences. The year's scenari
 ordinary scenario, so its run is reproducible on its own.
 
 Example:
-    >>> ledger = head_counts(scenario, 2026, 2030)                         # doctest: +SKIP
-    >>> ledger.table.query("queue == 'in_house/oncology'")                 # doctest: +SKIP
+    >>> from sim.scenario.hiring import Hiring
+    >>> hiring = Hiring(lead_time_months=6, attrition_per_year=0.1,
+    ...                 plan={2026: {"in_house/oncology": 2}})
+    >>> ledger = head_counts(scenario, 2026, 2028, hiring)
+    >>> ledger.table.query("queue == 'in_house/oncology'")[
+    ...     ["year", "hires_decided", "arrived", "left", "heads_start", "heads_end"]]
+       year  hires_decided  arrived  left  heads_start  heads_end
+    0  2026              2        2     0            4          6
+    1  2027              0        0     1            6          5
+    2  2028              0        0     1            5          4
 """
 
 from __future__ import annotations

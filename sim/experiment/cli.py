@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim._exits import EXIT_OK, refuse
 from sim.scenario.suggest import unknown
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 KINDS = ("serial", "processes", "dask")
 MEASURES = ("in_system", "queue_length", "time_to_opinion_h", "time_to_match_h")
 
@@ -91,9 +91,7 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     warm.set_defaults(handler=cmd_warmup)
 
 
-def _bad(command: str, message: str) -> int:
-    print(f"sosim {command}: {message}; nothing was run.", file=sys.stderr)
-    return EXIT_BAD_INPUT
+_bad = refuse  # sosim <command>: <message>; nothing was run. (exit status 2)
 
 
 def _check_numbers(args: argparse.Namespace) -> str | None:
@@ -335,7 +333,7 @@ def _write(args: argparse.Namespace, out: Path, auto: bool, files: dict[str, Any
     from sim.experiment.outputs import write_small_output
     from sim.outputs.folders import point_latest
 
-    path = write_small_output(out, files, fields, extra)
+    path = write_small_output(out, files, fields, extra, overwrite=args.overwrite)
     if auto:
         point_latest(path, fields["kind"])
     if not args.quiet:

@@ -7,8 +7,8 @@ among the workers, is the estimate. It ignores the start-up of worker processes,
 programs sharing the cores and that design points differ in cost: a guide, not a promise.
 
 Example:
-    >>> print(study_size_line(scenario, runs=1920, workers=2))        # doctest: +SKIP
-    1,920 runs of about 11,070 cases each; about 8 min on 2 workers (pilot: 0.45 ms a case)
+    >>> print(study_size_line(scenario, runs=1920, workers=2))   # the times: this machine's
+    1,920 runs of about 460 cases each; about ... on 2 workers (pilot: ... ms a case + ... s a run)
 """
 
 from __future__ import annotations

@@ -24,8 +24,9 @@ Example:
     >>> with make_executor("serial") as ex:
     ...     ex.submit(pow, 2, 10).result()
     1024
-    >>> with make_executor("dask", scheduler="tcp://10.0.0.5:8786") as ex:  # doctest: +SKIP
-    ...     run_study("runs/sweep", tasks, ex)                              # doctest: +SKIP
+    >>> address = "tcp://10.0.0.5:8786"       # a Dask scheduler running there (none here)
+    >>> with make_executor("dask", scheduler=address) as ex:  # needs a scheduler  # doctest: +SKIP
+    ...     run_study("runs/sweep", tasks, ex)
 """
 
 from __future__ import annotations
@@ -146,8 +147,13 @@ def make_executor(
     threads, at the cost of re-importing the main script in each worker.
 
     Example:
-        >>> with make_executor("processes", workers=2) as ex:            # doctest: +SKIP
-        ...     table = run_study("runs/cmp", tasks, ex)                  # doctest: +SKIP
+        >>> with make_executor("processes", workers=2) as ex:
+        ...     [f.result() for f in [ex.submit(pow, 2, k) for k in range(4)]]
+        [1, 2, 4, 8]
+        >>> make_executor("threads")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown executor 'threads'; choose one of serial, processes, dask
     """
     if kind not in KINDS:
         raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(KINDS)}")

@@ -20,8 +20,22 @@ and the year is reported *not attainable by hiring* (intake, triage, authorisati
 calendars dominate), rather than staffed without end.
 
 Example:
-    >>> res = plan_hiring(scenario, target_h=120, replications=3)     # doctest: +SKIP
-    >>> print(res.text())                                             # doctest: +SKIP
+    >>> platform = sim.load_scenario("scenarios/platform_2026_2035.yaml", [
+    ...     "simulation.horizon_days=14", "simulation.warmup_days=0",
+    ...     "timeline.last_year=2026", "timeline.scale_staff=false"])
+    >>> res = plan_hiring(platform, target_h=120, replications=2)
+    >>> print(res.text())
+    Hiring plan: p90 time to opinion <= 120 h every year (lead time 6 months, attrition 0% a year)
+      2026: decide no hires; p90 243.7 h (95% bound 271.7 h): NOT met (not attainable by hiring: \
+3 more specialists did not lower the bound by 1%)
+    <BLANKLINE>
+    Specialists per queue (start -> end of year; +hires decided that year, -leavers):
+      queue                                              2026
+      in_house/oncology                                  4->4
+    ...
+
+(Fourteen days of one year are only a quick look; there, waits for records, triage and
+office hours dominate, so more specialists do not help.)
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
+from sim._exits import EXIT_OK, refuse
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -54,8 +54,7 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
 
 
 def _fail(message: str) -> int:
-    print(f"sosim hiring: {message}; nothing was run.", file=sys.stderr)
-    return EXIT_USAGE
+    return refuse("hiring", message)
 
 
 def cmd_hiring(args: argparse.Namespace) -> int:

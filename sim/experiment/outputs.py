@@ -7,8 +7,15 @@ The staffing search, the replications table and the warm-up analysis are written
 one atomic folder each (:func:`write_small_output`), with the same kind of manifest.
 
 Example:
-    >>> seal_study("results/compare/legacy-vs-baseline-1a2b3c4d",
-    ...            command_record("compare", argv, seed=7))              # doctest: +SKIP
+    >>> from sim.experiment.executors import make_executor
+    >>> from sim.experiment.study import run_study
+    >>> from sim.experiment.tasks import make_tasks
+    >>> from sim.outputs.naming import command_record
+    >>> tasks = make_tasks([({}, scenario), ({}, scenario)], seed=7, replications=2)
+    >>> with make_executor("serial") as ex:
+    ...     _ = run_study("results/compare/a-vs-b", tasks, ex, progress=False)
+    >>> seal_study("results/compare/a-vs-b", command_record("compare", ["compare"], seed=7))
+    PosixPath('results/compare/a-vs-b/manifest.json')
 """
 
 from __future__ import annotations
@@ -33,7 +40,20 @@ def seal_study(folder: str | os.PathLike[str], command: Mapping[str, Any]) -> Pa
     command again still resumes (and re-seals) the study. Returns the manifest's path.
 
     Example:
-        >>> seal_study(folder, {"kind": "sweep", "argv": ["sosim", "sweep"]})   # doctest: +SKIP
+        >>> import json
+        >>> from sim.experiment.executors import make_executor
+        >>> from sim.experiment.study import run_study
+        >>> from sim.experiment.tasks import make_tasks
+        >>> with make_executor("serial") as ex:
+        ...     _ = run_study("runs/study", make_tasks([({}, scenario)], seed=7, replications=2),
+        ...                   ex, progress=False)
+        >>> path = seal_study("runs/study", {"kind": "sweep", "argv": ["sosim", "sweep"]})
+        >>> manifest = json.loads(path.read_text())
+        >>> manifest["complete"], manifest["command"]["kind"], manifest["generator"]
+        (True, 'sweep', 'sosim')
+        >>> from sim.outputs.writing import verify_output
+        >>> verify_output("runs/study")
+        []
     """
     from sim.outputs.files import atomic_write_text, sha256_file
     from sim.outputs.writing import GENERATOR, dependency_versions
@@ -54,14 +74,18 @@ def seal_study(folder: str | os.PathLike[str], command: Mapping[str, Any]) -> Pa
 
 def write_small_output(out_dir: str | os.PathLike[str], files: Mapping[str, str | bytes],
                        fields: Mapping[str, Any],
-                       extra: Callable[[Path], None] | None = None) -> Path:
+                       extra: Callable[[Path], None] | None = None, *,
+                       overwrite: bool = False) -> Path:
     """Write ``files`` (name -> text or bytes) and a manifest with ``fields``, atomically.
 
-    ``extra(folder)`` may write more files (a figure). Returns the folder's absolute path.
+    ``extra(folder)`` may write more files (a figure); an earlier sosim folder is replaced
+    only with ``overwrite=True``. Returns the folder's absolute path.
 
     Example:
-        >>> write_small_output("results/x", {"staffing.csv": "a,b\\n"},
-        ...                    {"kind": "staffing"})                       # doctest: +SKIP
+        >>> folder = write_small_output("results/x", {"staffing.csv": "a,b\\n"},
+        ...                             {"kind": "staffing"})
+        >>> sorted(p.name for p in folder.iterdir())
+        ['manifest.json', 'staffing.csv']
     """
     from sim.outputs.writing import write_folder
 
@@ -77,7 +101,7 @@ def write_small_output(out_dir: str | os.PathLike[str], files: Mapping[str, str 
             extra(folder)
         return dict(fields)
 
-    return write_folder(out_dir, build)
+    return write_folder(out_dir, build, overwrite=overwrite)
 
 
 def series_by_replication(scenario: Any, seed: int, replications: int, measure: str,
@@ -85,7 +109,11 @@ def series_by_replication(scenario: Any, seed: int, replications: int, measure: 
     """The warm-up analysis's series: one row per replication, one column per period.
 
     Example:
-        >>> series_by_replication(scenario, 7, 5, "in_system", 24.0, ex)   # doctest: +SKIP
+        >>> from sim.experiment.executors import make_executor
+        >>> with make_executor("serial") as ex:
+        ...     series = series_by_replication(scenario, 7, 2, "in_system", 24.0, ex)
+        >>> series.shape, series.index.name, series.columns.name
+        ((2, 14), 'replication', 'period')
     """
     import pandas as pd
 
@@ -102,7 +130,9 @@ def warmup_files(series: Any, window: int) -> dict[str, str]:
     """The data files of a warm-up folder: the series and Welch's moving average.
 
     Example:
-        >>> sorted(warmup_files(series, 7))                  # doctest: +SKIP
+        >>> from sim.experiment.stats import warmup_series
+        >>> series = warmup_series(results.cases, results.plan.horizon_h, "in_system")
+        >>> sorted(warmup_files(series, 3))
         ['series.csv', 'welch.csv']
     """
     import pandas as pd

@@ -25,17 +25,30 @@ table sorted from the most to the least influential parameter:
 ``grid``, ``lhs`` -> :func:`main_effects`
     the mean KPI per level (continuous ranges cut into quintiles) and its range.
 
-Example (a Sobol study of two parameters: 16 (2 x 2 + 2) = 96 points, 3 replications each):
+Example (one at a time, on ``scenario``, the baseline cut to 14 days; 1 replication a point):
     >>> from sim.experiment.design import make_design, parse_param
     >>> from sim.experiment.executors import make_executor
+    >>> params = [parse_param("triage.ai.accuracy=0.7:0.95"),
+    ...           parse_param("pools.in_house.specialists.oncology=3:5")]
+    >>> design = make_design("oat", params, levels=3, base=scenario)
+    >>> with make_executor("serial") as ex:
+    ...     table = run_sweep(design, scenario, "runs/oat", ex, replications=1, progress=False)
+    >>> means = point_means(table, ["time_to_opinion_h.mean"])
+    >>> tornado(design, means["time_to_opinion_h.mean"])[["parameter", "low", "high"]].round(2)
+                                 parameter    low   high
+    0                   triage.ai.accuracy  46.84  51.32
+    1  pools.in_house.specialists.oncology  48.59  49.11
+
+A Sobol study of two parameters: 16 (2 x 2 + 2) = 96 points, 3 replications each of the
+full baseline (288 runs: minutes, not for a unit test):
     >>> design = make_design("sobol", [parse_param("triage.ai.accuracy=0.7:0.95"),
     ...                                parse_param("demand.cases_per_year=9e3:15e3")],
     ...                      samples=16)
-    >>> with make_executor("processes") as ex:                             # doctest: +SKIP
+    >>> with make_executor("processes") as ex:        # a long study  # doctest: +SKIP
     ...     table = run_sweep(design, "scenarios/baseline.yaml", "runs/acc", ex,
     ...                       replications=3)
-    >>> means = point_means(table, ["time_to_opinion_h.mean"])            # doctest: +SKIP
-    >>> sobol_indices(design, means["time_to_opinion_h.mean"])            # doctest: +SKIP
+    >>> means = point_means(table, ["time_to_opinion_h.mean"])  # that study  # doctest: +SKIP
+    >>> sobol_indices(design, means["time_to_opinion_h.mean"])  # that study  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -36,10 +36,18 @@ queue is reported as such (phase ``undo`` in the path), rather than staffed with
 
 Example:
     >>> res = find_staffing(scenario, ["specialist_wait_h.p90<=24", "utilisation<=0.85"],
-    ...                     pools=["in_house"], replications=5)          # doctest: +SKIP
-    >>> res.table[["queue", "start", "servers", "met"]]                  # doctest: +SKIP
-    >>> res.overrides                # --set lines for sosim run        # doctest: +SKIP
-    ['pools.in_house.specialists.oncology=5', ...]
+    ...                     pools=["in_house"], replications=2)
+    >>> res.table[["queue", "start", "servers", "met"]]
+                                         queue  start  servers    met
+    0                        in_house/oncology      5        4   True
+    1                      in_house/cardiology      3        2   True
+    2                      in_house/neurology      3        3   True
+    3                     in_house/orthopedics      3        2   True
+    4                           in_house/other      3        3   True
+    5  in_house/oncology/rare_tumour_pathology      1        1  False
+    6    in_house/neurology/movement_disorders      1        1  False
+    >>> res.overrides                # --set lines for sosim run
+    ['pools.in_house.specialists.oncology=4', 'pools.in_house.specialists.cardiology=2', ...]
 """
 
 from __future__ import annotations
@@ -54,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.intervals import t_half_width
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError
 
 STATS = ("mean", "p50", "p90", "p95")
 METRICS = ("utilisation", *(f"{m}.{s}" for m in ("specialist_wait_h", "time_to_opinion_h")
@@ -308,7 +316,10 @@ class _Search:
                 break
             best = min(free, key=lambda q: summary.at[q, "severity"])
             state[best] -= 1
-            trial, trial_ok = self.evaluate("down", best)
+            try:
+                trial, trial_ok = self.evaluate("down", best)
+            except ScenarioError:  # fewer breaks the scenario's own rules (an urgent reserve)
+                trial_ok = False
             if trial_ok:
                 summary = trial
             else:

@@ -6,7 +6,38 @@ notes, and one short "apply with" line; the wide tables (every mean and interval
 path) and the staffed scenario go into the output folder.
 
 Example:
-    >>> print(staffing_text(res, "results/staffing/baseline"))   # doctest: +SKIP
+    >>> from sim.experiment.staffing import find_staffing, parse_target
+    >>> targets = [parse_target("utilisation<=0.6")]
+    >>> res = find_staffing(scenario, targets, pools=["in_house"], replications=2)
+    >>> out = Path("results/staffing/baseline")
+    >>> out.mkdir(parents=True)
+    >>> write_staffing(res, scenario, out)                   # the details, and staffed.yaml
+    PosixPath('results/staffing/baseline/staffed.yaml')
+    >>> print(staffing_text(res, targets, scenario, out))
+    Search path (one simulated staffing per step)
+      step  phase  queue                 servers  total  all met  kept
+      0     start  (start)                     -     19      yes   yes
+      1     down   in_house/cardiology         2     18      yes   yes
+      2     down   in_house/orthopedics        2     17      yes   yes
+      3     down   in_house/oncology           4     16      yes   yes
+      4     down   in_house/neurology          2     15       no    no
+      5     down   in_house/other              2     15       no    no
+      6     down   in_house/oncology           3     15       no    no
+    <BLANKLINE>
+    Staffing found (start: square-root staffing)
+    T1: utilisation<=0.6 (shown: the 95% interval's upper end, which must meet it)
+      queue                                    start  servers     T1  result
+      in_house/oncology                            5        4  0.471     met
+      in_house/cardiology                          3        2  0.427     met
+      in_house/neurology                           3        3  0.409     met
+      in_house/orthopedics                         3        2  0.456     met
+      in_house/other                               3        3  0.468     met
+      in_house/oncology/rare_tumour_pathology      1        1  0.211     met
+      in_house/neurology/movement_disorders        1        1  0.352     met
+    <BLANKLINE>
+    every target met
+    apply with: --set pools.in_house.specialists.neurology=3
+    details (every mean and interval): results/staffing/baseline/staffing.csv
 """
 
 from __future__ import annotations

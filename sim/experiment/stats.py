@@ -65,7 +65,17 @@ def summary(table: pd.DataFrame, kpis: Sequence[str] | None = None, by: str | No
     and ``by``; with ``by`` (e.g. ``"point"``) the index is ``(by value, kpi)``.
 
     Example:
-        >>> summary(table, ["time_to_opinion_h.mean"], by="point")   # doctest: +SKIP
+        >>> from sim.experiment.executors import make_executor
+        >>> from sim.experiment.study import run_study
+        >>> from sim.experiment.tasks import make_tasks
+        >>> tasks = make_tasks([({}, scenario), ({}, scenario)], seed=7, replications=2)
+        >>> with make_executor("serial") as ex:
+        ...     table = run_study("runs/two", tasks, ex, progress=False)
+        >>> summary(table, ["time_to_opinion_h.mean"], by="point").round(2)
+                                       mean    sd  ci_low  ci_high  half_width  n
+        point kpi
+        0     time_to_opinion_h.mean  48.67  0.02   48.49    48.86        0.18  2
+        1     time_to_opinion_h.mean  48.67  0.02   48.49    48.86        0.18  2
     """
     if kpis is None:
         kpis = [c for c in table.select_dtypes("number").columns if c not in (*KEYS, by)]
@@ -152,8 +162,19 @@ def replications_needed(
     does not depend on the round width, and the table stops at ``n + lookahead``.
 
     Example:
-        >>> a = replications_needed(scenario, "time_to_opinion_h.mean", 0.05)  # doctest: +SKIP
-        >>> a.n, a.table.tail(3)                                               # doctest: +SKIP
+        >>> a = replications_needed(scenario, "time_to_opinion_h.mean", 0.05,
+        ...                         max_replications=6, lookahead=2)
+        >>> print(a)
+           mean      sd  half_width  relative_precision  within
+        n
+        1 48.69     NaN         NaN                 NaN   False
+        2 48.67  0.0201      0.1806             0.00371    True
+        3 48.62 0.09771      0.2427            0.004992    True
+        4 48.27  0.7128       1.134              0.0235    True
+        5 47.79   1.237       1.536             0.03214    True
+        3 replications give a 95% interval within ±5.0% of the mean (checked over 2 more)
+        >>> a.n
+        3
     """
     from sim.experiment.executors import SerialExecutor, executor_workers
     from sim.experiment.tasks import Task, run_task
@@ -260,8 +281,14 @@ def warmup_series(cases: pd.DataFrame, horizon_h: float, measure: str = "in_syst
     periods that are NaN in any replication are dropped).
 
     Example:
-        >>> s = warmup_series(res.cases, res.plan.horizon_h, "in_system")   # doctest: +SKIP
-        >>> s.shape                                 # (replications, days)  # doctest: +SKIP
+        >>> s = warmup_series(results.cases, results.plan.horizon_h, "in_system")
+        >>> s.shape                                 # (replications, days)
+        (2, 14)
+        >>> s.iloc[:, :5]                           # cases in the system at each day's end
+        period          0     1     2      3      4
+        replication
+        0            43.0  65.0  97.0  122.0  132.0
+        1            49.0  74.0  94.0  109.0  116.0
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
@@ -322,7 +349,11 @@ def welch_figure(series: pd.DataFrame, window: int, path: Any, *, truncation: in
     are drawn as vertical lines. Returns the path.
 
     Example:
-        >>> welch_figure(series, 7, "warmup.png", truncation=35, warmup=28)  # doctest: +SKIP
+        >>> series = warmup_series(results.cases, results.plan.horizon_h, "in_system")
+        >>> welch_figure(series, 3, "warmup.png", truncation=5, warmup=0)
+        PosixPath('warmup.png')
+        >>> Path("warmup.png").read_bytes()[:4]
+        b'\\x89PNG'
     """
     import io
 

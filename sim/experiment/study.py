@@ -21,10 +21,17 @@ Example:
     >>> from sim.experiment.executors import make_executor
     >>> from sim.experiment.study import run_study
     >>> from sim.experiment.tasks import make_tasks
-    >>> tasks = make_tasks([({"policy": "ai"}, scenario)], seed=7, replications=8)  # doctest: +SKIP
-    >>> with make_executor("processes") as ex:                                    # doctest: +SKIP
-    ...     table = run_study("runs/ai", tasks, ex, description="AI triage")      # doctest: +SKIP
-    >>> table.groupby("policy")["time_to_opinion_h.mean"].mean()                  # doctest: +SKIP
+    >>> tasks = make_tasks([({"policy": "ai"}, scenario)], seed=7, replications=2)
+    >>> with make_executor("processes", workers=2) as ex:
+    ...     table = run_study("runs/ai", tasks, ex, description="AI triage", progress=False)
+    >>> table[["policy", "replication", "time_to_opinion_h.mean"]].round(2)
+      policy  replication  time_to_opinion_h.mean
+    0     ai            0                   48.69
+    1     ai            1                   48.66
+    >>> with make_executor("serial") as ex:           # run again: every task is saved already
+    ...     again = run_study("runs/ai", tasks, ex, progress=False)
+    >>> again.equals(table)
+    True
 """
 
 from __future__ import annotations
@@ -85,8 +92,13 @@ def study_fingerprint(tasks: Sequence[Task], identity: dict[str, Any] | None = N
     parameters) and the sosim version. Equal fingerprints mean the same results.
 
     Example:
-        >>> study_fingerprint(tasks)[:8]                            # doctest: +SKIP
-        'c0ffee12'
+        >>> from sim.experiment.tasks import make_tasks
+        >>> tasks = make_tasks([({}, scenario)], seed=7, replications=2)
+        >>> f = study_fingerprint(tasks)
+        >>> len(f), f == study_fingerprint(make_tasks([({}, scenario)], seed=7, replications=2))
+        (64, True)
+        >>> f == study_fingerprint(make_tasks([({}, scenario)], seed=8, replications=2))
+        False
     """
     text = json.dumps(identity or _identity(tasks), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -218,8 +230,18 @@ def run_study(
     saved, and the error is raised with the task's key; run again to resume.
 
     Example:
-        >>> with make_executor("serial") as ex:                           # doctest: +SKIP
-        ...     df = run_study("runs/s", tasks, ex, progress=False)       # doctest: +SKIP
+        >>> from sim.experiment.executors import make_executor
+        >>> from sim.experiment.tasks import make_tasks
+        >>> tasks = make_tasks([({}, scenario)], seed=7, replications=2)
+        >>> with make_executor("serial") as ex:
+        ...     df = run_study("runs/s", tasks, ex, progress=False)
+        >>> df[["point", "replication", "seed"]].to_numpy().tolist()
+        [[0, 0, 7], [0, 1, 7]]
+        >>> with make_executor("serial") as ex:
+        ...     run_study("runs/s", make_tasks([({}, scenario)], seed=8, replications=2), ex)
+        Traceback (most recent call last):
+        ...
+        sim.experiment.study.StudyMismatch: ...
     """
     folder = Path(folder)
     tasks = list(tasks)
@@ -264,7 +286,13 @@ def load_study(folder: str | os.PathLike[str]) -> pd.DataFrame:
     """The rows saved so far in a study folder (complete or not), sorted like :func:`run_study`.
 
     Example:
-        >>> load_study("runs/sweep").groupby("point").size()         # doctest: +SKIP
+        >>> from sim.experiment.executors import make_executor
+        >>> from sim.experiment.tasks import make_tasks
+        >>> tasks = make_tasks([({}, scenario), ({}, scenario)], seed=7, replications=2)
+        >>> with make_executor("serial") as ex:
+        ...     _ = run_study("runs/two", tasks, ex, progress=False)
+        >>> load_study("runs/two").groupby("point").size().to_dict()
+        {0: 2, 1: 2}
     """
     folder = Path(folder)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))

@@ -42,23 +42,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from sim._exits import EXIT_OK, refuse
+from sim.experiment.cli import _run_options
+
 _FILE_KEYS = ("parameters", "design", "samples", "replications", "seed", "kpis", "levels",
               "set", "batch")
 
 
-def _executor_args(p: argparse.ArgumentParser) -> None:
+def _executor_args(p: argparse.ArgumentParser, out_help: str) -> None:
+    """``--replications`` and the options every experiment command shares (``--out`` ...)."""
     p.add_argument("--replications", type=int, default=None,
                    help="replications per design point (default: the scenario's)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
-                   help="where replications run (default: processes)")
-    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
-    p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
-    p.add_argument("--quiet", action="store_true", help="no progress, print only results")
-    p.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
-                   help="replace (a sweep: start over) the outputs of an earlier sosim "
-                        "command in --out")
+    _run_options(p, out_help)
 
 
 def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -77,10 +72,8 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
                     help="levels of a float range in grid and oat designs (default 5)")
     sw.add_argument("--kpi", action="append", default=None, metavar="KPI",
                     help="KPI to analyse, e.g. time_to_opinion_h.p90 (repeatable)")
-    sw.add_argument("--out", type=Path, default=None,
-                    help="study folder (default: results/sweeps/<scenario>-<design>-<hash>, "
-                         "found again by the same command, which resumes it)")
-    _executor_args(sw)
+    _executor_args(sw, "study folder (default: results/sweeps/<scenario>-<design>-<hash>, "
+                       "found again by the same command, which resumes it)")
     sw.set_defaults(handler=cmd_sweep)
 
     st = sub.add_parser("staffing", help="fewest specialists per queue meeting targets")
@@ -90,16 +83,12 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     st.add_argument("--pool", action="append", default=None, help="search only this pool")
     st.add_argument("--beta", type=float, default=1.0,
                     help="square-root staffing margin of the starting point (default 1)")
-    st.add_argument("--out", type=Path, default=None,
-                    help="folder for staffing.csv, path.csv, overrides.txt, staffed.yaml "
-                         "(default: a new results/staffing/<name>/<UTC time>-<hash>/)")
-    _executor_args(st)
+    _executor_args(st, "folder for staffing.csv, path.csv, overrides.txt, staffed.yaml "
+                       "(default: a new results/staffing/<name>/<UTC time>-<hash>/)")
     st.set_defaults(handler=cmd_staffing)
 
 
-def _fail(command: str, message: str) -> int:
-    print(f"sosim {command}: {message}; nothing was run.", file=sys.stderr)
-    return EXIT_BAD_INPUT
+_fail = refuse  # sosim <command>: <message>; nothing was run. (exit status 2)
 
 
 def _bad_run_args(args: argparse.Namespace) -> str | None:

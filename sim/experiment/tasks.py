@@ -11,16 +11,17 @@ its KPI rows. Replication ``r`` of seed ``s`` draws from its own random streams
 Example:
     >>> import sim
     >>> from sim.experiment.tasks import make_tasks, run_task, with_overrides
-    >>> base = sim.load_scenario("scenarios/baseline.yaml")               # doctest: +SKIP
+    >>> base = sim.load_scenario("scenarios/baseline.yaml",
+    ...                          ["simulation.horizon_days=14", "simulation.warmup_days=0"])
     >>> points = [({"triage.policy": p}, with_overrides(base, {"triage.policy": p}))
-    ...           for p in ("ai", "hybrid")]                               # doctest: +SKIP
-    >>> tasks = make_tasks(points, seed=7, replications=10, batch=5)       # doctest: +SKIP
-    >>> [t.key for t in tasks]                                             # doctest: +SKIP
-    ['point-0000/reps-0-4', 'point-0000/reps-5-9', 'point-0001/reps-0-4', 'point-0001/reps-5-9']
-    >>> run_task(tasks[0])[["point", "triage.policy", "replication"]]     # doctest: +SKIP
-       point triage.policy  replication
-    0      0            ai            0
-    ...
+    ...           for p in ("ai", "hybrid")]
+    >>> tasks = make_tasks(points, seed=7, replications=4, batch=2)
+    >>> [t.key for t in tasks]
+    ['point-0000/reps-0-1', 'point-0000/reps-2-3', 'point-0001/reps-0-1', 'point-0001/reps-2-3']
+    >>> run_task(tasks[0])[["point", "triage.policy", "replication", "seed"]]
+       point triage.policy  replication  seed
+    0      0            ai            0     7
+    1      0            ai            1     7
 """
 
 from __future__ import annotations
@@ -55,8 +56,14 @@ class Task:
     the result; keep their values scalars (str, int, float, bool).
 
     Example:
-        >>> Task("point-0000/reps-0-1", scenario, seed=7, replications=(0, 1),
-        ...      params={"point": 0})                                    # doctest: +SKIP
+        >>> t = Task("point-0000/reps-0-1", scenario, seed=7, replications=(0, 1),
+        ...          params={"point": 0})
+        >>> t.key, t.replications
+        ('point-0000/reps-0-1', (0, 1))
+        >>> Task("../escape", scenario, seed=7, replications=(0,))
+        Traceback (most recent call last):
+        ...
+        ValueError: ...
     """
 
     key: str
@@ -91,8 +98,12 @@ def run_task(task: Task) -> pd.DataFrame:
     process pools and Dask workers can run it.
 
     Example:
-        >>> df = run_task(tasks[0])                                   # doctest: +SKIP
-        >>> df.loc[0, "time_to_opinion_h.mean"]                       # doctest: +SKIP
+        >>> [task] = make_tasks([({"policy": "ai"}, scenario)], seed=7, replications=2, batch=2)
+        >>> df = run_task(task)
+        >>> df.columns[:4].tolist()
+        ['point', 'policy', 'replication', 'seed']
+        >>> df["time_to_opinion_h.mean"].tolist() == results.kpis["time_to_opinion_h.mean"].tolist()
+        True
     """
     from sim.outputs.runner import run_replications
 
@@ -125,8 +136,8 @@ def make_tasks(
     workers stay busy and per-task overhead stays small.
 
     Example:
-        >>> tasks = make_tasks([({}, a), ({}, b)], seed=7, replications=4)  # doctest: +SKIP
-        >>> [t.key for t in tasks][:2]                                      # doctest: +SKIP
+        >>> tasks = make_tasks([({}, scenario), ({}, scenario)], seed=7, replications=4)
+        >>> [t.key for t in tasks][:2]
         ['point-0000/reps-0-0', 'point-0000/reps-1-1']
     """
     if replications < 1:
@@ -157,8 +168,11 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Sequence[s
     :class:`~sim.scenario.errors.ScenarioError` if the result is not a valid scenario.
 
     Example:
-        >>> with_overrides(base, {"triage.policy": "legacy"}).triage.policy  # doctest: +SKIP
+        >>> with_overrides(scenario, {"triage.policy": "legacy"}).triage.policy
         'legacy'
+        >>> with_overrides(scenario, ["pools.in_house.specialists.oncology=6"]
+        ...                ).pools["in_house"].specialists["oncology"]
+        6
     """
     from sim.loading import scenario_from_document
     from sim.scenario.loader import Document, apply_overrides

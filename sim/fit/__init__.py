@@ -12,7 +12,10 @@ See ``docs/calibration.md``.
 The package itself is callable, so that ``sim.fit(...)`` is :func:`sim.fit.api.fit`::
 
     >>> import sim
-    >>> result = sim.fit("events.csv", map="map.yaml", out="fitted.yaml")   # doctest: +SKIP
+    >>> sim.fit("no_such_log.csv")
+    Traceback (most recent call last):
+    ...
+    sim.fit.read.LogError: no_such_log.csv: no such file
 """
 
 from __future__ import annotations

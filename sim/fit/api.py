@@ -2,10 +2,22 @@
 
 Example:
     >>> import sim
-    >>> result = sim.fit("events.csv", map="map.yaml", out="fitted.yaml")   # doctest: +SKIP
-    >>> result.scenario.pools["in_house"].specialists                         # doctest: +SKIP
-    >>> result.fidelity.kpis                                                  # doctest: +SKIP
-    >>> print(result.report)                                                  # doctest: +SKIP
+    >>> result = sim.fit("events.parquet", out="fitted.yaml", replications=2, figures=False)
+    >>> result.scenario.pools["in_house"].specialists
+    {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
+    >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
+    [46.87, 44.94]
+    >>> print(result.report)
+    # Fit of events.parquet
+    <BLANKLINE>
+    470 cases from 2026-01-05 over 14 days.
+    ...
+    >>> sorted(p.name for p in Path("fitted_fit").iterdir())
+    ['distances.csv', 'kpis.csv', 'manifest.json', 'report.md']
+    >>> sim.fit("events.parquet", out="fitted.yaml", simulate=False)
+    Traceback (most recent call last):
+    ...
+    sim.outputs.folders.OutputRefused: .../fitted_fit holds the outputs of an earlier sosim ...
 
 Nothing is written when the log or the map is bad (:class:`~sim.fit.read.LogError` or
 :class:`~sim.scenario.errors.ScenarioError`, naming rows, columns and fields); the scenario
@@ -91,14 +103,20 @@ def report_markdown(log: Log, fitted: FittedScenario, fid: Fidelity | None) -> s
 def fit(log: str | os.PathLike[str], map: str | os.PathLike[str] | None = None,  # noqa: A002
         *, out: str | os.PathLike[str] | None = None, name: str | None = None,
         replications: int = 5, seed: int = 1, simulate: bool = True,
-        figures: bool = True) -> FitResult:
+        figures: bool = True, overwrite: bool = False) -> FitResult:
     """Fit a scenario to an event log and measure how well it reproduces the log.
 
     ``map``: the map file (None: sosim's own event log). ``out``: where to write the scenario
     YAML; its report goes to the folder ``<out without suffix>_fit/`` (report.md, kpis.csv,
-    distances.csv, figures/overlays.png). ``simulate=False`` skips the fidelity run.
+    distances.csv, figures/overlays.png). ``simulate=False`` skips the fidelity run. A report
+    folder an earlier fit wrote is replaced only with ``overwrite=True`` (``OutputRefused``,
+    checked before fitting).
     """
     from sim.loading import scenario_from_text
+    from sim.outputs.writing import check_out_dir
+
+    if out is not None:  # fail before the fit, not after it
+        check_out_dir(_report_folder(Path(out)), overwrite)
 
     log_map = load_map(map)
     parsed = read_log(log, log_map)
@@ -114,7 +132,7 @@ def fit(log: str | os.PathLike[str], map: str | os.PathLike[str] | None = None, 
     report = report_markdown(parsed, fitted, fid)
     paths: dict[str, Path] = {}
     if out is not None:
-        paths = _write(Path(out), text, report, fid, figures)
+        paths = _write(Path(out), text, report, fid, figures, overwrite)
     return FitResult(parsed, fitted, text, scenario, fid, report, paths)
 
 
@@ -124,11 +142,16 @@ def _name(stem: str) -> str:
     return re.sub(r"[^A-Za-z0-9_\-]", "_", stem)[:80] or "fitted"
 
 
+def _report_folder(out: Path) -> Path:
+    """``fitted.yaml`` -> ``fitted_fit/``: where the fit's report goes."""
+    return out.with_name(out.stem + "_fit")
+
+
 def _write(out: Path, text: str, report: str, fid: Fidelity | None,
-           figures: bool) -> dict[str, Path]:
+           figures: bool, overwrite: bool) -> dict[str, Path]:
     from sim.outputs.writing import atomic_write_text, write_folder
 
-    folder = out.with_name(out.stem + "_fit")
+    folder = _report_folder(out)
 
     def build(tmp: Path) -> dict:
         (tmp / "report.md").write_text(report)
@@ -149,6 +172,6 @@ def _write(out: Path, text: str, report: str, fid: Fidelity | None,
                 plt.close(fig)
         return {"scenario_file": out.name}
 
-    written = write_folder(folder, build)
+    written = write_folder(folder, build, overwrite=overwrite)
     atomic_write_text(out, text)
     return {"scenario": out, "report": written}

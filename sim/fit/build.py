@@ -10,8 +10,10 @@ What is not in a log is not invented: outcomes (confirmed/refined/changed) are s
 default shares, marked as an assumption; there is no economics section.
 
 Example:
-    >>> fitted = fit_scenario(read_log("events.parquet"), name="fitted")   # doctest: +SKIP
-    >>> fitted.scenario["pools"]["in_house"]["specialists"]                # doctest: +SKIP
+    >>> from sim.fit.read import read_log
+    >>> fitted = fit_scenario(read_log("events.parquet"), name="fitted")
+    >>> {line: f.value for line, f in fitted.scenario["pools"]["in_house"]["specialists"].items()}
+    {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
 """
 
 from __future__ import annotations

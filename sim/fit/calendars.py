@@ -16,13 +16,21 @@ triage events):
   event: if the event rate seen inside the hours would have produced at least
   :data:`CLOSED_EVIDENCE` events there, and fewer than a tenth of them happened, the
   resource was closed;
+- **breaks** (a lunch hour, a split shift): half hours (hours, from completions only)
+  inside the opening hours in which the same evidence shows closure (the rate seen in the
+  rest of the hours predicts at least :data:`CLOSED_EVIDENCE` events there from the cases
+  waiting, and fewer than a tenth came) split the hours into intervals
+  (``["08:00-12:00", "13:00-17:00"]``);
 - **holidays**: worked weekdays with no event at all although the pool had a case waiting
   through the whole day (so the silence is not for lack of work).
 
 Example:
-    >>> spec, note = detect_calendar(times_h, start, kinds, waiting)   # doctest: +SKIP
-    >>> spec.days, spec.hours                                          # doctest: +SKIP
-    (['mon', 'tue', 'wed', 'thu', 'fri'], ['08:00', '17:00'])
+    >>> rows = fitted.table[fitted.table["pool"] == "in_house"]
+    >>> times_h = np.concatenate([rows["review_start_h"].dropna(), rows["review_end_h"].dropna()])
+    >>> waiting = list(zip(rows["queue_h"], rows["review_end_h"].fillna(np.inf)))
+    >>> det = detect_calendar(times_h, log.start, True, waiting, end_h=log.end_h)
+    >>> det.spec.days, det.spec.hours, det.events
+    (['mon', 'tue', 'wed', 'thu', 'fri'], ['08:00', '17:00'], 480)
 """
 
 from __future__ import annotations
@@ -94,18 +102,23 @@ def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
                                 f"hour ({lo:g}-{hi:g} h): 24x7")
     holidays = [h for h in _holidays(day, worked, start, n_days, waiting or [], lo, hi)
                 if 24 * (h - start).days >= holidays_from_h]
-    spec = CalendarSpec(days=[WEEKDAYS[d] for d in worked], hours=[_hhmm(lo), _hhmm(hi)],
-                        holidays=holidays)
+    intervals = _open_intervals(t, start, worked, lo, hi, step, waiting or [], n_days)
+    hours = ([_hhmm(lo), _hhmm(hi)] if len(intervals) == 1
+             else [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals])
+    spec = CalendarSpec(days=[WEEKDAYS[d] for d in worked], hours=hours, holidays=holidays)
     expected, seen = _outside(spec, start, t, waiting or [])
     if expected < CLOSED_EVIDENCE or seen >= 0.1 * expected:
         return DetectedCalendar(None, len(t), (
             f"n={len(t)} events, seen on {', '.join(WEEKDAYS[d] for d in worked)} "
             f"{_hhmm(lo)}-{_hhmm(hi)}, but no case waited long outside those hours (the open-hours"
             f" rate predicts {expected:.1f} events there, {seen} seen): taken as 24x7"))
+    breaks = ", ".join(f"{_hhmm(b)}-{_hhmm(a)}"
+                       for (_, b), (a, _) in zip(intervals, intervals[1:], strict=False))
     note = (f"n={len(t)} events; events per day by weekday: {rates}; hours from the "
             f"{100 * _TRIM:g}% to {100 - 100 * _TRIM:g}% quantile of the time of day"
             + (f"; {len(holidays)} holiday(s): worked weekdays without events while a case "
-               "waited all day" if holidays else ""))
+               "waited all day" if holidays else "")
+            + (f"; closed {breaks} (no events while cases waited)" if breaks else ""))
     return DetectedCalendar(spec, len(t), note)
 
 
@@ -117,6 +130,58 @@ def _exposure_by_hour(waiting: list[tuple[float, float]], n_hours: int) -> np.nd
     np.add.at(diff, np.minimum(np.floor(w[:, 0]).astype(int), n_hours), 1)
     np.add.at(diff, np.minimum(np.floor(w[:, 1]).astype(int), n_hours), -1)
     return np.cumsum(diff)[:n_hours]
+
+
+def _waiting_throughout(waiting: list[tuple[float, float]], n_slots: int,
+                        per_hour: int) -> np.ndarray:
+    """Cases waiting or in service through the whole of each slot of ``1 / per_hour`` hours."""
+    w = np.asarray(waiting, dtype=float).reshape(-1, 2) * per_hour
+    w = w[np.isfinite(w).all(axis=1) & (w[:, 1] > w[:, 0]) & (w[:, 0] >= 0)]
+    first, end = np.ceil(w[:, 0] - 1e-9).astype(int), np.floor(w[:, 1] + 1e-9).astype(int)
+    w_first, w_end = first[end > first], end[end > first]
+    diff = np.zeros(n_slots + 1)
+    np.add.at(diff, np.minimum(w_first, n_slots), 1)
+    np.add.at(diff, np.minimum(w_end, n_slots), -1)
+    return np.cumsum(diff)[:n_slots]
+
+
+def _open_intervals(t: np.ndarray, start: dt.date, worked: list[int], lo: float, hi: float,
+                    per_hour: int, waiting: list[tuple[float, float]], n_days: int
+                    ) -> list[tuple[float, float]]:
+    """``[(lo, hi)]`` split where a run of slots inside it was shown closed (a break).
+
+    Each slot of ``1 / per_hour`` hours between ``lo`` and ``hi`` on worked days gets its
+    exposure (cases waiting or in service through the whole slot, as for holidays) and its
+    events; the rate over all those slots predicts each slot's events, and a slot with at
+    least :data:`CLOSED_EVIDENCE` predicted but under a tenth of them seen is closed. An
+    event exactly on a slot's edge (a completion at a break's start, a start at its end)
+    counts in neither neighbour.
+    """
+    first, last = round(lo * per_hour), round(hi * per_hour)
+    if not waiting or last - first < 3:
+        return [(lo, hi)]
+    per_day = 24 * per_hour
+    exposure = _waiting_throughout(waiting, n_days * per_day, per_hour)
+    index = np.arange(n_days * per_day)
+    slot = index % per_day
+    on = np.isin((start.weekday() + index // per_day) % 7, worked)
+    exposure_by_slot = np.bincount(slot[on], weights=exposure[on], minlength=per_day)
+    position = (t % 24) * per_hour
+    edge = np.abs(position - np.round(position)) < 1e-6
+    seen_on = np.isin((start.weekday() + np.floor(t / 24).astype(int)) % 7, worked) & ~edge
+    seen = np.bincount(np.floor(position[seen_on]).astype(int), minlength=per_day)[:per_day]
+    inside = slice(first, last)
+    rate = seen[inside].sum() / max(float(exposure_by_slot[inside].sum()), 1e-9)
+    expected = rate * exposure_by_slot
+    closed = (expected >= CLOSED_EVIDENCE) & (seen < 0.1 * expected)
+    # runs of closed slots [begin, end) that leave open slots on both sides
+    flags = np.concatenate([[False], closed[inside], [False]]).astype(int)
+    begins = np.flatnonzero(np.diff(flags) == 1) + first
+    ends = np.flatnonzero(np.diff(flags) == -1) + first
+    cuts = [(b / per_hour, e / per_hour) for b, e in zip(begins, ends, strict=True)
+            if b > first and e < last]
+    bounds = [lo, *(x for cut in cuts for x in cut), hi]
+    return list(zip(bounds[::2], bounds[1::2], strict=True))
 
 
 def _unproven_closed_days(worked: list[int], t: np.ndarray, start: dt.date, n_days: int,

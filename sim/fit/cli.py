@@ -1,7 +1,7 @@
 """The ``sosim fit`` command: fit a scenario to an event log and report how close it is.
 
     sosim fit LOG --out fitted.yaml [--map MAP] [--replications R] [--seed N]
-                  [--no-simulate] [--no-figures]
+                  [--no-simulate] [--no-figures] [--overwrite]
 
 It writes the scenario (YAML, a comment beside every fitted value) and, beside it, the
 folder ``<name>_fit/`` with ``report.md``, ``kpis.csv``, ``distances.csv`` and
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from sim._exits import EXIT_OK, refuse
 
 __all__ = ["cmd_fit", "register"]
 
@@ -35,10 +35,11 @@ def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]
     """
     del scenario_args
     p = sub.add_parser(
-        "fit", help="fit a scenario to an event log (CSV or Parquet) and report its fidelity",
+        "fit", help="fit a scenario to an event log (CSV, Parquet or XES) and report its fidelity",
         description="Read an event log through a map file, fit demand, durations, calendars, "
         "staffing and routing, write the scenario, simulate it and compare it with the log.")
-    p.add_argument("log", type=Path, help="event log (.csv or .parquet), one row per event")
+    p.add_argument("log", type=Path,
+                   help="event log (.csv, .parquet, .xes or .xes.gz), one row per event")
     p.add_argument("--map", type=Path, default=None,
                    help="map file (YAML): which column and activity is which "
                         "(default: sosim's own event log)")
@@ -50,12 +51,13 @@ def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]
     p.add_argument("--seed", type=int, default=1, help="seed of the fidelity run (default 1)")
     p.add_argument("--no-simulate", action="store_true", help="fit only; no fidelity run")
     p.add_argument("--no-figures", action="store_true", help="do not draw the overlays")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the scenario and report an earlier fit wrote to --out")
     p.set_defaults(handler=cmd_fit)
 
 
 def _bad(message: str) -> int:
-    print(f"sosim fit: {message}; nothing was written.", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return refuse("fit", message, "nothing was written")
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
@@ -65,10 +67,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
         return _bad(f"--replications must be at least 2 for an interval (got {args.replications})")
     if args.seed < 0:
         return _bad(f"--seed must be non-negative (got {args.seed})")
-    from sim.outputs.writing import check_out_dir
+    from sim.outputs.folders import check_overwrite
 
     try:
-        check_out_dir(args.out.with_name(args.out.stem + "_fit"))
+        check_overwrite(args.out.with_name(args.out.stem + "_fit"), args.overwrite)
     except ValueError as err:
         return _bad(f"--out: {err}")
     from sim.fit.api import fit
@@ -77,7 +79,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     try:
         result = fit(args.log, args.map, out=args.out, name=args.name,
                      replications=args.replications, seed=args.seed,
-                     simulate=not args.no_simulate, figures=not args.no_figures)
+                     simulate=not args.no_simulate, figures=not args.no_figures,
+                     overwrite=args.overwrite)
     except ScenarioError as err:  # a bad log (LogError) or a bad map
         n = len(err.problems)
         print(err, file=sys.stderr)

@@ -9,8 +9,11 @@
   intervals (:func:`scipy.stats.binomtest`); shares are rounded so that they sum to 1.
 
 Example:
-    >>> d = fit_demand(table, start)                     # doctest: +SKIP
-    >>> d["cases_per_year"].value, d["cases_per_year"].ci  # doctest: +SKIP
+    >>> d = fit_demand(fitted.table, log.start)     # 470 cases in 14 days
+    >>> d["cases_per_year"].value, [round(x) for x in d["cases_per_year"].ci]
+    (12253.6, [11171, 13413])
+    >>> scenario.demand.cases_per_year                # what the run was given
+    11500.0
 """
 
 from __future__ import annotations

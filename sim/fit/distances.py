@@ -21,8 +21,15 @@ Each EMD is also given relative to a scale of the real log (the mean cycle time;
 span for AED and CAD; 24 h for CED), so that 0.05 reads as "5% of the scale".
 
 Example:
-    >>> d = log_distances(real_events, sim_events, start_weekday=0)     # doctest: +SKIP
-    >>> d.loc["cycle_time_emd_h"]                                        # doctest: +SKIP
+    >>> from sim.fit.read import read_log
+    >>> ev = results.events                           # replication 1 of the same run
+    >>> ev[ev["case_id"].astype(str).str.startswith("r1-").to_numpy()].to_parquet("r1.parquet")
+    >>> other = read_log("r1.parquet")
+    >>> d = log_distances(log.events, other.events, start_weekday=0)
+    >>> d.loc[["cycle_time_emd_rel", "n_gram_distance"]].round(3).to_dict()
+    {'cycle_time_emd_rel': 0.056, 'n_gram_distance': 0.019}
+    >>> float(log_distances(log.events, log.events, start_weekday=0).abs().max())  # itself
+    0.0
 """
 
 from __future__ import annotations

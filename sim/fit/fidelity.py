@@ -11,8 +11,21 @@ mean +- t x sd x sqrt(1 + 1/R)); ``inside`` says whether the log's value falls i
 what a faithful model should achieve for most KPIs.
 
 Example:
-    >>> fid = fidelity(fitted_scenario, log, fitted, replications=5, seed=1)   # doctest: +SKIP
-    >>> fid.kpis                                                              # doctest: +SKIP
+    >>> from sim.fit.yaml_out import to_yaml
+    >>> from sim.loading import scenario_from_text
+    >>> fitted_scenario = scenario_from_text(to_yaml(fitted.scenario, []))
+    >>> fid = fidelity(fitted_scenario, log, fitted, replications=2, seed=1)
+    >>> fid.kpis.round(2)
+                               log  simulated     low    high  inside
+    kpi
+    time_to_match_h.mean     37.44      36.91    5.48   68.33    True
+    time_to_opinion_h.mean   46.87      44.94    6.10   83.78    True
+    time_to_opinion_h.p50    21.17      19.90   12.85   26.95    True
+    time_to_opinion_h.p90   142.23     139.36  120.69  158.02    True
+    specialist_wait_h.mean   13.13       5.21    0.67    9.76   False
+    throughput_per_week     127.08     192.50   32.52  352.48    True
+    utilisation.in_house      0.31       0.44   -0.10    0.98    True
+    utilisation.outsourced    0.09       0.24   -0.27    0.75    True
 """
 
 from __future__ import annotations

@@ -1,8 +1,14 @@
 """Overlays of the log and the simulation: one ECDF per stage, and time to opinion.
 
 Example:
-    >>> fig = overlay_figure(fid.real, fid.simulated)     # doctest: +SKIP
-    >>> fig.savefig("overlays.png")                       # doctest: +SKIP
+    >>> from sim.fit.fidelity import fidelity
+    >>> from sim.fit.yaml_out import to_yaml
+    >>> from sim.loading import scenario_from_text
+    >>> fid = fidelity(scenario_from_text(to_yaml(fitted.scenario, [])), log, fitted, 2)
+    >>> fig = overlay_figure(fid.real, fid.simulated)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['records intake (h)', 'wait for triage (h)', 'triage (h, clock)', \
+'wait for a specialist (h)', 'specialist review (h, clock)', 'time to opinion (h)']
 """
 
 from __future__ import annotations

@@ -14,9 +14,13 @@
   choosing the majority pool.
 
 Example:
-    >>> staff = fit_staffing(table, calendars, kinds, end_h)  # doctest: +SKIP
-    >>> staff.specialists["in_house"]["oncology"].value  # doctest: +SKIP
-    4
+    >>> kinds = {"in_house": "in_house", "outsourced": "outsourced"}
+    >>> calendars = {p: fitted.calendars[p].work_calendar(log.start) for p in kinds}
+    >>> staff = fit_staffing(fitted.table, calendars, kinds, log.end_h)
+    >>> staff.specialists["in_house"]["oncology"].value
+    5
+    >>> staff.specialists["in_house"]["oncology"].note
+    '5 distinct specialists completed 69 reviews; at most 5 were busy at once'
 """
 
 from __future__ import annotations

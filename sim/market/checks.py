@@ -9,8 +9,12 @@ consistency report (:mod:`sim.market.report`).
 
 Example:
     >>> from sim.market.load import market_from_text
-    >>> market_from_text("name: x\\nbase_year: 2025\\nend_year: 2024\\n...")  # doctest: +SKIP
-    ScenarioError: <string>:3: end_year: must be after base_year 2025 (got 2024)
+    >>> text = Path("scenarios/market/doc000_2026.yaml").read_text()
+    >>> market_from_text(text.replace("end_year: 2035", "end_year: 2024"))
+    Traceback (most recent call last):
+    ...
+    sim.scenario.errors.ScenarioError: <string>:...: end_year: must be after base_year 2025 \
+(got 2024)
 """
 
 from __future__ import annotations
@@ -129,7 +133,10 @@ def check_market(m: Market) -> list[Finding]:
     """Every cross-field problem in ``m`` (an empty list when it can be projected).
 
     Example:
-        >>> check_market(market)            # doctest: +SKIP
+        >>> check_market(market)                                # doc000_2026: nothing wrong
+        []
+        >>> total = market.total.model_copy(update={"values": market.total.values[1:]})
+        >>> check_market(market.model_copy(update={"total": total}))  # without the 2025 value
         [(('total', 'values'), 'needs the value of base_year 2025 (got years 2026, 2035)')]
     """
     out = list(_check_years(m))

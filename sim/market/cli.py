@@ -21,11 +21,10 @@ Example:
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from sim._exits import EXIT_OK, refuse
 
 __all__ = ["cmd_market", "register"]
 
@@ -64,8 +63,7 @@ def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]
 
 
 def _fail(message: str) -> int:
-    print(f"sosim market: {message}; nothing was written.", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return refuse("market", message, "nothing was written")
 
 
 def cmd_market(args: argparse.Namespace) -> int:
@@ -123,7 +121,7 @@ def cmd_market(args: argparse.Namespace) -> int:
               end="\n\n")
     print(format_report(p.report))
     path = write_market_outputs(p, out, year, other, figures=not args.no_figures,
-                                manifest={"command": record})
+                                manifest={"command": record}, overwrite=args.overwrite)
     if auto:
         point_latest(path, "market")
     print(f"\noutputs written to {path}/")

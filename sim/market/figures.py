@@ -15,8 +15,8 @@ Like :mod:`sim.outputs.figures`: plain :class:`~matplotlib.figure.Figure` object
 canvas, never registered with ``pyplot`` (no window, no global state).
 
 Example:
-    >>> segments_figure(p, "source").savefig("source.png", dpi=120)        # doctest: +SKIP
-    >>> save_market_figures(p, "out/figures", year=2027)                  # doctest: +SKIP
+    >>> [ax.get_title() for ax in segments_figure(p, "source").axes]
+    ['Value', 'Share of the total']
 """
 
 from __future__ import annotations
@@ -70,7 +70,15 @@ def segments_figure(p: Projection, dimension: str) -> Figure:
     """Stacked areas of one dimension's segments: values (left) and shares (right).
 
     Example:
-        >>> segments_figure(project(m), "region")                # doctest: +SKIP
+        >>> fig = segments_figure(p, "region")
+        >>> for area in fig.axes[0].collections:
+        ...     print(area.get_label().replace("\\n", "; "))
+        North America (38% → 37%); 6.48% a year 2026-2035, implied
+        Europe (27% → 26%); 6.48% a year 2026-2035, implied
+        Asia-Pacific (22% → 25%); 8.50% a year 2026-2035, stated
+        Middle East & Africa (7% → 7%); 6.48% a year 2026-2035, implied
+        Latin America (the rest) (6% → 6%); 6.48% a year 2026-2035, implied
+        stated total
     """
     wide = p.wide(dimension)
     years = wide.index.to_numpy()
@@ -117,7 +125,10 @@ def region_figure(p: Projection, year: int) -> Figure:
     """Horizontal bars of each region's value in ``year``, split into its named countries.
 
     Example:
-        >>> region_figure(project(m), 2027)                      # doctest: +SKIP
+        >>> print(region_figure(p, 2027).axes[0].get_title())
+        Regions in 2027 — doc000_2026
+        coloured: named countries (share of their region); grey: the rest of the region
+        second opinions a year at the file's prices; full-time specialists (FTE) at 1,800 ...
     """
     wide = p.wide("region")
     regions = list(wide.columns)
@@ -168,7 +179,9 @@ def compare_figure(a: Projection, b: Projection) -> Figure:
     """Two documents side by side: total value over the years, and opinions a year.
 
     Example:
-        >>> compare_figure(project(m000), project(m003))          # doctest: +SKIP
+        >>> [ax.get_title() for ax in compare_figure(p, p003).axes]
+        ['Total market (dots: stated values)', "Second opinions a year at each file's prices \
+(and full-time specialists)"]
     """
     from sim.market.compare import compare
 
@@ -228,7 +241,14 @@ def save_market_figures(p: Projection, folder: str | os.PathLike[str], year: int
     (if regions are projected) and ``compare.png`` (with ``other``), at 120 dpi, atomically.
 
     Example:
-        >>> save_market_figures(p, "out/figures", 2027, other=p003)          # doctest: +SKIP
+        >>> p003.dimensions                          # doc003 projects only its total
+        []
+        >>> [f.name for f in save_market_figures(p003, "out/figures", 2027, other=p)]
+        ['compare.png']
+
+        (For ``p``, doc000, it adds ``segments_application.png``, ``segments_source.png``,
+        ``segments_service.png``, ``segments_type.png``, ``segments_region.png`` and
+        ``regions_2027.png``.)
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

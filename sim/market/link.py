@@ -15,8 +15,21 @@ gives to segments the scenario does not name (and to the market's residual
 scenario's own proportions.
 
 Example:
-    >>> s, derived = with_market_demand(scenario, year=2030)   # doctest: +SKIP
-    >>> s.demand.cases_per_year, derived.arithmetic            # doctest: +SKIP
+    >>> platform = sim.load_scenario("scenarios/platform_2026_2035.yaml")  # 0.75% of a segment
+    >>> s, derived = with_market_demand(platform, year=2030)
+    >>> round(platform.demand.cases_per_year), round(s.demand.cases_per_year)   # 2026, 2030
+    (10981, 14784)
+    >>> print(derived.arithmetic)
+    0.8% of the outsourced, north america second opinions of 2030 (doc000_2026):
+      market 2030                           USD bn 9.642
+      x source = outsourced                       39.66%  2030 share
+      x region = north_america                    37.36%  2030 share
+      = segment revenue                    USD bn 1.4289
+      / price per case                           USD 725  average over type, by share
+      = segment cases                          1,971,202  a year
+      x platform share                             0.75%
+      = cases_per_year                          14,784.0
+    ...
 """
 
 from __future__ import annotations

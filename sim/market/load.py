@@ -6,11 +6,13 @@ and all of them are reported at once, as one :class:`~sim.scenario.errors.Scenar
 (the ``sosim`` command turns it into exit status 2).
 
 Example:
-    >>> market = load_market("scenarios/market/doc000_2026.yaml")       # doctest: +SKIP
-    >>> market.base_year, market.total.values[0].value                  # doctest: +SKIP
+    >>> market = load_market("scenarios/market/doc000_2026.yaml")
+    >>> market.base_year, market.total.values[0].value
     (2025, 6.89)
-    >>> market_from_text("name: x\\n", file="x.yaml")                    # doctest: +SKIP
-    ScenarioError: x.yaml:1: base_year: field required
+    >>> market_from_text("name: x\\n", file="x.yaml")
+    Traceback (most recent call last):
+    ...
+    sim.scenario.errors.ScenarioError: x.yaml:1: base_year: field required
     ...
 """
 
@@ -35,7 +37,8 @@ def market_from_document(doc: Document) -> Market:
     """Validate a parsed document: schema, then cross-field checks; raise every problem.
 
     Example:
-        >>> market_from_document(read_document("m.yaml"))       # doctest: +SKIP
+        >>> market_from_document(read_document("scenarios/market/doc000_2026.yaml")).name
+        'doc000_2026'
     """
     market = _validate(doc)
     findings = check_market(market)
@@ -51,7 +54,7 @@ def load_market(path: str | os.PathLike[str]) -> Market:
     """Read and validate a market file (``.yaml``, ``.yml`` or ``.toml``).
 
     Example:
-        >>> load_market("scenarios/market/doc003_2025.yaml").end_year      # doctest: +SKIP
+        >>> load_market("scenarios/market/doc003_2025.yaml").end_year
         2035
     """
     return market_from_document(read_document(path))
@@ -61,7 +64,9 @@ def market_from_text(text: str, file: str = "<string>", fmt: str = "yaml") -> Ma
     """Validate a market file given as text (handy in tests and notebooks).
 
     Example:
-        >>> market_from_text(open("m.yaml").read(), file="m.yaml")     # doctest: +SKIP
+        >>> text = Path("scenarios/market/doc003_2025.yaml").read_text()
+        >>> market_from_text(text, file="m.yaml").base_year
+        2025
     """
     return market_from_document(parse_document(text, file=file, fmt=fmt))
 
@@ -70,8 +75,8 @@ def locate(market: Market, path: tuple[str | int, ...]) -> tuple[str, int | None
     """(file, line) where ``path`` of ``market`` was written; ``("<market>", None)`` if unknown.
 
     Example:
-        >>> locate(load_market("m.yaml"), ("total", "cagr"))    # doctest: +SKIP
-        ('m.yaml', 12)
+        >>> locate(load_market("scenarios/market/doc000_2026.yaml"), ("total", "cagr"))
+        ('scenarios/market/doc000_2026.yaml', 24)
     """
     doc = market._origin
     if isinstance(doc, Document):

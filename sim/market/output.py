@@ -20,8 +20,8 @@ folder or the new one, never a half-written one. A folder that is not empty and 
 written by sosim is refused (:func:`sim.outputs.writing.check_out_dir`).
 
 Example:
-    >>> write_market_outputs(project(m), "results/market/doc000", year=2027)  # doctest: +SKIP
-    PosixPath('/home/me/sosim/results/market/doc000')
+    >>> write_market_outputs(p, "results/market/doc000", year=2027, figures=False)
+    PosixPath('/.../results/market/doc000')
 """
 
 from __future__ import annotations
@@ -82,15 +82,22 @@ def _build(p: Projection, folder: Path, year: int, other: Projection | None,
 
 def write_market_outputs(p: Projection, out_dir: str | os.PathLike[str], year: int,
                          other: Projection | None = None, figures: bool = True,
-                         manifest: dict[str, Any] | None = None) -> Path:
+                         manifest: dict[str, Any] | None = None, *,
+                         overwrite: bool = False) -> Path:
     """Write ``p``'s tables, report and figures into ``out_dir`` atomically; return its path.
 
     ``year`` picks the year of the region figure; ``other`` adds the comparison.
-    ``ValueError`` if ``out_dir`` is a non-empty folder sosim did not write. ``manifest``
+    ``ValueError`` if ``out_dir`` is a non-empty folder sosim did not write, or one it did
+    without ``overwrite=True``. ``manifest``
     adds fields to ``manifest.json`` (the command and market files, for ``sosim rerun``).
 
     Example:
-        >>> write_market_outputs(p, "out/doc000", 2027, other=p003)           # doctest: +SKIP
+        >>> folder = write_market_outputs(p, "out/doc000", 2027, other=p003, figures=False)
+        >>> sorted(f.name for f in folder.iterdir())
+        ['compare.csv', 'implied_rates.csv', 'manifest.json', 'projection.csv', \
+'projection.parquet', 'report.json', 'report.txt', 'totals.csv', 'volumes.csv', \
+'volumes.parquet']
     """
     return write_folder(out_dir, lambda folder: {**_build(p, folder, year, other, figures),
-                                                 **(manifest or {})})
+                                                 **(manifest or {})},
+                        overwrite=overwrite)

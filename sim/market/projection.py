@@ -162,8 +162,8 @@ def project(market: Market | str | os.PathLike[str]) -> Projection:
     """Project ``market`` (a :class:`Market` or a market file's path) from base to end year.
 
     Example:
-        >>> p = project("scenarios/market/doc003_2025.yaml")             # doctest: +SKIP
-        >>> [str(f) for f in p.warnings]                                 # doctest: +SKIP
+        >>> p = project("scenarios/market/doc003_2025.yaml")
+        >>> [str(f) for f in p.warnings]
         ['...: total.cagr: warning: stated CAGR 14.85% (2025-2035), but ... imply 15.05% ...']
     """
     if not isinstance(market, Market):

@@ -1,8 +1,9 @@
 """Terminal tables of a market projection (what ``sosim market`` prints).
 
 Example:
-    >>> p = project("scenarios/market/doc000_2026.yaml")          # doctest: +SKIP
-    >>> print(segments_text(p, "source"))                         # doctest: +SKIP
+    >>> from sim.market.projection import project
+    >>> p = project("scenarios/market/doc000_2026.yaml")
+    >>> print(segments_text(p, "source"))
     Market by source of service, doc000_2026 (USD bn; share of the total in brackets)
     year   total  in_house        outsourced
     2025    6.89  4.27 (62.0%)    2.62 (38.0%)
@@ -25,7 +26,7 @@ def default_dimension(p: Projection) -> str | None:
     """``source`` (in-house vs outsourced) if projected, else the first projected dimension.
 
     Example:
-        >>> default_dimension(p)                                   # doctest: +SKIP
+        >>> default_dimension(p)
         'source'
     """
     dims = p.dimensions

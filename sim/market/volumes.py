@@ -16,8 +16,11 @@ segments in their shares of that year, and
 The same cell weights serve :func:`sim.market.demand.derive_demand`.
 
 Example:
-    >>> v = volume_table(project(market))                                # doctest: +SKIP
-    >>> v.query("dimension == 'total' and year == 2026")[["cases", "fte"]]  # doctest: +SKIP
+    >>> from sim.market.projection import project
+    >>> v = volume_table(project("scenarios/market/doc000_2026.yaml"))
+    >>> v.query("dimension == 'total' and year == 2026")[["cases", "fte"]].round()
+            cases     fte
+    1  10139729.0  9407.0
 """
 
 from __future__ import annotations
@@ -69,8 +72,9 @@ def unit_rates(projection: Projection, fixed: dict[str, str]) -> Rates:
     hours dimensions not fixed are averaged over their segments' shares of each year.
 
     Example:
-        >>> r = unit_rates(p, {"type": "online_portal"})          # doctest: +SKIP
-        >>> 1 / r.cases[1]                       # the price in 2026: 678.0  # doctest: +SKIP
+        >>> r = unit_rates(p, {"type": "online_portal"})
+        >>> round(float(1 / r.cases[1]), 6)                     # the price in 2026
+        678.0
     """
     market = projection.market
     volumes = market.volumes
@@ -104,7 +108,14 @@ def volume_table(projection: Projection) -> pd.DataFrame:
     Within a dimension the cases add up to the total's (countries: to their region's).
 
     Example:
-        >>> volume_table(p).query("dimension == 'region' and year == 2030")    # doctest: +SKIP
+        >>> v = volume_table(p).query("dimension == 'region' and year == 2030")
+        >>> v[["segment", "cases", "fte"]].round()
+                        segment      cases     fte
+        126       north_america  4969711.0  4608.0
+        137              europe  3531110.0  3274.0
+        148        asia_pacific  3099789.0  2874.0
+        159  middle_east_africa   911107.0   845.0
+        170       latin_america   789057.0   732.0
     """
     market = projection.market
     scale, per_fte = market.scale, market.volumes.hours_per_fte_year

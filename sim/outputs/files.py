@@ -5,7 +5,8 @@ outputs, figures): a fresh temporary name next to the target, ``fsync``, then
 ``os.replace``. :mod:`sim.outputs.writing` builds whole output folders on them.
 
 Example:
-    >>> atomic_write_text(tmp / "notes.txt", "hello\\n")  # doctest: +SKIP
+    >>> atomic_write_text(tmp / "notes.txt", "hello\\n").read_text()
+    'hello\\n'
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     Example:
-        >>> atomic_write_bytes(tmp / "x.bin", b"abc")      # doctest: +SKIP
+        >>> atomic_write_bytes(tmp / "x.bin", b"abc").read_bytes()
+        b'abc'
+        >>> [p.name for p in tmp.iterdir() if p.name.startswith(".x.bin")]  # no temporary left
+        []
     """
     path = Path(path)
     tmp, fd = fresh(path.parent, f".{path.name}.tmp-",  # mode 0o666 less the umask
@@ -57,7 +61,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
     """Text version of :func:`atomic_write_bytes`.
 
     Example:
-        >>> atomic_write_text(tmp / "notes.txt", "hello\\n")  # doctest: +SKIP
+        >>> atomic_write_text(tmp / "notes.txt", "hello again\\n").read_text()
+        'hello again\\n'
     """
     return atomic_write_bytes(path, text.encode(encoding))
 

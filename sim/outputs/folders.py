@@ -23,8 +23,8 @@ Example:
     >>> ident = run_id({"kind": "run", "scenario": "3f9c...", "seed": 7, "overrides": []})
     >>> len(ident)
     8
-    >>> new_folder(Path("results") / "baseline", ident)       # doctest: +SKIP
-    PosixPath('results/baseline/20261130T081502Z-1a2b3c4d')
+    >>> new_folder(Path("results") / "baseline", ident)
+    PosixPath('results/baseline/2...T...Z-...')
 """
 
 from __future__ import annotations
@@ -76,8 +76,11 @@ def new_folder(parent: str | os.PathLike[str], ident: str) -> Path:
     """``parent/<UTC timestamp>-<ident>``, with a suffix if that exists already.
 
     Example:
-        >>> new_folder("results/baseline", "1a2b3c4d")            # doctest: +SKIP
-        PosixPath('results/baseline/20261130T081502Z-1a2b3c4d')
+        >>> first = new_folder("results/baseline", "1a2b3c4d")
+        >>> first.mkdir(parents=True)
+        >>> second = new_folder("results/baseline", "1a2b3c4d")
+        >>> second != first       # a later second, or the same one with the suffix "-2"
+        True
     """
     base = Path(parent) / f"{utc_stamp()}-{ident}"
     path, k = base, 2
@@ -112,7 +115,13 @@ def check_overwrite(out: str | os.PathLike[str], overwrite: bool, option: str = 
     non-empty folder (or a file) is refused.
 
     Example:
-        >>> check_overwrite("results/mine", overwrite=False)     # doctest: +SKIP
+        >>> check_overwrite("results/new", overwrite=False)          # a new folder: fine
+        >>> _ = Path("mine").mkdir(), Path("mine/thesis.docx").write_text("years of work")
+        >>> check_overwrite("mine", overwrite=True)
+        Traceback (most recent call last):
+        ...
+        sim.outputs.folders.OutputRefused: mine is not empty and holds no sosim manifest.json; \
+refusing to replace it. Choose a new or empty folder
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -134,7 +143,18 @@ def point_latest(folder: str | os.PathLike[str], kind: str) -> None:
     Both are replaced atomically; a file system without symbolic links keeps the file.
 
     Example:
-        >>> point_latest("results/baseline/20261130T081502Z-1a2b3c4d", "run")  # doctest: +SKIP
+        >>> folder = Path("results/baseline/20261130T081502Z-1a2b3c4d")
+        >>> folder.mkdir(parents=True)
+        >>> point_latest(folder, "run")
+        >>> Path("results/baseline/latest").resolve() == folder.resolve()
+        True
+        >>> print(Path("results/baseline/latest.json").read_text())
+        {
+         "folder": "20261130T081502Z-1a2b3c4d",
+         "manifest": "20261130T081502Z-1a2b3c4d/manifest.json",
+         "kind": "run",
+         "written": "..."
+        }
     """
     from sim.outputs.files import atomic_write_text
 
@@ -159,8 +179,13 @@ def follow_pointer(path: str | os.PathLike[str]) -> Path:
     """The manifest a path names: a manifest, an output folder, or a ``latest.json`` pointer.
 
     Example:
-        >>> follow_pointer("results/baseline/latest.json")       # doctest: +SKIP
-        PosixPath('results/baseline/20261130T081502Z-1a2b3c4d/manifest.json')
+        >>> folder = Path("results/pointed/20261130T081502Z-1a2b3c4d")
+        >>> folder.mkdir(parents=True)
+        >>> point_latest(folder, "run")
+        >>> follow_pointer("results/pointed/latest.json")
+        PosixPath('results/pointed/20261130T081502Z-1a2b3c4d/manifest.json')
+        >>> follow_pointer(folder)
+        PosixPath('results/pointed/20261130T081502Z-1a2b3c4d/manifest.json')
     """
     path = Path(path)
     if path.is_dir():
@@ -182,8 +207,10 @@ def choose_out(out: str | os.PathLike[str] | None, overwrite: bool,
     the folder is a new ``parent/<UTC timestamp>-<run_id(identity)>``.
 
     Example:
-        >>> choose_out(None, False, "results/baseline", {"seed": 7})   # doctest: +SKIP
-        (PosixPath('results/baseline/20261130T081502Z-5a1f0c2e'), True)
+        >>> choose_out(None, False, "results/baseline", {"seed": 7})
+        (PosixPath('results/baseline/2...T...Z-...'), True)
+        >>> choose_out("my_run", False, "results/baseline", {"seed": 7})
+        (PosixPath('my_run'), False)
     """
     if out is not None:
         check_overwrite(out, overwrite)
@@ -198,7 +225,15 @@ def restart_study(out: str | os.PathLike[str], overwrite: bool) -> None:
     not. A folder sosim did not write is never deleted (:class:`OutputRefused`).
 
     Example:
-        >>> restart_study("results/compare/a-vs-b-1a2b3c4d", overwrite=True)  # doctest: +SKIP
+        >>> study = Path("results/compare/a-vs-b-1a2b3c4d")
+        >>> study.mkdir(parents=True)
+        >>> _ = (study / "manifest.json").write_text('{"kind": "sosim study"}')
+        >>> restart_study(study, overwrite=False)               # resumes: kept
+        >>> study.exists()
+        True
+        >>> restart_study(study, overwrite=True)                # starts over
+        >>> study.exists()
+        False
     """
     import shutil
 

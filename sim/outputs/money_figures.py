@@ -4,7 +4,9 @@ Drawn only for scenarios with an ``economics`` section; same style as
 :mod:`sim.outputs.figures` (Agg canvas, no pyplot state).
 
 Example:
-    >>> savings_waterfall_figure(res).savefig("savings.png", dpi=120)   # doctest: +SKIP
+    >>> print(savings_waterfall_figure(results).axes[0].get_title())
+    Savings waterfall — scenario baseline
+    delivered cases after the warm-up, mean of 2 replications
 """
 
 from __future__ import annotations

@@ -40,8 +40,11 @@ def results_label(results: Any) -> str:
     """:func:`scenario_label` of a :class:`~sim.outputs.results.Results` (or timeline).
 
     Example:
-        >>> results_label(res)        # doctest: +SKIP
-        'baseline with simulation.horizon_days=90'
+        >>> import copy
+        >>> what_if = copy.copy(results)
+        >>> what_if.overrides = ("simulation.horizon_days=90",)
+        >>> results_label(results), results_label(what_if)
+        ('baseline', 'baseline with simulation.horizon_days=90')
     """
     return scenario_label(results.scenario.name, getattr(results, "overrides", ()))
 

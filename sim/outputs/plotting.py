@@ -7,7 +7,9 @@ global backend, and a figure is freed as soon as it is no longer referenced.
 Example:
     >>> fig = new_figure(6.0, 4.0)
     >>> _ = fig.add_subplot().plot([0, 1], [1, 0])
-    >>> save_png(fig, tmp / "line.png")                    # doctest: +SKIP
+    >>> png = save_png(fig, tmp / "line.png")
+    >>> png.name, png.read_bytes()[:4]
+    ('line.png', b'\\x89PNG')
 """
 
 from __future__ import annotations

@@ -4,13 +4,20 @@ Plain text with aligned columns, so that it reads the same in a terminal, a
 CI log or a notebook cell.
 
 Example:
-    >>> print(kpi_table(results))          # doctest: +SKIP
+    >>> print(kpi_table(results))
+    baseline: triage ai, routing overflow, 14 days measured, 2 replication(s), seed 7 (mean, 95% CI)
+    ---------------------------------------------------------------------------------------------...
+      time to match mean                                36.0 h  [27.0 h, 45.0 h]
+    ...
+      time to opinion mean                      48.7 h (2.0 d)  [48.5 h (2.0 d), 48.9 h (2.0 d)]
+    ...
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -83,6 +90,27 @@ def interval_notes(summary: pd.DataFrame, text: str) -> str:
     return "\n".join(notes)
 
 
+def _row_maker(summary: pd.DataFrame) -> Callable[[str, str, Callable[[float], str]],
+                                                  tuple[str, str, str]]:
+    """``row(label, kpi, fmt)``: a table row of ``summary``'s mean and 95% interval of ``kpi``.
+
+    A KPI the summary lacks shows as ``-`` (the scenario does not produce it).
+
+    >>> row = _row_maker(pd.DataFrame({"mean": [0.5], "half_width": [0.1], "ci_low": [0.4],
+    ...                                "ci_high": [0.6]}, index=["outsourced_share"]))
+    >>> row("outsourced share", "outsourced_share", _share), row("x", "nothing", _share)
+    (('outsourced share', '50.0%', '[40.0%, 60.0%]'), ('x', '-', ''))
+    """
+
+    def row(label: str, kpi: str, fmt: Callable[[float], str]) -> tuple[str, str, str]:
+        if kpi not in summary.index:
+            return (label, "-", "")
+        r = summary.loc[kpi]
+        return (label, fmt(r["mean"]), _ci(r, fmt))
+
+    return row
+
+
 def _table(rows: list[tuple[str, str, str]], title: str) -> str:
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -97,11 +125,7 @@ def kpi_table(results: Results) -> str:
     sc = results.scenario
     n = int(s.loc["arrivals", "n"])
 
-    def row(label: str, kpi: str, fmt) -> tuple[str, str, str]:  # noqa: ANN001
-        if kpi not in s.index:
-            return (label, "-", "")
-        r = s.loc[kpi]
-        return (label, fmt(r["mean"]), _ci(r, fmt))
+    row = _row_maker(s)
 
     rows = []
     for what, key in (("time to match", "time_to_match_h"),
@@ -170,11 +194,7 @@ def money_table(results: Results) -> str:
     s = results.summary()
     cur = results.scenario.economics.currency
 
-    def row(label: str, kpi: str, fmt) -> tuple[str, str, str]:  # noqa: ANN001
-        if kpi not in s.index:
-            return (label, "-", "")
-        r = s.loc[kpi]
-        return (label, fmt(r["mean"]), _ci(r, fmt))
+    row = _row_maker(s)
 
     rows = [row(f"cost per opinion ({cur})", "money.cost_per_opinion_usd", _usd)]
     for key, label in (("pool", "pool"), ("channel", "channel")):

@@ -52,9 +52,9 @@ def run_replications(
     staffing searches all go through it.
 
     Example:
-        >>> res = run_replications(scenario, seed=7, replications=(5,))  # doctest: +SKIP
-        >>> res.replications[0].index                                    # doctest: +SKIP
-        5
+        >>> res = run_replications(scenario, seed=7, replications=(5,))
+        >>> len(res.replications), res.replications[0].index
+        (1, 5)
     """
     indices = list(replications)
     plan = build_plan(scenario)

@@ -26,10 +26,15 @@ timestamps stay timestamps). Without pyarrow they are CSV, the manifest says
 ``"table_format": "csv"`` and records each column's dtype, so that
 :func:`read_results_table` restores categoricals and timestamps either way.
 
-Example:
-    >>> res = sim.run(scenario, replications=3)                        # doctest: +SKIP
-    >>> folder = write_results(res, "runs/baseline")                   # doctest: +SKIP
-    >>> read_results_table(folder, "kpis").head()                      # doctest: +SKIP
+Example (``results`` is a small run, ``sim.run(scenario, replications=2)``):
+    >>> folder = write_results(results, "runs/baseline", figures=False)
+    >>> folder
+    PosixPath('/.../runs/baseline')
+    >>> kpis = read_results_table(folder, "kpis")
+    >>> kpis.index.name, len(kpis), kpis["arrivals"].tolist() == results.kpis["arrivals"].tolist()
+    ('replication', 2, True)
+    >>> verify_output(folder)
+    []
 """
 
 from __future__ import annotations
@@ -72,8 +77,12 @@ def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the scenario's canonical JSON: equal hashes mean identical scenarios.
 
     Example:
-        >>> scenario_hash(load_scenario("scenarios/baseline.yaml"))[:12]   # doctest: +SKIP
-        '3f9c0a1b7e2d'
+        >>> from sim.loading import load_scenario
+        >>> h = scenario_hash(load_scenario("scenarios/baseline.yaml"))
+        >>> len(h), h == scenario_hash(load_scenario("scenarios/baseline.yaml"))
+        (64, True)
+        >>> h == scenario_hash(load_scenario("scenarios/baseline.yaml", ["simulation.seed=8"]))
+        False
     """
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -195,7 +204,11 @@ def read_results_table(out_dir: str | os.PathLike[str], name: str) -> pd.DataFra
     and the index come back as written.
 
     Example:
-        >>> read_results_table("runs/baseline", "cases").groupby("pool").size()  # doctest: +SKIP
+        >>> _ = write_results(results, "runs/read", figures=False)
+        >>> cases = read_results_table("runs/read", "cases")
+        >>> cases["pool"].dtype, len(cases) == len(results.cases)
+        (CategoricalDtype(categories=['in_house', 'outsourced'], ordered=False, \
+categories_dtype=str), True)
     """
     folder = Path(out_dir)
     name = name.removesuffix(".parquet").removesuffix(".csv")
@@ -235,21 +248,39 @@ def _is_sosim_output(folder: Path) -> bool:
     return isinstance(manifest, dict) and manifest.get("generator") == GENERATOR
 
 
-def check_out_dir(out_dir: str | os.PathLike[str]) -> None:
-    """Raise :class:`ValueError` unless :func:`write_results` may (re)place ``out_dir``.
+def check_out_dir(out_dir: str | os.PathLike[str], overwrite: bool = False) -> None:
+    """Raise :class:`~sim.outputs.folders.OutputRefused` (a :class:`ValueError`) unless
+    :func:`write_results` may write ``out_dir``.
 
-    Call it before a long run to fail early.
+    A new or empty folder is fine; a folder sosim wrote before needs ``overwrite=True``
+    (the CLI's ``--overwrite``); anything else is refused. Call it before a long run to
+    fail early.
 
     Example:
-        >>> check_out_dir("runs/baseline")       # doctest: +SKIP
+        >>> check_out_dir("runs/new")
+        >>> _ = write_folder("runs/x", lambda folder: {})
+        >>> check_out_dir("runs/x")
+        Traceback (most recent call last):
+        ...
+        sim.outputs.folders.OutputRefused: .../runs/x holds the outputs ...; pass overwrite=True...
+        >>> check_out_dir("runs/x", overwrite=True)
     """
-    out_dir = Path(out_dir)
+    from sim.outputs.folders import OutputRefused
+
+    out_dir = Path(out_dir).absolute()
     if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"{out_dir} exists and is not a directory; choose another output folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not _is_sosim_output(out_dir):
-        raise ValueError(
+        raise OutputRefused(f"{out_dir} exists and is not a directory; choose another output "
+                            "folder")
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    if not _is_sosim_output(out_dir):
+        raise OutputRefused(
             f"{out_dir} is not empty and holds no sosim {MANIFEST}; refusing to replace it. "
             "Choose a new or empty folder, or one written earlier by sosim.")
+    if not overwrite:
+        raise OutputRefused(
+            f"{out_dir} holds the outputs of an earlier sosim command; pass overwrite=True to "
+            "replace them (the CLI's --overwrite), or write to a new folder")
 
 
 def _swap_into_place(tmp: Path, out_dir: Path) -> None:
@@ -296,7 +327,7 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
 
 
 def write_folder(out_dir: str | os.PathLike[str],
-                 build: Callable[[Path], dict[str, Any]]) -> Path:
+                 build: Callable[[Path], dict[str, Any]], *, overwrite: bool = False) -> Path:
     """Create ``out_dir`` atomically: the one way sosim writes an output folder.
 
     ``build(folder)`` writes the files into a fresh temporary folder next to
@@ -304,13 +335,20 @@ def write_folder(out_dir: str | os.PathLike[str],
     versions and every file's size and SHA-256, writes ``manifest.json`` last
     with ``"complete": true``, flushes to disk and swaps the folder into place.
     A reader sees the previous complete folder or the new one, never a mixture;
-    on any error (or Ctrl-C) the temporary folder is removed.
+    on any error (or Ctrl-C) the temporary folder is removed. An earlier sosim folder
+    is replaced only with ``overwrite=True`` (:func:`check_out_dir`).
 
     Example:
-        >>> write_folder("out/x", lambda f: (f / "a.txt").write_text("hi") and {})  # doctest: +SKIP
+        >>> folder = write_folder("out/x", lambda f: {"note": (f / "a.txt").write_text("hi")})
+        >>> sorted(p.name for p in folder.iterdir())
+        ['a.txt', 'manifest.json']
+        >>> import json
+        >>> m = json.loads((folder / "manifest.json").read_text())
+        >>> m["complete"], m["note"], m["files"][0]["path"], m["files"][0]["bytes"]
+        (True, 2, 'a.txt', 2)
     """
     out_dir = Path(out_dir).absolute()
-    check_out_dir(out_dir)
+    check_out_dir(out_dir, overwrite)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp, _ = _fresh(out_dir.parent, f".{out_dir.name}.tmp-", os.mkdir)  # 0o777 less umask
     try:
@@ -322,7 +360,7 @@ def write_folder(out_dir: str | os.PathLike[str],
                     "versions": versions, **fields, "files": files, "complete": True}
         (tmp / MANIFEST).write_text(_dump_json(manifest))
         _fsync(*tmp.rglob("*"), tmp)
-        check_out_dir(out_dir)  # it may have changed while we were writing
+        check_out_dir(out_dir, overwrite)  # it may have changed while we were writing
         _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -331,21 +369,29 @@ def write_folder(out_dir: str | os.PathLike[str],
 
 
 def write_results(results: Results, out_dir: str | os.PathLike[str], *, events: bool = True,
-                  figures: bool = True, manifest: dict[str, Any] | None = None) -> Path:
+                  figures: bool = True, manifest: dict[str, Any] | None = None,
+                  overwrite: bool = False) -> Path:
     """Write all outputs of ``results`` into ``out_dir``, atomically; return its absolute path.
 
-    ``out_dir`` may be new, empty, or a folder sosim wrote before (it is replaced
-    as a whole). Anything else is refused with :class:`ValueError`, so a user's
-    own folder is never deleted. ``manifest`` adds fields to ``manifest.json`` (the
-    command that made the run, for ``sosim rerun``).
+    ``out_dir`` may be new or empty; a folder sosim wrote before is replaced as a
+    whole only with ``overwrite=True`` (as the CLI's ``--overwrite``). Anything else
+    is refused with :class:`~sim.outputs.folders.OutputRefused` (a :class:`ValueError`),
+    so a user's own folder is never deleted. ``manifest`` adds fields to
+    ``manifest.json`` (the command that made the run, for ``sosim rerun``).
 
     Example:
-        >>> write_results(sim.run(scenario), "runs/baseline", events=False)  # doctest: +SKIP
-        PosixPath('/home/me/project/runs/baseline')
+        >>> write_results(results, "runs/write", events=False, figures=False)
+        PosixPath('/.../runs/write')
+        >>> write_results(results, "runs/write", figures=False)
+        Traceback (most recent call last):
+        ...
+        sim.outputs.folders.OutputRefused: ... pass overwrite=True to replace them ...
+        >>> write_results(results, "runs/write", figures=False, overwrite=True)
+        PosixPath('/.../runs/write')
     """
     own = {"kind": "run", "overrides": list(results.overrides), **(manifest or {})}
     return write_folder(out_dir, lambda folder: {**_build(results, folder, events, figures),
-                                                 **own})
+                                                 **own}, overwrite=overwrite)
 
 
 def verify_output(out_dir: str | os.PathLike[str]) -> list[str]:
@@ -355,8 +401,12 @@ def verify_output(out_dir: str | os.PathLike[str]) -> list[str]:
     lists exists with the recorded size and SHA-256.
 
     Example:
-        >>> verify_output("results/baseline")       # doctest: +SKIP
+        >>> folder = write_results(results, "runs/verify", events=False, figures=False)
+        >>> verify_output(folder)
         []
+        >>> _ = (folder / "kpis.parquet").write_bytes(b"edited")
+        >>> verify_output(folder)
+        ['kpis.parquet: size or checksum differs from the manifest']
     """
     out_dir = Path(out_dir)
     try:

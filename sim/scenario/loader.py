@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import os
 import re
@@ -246,7 +245,7 @@ def apply_overrides(doc: Document, assignments: Sequence[str]) -> Document:
     Missing intermediate mappings are created; list items are addressed by index
     (``demand.profile.weekday.0=1.5``). Bad assignments are all reported together.
     """
-    data, overridden, problems = copy.deepcopy(doc.data), set(doc.overridden), []
+    data, overridden, problems = _unshared_copy(doc.data), set(doc.overridden), []
     for assignment in assignments:
         try:
             overridden.add(_assign(data, assignment))
@@ -260,6 +259,20 @@ def apply_overrides(doc: Document, assignments: Sequence[str]) -> Document:
         if not any(path[: len(done)] == done for done in overridden)
     }
     return Document(doc.file, data, lines, frozenset(overridden))
+
+
+def _unshared_copy(value: Any) -> Any:
+    """A copy of ``value`` in which every mapping and list is its own object.
+
+    ``copy.deepcopy`` keeps an alias (``*name``) as a second reference to one shared
+    object, so ``--set`` on one use of an anchor would edit every use. Expanding each
+    alias is safe: :class:`_Scan` has already bounded the expanded size.
+    """
+    if isinstance(value, dict):
+        return {key: _unshared_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unshared_copy(item) for item in value]
+    return value
 
 
 def _assign(data: dict[str, Any], assignment: str) -> FieldPath:

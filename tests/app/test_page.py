@@ -9,12 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+from streamlit.testing.v1 import AppTest  # the test extra requires streamlit: never skipped
 
-pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from tests.conftest import MINI_YAML  # noqa: E402
+from tests.conftest import MINI_YAML
 
 PAGE = Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py"
 ONCOLOGY = "edit:pools.in_house.specialists.oncology"

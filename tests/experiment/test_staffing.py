@@ -207,3 +207,16 @@ def test_reviews_running_at_the_horizon_count_only_up_to_it() -> None:
         # arrivals spread over the day: about 12 h to the horizon on average, never above 24
         assert m.at[q, "time_to_opinion_h.p95"] <= 24.0
         assert m.at[q, "time_to_opinion_h.mean"] == pytest.approx(12.0, rel=0.15)
+
+
+def test_the_search_never_goes_below_an_urgent_reserve() -> None:
+    """A step down that the scenario's own rules refuse is not taken (it raised before)."""
+    s = mmc_scenario({"onc": 6, "card": 3}, days=6)
+    data = s.model_dump(mode="json")
+    data["demand"]["mix"]["priority"] = {"urgent": 0.1, "routine": 0.9}
+    data["priorities"] = {"urgent": {"reserve": {"p": 1}}, "routine": {}}
+    reserved = scenario_from_text(yaml.safe_dump(data))
+    res = find_staffing(reserved, ["utilisation<=0.99"], replications=2)
+    servers = res.table.set_index("queue")["servers"]
+    assert servers["p/card"] >= 2 and servers["p/onc"] >= 2  # 1 would leave routine none
+    assert res.met

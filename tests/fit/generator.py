@@ -61,12 +61,14 @@ class Truth:
     hospital_mean_h: float = 2.0  # gamma
     hospital_sd_h: float = 1.0
     holiday: dt.date = dt.date(2026, 4, 3)
+    business_hours: tuple[tuple[float, float], ...] = ((8, 17),)  # e.g. ((8, 12), (13, 17))
     tele: tuple[str, ...] = ("X-lee", "X-ng")  # dermatology
     tele_mean_h: float = 0.75  # lognormal
     tele_sd_h: float = 0.4
 
     def business(self) -> WorkCalendar:
-        return WorkCalendar.weekly(self.start, range(5), [(8, 17)], [self.holiday])
+        return WorkCalendar.weekly(self.start, range(5), list(self.business_hours),
+                                   [self.holiday])
 
 
 def _arrivals(truth: Truth, rng: np.random.Generator) -> np.ndarray:

@@ -135,3 +135,23 @@ def test_cli_fit_writes_a_valid_scenario(tmp_path, capsys, good):
     assert "## Staffing and routing" in report and "| hospital | cardiology | 3 |" in report
     assert "scenario written to" in capsys.readouterr().out
     assert main(["fit", str(log), "--out", str(tmp_path / "g.yaml"), "--replications", "1"]) == 2
+
+
+def test_fit_again_into_the_same_out_needs_overwrite(tmp_path, capsys, good):
+    import sim
+    from sim.outputs.folders import OutputRefused
+
+    log, map_file, out = tmp_path / "log.csv", tmp_path / "map.yaml", tmp_path / "f.yaml"
+    good.to_csv(log, index=False)
+    map_file.write_text(MAP_YAML)
+    argv = ["fit", str(log), "--map", str(map_file), "--out", str(out), "--no-simulate"]
+    assert main(argv) == 0
+    before = (tmp_path / "f_fit" / "report.md").read_bytes()
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "holds the outputs of an earlier sosim command; pass --overwrite" in \
+        capsys.readouterr().err
+    with pytest.raises(OutputRefused, match=r"f_fit holds the outputs of an earlier sosim"):
+        sim.fit(log, map=map_file, out=out, simulate=False)
+    assert (tmp_path / "f_fit" / "report.md").read_bytes() == before
+    assert main([*argv, "--overwrite"]) == 0

@@ -155,6 +155,16 @@ def test_overrides_parse_values_and_create_keys() -> None:
     assert ("demand", "profile", "weekday", 0) in new.overridden
 
 
+def test_override_through_an_anchor_edits_only_that_use() -> None:
+    text = "a: &hours {open: 9, close: 17}\nb: *hours\nc: {<<: *hours, close: 18}\n"
+    doc = parse_document(text, "s.yaml")
+    new = apply_overrides(doc, ["b.open=8"])
+    assert new.data["a"] == {"open": 9, "close": 17}
+    assert new.data["b"] == {"open": 8, "close": 17}
+    assert new.data["c"] == {"open": 9, "close": 18}
+    assert doc.data["b"] == {"open": 9, "close": 17}  # input untouched
+
+
 @pytest.mark.parametrize(
     ("assignment", "expected"),
     [
