@@ -81,7 +81,7 @@ def test_hand_computed_values_to_the_cent(fixed):
 
 def _check_identities(res):
     c = res.cases
-    done = c[c["status"] == "delivered"]
+    done = c[c["status"] != "in_system"]  # delivered and abandoned cases both have a bill
     np.testing.assert_allclose(
         done["program_cost_usd"],
         done["records_cost_usd"] + done["triage_cost_usd"] + done["opinion_cost_usd"])
@@ -94,11 +94,19 @@ def _check_identities(res):
     assert c.loc[c["status"] == "in_system", "program_cost_usd"].isna().all()
     for rep, part in c.groupby("replication"):
         k = res.kpis.loc[rep]
-        co = part[~part["warmup"] & (part["status"] == "delivered")]
+        billed = part[~part["warmup"] & (part["status"] != "in_system")]
+        co = billed[billed["status"] == "delivered"]
         for col in ("program_cost_usd", "avoided_cost_usd", "net_savings_usd",
-                    "paid_by_payer_usd", "delay_cost_usd"):
+                    "paid_by_payer_usd", "delay_cost_usd", "platform_margin_usd"):
             total = k[f"money.{col.removesuffix('_usd')}.total_usd"]
-            assert total == pytest.approx(co[col].sum(), rel=1e-12, abs=1e-6)
+            assert total == pytest.approx(billed[col].sum(), rel=1e-12, abs=1e-6)
+        assert k["money.net_savings.total_usd"] == pytest.approx(
+            k["money.payer_net.total_usd"] - k["money.paid_by_patient.total_usd"]
+            + k["money.platform_margin.total_usd"], rel=1e-9, abs=1e-6)
+        gone = billed[billed["status"] == "abandoned"]
+        if len(gone):
+            assert k["money.abandoned_cost.total_usd"] == pytest.approx(
+                gone["program_cost_usd"].sum(), rel=1e-12)
         payers = [p for p in res.plan.payers if f"payer.{p}.paid_usd" in k.index]
         assert sum(k[f"payer.{p}.paid_usd"] for p in payers) == pytest.approx(
             k["money.paid_by_payer.total_usd"], rel=1e-12)
@@ -166,3 +174,54 @@ def test_bad_economics_input_is_named(override, path, phrase):
         scenario_from_text(FIXED, overrides=[override], file="money.yaml")
     assert any(p.path == path and phrase in p.message for p in err.value.problems), \
         str(err.value)
+
+
+ABANDON = FIXED.replace("""triage: {policy""", """intake:
+  digital: {dist: fixed, value: 2, unit: hours}
+  paper: {dist: fixed, value: 30, unit: hours}
+  digital_share: {online_portal: 1.0, in_person: 0.0}
+abandonment:
+  records: {default: {dist: fixed, value: 24, unit: hours}}
+  specialist: {default: {dist: fixed, value: 3, unit: hours}}
+triage: {policy""").replace("cases_per_year: 3000", "cases_per_year: 6000").replace(
+    "{dist: fixed, value: 1.5, unit: hours}", "{dist: fixed, value: 2.5, unit: hours}").replace(
+    "specialists: {orthopedics: 3}", "specialists: {orthopedics: 1}")
+
+
+@pytest.fixture(scope="module")
+def abandoning():
+    return sim.run(scenario_from_text(ABANDON), replications=2)
+
+
+def test_abandoned_cases_cost_what_was_done_to_the_cent(abandoning):
+    c = abandoning.cases
+    gone = c[c["status"] == "abandoned"]
+    urgent = (gone["priority"] == "urgent").to_numpy()
+    # paper records (30 h) outlast the 24 h patience: the request was paid (80), no triage,
+    # and an urgent case's day of waiting costs 100
+    at_records = gone[gone["abandoned_at"] == "records"]
+    assert len(at_records) and (at_records["channel"] == "in_person").all()
+    np.testing.assert_allclose(at_records["records_cost_usd"], 80, atol=0.005)
+    np.testing.assert_allclose(at_records["triage_cost_usd"], 0, atol=0.005)
+    np.testing.assert_allclose(at_records["program_cost_usd"], 80, atol=0.005)
+    u = (at_records["priority"] == "urgent").to_numpy()
+    np.testing.assert_allclose(at_records["delay_cost_usd"], np.where(u, 100, 0), atol=0.005)
+    # a portal case that gave up in the specialist queue: digital records (10) and the AI fee (15)
+    at_queue = gone[gone["abandoned_at"] == "specialist"]
+    assert len(at_queue) and (at_queue["channel"] == "online_portal").all()
+    np.testing.assert_allclose(at_queue["program_cost_usd"], 25, atol=0.005)
+    np.testing.assert_allclose(at_queue["opinion_cost_usd"], 0, atol=0.005)
+    # it waited 2 h for records, 0.1 h for triage and 3 h in the queue: 5.1 h
+    u = (at_queue["priority"] == "urgent").to_numpy()
+    np.testing.assert_allclose(at_queue["delay_cost_usd"], np.where(u, 100 * 5.1 / 24, 0),
+                               atol=0.005)
+    # nothing paid, nothing avoided: the platform bears the program cost, the payer the delay
+    for col in ("paid_by_payer_usd", "paid_by_patient_usd", "avoided_cost_usd"):
+        np.testing.assert_allclose(gone[col], 0, atol=0.005)
+    np.testing.assert_allclose(gone["platform_margin_usd"], -gone["program_cost_usd"])
+    np.testing.assert_allclose(gone["payer_net_usd"], -gone["delay_cost_usd"])
+    assert urgent.any()
+
+
+def test_accounting_identities_with_abandoned_cases(abandoning):
+    _check_identities(abandoning)

@@ -170,12 +170,13 @@ def capacity_style(capacity: pd.DataFrame):  # noqa: ANN201  (a pandas Styler)
     def colour(row: pd.Series) -> list[str]:
         if row["status"] == "ok":
             return [""] * len(row)
-        over = row["utilisation"] >= 1
+        over = row["status"] == "OVERLOADED"  # by hours, a class reserve or a contract cap
         return ["background-color: #fbd5d5" if over else "background-color: #fdf0c8"] * len(row)
 
     return capacity.style.apply(colour, axis=1).format(
         {"utilisation": "{:.0%}", "available_h_per_week": "{:,.1f}",
-         "offered_h_per_week": "{:,.1f}"})
+         "offered_h_per_week": "{:,.1f}", "reach_share": "{:.0%}",
+         "reserve_utilisation": "{:.0%}", "cap_utilisation": "{:.0%}"}, na_rep="")
 
 
 def figure_names(results: Results) -> list[str]:

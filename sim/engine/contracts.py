@@ -35,8 +35,6 @@ class _Waiting(Protocol):
 
     waiting: list[int]
 
-    def integrate(self) -> None: ...
-
 WEEK_H = 168.0
 
 
@@ -67,10 +65,8 @@ class WeeklyCap:
 def wait_for_slot(env: simpy.Environment, staff: _Waiting, until: float,
                   priority: int) -> Generator[simpy.Event, None, None]:
     """Wait until ``until`` counted among ``staff``'s waiting cases (see the module notes)."""
-    staff.integrate()
     staff.waiting[priority] += 1
     yield env.timeout(until - env.now)
-    staff.integrate()
     staff.waiting[priority] -= 1
 
 

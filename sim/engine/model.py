@@ -20,7 +20,7 @@ Example:
     ...                          ["simulation.horizon_days=14", "simulation.warmup_days=0"])
     >>> rep = simulate(build_plan(scenario), seed=1)
     >>> len(rep.cases), rep.records.review_end_h[:3].round(2).tolist()
-    (463, [10.33, 10.79, nan])
+    (463, [10.33, 10.79, 10.38])
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class Replication:
     started: int  # journeys begun before the horizon
     pending: int  # cases that arrived but were not ready for their journey by the horizon
     finished: int  # cases whose opinion was delivered before the horizon
-    wait_area: tuple[float, ...] = ()  # per specialist queue: case-hours spent waiting (engine)
     staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
     abandoned: int = 0  # cases that gave up before the horizon (engine count)
     # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
@@ -76,11 +75,12 @@ class Model:
         # ready for their journey at the horizon, and opinions delivered.
         self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
+        self.slot_in_journey: np.ndarray | None = None  # cases whose journey waits for a slot
         self.queues = [
             SpecialistQueue(
                 env, q.name, q.servers, plan.queue_calendar(q),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
-                len(plan.priorities), plan.reserve(q.pool, q.servers),
+                len(plan.priorities), plan.reserve(q.pool, q.servers), self._gave_up,
             )
             for q in plan.queues
         ]
@@ -104,6 +104,8 @@ class Model:
         or AI triage with unlimited capacity), once it is matched and
         authorised, since those stages were computed up front by
         :func:`sim.engine.triage.front_end`. Either way it costs no event before then.
+        A case matched up front to its right line that waits for an appointment starts its
+        process only when its slot comes (:meth:`_appointments_up_front`).
         """
         ready = front_end(self.plan, self.cases, self.draws, self.rec)
         self.front_done = ready is not None
@@ -112,10 +114,16 @@ class Model:
         horizon = self.plan.horizon_h
         if self.draws.patience_h is not None:
             ready = self._leave_at_records(ready, horizon)
-        order = np.argsort(ready, kind="stable")
-        order = order[ready[order] < horizon]
-        self.pending = len(self.cases) - len(order)
-        self.env.process(self.arrivals(order, ready))
+        self.started = int(np.count_nonzero(ready < horizon))  # journeys begun
+        self.pending = len(self.cases) - self.started
+        access = self.draws.access
+        self.slot_in_journey = None if access is None else access.appointment_h > 0
+        launch = ready
+        if self.front_done and self.slot_in_journey is not None:
+            launch = self._appointments_up_front(ready, horizon)
+        order = np.argsort(launch, kind="stable")
+        order = order[launch[order] < horizon]
+        self.env.process(self.arrivals(order, launch))
         # SimPy's events and finished processes are freed by reference counting; the cyclic
         # garbage collector only re-scans the live ones, over and over, which costs a sixth of
         # a million-case run and frees nothing (benchmarks/bench_engine.py). Pause it meanwhile.
@@ -126,8 +134,8 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
-        for q in self.queues:
-            q.integrate()
+        for q in self.queues:  # cases whose patience ran out before the horizon have left
+            q.expire(horizon)
         return self.rec
 
     def _leave_at_records(self, ready: np.ndarray, horizon: float) -> np.ndarray:
@@ -146,10 +154,49 @@ class Model:
         self.abandoned += int(left.sum())
         return ready
 
-    def _abandon(self, i: int, stage: int) -> None:
-        self.rec.abandoned_h[i] = self.env.now
+    def _abandon(self, i: int, stage: int, at_h: float | None = None) -> None:
+        self.rec.abandoned_h[i] = self.env.now if at_h is None else at_h
         self.rec.abandon_stage[i] = stage
         self.abandoned += 1
+
+    def _gave_up(self, i: int, at_h: float) -> None:
+        """Case ``i`` left a specialist queue at ``at_h``: its patience ran out while it waited
+        (the queue finds out lazily, when it next looks: :meth:`Staff.serve`)."""
+        self._abandon(i, SPECIALIST, at_h)
+
+    def _appointments_up_front(self, ready: np.ndarray, horizon: float) -> np.ndarray:
+        """The appointment wait of the cases matched up front to their right line, computed
+        for all of them at once as :meth:`_appointment` would one by one: when each one's
+        process must start (its slot, or ``inf`` if it gave up waiting or never began).
+
+        Misrouted cases wait for their slot after re-routing, in the event loop.
+        """
+        c, d, rec = self.cases, self.draws, self.rec
+        up_front = self.slot_in_journey & (rec.matched_line == c.line) & (ready < horizon)
+        if not up_front.any():
+            return ready
+        self.slot_in_journey = self.slot_in_journey & ~up_front
+        rows = np.flatnonzero(up_front)
+        start, hours = ready[rows], d.access.appointment_h[rows]
+        done = start + hours
+        for ch, cal in enumerate(self.appointment_calendars):
+            on = c.channel[rows] == ch
+            if cal is not None and on.any():
+                done[on] = cal.add_working_hours(start[on], hours[on])
+        rec.appointment_start_h[rows] = start
+        slot = start + (done - start)  # the clock after a timeout of done - start
+        if d.patience_h is not None:
+            patience = d.patience_h[APPOINTMENT, rows]
+            gone = done - start > patience
+            at = start + patience
+            left = gone & (at < horizon)
+            rec.abandoned_h[rows[left]] = at[left]
+            rec.abandon_stage[rows[left]] = APPOINTMENT
+            self.abandoned += int(np.count_nonzero(left))
+            slot[gone] = np.inf
+        launch = ready.copy()
+        launch[rows] = slot
+        return launch
 
     def _appointment(self, i: int, channel: int) -> Generator[simpy.Event, None, bool]:
         """Wait for an appointment slot; False if the patient gives up first."""
@@ -166,14 +213,14 @@ class Model:
             yield env.timeout(done - now)
         return True
 
-    def arrivals(self, order: np.ndarray, ready: np.ndarray) -> Generator[simpy.Event, None, None]:
-        """Start each case's journey at its ready time."""
+    def arrivals(self, order: np.ndarray, launch: np.ndarray
+                 ) -> Generator[simpy.Event, None, None]:
+        """Start each case's process at its launch time (see :meth:`run`)."""
         env = self.env
-        for i, t in zip(order.tolist(), ready[order].tolist(), strict=True):
+        for i, t in zip(order.tolist(), launch[order].tolist(), strict=True):
             if t > env.now:
                 yield env.timeout(t - env.now)
             env.process(self.journey(i))
-            self.started += 1
 
     def journey(self, i: int) -> Generator[simpy.Event, None, None]:
         """The life of case ``i`` from arrival to opinion."""
@@ -201,14 +248,13 @@ class Model:
                     i, d.screen_h[i], prio, rec.screen_seize_h, rec.screen_start_h,
                     rec.screen_end_h, rec.screen_server, patience,
                 )):
-                    self._abandon(i, SPECIALIST)
-                    return
+                    return  # gave up waiting (recorded by _gave_up)
             if wait := calendar_delay(env, d.reroute_h[i], self.reroute_calendar):
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
 
-        slot = d.access is not None and d.access.appointment_h[i] > 0  # wait for a slot first
-        if slot and not (yield from self._appointment(i, channel)):
+        slot = self.slot_in_journey  # wait for an appointment slot first
+        if slot is not None and slot[i] and not (yield from self._appointment(i, channel)):
             return
         q = self.router.choose(line, payer, channel, prio, env.now)
         rec.queue[i] = q
@@ -229,8 +275,7 @@ class Model:
             i, d.review_h[pool, i], prio, rec.seize_h, rec.review_start_h, rec.review_end_h,
             rec.server, patience,
         )):
-            self._abandon(i, SPECIALIST)
-            return
+            return  # gave up waiting (recorded by _gave_up)
         self.finished += 1
 
 
@@ -246,6 +291,5 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     model = Model(plan, cases, draws, schedules(plan, seed, replication))
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished, tuple(q.wait_area for q in model.queues),
-                       model.staff_days, model.abandoned,
+                       model.finished, model.staff_days, model.abandoned,
                        tuple((sum(q.waiting), q.busy) for q in model.queues))

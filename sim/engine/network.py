@@ -13,7 +13,11 @@ Two checks run before any simulation:
    what spills from the first-choice queue to the overflow pool
    (:mod:`sim.engine.overflow`). Utilisation at or above 1 after spilling means
    the queue grows without bound over the run; the report says so plainly, and
-   the run still ends at its horizon with the backlog reported.
+   the run still ends at its horizon with the backlog reported. The work counts
+   only the cases expected to get that far (drop-out before the queue,
+   :mod:`sim.engine.reach`); a saturated queue whose patients give up sheds work
+   instead of growing; a class reserve and a contract's weekly cap limit what a
+   queue can take (:mod:`sim.engine.limits`).
 
 Example:
     >>> from sim import load_scenario
@@ -32,9 +36,12 @@ import numpy as np
 import pandas as pd
 
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
+from sim.engine.limits import apply_caps, reserve_utilisation
 from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
+from sim.engine.reach import reach_shares, shed_share
 from sim.engine.rosters import expected_presence
+from sim.engine.spill import Visit, class_spills
 
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
@@ -127,53 +134,103 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     """
     rate_week = _volume(plan)[0] / HOURS_PER_YEAR * HOURS_PER_WEEK
     visits = _first_choice_visits(plan, rate_week)
-    received = np.zeros(len(plan.queues))
-    first = np.zeros(len(plan.queues), dtype=bool)
-    spill = np.full(len(plan.queues), np.nan)
-    spills_to: list[str | None] = [None] * len(plan.queues)
-    for q, vs in visits.items():
-        first[q] = any(v.cases > 0 for v in vs)
-        share = _spill(plan, q, vs)
-        targets = sorted({t for v in vs for t in v.second})
-        if targets:
-            spill[q] = share
-            spills_to[q] = ", ".join(plan.queues[t].name for t in targets)
-        for v in vs:
-            out = share if v.second else 0.0
-            received[q] += v.cases * (1 - out) * v.effort_h
-            for t in v.second:
-                effort = (v.effort_h if v.screening else
-                          plan.mean_hours(plan.review_spec(plan.queues[t].pool,
-                                                           plan.lines[plan.queues[t].line]
-                                                           .specialty)))
-                received[t] += v.cases * out / len(v.second) * effort
+    w = _route_work(plan, visits)
+    n_q = len(plan.queues)
+    avail = np.asarray([  # the sessions' calendar if any, and absences on average
+        q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * expected_presence(plan, q)
+        for q in plan.queues])
+    received, by_class, reviews, potential = w.received, w.by_class, w.reviews, w.potential
+    capped = apply_caps(plan, received, reviews)
+    if np.isfinite(capped.cap_cases_per_week).any():  # work the caps move goes with its classes
+        by_class = by_class * np.divide(capped.offered_h, received, out=np.ones(n_q),
+                                        where=received > 0)[:, None]
+    reserved = reserve_utilisation(plan, by_class, avail)
+    # a queue whose later classes may overflow stays bounded: only the work that cannot
+    # overflow can overload the specialists those classes may use
+    stuck = np.where(np.isnan(w.spill), reserved, reserve_utilisation(plan, w.must_class, avail))
     rows = []
     for q in plan.queues:
-        # the sessions' calendar if any, and absences on average
-        avail = q.servers * _weekly_hours(plan, plan.queue_calendar(q)) * expected_presence(plan, q)
-        role = "first choice" if first[q.index] else "overflow" if received[q.index] else "unused"
+        i = q.index
+        role = "first choice" if w.first[i] else "overflow" if capped.offered_h[i] else "unused"
         rows.append(dict(resource=q.name, kind=plan.pool_kinds[q.pool], role=role,
-                         servers=q.servers, available_h_per_week=avail,
-                         offered_h_per_week=received[q.index], spill_share=spill[q.index],
-                         spills_to=spills_to[q.index]))
+                         servers=q.servers, available_h_per_week=avail[i],
+                         offered_h_per_week=capped.offered_h[i], spill_share=w.spill[i],
+                         spills_to=w.spills_to[i],
+                         reach_share=reviews[i] / potential[i] if potential[i] > 0 else np.nan,
+                         reserve_utilisation=reserved[i],
+                         cap_cases_per_week=capped.cap_cases_per_week[i],
+                         capped_share=capped.capped_share[i],
+                         cap_utilisation=capped.cap_utilisation[i]))
     rows += _triage_rows(plan, rate_week)
     df = pd.DataFrame(rows)
     df["utilisation"] = np.where(df.available_h_per_week > 0,
                                  df.offered_h_per_week / df.available_h_per_week.where(
                                      df.available_h_per_week > 0, 1.0), np.inf)
+    patient = plan.scenario.abandonment is not None and \
+        plan.scenario.abandonment.specialist is not None
+    df["abandon_share"] = [shed_share(u) if patient and k != "triage" else np.nan
+                           for u, k in zip(df.utilisation, df.kind, strict=True)]
+    stuck = np.concatenate([stuck, np.full(len(df) - len(stuck), np.nan)])
+    df["reserve_overloaded"] = stuck >= 1
+    worst = np.fmax(np.fmax(df.utilisation, stuck), df.cap_utilisation)
     df["status"] = np.select(
-        [df.utilisation >= 1, df.utilisation >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
+        [worst >= 1, worst >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
     return df
 
 
 @dataclass(frozen=True)
-class _Visit:
-    """Cases per week reaching a first-choice queue, their effort there, where they may spill."""
+class _Routed:
+    """Per queue, the work a week it receives once overflow has spilled (capacity_report)."""
 
-    cases: float
-    effort_h: float
-    second: tuple[int, ...]
-    screening: bool
+    received: np.ndarray  # hours
+    by_class: np.ndarray  # hours of each priority class, (queues, classes)
+    must_class: np.ndarray  # ... of the cases that cannot overflow
+    reviews: np.ndarray  # review cases (what a contract's cap counts)
+    potential: np.ndarray  # review cases if nobody gave up before the queue
+    first: np.ndarray  # first-choice queue of some cases
+    spill: np.ndarray  # share of its overflowable cases sent on (NaN: none can be)
+    spills_to: list[str | None]
+
+
+def _route_work(plan: Plan, visits: dict[int, list[Visit]]) -> _Routed:
+    """Each first-choice queue keeps what its overflow threshold lets in; the rest spills."""
+    n_q, n_k = len(plan.queues), len(plan.priorities)
+    received = np.zeros(n_q)
+    by_class = np.zeros((n_q, n_k))  # hours a week of each priority class
+    must_class = np.zeros((n_q, n_k))  # ... of the cases that cannot overflow
+    reviews = np.zeros(n_q)  # review cases a week (what a contract's cap counts)
+    potential = np.zeros(n_q)  # cases a week if nobody gave up before the queue
+    first = np.zeros(len(plan.queues), dtype=bool)
+    spill = np.full(len(plan.queues), np.nan)
+    spills_to: list[str | None] = [None] * len(plan.queues)
+    for q, vs in visits.items():
+        first[q] = any(v.cases > 0 for v in vs)
+        shares = class_spills(plan, q, vs)  # per class
+        targets = sorted({t for v in vs for t in v.second})
+        if targets:
+            may = [v for v in vs if v.second]
+            weight = sum(v.cases for v in may)
+            spill[q] = (sum(v.cases * float(np.dot(v.classes, shares)) for v in may) / weight
+                        if weight > 0 else 0.0)
+            spills_to[q] = ", ".join(plan.queues[t].name for t in targets)
+        for v in vs:
+            out = shares * np.asarray(v.classes) if v.second else np.zeros(n_k)
+            kept = [(q, np.asarray(v.classes) - out, v.effort_h)]
+            for t in v.second:
+                effort = (v.effort_h if v.screening else
+                          plan.mean_hours(plan.review_spec(plan.queues[t].pool,
+                                                           plan.lines[plan.queues[t].line]
+                                                           .specialty)))
+                kept.append((t, out / len(v.second), effort))
+            if not v.second:
+                must_class[q] += v.cases * np.asarray(v.classes) * v.effort_h
+            for where, part, effort in kept:
+                received[where] += v.cases * part.sum() * effort
+                by_class[where] += v.cases * part * effort
+                if not v.screening:
+                    reviews[where] += v.cases * part.sum()
+                    potential[where] += v.potential * part.sum()
+    return _Routed(received, by_class, must_class, reviews, potential, first, spill, spills_to)
 
 
 def _triage_accuracy(t) -> float:  # noqa: ANN001
@@ -184,7 +241,7 @@ def _triage_accuracy(t) -> float:  # noqa: ANN001
     return t.legacy.accuracy if t.policy == "legacy" else 1.0
 
 
-def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]]:
+def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]:
     """First-choice queue -> its visits: reviews of its line, screenings of misrouted cases."""
     s = plan.scenario
     shares = case_type_shares(plan)
@@ -198,12 +255,19 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]
     screen_h = plan.mean_hours(s.triage.misroute.detection)
     kinds = {"in_house_first": "in_house", "overflow": "in_house",
              "outsourced_first": "outsourced"}
-    out: dict[int, list[_Visit]] = {}
+    prio = np.asarray([s.demand.mix.priority.get(p, 0.0) for p in plan.priorities])
+    coordinators = 0.0 if s.triage.policy == "direct" else (
+        1.0 if s.triage.policy == "legacy" else 1 - _ai_share(s.triage))
+    by_class = prio[None, :] * reach_shares(plan, coordinators)  # (channels, classes)
+    reach = by_class.sum(axis=1)
+    mix = np.divide(by_class, reach[:, None], out=np.zeros_like(by_class),
+                    where=reach[:, None] > 0)
+    out: dict[int, list[Visit]] = {}
     for (line, payer), queues in plan.routes.items():
         if not queues:
             continue
-        for ch, ch_share in zip(plan.channels, (s.demand.mix.channel[c] for c in plan.channels),
-                                strict=True):
+        for c, (ch, ch_share) in enumerate(zip(
+                plan.channels, (s.demand.mix.channel[c] for c in plan.channels), strict=True)):
             kind = kinds.get(s.routing.policy) or s.routing.by_channel.get(ch, "in_house")
             first = [q for q in queues if plan.pool_kinds[plan.queues[q].pool] == kind]
             second = tuple(q for q in queues if q not in first)
@@ -214,40 +278,13 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[_Visit]
             for q in first:
                 review_h = plan.mean_hours(plan.review_spec(plan.queues[q].pool,
                                                             plan.lines[line].specialty))
+                review = rate_week * shares[line, payer] * ch_share / len(first)
+                screen = rate_week * wrong_in[line, payer] * ch_share / len(first)
+                classes = tuple(mix[c])
                 out.setdefault(q, []).extend([
-                    _Visit(rate_week * shares[line, payer] * ch_share / len(first), review_h,
-                           second, False),
-                    _Visit(rate_week * wrong_in[line, payer] * ch_share / len(first), screen_h,
-                           second, True)])
+                    Visit(review * reach[c], review_h, second, False, classes, review),
+                    Visit(screen * reach[c], screen_h, second, True, classes, screen)])
     return out
-
-
-def _spill(plan: Plan, q: int, visits: list[_Visit]) -> float:
-    """Share of queue ``q``'s overflowable visits that spill (0 without overflow routing)."""
-    may = sum(v.cases for v in visits if v.second)
-    if may <= 0:
-        return 0.0
-    from sim.engine.demand import rate_per_hour
-    from sim.engine.overflow import spill_share
-
-    s = plan.scenario
-    spec = plan.queues[q]
-    total = sum(v.cases for v in visits)
-    # the profile is the arrival rate's shape (mean 1): scaled by the rate it is drawn at,
-    # not by the incentivised volume (the must/may loads already carry that)
-    mean_rate = s.demand.cases_per_year / HOURS_PER_YEAR
-    weekday = s.simulation.start.weekday()
-    present = expected_presence(plan, spec)  # absences: the same work on fewer people
-    return spill_share(
-        plan.queue_calendar(spec), spec.servers,
-        effort_h=sum(v.cases * v.effort_h for v in visits) / total / present,
-        router_effort_h=plan.mean_hours(plan.review_spec(spec.pool,
-                                                         plan.lines[spec.line].specialty))
-        / present,
-        must_per_h=(total - may) / HOURS_PER_WEEK, may_per_h=may / HOURS_PER_WEEK,
-        threshold_h=s.routing.overflow_wait_hours, horizon_h=plan.horizon_h,
-        warmup_h=plan.warmup_h,
-        profile=lambda t: rate_per_hour(s.demand, t, weekday) / mean_rate)
 
 
 def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
@@ -305,14 +342,34 @@ def overload_warnings(report: pd.DataFrame) -> list[str]:
     """
     out = []
     for r in report.itertuples():
+        out += _limit_warnings(r)
         if not r.utilisation >= 1:
             continue
         spill = getattr(r, "spill_share", np.nan)
         to = getattr(r, "spills_to", None)
         after = (f" even after {spill:.0%} of its overflowable cases go to {to}"
                  if isinstance(to, str) and to and spill == spill else "")
+        shed = getattr(r, "abandon_share", np.nan)
+        fate = (f"about {shed:.0%} of its cases will give up waiting instead (the fluid "
+                "limit 1 - 1/utilisation)" if shed == shed and shed > 0 else
+                "its queue will grow without bound over the run")
         out.append(f"{r.resource}: offered {r.offered_h_per_week:.1f} h/week of work against "
                    f"{r.available_h_per_week:.1f} h/week available (utilisation "
-                   f"{r.utilisation:.2f} >= 1){after}: its queue will grow without bound over "
-                   "the run")
+                   f"{r.utilisation:.2f} >= 1){after}: {fate}")
+    return out
+
+
+def _limit_warnings(r) -> list[str]:  # noqa: ANN001  (a row of the capacity report)
+    """A class reserve or a contract cap the queue cannot keep up with."""
+    out = []
+    reserved = getattr(r, "reserve_utilisation", np.nan)
+    if getattr(r, "reserve_overloaded", False) and not r.utilisation >= 1:
+        out.append(f"{r.resource}: the classes kept off its reserved specialists bring "
+                   f"{reserved:.2f} times the work the specialists they may use can do: their "
+                   "queue will grow without bound over the run")
+    capped = getattr(r, "cap_utilisation", np.nan)
+    if capped == capped and capped >= 1:
+        out.append(f"{r.resource}: its pool is sent {capped:.2f} times the "
+                   f"{r.cap_cases_per_week:g} cases a week its contract takes, and the rest "
+                   "waits for next week's slot: its queue will grow without bound over the run")
     return out

@@ -64,7 +64,7 @@ def _hour_operator(q: np.ndarray) -> np.ndarray:
 
 
 def _admitted(calendar: WorkCalendar, servers: int, router_effort_h: float, threshold_h: float,
-              t: np.ndarray, counts: np.ndarray) -> np.ndarray:
+              t: np.ndarray, counts: np.ndarray, admit_servers: int | None = None) -> np.ndarray:
     """``[step, state]``: whether a case that may overflow joins at ``t`` with ``counts`` there.
 
     With a specialist free the wait is until the calendar opens; otherwise the router's
@@ -73,7 +73,7 @@ def _admitted(calendar: WorkCalendar, servers: int, router_effort_h: float, thre
     """
     free_ok = np.asarray(calendar.next_open(t), dtype=float) - t <= threshold_h
     window = np.asarray(calendar.working_hours_between(t, t + threshold_h), dtype=float)
-    work = (counts - servers + 1) / servers * router_effort_h
+    work = (counts - servers + 1) / (admit_servers or servers) * router_effort_h
     return np.where(counts[None, :] < servers, free_ok[:, None],
                     work[None, :] <= window[:, None] + 1e-9)
 
@@ -85,8 +85,12 @@ MAX_STATES = 50
 def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_effort_h: float,
                 must_per_h: float, may_per_h: float, threshold_h: float, horizon_h: float,
                 warmup_h: float = 0.0,
-                profile: Callable[[np.ndarray], np.ndarray] | None = None) -> float:
+                profile: Callable[[np.ndarray], np.ndarray] | None = None,
+                admit_servers: int | None = None) -> float:
     """Predicted share of the cases that may overflow which do (module docstring).
+
+    ``admit_servers``: the specialists the router's estimate divides by, when the cases
+    may use fewer (``servers``) because some are held back for earlier classes.
 
     ``effort_h``: mean working hours a visit takes (reviews and screenings together);
     ``router_effort_h``: the mean review the router's estimate uses; ``must_per_h`` and
@@ -103,12 +107,13 @@ def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_ef
     mid = start + 0.5
     window = float(np.max(calendar.working_hours_between(mid, mid + threshold_h)))
     # the most cases a case that may overflow can find there and still join
-    bound = servers + math.floor(window * servers / router_effort_h) + 2
+    bound = servers + math.floor(window * (admit_servers or servers) / router_effort_h) + 2
     if must_per_h > 0:  # room for the cases that join whatever the wait
         bound += max(_MARGIN, servers)
     block = max(1, math.ceil(bound / MAX_STATES))  # cases per state
     counts = np.arange(0, bound + block, block, dtype=float)
-    admit = _admitted(calendar, servers, router_effort_h, threshold_h, mid, counts)
+    admit = _admitted(calendar, servers, router_effort_h, threshold_h, mid, counts,
+                      admit_servers)
     n_states = len(counts)
     admit[:, -1] = False  # the state space ends here
     open_frac = np.asarray(calendar.working_hours_between(start, start + 1.0), dtype=float)
@@ -135,3 +140,4 @@ def spill_share(calendar: WorkCalendar, servers: int, effort_h: float, router_ef
             offered += rate
         p = nxt
     return float(spilled / offered) if offered > 0 else 0.0
+

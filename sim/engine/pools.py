@@ -14,7 +14,7 @@ line and that its payer covers, by the scenario's routing policy.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from heapq import heappop, heappush
 
 import numpy as np
@@ -23,6 +23,8 @@ import simpy
 from sim.core.calendar import WorkCalendar, delay_end
 from sim.engine.contracts import contract_caps
 from sim.engine.plan import Plan
+
+INF = float("inf")
 
 
 def calendar_delay(env: simpy.Environment, hours: float,
@@ -47,10 +49,18 @@ class Staff:
 
     ``servers=None`` means unlimited capacity: every case is worked at once and
     only the calendar can delay it (an AI service with no queue).
+
+    Drop-out costs no event either: a waiting case's give-up instant (join + patience) is
+    known when it joins, and the queue removes the cases whose instant has passed whenever
+    it next looks at who waits (a server frees, the head-count changes, routing reads
+    :attr:`waiting`, the run ends). They leave at their own instant, as a timer per case
+    would have them. (A timer per waiting case cost an event each and kept each served
+    case's process alive in SimPy's event heap until its patience ran out.)
     """
 
     def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar,
-                 classes: int = 2, reserve: list[int] | None = None):
+                 classes: int = 2, reserve: list[int] | None = None,
+                 on_give_up: Callable[[int, float], None] | None = None):
         self.env = env
         self.servers = servers
         self.calendar = calendar
@@ -59,21 +69,32 @@ class Staff:
         # finishing server hands its id to the case it wakes.
         self._idle = list(range(servers - 1, -1, -1)) if servers else []
         self._away: list[int] = []  # ids of servers away now (absences, set_servers)
-        self.waiting = [0] * classes  # cases waiting, by priority code (0 = served first)
+        self._waiting = [0] * classes  # cases waiting, by priority code (0 = served first)
         # per class code, servers a case of that class must leave free (trunk reservation
         # for the classes before it); None: every case may take any free server
         self.reserve = reserve if reserve and any(reserve) else None
         self._gone: set[int] = set()  # queue orders of cases that gave up (lazy heap deletion)
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
+        # Drop-out, checked lazily (no timer per waiting case): a heap of (give-up instant,
+        # order, priority, wake-up, case) for the waiting cases that have a patience.
+        self._deadlines: list[tuple[float, int, int, simpy.Event, int]] = []
+        # _order counts queue joins and service starts alike: it ranks the events that
+        # happen at one instant the way SimPy's own event ids would (see _expire)
         self._order = 0
-        self.wait_area = 0.0  # integral of the number waiting over time (case-hours)
-        self._since = 0.0
+        self._roster_rank = 0  # rank of the set_servers call that scheduled the next one
+        self.on_give_up = on_give_up
 
-    def integrate(self) -> None:
-        """Bring :attr:`wait_area` up to now (called whenever the number waiting changes)."""
-        now = self.env.now
-        self.wait_area += sum(self.waiting) * (now - self._since)
-        self._since = now
+    @property
+    def waiting(self) -> list[int]:
+        """Cases waiting now, by priority code (0 = served first): those whose patience ran out
+        before now have left."""
+        if self._deadlines:
+            self._expire(self.env.now, -1)
+        return self._waiting
+
+    @waiting.setter
+    def waiting(self, counts: list[int]) -> None:
+        self._waiting = counts
 
     @property
     def busy(self) -> int:
@@ -90,43 +111,80 @@ class Staff:
         if given, receives the id (0 to servers - 1) of the server who works it.
         A case that has to wait longer than ``patience_h`` clock hours for a
         server leaves the queue then, unserved: the return value is False (True
-        when it was served).
+        when it was served), and ``on_give_up(i, instant)`` is told when it left.
         """
         if self.servers is None:
             yield from self._work(i, effort_h, seize, start, end)
             return True
-        if self._may_take(priority):
-            self.free -= 1
+        free = self.free  # _may_take, inlined: this runs once per case
+        if free > 0 and (self.reserve is None or free > self.reserve[priority]):
+            self.free = free - 1
             server = self._idle.pop()
         else:
             wake = self.env.event()
-            self._order += 1
-            heappush(self._queue, (priority, self._order, wake))
-            self.integrate()
-            self.waiting[priority] += 1
-            if patience_h is not None and patience_h < float("inf"):
-                # one timeout, no condition event: if it fires first the case leaves the
-                # heap lazily (its order is remembered and skipped when popped)
-                order = self._order
-                self.env.timeout(patience_h).callbacks.append(
-                    lambda _event: self._give_up(order, priority, wake))
+            self._order = order = self._order + 1
+            heappush(self._queue, (priority, order, wake))
+            self._waiting[priority] += 1
+            if patience_h is not None and patience_h < INF:
+                # no timer: the give-up instant is known now, and whoever next looks at
+                # the queue removes the case if that instant has passed (_expire)
+                heappush(self._deadlines, (self.env.now + patience_h, order, priority, wake, i))
             server = yield wake  # a finishing server hands itself over: self.free stays 0
             if server is None:  # the patient gave up waiting
                 return False
         if who is not None:
             who[i] = server
+        self._order = rank = self._order + 1  # ranks this service's end among same-time events
         yield from self._work(i, effort_h, seize, start, end)
         if self.free < 0:  # fewer specialists at work now (absences): this one leaves
             self.free += 1
             self._away.append(server)
             return True
-        self._hand_over(server)
+        self._hand_over(server, rank)
         return True
 
     def _may_take(self, priority: int) -> bool:
         """Whether a case of class ``priority`` arriving now may take a free server."""
         # free < 0 while absent specialists finish their cases: none is free then
         return self.free > 0 and (self.reserve is None or self.free > self.reserve[priority])
+
+    def _expire(self, now: float, rank: float) -> None:
+        """Waiting cases whose patience has run out by ``now`` leave the queue, at their instant.
+
+        A give-up instant equal to ``now`` counts as passed when the case joined the queue
+        before the event acting now was scheduled (``rank``: the value of ``_order`` then),
+        which is the order SimPy would have fired a timer per case and that event in.
+        """
+        deadlines = self._deadlines
+        while deadlines:
+            at, order, priority, wake, i = deadlines[0]
+            if at > now or (at == now and order > rank):
+                return
+            heappop(deadlines)
+            if wake.triggered:  # a server took it in time
+                continue
+            self._gone.add(order)
+            self._waiting[priority] -= 1
+            wake.succeed(None)
+            if self.on_give_up is not None:
+                self.on_give_up(i, at)
+
+    def expire(self, now: float) -> None:
+        """Remove the waiting cases whose patience ran out before ``now`` (e.g. the horizon).
+
+        Example:
+            >>> env = simpy.Environment()
+            >>> staff = Staff(env, 1, WorkCalendar.always(), on_give_up=print)
+            >>> t = [np.full(2, np.nan) for _ in range(3)]
+            >>> for i in (0, 1):
+            ...     _ = env.process(staff.serve(i, 10.0, 1, *t, patience_h=4.0))
+            >>> env.run(until=6)  # nobody looked at the queue since case 1's patience ran out
+            >>> staff.expire(6.0)
+            1 4.0
+            >>> staff.waiting
+            [0, 0]
+        """
+        self._expire(now, -1)
 
     def _next_waiting(self, others_free: int) -> tuple[int, simpy.Event] | None:
         """Pop the first waiting case allowed a server while ``others_free`` others stay free."""
@@ -143,26 +201,22 @@ class Staff:
             return priority, wake
         return None
 
-    def _hand_over(self, server: int) -> None:
+    def _hand_over(self, server: int, rank: int) -> None:
         """A server is done: it takes the first waiting case allowed to have it, or goes free."""
-        head = self._next_waiting(self.free)
+        if self._queue:  # (an empty queue has no case to take, nor any that could give up)
+            deadlines = self._deadlines
+            if deadlines and deadlines[0][0] <= self.env.now:
+                self._expire(self.env.now, rank)
+            head = self._next_waiting(self.free)
+        else:
+            head = None
         if head is not None:
             priority, wake = head
-            self.integrate()
-            self.waiting[priority] -= 1
+            self._waiting[priority] -= 1
             wake.succeed(server)
             return
         self.free += 1
         self._idle.append(server)
-
-    def _give_up(self, order: int, priority: int, wake: simpy.Event) -> None:
-        """A waiting case's patience ran out: it leaves, unless a server has just taken it."""
-        if wake.triggered:
-            return
-        self._gone.add(order)
-        self.integrate()
-        self.waiting[priority] -= 1
-        wake.succeed(None)
 
     def set_servers(self, n: int) -> None:
         """Change the number of servers at work now (absences, :mod:`sim.engine.rosters`).
@@ -170,6 +224,8 @@ class Staff:
         Fewer: the free ones leave at once, busy ones when their case is done (``free`` goes
         negative meanwhile). More: the newcomers take waiting cases at once.
         """
+        if self._deadlines:  # the call that scheduled this one ranks it (roster_process)
+            self._expire(self.env.now, self._roster_rank)
         before = self.free
         self.free += n - self.servers
         self.servers = n
@@ -182,10 +238,10 @@ class Staff:
             if head is None:
                 break
             priority, wake = head
-            self.integrate()
-            self.waiting[priority] -= 1
+            self._waiting[priority] -= 1
             self.free -= 1
             wake.succeed(self._idle.pop())
+        self._order = self._roster_rank = self._order + 1
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:
@@ -203,8 +259,9 @@ class SpecialistQueue(Staff):
 
     def __init__(self, env: simpy.Environment, name: str, servers: int,
                  calendar: WorkCalendar, mean_effort_h: float, classes: int = 2,
-                 reserve: list[int] | None = None):
-        super().__init__(env, servers, calendar, classes, reserve)
+                 reserve: list[int] | None = None,
+                 on_give_up: Callable[[int, float], None] | None = None):
+        super().__init__(env, servers, calendar, classes, reserve, on_give_up)
         self.name = name
         self.mean_effort_h = mean_effort_h
 
@@ -218,7 +275,10 @@ class SpecialistQueue(Staff):
         """
         if self._may_take(priority):
             return self.calendar.next_open(now) - now
-        ahead = sum(self.waiting[:priority + 1])
+        deadlines = self._deadlines
+        if deadlines and deadlines[0][0] <= now:  # a case whose patience ends now waits no more
+            self._expire(now, INF)
+        ahead = sum(self._waiting[:priority + 1])
         work = (ahead + 1) / max(self.servers, 1) * self.mean_effort_h
         return self.calendar.add_working_hours(now, work) - now
 

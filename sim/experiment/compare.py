@@ -17,11 +17,11 @@ Example:
     >>> b = sim.load_scenario("scenarios/baseline.yaml", short)
     >>> cmp = compare([a, b], replications=3)
     >>> print(cmp.sentence("time_to_match_h.mean"))
-    baseline cuts mean time to match by 182.4 h (95% CI 180.3 to 184.5 h) against
-    legacy_referral, over 3 paired replications
+    baseline cuts mean time to match by 188.7 h (95% CI 183.6 to 193.8 h) against legacy_referral,
+    over 3 paired replications
     >>> cmp.differences(["time_to_match_h.mean"])[["difference", "half_width",
     ...     "welch_half_width", "half_width_ratio"]].round(2).to_numpy()
-    array([[-182.4 ,    2.11,    9.06,    0.23]])
+    array([[-188.71,    5.07,    6.19,    0.82]])
 
 The paired half-width is a quarter of the unpaired one: common random numbers at work.
 """
@@ -148,9 +148,12 @@ class Comparison:
             >>> cmp = compare(scenario, vary={"pools.in_house.specialists.oncology": [4, 6]},
             ...               replications=2)
             >>> print(cmp.table(["time_to_opinion_h.mean"]))
-            scenario    KPI                     unit  oncology=4      B  B - A  95% CI (paired) ...
-            ----------  ----------------------  ----  ----------  -----  -----  --------------- ...
-            oncology=6  time_to_opinion_h.mean  h          48.67  48.51  -0.16    -0.58 to 0.26 ...
+            scenario    KPI                     unit  oncology=4      B  B - A  95% CI (paired)
+            ±paired  ±unpaired  ratio
+            ----------  ----------------------  ----  ----------  -----  -----  ---------------
+            -------  ---------  -----
+            oncology=6  time_to_opinion_h.mean  h          48.19  47.93  -0.26    -0.55 to 0.04
+            0.30      12.56   0.02
             A = oncology=4; B - A over 2 paired replications (common random numbers);
             ratio = paired / unpaired (Welch) half-width; pp = percentage points
         """

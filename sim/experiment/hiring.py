@@ -26,13 +26,23 @@ Example:
     >>> res = plan_hiring(platform, target_h=120, replications=2)
     >>> print(res.text())
     Hiring plan: p90 time to opinion <= 120 h every year (lead time 6 months, attrition 0% a year)
-      2026: decide no hires; p90 243.7 h (95% bound 271.7 h): NOT met (not attainable by hiring: \
-3 more specialists did not lower the bound by 1%)
+      2026: decide no hires; p90 249.4 h (95% bound 350.3 h): NOT met (not attainable by hiring: 3
+      more specialists did not lower the bound by 1%)
     <BLANKLINE>
     Specialists per queue (start -> end of year; +hires decided that year, -leavers):
       queue                                              2026
       in_house/oncology                                  4->4
-    ...
+      in_house/cardiology                                2->2
+      in_house/neurology                                 2->2
+      in_house/orthopedics                               2->2
+      in_house/other                                     3->3
+      in_house/oncology/rare_tumour_pathology            1->1
+      in_house/neurology/movement_disorders              1->1
+      outsourced/oncology                                1->1
+      outsourced/cardiology                              1->1
+      outsourced/neurology                               1->1
+      outsourced/orthopedics                             1->1
+      outsourced/other                                   1->1
 
 (Fourteen days of one year are only a quick look; there, waits for records, triage and
 office hours dominate, so more specialists do not help.)

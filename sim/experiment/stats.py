@@ -74,8 +74,8 @@ def summary(table: pd.DataFrame, kpis: Sequence[str] | None = None, by: str | No
         >>> summary(table, ["time_to_opinion_h.mean"], by="point").round(2)
                                        mean    sd  ci_low  ci_high  half_width  n
         point kpi
-        0     time_to_opinion_h.mean  48.67  0.02   48.49    48.86        0.18  2
-        1     time_to_opinion_h.mean  48.67  0.02   48.49    48.86        0.18  2
+        0     time_to_opinion_h.mean  48.19  2.94   21.81    74.57       26.38  2
+        1     time_to_opinion_h.mean  48.19  2.94   21.81    74.57       26.38  2
     """
     if kpis is None:
         kpis = [c for c in table.select_dtypes("number").columns if c not in (*KEYS, by)]
@@ -165,16 +165,18 @@ def replications_needed(
         >>> a = replications_needed(scenario, "time_to_opinion_h.mean", 0.05,
         ...                         max_replications=6, lookahead=2)
         >>> print(a)
-           mean      sd  half_width  relative_precision  within
+           mean    sd  half_width  relative_precision  within
         n
-        1 48.69     NaN         NaN                 NaN   False
-        2 48.67  0.0201      0.1806             0.00371    True
-        3 48.62 0.09771      0.2427            0.004992    True
-        4 48.27  0.7128       1.134              0.0235    True
-        5 47.79   1.237       1.536             0.03214    True
-        3 replications give a 95% interval within ±5.0% of the mean (checked over 2 more)
-        >>> a.n
-        3
+        1 50.27   NaN         NaN                 NaN   False
+        2 48.19 2.936       26.38              0.5474   False
+        3 47.75 2.215       5.501              0.1152   False
+        4  47.1 2.218       3.529             0.07491   False
+        5 47.31 1.976       2.454             0.05186   False
+        6 47.31 1.767       1.855             0.03921    True
+        not settled: the relative half-width has not stayed within 5.0% for 2 more replications;
+        run more
+        >>> a.n is None                         # not settled within 6: run more
+        True
     """
     from sim.experiment.executors import SerialExecutor, executor_workers
     from sim.experiment.tasks import Task, run_task
@@ -287,8 +289,8 @@ def warmup_series(cases: pd.DataFrame, horizon_h: float, measure: str = "in_syst
         >>> s.iloc[:, :5]                           # cases in the system at each day's end
         period          0     1     2      3      4
         replication
-        0            43.0  65.0  97.0  122.0  132.0
-        1            49.0  74.0  94.0  109.0  116.0
+        0            45.0  65.0  96.0  125.0  136.0
+        1            49.0  72.0  92.0  105.0  113.0
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")

@@ -6,7 +6,7 @@ Example:
     >>> result.scenario.pools["in_house"].specialists
     {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
     >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
-    [46.87, 44.94]
+    [48.48, 29.74]
     >>> print(result.report)
     # Fit of events.parquet
     <BLANKLINE>

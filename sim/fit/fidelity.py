@@ -18,14 +18,14 @@ Example:
     >>> fid.kpis.round(2)
                                log  simulated     low    high  inside
     kpi
-    time_to_match_h.mean     37.44      36.91    5.48   68.33    True
-    time_to_opinion_h.mean   46.87      44.94    6.10   83.78    True
-    time_to_opinion_h.p50    21.17      19.90   12.85   26.95    True
-    time_to_opinion_h.p90   142.23     139.36  120.69  158.02    True
-    specialist_wait_h.mean   13.13       5.21    0.67    9.76   False
-    throughput_per_week     127.08     192.50   32.52  352.48    True
-    utilisation.in_house      0.31       0.44   -0.10    0.98    True
-    utilisation.outsourced    0.09       0.24   -0.27    0.75    True
+    time_to_match_h.mean     26.06      21.36    4.59   38.13    True
+    time_to_opinion_h.mean   48.48      29.74  -11.55   71.03    True
+    time_to_opinion_h.p50    20.82      18.29   12.14   24.44    True
+    time_to_opinion_h.p90   145.24      84.92 -176.69  346.53    True
+    specialist_wait_h.mean   18.97       5.91   -6.66   18.48   False
+    throughput_per_week     126.54     205.15  110.35  299.96    True
+    utilisation.in_house      0.30       0.45   -0.02    0.92    True
+    utilisation.outsourced    0.14       0.33   -0.16    0.81    True
 """
 
 from __future__ import annotations

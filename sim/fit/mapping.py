@@ -132,7 +132,9 @@ SOSIM_MAP = LogMap(
         arrival="case arrived", records_complete="records intake", triage="triage",
         assigned=["pre-authorisation", "re-routing"],
         review=["misroute screening", "specialist review"], opinion="opinion delivered",
-        ignore=["coordinator check", "referral cycle", "case abandoned"]),
+        # the fit learns no drop-out, appointment slots or second records requests
+        ignore=["coordinator check", "referral cycle", "case abandoned",
+                "records requested again", "appointment booked", "appointment held"]),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/[^#]*)?#\d+$",
     naive_timestamps="local",
 )

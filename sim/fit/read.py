@@ -12,11 +12,11 @@ Example:
     >>> log.events.groupby("stage", observed=True).size()
     stage
     arrival             470
-    assigned            168
+    assigned            151
     opinion             248
-    records_complete    868
-    review              603
-    triage              796
+    records_complete    837
+    review              602
+    triage              734
     dtype: int64
 """
 

@@ -20,7 +20,7 @@ Example:
     >>> staff.specialists["in_house"]["oncology"].value
     5
     >>> staff.specialists["in_house"]["oncology"].note
-    '5 distinct specialists completed 69 reviews; at most 5 were busy at once'
+    '5 distinct specialists completed 64 reviews; at most 5 were busy at once'
 """
 
 from __future__ import annotations

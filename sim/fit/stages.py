@@ -18,7 +18,7 @@ Example:
     >>> from sim.fit.read import read_log
     >>> table = stage_table(read_log("events.parquet"))
     >>> len(table), round(float((table.review_end_h - table.queue_h).mean()), 2)
-    (470, 17.46)
+    (470, 23.3)
 """
 
 from __future__ import annotations

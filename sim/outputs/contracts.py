@@ -25,13 +25,13 @@ Example:
     ...                       ["simulation.horizon_days=28", "simulation.warmup_days=0"])
     >>> res = sim.run(s, replications=2)
     >>> res.kpis.filter(like="contract.outsourced").T.round(2)  # doctest: +NORMALIZE_WHITESPACE
-    replication                                              0         1
-    contract.outsourced.cases                            120.00     81.00
+    replication                                               0         1
+    contract.outsourced.cases                            120.00     76.00
     contract.outsourced.late_share                         0.00      0.00
-    contract.outsourced.cap_used_share                     0.50      0.34
+    contract.outsourced.cap_used_share                     0.50      0.32
     money.contract.outsourced.sla_credits_usd              0.00      0.00
-    money.contract.outsourced.unused_commitment_cases     33.42     72.42
-    money.contract.outsourced.unused_commitment_usd    22561.64  48886.64
+    money.contract.outsourced.unused_commitment_cases     33.42     77.42
+    money.contract.outsourced.unused_commitment_usd    22561.64  52261.64
 """
 
 from __future__ import annotations

@@ -25,6 +25,14 @@ co-pay comes on top, and a patient whose payer does not cover the channel pays
 both; the platform keeps ``platform_margin`` = paid - program cost; avoided and
 delay costs fall on the payer, so ``payer_net`` = avoided - paid_by_payer -
 delay, and net_savings = payer_net - paid_by_patient + platform_margin.
+
+An **abandoned** case (drop-out) has a bill too: what was done before the patient gave up
+(:func:`abandoned_costs`): its records request (made on arrival), its triage if triage
+was done (the AI fee, the coordinator's hands-on time), and a misrouted case's screening
+and re-routing if they happened; no opinion, so no pool price, channel cost or payment.
+It avoids nothing (its procedure goes ahead unreviewed) and its wait costs the delay
+cost of its priority up to the moment it left. The same identity holds for it: net =
+payer_net (- delay) - paid by patient (0) + platform margin (- program cost).
 """
 
 from __future__ import annotations
@@ -97,9 +105,49 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     }
     for col in MONEY:  # an opinion not yet given has no bill yet
         out[col] = np.where(delivered, out[col], np.nan)
+    gave_up = cases["status"].to_numpy() == "abandoned"
+    if gave_up.any():  # ... but a case that gave up has incurred what was done before
+        for col, value in abandoned_costs(plan, rep, cases, records, triage).items():
+            out[col] = np.where(gave_up, value, out[col])
     out["treatment_changed"] &= delivered
     out["procedure_avoided"] &= delivered
     return out
+
+
+def abandoned_costs(plan: Plan, rep: Replication, cases: pd.DataFrame, records: np.ndarray,
+                    triage: np.ndarray) -> dict[str, np.ndarray]:
+    """The money columns of cases that gave up (read for abandoned rows only).
+
+    ``records`` and ``triage`` are every case's records and triage costs (triage only where
+    it was done: the AI fee once the AI has matched it, coordinator time once handled).
+    Pre-authorisation handling and appointment booking have no cost of their own in the
+    scenario (the payer's desk; scheduling is in ``channel_cost_usd``, paid with a held
+    visit), so they add nothing.
+
+    Example (through a run: the abandoned rows of its case table carry these columns):
+        >>> import sim
+        >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml", [
+        ...     "simulation.horizon_days=14", "simulation.warmup_days=0"]), replications=1)
+        >>> gone = res.cases[res.cases["status"] == "abandoned"]
+        >>> bool((gone["paid_by_payer_usd"] == 0).all() and (gone["program_cost_usd"] > 0).all())
+        True
+    """
+    e, d, r = plan.scenario.economics, rep.draws, rep.records
+    rate = np.asarray([p.specialist_rate_per_hour_usd for p in plan.scenario.pools.values()]
+                      + [0.0])
+    screened = ~np.isnan(r.screen_end_h)  # the wrong specialists screened it, then re-routing
+    rework = np.where(screened, rate[plan.pool_of(r.screen_queue)] * d.screen_h
+                      + e.rework_admin_usd, 0.0)
+    program = records + triage + rework
+    per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in plan.priorities])
+    waited_h = cases["abandoned_h"].to_numpy() - rep.cases.arrival_h
+    delay = per_day[rep.cases.priority] * waited_h / 24
+    zero = np.zeros(len(program))
+    return {"records_cost_usd": records, "triage_cost_usd": triage, "opinion_cost_usd": rework,
+            "program_cost_usd": program, "avoided_cost_usd": zero, "delay_cost_usd": delay,
+            "net_savings_usd": -program - delay, "paid_by_payer_usd": zero,
+            "paid_by_patient_usd": zero, "platform_margin_usd": -program,
+            "payer_net_usd": -delay}
 
 
 def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
@@ -190,10 +238,16 @@ class _Cohort:
 
     def __init__(self, cases: pd.DataFrame):
         self.cases = cases
-        self.keep = ~cases["warmup"].to_numpy() & (cases["status"].cat.codes.to_numpy() == 0)
+        status = cases["status"].cat.codes.to_numpy()
+        cohort = ~cases["warmup"].to_numpy()
+        self.keep = cohort & (status == 0)
+        self.gave_up = cohort & (status == 2)  # abandoned cohort cases: billed, no opinion
 
     def col(self, name: str) -> np.ndarray:
         return self.cases[name].to_numpy()[self.keep]
+
+    def abandoned(self, name: str) -> np.ndarray:
+        return self.cases[name].to_numpy()[self.gave_up]
 
     def groups(self, name: str) -> tuple[list[str], np.ndarray]:
         """A categorical column's categories and the cohort's codes."""
@@ -251,14 +305,27 @@ def _clinical_kpis(cohort: _Cohort) -> dict[str, float]:
 
 
 def _money_totals(cohort: _Cohort) -> dict[str, float]:
-    """Totals, per-opinion means, return on the programme and clinical counts."""
+    """Totals, per-opinion means, return on the programme and clinical counts.
+
+    Totals count every billed cohort case: delivered opinions and abandoned cases (what was
+    done before they gave up); ``money.cost_per_opinion_usd`` is over delivered opinions,
+    ``money.abandoned_cost.total_usd`` the program cost of the abandoned ones.
+    """
     out: dict[str, float] = {}
     for name in MONEY:
-        out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(cohort.col(name).sum())
-    program, net = cohort.col("program_cost_usd"), cohort.col("net_savings_usd")
+        total = cohort.col(name).sum() + cohort.abandoned(name).sum()
+        out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(total)
+    program = cohort.col("program_cost_usd")
+    lost = cohort.abandoned("program_cost_usd")
     out["money.cost_per_opinion_usd"] = float(program.mean())
-    out["money.net_savings_per_case_usd"] = float(net.mean())
-    out["money.roi"] = float(net.sum() / program.sum()) if program.sum() > 0 else np.nan
+    if cohort.gave_up.any():
+        out["money.abandoned_cost.total_usd"] = float(lost.sum())
+        out["money.abandoned_cost_per_case_usd"] = float(lost.mean())
+    out["money.net_savings_per_case_usd"] = float(out["money.net_savings.total_usd"]
+                                                  / len(program))
+    total_program = out["money.program_cost.total_usd"]
+    out["money.roi"] = (float(out["money.net_savings.total_usd"] / total_program)
+                        if total_program > 0 else np.nan)
     avoided = cohort.col("procedure_avoided")
     _, proc = cohort.groups("procedure")
     out["money.avoided_rate"] = float(avoided[proc >= 0].mean()) if (proc >= 0).any() else np.nan
@@ -292,6 +359,10 @@ def _payer_kpis(plan: Plan, cohort: _Cohort) -> dict[str, float]:
     _, kind = cohort.groups("procedure_kind")
     paid_all, avoided_usd, payer_net = (cohort.col("paid_by_payer_usd"),
                                         cohort.col("avoided_cost_usd"), cohort.col("payer_net_usd"))
+    # abandoned cohort cases: the payer bears their wait's delay cost (payer_net = -delay)
+    gone_payer = cohort.cases["payer"].cat.codes.to_numpy()[cohort.gave_up]
+    gone_net = np.bincount(gone_payer, weights=cohort.abandoned("payer_net_usd"),
+                           minlength=len(payers))
     for k, name in enumerate(payers):
         rows = payer == k
         if not rows.any():
@@ -310,6 +381,7 @@ def _payer_kpis(plan: Plan, cohort: _Cohort) -> dict[str, float]:
                 out[f"payer.{name}.moved_days"] = float(
                     cohort.col("procedure_moved_days")[rows].sum())
         out[f"payer.{name}.avoided_usd"] = float(avoided_usd[rows].sum())
-        out[f"payer.{name}.net_savings_usd"] = float(payer_net[rows].sum())
-        out[f"payer.{name}.roi"] = float(payer_net[rows].sum() / paid) if paid > 0 else np.nan
+        net = payer_net[rows].sum() + gone_net[k]
+        out[f"payer.{name}.net_savings_usd"] = float(net)
+        out[f"payer.{name}.roi"] = float(net / paid) if paid > 0 else np.nan
     return out

@@ -25,7 +25,9 @@ stack into one table and comparisons line up.
   ``arrivals``, ``delivered``, ``in_system_end``;
 - with an ``abandonment`` section: ``abandoned``, ``abandoned_share`` and its split by stage
   (``abandoned_share.<stage>``) and by triage (``abandoned_share.triaged_by.<who>``);
-- with a ``priorities`` section: ``class.<c>.*``, each class against its own service level.
+- with a ``priorities`` section: ``class.<c>.*``, each class against its own service level;
+- with more than one channel: ``channel.<c>.*``, each channel's cases, time to opinion, share
+  within the opinion target and (with drop-out) abandoned share.
 
 Example:
     >>> import pandas as pd
@@ -132,6 +134,9 @@ def _time_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
         out.update(abandonment_kpis(cases, cohort, gave_up))
     if s.priorities is not None:
         out.update(class_kpis(plan, col("priority"), col("time_to_opinion_h"), age))
+    if len(plan.channels) > 1:
+        out.update(channel_kpis(plan, col("channel"), col("time_to_opinion_h"), age,
+                                gave_up[cohort] if s.abandonment is not None else None))
     for kpi in ("time_to_match_h", "records_to_match_h", "time_to_opinion_h"):
         out.update(_describe(kpi, col(kpi)))
     out["within_target.match"] = _within(col("time_to_match_h"), age,
@@ -212,6 +217,27 @@ def class_kpis(plan: Plan, priority: pd.Categorical | np.ndarray, tto: np.ndarra
         out[f"class.{name}.sla_hours"] = sla
         out.update(_describe(f"class.{name}.time_to_opinion_h", tto[rows]))
         out[f"class.{name}.within_sla"] = _within(tto[rows], age[rows], sla)
+    return out
+
+
+def channel_kpis(plan: Plan, channel: pd.Categorical | np.ndarray, tto: np.ndarray,
+                 age: np.ndarray, gave_up: np.ndarray | None) -> dict[str, float]:
+    """Each channel's cohort cases, time to opinion, opinions within target and drop-out.
+
+    ``channel.<c>.within_target`` counts like ``within_target.opinion``;
+    ``channel.<c>.abandoned_share`` (with drop-out) is over the channel's cohort arrivals.
+    """
+    out: dict[str, float] = {}
+    codes = pd.Categorical(channel, categories=list(plan.channels)).codes
+    target = plan.scenario.targets.time_to_opinion_hours
+    for k, name in enumerate(plan.channels):
+        rows = codes == k
+        out[f"channel.{name}.cases"] = float(rows.sum())
+        out.update(_describe(f"channel.{name}.time_to_opinion_h", tto[rows]))
+        out[f"channel.{name}.within_target"] = _within(tto[rows], age[rows], target)
+        if gave_up is not None:
+            out[f"channel.{name}.abandoned_share"] = (float(gave_up[rows].mean())
+                                                       if rows.any() else np.nan)
     return out
 
 

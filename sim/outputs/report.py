@@ -6,11 +6,95 @@ CI log or a notebook cell.
 Example:
     >>> print(kpi_table(results))
     baseline: triage ai, routing overflow, 14 days measured, 2 replication(s), seed 7 (mean, 95% CI)
-    ---------------------------------------------------------------------------------------------...
-      time to match mean                                36.0 h  [27.0 h, 45.0 h]
-    ...
-      time to opinion mean                      48.7 h (2.0 d)  [48.5 h (2.0 d), 48.9 h (2.0 d)]
-    ...
+    ------------------------------------------------------------------------------------------------
+      time to match mean                                26.7 h  [9.0 h, 44.4 h]
+      time to match p50                                  5.7 h  [3.9 h, 7.4 h]
+      time to match p90                        107.0 h (4.5 d)  [0.0 h, 237.9 h (9.9 d)]*
+      time to match p95                        149.7 h (6.2 d)  [68.7 h (2.9 d), 230.6 h (9.6 d)]
+      records to match mean                              3.6 h  [2.3 h, 5.0 h]
+      records to match p50                               0.3 h  [0.1 h, 0.4 h]
+      records to match p90                               5.2 h  [0.0 h, 10.6 h]*
+      records to match p95                              22.6 h  [6.7 h, 38.5 h]
+      time to opinion mean                      48.2 h (2.0 d)  [21.8 h, 74.6 h (3.1 d)]
+      time to opinion p50                               21.1 h  [12.7 h, 29.4 h]
+      time to opinion p90                      136.9 h (5.7 d)  [0.0 h, 274.4 h (11.4 d)]*
+      time to opinion p95                      174.9 h (7.3 d)  [76.0 h (3.2 d), 273.7 h (11.4 d)]
+      matched within 24 h                                63.1%  [42.3%, 83.9%]
+      opinion within 120 h                               57.3%  [44.7%, 69.9%]
+      utilisation in_house                               27.5%  [13.2%, 41.8%]
+      cases waiting in_house (time average)          2.9 cases  [0.0 cases, 6.3 cases]*
+      utilisation outsourced                              3.2%  [0.0%, 18.4%]*
+      cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.6 cases]*
+      outsourced share                                    7.4%  [0.0%, 41.4%]*
+      misrouted share                                    10.1%  [0.0%, 22.0%]*
+      opinions per week                                 117.00  [28.06, 205.94]
+      arrivals                                             452  [230, 675]
+      delivered                                            234  [56, 412]
+      in system at end                                     198  [198, 198]
+      time to opinion p50, online_portal                19.2 h  [1.7 h, 36.7 h]
+      time to opinion p50, in_person           153.6 h (6.4 d)  [43.3 h, 264.0 h (11.0 d)]
+      time to opinion p50, telephonic                   21.2 h  [0.0 h, 46.8 h]*
+      time to opinion p50, video               147.4 h (6.1 d)  [0.0 h, 365.3 h (15.2 d)]*
+      abandoned                                          20.50  [-23.97, 64.97]
+      abandoned share                                     4.5%  [0.0%, 12.1%]*
+        at records                                        2.7%  [0.0%, 11.2%]*
+        at referral                                       0.0%  [0.0%, 0.0%]
+        at appointment                                    1.4%  [0.7%, 2.1%]
+        at specialist                                     0.3%  [0.0%, 1.9%]*
+    <BLANKLINE>
+    Where the time goes (mean per delivered case; sums to time to opinion)
+    ----------------------------------------------------------------------
+      records intake              16.8 h  [14.8 h, 18.8 h]
+      waiting for triage           0.0 h  [0.0 h, 0.0 h]
+      triage                       0.3 h  [0.2 h, 0.3 h]
+      referral cycle / check       0.0 h  [0.0 h, 0.0 h]
+      pre-authorisation            5.9 h  [0.0 h, 13.2 h]*
+      misroute rework              2.8 h  [1.4 h, 4.2 h]
+      waiting for an appointment  13.2 h  [0.0 h, 38.6 h]*
+      waiting for specialist       5.6 h  [0.0 h, 17.1 h]*
+      specialist review            3.6 h  [3.3 h, 3.9 h]
+    <BLANKLINE>
+    Money over the 14 days measured (mean, 95% CI; USD)
+    ---------------------------------------------------
+      cost per opinion (USD)                       668  [574, 762]
+        pool in_house                              658  [597, 719]
+        pool outsourced                            785  [663, 907]
+        channel online_portal                      643  [448, 837]
+        channel in_person                          939  [191, 1,687]
+        channel telephonic                         663  [489, 837]
+        channel video                              794  [441, 1,148]
+      portal vs in-person cost gap               31.2%  [-44.3%, 106.7%]
+      outsourced vs in-house cost gap           -19.3%  [-48.9%, 10.3%]
+      surgeries avoided                              4  [0, 17]*
+      treatment courses avoided                      2  [0, 15]*
+      opinions after the procedure date           0.0%  [0.0%, 0.0%]
+      procedures unreviewed (abandoned)              6  [0, 12]*
+      avoided among recommended procedures       10.1%  [6.9%, 13.3%]
+      gross savings: avoided procedures (USD)  179,698  [-463,827, 823,223]
+      program cost (USD)                       157,525  [15,660, 299,391]
+        of which abandoned cases (USD)           1,142  [26.61, 2,258]
+      cost of delay (USD)                       27,151  [-23,559, 77,862]
+      net savings (USD)                         -4,978  [-841,079, 831,123]
+      net savings per case (USD)                 -4.47  [-3,574, 3,565]
+      return on program cost                     -0.00  [-5.31, 5.30]
+      platform margin (USD)                      6,850  [-51,536, 65,236]
+    <BLANKLINE>
+    Per payer (payer's view: avoided - paid - delay; ROI = net / paid)
+      payer             cases    paid  surgeries avoided            payer net savings
+      ROI
+      commercial           98  72,862                  2  -43,689 [-459,518, 372,141]      -0.57
+      [-5.80, 4.66]
+      employer_benefit     61  45,338                  1   -3,555 [-244,267, 237,157]      -0.03
+      [-5.30, 5.23]
+      medicare             42   3,200                  1   59,496 [-554,258, 673,250]  21.48
+      [-212.96, 255.91]
+      self_pay             34    0.00                  0   18,895 [-247,822, 285,611]
+      -
+    <BLANKLINE>
+      * the t-interval went below 0 for a quantity that cannot be negative;
+        shown from 0, it is unreliable: add replications
+      With only 2 replications a 95% t-interval is +/- 12.7 standard errors:
+        run 3 or more (--replications) for usable intervals
 """
 
 from __future__ import annotations
@@ -148,6 +232,10 @@ def kpi_table(results: Results) -> str:
         row("delivered", "delivered", _count),
         row("in system at end", "in_system_end", _count),
     ]
+    for channel in results.plan.channels:  # each channel on its own (more than one)
+        rows.append(row(f"time to opinion p50, {channel}",
+                        f"channel.{channel}.time_to_opinion_h.p50", _hours))
+    rows = [r for r in rows if not (r[0].startswith("time to opinion p50, ") and r[1] == "-")]
     if sc.abandonment is not None:  # drop-out: each stage's share of cohort arrivals
         rows.append(row("abandoned", "abandoned", _number))
         rows.append(row("abandoned share", "abandoned_share", _share))
@@ -211,6 +299,7 @@ def money_table(results: Results) -> str:
         row("avoided among recommended procedures", "money.avoided_rate", _share),
         row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
         row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
+        row(f"  of which abandoned cases ({cur})", "money.abandoned_cost.total_usd", _usd),
         row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _usd),
         row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
         row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
@@ -227,7 +316,7 @@ def money_table(results: Results) -> str:
     if "money.roi_with_commitments" in s.index:
         rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
                         _number))
-    optional = ("treatment courses", "opinions after", "procedures unreviewed")
+    optional = ("treatment courses", "opinions after", "procedures unreviewed", "  of which")
     rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
     out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur})")
     out += _margin_sentence(s, cur)
@@ -297,4 +386,28 @@ def capacity_table(capacity: pd.DataFrame) -> str:
     if spills:
         lines.append("Overflow (expected wait in house over routing.overflow_wait_hours):")
         lines += spills
+    lines += _limit_lines(capacity)
     return "\n".join(lines)
+
+
+def _limit_lines(capacity: pd.DataFrame) -> list[str]:
+    """What drop-out, class reserves and contract caps do to the offered work."""
+    out = []
+    if "reach_share" in capacity and (capacity["reach_share"] < 1 - 1e-9).any():
+        lo, hi = capacity["reach_share"].min(), capacity["reach_share"].max()
+        span = f"{lo:.1%}" if abs(hi - lo) < 5e-4 else f"{lo:.1%}-{hi:.1%}"
+        out.append(f"Drop-out: {span} of the cases reach a specialist queue (the rest give up "
+                   "waiting for records, a referral or an appointment); the work counts only "
+                   "those.")
+    for r in capacity.itertuples():
+        ru = getattr(r, "reserve_utilisation", float("nan"))
+        if ru == ru:
+            out.append(f"  {r.resource}: utilisation {ru:.2f} of the specialists left to the "
+                       "classes a reserve keeps off the others")
+        cap = getattr(r, "cap_cases_per_week", float("nan"))
+        if cap == cap and r.capped_share > 0:
+            where = ("wait for next week's slot" if r.cap_utilisation == r.cap_utilisation
+                     else "go to the other pools of the line")
+            out.append(f"  {r.resource}: {r.capped_share:.1%} of its cases are beyond the "
+                       f"contract's {cap:g} cases a week and {where}")
+    return out

@@ -21,7 +21,7 @@ Example:
     >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml", [
     ...     "simulation.horizon_days=14", "simulation.warmup_days=0"]), seed=7, replications=2)
     >>> res.cases["status"].value_counts().to_dict()
-    {'delivered': 474, 'in_system': 398, 'abandoned': 33}
+    {'delivered': 468, 'in_system': 396, 'abandoned': 41}
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def _triage_and_routing(plan: Plan, rep: Replication,
 def event_resources(plan: Plan) -> list[str]:
     """Every resource name the event log can show, in a fixed order (its categories)."""
     return ["patient", "records:digital", "records:paper", "ai", "coordinator", "none",
-            "coordinators", "referral", *plan.payers,
+            "coordinators", "referral", "appointments", *plan.payers,
             *(p for p in plan.pools if p not in plan.payers), *specialist_names(plan)]
 
 
@@ -208,6 +208,8 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     resources = {name: k for k, name in enumerate(event_resources(plan))}
     slots = _event_slots(plan, cases)
     activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
+    if "first_records_h" in cases:
+        activities += ACCESS_ACTIVITIES
     if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
         slots.append(("case abandoned", 1, "abandoned_h", "=patient",
                       cases["abandoned_h"].notna().to_numpy()))
@@ -263,7 +265,39 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
         slots.append((a.name, 1, a.end, a.resource, began & cases[a.end].notna().to_numpy()))
     slots.append(("opinion delivered", 1, "review_end_h", "pool",
                   cases["review_end_h"].notna().to_numpy()))
+    if "first_records_h" in cases:  # incomplete records, appointment slots (sim.engine.access)
+        _access_slots(cases, slots)
     return slots
+
+
+ACCESS_ACTIVITIES = ("records requested again", "appointment booked", "appointment held")
+"""The event log's access activities (with ``incomplete_records`` / ``appointments``)."""
+
+
+def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
+    """Insert the access events into ``slots`` in journey order (in place).
+
+    ``records requested again``: the first batch of records is in but incomplete, the rest
+    is requested (start) until the records are complete (complete), inside ``records
+    intake``. ``appointment booked``: the matched, authorised case starts waiting for its
+    slot; ``appointment held``: the slot, when the case joins the specialists' queue.
+    """
+    first = cases["first_records_h"].to_numpy()
+    asked = cases["records_incomplete"].to_numpy() & ~np.isnan(first)
+    if "abandoned_h" in cases:  # gave up before the first batch came: nothing was requested
+        left = cases["abandoned_h"].to_numpy()
+        asked &= ~(left < first)
+    complete = asked & cases["intake_end_h"].notna().to_numpy()
+    names = [(s[0], s[1]) for s in slots]
+    at = names.index(("records intake", 0)) + 1
+    slots[at:at] = [("records requested again", 0, "first_records_h", "records", asked),
+                    ("records requested again", 1, "intake_end_h", "records", complete)]
+    booked = cases["appointment_start_h"].notna().to_numpy()
+    held = booked & cases["queue_h"].notna().to_numpy()
+    names = [(s[0], s[1]) for s in slots]
+    at = names.index(("specialist review", 0))
+    slots[at:at] = [("appointment booked", 1, "appointment_start_h", "=appointments", booked),
+                    ("appointment held", 1, "queue_h", "=appointments", held)]
 
 
 def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -> np.ndarray:

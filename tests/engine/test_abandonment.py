@@ -74,7 +74,11 @@ def test_abandoned_cases_avoid_nothing():
     gone = res.cases[res.cases["status"] == "abandoned"]
     assert len(gone) > 0
     assert not gone["procedure_avoided"].any()
-    assert gone["avoided_cost_usd"].isna().all()
+    # an abandoned case has a bill for what was done (sim.outputs.economics.abandoned_costs),
+    # but avoids nothing and pays nothing
+    assert (gone["avoided_cost_usd"] == 0).all()
+    assert (gone["paid_by_payer_usd"] == 0).all() and (gone["paid_by_patient_usd"] == 0).all()
+    assert (gone["records_cost_usd"] > 0).all()
     k = res.kpis
     cohort = gone[~gone["warmup"]]
     assert k["money.procedures_unreviewed"].iloc[0] == cohort["procedure"].notna().sum() > 0
