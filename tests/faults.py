@@ -1,8 +1,9 @@
 """Deliberately broken engines, for tests that show a check can fail.
 
 Each fault swaps one method of :class:`sim.engine.pools.SpecialistQueue` (or wraps the
-draws) with ``monkeypatch``; the run invariants (``tests/engine/test_invariants.py``)
-and the statistical validation (``tests/validation/``) must reject each of them.
+draws, or a contract's weekly cap) with ``monkeypatch``; the run invariants
+(``tests/engine/test_invariants.py``) and the statistical validation (``tests/validation/``)
+must reject each of them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from heapq import heappop, heappush
 import numpy as np
 import pytest
 
-from sim.engine import model, pools
+from sim.engine import contracts, model, pools
 
 
 def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bool = False):  # noqa: ANN201
@@ -64,3 +65,35 @@ def review_too_long(monkeypatch: pytest.MonkeyPatch, factor: float = 1.03) -> No
         return d
 
     monkeypatch.setattr(model, "draw", longer)
+
+
+def late_slot(monkeypatch: pytest.MonkeyPatch, late_h: float = 10.0) -> None:
+    """A contract that keeps each held case waiting ``late_h`` hours after its weekly slot
+    opened (the engine still records when the slot opened)."""
+    wait = model.wait_for_slot
+
+    def late(env, staff, until, *args):  # noqa: ANN001, ANN002, ANN202
+        yield from wait(env, staff, until + late_h, *args)
+
+    monkeypatch.setattr(model, "wait_for_slot", late)
+
+
+def slot_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contract that books a slot for next week but lets the case in at once."""
+
+    def no_wait(env, staff, until, *args):  # noqa: ANN001, ANN002, ANN202
+        yield from ()
+
+    monkeypatch.setattr(model, "wait_for_slot", no_wait)
+
+
+def cap_one_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's weekly cap is one case short of the contract's: a case is held for next
+    week while this week still has room."""
+    caps = pools.contract_caps
+
+    def short(plan):  # noqa: ANN001, ANN202
+        return [None if c is None else contracts.WeeklyCap(c.per_week - 1, c.queue_when_full)
+                for c in caps(plan)]
+
+    monkeypatch.setattr(pools, "contract_caps", short)

@@ -261,6 +261,7 @@ class Model:
         rec.queue_h[i] = env.now
         if self.router.capped and (cap := self.router.caps[q]) is not None:
             until = cap.reserve(env.now)  # a contract's weekly cap: maybe next week's slot
+            rec.slot_open_h[i] = until
             if until > env.now:  # the wait for the slot spends the patient's patience too
                 if patience is not None and patience <= until - env.now:
                     yield from wait_for_slot(env, self.queues[q], env.now + patience, prio)

@@ -33,3 +33,7 @@ class Records:
         self.abandon_stage = np.full(n, -1, dtype=np.int8)
         # appointments (sim.engine.access): when the wait for an appointment slot began
         self.appointment_start_h = np.full(n, np.nan)
+        # contracts with a weekly cap (sim.engine.contracts): when the slot the case booked
+        # opens (its queue_h when this week had room); the run invariants check work
+        # conservation for a held case from then on (sim.outputs.invariants)
+        self.slot_open_h = np.full(n, np.nan)

@@ -9,9 +9,13 @@ queue on a working calendar:
 - **capacity**: never more cases held by specialists than the queue has specialists;
 - **work conservation**: while a case waits during the calendar's open hours, every
   specialist of its queue holds a case (an idle specialist next to a waiting case is a
-  bug, however short the idle spell);
+  bug, however short the idle spell); a case a contract's weekly cap holds for a later
+  week's slot counts from when that slot opens (``Records.slot_open_h``);
+- **contract caps**: every review sent to a capped pool booked a slot, now or at the start
+  of a later week; no week has more bookings than the cap; a case is held only past weeks
+  that are fully booked; no case is taken before its slot opens;
 - **discipline**: no routine case is taken while an urgent case of the same queue waits,
-  and within a class cases are taken first come, first served;
+  and within a class cases are taken first come, first served (held cases from their slot);
 - **calendar**: work starts in open hours and the working hours between a case's pick-up
   and its end on the pool's calendar equal the case's drawn effort (review through closed
   hours, or work cut short, fails);
@@ -37,13 +41,13 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
 from sim.core.calendar import WorkCalendar
-from sim.engine.contracts import contract_caps
+from sim.engine.contracts import WEEK_H, contract_caps
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 
@@ -72,11 +76,27 @@ class Jobs:
     end_h: np.ndarray
     effort_h: np.ndarray
     leave_h: np.ndarray  # when a waiting patient gave up (drop-out), else inf
+    # when the slot the case booked in its contract's weekly cap opens (a case held for
+    # next week's slot waits in the queue, but no specialist may take it before); NaN: no
+    # cap, inf: after the horizon
+    slot_h: np.ndarray
+    review: np.ndarray  # True for a review, False for a misroute screen (which books no slot)
 
     @property
     def wait_end_h(self) -> np.ndarray:
         """When each wait ended: taken by a specialist or given up, whichever came first."""
         return np.minimum(self.seize_h, self.leave_h)
+
+    @property
+    def ready_h(self) -> np.ndarray:
+        """When each case may be taken: when it joined, or its contract slot opened."""
+        return np.where(np.isnan(self.slot_h), self.join_h, self.slot_h)
+
+    @property
+    def eligible_h(self) -> np.ndarray:
+        """When each case began to wait for a specialist: its slot opened (or it gave up
+        before that, then its wait for a specialist is empty)."""
+        return np.minimum(self.ready_h, self.wait_end_h)
 
     def __len__(self) -> int:
         return len(self.case)
@@ -86,7 +106,8 @@ def _inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), np.inf, x)
 
 
-def queue_jobs(rep: Replication, cases: pd.DataFrame, queue: int) -> Jobs:
+def queue_jobs(rep: Replication, cases: pd.DataFrame, queue: int,
+               horizon_h: float = np.inf) -> Jobs:
     """Every visit to specialist queue ``queue`` in one replication, in case order."""
     r = rep.records
     rev = np.flatnonzero(r.queue == queue)
@@ -104,14 +125,21 @@ def queue_jobs(rep: Replication, cases: pd.DataFrame, queue: int) -> Jobs:
         np.where(np.isnan(col("screen_seize_h", scr)) & np.isnan(col("queue_h", scr)),
                  gave_up[scr], np.nan)])
 
+    join = _inf(np.concatenate([col("queue_h", rev), col("screen_queue_h", scr)]))
+    # a contract's weekly cap: the slot each review booked (the engine's record; checked
+    # against the cap by check_contract), not reached by the horizon: never
+    slot = rep.records.slot_open_h[rev]
+    slot = np.where(slot < horizon_h, slot, np.where(np.isnan(slot), np.nan, np.inf))
     return Jobs(
         case=np.concatenate([rev, scr]),
         priority=np.concatenate([prio[rev], prio[scr]]),
-        join_h=_inf(np.concatenate([col("queue_h", rev), col("screen_queue_h", scr)])),
+        join_h=join,
         seize_h=_inf(np.concatenate([col("seize_h", rev), col("screen_seize_h", scr)])),
         end_h=_inf(np.concatenate([col("review_end_h", rev), col("screen_end_h", scr)])),
         effort_h=np.concatenate([col("review_effort_h", rev), rep.draws.screen_h[scr]]),
         leave_h=_inf(leave),
+        slot_h=np.concatenate([slot, np.full(len(scr), np.nan)]),
+        review=np.arange(len(rev) + len(scr)) < len(rev),
     )
 
 
@@ -137,7 +165,7 @@ def occupancy(join_h: np.ndarray, seize_h: np.ndarray, end_h: np.ndarray,
 
 
 def _first_waiting(jobs: Jobs, t: float) -> int:
-    waiting = (jobs.join_h <= t + TOL_H) & (jobs.wait_end_h > t + TOL_H)
+    waiting = (jobs.eligible_h <= t + TOL_H) & (jobs.wait_end_h > t + TOL_H)
     rows = np.flatnonzero(waiting)
     return int(jobs.case[rows[np.argmin(jobs.join_h[rows])]]) if len(rows) else -1
 
@@ -151,7 +179,7 @@ def _allowed_idle(jobs: Jobs, t: np.ndarray, reserve: list[int] | None) -> np.nd
     settled = np.zeros(len(t), dtype=bool)
     for c, held in enumerate(reserve):  # classes in service order
         rows = jobs.priority == c
-        joined = np.searchsorted(np.sort(jobs.join_h[rows]), t + TOL_H, side="right")
+        joined = np.searchsorted(np.sort(jobs.eligible_h[rows]), t + TOL_H, side="right")
         ended = np.searchsorted(np.sort(jobs.wait_end_h[rows]), t + TOL_H, side="right")
         waits = (joined - ended > 0) & ~settled
         allowed[waits] = held
@@ -161,15 +189,15 @@ def _allowed_idle(jobs: Jobs, t: np.ndarray, reserve: list[int] | None) -> np.nd
 
 def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalendar,
                             horizon_h: float, reserve: list[int] | None = None,
-                            staff_by_day: np.ndarray | None = None,
-                            work_conserving: bool = True) -> None:
+                            staff_by_day: np.ndarray | None = None) -> None:
     """Never more in service than ``servers``; never a server idle beside a waiting case
     (beyond the servers a reserve holds back from the waiting case's class). With absences,
     ``staff_by_day`` is the number at work on each day since the start (a specialist who
     leaves finishes the case in hand, so only the head-count bounds capacity)."""
     if not len(jobs):
         return
-    t, waiting, busy = occupancy(jobs.join_h, jobs.seize_h, jobs.end_h, jobs.wait_end_h)
+    # waiting for a specialist from when the case may be taken (its contract slot opened)
+    t, waiting, busy = occupancy(jobs.eligible_h, jobs.seize_h, jobs.end_h, jobs.wait_end_h)
     over = np.flatnonzero(busy > servers)
     if len(over):
         k = over[0]
@@ -178,8 +206,6 @@ def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalen
         raise InvariantError(
             f"{where}: {busy[k]} cases in service at t={t[k]:.4f} h but the queue has "
             f"{servers} specialists (capacity broken; first offending case {case})")
-    if not work_conserving:
-        return
     nxt = np.append(t[1:], horizon_h)
     at_work = servers if staff_by_day is None else staff_by_day[
         np.minimum((t // 24.0).astype(np.int64), len(staff_by_day) - 1)]
@@ -200,7 +226,8 @@ def check_discipline(where: str, jobs: Jobs) -> None:
     """Urgent before routine; first come, first served within a class."""
     for p in np.unique(jobs.priority):
         rows = np.flatnonzero((jobs.priority == p) & (jobs.leave_h == np.inf))
-        order = rows[np.lexsort((jobs.seize_h[rows], jobs.join_h[rows]))]
+        # in the order they could be taken: held cases from their slot, in booking order
+        order = rows[np.lexsort((jobs.seize_h[rows], jobs.join_h[rows], jobs.eligible_h[rows]))]
         seize = jobs.seize_h[order]
         late = np.flatnonzero(seize[1:] < seize[:-1] - TOL_H)
         if len(late):
@@ -208,16 +235,17 @@ def check_discipline(where: str, jobs: Jobs) -> None:
             raise InvariantError(
                 f"{where}: case {int(jobs.case[order[k + 1]])} was taken at "
                 f"{seize[k + 1]:.4f} h before case {int(jobs.case[order[k]])} of the same "
-                f"priority that joined earlier (first come, first served broken)")
-    wait_end = jobs.wait_end_h
-    urgent = np.flatnonzero((jobs.priority == 0) & (wait_end > jobs.join_h + TOL_H))
+                f"priority that joined earlier (or whose slot opened earlier; first come, "
+                f"first served broken)")
+    wait_end, eligible = jobs.wait_end_h, jobs.eligible_h  # a held case: from its slot
+    urgent = np.flatnonzero((jobs.priority == 0) & (wait_end > eligible + TOL_H))
     routine = np.flatnonzero(jobs.priority > 0)
     if not len(urgent) or not len(routine):
         return
     r_order = routine[np.argsort(jobs.seize_h[routine], kind="stable")]
     r_seize = jobs.seize_h[r_order]
     # routine cases taken strictly inside an urgent case's wait
-    lo = np.searchsorted(r_seize, jobs.join_h[urgent] + TOL_H, side="right")
+    lo = np.searchsorted(r_seize, eligible[urgent] + TOL_H, side="right")
     hi = np.searchsorted(r_seize, wait_end[urgent] - TOL_H, side="left")
     bad = np.flatnonzero(hi > lo)
     if len(bad):
@@ -226,7 +254,7 @@ def check_discipline(where: str, jobs: Jobs) -> None:
         raise InvariantError(
             f"{where}: routine case {int(jobs.case[r])} was taken at {jobs.seize_h[r]:.4f} h "
             f"while urgent case {int(jobs.case[u])} had been waiting since "
-            f"{jobs.join_h[u]:.4f} h (priority broken)")
+            f"{eligible[u]:.4f} h (priority broken)")
 
 
 def check_calendar(where: str, jobs: Jobs, cal: WorkCalendar) -> None:
@@ -280,23 +308,88 @@ def check_end_state(where: str, jobs: Jobs, engine: tuple[int, int], horizon_h: 
             f"(first open case {int(lost[0]) if len(lost) else -1})")
 
 
+def check_contract(where: str, jobs: Jobs, per_week: int, horizon_h: float) -> None:
+    """A contract's weekly cap, from the slots the engine recorded (``jobs``: the reviews of
+    every queue of one pool, which share the cap).
+
+    Every review booked a slot: at once, or held until a later week's start; no week has
+    more than ``per_week`` bookings; a case is held only past weeks that are fully booked;
+    and no case is taken before its slot opens. (That the specialists then take held cases
+    as soon as they may, :func:`check_capacity_and_work` checks.)
+    """
+    rows = np.flatnonzero(jobs.review & np.isfinite(jobs.join_h))
+    if not len(rows):
+        return
+    join, slot, seize = jobs.join_h[rows], jobs.slot_h[rows], jobs.seize_h[rows]
+
+    def fail(k: int, what: str) -> None:
+        raise InvariantError(f"{where}: case {int(jobs.case[rows[k]])} {what}")
+
+    if len(bad := np.flatnonzero(np.isnan(slot))):
+        fail(bad[0], f"joined the queue at {join[bad[0]]:.4f} h without a slot (contract "
+                     f"slots broken)")
+    if len(bad := np.flatnonzero(slot < join - TOL_H)):
+        fail(bad[0], f"joined at {join[bad[0]]:.4f} h but its slot opened at "
+                     f"{slot[bad[0]]:.4f} h, before (contract slots broken)")
+    held = slot > join + TOL_H
+    week_of_slot = np.where(held, np.rint(slot / WEEK_H), np.floor(join / WEEK_H))
+    off = held & np.isfinite(slot)
+    off[off] = np.abs(slot[off] - week_of_slot[off] * WEEK_H) > TOL_H
+    if len(bad := np.flatnonzero(off)):
+        fail(bad[0], f"was held until {slot[bad[0]]:.4f} h, not the start of a week "
+                     f"(contract slots broken)")
+    weeks = int(np.ceil(horizon_h / WEEK_H))  # weeks begun by the horizon
+    booked = np.bincount(week_of_slot[np.isfinite(week_of_slot)].astype(np.int64),
+                         minlength=weeks)
+    if len(over := np.flatnonzero(booked > per_week)):
+        w = int(over[0])
+        fail(int(np.flatnonzero(week_of_slot == w)[per_week]),
+             f"is case {per_week + 1} booked into week {w} (from {w * WEEK_H:.0f} h) but the "
+             f"contract takes {per_week} cases a week (weekly cap broken)")
+    # held past a week that still had room (counts only grow, so room now was room then)
+    room = np.concatenate([[0], np.cumsum(booked[:weeks] < per_week)])
+    first = np.minimum(np.floor(join / WEEK_H), weeks).astype(np.int64)
+    last = np.minimum(np.where(np.isfinite(week_of_slot), week_of_slot, weeks), weeks
+                      ).astype(np.int64)
+    needless = held & (room[last] > room[first])
+    if len(bad := np.flatnonzero(needless)):
+        k = bad[0]
+        w = first[k] + int(np.argmax(booked[first[k]:last[k]] < per_week))
+        fail(k, f"joined at {join[k]:.4f} h and was held until {slot[k]:.4f} h although week "
+                f"{w} had {booked[w]} of {per_week} cases booked (contract held a case with "
+                f"room in the cap)")
+    if len(bad := np.flatnonzero(seize < slot - TOL_H)):
+        k = bad[0]
+        fail(k, f"was taken at {seize[k]:.4f} h before its slot opened at {slot[k]:.4f} h "
+                f"(weekly cap broken)")
+
+
 def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
     """Every invariant of one replication; raises :class:`InvariantError` at the first broken."""
     check_conservation(rep, cases)
     horizon = plan.horizon_h
     caps = contract_caps(plan)
+    reviews: dict[int, list[Jobs]] = {}  # per capped pool, the reviews of its queues
     for q in plan.queues:
         where = f"replication {rep.index}, queue {q.name}"
-        jobs = queue_jobs(rep, cases, q.index)
+        jobs = queue_jobs(rep, cases, q.index, horizon)
+        if caps[q.index] is not None:
+            reviews.setdefault(q.pool, []).append(jobs)
         cal = plan.queue_calendar(q)  # the line's sessions, else the pool's calendar
         staff = rep.staff_days[q.index] if rep.staff_days else None
-        # a contract's weekly cap that queues for next week's slot idles its specialists
-        # by design while capped cases wait: capacity is still checked, conservation not
-        cap = caps[q.index]
+        # a case held for its contract's next weekly slot counts from when the slot opens
         check_capacity_and_work(where, jobs, q.servers, cal, horizon,
-                                plan.reserve(q.pool, q.servers), staff,
-                                work_conserving=cap is None or not cap.queue_when_full)
+                                plan.reserve(q.pool, q.servers), staff)
         check_discipline(where, jobs)
         check_calendar(where, jobs, cal)
         if rep.end_state:
             check_end_state(where, jobs, rep.end_state[q.index], horizon)
+    for pool, parts in reviews.items():
+        cap = caps[next(q.index for q in plan.queues if q.pool == pool)]
+        check_contract(f"replication {rep.index}, pool {plan.pools[pool]}", _concat(parts),
+                       cap.per_week, horizon)
+
+
+def _concat(parts: list[Jobs]) -> Jobs:
+    return Jobs(*(np.concatenate([getattr(p, f.name) for p in parts])
+                  for f in fields(Jobs)))

@@ -9,17 +9,30 @@ engine passes the same checks on the same scenario (``test_correct_engine_passes
 
 from __future__ import annotations
 
+import dataclasses
 from heapq import heappop
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.engine import pools
+from sim.engine.contracts import WeeklyCap
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
-from sim.loading import scenario_from_text
-from sim.outputs.invariants import ConservationError, InvariantError, occupancy
+from sim.loading import load_scenario, scenario_from_text
+from sim.outputs.invariants import (
+    ConservationError,
+    InvariantError,
+    Jobs,
+    check_capacity_and_work,
+    check_contract,
+    occupancy,
+    queue_jobs,
+)
 from sim.outputs.results import Results
+from tests import faults
 from tests.faults import broken_serve
 
 # Three specialists on 45 open hours a week, about 90% busy while open, a fifth of the
@@ -148,3 +161,123 @@ def test_occupancy_sweep_counts_by_hand() -> None:
     assert t.tolist() == [0.0, 0.5, 1.0, 2.0, 3.0, 4.0]
     assert waiting.tolist() == [0, 0, 2, 1, 0, 0]
     assert busy.tolist() == [1, 2, 2, 2, 2, 1]
+
+
+# ----------------------------------------------------------------------------- contracts
+# LOADED with a contract that takes 80 cases a week (about 120 arrive) and holds the rest
+# for next week's slot: held cases wait from Monday 00:00 while the specialists are off
+# until 08:00, and a backlog builds, so every Monday morning's slot opens onto a queue.
+CONTRACT = LOADED.replace(
+    "review: {dist: exponential, mean: 1.0, unit: hours}",
+    "review: {dist: exponential, mean: 1.0, unit: hours}\n"
+    "    contract: {price_per_case_usd: 500, cases_per_week: 80, when_full: queue}")
+
+
+def contract_run():  # noqa: ANN201
+    plan = build_plan(scenario_from_text(CONTRACT))
+    rep = simulate(plan, 1)
+    return plan, rep, Results(plan, [rep], 1)
+
+
+def test_contract_queue_passes_from_when_each_slot_opens() -> None:
+    """The correct engine passes; the check is not vacuous: cases are held past their week,
+    and counted from when they joined (not from their slot), they wait beside idle
+    specialists during open hours, which the work-conservation check would flag."""
+    plan, rep, res = contract_run()
+    _ = res.kpis  # runs every invariant
+    cases = res.cases
+    r = rep.records
+    held = r.slot_open_h > r.queue_h
+    assert held.sum() > 100 and (r.slot_open_h[held] % 168 == 0).all()
+    jobs = queue_jobs(rep, cases, 0, plan.horizon_h)
+    from_join = dataclasses.replace(jobs, slot_h=np.full(len(jobs), np.nan))
+    with pytest.raises(InvariantError, match="work conservation broken"):
+        check_capacity_and_work("q", from_join, 3, plan.queue_calendar(plan.queues[0]),
+                                plan.horizon_h)
+
+
+def test_late_slot_breaks_work_conservation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contract keeps held cases 10 h past their slot (Monday 10:00, not 00:00)."""
+    faults.late_slot(monkeypatch, 10.0)
+    with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ waited at "
+                                             r"t=\d+\.\d+ h during open hours while [123] of 3 "
+                                             r"specialists were idle \(work conservation"):
+        _ = contract_run()[2].kpis
+
+
+def test_slot_ignored_breaks_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults.slot_ignored(monkeypatch)
+    with pytest.raises(InvariantError, match=r"pool p: case \d+ (was taken at .* before its "
+                                             r"slot opened|is case 81 booked).*weekly cap "
+                                             r"broken"):
+        _ = contract_run()[2].kpis
+
+
+def test_cap_one_short_holds_cases_with_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults.cap_one_short(monkeypatch)
+    with pytest.raises(InvariantError, match=r"pool p: case \d+ joined at .* held until .* "
+                                             r"although week \d+ had 79 of 80 cases booked"):
+        _ = contract_run()[2].kpis
+
+
+@pytest.mark.parametrize("overrides", [(), ("pools.outsourced.contract.when_full=queue",
+                                             "pools.outsourced.contract.cases_per_week=30")],
+                         ids=["as-shipped", "queue-30-a-week"])
+def test_shipped_contract_scenario_passes(overrides: tuple[str, ...]) -> None:
+    """``scenarios/sessions_and_contract.yaml`` as shipped (its cap of 60 a week overflows to
+    the Bangalore network), and with a cap of 30 a week that queues for next week's slot."""
+    s = load_scenario("scenarios/sessions_and_contract.yaml",
+                      ["simulation.horizon_days=120", *overrides])
+    plan = build_plan(s)
+    rep = simulate(plan, 7)
+    _ = Results(plan, [rep], 7).kpis  # every invariant, the contract's among them
+    r = rep.records
+    assert (~np.isnan(r.slot_open_h)).sum() > 500  # the company takes cases under its cap
+    held = (r.slot_open_h > r.queue_h).sum()  # and, queueing, holds some for next week
+    assert held > 100 if overrides else held == 0
+
+
+def _jobs(join: list[float], slot: list[float], seize: list[float] | None = None):  # noqa: ANN202
+    n = len(join)
+    seize_h = np.asarray(seize if seize is not None else slot, dtype=float)
+    inf = np.full(n, np.inf)
+    return Jobs(case=np.arange(n), priority=np.ones(n, dtype=np.int64),
+                join_h=np.asarray(join, dtype=float), seize_h=seize_h, end_h=seize_h + 1,
+                effort_h=np.ones(n), leave_h=inf, slot_h=np.asarray(slot, dtype=float),
+                review=np.ones(n, dtype=bool))
+
+
+@pytest.mark.parametrize(("join", "slot", "seize", "message"), [
+    ([1, 2, 3], [1, 2, np.nan], None, "case 2 joined the queue at 3.0000 h without a slot"),
+    ([1, 2, 3], [1, 2, 170], None, "case 2 was held until 170.0000 h, not the start of a week"),
+    ([1, 2, 3], [1, 2, 3], None, "case 2 is case 3 booked into week 0 .* takes 2 cases a week"),
+    ([1, 2], [1, 168], None, "case 1 joined at 2.0000 h and was held until 168.0000 h "
+                             "although week 0 had 1 of 2 cases booked"),
+    ([1, 2, 3], [1, 2, 168], [1, 2, 100], "case 2 was taken at 100.0000 h before its slot "
+                                          "opened at 168.0000 h"),
+])
+def test_contract_check_by_hand(join: list[float], slot: list[float],
+                                seize: list[float] | None, message: str) -> None:
+    """Two cases a week: the third of week 0 is held until 168 h; each fault by hand."""
+    check_contract("pool v", _jobs([1, 2, 3], [1, 2, 168]), 2, 504.0)  # the correct one
+    check_contract("pool v", _jobs([1, 2, 3], [1, 2, np.inf]), 2, 150.0)  # beyond the horizon
+    with pytest.raises(InvariantError, match=f"pool v: {message}"):
+        check_contract("pool v", _jobs(join, slot, seize), 2, 504.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(per_week=st.integers(1, 6), data=st.data())
+def test_contract_check_agrees_with_the_weekly_cap(per_week: int, data: st.DataObject) -> None:
+    """Any arrival pattern booked through the engine's :class:`WeeklyCap` passes the check;
+    letting one held case in at once (ignoring its slot) always breaks the cap."""
+    join = sorted(data.draw(st.lists(st.floats(0, 5 * 168 - 1e-3), min_size=1, max_size=60)))
+    cap = WeeklyCap(per_week, queue_when_full=True)
+    slot = [cap.reserve(t) for t in join]
+    horizon = 8 * 168.0
+    check_contract("pool v", _jobs(join, slot), per_week, horizon)
+    held = [k for k, (j, s) in enumerate(zip(join, slot, strict=True)) if s > j]
+    if held:
+        k = data.draw(st.sampled_from(held))
+        slot[k] = join[k]
+        with pytest.raises(InvariantError, match="weekly cap broken"):
+            check_contract("pool v", _jobs(join, slot), per_week, horizon)

@@ -10,6 +10,9 @@ the Erlang A values (:func:`sim.core.analytic.erlang_a`, itself checked against
 a numerical solution of the CTMC in ``tests/test_analytic.py``) must lie in the
 99% t-interval, and that interval must be at most 2% of the value on each side,
 so a 2% error would show.
+
+Power: a relative error of 2% in P(abandon) or the mean time in queue is flagged about
+half the time, one of 4% with probability over 99% (430,000 cases in 30 replications).
 """
 
 from __future__ import annotations

@@ -5,6 +5,14 @@ the queue discipline must then reproduce Cobham's (1954) non-preemptive
 priority waits for any number of classes, not only urgent/routine. A reserve
 (trunk reservation) keeps specialists free for the first class: a later class
 takes a specialist only while more than the reserve are free.
+
+Power: below the project's 2% for mean waits. The three per-class mean waits accept a 99%
+interval of at most 10% of Cobham's value on each side (measured with 200,000 cases: 5.0%,
+5.1% and 8.4%), so a relative error of 10% is flagged about half the time and one of 20%
+with probability over 99%. Two classes are held to 2% by ``test_priority.py`` (the same
+queue discipline); three classes at 2% would take about 5 million cases. The reserve checks
+are exact (no later-class case takes a reserved specialist) plus a direction (the first
+class waits less than 0.8 of its wait without a reserve).
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ def test_three_classes_match_cobham() -> None:
         for k in range(3):
             by_class[k].append(w[rep.cases.priority[m] == k].mean())
     for k, name in enumerate(SHARES):
-        assert_in_ci(by_class[k], expected[k], f"class {name} Wq", max_rel_half=0.15)
+        assert_in_ci(by_class[k], expected[k], f"class {name} Wq", max_rel_half=0.10)
 
 
 def test_reserve_keeps_a_specialist_for_the_first_class() -> None:
