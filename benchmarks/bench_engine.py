@@ -17,6 +17,8 @@ What is measured:
 - ``sosim engine``: the full model on ``scenarios/baseline.yaml`` scaled to N
   cases a year (staff scaled with it so that utilisation stays the same): arrivals,
   intake, AI triage, authorisation, routing, review, outcome; engine only;
+- ``engine core``: the same with the mechanisms of issue #13 switched off (priority
+  classes, appointments, incomplete records, drop-out): what the engine cost before them;
 - ``sosim run``: the same plus the case table, KPIs and economics, written to disk as
   ``sosim run`` does (Parquet, no figures), with and without the event log;
 - ``growth``: seconds per case at 1M over seconds per case at 100k (1.0 = linear).
@@ -49,8 +51,10 @@ else:
     from sim.outputs.results import Results
     from sim.timeline import scale_staff
     base = sim.load_scenario("scenarios/baseline.yaml")
+    core = ["priorities=null", "appointments=null", "incomplete_records=null",
+            "abandonment=null"] if kind == "core" else []
     scaled = sim.load_scenario("scenarios/baseline.yaml", overrides=[
-        f"demand.cases_per_year={{n}}", "simulation.warmup_days=0"])
+        f"demand.cases_per_year={{n}}", "simulation.warmup_days=0", *core])
     plan = build_plan(scale_staff(scaled, n / base.demand.cases_per_year))
     t = time.process_time(); w = time.perf_counter()
     rep = simulate(plan, 7, 0)
@@ -89,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     small, large = (20_000, 100_000) if args.quick else (100_000, 1_000_000)
 
     rows = []
-    for kind in ("tandem", "engine", "run", "run+events"):
+    for kind in ("tandem", "core", "engine", "run", "run+events"):
         for n in (small, large):
             r = measure(kind, n)
             r.update(kind=kind, n=n)
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return next(r for r in rows if r["kind"] == kind and r["n"] == n)
 
     print("\nratios (per-case CPU time against the bare SimPy tandem of the same size):")
-    for kind in ("engine", "run", "run+events"):
+    for kind in ("core", "engine", "run", "run+events"):
         for n in (small, large):
             ratio = get(kind, n)["per_case_us"] / get("tandem", n)["per_case_us"]
             print(f"  {kind:<11} {n:>9,}: {ratio:.2f}x the bare tandem's time per case")

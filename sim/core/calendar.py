@@ -101,9 +101,6 @@ class WorkCalendar:
         worked = [h for h in self._by_day if h]
         self.business_day_hours = 24.0 if start is None else (
             sum(c - o for h in worked for o, c in h) / len(worked) if worked else 0.0)
-        self._hours = hours
-        self._days = days if by_day is None else frozenset(
-            wd for wd in range(7) if self._by_day[wd])
         self._weekday0 = 0 if start is None else start.weekday()
         self._holiday_days = (
             frozenset() if start is None else frozenset((d - start).days for d in holidays)
