@@ -73,6 +73,17 @@ def to_toml(data: dict[str, Any]) -> str:
     return "".join(f"{k} = {value(v)}\n" for k, v in data.items())
 
 
+@pytest.fixture(scope="session")
+def baseline_60_days() -> Any:
+    """The shipped baseline over 60 days, one replication (shared by the channel tests)."""
+    import sim
+
+    over = ["simulation.horizon_days=60", "simulation.warmup_days=0"]
+    root = Path(__file__).resolve().parents[1]
+    return sim.run(sim.load_scenario(root / "scenarios" / "baseline.yaml", over),
+                   replications=1)
+
+
 @pytest.fixture
 def mini() -> dict[str, Any]:
     """The minimal valid scenario as data (a fresh copy per test)."""

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import sim
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def run() -> sim.Results:
-    over = ["simulation.horizon_days=60", "simulation.warmup_days=0"]
-    return sim.run(sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", over),
-                   replications=1)
+def run(baseline_60_days: sim.Results) -> sim.Results:
+    return baseline_60_days
 
 
 def test_channel_kpis_count_each_channel_and_add_up(run: sim.Results) -> None:

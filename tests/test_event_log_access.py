@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,14 +9,10 @@ import sim
 from sim.fit.read import log_from_frame
 from sim.fit.stages import stage_table
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def run() -> sim.Results:
-    over = ["simulation.horizon_days=60", "simulation.warmup_days=0"]
-    return sim.run(sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", over),
-                   replications=1)
+def run(baseline_60_days: sim.Results) -> sim.Results:
+    return baseline_60_days
 
 
 def _count(events, activity: str, lifecycle: str) -> int:  # noqa: ANN001
