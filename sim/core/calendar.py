@@ -410,6 +410,39 @@ class WorkCalendar:
         tp = np.maximum(s[k] + (target - c[k]), ta)
         return _out(np.where(ha == 0, ta, tp))
 
+    def work_span(self, t: float, h: float) -> tuple[float, float]:
+        """When ``h`` working hours taken up at ``t`` start and end, in one lookup (scalars).
+
+        ``(min(next_open(t), end), end)`` with ``end = add_working_hours(t, h)``, bit for bit,
+        for the engine's hot path: one binary search answers both, and the inputs are
+        trusted (``t, h >= 0`` Python floats; the engine's are validated at the edge).
+
+        >>> cal = WorkCalendar.weekly(datetime.date(2026, 1, 5), range(5), [(8, 17)])
+        >>> cal.work_span(111.5, 3.0), cal.work_span(6.0, 2.0)  # Fri 15:30; Mon 06:00
+        ((111.5, 177.5), (8.0, 10.0))
+        """
+        if self.is_24x7:
+            return t, t + h
+        if t >= self._last_end:
+            self._cover_time(t)
+        s = self._s
+        i = bisect_right(s, t) - 1
+        if i >= 0 and t < self._e[i]:  # open now: work starts at once
+            opens, w = t, self._c[i] + (t - s[i])
+        else:  # closed: W(t) is W at the last close; work starts at the next opening
+            opens = s[i + 1]
+            w = 0.0 if i < 0 else self._c[i] + (self._e[i] - s[i])
+        if h == 0:
+            return t, t
+        target = w + h
+        if target > self._total:
+            self._cover_work(target)
+        k = bisect_left(self._ce, target)
+        end = s[k] + (target - self._c[k])
+        if end <= t:
+            end = t
+        return (opens if opens < end else end), end
+
     def add_business_days(self, t: TimeLike, days: TimeLike) -> TimeLike:
         """``add_working_hours(t, days * business_day_hours)`` (vectorised).
 

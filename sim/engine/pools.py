@@ -246,9 +246,8 @@ class Staff:
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
               end: np.ndarray) -> Generator[simpy.Event, None, None]:
         now = self.env.now
-        done = self.calendar.add_working_hours(now, effort_h)
         seize[i] = now
-        start[i] = min(self.calendar.next_open(now), done)
+        start[i], done = self.calendar.work_span(now, effort_h)
         end[i] = done
         if done > now:
             yield self.env.timeout(done - now)
@@ -310,7 +309,11 @@ class Router:
                   [q for q in qs if kind[q] == "outsourced"])
             for key, qs in plan.routes.items()
         }
-        self.channel_kind = [r.by_channel.get(ch, "in_house") for ch in plan.channels]
+        self.overflow = r.policy == "overflow"
+        self.outsourced_first = [  # per channel: whether outsourced pools come first
+            r.policy == "outsourced_first" or (
+                r.policy == "by_channel" and r.by_channel.get(ch, "in_house") == "outsourced")
+            for ch in plan.channels]
         self.caps = contract_caps(plan)  # per queue: its pool's weekly cap, or None
         self.capped = any(c is not None for c in self.caps)
 
@@ -337,15 +340,16 @@ class Router:
         inside, outside = self.by_kind[(line, payer)]
         if self.capped:
             inside, outside = self._with_room(inside, outside, now)
-        wants_outsourced = self.policy == "outsourced_first" or (
-            self.policy == "by_channel" and self.channel_kind[channel] == "outsourced")
-        if wants_outsourced:
+        if self.outsourced_first[channel]:
             first, second = outside, inside
         else:
             first, second = inside, outside
         if not first:
-            return self._best(second, now, priority)[0]
+            first, second = second, []
+        overflow = self.overflow and second
+        if len(first) == 1 and not overflow:  # one choice: no wait to estimate
+            return first[0]
         q, wait = self._best(first, now, priority)
-        if self.policy == "overflow" and second and wait > self.threshold_h:
+        if overflow and wait > self.threshold_h:
             return self._best(second, now, priority)[0]
         return q

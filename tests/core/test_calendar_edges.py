@@ -10,6 +10,8 @@ import datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.core.calendar import WorkCalendar, delay_end
 
@@ -145,3 +147,33 @@ def test_sessions_merge_touching_hours_and_average_unequal_days() -> None:
     assert cal.name == "Mon 08:00-12:00; Fri 09:00-17:00"
     assert cal.business_day_hours == 6.0  # (4 + 8) / 2
     assert cal.is_open(10.0) and cal.working_hours(at(7, 0)) == 12.0
+
+
+_SPAN_CALENDARS = {
+    "24x7": WorkCalendar.always(),
+    "office": WorkCalendar.weekly(MON, range(5), [(8.0, 17.0)], holidays=[TUE]),
+    "split": WorkCalendar.weekly(MON, range(6), [(7.0, 11.0), (15.0, 19.5)]),
+    "sessions": WorkCalendar.sessions(MON, {1: [(8.0, 12.0)], 3: [(13.0, 17.0)]}),
+    "zoned": WorkCalendar.weekly(datetime.date(2026, 3, 2), range(5), [(9.0, 17.0)],
+                                 zones=("America/New_York", "Europe/Berlin")),
+}
+
+
+@given(name=st.sampled_from(sorted(_SPAN_CALENDARS)),
+       t=st.one_of(st.floats(0.0, 24.0 * 800), st.integers(0, 24 * 800).map(float)),
+       h=st.one_of(st.just(0.0), st.floats(0.0, 500.0), st.integers(0, 60).map(float)))
+@settings(max_examples=400, deadline=None)
+def test_work_span_is_next_open_and_add_working_hours_bit_for_bit(name: str, t: float,
+                                                                    h: float) -> None:
+    """The engine's one-lookup work_span equals the two public queries it replaces."""
+    cal = _SPAN_CALENDARS[name]
+    end = cal.add_working_hours(t, h)
+    assert cal.work_span(t, h) == (min(cal.next_open(t), end), end)
+
+
+def test_work_span_at_the_edges_of_an_open_interval() -> None:
+    cal = office()
+    assert cal.work_span(at(0, 17.0), 1.0) == (at(1, 8.0), at(1, 9.0))  # at closing time
+    assert cal.work_span(at(0, 8.0), 9.0) == (at(0, 8.0), at(0, 17.0))  # ends at closing
+    assert cal.work_span(at(5, 10.0), 0.0) == (at(5, 10.0), at(5, 10.0))  # Saturday, no work
+    assert cal.work_span(0.0, 2.0) == (8.0, 10.0)  # before the first opening
