@@ -42,8 +42,26 @@ def launch(journey: Generator[simpy.Event, object, object]) -> None:
     yielded event that has already been processed resumes the journey at once, as in
     SimPy.
     """
+    _Running(journey).resume(_START)
 
-    def resume(event: simpy.Event) -> None:
+
+class _Running:
+    """A journey between two of its events.
+
+    Each wait subscribes a fresh bound method, so no object refers to itself: a finished
+    journey is freed by reference counting at once, even while the engine pauses the
+    cyclic garbage collector (:meth:`sim.engine.model.Model.run`). A closure that
+    re-subscribed itself would be a cycle, kept until the next collection.
+    """
+
+    __slots__ = ("journey",)
+
+    def __init__(self, journey: Generator[simpy.Event, object, object]):
+        self.journey = journey
+
+    def resume(self, event: simpy.Event) -> None:
+        """Send ``event``'s value into the journey; subscribe to the next event it yields."""
+        journey = self.journey
         # SimPy's own Process._resume reads the private _ok/_value the same way.
         while True:
             try:
@@ -55,14 +73,14 @@ def launch(journey: Generator[simpy.Event, object, object]) -> None:
             except StopIteration:
                 return
             if event.callbacks is not None:  # not yet processed: wait for it
-                event.callbacks.append(resume)
+                event.callbacks.append(self.resume)
                 return
 
-    try:
-        first = next(journey)
-    except StopIteration:
-        return
-    if first.callbacks is not None:
-        first.callbacks.append(resume)
-    else:
-        resume(first)
+
+class _Start:
+    """Stands for the event that starts a journey: ``send(None)``, as SimPy's Initialize."""
+
+    _ok, _value = True, None
+
+
+_START = _Start()

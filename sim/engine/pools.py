@@ -15,7 +15,7 @@ line and that its payer covers, by the scenario's routing policy.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 import simpy
@@ -128,7 +128,10 @@ class Staff:
             if patience_h is not None and patience_h < INF:
                 # no timer: the give-up instant is known now, and whoever next looks at
                 # the queue removes the case if that instant has passed (_expire)
-                heappush(self._deadlines, (self.env.now + patience_h, order, priority, wake, i))
+                deadlines = self._deadlines
+                if len(deadlines) > 2 * sum(self._waiting) + 64:
+                    self._drop_served(deadlines)
+                heappush(deadlines, (self.env.now + patience_h, order, priority, wake, i))
             server = yield wake  # a finishing server hands itself over: self.free stays 0
             if server is None:  # the patient gave up waiting
                 return False
@@ -168,6 +171,14 @@ class Staff:
             wake.succeed(None)
             if self.on_give_up is not None:
                 self.on_give_up(i, at)
+
+    @staticmethod
+    def _drop_served(deadlines: list) -> None:
+        """Drop the give-up instants of cases a server took in time (most of them, once
+        served cases outnumber waiting ones), so that the heap holds about the waiting
+        cases; each entry is dropped once, at a cost shared by the pushes that filled it."""
+        deadlines[:] = [d for d in deadlines if not d[3].triggered]
+        heapify(deadlines)
 
     def expire(self, now: float) -> None:
         """Remove the waiting cases whose patience ran out before ``now`` (e.g. the horizon).
