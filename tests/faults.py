@@ -37,7 +37,9 @@ def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bo
                 yield self.env.timeout(idle_h)  # the specialist dawdles before picking it up
         if who is not None:
             who[i] = server
-        yield from self._work(i, effort_h, seize, start, end)
+        work = self._work(i, effort_h, seize, start, end)
+        if work is not None:
+            yield work
         if self._queue:
             *_, wake, p = heappop(self._queue)
             self.waiting[p] -= 1

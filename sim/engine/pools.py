@@ -114,7 +114,9 @@ class Staff:
         when it was served), and ``on_give_up(i, instant)`` is told when it left.
         """
         if self.servers is None:
-            yield from self._work(i, effort_h, seize, start, end)
+            work = self._work(i, effort_h, seize, start, end)
+            if work is not None:
+                yield work
             return True
         free = self.free  # _may_take, inlined: this runs once per case
         if free > 0 and (self.reserve is None or free > self.reserve[priority]):
@@ -138,7 +140,9 @@ class Staff:
         if who is not None:
             who[i] = server
         self._order = rank = self._order + 1  # ranks this service's end among same-time events
-        yield from self._work(i, effort_h, seize, start, end)
+        work = self._work(i, effort_h, seize, start, end)
+        if work is not None:
+            yield work
         if self.free < 0:  # fewer specialists at work now (absences): this one leaves
             self.free += 1
             self._away.append(server)
@@ -255,13 +259,14 @@ class Staff:
         self._order = self._roster_rank = self._order + 1
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
-              end: np.ndarray) -> Generator[simpy.Event, None, None]:
+              end: np.ndarray) -> simpy.Event | None:
+        """Record when case ``i`` is taken, starts and is done; the timeout until it is
+        done (``None`` if that is now)."""
         now = self.env.now
         seize[i] = now
         start[i], done = self.calendar.work_span(now, effort_h)
         end[i] = done
-        if done > now:
-            yield self.env.timeout(done - now)
+        return self.env.timeout(done - now) if done > now else None
 
 
 class SpecialistQueue(Staff):

@@ -116,7 +116,7 @@ def test_review_through_closed_hours_breaks_calendar(monkeypatch: pytest.MonkeyP
         now = self.env.now
         seize[i] = start[i] = now
         end[i] = now + effort_h  # the calendar is ignored
-        yield self.env.timeout(effort_h)
+        return self.env.timeout(effort_h)
 
     monkeypatch.setattr(pools.SpecialistQueue, "_work", work_around_the_clock)
     with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ was worked from .* "
