@@ -1,14 +1,20 @@
 """Engine benchmark: sosim against a bare SimPy tandem, at 100k and 1M cases, in one run.
 
-    python benchmarks/bench_engine.py            # 100k and 1M cases (a few minutes)
-    python benchmarks/bench_engine.py --quick    # 20k and 100k cases (CI smoke size)
+    python benchmarks/bench_engine.py              # 100k and 1M cases, 3 rounds (about 25 min)
+    python benchmarks/bench_engine.py --rounds 1   # one round (about 8 min)
+    python benchmarks/bench_engine.py --quick      # 20k and 100k cases (CI smoke size)
 
 Every measurement runs in a fresh subprocess, one after the other, so that
 peak memory (the OS's ``ru_maxrss``) belongs to that measurement alone and no
 two measurements compete for a core. Speeds are reported in cases per second of
 CPU time (``time.process_time``), which a busy machine disturbs far less than
-wall time, and as **ratios to the bare SimPy tandem measured in the same run**:
+wall time, and as **ratios to the bare SimPy tandem measured in the same round**:
 on these noisy machines only ratios travel.
+
+Rounds: the speed of the same code on these machines drifts by 20-40% over minutes.
+Each round measures, for each size, the tandem, then every sosim row, then the tandem
+again; a row's ratio in that round is against the mean of the two tandems around it.
+The report gives each ratio's median over the rounds and its range.
 
 What is measured:
 
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -85,36 +92,60 @@ def measure(kind: str, n: int) -> dict:
     return out
 
 
+KINDS = ("core", "engine", "run", "run+events")
+
+
+def measure_round(n: int, kinds: tuple[str, ...] = KINDS) -> dict[str, dict]:
+    """One round at ``n`` cases: the tandem, each kind, the tandem again; each kind's
+    figures with its ``ratio`` to the mean per-case time of the two tandems."""
+    before = measure("tandem", n)
+    rows = {kind: measure(kind, n) for kind in kinds}
+    after = measure("tandem", n)
+    tandem_us = (before["per_case_us"] + after["per_case_us"]) / 2
+    for r in rows.values():
+        r["ratio"] = r["per_case_us"] / tandem_us
+    rows["tandem"] = dict(before, per_case_us=tandem_us, cases_per_s=1e6 / tandem_us,
+                          ratio=1.0, peak_rss_mb=max(before["peak_rss_mb"],
+                                                      after["peak_rss_mb"]))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20k and 100k cases instead")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of paired measurements")
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
     small, large = (20_000, 100_000) if args.quick else (100_000, 1_000_000)
 
-    rows = []
-    for kind in ("tandem", "core", "engine", "run", "run+events"):
+    rounds: list[dict[int, dict[str, dict]]] = []
+    for k in range(args.rounds):
+        rounds.append({})
         for n in (small, large):
-            r = measure(kind, n)
-            r.update(kind=kind, n=n)
-            rows.append(r)
-            print(f"{kind:<11} {n:>9,} cases: {r['cases_per_s']:>9,.0f} cases/s CPU "
-                  f"({r['wall_s']:.1f} s wall), peak {r['peak_rss_mb']:,.0f} MB", flush=True)
+            rounds[-1][n] = rows = measure_round(n)
+            for kind in ("tandem", *KINDS):
+                r = rows[kind]
+                print(f"round {k + 1} {kind:<11} {n:>9,} cases: {r['cases_per_s']:>9,.0f} "
+                      f"cases/s CPU, {r['ratio']:.2f}x the tandem, peak "
+                      f"{r['peak_rss_mb']:,.0f} MB", flush=True)
 
-    def get(kind: str, n: int) -> dict:
-        return next(r for r in rows if r["kind"] == kind and r["n"] == n)
+    def figures(kind: str, n: int, key: str) -> list[float]:
+        return [r[n][kind][key] for r in rounds]
 
-    print("\nratios (per-case CPU time against the bare SimPy tandem of the same size):")
-    for kind in ("core", "engine", "run", "run+events"):
+    print(f"\nratios (per-case CPU time against the bare SimPy tandem of the same size and "
+          f"round; median of {args.rounds} round(s), range):")
+    for kind in KINDS:
         for n in (small, large):
-            ratio = get(kind, n)["per_case_us"] / get("tandem", n)["per_case_us"]
-            print(f"  {kind:<11} {n:>9,}: {ratio:.2f}x the bare tandem's time per case")
+            x = figures(kind, n, "ratio")
+            print(f"  {kind:<11} {n:>9,}: {statistics.median(x):.2f}x ({min(x):.2f}-{max(x):.2f}),"
+                  f" {statistics.median(figures(kind, n, 'cases_per_s')):,.0f} cases/s, peak "
+                  f"{max(figures(kind, n, 'peak_rss_mb')):,.0f} MB")
     for kind in ("tandem", "engine", "run+events"):
-        growth = get(kind, large)["per_case_us"] / get(kind, small)["per_case_us"]
-        print(f"  growth {kind:<11} {small:,} -> {large:,} cases: {growth:.2f} "
-              "(time per case; 1.00 = linear)")
+        growth = [r[large][kind]["per_case_us"] / r[small][kind]["per_case_us"] for r in rounds]
+        print(f"  growth {kind:<11} {small:,} -> {large:,} cases: "
+              f"{statistics.median(growth):.2f} (time per case; 1.00 = linear)")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+        args.json.write_text(json.dumps(rounds, indent=2))
     return 0
 
 
