@@ -1,7 +1,8 @@
-"""The model: one replication of a scenario, as SimPy processes.
+"""The model: one replication of a scenario, as SimPy events.
 
 The journey of a case is one generator, :meth:`Model.journey`, which reads
-top to bottom like the process it models::
+top to bottom like the process it models, run on SimPy's event loop
+(:func:`sim.engine.launch.launch` starts it)::
 
     arrive -> records intake -> triage and matching -> pre-authorisation
            -> route to a specialist queue -> [misrouted: screened, handed back,
@@ -77,10 +78,12 @@ class Model:
         self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
         self.slot_in_journey: np.ndarray | None = None  # cases whose journey waits for a slot
-        # the per-case inputs the journey reads, as lists (_read_lists)
-        self.line = self.payer = self.channel = self.priority = self.review_h = []
-        self.matched: list[int] | None = None  # the line each case was matched to up front
-        self.patience_h: list[float] | None = None  # patience for a specialist
+        self.slot_cases: set[int] | None = None  # ... as a set, for the journey
+        # the per-case inputs the journey reads (_read_views)
+        self.line = self.payer = self.channel = self.priority = memoryview(b"")
+        self.review_h: list[memoryview] = []  # per pool
+        self.matched: memoryview | None = None  # the line each case was matched to up front
+        self.patience_h: memoryview | None = None  # patience for a specialist
         self.queues = [
             SpecialistQueue(
                 env, q.name, q.servers, plan.queue_calendar(q),
@@ -105,13 +108,13 @@ class Model:
     def run(self) -> Records:
         """Simulate until the horizon; cases not finished by then stay where they are.
 
-        A case's process starts when it first needs something shared: when its
+        A case's journey starts when it first needs something shared: when its
         records are complete, or, when triage contends for nothing (``direct``,
         or AI triage with unlimited capacity), once it is matched and
         authorised, since those stages were computed up front by
         :func:`sim.engine.triage.front_end`. Either way it costs no event before then.
         A case matched up front to its right line that waits for an appointment starts its
-        process only when its slot comes (:meth:`_appointments_up_front`).
+        journey only when its slot comes (:meth:`_appointments_up_front`).
         """
         ready = front_end(self.plan, self.cases, self.draws, self.rec)
         self.front_done = ready is not None
@@ -127,7 +130,7 @@ class Model:
         launch = ready
         if self.front_done and self.slot_in_journey is not None:
             launch = self._appointments_up_front(ready, horizon)
-        self._read_lists()
+        self._read_views()
         order = np.argsort(launch, kind="stable")
         order = order[launch[order] < horizon]
         self.env.process(self.arrivals(order, launch))
@@ -145,21 +148,21 @@ class Model:
             q.expire(horizon)
         return self.rec
 
-    def _read_lists(self) -> None:
-        """The per-case inputs the journey reads, as Python lists.
+    def _read_views(self) -> None:
+        """The per-case inputs the journey reads, as memoryviews of their arrays.
 
-        A journey reads each once; a list answers several times faster than a numpy array,
-        and gives Python numbers, whose arithmetic on the clock is cheaper than numpy
-        scalars' (``benchmarks/bench_engine.py``). About 130 bytes a case.
+        A journey reads each once; a memoryview answers as fast as a list, without a copy,
+        and gives Python numbers, whose arithmetic on the clock is cheaper than the numpy
+        scalars an array's index gives (``benchmarks/bench_engine.py``).
         """
         c, d = self.cases, self.draws
         self.line, self.payer, self.channel, self.priority = (
-            a.tolist() for a in (c.line, c.payer, c.channel, c.priority))
-        self.matched = self.rec.matched_line.tolist() if self.front_done else None
-        self.review_h = [row.tolist() for row in d.review_h]  # per pool
-        self.patience_h = None if d.patience_h is None else d.patience_h[SPECIALIST].tolist()
+            _view(a) for a in (c.line, c.payer, c.channel, c.priority))
+        self.matched = _view(self.rec.matched_line) if self.front_done else None
+        self.review_h = [_view(row) for row in d.review_h]  # per pool
+        self.patience_h = None if d.patience_h is None else _view(d.patience_h[SPECIALIST])
         slot = self.slot_in_journey  # the few cases that wait for a slot in the event loop
-        self.slot_in_journey = None if slot is None else set(np.flatnonzero(slot).tolist())
+        self.slot_cases = None if slot is None else set(np.flatnonzero(slot).tolist())
 
     def _leave_at_records(self, ready: np.ndarray, horizon: float) -> np.ndarray:
         """Cases that give up waiting for their records never start their journey."""
@@ -293,7 +296,7 @@ class Model:
                 yield wait
             rec.reroute_end_h[i] = rec.match_h[i] = env.now
 
-        slot = self.slot_in_journey  # wait for an appointment slot first
+        slot = self.slot_cases  # wait for an appointment slot first
         if slot is not None and i in slot and not (yield from self._appointment(i, channel)):
             return
         q = self.router.choose(line, payer, channel, prio, env.now)
@@ -316,6 +319,11 @@ class Model:
         )):
             return  # gave up waiting (recorded by _gave_up)
         self.finished += 1
+
+
+def _view(a: np.ndarray) -> memoryview:
+    """A memoryview of ``a``'s values (indexing it gives Python ints and floats)."""
+    return memoryview(np.ascontiguousarray(a))
 
 
 def _mean_review_h(plan: Plan, pool: int, specialty: str) -> float:
