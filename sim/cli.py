@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 RUN_LIMIT_CASES = 5_000_000
 """Runs simulating more cases than this (all replications) need ``--yes``."""
-BYTES_PER_CASE = 900
+BYTES_PER_CASE = 1_100
 """Rough peak memory per simulated case with the event log on (benchmarks/bench_engine.py)."""
 
 _COMMAND_MODULES: tuple[str, ...] = (
