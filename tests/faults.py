@@ -99,3 +99,9 @@ def cap_one_short(monkeypatch: pytest.MonkeyPatch) -> None:
                 for c in caps(plan)]
 
     monkeypatch.setattr(pools, "contract_caps", short)
+
+
+def slot_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contract that keeps the slot of a held patient who gave up before it opened: the
+    week stays full for the engine, so a later case is held although the week had room."""
+    monkeypatch.setattr(contracts.WeeklyCap, "release", lambda self, slot_h: None)

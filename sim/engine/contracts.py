@@ -61,6 +61,20 @@ class WeeklyCap:
             self.first_open += 1
         return max(now, week * WEEK_H)
 
+    def release(self, slot_h: float) -> None:
+        """Give back a booking held for the week starting at ``slot_h``: its patient gave up
+        before the slot opened, so the company never took the case and another may.
+
+        >>> cap = WeeklyCap(1)
+        >>> cap.reserve(1.0), cap.reserve(2.0)   # the second is held for week 1
+        (1.0, 168.0)
+        >>> cap.release(168.0); cap.reserve(3.0)  # given back: week 1 has room again
+        168.0
+        """
+        week = int(slot_h // WEEK_H)
+        self.used[week] -= 1
+        self.first_open = min(self.first_open, week)
+
 
 def wait_for_slot(env: simpy.Environment, staff: _Waiting, until: float,
                   priority: int) -> Generator[simpy.Event, None, None]:

@@ -308,6 +308,7 @@ class Model:
             if until > env.now:  # the wait for the slot spends the patient's patience too
                 if patience is not None and patience <= until - env.now:
                     yield from wait_for_slot(env, self.queues[q], env.now + patience, prio)
+                    cap.release(until)  # the slot goes back to the contract
                     self._abandon(i, SPECIALIST)
                     return
                 if patience is not None:

@@ -41,6 +41,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -339,29 +340,62 @@ def check_contract(where: str, jobs: Jobs, per_week: int, horizon_h: float) -> N
         fail(bad[0], f"was held until {slot[bad[0]]:.4f} h, not the start of a week "
                      f"(contract slots broken)")
     weeks = int(np.ceil(horizon_h / WEEK_H))  # weeks begun by the horizon
-    booked = np.bincount(week_of_slot[np.isfinite(week_of_slot)].astype(np.int64),
-                         minlength=weeks)
+    dated = np.isfinite(week_of_slot)
+    # a held case whose patient gave up before its slot opened gave the booking back then
+    leave = jobs.leave_h[rows]
+    released = held & dated & np.isfinite(leave) & (leave <= slot + TOL_H)
+    kept = dated & ~released
+    booked = np.bincount(week_of_slot[kept].astype(np.int64), minlength=weeks)
     if len(over := np.flatnonzero(booked > per_week)):
         w = int(over[0])
-        fail(int(np.flatnonzero(week_of_slot == w)[per_week]),
+        fail(int(np.flatnonzero(kept & (week_of_slot == w))[per_week]),
              f"is case {per_week + 1} booked into week {w} (from {w * WEEK_H:.0f} h) but the "
              f"contract takes {per_week} cases a week (weekly cap broken)")
-    # held past a week that still had room (counts only grow, so room now was room then)
-    room = np.concatenate([[0], np.cumsum(booked[:weeks] < per_week)])
-    first = np.minimum(np.floor(join / WEEK_H), weeks).astype(np.int64)
-    last = np.minimum(np.where(np.isfinite(week_of_slot), week_of_slot, weeks), weeks
-                      ).astype(np.int64)
-    needless = held & (room[last] > room[first])
-    if len(bad := np.flatnonzero(needless)):
-        k = bad[0]
-        w = first[k] + int(np.argmax(booked[first[k]:last[k]] < per_week))
-        fail(k, f"joined at {join[k]:.4f} h and was held until {slot[k]:.4f} h although week "
-                f"{w} had {booked[w]} of {per_week} cases booked (contract held a case with "
-                f"room in the cap)")
+    _check_held_past_full_weeks(fail, join, slot, week_of_slot, held, released, leave,
+                                per_week, weeks)
     if len(bad := np.flatnonzero(seize < slot - TOL_H)):
         k = bad[0]
         fail(k, f"was taken at {seize[k]:.4f} h before its slot opened at {slot[k]:.4f} h "
                 f"(weekly cap broken)")
+
+
+def _check_held_past_full_weeks(fail: Callable[[int, str], None], join: np.ndarray,
+                                slot: np.ndarray,
+                                week_of_slot: np.ndarray, held: np.ndarray,
+                                released: np.ndarray, leave: np.ndarray, per_week: int,
+                                weeks: int) -> None:
+    """Each held case was held only past weeks fully booked when it joined: bookings made
+    by then (``join``), less those given back by then (``leave`` of a released one).
+
+    Counted for every (held case, week it was held past) pair at once: bookings and
+    releases are keyed ``week * span + time`` and sorted, so a count is two binary searches.
+    Ties at one instant count in the engine's favour (a booking made at the same instant
+    counts, a release at the same instant does not), so the check never fails a correct run.
+    """
+    hk = np.flatnonzero(held)
+    if not len(hk):
+        return
+    first = np.minimum(np.floor(join[hk] / WEEK_H), weeks).astype(np.int64)
+    last = np.minimum(np.where(np.isfinite(week_of_slot[hk]), week_of_slot[hk], weeks),
+                      weeks).astype(np.int64)
+    gap = np.maximum(last - first, 0)  # weeks each was held past
+    case = np.repeat(np.arange(len(hk)), gap)
+    week = first[case] + np.arange(gap.sum()) - np.repeat(np.cumsum(gap) - gap, gap)
+    span = 2.0 * (weeks + 1) * WEEK_H  # beyond any time: keys of one week never overlap
+    dated = np.isfinite(week_of_slot)
+    booked_at = np.sort(week_of_slot[dated] * span + join[dated])
+    given_back = np.sort(week_of_slot[released] * span + leave[released])
+    base, t = week * span, join[hk][case]
+    count = (np.searchsorted(booked_at, base + t + TOL_H, side="right")
+             - np.searchsorted(booked_at, base, side="left")
+             - (np.searchsorted(given_back, base + t - TOL_H, side="left")
+                - np.searchsorted(given_back, base, side="left")))
+    if len(bad := np.flatnonzero(count < per_week)):
+        b = bad[0]
+        k = hk[case[b]]
+        fail(k, f"joined at {join[k]:.4f} h and was held until {slot[k]:.4f} h although week "
+                f"{int(week[b])} had {int(count[b])} of {per_week} cases booked (contract held "
+                f"a case with room in the cap)")
 
 
 def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:

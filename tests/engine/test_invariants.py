@@ -233,17 +233,35 @@ def test_shipped_contract_scenario_passes(overrides: tuple[str, ...]) -> None:
     _ = Results(plan, [rep], 7).kpis  # every invariant, the contract's among them
     r = rep.records
     assert (~np.isnan(r.slot_open_h)).sum() > 500  # the company takes cases under its cap
-    held = (r.slot_open_h > r.queue_h).sum()  # and, queueing, holds some for next week
-    assert held > 100 if overrides else held == 0
+    held = r.slot_open_h > r.queue_h  # and, queueing, holds some for next week
+    assert held.sum() > 100 if overrides else held.sum() == 0
+    if overrides:  # some of whom give up before their slot, and give it back
+        assert (held & (r.abandoned_h <= r.slot_open_h)).sum() > 20
 
 
-def _jobs(join: list[float], slot: list[float], seize: list[float] | None = None):  # noqa: ANN202
+def test_a_kept_slot_holds_a_case_with_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contract that never takes back a slot a patient gave up holds later cases past a
+    week that had room: the check names one."""
+    faults.slot_kept(monkeypatch)
+    s = load_scenario("scenarios/sessions_and_contract.yaml", [
+        "simulation.horizon_days=120", "pools.outsourced.contract.when_full=queue",
+        "pools.outsourced.contract.cases_per_week=30"])
+    plan = build_plan(s)
+    rep = simulate(plan, 7)
+    with pytest.raises(InvariantError, match=r"pool outsourced: case \d+ joined at .* held "
+                                             r"until .* although week \d+ had 29 of 30"):
+        _ = Results(plan, [rep], 7).kpis
+
+
+def _jobs(join: list[float], slot: list[float], seize: list[float] | None = None,  # noqa: ANN202
+          leave: list[float] | None = None):
     n = len(join)
     seize_h = np.asarray(seize if seize is not None else slot, dtype=float)
-    inf = np.full(n, np.inf)
+    leave_h = np.full(n, np.inf) if leave is None else np.asarray(leave, dtype=float)
+    seize_h = np.where(np.isfinite(leave_h), np.inf, seize_h)  # who gave up was not taken
     return Jobs(case=np.arange(n), priority=np.ones(n, dtype=np.int64),
                 join_h=np.asarray(join, dtype=float), seize_h=seize_h, end_h=seize_h + 1,
-                effort_h=np.ones(n), leave_h=inf, slot_h=np.asarray(slot, dtype=float),
+                effort_h=np.ones(n), leave_h=leave_h, slot_h=np.asarray(slot, dtype=float),
                 review=np.ones(n, dtype=bool))
 
 
@@ -263,6 +281,58 @@ def test_contract_check_by_hand(join: list[float], slot: list[float],
     check_contract("pool v", _jobs([1, 2, 3], [1, 2, np.inf]), 2, 150.0)  # beyond the horizon
     with pytest.raises(InvariantError, match=f"pool v: {message}"):
         check_contract("pool v", _jobs(join, slot, seize), 2, 504.0)
+
+
+def test_a_slot_given_back_is_booked_again() -> None:
+    """One case a week: case 1 is held for week 1 and gives up at 50 h; case 2, joining at
+    60 h, takes the slot it gave back. Held past week 1 instead, it was held with room."""
+    inf = np.inf
+    check_contract("pool v", _jobs([1, 2, 60], [1, 168, 168], leave=[inf, 50, inf]), 1, 504.0)
+    with pytest.raises(InvariantError, match="pool v: case 2 joined at 60.0000 h and was held "
+                                             "until 336.0000 h although week 1 had 0 of 1"):
+        check_contract("pool v", _jobs([1, 2, 60], [1, 168, 336], leave=[inf, 50, inf]), 1,
+                       504.0)
+    # ... and a patient who gives up only after case 2 joined still held the slot then
+    check_contract("pool v", _jobs([1, 2, 60], [1, 168, 336], leave=[inf, 70, inf]), 1, 504.0)
+
+
+def _book(cap: WeeklyCap, join: list[float], patience: list[float], give_back: bool
+          ) -> tuple[list[float], list[float]]:
+    """Slots and give-up instants of cases booked through ``cap`` in time order; a held
+    patient whose patience ends before the slot gives it back then (if ``give_back``)."""
+    slot, leave, pending = [], [], []  # pending: (give-up instant, slot) to release
+    for t, p in zip(join, patience, strict=True):
+        for at, s in sorted(pending):
+            if at < t:
+                cap.release(s)
+        pending = [(at, s) for at, s in pending if at >= t]
+        s = cap.reserve(t)
+        slot.append(s)
+        gives_up = s > t and t + p <= s
+        leave.append(t + p if gives_up else np.inf)
+        if gives_up and give_back:
+            pending.append((t + p, s))
+    return slot, leave
+
+
+@settings(max_examples=200, deadline=None)
+@given(per_week=st.integers(1, 4), data=st.data())
+def test_contract_check_agrees_with_a_cap_that_takes_back_slots(per_week: int,
+                                                                data: st.DataObject) -> None:
+    """Patients held for a later week who give up first hand their slot back; the check
+    passes every such history, and fails the same history booked by a cap that kept the
+    given-up slots whenever that made a later case wait longer."""
+    n = data.draw(st.integers(1, 40))
+    join = sorted(data.draw(st.lists(st.floats(0, 4 * 168 - 1e-3), min_size=n, max_size=n)))
+    patience = data.draw(st.lists(st.floats(1.0, 400.0), min_size=n, max_size=n))
+    horizon = 8 * 168.0
+    slot, leave = _book(WeeklyCap(per_week, True), join, patience, give_back=True)
+    check_contract("pool v", _jobs(join, slot, leave=leave), per_week, horizon)
+    kept_slot, kept_leave = _book(WeeklyCap(per_week, True), join, patience, give_back=False)
+    if kept_slot != slot:
+        with pytest.raises(InvariantError, match="held a case with room in the cap"):
+            check_contract("pool v", _jobs(join, kept_slot, leave=kept_leave), per_week,
+                           horizon)
 
 
 @settings(max_examples=200, deadline=None)
