@@ -153,6 +153,14 @@ def test_weekly_cap_books_the_earliest_week_with_room() -> None:
     assert cap.full(169.0) and not cap.full(340.0 + 168)
 
 
+def test_a_cap_of_one_is_full_only_once_booked() -> None:
+    cap = WeeklyCap(1)
+    assert not cap.full(5.0)  # nobody booked this week yet
+    assert cap.reserve(5.0) == 5.0 and cap.full(6.0) and not cap.full(170.0)
+    cap.release(0.0)  # the week's booking given back
+    assert not cap.full(7.0) and cap.reserve(7.0) == 7.0
+
+
 @pytest.mark.parametrize("override, message", [
     ("pools.clinic.contract={price_per_case_usd: 1}", "only an outsourced pool"),
     ("pools.vendor.price_per_case_usd=5", "give the price once"),
