@@ -316,7 +316,6 @@ class Router:
 
     def __init__(self, plan: Plan, queues: list[SpecialistQueue]):
         r = plan.scenario.routing
-        self.policy = r.policy
         self.threshold_h = r.overflow_wait_hours
         self.queues = queues
         kind = [plan.pool_kinds[q.pool] for q in plan.queues]
