@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.headcounts import head_counts, year_with_staff
+from sim.engine.policies.triage import compile_triage
 from sim.loading import check_derived
 from sim.market.demand import adoption_path, market_scale
 from sim.outputs.kpis import summarise
@@ -87,7 +88,7 @@ def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Sc
         from sim.market.link import with_market_demand
 
         s, derived = with_market_demand(s, year)
-    if timeline.ai_adoption and s.triage.policy in ("ai", "hybrid"):
+    if timeline.ai_adoption and compile_triage(s.triage).has_ai:
         share = adoption_path(timeline.ai_adoption, [year])[year]
         s = s.model_copy(update={"triage": s.triage.model_copy(update={"ai_share": share})})
     return s, derived
@@ -163,10 +164,7 @@ class TimelineResults:
             k = res.kpis.reset_index()
             k.insert(0, "year", year)
             k.insert(1, "cases_per_year", res.scenario.demand.cases_per_year)
-            t = res.scenario.triage
-            share = 0.0 if t.policy in ("direct", "legacy") else (
-                1.0 if t.ai_share is None else t.ai_share)
-            k.insert(2, "ai_share", share)
+            k.insert(2, "ai_share", res.plan.triage.ai_share)
             frames.append(k)
         out = pd.concat(frames, ignore_index=True)
         rng = self.conversion_range()

@@ -106,25 +106,25 @@ def _triage(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]
     n = len(cases)
     zeros = np.zeros(n)
     u = streams.rng("triage").random((n, 8))
-    t = plan.scenario.triage
+    policy = plan.triage
+    t = policy.settings
     # Which cases AI triages: all of them under ai/hybrid, unless an adoption share is set
     # (its own stream, so adoption changes nothing else a case draws).
-    if t.policy in ("ai", "hybrid"):
-        share = 1.0 if t.ai_share is None else t.ai_share
-        uses_ai = streams.rng("adoption").random(n) < share
+    if policy.has_ai:
+        uses_ai = streams.rng("adoption").random(n) < policy.ai_share
     else:
         uses_ai = np.zeros(n, dtype=bool)
     legacy_acc = t.legacy.accuracy if t.legacy else 1.0
     ai_acc = t.ai.accuracy if t.ai else 1.0
-    accuracy = np.where(uses_ai, ai_acc, legacy_acc if t.policy != "direct" else 1.0)
+    accuracy = np.where(uses_ai, ai_acc, legacy_acc if policy.triages else 1.0)
     correct = u[:, 1] < accuracy
     ai_h = np.where(uses_ai, plan.hours(t.ai.service, u[:, 0]), 0.0) if t.ai else zeros
-    legacy = ~uses_ai & (t.policy != "direct")
+    legacy = ~uses_ai & policy.triages
     handling_h, cycle_h = zeros.copy(), zeros.copy()
     if t.legacy is not None and legacy.any():
         handling_h[legacy] = plan.hours(t.legacy.handling, u[legacy, 3])
         cycle_h[legacy] = plan.hours(t.legacy.referral_cycle, u[legacy, 4])
-    if t.policy == "hybrid":
+    if policy.checks:  # hybrid: a coordinator checks some AI matches
         handling_h[uses_ai] = plan.hours(t.hybrid.handling, u[uses_ai, 3])
         h = t.hybrid
         flagged = u[:, 5] < np.where(correct, h.flag_rate, h.flag_sensitivity)

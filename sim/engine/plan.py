@@ -24,9 +24,13 @@ import numpy as np
 from sim.core import distributions
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import to_hours
+from sim.engine.policies.priority import ClassOrder, compile_priorities
+from sim.engine.policies.routing import RoutingPolicy, compile_routing
+from sim.engine.policies.triage import TriagePolicy, compile_triage
+from sim.engine.policies.when_full import CapSpec, compile_cap
 from sim.scenario.durations import Duration
 from sim.scenario.models import ALWAYS, Pool, Scenario
-from sim.scenario.priorities import DEFAULT_CLASSES, class_names
+from sim.scenario.priorities import DEFAULT_CLASSES
 from sim.scenario.zones import calendar_zones
 
 PRIORITIES = DEFAULT_CLASSES
@@ -79,28 +83,29 @@ class Plan:
     """(line, payer) -> indices of the queues a case of that line and payer may use."""
     priorities: tuple[str, ...] = DEFAULT_CLASSES
     """Priority classes in service order: a case's priority code indexes this (0 first)."""
+    routing: RoutingPolicy | None = None
+    """The routing policy (:mod:`sim.engine.policies.routing`)."""
+    triage: TriagePolicy | None = None
+    """The triage policy (:mod:`sim.engine.policies.triage`)."""
+    classes: ClassOrder | None = None
+    """The priority policy: reserves, fast tracks, service levels
+    (:mod:`sim.engine.policies.priority`)."""
+    caps: tuple[CapSpec | None, ...] = ()
+    """Per pool, its contract's weekly cap (:mod:`sim.engine.policies.when_full`)."""
 
     def reserve(self, pool: int, servers: int) -> list[int]:
         """Per class code, the specialists a case of that class must leave free (trunk
         reservation): the reserves of every class served before it, summed, and never all
         ``servers`` of a queue (a one-specialist subspecialty line serves every class)."""
-        classes = self.scenario.priorities or {}
-        held = [classes[c].reserve.get(self.pools[pool], 0) if c in classes else 0
-                for c in self.priorities]
-        return [min(sum(held[:k]), servers - 1) for k in range(len(held))]
+        return self.classes.reserve(self.pools[pool], servers)
 
     def records_speedup(self) -> np.ndarray:
         """Per class code, the factor records intake is divided by (1: no fast track)."""
-        classes = self.scenario.priorities or {}
-        return np.asarray([classes[c].records_speedup if c in classes else 1.0
-                           for c in self.priorities])
+        return self.classes.records_speedup()
 
     def sla_hours(self) -> dict[str, float]:
         """Each class's time-to-opinion service level (its own, or the scenario target)."""
-        classes = self.scenario.priorities or {}
-        default = self.scenario.targets.time_to_opinion_hours
-        return {c: (classes[c].time_to_opinion_hours if c in classes
-                    and classes[c].time_to_opinion_hours else default) for c in self.priorities}
+        return self.classes.sla_hours()
 
     @property
     def horizon_h(self) -> float:
@@ -208,6 +213,7 @@ def build_plan(s: Scenario) -> Plan:
                     calendars[cal] = session_calendar(s, pool, ln.name)
                 queues.append(QueueSpec(len(queues), p, line_index[ln], n, name, cal))
 
+    classes = compile_priorities(s.priorities, s.targets.time_to_opinion_hours)
     payers = tuple(s.payers)
     routes: dict[tuple[int, int], tuple[int, ...]] = {}
     for k, pname in enumerate(payers):
@@ -229,5 +235,10 @@ def build_plan(s: Scenario) -> Plan:
         line_share=np.asarray(shares, dtype=float),
         queues=tuple(queues),
         routes=routes,
-        priorities=class_names(s),
+        priorities=classes.names,
+        routing=compile_routing(s.routing),
+        triage=compile_triage(s.triage),
+        classes=classes,
+        caps=tuple(compile_cap(p.contract.cases_per_week, p.contract.when_full)
+                   if p.contract is not None else None for p in s.pools.values()),
     )

@@ -167,7 +167,7 @@ def _triage_and_routing(plan: Plan, rep: Replication,
     misrouted &= r.matched_line != c.line
     return {
         "triaged_by": _categorical(
-            np.where(d.uses_ai, 0, 1 if plan.scenario.triage.policy != "direct" else 2),
+            np.where(d.uses_ai, 0, 1 if plan.triage.triages else 2),
             ("ai", "coordinator", "none")),
         "misrouted": misrouted,
         "needs_preauth": d.auth_h > 0,
@@ -249,11 +249,10 @@ _Slot = tuple[str, int, str, str, np.ndarray]
 def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
     """Every event a case can have, in journey order, with the cases that have it."""
     n = len(cases)
-    policy = plan.scenario.triage.policy
     everyone = np.ones(n, dtype=bool)
     applies = {  # which cases go through each activity at all
         "records intake": everyone if plan.scenario.intake is not None else ~everyone,
-        "triage": everyone if policy != "direct" else ~everyone,
+        "triage": everyone if plan.triage.triages else ~everyone,
         "referral cycle": (cases["triaged_by"] == "coordinator").to_numpy(),
         "pre-authorisation": cases["needs_preauth"].to_numpy(),
         "re-routing": cases["misrouted"].to_numpy(),
