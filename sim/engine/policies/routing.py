@@ -20,7 +20,11 @@ Policies (``routing.policy``), registered in :data:`ROUTING`:
 - ``overflow``: in-house, unless the in-house expected wait exceeds ``overflow_wait_hours``,
   then outsourced;
 - ``by_channel``: the pool kind named for the case's channel (``routing.by_channel``), else
-  the other.
+  the other;
+- ``by_payer``: the pool kind named for the case's payer (``routing.by_payer``: a payer's
+  contract sends its cases to its own hospital or to an outsourced company), else the other;
+  a payer not listed is routed as under ``overflow`` (in-house, outsourced past
+  ``overflow_wait_hours``).
 
 Example:
     >>> from sim.scenario.models import Routing
@@ -141,8 +145,29 @@ class ByChannel(RoutingPolicy):
                 for ch in missing]
 
 
+@dataclass(frozen=True)
+class ByPayer(RoutingPolicy):
+    """The pool kind named for the case's payer (``routing.by_payer``), else the other; a
+    payer not listed is routed as under ``overflow``."""
+
+    name: ClassVar[str] = "by_payer"
+
+    def preference(self, payer: str, channel: str) -> tuple[Kind, bool]:
+        kind = self.settings.by_payer.get(payer)
+        return ("in_house", True) if kind is None else (kind, False)
+
+    @classmethod
+    def findings(cls, scenario: Scenario) -> list[Finding]:
+        """Every payer named must be one of the scenario's payers."""
+        known = ", ".join(sorted(scenario.payers))
+        return [(("routing", "by_payer", name),
+                 f"unknown payer {name!r}: by_payer names the scenario's payers (payers: "
+                 f"{known}); a payer not listed is routed as under overflow")
+                for name in scenario.routing.by_payer if name not in scenario.payers]
+
+
 ROUTING: dict[str, type[RoutingPolicy]] = {
-    p.name: p for p in (InHouseFirst, OutsourcedFirst, Overflow, ByChannel)}
+    p.name: p for p in (InHouseFirst, OutsourcedFirst, Overflow, ByChannel, ByPayer)}
 """``routing.policy`` -> its class."""
 
 
