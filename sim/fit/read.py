@@ -172,6 +172,12 @@ def log_from_frame(df: pd.DataFrame, log_map: LogMap | None = None, file: str = 
     missing = [f"{v!r} (for {k})" for k, v in named.items() if v not in df.columns]
     if m.pools.column and m.pools.column not in df.columns:
         missing.append(f"{m.pools.column!r} (for pools.column)")
+    if missing and m is SOSIM_MAP:  # no map given: this is not sosim's own event log
+        raise LogError([_problem(file, 1 if bad.csv else None, "", (
+            f"the log's columns ({', '.join(map(str, df.columns))}) are not those of sosim's "
+            f"own event log ({', '.join(named.values())}); write a map file naming your "
+            "columns and activities and pass it with --map (sim.fit(..., map=...)); see "
+            "docs/calibration.md and examples/fit/map.yaml"))])
     if missing:
         raise LogError([_problem(file, 1 if bad.csv else None, "", f"column {c} is not in the log "
                                  f"(columns: {', '.join(map(str, df.columns))})")
