@@ -37,6 +37,8 @@ from sim.scenario.messages import validate_model
 
 STAGES = ("arrival", "records_complete", "triage", "assigned", "review", "opinion")
 """The stages a log's activities map to, in journey order."""
+STAGE_ORDER = STAGES
+"""Journey order of every stage, to order events that share a timestamp."""
 ATTRIBUTES = ("specialty", "channel", "payer", "priority", "pool")
 """Optional per-case attribute columns."""
 
