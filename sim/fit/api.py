@@ -103,14 +103,15 @@ def report_markdown(log: Log, fitted: FittedScenario, fid: Fidelity | None) -> s
 def fit(log: str | os.PathLike[str], map: str | os.PathLike[str] | None = None,  # noqa: A002
         *, out: str | os.PathLike[str] | None = None, name: str | None = None,
         replications: int = 5, seed: int = 1, simulate: bool = True,
-        figures: bool = True, overwrite: bool = False) -> FitResult:
+        figures: bool = True, overwrite: bool = False, part: str | None = None) -> FitResult:
     """Fit a scenario to an event log and measure how well it reproduces the log.
 
     ``map``: the map file (None: sosim's own event log). ``out``: where to write the scenario
     YAML; its report goes to the folder ``<out without suffix>_fit/`` (report.md, kpis.csv,
     distances.csv, figures/overlays.png). ``simulate=False`` skips the fidelity run. A report
     folder an earlier fit wrote is replaced only with ``overwrite=True`` (``OutputRefused``,
-    checked before fitting).
+    checked before fitting). ``part``: the replication or platform to fit, in a log that
+    holds several (the map's ``split``; sosim's own log carries its replications: ``"r0"``).
     """
     from sim.loading import scenario_from_text
     from sim.outputs.writing import check_out_dir
@@ -119,7 +120,7 @@ def fit(log: str | os.PathLike[str], map: str | os.PathLike[str] | None = None, 
         check_out_dir(_report_folder(Path(out)), overwrite)
 
     log_map = load_map(map)
-    parsed = read_log(log, log_map)
+    parsed = read_log(log, log_map, part=part)
     stem = Path(out).stem if out else Path(log).stem
     fitted = fit_scenario(parsed, name=name or _name(stem), replications=replications, seed=seed)
     header = [f"Fitted by sosim fit from {Path(log).name} on {dt.date.today()}: every fitted "

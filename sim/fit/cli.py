@@ -1,7 +1,7 @@
 """The ``sosim fit`` command: fit a scenario to an event log and report how close it is.
 
-    sosim fit LOG --out fitted.yaml [--map MAP] [--replications R] [--seed N]
-                  [--no-simulate] [--no-figures] [--overwrite]
+    sosim fit LOG --out fitted.yaml [--map MAP] [--part PART] [--replications R]
+                  [--seed N] [--no-simulate] [--no-figures] [--overwrite]
 
 It writes the scenario (YAML, a comment beside every fitted value) and, beside it, the
 folder ``<name>_fit/`` with ``report.md``, ``kpis.csv``, ``distances.csv`` and
@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction, scenario_args: Callable[..., None]
     p.add_argument("--replications", type=int, default=5,
                    help="replications of the fidelity run (default 5)")
     p.add_argument("--seed", type=int, default=1, help="seed of the fidelity run (default 1)")
+    p.add_argument("--part", default=None,
+                   help="in a log of several replications or platforms (the map's split; "
+                        "sosim's own log: r0, r1, ...), the one to fit")
     p.add_argument("--no-simulate", action="store_true", help="fit only; no fidelity run")
     p.add_argument("--no-figures", action="store_true", help="do not draw the overlays")
     p.add_argument("--overwrite", action="store_true",
@@ -80,7 +83,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         result = fit(args.log, args.map, out=args.out, name=args.name,
                      replications=args.replications, seed=args.seed,
                      simulate=not args.no_simulate, figures=not args.no_figures,
-                     overwrite=args.overwrite)
+                     overwrite=args.overwrite, part=args.part)
     except ScenarioError as err:  # a bad log (LogError) or a bad map
         n = len(err.problems)
         print(err, file=sys.stderr)

@@ -37,6 +37,8 @@ from sim.scenario.messages import validate_model
 
 STAGES = ("arrival", "records_complete", "triage", "assigned", "review", "opinion")
 """The stages a log's activities map to, in journey order."""
+STAGE_ORDER = STAGES
+"""Journey order of every stage, to order events that share a timestamp."""
 ATTRIBUTES = ("specialty", "channel", "payer", "priority", "pool")
 """Optional per-case attribute columns."""
 
@@ -95,12 +97,32 @@ class Pools(Strict):
         return self
 
 
+class Split(Strict):
+    """How to tell the parts of a log that holds several replications or platforms.
+
+    ``column``: a column naming each event's part (a site, a platform, a replication);
+    ``case_id_pattern``: a regular expression whose group ``part`` reads it from the case id
+    (sosim's own log: ``^(?P<part>r\\d+)-``). A log with more than one part is refused
+    unless one part is chosen (``--part``), so that two platforms are never fitted as one.
+    """
+
+    column: str | None = None
+    case_id_pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Split:
+        if (self.column is None) == (self.case_id_pattern is None):
+            raise ValueError("give column or case_id_pattern (one of them)")
+        return self
+
+
 class LogMap(Strict):
     """A validated map file."""
 
     columns: Columns
     activities: Activities
     pools: Pools = Pools()
+    split: Split | None = None
     lifecycle_values: dict[Literal["start", "complete"], str] = {
         "start": "start", "complete": "complete"}
     resource_pattern: str | None = Field(
@@ -137,6 +159,7 @@ SOSIM_MAP = LogMap(
                 "records requested again", "appointment booked", "appointment held"]),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/[^#]*)?#\d+$",
     naive_timestamps="local",
+    split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),
 )
 """The map of sosim's own event log (``results.events``, ``events.parquet``)."""
 
@@ -150,13 +173,21 @@ def load_map(path: str | os.PathLike[str] | None) -> LogMap:
         return SOSIM_MAP
     doc = read_document(path)
     m = validate_model(LogMap, doc)
-    if m.resource_pattern is not None:
-        import re
+    import re
 
+    patterns = {("resource_pattern",): m.resource_pattern,
+                ("split", "case_id_pattern"): m.split.case_id_pattern if m.split else None}
+    for where, pattern in patterns.items():
+        if pattern is None:
+            continue
         try:
-            re.compile(m.resource_pattern)
+            compiled = re.compile(pattern)
         except re.error as err:
-            file, line = doc.locate(("resource_pattern",))
-            raise ScenarioError([Problem(file, line, "resource_pattern",
+            file, line = doc.locate(where)
+            raise ScenarioError([Problem(file, line, ".".join(where),
                                          f"not a regular expression: {err}")]) from None
+        if where[0] == "split" and "part" not in compiled.groupindex:
+            file, line = doc.locate(where)
+            raise ScenarioError([Problem(file, line, ".".join(where), "needs a named group "
+                                         f"'part', e.g. ^(?P<part>[^-]+)- (got {pattern!r})")])
     return m

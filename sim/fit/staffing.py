@@ -73,9 +73,15 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
         for sp, r in rows.groupby("specialty", sort=True):
             ids = r["review_resource"].replace("", np.nan).dropna().unique()
             busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
-            specialists[pool][sp] = Fitted(
-                int(max(len(ids), 1)), f"{len(ids)} distinct specialists completed {len(r)} "
-                f"reviews; at most {busy} were busy at once", len(r))
+            if len(ids):
+                specialists[pool][sp] = Fitted(
+                    len(ids), f"{len(ids)} distinct specialists completed {len(r)} "
+                    f"reviews; at most {busy} were busy at once", len(r))
+            else:  # no resource column: the most reviews under way at once
+                specialists[pool][sp] = Fitted(
+                    max(busy, 1), f"the log names no resources: {len(r)} reviews, at most "
+                    f"{busy} under way at once (each from queue entry to completion), so "
+                    "the waits are inside the review work", len(r))
         cal = calendars[pool]
         staff = sum(f.value for f in specialists[pool].values())
         capacity = float(cal.working_hours(end_h)) * staff

@@ -100,8 +100,9 @@ def _pool_and_specialty(log: Log, table: pd.DataFrame) -> None:
         for prefix, name in m.pools.resource_prefix.items():
             pool[res.str.startswith(prefix) & pool.isna()] = name
         table["pool"] = pool
-    if "pool" not in table:
-        table["pool"] = np.where(res != "", "pool", np.nan)
+    if "pool" not in table:  # nothing names the pool: every reviewed case is one pool's
+        table["pool"] = pd.Series(np.where(table["review_end_h"].notna(), "pool", None),
+                                  index=table.index, dtype=object)
 
 
 def stage_table(log: Log) -> pd.DataFrame:

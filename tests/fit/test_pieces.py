@@ -37,7 +37,8 @@ def test_distances_zero_for_the_same_log_and_track_a_shift():
 def test_n_gram_distance_sees_a_different_control_flow():
     a = _log(np.arange(10.0), np.ones(10))
     b = _log(np.arange(10.0), np.ones(10), stages=("arrival", "triage"))
-    assert n_gram_distance(a, b) == pytest.approx(2 / 3)  # 2 of 3 trigrams differ
+    # padded at both ends, each case has 4 trigrams, 3 of which differ: 2 x 3 x 10 / 80
+    assert n_gram_distance(a, b) == pytest.approx(0.75)
 
 
 @pytest.mark.parametrize(("family", "draw"), [
