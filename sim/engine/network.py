@@ -37,7 +37,6 @@ import pandas as pd
 
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.engine.limits import apply_caps, reserve_utilisation
-from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
 from sim.engine.policies.routing import kinds_split
 from sim.engine.reach import reach_shares, shed_share
@@ -89,8 +88,7 @@ def case_type_shares(plan: Plan) -> np.ndarray:
 
 def _volume(plan: Plan) -> tuple[float, dict[str, float]]:
     """Cases a year and payer shares, incentivised payers' extra uptake included."""
-    d = plan.scenario.demand
-    return incentivised_demand(plan) or (d.cases_per_year, d.mix.payer)
+    return plan.inputs.arrivals.cases_per_year, plan.inputs.mix.payer
 
 
 def unreachable_case_types(plan: Plan) -> list[tuple[str, str]]:
