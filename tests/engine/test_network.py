@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.capacity.network import capacity_report, case_type_shares, unreachable_case_types
 from sim.engine.model import simulate
-from sim.engine.network import capacity_report, case_type_shares, unreachable_case_types
 from sim.engine.plan import build_plan
 from sim.scenario import ScenarioError
 from tests.validation.conftest import scenario, single_pool
