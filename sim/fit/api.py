@@ -119,7 +119,7 @@ def fit(log: str | os.PathLike[str], map: str | os.PathLike[str] | None = None, 
     if out is not None:  # fail before the fit, not after it
         check_out_dir(_report_folder(Path(out)), overwrite)
 
-    log_map = load_map(map)
+    log_map = load_map(map) if map is not None else None  # None: sosim's own log
     parsed = read_log(log, log_map, part=part)
     stem = Path(out).stem if out else Path(log).stem
     fitted = fit_scenario(parsed, name=name or _name(stem), replications=replications, seed=seed)

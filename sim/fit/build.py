@@ -195,10 +195,10 @@ def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
         fd = fit_duration(work)
         fitted.durations["misroute_screening"] = fd
         out["detection"] = _duration_entry(fd)
-    back = again[again["queue_h"] > again["screen_end_h"]]
+    back = again[again["match_h"] > again["screen_end_h"]]
     if len(back) >= MIN_MISROUTED:
         out["reroute_delay"] = _delay_entry(log, back["screen_end_h"].to_numpy(),
-                                            back["queue_h"].to_numpy(), "reroute", scenario,
+                                            back["match_h"].to_numpy(), "reroute", scenario,
                                             fitted)
     return out
 
@@ -338,11 +338,27 @@ def _payer(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) ->
     waited = single[delays > 1e-9]
     positive = delays[delays > 1e-9]
     share = len(positive) / len(delays)
-    matched = waited["queue_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
-    delay = _delay_entry(log, matched, waited["queue_h"].to_numpy(), "preauth", scenario, fitted)
+    matched = waited["match_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
+    delay = _delay_entry(log, matched, waited["match_h"].to_numpy(), "preauth", scenario, fitted)
     return {"preauth": {"delay": delay,
                         "share": Fitted(round(share, 4), f"{len(positive)} of {len(delays)} "
                                         "cases waited between triage and assignment", len(delays))}}
+
+
+def _covers(scenario: dict, staffing: Staffing, kinds: dict[str, str]) -> None:
+    """Restrict a payer to the pools of the kind all its cases went to (and, for a line no
+    pool of that kind staffs, to the pools that do)."""
+    pools = scenario["pools"]
+    for payer, kind in staffing.covers.items():
+        if payer not in scenario["payers"]:
+            continue
+        mine = [p for p in pools if kinds[p] == kind]
+        lines = {ln for p in mine for ln in pools[p]["specialists"]}
+        extra = [p for p in pools if kinds[p] != kind
+                 and set(pools[p]["specialists"]) - lines]
+        scenario["payers"][payer]["covers"] = Fitted(
+            mine + extra, f"its cases on lines both kinds staff all went to {kind} pools"
+            + (f" ({', '.join(extra)} only for lines no {kind} pool staffs)" if extra else ""))
 
 
 def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
@@ -377,7 +393,7 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     heuristic = _heuristic_check(t, cals, fitted)
     _triage_section(log, t, scenario, fitted, heuristic, cals)
     payer = _payer(log, t, scenario, fitted)
-    scenario["payers"] = {p: payer for p in mix["payer"].value}
+    scenario["payers"] = {p: dict(payer) for p in mix["payer"].value}
     _pools_section(log, t, scenario, fitted, cals, heuristic)
     kinds = {p: e["kind"] for p, e in scenario["pools"].items()}
     staffing = fit_staffing(t, cals, kinds, log.end_h)
@@ -385,6 +401,7 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     for pool, lines in staffing.specialists.items():
         scenario["pools"][pool]["specialists"] = lines
     scenario["routing"] = staffing.routing
+    _covers(scenario, staffing, kinds)
     scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "
                                               "default shares (assumption); they change no time")}
     if staffing.shared_resources:

@@ -62,7 +62,7 @@ def stage_kpis(t: pd.DataFrame, after_h: float, horizon_h: float,
     tto = (done["opinion_h"] - done["arrival_h"]).to_numpy()
     weeks = (horizon_h - after_h) / 168
     out = {
-        "time_to_match_h.mean": float((c["queue_h"] - c["arrival_h"]).mean()),
+        "time_to_match_h.mean": float((c["match_h"] - c["arrival_h"]).mean()),
         "time_to_opinion_h.mean": float(tto.mean()) if len(tto) else math.nan,
         "time_to_opinion_h.p50": float(np.quantile(tto, 0.5)) if len(tto) else math.nan,
         "time_to_opinion_h.p90": float(np.quantile(tto, 0.9)) if len(tto) else math.nan,
@@ -123,7 +123,9 @@ def fidelity(scenario, log: Log, fitted: FittedScenario, replications: int = 5, 
                      "inside": bool(lo <= value <= hi) if np.isfinite(lo) else False})
     kpis = pd.DataFrame(rows).set_index("kpi")
     weekday = log.start.weekday()
-    dist = pd.DataFrame([log_distances(log.events, ev, weekday) for ev in sims])
+    seen = set(log.events["stage"].astype(str))  # compare only what the log can show
+    dist = pd.DataFrame([log_distances(log.events, ev[ev["stage"].astype(str).isin(seen)],
+                                       weekday) for ev in sims])
     distances = pd.DataFrame({"mean": dist.mean(), "sd": dist.std(ddof=1)})
     return Fidelity(kpis, distances, real_t, sim_tables)
 
