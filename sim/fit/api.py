@@ -4,9 +4,9 @@ Example:
     >>> import sim
     >>> result = sim.fit("events.parquet", out="fitted.yaml", replications=2, figures=False)
     >>> result.scenario.pools["in_house"].specialists
-    {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
+    {'cardiology': 2, 'neurology': 2, 'oncology': 4, 'orthopedics': 2, 'other': 3}
     >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
-    [48.48, 29.74]
+    [48.48, 34.92]
     >>> print(result.report)
     # Fit of events.parquet
     <BLANKLINE>

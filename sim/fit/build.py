@@ -13,7 +13,7 @@ Example:
     >>> from sim.fit.read import read_log
     >>> fitted = fit_scenario(read_log("events.parquet"), name="fitted")
     >>> {line: f.value for line, f in fitted.scenario["pools"]["in_house"]["specialists"].items()}
-    {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
+    {'cardiology': 2, 'neurology': 2, 'oncology': 4, 'orthopedics': 2, 'other': 3}
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sim.fit.calendars import DetectedCalendar, detect_calendar
 from sim.fit.demand import fit_demand
 from sim.fit.durations import FittedDuration, fit_duration
 from sim.fit.fitted import Fitted
+from sim.fit.journey import journey_sections, subspecialty_mix
 from sim.fit.read import Log
 from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
 from sim.fit.stages import stage_table
@@ -50,6 +51,8 @@ class FittedScenario:
     demand: dict[str, Fitted]
     staffing: Staffing | None
     notes: list[str] = field(default_factory=list)
+    patience: dict = field(default_factory=dict)
+    """Drop-out: stage -> :class:`~sim.fit.patience.FittedPatience`."""
 
 
 def _pool_kind(pool: str, log: Log) -> str:
@@ -309,7 +312,8 @@ def _intake_delay(log: Log, rows: pd.DataFrame, key: str, scenario: dict,
 def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
                     channels: list[str]) -> None:
     """Intake; split into paper and digital when the records' resource says which."""
-    ready = t[t["records_h"].notna()]
+    ready = t.assign(records_h=t["first_records_h"].fillna(t["records_h"]))  # first batch
+    ready = ready[ready["records_h"].notna()]
     kind = ready["records_resource"].fillna("").str.lower()
     paper = kind.str.contains("paper").to_numpy()
     if paper.any() and (~paper).sum() >= 20 and paper.sum() >= 20:
@@ -381,8 +385,11 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                                                        "log: one service line"))}
     for attr in ("channel", "payer"):
         mix[attr] = demand.get(attr, Fitted({"all": 1.0}, f"no {attr} in the log"))
-    if "priority" in demand and set(demand["priority"].value) <= {"urgent", "routine"}:
+    if "priority" in demand:
         mix["priority"] = demand["priority"]
+    if subspecialty_mix(t):
+        mix["subspecialty"] = Fitted(subspecialty_mix(t), "per specialty, the share of its "
+                                     "cases that name a subspecialty")
     scenario["demand"] = {"cases_per_year": demand["cases_per_year"],
                           "profile": {"weekday": demand["weekday"],
                                       "hour_of_day": demand["hour_of_day"]},
@@ -399,11 +406,20 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     staffing = fit_staffing(t, cals, kinds, log.end_h)
     fitted.staffing = staffing
     for pool, lines in staffing.specialists.items():
-        scenario["pools"][pool]["specialists"] = lines
+        scenario["pools"][pool]["specialists"] = {k: v for k, v in lines.items() if "/" not in k}
+        subs: dict[str, dict] = {}
+        for k, v in lines.items():
+            if "/" in k:
+                sp, sub = k.split("/", 1)
+                subs.setdefault(sp, {})[sub] = v
+        if subs:
+            scenario["pools"][pool]["subspecialists"] = subs
     scenario["routing"] = staffing.routing
     _covers(scenario, staffing, kinds)
     scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "
                                               "default shares (assumption); they change no time")}
+    journey_sections(log, t, scenario, fitted,
+                     lambda b, e, key: _delay_entry(log, b, e, key, scenario, fitted))
     if staffing.shared_resources:
         fitted.notes.append(f"{len(staffing.shared_resources)} specialists reviewed more than "
                             "one specialty and are counted on each line")

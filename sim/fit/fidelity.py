@@ -18,14 +18,14 @@ Example:
     >>> fid.kpis.round(2)
                                log  simulated     low    high  inside
     kpi
-    time_to_match_h.mean     26.06      21.36    4.59   38.13    True
-    time_to_opinion_h.mean   48.48      29.74  -11.55   71.03    True
-    time_to_opinion_h.p50    20.82      18.29   12.14   24.44    True
-    time_to_opinion_h.p90   145.24      84.92 -176.69  346.53    True
-    specialist_wait_h.mean   18.97       5.91   -6.66   18.48   False
-    throughput_per_week     126.54     205.15  110.35  299.96    True
-    utilisation.in_house      0.30       0.45   -0.02    0.92    True
-    utilisation.outsourced    0.14       0.33   -0.16    0.81    True
+    time_to_match_h.mean     26.06      23.88  -20.97   68.74    True
+    time_to_opinion_h.mean   48.48      34.92  -25.28   95.11    True
+    time_to_opinion_h.p50    20.82      19.36   12.09   26.63    True
+    time_to_opinion_h.p90   145.24     103.03 -146.00  352.06    True
+    specialist_wait_h.mean    4.72       8.28  -18.78   35.33    True
+    throughput_per_week     126.54     184.69   42.49  326.90    True
+    utilisation.in_house      0.35       0.56   -0.20    1.32    True
+    utilisation.outsourced    0.05       0.00    0.00    0.00   False
 """
 
 from __future__ import annotations

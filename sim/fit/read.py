@@ -11,12 +11,16 @@ Example:
     >>> log = read_log("events.parquet")              # a sosim run's event log: no map needed
     >>> log.events.groupby("stage", observed=True).size()
     stage
-    arrival             470
-    assigned            151
-    opinion             248
-    records_complete    837
-    review              602
-    triage              734
+    abandoned              24
+    appointment_booked    118
+    appointment_held       37
+    arrival               470
+    assigned              151
+    opinion               248
+    records_again          85
+    records_complete      837
+    review                602
+    triage                734
     dtype: int64
 """
 

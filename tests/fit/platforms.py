@@ -16,7 +16,9 @@ the log a case-management system would export, in its own vocabulary:
 
 A queue with drop-out is served in order of arrival at it; a patient whose turn would come
 after their patience runs out leaves at that moment and takes no specialist's time, which
-is exact for first-come-first-served with reneging.
+is exact for first-come-first-served with reneging. A patient gives up only while no
+specialist has taken the case: once taken (also when it is taken outside office hours, to
+be started when the office opens) they wait, as in sosim's engine.
 
 Example:
     >>> df = channel_platform(seed=1, days=28)    # doctest: +SKIP
@@ -81,10 +83,11 @@ def serve_with_patience(ready: np.ndarray, effort: np.ndarray, patience: np.ndar
     free = np.zeros(servers)
     for i in np.argsort(ready, kind="stable"):
         k = int(np.argmin(free))
-        s = float(cal.next_open(max(ready[i], free[k])))
-        if s > ready[i] + patience[i]:
+        taken = max(ready[i], free[k])  # a specialist takes the case (maybe while closed)
+        if taken > ready[i] + patience[i]:
             gone[i] = ready[i] + patience[i]
             continue
+        s = float(cal.next_open(taken))
         start[i], end[i], who[i] = s, float(cal.add_working_hours(s, effort[i])), k
         free[k] = end[i]
     return start, end, who, gone
