@@ -2,11 +2,14 @@
 
 Two checks run before any simulation:
 
-1. **Reachability.** The network is a directed graph (networkx): each *case
-   type* (a service line and a payer) links to the specialist queues that staff
-   the line in pools the payer covers, and each queue links to ``opinion``. A
-   case type with demand but no path to ``opinion`` is an error: such cases
-   would wait forever.
+1. **Reachability.** The network is a directed graph (networkx,
+   :func:`referral_graph`): each *case type* (a service line and a payer) links to
+   the specialist queues that staff the line in pools the payer covers, and each
+   queue links to ``opinion``. A case type with demand but no path to ``opinion`` is
+   an error: such cases would wait forever. Every queue links to ``opinion``, so a
+   path exists exactly when the case type has a queue; the check every load makes
+   reads that from the plan's routes (:func:`unreachable_case_types`), without
+   importing networkx.
 2. **Capacity.** For each specialist queue (and the triage staff) the work it
    receives per week is set against the working hours its people have on their
    calendar, with each payer's own specialty mix and, under overflow routing,
@@ -30,8 +33,8 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -43,12 +46,25 @@ from sim.engine.plan import Plan
 from sim.engine.policies.routing import kinds_split
 from sim.engine.rosters import expected_presence
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
 
 
 def referral_graph(plan: Plan) -> nx.DiGraph:
-    """Case types -> specialist queues -> opinion, as a directed graph."""
+    """Case types -> specialist queues -> opinion, as a directed graph.
+
+    Example:
+        >>> import networkx as nx
+        >>> from sim.engine.plan import build_plan
+        >>> g = referral_graph(build_plan(scenario))
+        >>> nx.has_path(g, ("case", 0, 0), OPINION)
+        True
+    """
+    import networkx as nx  # only for the graph itself: loading a scenario does not need it
+
     g = nx.DiGraph()
     g.add_node(OPINION)
     for q in plan.queues:
@@ -92,12 +108,15 @@ def _volume(plan: Plan) -> tuple[float, dict[str, float]]:
 
 
 def unreachable_case_types(plan: Plan) -> list[tuple[str, str]]:
-    """(service line, payer) pairs that have demand but cannot reach an opinion."""
-    g = referral_graph(plan)
+    """(service line, payer) pairs that have demand but cannot reach an opinion.
+
+    A case type reaches ``opinion`` in :func:`referral_graph` exactly when it routes to a
+    queue (every queue links to ``opinion``), so this reads the routes.
+    """
     shares = case_type_shares(plan)
     out = []
-    for (line, payer), _ in plan.routes.items():
-        if shares[line, payer] > 0 and not nx.has_path(g, ("case", line, payer), OPINION):
+    for (line, payer), queues in plan.routes.items():
+        if shares[line, payer] > 0 and not queues:
             out.append((plan.lines[line].name, plan.payers[payer]))
     return out
 
