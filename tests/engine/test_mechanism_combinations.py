@@ -7,8 +7,8 @@ come first served, calendar, contract caps, end state, case conservation):
 
 - head-count changes: head-counts cut down, absences (a daily rate and dated blocks),
   attrition and hiring (a timeline year built the way ``sosim hiring`` builds it:
-  :func:`~sim.engine.headcounts.head_counts` then
-  :func:`~sim.engine.headcounts.year_with_staff`);
+  :func:`~sim.timeline.headcounts.head_counts` then
+  :func:`~sim.timeline.headcounts.year_with_staff`);
 - sessions on an in-house line; reserves for urgent cases; drop-out in the specialist
   queue; an outsourced contract with a weekly cap that overflows or queues;
   appointments (as shipped, none, or short); the share of urgent cases; the volume.
@@ -35,13 +35,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.engine.headcounts import head_counts, year_with_staff
 from sim.loading import check_derived, scenario_from_document
 from sim.scenario import ScenarioError
 from sim.scenario.hiring import Hiring
 from sim.scenario.loader import read_document
 from sim.scenario.models import Timeline
 from sim.timeline import year_scenario
+from sim.timeline.headcounts import head_counts, year_with_staff
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ("baseline", "hybrid", "legacy_referral", "payer_mandate", "sessions_and_contract",
