@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.engine import stages
 from sim.scenario.base import Name, Strict
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import read_document
@@ -128,13 +129,13 @@ class LogMap(Strict):
 SOSIM_MAP = LogMap(
     columns=Columns(case_id="case_id", activity="activity", timestamp="timestamp",
                     lifecycle="lifecycle", resource="resource"),
-    activities=Activities(
-        arrival="case arrived", records_complete="records intake", triage="triage",
-        assigned=["pre-authorisation", "re-routing"],
-        review=["misroute screening", "specialist review"], opinion="opinion delivered",
+    activities=Activities(  # the names sosim's event log uses (sim.engine.stages)
+        arrival=stages.ARRIVED, records_complete=stages.INTAKE.name, triage=stages.TRIAGE.name,
+        assigned=[stages.PREAUTH.name, stages.REROUTING.name],
+        review=[stages.SCREENING.name, stages.REVIEW.name], opinion=stages.DELIVERED,
         # the fit learns no drop-out, appointment slots or second records requests
-        ignore=["coordinator check", "referral cycle", "case abandoned",
-                "records requested again", "appointment booked", "appointment held"]),
+        ignore=[stages.CHECK.name, stages.REFERRAL.name, stages.ABANDONED,
+                *stages.ACCESS_ACTIVITIES]),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/[^#]*)?#\d+$",
     naive_timestamps="local",
 )
