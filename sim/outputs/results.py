@@ -34,7 +34,24 @@ import pandas as pd
 from sim.engine.draws import OUTCOMES
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
-from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
+from sim.engine.stages import (
+    ABANDONED,
+    ACCESS_ACTIVITIES,
+    ACTIVITIES,
+    ARRIVED,
+    BOOKED,
+    DELIVERED,
+    HELD,
+    INTAKE,
+    MILESTONES,
+    PREAUTH,
+    REFERRAL,
+    REQUESTED_AGAIN,
+    REROUTING,
+    REVIEW,
+    TIMES,
+    TRIAGE,
+)
 from sim.outputs import kpis as kpi_module
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
@@ -194,13 +211,13 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     n = len(cases)
     resources = {name: k for k, name in enumerate(event_resources(plan))}
     slots = _event_slots(plan, cases)
-    activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
+    activities = [ARRIVED, *(a.name for a in ACTIVITIES), DELIVERED]
     if "first_records_h" in cases:
         activities += ACCESS_ACTIVITIES
     if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
-        slots.append(("case abandoned", 1, "abandoned_h", "=patient",
+        slots.append((ABANDONED, 1, "abandoned_h", "=patient",
                       cases["abandoned_h"].notna().to_numpy()))
-        activities.append("case abandoned")
+        activities.append(ABANDONED)
     present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
     keep = present.ravel()
     counts = present.sum(axis=1)
@@ -238,26 +255,22 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
     n = len(cases)
     everyone = np.ones(n, dtype=bool)
     applies = {  # which cases go through each activity at all
-        "records intake": everyone if plan.scenario.intake is not None else ~everyone,
-        "triage": everyone if plan.triage.triages else ~everyone,
-        "referral cycle": (cases["triaged_by"] == "coordinator").to_numpy(),
-        "pre-authorisation": cases["needs_preauth"].to_numpy(),
-        "re-routing": cases["misrouted"].to_numpy(),
+        INTAKE.name: everyone if plan.scenario.intake is not None else ~everyone,
+        TRIAGE.name: everyone if plan.triage.triages else ~everyone,
+        REFERRAL.name: (cases["triaged_by"] == "coordinator").to_numpy(),
+        PREAUTH.name: cases["needs_preauth"].to_numpy(),
+        REROUTING.name: cases["misrouted"].to_numpy(),
     }
-    slots: list[_Slot] = [("case arrived", 1, "arrival_h", "=patient", everyone)]
+    slots: list[_Slot] = [(ARRIVED, 1, "arrival_h", "=patient", everyone)]
     for a in ACTIVITIES:
         began = cases[a.start].notna().to_numpy() & applies.get(a.name, everyone)
         slots.append((a.name, 0, a.start, a.resource, began))
         slots.append((a.name, 1, a.end, a.resource, began & cases[a.end].notna().to_numpy()))
-    slots.append(("opinion delivered", 1, "review_end_h", "pool",
+    slots.append((DELIVERED, 1, "review_end_h", "pool",
                   cases["review_end_h"].notna().to_numpy()))
     if "first_records_h" in cases:  # incomplete records, appointment slots (sim.engine.access)
         _access_slots(cases, slots)
     return slots
-
-
-ACCESS_ACTIVITIES = ("records requested again", "appointment booked", "appointment held")
-"""The event log's access activities (with ``incomplete_records`` / ``appointments``)."""
 
 
 def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
@@ -275,15 +288,15 @@ def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
         asked &= ~(left < first)
     complete = asked & cases["intake_end_h"].notna().to_numpy()
     names = [(s[0], s[1]) for s in slots]
-    at = names.index(("records intake", 0)) + 1
-    slots[at:at] = [("records requested again", 0, "first_records_h", "records", asked),
-                    ("records requested again", 1, "intake_end_h", "records", complete)]
+    at = names.index((INTAKE.name, 0)) + 1
+    slots[at:at] = [(REQUESTED_AGAIN, 0, "first_records_h", "records", asked),
+                    (REQUESTED_AGAIN, 1, "intake_end_h", "records", complete)]
     booked = cases["appointment_start_h"].notna().to_numpy()
     held = booked & cases["queue_h"].notna().to_numpy()
     names = [(s[0], s[1]) for s in slots]
-    at = names.index(("specialist review", 0))
-    slots[at:at] = [("appointment booked", 1, "appointment_start_h", "=appointments", booked),
-                    ("appointment held", 1, "queue_h", "=appointments", held)]
+    at = names.index((REVIEW.name, 0))
+    slots[at:at] = [(BOOKED, 1, "appointment_start_h", "=appointments", booked),
+                    (HELD, 1, "queue_h", "=appointments", held)]
 
 
 def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -> np.ndarray:
