@@ -314,12 +314,18 @@ def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -
 class Results:
     """Everything a run produced, with tables built on first use."""
 
-    def __init__(self, plan: Plan, replications: list[Replication], seed: int):
+    def __init__(self, plan: Plan, replications: list[Replication], seed: int, *,
+                 tables: list[pd.DataFrame] | None = None,
+                 kpi_rows: list[dict[str, float]] | None = None):
+        """``tables`` and ``kpi_rows``: each replication's case table and KPIs, when they were
+        built already (by the process that simulated it, :func:`sim.outputs.runner.run`)."""
         self.plan = plan
         self.scenario = plan.scenario
         self.replications = replications
         self.seed = seed
         self.overrides: tuple[str, ...] = ()  # the --set overrides, named in titles
+        self._tables = tables
+        self._kpi_rows = kpi_rows
 
     @cached_property
     def cases(self) -> pd.DataFrame:
@@ -329,7 +335,8 @@ class Results:
         (a million cases would otherwise need their times twice): copy it
         (``results.cases.copy()``) before changing values in place.
         """
-        tables = [case_table(self.plan, r) for r in self.replications]
+        tables = self._tables or [case_table(self.plan, r) for r in self.replications]
+        self._tables = None  # the stacked table holds them now
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
     @cached_property
@@ -340,6 +347,8 @@ class Results:
     @cached_property
     def kpis(self) -> pd.DataFrame:
         """One row per replication, one column per KPI."""
+        if self._kpi_rows is not None:
+            return pd.DataFrame(self._kpi_rows).set_index("replication")
         by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
         empty = self.cases.iloc[:0]
         rows = [kpi_module.replication_kpis(self.plan, rep, by_rep.get(rep.index, empty))
