@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     run.add_argument("--replications", type=int, default=None,
                      help="independent replications (default: the scenario's)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="processes to run the replications in (default: as many as pay for "
+                          "the run's size, up to the cores; 1: one after the other here); the "
+                          "results are the same")
     run.add_argument("--no-events", action="store_true", help="do not write the event log")
     run.add_argument("--no-figures", action="store_true", help="do not draw figures")
     run.add_argument("--quiet", action="store_true", help="print only the KPI table")
@@ -139,7 +143,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    for name, least, wanted in (("seed", 0, "non-negative"), ("replications", 1, "at least 1")):
+    for name, least, wanted in (("seed", 0, "non-negative"), ("replications", 1, "at least 1"),
+                                ("workers", 1, "at least 1")):
         value = getattr(args, name)
         if value is not None and value < least:
             print(f"sosim run: --{name} must be {wanted} (got {value}); nothing was run.",
@@ -179,16 +184,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  **options)
 
     from sim.capacity.network import capacity_report
-    from sim.core.progress import progress_display
+    from sim.core.progress import progress_reports
     from sim.engine.plan import build_plan
 
     # an overloaded pool is named before the run, which still completes; --quiet never hides it
     _warn(overload_warnings(capacity_report(build_plan(scenario))))
     if years:
         return _run_timeline(args, scenario, years, out, auto)
-    with progress_display(not args.quiet, scenario.name, reps, unit="replications") as advance:
+    with progress_reports(not args.quiet, scenario.name, reps, unit="replications") as report:
         results = run(scenario, seed=args.seed, replications=args.replications,
-                      progress=lambda done, total: advance(1))
+                      progress=report, workers=args.workers)
     results.overrides = tuple(args.overrides)
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures,

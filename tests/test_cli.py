@@ -97,7 +97,8 @@ def test_bad_set_exits_2_naming_set(capsys, mini_file: Path, tmp_path: Path, ove
     assert not out_dir.exists()
 
 
-@pytest.mark.parametrize(("option", "value"), [("--replications", 0), ("--seed", -1)])
+@pytest.mark.parametrize(("option", "value"), [("--replications", 0), ("--seed", -1),
+                                               ("--workers", 0)])
 def test_bad_run_options_exit_2(capsys, mini_file: Path, tmp_path: Path, option: str,
                                 value: int) -> None:
     out_dir = tmp_path / "out"
@@ -202,3 +203,19 @@ def test_counts_are_whole_and_their_intervals_do_not_go_below_zero(capsys, mini_
 
 def test_mini_fixture_is_the_documented_scenario(mini_file: Path) -> None:
     assert mini_file.read_text(encoding="utf-8") == MINI_YAML
+
+
+def test_workers_change_no_output(capsys, mini_file: Path, tmp_path: Path) -> None:
+    """--workers 1 (one after the other) and --workers 2 (side by side) write the same tables."""
+    import pandas as pd
+
+    from sim.outputs.writing import read_results_table
+
+    for w in (1, 2):
+        status, _, _ = run_cli(capsys, "run", mini_file, "--out", tmp_path / f"w{w}",
+                               "--replications", "3", "--workers", w, "--quiet", "--no-figures")
+        assert status == 0
+    for table in ("cases", "events", "kpis", "summary", "capacity"):
+        pd.testing.assert_frame_equal(read_results_table(tmp_path / "w1", table),
+                                      read_results_table(tmp_path / "w2", table),
+                                      check_exact=True)

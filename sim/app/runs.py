@@ -104,13 +104,11 @@ def run_with_progress(scenario: Scenario, report: Callable[[int, int, float], No
                       ) -> Results:
     """:func:`sim.run` with the scenario's seed and replications, one replication at a time.
 
-    ``report(done, total, elapsed_s)`` is called before the first and after each one.
+    ``report(done, total, elapsed_s)`` is called once they have started and after each one.
     """
     from sim.outputs.runner import run
 
-    total = scenario.simulation.replications
     start = time.monotonic()
-    report(0, total, 0.0)
     return run(scenario, progress=lambda done, n: report(done, n, time.monotonic() - start))
 
 

@@ -313,13 +313,20 @@ def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -
 class Results:
     """Everything a run produced, with tables built on first use."""
 
-    def __init__(self, plan: Plan, replications: list[Replication], seed: int):
+    def __init__(self, plan: Plan, replications: list[Replication], seed: int, *,
+                 tables: list[pd.DataFrame] | None = None,
+                 kpi_rows: list[dict[str, float]] | None = None, checked: bool = False):
+        """``tables`` and ``kpi_rows``: each replication's case table and KPIs, when they were
+        built already (by the process that simulated it, :func:`sim.outputs.runner.run`);
+        ``checked``: that process also took the run invariants (:meth:`check`) on them."""
         self.plan = plan
         self.scenario = plan.scenario
         self.replications = replications
         self.seed = seed
         self.overrides: tuple[str, ...] = ()  # the --set overrides, named in titles
-        self._checked = False
+        self._checked = checked
+        self._tables = tables
+        self._kpi_rows = kpi_rows
 
     @cached_property
     def cases(self) -> pd.DataFrame:
@@ -329,7 +336,8 @@ class Results:
         (a million cases would otherwise need their times twice): copy it
         (``results.cases.copy()``) before changing values in place.
         """
-        tables = [case_table(self.plan, r) for r in self.replications]
+        tables = self._tables or [case_table(self.plan, r) for r in self.replications]
+        self._tables = None  # the stacked table holds them now
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
     @cached_property
@@ -357,6 +365,8 @@ class Results:
     def kpis(self) -> pd.DataFrame:
         """One row per replication, one column per KPI (of a checked run: :meth:`check`)."""
         self.check()
+        if self._kpi_rows is not None:  # measured by the processes that simulated them
+            return pd.DataFrame(self._kpi_rows).set_index("replication")
         rows = [kpi_module.replication_kpis(self.plan, rep, cases)
                 for rep, cases in self._by_replication()]
         return pd.DataFrame(rows).set_index("replication")
