@@ -4,7 +4,7 @@ The tests of ``sim/<pkg>/`` live in ``tests/<pkg>/``; ``tests/validation/`` (sta
 checks of whole runs) and ``tests/backtest/`` (the shipped scenarios' numbers) check the
 simulator as a whole. At the top stay the tests of sim's own top-level modules
 (``test_cli.py``, ``test_rerun.py``) and the project's checks (layers, docstrings, install,
-notebooks, sources, benchmarks, reliability, this one).
+notebooks, sources, benchmarks, reliability, what start-up imports, this one).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TESTS, SIM = ROOT / "tests", ROOT / "sim"
 WHOLE = {"validation", "backtest"}
-PROJECT = {"bench", "docstrings", "install", "layers", "notebooks", "sources", "reliability",
-           "tree"}
+PROJECT = {"bench", "docstrings", "imports", "install", "layers", "notebooks", "sources",
+           "reliability", "tree"}
 
 
 def _dirs(root: Path) -> set[str]:

@@ -8,7 +8,7 @@ first, last, in another process or on another machine.
 :func:`run` simulates them in forked worker processes (:mod:`sim.core.forked`), each
 of which also builds its replications' case tables and KPIs (the invariants
 included); the results are the same to the bit as one after the other
-(``tests/test_parallel_runs.py``). Forking a worker and sending its results back
+(``tests/outputs/test_parallel_runs.py``). Forking a worker and sending its results back
 costs about :data:`WORKER_COST_S`; a worker is used only for at least
 :data:`MIN_WORK_PER_WORKER_S` of estimated work (:func:`parallel_workers`), so a short
 run stays in this process. ``workers=1`` runs everything here, in order.
@@ -104,8 +104,8 @@ def run(
 
 
 def _replicate(plan: Plan, seed: int, r: int) -> tuple[Replication, Any, Any]:
-    """One replication with its case table and KPIs (``None`` if they fail: they are built
-    again, and fail where they are asked for, as in a run done here)."""
+    """One replication with its checked case table and KPIs (``None`` if they fail: the
+    parent checks again and raises, as a run done there would)."""
     from sim.outputs.invariants import check_run
     from sim.outputs.kpis import replication_kpis
     from sim.outputs.results import case_table
@@ -115,7 +115,7 @@ def _replicate(plan: Plan, seed: int, r: int) -> tuple[Replication, Any, Any]:
         cases = case_table(plan, rep)
         check_run(plan, rep, cases)  # the run invariants, before anything is measured
         return rep, cases, replication_kpis(plan, rep, cases)
-    except Exception:  # noqa: BLE001 - e.g. a broken invariant, raised again on .kpis
+    except Exception:  # noqa: BLE001 - e.g. a broken invariant, raised again by Results.check
         return simulate(plan, seed, r), None, None
 
 
