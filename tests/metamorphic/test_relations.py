@@ -4,6 +4,27 @@ named by it.
 Money relations read the full-cost KPIs (``money.program_cost.total_usd`` is everything the
 programme costs over the measured window, ``money.cost_per_opinion_usd`` that over opinions
 delivered). Flow relations read times, shares and utilisation.
+
+Relations that failed on the code before full-cost economics (commit 7d02a3f, this suite's
+settings: seed 7, 150 days, 2 replications), before -> after the change:
+
+==============================================  ============  ====================
+relation                                        KPI           7d02a3f
+==============================================  ============  ====================
+shorter_patience_no_higher_roi                  ROI           -0.0014 -> 0.1485
+shorter_patience_no_higher_net_savings          net savings   -1,712 -> 198,500
+idle_specialists_raise_total_cost               full cost     2.963M -> 2.963M
+idle_specialists_raise_cost_per_opinion         cost/opinion  733.6 -> 733.6
+more_coordinators_raise_legacy_cost             full cost     2.636M -> 2.636M
+smaller_contract_cap_no_lower_cost_per_opinion  cost/opinion  714.9 -> 694.1
+smaller_contract_cap_no_higher_roi              ROI           -0.0296 -> -0.0119
+larger_commitment_raises_cost_per_opinion       cost/opinion  714.9 -> 714.9
+==============================================  ============  ====================
+
+With full cost (salaried specialists and coordinators paid for their hours, unused
+commitments in the cost, delay cost off) they hold: ROI -0.12 -> -0.52, net savings
+-0.50M -> -1.78M, full cost 4.33M -> 4.60M, cost/opinion 1,073 -> 1,139, legacy full cost
+4.17M -> 4.23M, contract cap 1,078 -> 1,186 and ROI -0.09 -> -0.18, commitment 1,078 -> 1,351.
 """
 
 from __future__ import annotations
@@ -59,10 +80,20 @@ RELATIONS = [
              ("pools.outsourced.contract.minimum_cases_per_year=6000",),
              "money.cost_per_opinion_usd", "up",
              "a commitment above what is sent is paid for opinions never delivered"),
+    Relation("tighter_sla_no_fewer_credits", CONTRACT, (),
+             ("pools.outsourced.contract.sla.business_days=1",),
+             "money.contract.outsourced.sla_credits_usd", "not_down",
+             "a shorter promise can only make more opinions late"),
     Relation("higher_vendor_price_raises_cost_per_opinion", BASE, (),
              ("pools.outsourced.price_per_case_usd=900",), "money.cost_per_opinion_usd", "up",
              "outsourced opinions cost more"),
+    Relation("higher_on_costs_raise_cost_per_opinion", BASE, (),
+             ("economics.specialist_pay.in_house.on_cost_share=0.4",),
+             "money.cost_per_opinion_usd", "up", "salaried specialists cost more"),
     # --- value of an opinion
+    Relation("shorter_patience_more_savings_lost", BASE, (), PATIENCE_2D,
+             "money.savings_lost.abandoned_usd", "up",
+             "patients who give up have the recommended procedure unreviewed"),
     Relation("higher_avoided_share_raises_net_savings", BASE, (),
              ("economics.procedures.spine_fusion.avoided=0.35",),
              "money.net_savings.total_usd", "up", "more avoided surgery saves more"),
@@ -94,26 +125,6 @@ RELATIONS = [
 ]
 
 
-#: relations today's code breaks (commit 7d02a3f; values in the commit message that adds this
-#: suite); each is fixed by a later commit, which takes it off this list
-WRONG_TODAY = {
-    "shorter_patience_no_higher_roi": "finding 2: losing patients raises the ROI",
-    "shorter_patience_no_higher_net_savings": "finding 2: losing patients raises net savings",
-    "idle_specialists_raise_total_cost": "finding 3: idle specialists cost nothing",
-    "idle_specialists_raise_cost_per_opinion": "finding 3: idle specialists cost nothing",
-    "more_coordinators_raise_legacy_cost": "coordinators are paid only for hands-on minutes",
-    "smaller_contract_cap_no_lower_cost_per_opinion": "finding 4: unused commitment left out",
-    "smaller_contract_cap_no_higher_roi": "finding 4: unused commitment left out of the ROI",
-    "larger_commitment_raises_cost_per_opinion": "finding 4: unused commitment left out",
-}
-
-
-def _param(r: Relation):  # noqa: ANN202
-    marks = [pytest.mark.xfail(strict=True, reason=WRONG_TODAY[r.name])] \
-        if r.name in WRONG_TODAY else []
-    return pytest.param(r, id=r.name, marks=marks)
-
-
-@pytest.mark.parametrize("relation", [_param(r) for r in RELATIONS])
+@pytest.mark.parametrize("relation", RELATIONS, ids=[r.name for r in RELATIONS])
 def test_relation(relation: Relation) -> None:
     check(relation)
