@@ -75,12 +75,17 @@ def make_or_buy_kpis(plan: Plan, cases: pd.DataFrame, keep: np.ndarray,
     """The make-or-buy KPIs of one replication (``keep``: delivered cohort rows)."""
     per_case = _per_case(plan, cases, keep)
     pool_names = list(cases["pool"].cat.categories)
-    queue = (cases["pool"].astype(str) + "/" + cases["service_line"].astype(str)).to_numpy()[keep]
-    pool_n = pd.Series(cases["pool"].to_numpy()[keep]).value_counts()
+    lines = list(cases["service_line"].cat.categories)
+    pool_code = cases["pool"].cat.codes.to_numpy()[keep]
+    line_code = cases["service_line"].cat.codes.to_numpy()[keep]
+    queue = np.where((pool_code >= 0) & (line_code >= 0), pool_code * len(lines) + line_code, -1)
+    pool_n = {name: int((pool_code == p).sum()) for p, name in enumerate(pool_names)}
     unused = fixed.unused_commitment_usd
     rows = {}
     for r in fixed.staff.itertuples():
-        mine = queue == r.queue
+        code = (pool_names.index(r.pool) * len(lines) + lines.index(r.line)
+                if r.pool in pool_names and r.line in lines else -2)
+        mine = queue == code
         n = int(mine.sum())
         if not n and not r.cost_usd:
             continue

@@ -84,11 +84,12 @@ def allocated_fixed(cohort: Cohort, fixed: FixedCosts | None) -> np.ndarray:
     pools, pool = cohort.groups("pool")
     lines, line = cohort.groups("service_line")
     effort = np.nan_to_num(cohort.col("review_effort_h"))
-    queue = np.asarray([f"{pools[p]}/{lines[ln]}" if p >= 0 and ln >= 0 else ""
-                        for p, ln in zip(pool, line, strict=True)])
+    queue = np.where((pool >= 0) & (line >= 0), pool * len(lines) + line, -1)  # a code each
     orphan = fixed.coordinators_usd
     for row in fixed.staff.itertuples():
-        mine = queue == row.queue
+        code = (pools.index(row.pool) * len(lines) + lines.index(row.line)
+                if row.pool in pools and row.line in lines else -2)
+        mine = queue == code
         weight = effort[mine].sum()
         if row.cost_usd and weight > 0:
             alloc[mine] += row.cost_usd * effort[mine] / weight
