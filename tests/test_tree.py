@@ -1,10 +1,11 @@
 """tests/ mirrors sim/: a test package per sim subpackage, each a package of its own.
 
 The tests of ``sim/<pkg>/`` live in ``tests/<pkg>/``; ``tests/validation/`` (statistical
-checks of whole runs) and ``tests/backtest/`` (the shipped scenarios' numbers) check the
-simulator as a whole. At the top stay the tests of sim's own top-level modules
-(``test_cli.py``, ``test_rerun.py``) and the project's checks (layers, docstrings, install,
-notebooks, sources, benchmarks, reliability, what start-up imports, this one).
+checks of whole runs), ``tests/backtest/`` (the shipped scenarios' numbers) and
+``tests/metamorphic/`` (what-ifs that must move one way) check the simulator as a whole.
+At the top stay the tests of sim's own top-level modules (``test_cli.py``,
+``test_rerun.py``) and the project's checks (layers, docstrings, install, notebooks,
+sources, benchmarks, reliability, start-up imports, the tornado tool, this one).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS, SIM = ROOT / "tests", ROOT / "sim"
-WHOLE = {"validation", "backtest"}
+WHOLE = {"validation", "backtest", "metamorphic"}
 PROJECT = {"bench", "docstrings", "imports", "install", "layers", "notebooks", "sources",
-           "reliability", "tree"}
+           "reliability", "tornado", "tree"}
 
 
 def _dirs(root: Path) -> set[str]:

@@ -110,9 +110,9 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     out.update(_flow_kpis(plan, cases))
     out.update(_pool_kpis(plan, rep))
     if plan.scenario.economics is not None:
-        out.update(economics_kpis(plan, cases))
+        out.update(economics_kpis(plan, cases, rep))
     if any(p.contract for p in plan.scenario.pools.values()):
-        out.update(contract_kpis(plan, cases, out))
+        out.update(contract_kpis(plan, cases))
     return out
 
 

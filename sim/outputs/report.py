@@ -54,42 +54,85 @@ Example:
       waiting for specialist       5.6 h  [0.0 h, 17.1 h]*
       specialist review            3.6 h  [3.3 h, 3.9 h]
     <BLANKLINE>
-    Money over the 14 days measured (mean, 95% CI; USD)
-    ---------------------------------------------------
-      cost per opinion (USD)                       668  [574, 762]
-        pool in_house                              658  [597, 719]
-        pool outsourced                            785  [663, 907]
-        channel online_portal                      643  [448, 837]
-        channel in_person                          939  [191, 1,687]
-        channel telephonic                         663  [489, 837]
-        channel video                              794  [441, 1,148]
-      portal vs in-person cost gap               31.2%  [-44.3%, 106.7%]
-      outsourced vs in-house cost gap           -19.3%  [-48.9%, 10.3%]
-      surgeries avoided                              4  [0, 17]*
-      treatment courses avoided                      2  [0, 15]*
-      opinions after the procedure date           0.0%  [0.0%, 0.0%]
-      procedures unreviewed (abandoned)              6  [0, 12]*
-      avoided among recommended procedures       10.1%  [6.9%, 13.3%]
-      gross savings: avoided procedures (USD)  179,698  [-463,827, 823,223]
-      program cost (USD)                       157,525  [15,660, 299,391]
-        of which abandoned cases (USD)           1,142  [26.61, 2,258]
-      cost of delay (USD)                       27,151  [-23,559, 77,862]
-      net savings (USD)                         -4,978  [-841,079, 831,123]
-      net savings per case (USD)                 -4.47  [-3,574, 3,565]
-      return on program cost                     -0.00  [-5.31, 5.30]
-      platform margin (USD)                      6,850  [-51,536, 65,236]
+    Money over the 14 days measured (mean, 95% CI; USD; per opinion = over opinions delivered)
+    ------------------------------------------------------------------------------------------
+      cost per opinion, full (USD)                   1,591  [825, 2,356]
+        the cases' own costs only (USD)                281  [50.70, 511]
+        pool in_house                                1,659  [1,193, 2,126]
+        pool outsourced                                788  [657, 920]
+        channel online_portal                        1,580  [891, 2,269]
+        channel in_person                            1,731  [0.00, 4,663]*
+        channel telephonic                           1,562  [1,317, 1,807]
+        channel video                                1,740  [0.00, 4,986]*
+      portal vs in-person cost gap                    7.5%  [-109.4%, 124.4%]
+      outsourced vs in-house cost gap                52.5%  [47.0%, 57.9%]
+      surgeries avoided                                  4  [0, 17]*
+      treatment courses avoided                          2  [0, 15]*
+      opinions after the procedure date               0.0%  [0.0%, 0.0%]
+      procedures unreviewed (abandoned)                  6  [0, 12]*
+      avoided among recommended procedures           10.1%  [6.9%, 13.3%]
+      gross savings: avoided procedures (USD)      179,698  [0.00, 823,223]*
+        per opinion (USD)                              784  [0.00, 4,130]*
+      savings lost: patients gave up (USD)          24,447  [0.00, 335,078]*
+      savings lost: opinion after the date (USD)      0.00  [0.00, 0.00]
+      program cost, full (USD)                     371,388  [267,546, 475,229]
+        cases' own costs (USD)                      65,988  [0.00, 169,829]*
+          of which abandoned cases (USD)             1,115  [0.00, 2,576]*
+        specialists' contracted time (USD)         305,400  [305,400, 305,400]
+          of which idle (USD)                      219,577  [187,311, 251,843]
+        coordinators' hours (USD)                     0.00  [0.00, 0.00]
+      cost of delay (USD)                             0.00  [0.00, 0.00]
+      net savings (USD)                           -191,689  [-939,056, 555,677]
+      net savings per opinion (USD)                   -807  [-3,387, 1,773]
+      return on program cost                         -0.51  [-2.38, 1.36]
+      benefit / cost (avoided / program cost)         0.49  [0.00, 2.36]*
+      platform margin (USD)                       -207,012  [-227,374, -186,651]
+        per opinion (USD)                             -887  [-1,475, -300]
+    The platform loses money: what payers and patients pay falls short of what the
+    opinions cost in full, by USD 887 per opinion delivered.
     <BLANKLINE>
-    Per payer (payer's view: avoided - paid - delay; ROI = net / paid)
-      payer             cases    paid  surgeries avoided            payer net savings
-      ROI
-      commercial           98  72,862                  2  -43,689 [-459,518, 372,141]      -0.57
-      [-5.80, 4.66]
-      employer_benefit     61  45,338                  1   -3,555 [-244,267, 237,157]      -0.03
-      [-5.30, 5.23]
-      medicare             42   3,200                  1   59,496 [-554,258, 673,250]  21.48
-      [-212.96, 255.91]
-      self_pay             34    0.00                  0   18,895 [-247,822, 285,611]
-      -
+    Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer that pays nothing
+      is its patients: net and ROI count what they pay)
+      payer             cases  paid by payer  paid by patients  surgeries avoided            payer
+        net savings                      ROI
+      commercial           98         72,862             3,920                  2  -32,679
+        [-466,625, 401,267]      -0.42 [-6.03, 5.19]
+      employer_benefit     61         45,338              0.00                  1    6,669
+        [-207,863, 221,201]       0.19 [-4.82, 5.20]
+      medicare             42          3,200            13,930                  1   62,798
+        [-537,942, 663,539]  22.48 [-209.88, 254.85]
+      self_pay             34           0.00            25,125                  0   -3,615
+        [-300,755, 293,526]    -0.07 [-11.83, 11.68]
+    <BLANKLINE>
+    Make or buy (only the costs that depend on who reviews: per-case overhead or price, salaried
+    time, credits, unused commitment; break-even price = the vendor price below which buying is
+    cheaper at this utilisation; break-even utilisation = where making costs what buying does)
+      line                            pool        opinions  utilisation  cost/opinion (USD)
+        break-even price  break-even utilisation
+      cardiology                      in_house          28        24.0%               1,687
+        1,687                   70.3%
+      cardiology                      outsourced         5         4.0%                 675
+        -                       -
+      neurology                       in_house          24        25.9%               1,379
+        1,379                   57.8%
+      neurology                       outsourced         2         2.1%                 675
+        -                       -
+      neurology/movement_disorders    in_house           4         8.5%               3,650
+        -                       -
+      oncology                        in_house          64        37.9%               1,593
+        1,593                   never
+      oncology                        outsourced         4         4.9%                 675
+        -                       -
+      oncology/rare_tumour_pathology  in_house           3         5.9%               8,850
+        -                       -
+      orthopedics                     in_house          38        28.2%               1,496
+        1,496                   72.3%
+      orthopedics                     outsourced         4         2.6%                 675
+        -                       -
+      other                           in_house          52        30.3%               1,152
+        1,152                   57.5%
+      other                           outsourced         7         5.5%                 675
+        -                       -
     <BLANKLINE>
       * the t-interval went below 0 for a quantity that cannot be negative;
         shown from 0, it is unreliable: add replications
@@ -146,7 +189,17 @@ def _cases(x: float) -> str:
     return "-" if x is None or math.isnan(x) else f"{x + 0.0:,.1f} cases"
 
 
-_NON_NEGATIVE = {_hours, _share, _count, _cases}
+def _cost(x: float) -> str:
+    """An amount that cannot be negative (a cost, a payment, a lost saving)."""
+    return _usd(x)
+
+
+def _ratio(x: float) -> str:
+    """A ratio of non-negative amounts (benefit / cost)."""
+    return _number(x)
+
+
+_NON_NEGATIVE = {_hours, _share, _count, _cases, _cost, _ratio}
 """Formats of quantities that cannot be negative: their intervals stop at 0 (marked *)."""
 
 
@@ -280,16 +333,19 @@ def _pct(x: float) -> str:
 
 
 def money_table(results: Results) -> str:
-    """The money KPIs: cost per opinion, savings, and each payer's return."""
+    """The money KPIs: full cost per opinion, savings found and lost, each payer's return,
+    and the make-or-buy table."""
     s = results.summary()
     cur = results.scenario.economics.currency
 
     row = _row_maker(s)
 
-    rows = [row(f"cost per opinion ({cur})", "money.cost_per_opinion_usd", _usd)]
+    rows = [row(f"cost per opinion, full ({cur})", "money.cost_per_opinion_usd", _cost),
+            row(f"  the cases' own costs only ({cur})", "money.variable_cost_per_opinion_usd",
+                _cost)]
     for key, label in (("pool", "pool"), ("channel", "channel")):
         prefix = f"money.cost_per_opinion_usd.{key}."
-        rows += [row(f"  {label} {k.removeprefix(prefix)}", k, _usd)
+        rows += [row(f"  {label} {k.removeprefix(prefix)}", k, _cost)
                  for k in s.index if k.startswith(prefix)]
     rows += [
         row("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
@@ -299,58 +355,115 @@ def money_table(results: Results) -> str:
         row("opinions after the procedure date", "money.too_late_share", _share),
         row("procedures unreviewed (abandoned)", "money.procedures_unreviewed", _count),
         row("avoided among recommended procedures", "money.avoided_rate", _share),
-        row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
-        row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
-        row(f"  of which abandoned cases ({cur})", "money.abandoned_cost.total_usd", _usd),
-        row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _usd),
+        row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _cost),
+        row(f"  per opinion ({cur})", "money.gross_saving_per_opinion_usd", _cost),
+        row(f"savings lost: patients gave up ({cur})", "money.savings_lost.abandoned_usd",
+            _cost),
+        row(f"savings lost: opinion after the date ({cur})", "money.savings_lost.too_late_usd",
+            _cost),
+        row(f"program cost, full ({cur})", "money.program_cost.total_usd", _cost),
+        row(f"  cases' own costs ({cur})", "money.variable_cost.total_usd", _cost),
+        row(f"    of which abandoned cases ({cur})", "money.abandoned_cost.total_usd", _cost),
+        row(f"  specialists' contracted time ({cur})", "money.staff_cost.total_usd", _cost),
+        row(f"    of which idle ({cur})", "money.staff_idle_cost.total_usd", _cost),
+        row(f"  coordinators' hours ({cur})", "money.coordinator_cost.total_usd", _cost),
+        row(f"  unused contract commitments ({cur})", "money.contracts.unused_commitment_usd",
+            _cost),
+        row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _cost),
         row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
-        row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
+        row(f"net savings per opinion ({cur})", "money.net_savings_per_case_usd", _usd),
         row("return on program cost", "money.roi", _number),
+        row("benefit / cost (avoided / program cost)", "money.benefit_cost_ratio", _ratio),
         row(f"platform margin ({cur})", "money.platform_margin.total_usd", _usd),
+        row(f"  per opinion ({cur})", "money.platform_margin_per_opinion_usd", _usd),
     ]
     for pool in (p for p, spec in results.scenario.pools.items() if spec.contract):
         key = f"money.contract.{pool}"
         rows += [row(f"contract {pool}: SLA credits received ({cur})", f"{key}.sla_credits_usd",
-                     _usd),
+                     _cost),
                  row(f"contract {pool}: late opinions", f"contract.{pool}.late_share", _share),
                  row(f"contract {pool}: unused commitment ({cur})",
-                     f"{key}.unused_commitment_usd", _usd)]
-    if "money.roi_with_commitments" in s.index:
-        rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
-                        _number))
-    optional = ("treatment courses", "opinions after", "procedures unreviewed", "  of which")
+                     f"{key}.unused_commitment_usd", _cost)]
+    optional = ("treatment courses", "opinions after", "procedures unreviewed", "  of which",
+                "    of which", "savings lost: opinion", "  specialists'", "  coordinators'",
+                "  unused contract", "cost of delay")
     rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
-    out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur})")
+    out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur}; "
+                       "per opinion = over opinions delivered)")
     out += _margin_sentence(s, cur)
-    payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
-    if payers:
-        head = ("payer", "cases", "paid", "surgeries avoided", "payer net savings", "ROI")
-        table = [head] + [
-            (p, _count(s.loc[f"payer.{p}.cases", "mean"]),
-             _usd(s.loc[f"payer.{p}.paid_usd", "mean"]),
-             _count(s.loc[f"payer.{p}.surgeries_avoided", "mean"]),
-             _with_ci(s.loc[f"payer.{p}.net_savings_usd"], _usd),
-             _with_ci(s.loc[f"payer.{p}.roi"], _number))
-            for p in payers]
-        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-        lines = ["", "Per payer (payer's view: avoided - paid - delay; ROI = net / paid)"]
-        for r in table:
-            lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                          for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-        out += "\n" + "\n".join(lines)
+    out += _payer_lines(results, s)
+    out += _make_or_buy_lines(results, s, cur)
     return out
+
+
+def _payer_lines(results: Results, s: pd.DataFrame) -> str:
+    """Each payer's return; a self-paying one counts what its patients pay."""
+    payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
+    if not payers:
+        return ""
+    head = ("payer", "cases", "paid by payer", "paid by patients", "surgeries avoided",
+            "payer net savings", "ROI")
+    table = [head] + [
+        (p, _count(s.loc[f"payer.{p}.cases", "mean"]),
+         _usd(s.loc[f"payer.{p}.paid_usd", "mean"]),
+         _usd(s.loc[f"payer.{p}.patient_paid_usd", "mean"])
+         if f"payer.{p}.patient_paid_usd" in s.index else "-",
+         _count(s.loc[f"payer.{p}.surgeries_avoided", "mean"]),
+         _with_ci(s.loc[f"payer.{p}.net_savings_usd"], _usd),
+         _with_ci(s.loc[f"payer.{p}.roi"], _number))
+        for p in payers]
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    lines = ["", "Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer "
+                 "that pays nothing is its patients: net and ROI count what they pay)"]
+    for r in table:
+        lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    for p in payers:
+        key = f"payer.{p}.pmpm_paid_usd"
+        if key in s.index:
+            lines.append(
+                f"  {p}: USD {s.loc[key, 'mean']:,.2f} per member per month paid, break-even "
+                f"{s.loc[f'payer.{p}.break_even_pmpm_usd', 'mean']:,.2f} (full cost less "
+                f"co-pays); {s.loc[f'payer.{p}.opinions_per_1000_members_year', 'mean']:,.1f}"
+                " opinions per 1,000 members a year")
+    return "\n" + "\n".join(lines)
+
+
+def _make_or_buy_lines(results: Results, s: pd.DataFrame, cur: str) -> str:
+    """Per line: in-house against outsourced cost per opinion, and the break-even."""
+    from sim.outputs.make_or_buy import make_or_buy_table
+
+    table = make_or_buy_table(s, results.scenario)
+    if table.empty:
+        return ""
+    head = ("line", "pool", "opinions", "utilisation", f"cost/opinion ({cur})",
+            "break-even price", "break-even utilisation")
+    rows = [head] + [
+        (r.line, r.pool, _count(r.opinions), _share(r.utilisation), _usd(r.cost_per_opinion_usd),
+         _usd(r.break_even_price_usd), "never" if r.break_even_utilisation == math.inf
+         or r.break_even_utilisation > 1 else _share(r.break_even_utilisation))
+        for r in table.itertuples()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["", "Make or buy (only the costs that depend on who reviews: per-case overhead or "
+                 "price, salaried time, credits, unused commitment; break-even price = the "
+                 "vendor price below which buying is cheaper at this utilisation; break-even "
+                 "utilisation = where making costs what buying does)"]
+    lines = [lines[0]] + textwrap.wrap(lines[1], 96)
+    for r in rows:
+        lines.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    return "\n" + "\n".join(lines)
 
 
 def _margin_sentence(s: pd.DataFrame, cur: str) -> str:
     """A plain sentence when the platform loses money on its opinions."""
-    key, per = "money.platform_margin.total_usd", "money.cost_per_opinion_usd"
-    total = "money.program_cost.total_usd"
-    if key not in s.index or total not in s.index or not s.loc[key, "mean"] < 0:
+    per = "money.platform_margin_per_opinion_usd"
+    if per not in s.index or not s.loc[per, "mean"] < 0:
         return ""
-    per_opinion = s.loc[key, "mean"] / s.loc[total, "mean"] * s.loc[per, "mean"]
     return "\n" + textwrap.fill(
         f"The platform loses money: what payers and patients pay falls short of what "
-        f"producing the opinions costs, by {cur} {-per_opinion:,.0f} per opinion.", 78)
+        f"the opinions cost in full, by {cur} {-s.loc[per, 'mean']:,.0f} per opinion "
+        f"delivered.", 78)
 
 
 def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001

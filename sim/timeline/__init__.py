@@ -15,15 +15,15 @@ Example:
     >>> platform = sim.load_scenario("scenarios/platform_2026_2035.yaml",
     ...                              ["simulation.horizon_days=14", "simulation.warmup_days=0"])
     >>> tl = run_timeline(platform, years=(2026, 2028), replications=2)
-    >>> tl.summary(["time_to_match_h.mean", "money.cost_per_opinion_usd"])[
+    >>> tl.summary(["time_to_match_h.mean", "money.variable_cost_per_opinion_usd"])[
     ...     ["kpi", "year", "mean", "n"]].round(1)
-                              kpi  year   mean  n
-    0        time_to_match_h.mean  2026  105.0  2
-    1  money.cost_per_opinion_usd  2026  676.0  2
-    2        time_to_match_h.mean  2027   78.1  2
-    3  money.cost_per_opinion_usd  2027  668.7  2
-    4        time_to_match_h.mean  2028   60.7  2
-    5  money.cost_per_opinion_usd  2028  665.1  2
+                                       kpi  year   mean  n
+    0                 time_to_match_h.mean  2026  105.0  2
+    1  money.variable_cost_per_opinion_usd  2026  308.4  2
+    2                 time_to_match_h.mean  2027   78.1  2
+    3  money.variable_cost_per_opinion_usd  2027  279.0  2
+    4                 time_to_match_h.mean  2028   60.7  2
+    5  money.variable_cost_per_opinion_usd  2028  264.6  2
 """
 
 from __future__ import annotations
