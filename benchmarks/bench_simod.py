@@ -127,8 +127,8 @@ def simod_side(log, split_h: float, work: Path) -> tuple[pd.DataFrame | None, st
     if done.returncode != 0:
         return None, "simod failed: " + (done.stderr or done.stdout)[-800:]
     bpmn = next(out.glob("best_result/*.bpmn"), None)
-    params = next(out.glob("best_result/*.json"), None)
-    if bpmn is None or params is None:
+    params = None if bpmn is None else bpmn.with_suffix(".json")  # not canonical_model.json
+    if bpmn is None or not params.is_file():
         return None, f"simod wrote no model under {out}/best_result"
     n_cases = int(log.events.loc[log.events["stage"] == "arrival", "case"].nunique())
     start = (pd.Timestamp(log.start, tz="UTC")).isoformat()
