@@ -82,7 +82,17 @@ def instances(ev: pd.DataFrame, start, resources: bool = True) -> pd.DataFrame: 
     t0 = pd.Timestamp(start, tz="UTC")
     inst["start_time"] = t0 + pd.to_timedelta(inst["start_h"], unit="h")
     inst["end_time"] = t0 + pd.to_timedelta(inst["end_h"], unit="h")
-    return inst.rename(columns={"case": "case_id", "stage": "activity"})
+    return _journey_order(inst.rename(columns={"case": "case_id", "stage": "activity"}))
+
+
+def _journey_order(inst: pd.DataFrame) -> pd.DataFrame:
+    """Rows by case and journey order: the reference package's stable sort by start and end
+    then reads ties (an opinion sent as its review completes) in journey order."""
+    from sim.fit.mapping import STAGE_ORDER
+
+    rank = inst["activity"].map({a: k for k, a in enumerate(STAGE_ORDER)}).fillna(99)
+    return inst.assign(_rank=rank.to_numpy()).sort_values(
+        ["case_id", "_rank", "start_h"], kind="stable").drop(columns="_rank")
 
 
 def _held_out(inst: pd.DataFrame, split_h: float) -> pd.DataFrame:
@@ -110,7 +120,8 @@ def sosim_side(log, split_h: float, seed: int) -> pd.DataFrame:  # noqa: ANN001
     return sim_log.events[sim_log.events["stage"].astype(str).isin(seen)]
 
 
-def simod_side(log, split_h: float, work: Path) -> tuple[pd.DataFrame | None, str]:  # noqa: ANN001
+def simod_side(log, split_h: float, work: Path,  # noqa: ANN001
+               reuse: bool = False) -> tuple[pd.DataFrame | None, str]:
     """Simod fitted on the first part, simulated by Prosimos from the log's start."""
     from sim.fit.gate import truncate
 
@@ -122,13 +133,15 @@ def simod_side(log, split_h: float, work: Path) -> tuple[pd.DataFrame | None, st
                 end_time=inst["end_time"].dt.strftime(fmt))[
         ["case_id", "activity", "start_time", "end_time", "resource"]].to_csv(train, index=False)
     out = work / "simod"
+    if reuse and (work / "simod_log.csv").is_file():
+        return pd.read_csv(work / "simod_log.csv"), "ok (reused)"
     done = subprocess.run([str(SIMOD / "simod"), "--one-shot", "--event-log", str(train),
                            "--output", str(out)], capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
         return None, "simod failed: " + (done.stderr or done.stdout)[-800:]
     bpmn = next(out.glob("best_result/*.bpmn"), None)
-    params = next(out.glob("best_result/*.json"), None)
-    if bpmn is None or params is None:
+    params = None if bpmn is None else bpmn.with_suffix(".json")  # not canonical_model.json
+    if bpmn is None or not params.is_file():
         return None, f"simod wrote no model under {out}/best_result"
     n_cases = int(log.events.loc[log.events["stage"] == "arrival", "case"].nunique())
     start = (pd.Timestamp(log.start, tz="UTC")).isoformat()
@@ -157,7 +170,7 @@ def _simod_instances(sim: pd.DataFrame, start, end_h: float) -> pd.DataFrame:  #
     out = out[out["end_h"] < end_h]
     out["start_time"] = t0 + pd.to_timedelta(out["start_h"], unit="h")
     out["end_time"] = t0 + pd.to_timedelta(out["end_h"], unit="h")
-    return out
+    return _journey_order(out)
 
 
 def reference_distances(pairs: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
@@ -201,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=int, default=84)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--logs", nargs="*", default=list(LOGS))
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse Simod's simulated logs already in --out (skip Simod)")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     pairs, notes, timings = {}, {}, {}
@@ -215,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         work = args.out / name
         work.mkdir(exist_ok=True)
         t0 = time.time()
-        sim, status = simod_side(log, split, work)
+        sim, status = simod_side(log, split, work, args.reuse)
         timings[(name, "simod")] = time.time() - t0
         notes[name] = status
         if sim is not None:

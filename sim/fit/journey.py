@@ -143,7 +143,8 @@ def reserves(t: pd.DataFrame, pools: dict, last: str) -> dict[str, Fitted]:
     from sim.fit.staffing import line_of, max_concurrent
 
     out = {}
-    done = t[t["review_end_h"].notna() & t["pool"].notna()]
+    # reviewed once (a misrouted case's screening is on another line's specialists)
+    done = t[t["review_end_h"].notna() & t["pool"].notna() & (t["reviews"] == 1)]
     for pool, entry in pools.items():
         rows = done[(done["pool"] == pool) & (done["priority"].astype(str) == last)]
         gaps, evidence = [], []
@@ -155,7 +156,10 @@ def reserves(t: pd.DataFrame, pools: dict, last: str) -> dict[str, Fitted]:
             busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
             gaps.append(n - busy)
             evidence.append(f"{line} {busy} of {n}")
-        if gaps and min(gaps) >= 1 and len(set(gaps)) == 1:
+        staffed = [v.value if isinstance(v, Fitted) else v
+                   for v in entry["specialists"].values()]
+        if (gaps and min(gaps) >= 1 and len(set(gaps)) == 1
+                and all(k > gaps[0] for k in staffed if k)):  # every line keeps one for all
             out[pool] = Fitted(gaps[0], f"{last} cases never held more than all but "
                                f"{gaps[0]} of a line's specialists at once ({', '.join(evidence)})",
                                len(rows))
