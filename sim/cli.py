@@ -152,6 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     scenario = _load(args)
     from sim.capacity.network import overload_warnings
+    from sim.outputs.glance import glance_text
     from sim.outputs.naming import command_record
     from sim.outputs.report import kpi_table
     from sim.outputs.runner import run
@@ -195,6 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         results = run(scenario, seed=args.seed, replications=args.replications,
                       progress=report, workers=args.workers)
     results.overrides = tuple(args.overrides)
+    print(glance_text(results) + "\n")
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures,
                          manifest={"command": args.record}, overwrite=args.overwrite)

@@ -75,6 +75,13 @@ def test_run_prints_kpis_and_writes_outputs(capsys, mini_file: Path, tmp_path: P
     assert "2 replication(s), seed 3" in out
     for kpi in ("time to opinion mean", "arrivals", "delivered", "in system at end"):
         assert kpi in out
+    # it opens with the answer at a glance: five lines, in this order, then the KPI table
+    lines = out.splitlines()
+    assert lines[0].startswith("At a glance (mini: means of 2 replications")
+    assert lines.pop(1) == "with --set simulation.horizon_days=20"  # a what-if says so first
+    assert [ln.split()[0] for ln in lines[1:6]] == ["match", "opinion", "drop-out", "cost",
+                                                     "capacity"]
+    assert lines[1].split()[1:4] == ["records", "to", "match"] and "time to match" in lines[1]
     written = {p.name for p in out_dir.rglob("*")}
     assert "manifest.json" in written
     assert written & {"cases.parquet", "cases.csv"}
@@ -192,7 +199,7 @@ def test_counts_are_whole_and_their_intervals_do_not_go_below_zero(capsys, mini_
                                "--replications", 2, "--no-figures", "--no-events",
                                "--set", "simulation.horizon_days=12")
     assert status == 0, err
-    for label in ("arrivals", "delivered", "in system at end"):
+    for label in ("arrivals", "delivered", "in system at end", "opinions per week"):
         line = next(ln for ln in out.splitlines() if ln.strip().startswith(label))
         numbers = re.findall(r"-?[\d,]+(?:\.\d+)?", line)
         assert numbers and all("." not in n and not n.startswith("-") for n in numbers), line

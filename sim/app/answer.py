@@ -10,7 +10,7 @@ Example:
     ...                       "simulation.warmup_days=2", "simulation.replications=2"])
     >>> cards = kpi_cards(sim.run(s))
     >>> cards[0].label, " h" in cards[0].value, cards[0].interval.startswith("95% CI")
-    ('time to opinion, mean', True, True)
+    ('time to opinion mean', True, True)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.outputs.report import _STAGES, _count, _number, _pct, _share, _usd
+from sim.outputs.report import _STAGES, TERMS, _count, _number, _pct, _share, _usd
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
@@ -64,19 +64,22 @@ def kpi_cards(results: Results, summary: pd.DataFrame | None = None) -> list[Car
     """
     s, sc = _summary(results, summary), results.scenario
     target_m, target_o = sc.targets.time_to_match_hours, sc.targets.time_to_opinion_hours
-    specs = [
-        ("time to opinion, mean", "time_to_opinion_h.mean", _h,
+    specs = [  # the labels of sosim run's KPI table (sim.outputs.report.kpi_table)
+        ("time to opinion mean", "time_to_opinion_h.mean", _h,
          "from the request to the written opinion"),
-        ("time to opinion, p90", "time_to_opinion_h.p90", _h,
+        ("time to opinion p90", "time_to_opinion_h.p90", _h,
          "9 cases in 10 get their opinion within this"),
         (f"opinion within {target_o:g} h", "within_target.opinion", _share, ""),
-        ("time to match, mean", "time_to_match_h.mean", _h,
-         "from the request to a matched specialist (records intake included)"),
-        (f"matched within {target_m:g} h", "within_target.match", _share, ""),
+        ("records to match p50", "records_to_match_h.p50", _h,
+         f"records to match: {TERMS['records to match']}"),
+        ("time to match mean", "time_to_match_h.mean", _h,
+         f"time to match: {TERMS['time to match']}"),
+        (f"matched within {target_m:g} h", "within_target.match", _share,
+         "share of cases matched within the target time to match (from arrival)"),
         *((f"utilisation {p}", f"utilisation.{p}", _share, "") for p in results.plan.pools),
         ("outsourced share", "outsourced_share", _share, ""),
         ("misrouted share", "misrouted_share", _share, ""),
-        ("opinions per week", "throughput_per_week", _number, ""),
+        ("opinions per week", "throughput_per_week", _count, ""),
     ]
     if sc.economics is not None:
         cur = sc.economics.currency
@@ -111,7 +114,7 @@ _MONEY = (
     ("cost per opinion", "money.cost_per_opinion_usd", _usd),
     ("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
     ("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
-    ("surgeries avoided", "money.surgeries_avoided", _number),
+    ("surgeries avoided", "money.surgeries_avoided", _count),
     ("avoided among recommended procedures", "money.avoided_rate", _share),
     ("gross savings: avoided procedures", "money.avoided_cost.total_usd", _usd),
     ("program cost", "money.program_cost.total_usd", _usd),

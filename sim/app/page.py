@@ -234,13 +234,18 @@ def answer_view(st: Any, checked: Any, diff: dict) -> None:
 
 def _answer_body(st: Any, entry: Any, key: str) -> None:
     from sim.app import answer
+    from sim.outputs.glance import glance
+    from sim.outputs.report import terms_note
 
     results, summary = entry.results, entry.summary
+    st.markdown("\n".join(f"- **{topic}** · {sentence}"  # the five lines sosim run opens with
+                          for topic, sentence in glance(results, summary)))
     cards = answer.kpi_cards(results, summary)
     for start in range(0, len(cards), 4):
         for column, card in zip(st.columns(4), cards[start:start + 4], strict=False):
             column.metric(card.label, card.value, delta=card.interval, delta_color="off",
                           delta_arrow="off", help=card.help or None, border=True)
+    st.caption(f"({terms_note()})")
     tabs = st.tabs(["Where the time goes", "Money", "Figures", "Capacity", "Downloads"],
                    key="answer_tab", on_change="rerun")  # draw only the open tab
     with tabs[0]:

@@ -35,6 +35,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -211,13 +212,22 @@ def queue_length_figure(results: Results, replication: int = 0) -> Figure:
     s = results.scenario
     fig = _figure(11.0, 4.8)
     ax = fig.subplots()
+    start = np.datetime64(s.simulation.start, "s")
+
+    def date(hours: np.ndarray | float) -> np.ndarray:  # hours since the start -> dates
+        return start + np.round(np.asarray(hours) * 3600).astype("timedelta64[s]")
+
     if s.simulation.warmup_days > 0:
-        ax.axvspan(0, s.simulation.warmup_days, color="0.88", label="warm-up (not in KPIs)")
+        ax.axvspan(date(0), date(24 * s.simulation.warmup_days), color="0.88",
+                   label="warm-up (not in KPIs)")
     for (name, (t, n)), kind in zip(curves.items(), results.plan.pool_kinds, strict=True):
-        ax.step(t / 24, n, where="post", linewidth=1.1, label=_pool_label(name, kind))
-    ax.set_xlim(0, s.simulation.horizon_days)
+        ax.step(date(t), n, where="post", linewidth=1.1, label=_pool_label(name, kind))
+    ax.set_xlim(date(0), date(24 * s.simulation.horizon_days))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"Days since start of the simulation ({s.simulation.start:%a %d %b %Y})")
+    locator = mdates.AutoDateLocator()  # dates on the axis: "what happens in August?"
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel(f"Date (the simulation starts {s.simulation.start:%a %d %b %Y})")
     ax.set_ylabel("Cases waiting for a specialist")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")

@@ -27,7 +27,7 @@ Example:
       cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.6 cases]*
       outsourced share                                    7.4%  [0.0%, 41.4%]*
       misrouted share                                    10.1%  [0.0%, 22.0%]*
-      opinions per week                                 117.00  [28.06, 205.94]
+      opinions per week                                    117  [28, 206]
       arrivals                                             452  [230, 675]
       delivered                                            234  [56, 412]
       in system at end                                     198  [198, 198]
@@ -35,12 +35,16 @@ Example:
       time to opinion p50, in_person           153.6 h (6.4 d)  [43.3 h, 264.0 h (11.0 d)]
       time to opinion p50, telephonic                   21.2 h  [0.0 h, 46.8 h]*
       time to opinion p50, video               147.4 h (6.1 d)  [0.0 h, 365.3 h (15.2 d)]*
-      abandoned                                          20.50  [-23.97, 64.97]
+      abandoned                                             20  [0, 65]*
       abandoned share                                     4.5%  [0.0%, 12.1%]*
         at records                                        2.7%  [0.0%, 11.2%]*
         at referral                                       0.0%  [0.0%, 0.0%]
         at appointment                                    1.4%  [0.7%, 2.1%]
         at specialist                                     0.3%  [0.0%, 1.9%]*
+      (time to match: from the request's arrival to a matched specialist, records collection
+      included; records to match: from complete records to a matched specialist, triage
+      alone (the field's claim: 30 minutes by AI, 5-10 business days by legacy referral,
+      docs/sources.md#doc000))
     <BLANKLINE>
     Where the time goes (mean per delivered case; sums to time to opinion)
     ----------------------------------------------------------------------
@@ -165,6 +169,25 @@ _STAGES = {
 }
 
 
+TERMS = {
+    "time to match": "from the request's arrival to a matched specialist, records "
+                     "collection included",
+    "records to match": "from complete records to a matched specialist, triage alone (the "
+                        "field's claim: 30 minutes by AI, 5-10 business days by legacy "
+                        "referral, docs/sources.md#doc000)",
+}
+"""What the two match times measure; said wherever both appear (CLI and web page)."""
+
+
+def terms_note() -> str:
+    """The definitions of *time to match* and *records to match*, as one sentence.
+
+    >>> terms_note()[:60]
+    "time to match: from the request's arrival to a matched speci"
+    """
+    return "; ".join(f"{name}: {meaning}" for name, meaning in TERMS.items())
+
+
 def _hours(x: float) -> str:
     if x is None or math.isnan(x):
         return "-"
@@ -282,7 +305,7 @@ def kpi_table(results: Results) -> str:
     rows += [
         row("outsourced share", "outsourced_share", _share),
         row("misrouted share", "misrouted_share", _share),
-        row("opinions per week", "throughput_per_week", _number),
+        row("opinions per week", "throughput_per_week", _count),
         row("arrivals", "arrivals", _count),
         row("delivered", "delivered", _count),
         row("in system at end", "in_system_end", _count),
@@ -292,7 +315,7 @@ def kpi_table(results: Results) -> str:
                         f"channel.{channel}.time_to_opinion_h.p50", _hours))
     rows = [r for r in rows if not (r[0].startswith("time to opinion p50, ") and r[1] == "-")]
     if sc.abandonment is not None:  # drop-out: each stage's share of cohort arrivals
-        rows.append(row("abandoned", "abandoned", _number))
+        rows.append(row("abandoned", "abandoned", _count))
         rows.append(row("abandoned share", "abandoned_share", _share))
         rows += [row(f"  at {stage}", f"abandoned_share.{stage}", _share)
                  for stage in ("records", "referral", "appointment", "specialist")
@@ -301,7 +324,8 @@ def kpi_table(results: Results) -> str:
              f"{_window(sc)}, {n} replication(s), seed {results.seed} (mean, 95% CI)")
     if results.overrides:  # a what-if must not pass for the scenario it changed
         title += "\nwith " + " ".join(f"--set {o}" for o in results.overrides)
-    out = _table(rows, title)
+    out = _table(rows, title) + "\n" + textwrap.fill(
+        f"({terms_note()})", 88, initial_indent="  ", subsequent_indent="  ")
     stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()
               if key != "appointment" or f"stage_h.{key}" in s.index]
     out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "

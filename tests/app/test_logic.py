@@ -229,6 +229,21 @@ def test_cards_show_the_summary(short_results) -> None:
     assert list(answer.payer_frame(short_results).index) == list(short_results.plan.payers)
 
 
+def test_cards_use_the_cli_names_and_define_both_match_times(short_results) -> None:
+    from sim.outputs.glance import glance_text
+    from sim.outputs.report import TERMS, kpi_table
+
+    table = kpi_table(short_results)
+    rows = {line[2:].split("  ")[0] for line in table.splitlines() if line.startswith("  ")}
+    cards = answer.kpi_cards(short_results)
+    assert {c.label for c in cards} <= rows, {c.label for c in cards} - rows
+    helps = {c.label: c.help for c in cards}
+    for term, meaning in TERMS.items():  # each match time says what it measures, both places
+        assert meaning in helps[next(k for k in helps if k.startswith(term))]
+        assert meaning in " ".join(table.split()) and meaning in " ".join(
+            glance_text(short_results).split())
+
+
 def test_overloaded_queues_are_highlighted() -> None:
     over = sim.run(sim.load_scenario(BASELINE, [*SHORT, "pools.in_house.specialists.oncology=2",
                                                 "pools.outsourced.specialists.oncology=0"]))
