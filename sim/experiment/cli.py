@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -381,6 +382,14 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     print(f"MSER-5 per replication: {', '.join(map(str, each))} (largest {max(each)})")
     print(f"scenario warm-up: {current:g} {unit} "
           f"({'enough' if current >= cut else 'SHORTER than MSER-5 suggests'})")
+    if args.measure == "in_system" and current < cut and (
+            scenario.appointments or scenario.intake or scenario.incomplete_records):
+        print(textwrap.fill(
+            "note: cases in the system include those waiting for records and appointments, "
+            "delays with no shared capacity that keep filling after the specialist queues "
+            "have settled and do not slow later cases. The KPIs count cases arriving after "
+            "the warm-up: check the KPI itself with --measure time_to_opinion_h (and "
+            "--measure queue_length for the queues).", 96))
     if not args.quiet:
         print(f"Welch plot: {png} (look for where the moving average levels off)")
     return EXIT_OK
