@@ -282,7 +282,10 @@ def cmd_replications(args: argparse.Namespace) -> int:
         return _bad("replications", f"--out: {err}")
     from sim.experiment.stats import replications_needed
 
+    ran = [0]
+
     def on_round(n: int) -> None:
+        ran[0] = n
         if not args.quiet:
             print(f"{n} replications run", file=sys.stderr, flush=True)
 
@@ -296,6 +299,9 @@ def cmd_replications(args: argparse.Namespace) -> int:
         return _bad("replications", f"--kpi: {err.args[0]}")
     print(f"{args.kpi} of {_named(scenario, args)}")
     print(result)
+    if (shown := len(result.table)) < ran[0]:  # replications run in rounds, one per worker
+        print(f"(the table stops at n = {shown}, the answer plus {args.lookahead} to check it;\n"
+              f" {ran[0]} ran because replications run in rounds, one per worker)")
     _write(args, out, auto, {"replications.csv": result.table.to_csv()},
            _fields("replications", scenario, args, options))
     return EXIT_OK
