@@ -209,7 +209,7 @@ def _written(args: argparse.Namespace, path: Path, auto: bool, kind: str) -> Non
     from sim.outputs.folders import point_latest
 
     if auto:
-        point_latest(path, kind)
+        point_latest(path, kind, args.overrides)
     if not args.quiet:
         print(f"\noutputs written to {path}/")
 

@@ -132,6 +132,22 @@ def test_missing_file_exits_2(capsys, tmp_path: Path, command: str) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_did_you_mean_for_a_file_a_pool_and_a_market_file(capsys, mini_file: Path,
+                                                           tmp_path: Path) -> None:
+    status, _, err = run_cli(capsys, "validate", mini_file.with_name("mni.yaml"))
+    assert status == 2 and f"(did you mean {str(mini_file)!r}?)" in err
+    status, _, err = run_cli(capsys, "run", mini_file, "--out", tmp_path / "o",
+                             "--set", "pools.inhouse.specialists.oncology=6")
+    assert status == 2
+    assert "--set: pools.inhouse: unknown key 'inhouse' (did you mean 'in_house'?)" in err
+    assert "field required" not in err and not (tmp_path / "o").exists()
+    market = Path(__file__).resolve().parents[1] / "scenarios" / "market" / "doc000_2026.yaml"
+    status, _, err = run_cli(capsys, "validate", market)
+    assert status == 2 and err.count("\n") == 2  # one problem, one summary line
+    assert f"this is a market file (base_year, total, volumes), not a scenario: read it with " \
+           f"`sosim market {market}`" in err
+
+
 @pytest.mark.parametrize("command", [
     ["run", "--replications", "2", "--no-figures", "--quiet"],
     ["market", "--no-figures"],

@@ -168,18 +168,37 @@ def capacity_frame(results: Results) -> pd.DataFrame:
     return results.capacity.copy()
 
 
+CAPACITY_LABELS = {
+    "resource": "queue", "kind": "pool kind", "role": "role", "servers": "specialists",
+    "available_h_per_week": "available h/week", "offered_h_per_week": "offered h/week",
+    "utilisation": "utilisation", "status": "status",
+    "spill_share": "overflow share", "spills_to": "overflows to",
+    "reach_share": "cases reaching the queue", "abandon_share": "give up before",
+    "reserve_utilisation": "utilisation left to later classes",
+    "reserve_overloaded": "reserve overloaded",
+    "cap_cases_per_week": "contract cap (cases/week)", "capped_share": "share beyond the cap",
+    "cap_utilisation": "cap used",
+}
+"""Readable names of the capacity check's columns (``sosim validate`` prints the same)."""
+
+
 def capacity_style(capacity: pd.DataFrame):  # noqa: ANN201  (a pandas Styler)
-    """The capacity table with overloaded (and nearly overloaded) queues highlighted."""
+    """The capacity table with readable column names and overloaded (and nearly overloaded)
+    queues highlighted."""
     def colour(row: pd.Series) -> list[str]:
         if row["status"] == "ok":
             return [""] * len(row)
         over = row["status"] == "OVERLOADED"  # by hours, a class reserve or a contract cap
         return ["background-color: #fbd5d5" if over else "background-color: #fdf0c8"] * len(row)
 
-    return capacity.style.apply(colour, axis=1).format(
-        {"utilisation": "{:.0%}", "available_h_per_week": "{:,.1f}",
-         "offered_h_per_week": "{:,.1f}", "reach_share": "{:.0%}",
-         "reserve_utilisation": "{:.0%}", "cap_utilisation": "{:.0%}"}, na_rep="")
+    shown = capacity.rename(columns=CAPACITY_LABELS)
+    formats = {"utilisation": "{:.0%}", "available_h_per_week": "{:,.1f}",
+               "offered_h_per_week": "{:,.1f}", "reach_share": "{:.0%}",
+               "reserve_utilisation": "{:.0%}", "cap_utilisation": "{:.0%}",
+               "spill_share": "{:.0%}", "capped_share": "{:.0%}", "abandon_share": "{:.0%}"}
+    return shown.style.apply(colour, axis=1).format(
+        {CAPACITY_LABELS[k]: f for k, f in formats.items() if k in capacity.columns},
+        na_rep="")
 
 
 def figure_names(results: Results) -> list[str]:

@@ -309,7 +309,7 @@ def format_timeline(tl: TimelineResults) -> str:
     if scale is not None and len(scale):
         lines += ["", "At market scale (per-case results x the whole segment's cases a year):"]
         for year, part in scale.groupby("year"):
-            bits = [f"{q.replace('_', ' ')} {r.total:,.0f} [{r.ci_low:,.0f}, {r.ci_high:,.0f}]"
+            bits = [_at_scale(q, r.total, r.ci_low, r.ci_high)
                     for q, r in zip(part["quantity"], part.itertuples(), strict=True)]
             lines.append(f"  {year}: {part['segment_cases'].iloc[0]:,.0f} cases; "
                          + "; ".join(bits))
@@ -328,6 +328,30 @@ def format_timeline(tl: TimelineResults) -> str:
         lines += [f"  {r.year} {r.kpi}: {r.at_fewest:,.1f} / {r.at_central:,.1f} / "
                   f"{r.at_most:,.1f}" for r in sens.itertuples()]
     return "\n".join(lines)
+
+
+def _at_scale(quantity: str, total: float, low: float, high: float) -> str:
+    """A market-scale total in readable units: ``opinion cost USD 1.05 bn [1.02, 1.08]``.
+
+    >>> _at_scale("specialist_hours", 2_439_952, 2_402_267, 2_477_636)
+    'specialist hours 2.44 m [2.4, 2.48]'
+    >>> _at_scale("net_savings_usd", -486_260_039, -877_268_897, -95_251_181)
+    'net savings USD -486 m [-877, -95.3]'
+    """
+    words = quantity.split("_")
+    money = words[-1] == "usd"
+    name = " ".join(words[:-1] if money else words)
+    top = max(abs(total), abs(low), abs(high))
+    div, unit = next(((d, u) for d, u in ((1e9, "bn"), (1e6, "m"), (1e3, "k")) if top >= d),
+                     (1.0, ""))
+
+    def num(x: float) -> str:
+        x /= div
+        return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+    unit = f" {unit}" if unit else ""
+    return (f"{name} {'USD ' if money else ''}{num(total)}{unit} "
+            f"[{num(low)}, {num(high)}]")
 
 
 def format_staff(staff: pd.DataFrame) -> str:

@@ -255,6 +255,7 @@ def test_overloaded_queues_are_highlighted() -> None:
                    if "#fbd5d5" in props)
     painted = {int(i) for i in re.findall(r"_row(\d+)_col", red)}
     assert painted == set(np.flatnonzero(overloaded.to_numpy()))
+    assert "offered h/week" in html and "offered_h_per_week" not in html  # readable names
 
 
 # ------------------------------------------------------------------------ compare
@@ -284,7 +285,13 @@ def test_the_pair_is_what_the_compare_api_gives() -> None:
 def test_market_headline_and_report() -> None:
     p = sim.market.project("scenarios/market/doc000_2026.yaml")
     labels = dict(markets.headline(p))
-    assert labels["market 2035"].startswith(f"{p.total_of(2035):,.2f}")
+    assert labels["market 2035 (USD bn)"] == f"{p.total_of(2035):,.2f}"
+    # the Projection chart stacks the segments: their sum is the total, colours in order
+    wide = p.wide("application")
+    spec = markets.stacked_chart(wide, p.unit_label, ["#1", "#2", "#3"]).to_dict()
+    assert spec["encoding"]["y"]["stack"] == "zero"
+    assert spec["encoding"]["color"]["scale"]["domain"] == list(wide.columns)
+    assert wide.sum(axis=1).to_numpy() == pytest.approx(p.wide("total")["total"].to_numpy())
     assert len(markets.findings_frame(p)) == len(p.report)
     v = markets.volumes_in(p, 2027)
     every = sim.market.volume_table(p)
