@@ -18,12 +18,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+from sim.outputs.size import BYTES_PER_CASE, RUN_LIMIT_CASES  # noqa: F401  (the run-size rule)
 
-RUN_LIMIT_CASES = 5_000_000
-"""Runs simulating more cases than this (all replications) need ``--yes``."""
-BYTES_PER_CASE = 1_100
-"""Rough peak memory per simulated case with the event log on (benchmarks/bench_engine.py)."""
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 _COMMAND_MODULES: tuple[str, ...] = (
     "sim.market.cli", "sim.experiment.cli", "sim.experiment.sweep_cli", "sim.fit.cli",
@@ -132,7 +129,7 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = _load(args)  # before the heavy imports: a bad file is reported at once
-    from sim.engine.network import capacity_report, overload_warnings
+    from sim.capacity.network import capacity_report, overload_warnings
     from sim.engine.plan import build_plan
     from sim.outputs.report import capacity_table
 
@@ -154,22 +151,21 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     scenario = _load(args)
-    from sim.engine.network import overload_warnings
+    from sim.capacity.network import overload_warnings
     from sim.outputs.naming import command_record
     from sim.outputs.report import kpi_table
     from sim.outputs.runner import run
+    from sim.outputs.size import run_size
     from sim.outputs.writing import write_results
 
     reps = args.replications or scenario.simulation.replications
     years = args.years or (scenario.timeline and (scenario.timeline.first_year,
                                                   scenario.timeline.last_year))
-    total = scenario.expected_cases * reps * (years[1] - years[0] + 1 if years else 1)
-    if total > RUN_LIMIT_CASES and not args.yes:
-        print(f"sosim run: this run would simulate about {total:,.0f} cases "
-              f"({scenario.expected_cases:,.0f} x {reps} replications) and need about "
-              f"{total * BYTES_PER_CASE / 1e9:,.1f} GB of memory, over the "
-              f"{RUN_LIMIT_CASES:,}-case limit; pass --yes to run it anyway, or shorten it "
-              "with --set simulation.horizon_days=... or --replications.", file=sys.stderr)
+    size = run_size(scenario, reps, years or None)
+    if size.over_limit and not args.yes:
+        print(f"sosim run: this run would simulate {size.describe()}; pass --yes to run it "
+              "anyway, or shorten it with --set simulation.horizon_days=... or --replications.",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     from sim.outputs.folders import choose_out
     from sim.outputs.writing import scenario_hash
@@ -187,8 +183,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.record = command_record("timeline" if years else "run", getattr(args, "argv", None),
                                  **options)
 
+    from sim.capacity.network import capacity_report
     from sim.core.progress import progress_reports
-    from sim.engine.network import capacity_report
     from sim.engine.plan import build_plan
 
     # an overloaded pool is named before the run, which still completes; --quiet never hides it

@@ -3,7 +3,7 @@
 The three steps live in three layers: :mod:`sim.scenario` checks the file
 against the schema and its cross-field rules, :mod:`sim.market` turns a
 ``demand.market`` reference into a volume and a specialty mix, and
-:mod:`sim.engine.network` checks that every case can reach an opinion and every
+:mod:`sim.capacity.network` checks that every case can reach an opinion and every
 calendar has working time. This module, above all three, runs them in that
 order and reports every problem as ``file:line: field.path: what is wrong``.
 
@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pydantic
 
-from sim.engine.network import idle_calendars, unreachable_case_types
+from sim.capacity.network import idle_calendars, unreachable_case_types
 from sim.engine.plan import build_plan
+from sim.engine.policies.routing import routing_findings
 from sim.market.link import resolve_file, with_market_demand
 from sim.scenario import (
     Finding,
@@ -65,9 +66,10 @@ def _market_demand(scenario: Scenario, doc: Document) -> Scenario:
 
 
 def network_findings(scenario: Scenario) -> list[Finding]:
-    """Calendars with no working time, and cases that no pool can give an opinion."""
+    """The routing policy's own checks, calendars with no working time, and cases that no
+    pool can give an opinion."""
     plan = build_plan(scenario)
-    out: list[Finding] = [
+    out: list[Finding] = routing_findings(scenario) + [
         (("calendars", name), "no working time at all within the simulated period "
          "(check days, hours and holidays)")
         for name in idle_calendars(plan)

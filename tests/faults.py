@@ -2,7 +2,7 @@
 
 Each fault swaps one method of :class:`sim.engine.pools.SpecialistQueue` (or wraps the
 draws, or a contract's weekly cap) with ``monkeypatch``; the run invariants
-(``tests/engine/test_invariants.py``) and the statistical validation (``tests/validation/``)
+(``tests/outputs/test_invariants.py``) and the statistical validation (``tests/validation/``)
 must reject each of them.
 """
 

@@ -24,7 +24,7 @@ def _same(a: sim.Results, b: sim.Results) -> None:
     pd.testing.assert_frame_equal(a.events, b.events, check_exact=True)
     pd.testing.assert_frame_equal(a.capacity, b.capacity, check_exact=True)
     for x, y in zip(a.replications, b.replications, strict=True):
-        assert x.index == y.index and x.finished == y.finished and x.started == y.started
+        assert x.index == y.index and x.counts == y.counts
 
 
 @pytest.mark.parametrize("name", ["baseline", "legacy_referral", "hybrid", "payer_mandate",
@@ -46,17 +46,18 @@ def test_the_default_run_of_the_baseline_goes_side_by_side_and_is_the_same() -> 
     _same(sim.run(s, workers=1), forked)
 
 
-def test_a_broken_invariant_is_raised_where_the_kpis_are_asked_for(monkeypatch) -> None:
-    """A worker whose KPIs fail hands back the replication alone; the error comes, as in a
-    serial run, when the KPIs are asked for."""
-    from sim.outputs import kpis
+def test_a_broken_invariant_is_raised_by_the_run_as_in_a_serial_one(monkeypatch) -> None:
+    """A worker whose invariants fail hands back the replication alone; the run then raises,
+    as a serial run does, before anything is measured."""
+    from sim.outputs import invariants, results
     from sim.outputs.invariants import InvariantError
 
     def broken(*_: object) -> None:
         raise InvariantError("queue p/x: deliberately broken")
 
-    monkeypatch.setattr(kpis, "check_run", broken)
+    monkeypatch.setattr(invariants, "check_run", broken)
+    monkeypatch.setattr(results, "check_run", broken)
     s = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", SHORT)
-    res = sim.run(s, replications=2, workers=2)
-    with pytest.raises(InvariantError, match="deliberately broken"):
-        _ = res.kpis
+    for workers in (1, 2):
+        with pytest.raises(InvariantError, match="deliberately broken"):
+            sim.run(s, replications=2, workers=workers)

@@ -76,8 +76,8 @@ def schema_field(path: FieldPath, model: type[pydantic.BaseModel] = Scenario
     Example:
         >>> schema_field(("pools", "in_house", "specialists", "oncology"))[0]
         <class 'int'>
-        >>> schema_field(("routing", "policy"))[0]
-        typing.Literal['in_house_first', 'outsourced_first', 'overflow', 'by_channel']
+        >>> typing.get_args(schema_field(("routing", "policy"))[0])[:3]
+        ('in_house_first', 'outsourced_first', 'overflow')
     """
     current: Any = model
     description, metadata = "", []

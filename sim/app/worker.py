@@ -69,7 +69,7 @@ def _read(stream: IO[bytes]) -> Any:
 def partial_results(scenario: Scenario, seed: int, done: dict[int, tuple[Any, Any, Any]],
                     plan: Any = None) -> Results:
     """:class:`~sim.outputs.results.Results` of the replications done so far (by number),
-    with the case tables and KPIs the worker built."""
+    with the case tables and KPIs the worker built and the invariants it took."""
     from sim.engine.plan import build_plan
     from sim.outputs.results import Results
 
@@ -77,7 +77,7 @@ def partial_results(scenario: Scenario, seed: int, done: dict[int, tuple[Any, An
     built = all(g[1] is not None for g in got)
     return Results(plan or build_plan(scenario), [g[0] for g in got], seed,
                    tables=[g[1] for g in got] if built else None,
-                   kpi_rows=[g[2] for g in got] if built else None)
+                   kpi_rows=[g[2] for g in got] if built else None, checked=built)
 
 
 # ------------------------------------------------------------------------ in the worker
@@ -202,7 +202,9 @@ class WarmWorker:
             except BaseException:
                 self.close()  # e.g. Ctrl-C: its pipe may hold half a message
                 raise
-        return partial_results(scenario, seed, done, plan)
+        results = partial_results(scenario, seed, done, plan)
+        results.check()  # taken by the worker; where it failed, raises here as sim.run does
+        return results
 
     def _expect(self, message: tuple) -> None:
         assert self._proc is not None and self._proc.stdout

@@ -38,24 +38,22 @@ class Access:
 def draw_access(plan: Plan, cases: Cases, streams: Streams,
                 intake_end_h: np.ndarray) -> tuple[np.ndarray, Access | None]:
     """(records complete, access draws): ``intake_end_h`` moved for incomplete records."""
-    s = plan.scenario
-    if s.incomplete_records is None and not s.appointments:
+    a = plan.inputs.access
+    if a is None:
         return intake_end_h, None
     n = len(cases)
     u = streams.rng("access").random((n, 3))
     incomplete = np.zeros(n, dtype=bool)
     complete = intake_end_h
-    if s.incomplete_records is not None:
-        ir = s.incomplete_records
-        share = np.asarray([ir.share.get(ch, 0.0) for ch in plan.channels])
+    if a.incomplete_share is not None:
+        share = np.asarray(a.incomplete_share)
         incomplete = u[:, 0] < share[cases.channel]
-        cal = plan.calendar_of(ir.request)
-        h = plan.hours(ir.request, u[:, 1])
+        cal = plan.calendar_of(a.request)
+        h = plan.hours(a.request, u[:, 1])
         second = intake_end_h + h if cal is None else cal.add_working_hours(intake_end_h, h)
         complete = np.where(incomplete, second, intake_end_h)
     appointment = np.zeros(n)
-    for ch, channel in enumerate(plan.channels):
-        spec = (s.appointments or {}).get(channel)
+    for ch, spec in enumerate(a.appointment):
         rows = cases.channel == ch
         if spec is not None and rows.any():
             appointment[rows] = plan.hours(spec, u[rows, 2])

@@ -86,9 +86,6 @@ def wait_for_slot(env: simpy.Environment, staff: _Waiting, until: float,
 
 def contract_caps(plan: Plan) -> list[WeeklyCap | None]:
     """Per specialist queue, its pool's :class:`WeeklyCap` (shared by the pool's lines)."""
-    by_pool: dict[int, WeeklyCap] = {}
-    for p, pool in enumerate(plan.scenario.pools.values()):
-        c = pool.contract
-        if c is not None and c.cases_per_week is not None:
-            by_pool[p] = WeeklyCap(c.cases_per_week, queue_when_full=c.when_full == "queue")
+    by_pool = {p: WeeklyCap(c.per_week, queue_when_full=not c.when_full.overflows)
+               for p, c in enumerate(plan.caps) if c is not None}
     return [by_pool.get(q.pool) for q in plan.queues]

@@ -27,7 +27,7 @@ from sim.engine.abandonment import draw_patience
 from sim.engine.access import Access, draw_access
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
-from sim.scenario.durations import Duration
+from sim.scenario.durations import Duration  # a type
 
 OUTCOMES = ("confirmed", "refined", "changed")
 
@@ -88,16 +88,16 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
 
 def _intake(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]:
     """Stream ``intake``: digital or paper records, and when they are complete."""
-    s, n = plan.scenario, len(cases)
+    intake, n = plan.inputs.intake, len(cases)
     u = streams.rng("intake").random((n, 2))
-    if s.intake is None:
+    if intake is None:
         return {"digital": np.ones(n, dtype=bool), "intake_end_h": cases.arrival_h.copy()}
-    share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
+    share = np.asarray(intake.digital_share)
     digital = u[:, 0] < share[cases.channel]
     fast = plan.records_speedup()[cases.priority]  # fast-tracked requests (priorities)
     intake_end = np.where(digital,
-                          _delay_end(plan, s.intake.digital, cases.arrival_h, u[:, 1], fast),
-                          _delay_end(plan, s.intake.paper, cases.arrival_h, u[:, 1], fast))
+                          _delay_end(plan, intake.digital, cases.arrival_h, u[:, 1], fast),
+                          _delay_end(plan, intake.paper, cases.arrival_h, u[:, 1], fast))
     return {"digital": digital, "intake_end_h": intake_end}
 
 
@@ -106,25 +106,25 @@ def _triage(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]
     n = len(cases)
     zeros = np.zeros(n)
     u = streams.rng("triage").random((n, 8))
-    t = plan.scenario.triage
+    policy = plan.triage
+    t = policy.settings
     # Which cases AI triages: all of them under ai/hybrid, unless an adoption share is set
     # (its own stream, so adoption changes nothing else a case draws).
-    if t.policy in ("ai", "hybrid"):
-        share = 1.0 if t.ai_share is None else t.ai_share
-        uses_ai = streams.rng("adoption").random(n) < share
+    if policy.has_ai:
+        uses_ai = streams.rng("adoption").random(n) < policy.ai_share
     else:
         uses_ai = np.zeros(n, dtype=bool)
     legacy_acc = t.legacy.accuracy if t.legacy else 1.0
     ai_acc = t.ai.accuracy if t.ai else 1.0
-    accuracy = np.where(uses_ai, ai_acc, legacy_acc if t.policy != "direct" else 1.0)
+    accuracy = np.where(uses_ai, ai_acc, legacy_acc if policy.triages else 1.0)
     correct = u[:, 1] < accuracy
     ai_h = np.where(uses_ai, plan.hours(t.ai.service, u[:, 0]), 0.0) if t.ai else zeros
-    legacy = ~uses_ai & (t.policy != "direct")
+    legacy = ~uses_ai & policy.triages
     handling_h, cycle_h = zeros.copy(), zeros.copy()
     if t.legacy is not None and legacy.any():
         handling_h[legacy] = plan.hours(t.legacy.handling, u[legacy, 3])
         cycle_h[legacy] = plan.hours(t.legacy.referral_cycle, u[legacy, 4])
-    if t.policy == "hybrid":
+    if policy.checks:  # hybrid: a coordinator checks some AI matches
         handling_h[uses_ai] = plan.hours(t.hybrid.handling, u[uses_ai, 3])
         h = t.hybrid
         flagged = u[:, 5] < np.where(correct, h.flag_rate, h.flag_sensitivity)
@@ -148,11 +148,10 @@ def _authorisation(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.n
     n = len(cases)
     u = streams.rng("authorisation").random((n, 2))
     auth_h = np.zeros(n)
-    for k, name in enumerate(plan.payers):
-        pre = plan.scenario.payers[name].preauth
-        rows = (cases.payer == k) & (u[:, 0] < (pre.share if pre else 0.0))
+    for k, payer in enumerate(plan.inputs.payers):
+        rows = (cases.payer == k) & (u[:, 0] < payer.preauth_share)
         if rows.any():
-            auth_h[rows] = plan.hours(pre.delay, u[rows, 1])
+            auth_h[rows] = plan.hours(payer.preauth, u[rows, 1])
     return {"auth_h": auth_h}
 
 
@@ -165,7 +164,7 @@ def _review(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]
         for sp, name in enumerate(plan.specialties):
             rows = cases.specialty == sp
             review_h[p, rows] = plan.hours(plan.review_spec(p, name), u[rows, 0])
-    misroute = plan.scenario.triage.misroute
+    misroute = plan.misroute
     return {"review_h": review_h, "screen_h": plan.hours(misroute.detection, u[:, 1]),
             "reroute_h": plan.hours(misroute.reroute_delay, u[:, 2])}
 
@@ -174,9 +173,8 @@ def _outcomes(plan: Plan, cases: Cases, streams: Streams) -> np.ndarray:
     """Stream ``outcomes``: confirmed, refined or changed, by specialty (codes into OUTCOMES)."""
     u = streams.rng("outcomes").random(len(cases))
     outcome = np.empty(len(cases), dtype=np.int8)
-    for sp, name in enumerate(plan.specialties):
-        rates = plan.scenario.outcomes.get(name) or plan.scenario.outcomes["default"]
-        cum = np.cumsum([rates.confirmed, rates.refined, rates.changed])
+    for sp, rates in enumerate(plan.inputs.outcomes):  # confirmed, refined, changed
+        cum = np.cumsum(rates)
         rows = cases.specialty == sp
         outcome[rows] = np.minimum(np.searchsorted(cum / cum[-1], u[rows], side="right"), 2)
     return outcome

@@ -9,7 +9,8 @@ finishes at 09:00 the next working day, and the specialist holds the case in
 between (work pauses, it is not handed back).
 
 The :class:`Router` picks a queue for a matched case among those that staff its
-line and that its payer covers, by the scenario's routing policy.
+line and that its payer covers, by the plan's routing policy
+(:mod:`sim.engine.policies.routing`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import simpy
 from sim.core.calendar import WorkCalendar, delay_end
 from sim.engine.contracts import contract_caps
 from sim.engine.plan import Plan
+from sim.engine.policies.routing import kinds_split
 
 INF = float("inf")
 
@@ -265,8 +267,16 @@ class Staff:
         now = self.env.now
         seize[i] = now
         start[i], done = self.calendar.work_span(now, effort_h)
-        end[i] = done
-        return self.env.timeout(done - now) if done > now else None
+        if done <= now:
+            end[i] = done
+            return None
+        delay = done - now
+        # The end recorded is the instant the timeout fires, ``now + delay``: in floating
+        # point it can be one unit in the last place below ``done`` (when done > 2 now), and
+        # the case this server takes next is seized at that instant. Recording ``done``
+        # had the next case start before this one ended (two cases on one server).
+        end[i] = now + delay
+        return self.env.timeout(delay)
 
 
 class SpecialistQueue(Staff):
@@ -299,40 +309,33 @@ class SpecialistQueue(Staff):
 
 
 class Router:
-    """Chooses a specialist queue for a case, by the scenario's routing policy.
+    """Chooses a specialist queue for a case, by the plan's routing policy.
 
-    Policies (``routing.policy``):
-
-    - ``in_house_first`` / ``outsourced_first``: a pool of the preferred kind
-      if one staffs the line, else the other kind;
-    - ``overflow``: in-house, unless the in-house expected wait exceeds
-      ``overflow_wait_hours``, then outsourced;
-    - ``by_channel``: the pool kind named for the case's channel, else the other.
-
-    Among pools of the chosen kind, the one with the shortest expected wait. A pool whose
+    The policy (:mod:`sim.engine.policies.routing`) says, per payer and channel, which
+    pool kind a case tries first and whether it may spill to the other kind; the router
+    compiles that once per (line, payer, channel) into the queues of each kind. Per case:
+    among the first choices, the one with the shortest expected wait; past the policy's
+    wait threshold, the best of the others when the case may spill. A pool whose
     contract's weekly cap is used is left out while another pool staffs the line
-    (:mod:`sim.engine.contracts`).
+    (:mod:`sim.engine.contracts`); when no preferred queue remains, the others serve.
     """
 
     def __init__(self, plan: Plan, queues: list[SpecialistQueue]):
-        r = plan.scenario.routing
-        self.threshold_h = r.overflow_wait_hours
+        policy = plan.routing
+        self.threshold_h = policy.overflow_wait_h
         self.queues = queues
         kind = [plan.pool_kinds[q.pool] for q in plan.queues]
-        self.by_kind = {  # (line, payer) -> (in-house queues, outsourced queues)
-            key: ([q for q in qs if kind[q] == "in_house"],
-                  [q for q in qs if kind[q] == "outsourced"])
-            for key, qs in plan.routes.items()
+        # (line, payer, channel) -> (preferred queues, the others, may spill)
+        self.table = {
+            (line, payer, c): policy.candidates(*kinds_split(qs, kind), plan.payers[payer], ch)
+            for (line, payer), qs in plan.routes.items()
+            for c, ch in enumerate(plan.channels)
         }
-        self.overflow = r.policy == "overflow"
-        self.outsourced_first = [  # per channel: whether outsourced pools come first
-            r.policy == "outsourced_first" or (
-                r.policy == "by_channel" and r.by_channel.get(ch, "in_house") == "outsourced")
-            for ch in plan.channels]
         self.caps = contract_caps(plan)  # per queue: its pool's weekly cap, or None
         self.capped = any(c is not None for c in self.caps)
 
-    def _best(self, candidates: list[int], now: float, priority: int) -> tuple[int, float]:
+    def _best(self, candidates: tuple[int, ...], now: float, priority: int
+              ) -> tuple[int, float]:
         if len(candidates) == 1:
             q = candidates[0]
             return q, self.queues[q].expected_wait_h(now, priority)
@@ -340,28 +343,24 @@ class Router:
         wait, q = min(waits)
         return q, wait
 
-    def _with_room(self, inside: list[int], outside: list[int], now: float
-                   ) -> tuple[list[int], list[int]]:
+    def _with_room(self, first: tuple[int, ...], second: tuple[int, ...], now: float
+                   ) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Leave out pools whose weekly cap is used and that overflow (if any pool remains)."""
         def room(q: int) -> bool:
             cap = self.caps[q]
             return cap is None or cap.queue_when_full or not cap.full(now)
 
-        kept = [q for q in inside if room(q)], [q for q in outside if room(q)]
-        return kept if kept[0] or kept[1] else (inside, outside)
+        kept = tuple(q for q in first if room(q)), tuple(q for q in second if room(q))
+        return kept if kept[0] or kept[1] else (first, second)
 
     def choose(self, line: int, payer: int, channel: int, priority: int, now: float) -> int:
         """Index of the queue for a case of ``line`` paid by ``payer``, arriving at ``now``."""
-        inside, outside = self.by_kind[(line, payer)]
+        first, second, spills = self.table[(line, payer, channel)]
         if self.capped:
-            inside, outside = self._with_room(inside, outside, now)
-        if self.outsourced_first[channel]:
-            first, second = outside, inside
-        else:
-            first, second = inside, outside
+            first, second = self._with_room(first, second, now)
         if not first:
-            first, second = second, []
-        overflow = self.overflow and second
+            first, second = second, ()
+        overflow = spills and second
         if len(first) == 1 and not overflow:  # one choice: no wait to estimate
             return first[0]
         q, wait = self._best(first, now, priority)

@@ -48,22 +48,23 @@ class TriageDesk:
 
     def __init__(self, env: simpy.Environment, plan: Plan, cases: Cases, draws: Draws,
                  rec: Records):
-        t = plan.scenario.triage
+        policy = plan.triage
+        t = policy.settings
         self.env, self.cases, self.draws, self.rec = env, cases, draws, rec
-        self.policy = t.policy
+        self.triages = policy.triages
         classes = len(plan.priorities)
         self.ai = (Staff(env, t.ai.servers, plan.calendars[t.ai.calendar], classes) if t.ai
                    else None)
         # Referral coordinators (legacy triage, also for the cases AI does not triage when
         # only a share of them is) and the hybrid checkers are separate teams.
-        referral = t.legacy if t.policy != "direct" and (
-            t.policy == "legacy" or not draws.uses_ai.all()) else None
+        referral = t.legacy if policy.triages and (
+            not policy.has_ai or not draws.uses_ai.all()) else None
         self.referral = (Staff(env, referral.coordinators, plan.calendars[referral.calendar],
                                       classes)
                          if referral else None)
         self.checkers = (Staff(env, t.hybrid.coordinators, plan.calendars[t.hybrid.calendar],
                                       classes)
-                         if t.policy == "hybrid" else None)
+                         if policy.checks else None)
         self.cycle_calendar = plan.calendar_of(t.legacy.referral_cycle) if t.legacy else None
         self.auth_calendars = [plan.preauth_calendar(k) for k in range(len(plan.payers))]
 
@@ -92,7 +93,7 @@ class TriageDesk:
         """
         d, rec, prio = self.draws, self.rec, int(self.cases.priority[i])
         right, wrong = int(self.cases.line[i]), int(d.wrong_line[i])
-        if self.policy == "direct":
+        if not self.triages:
             return right
         if not d.uses_ai[i]:  # legacy referral: a coordinator, then the referral cycle
             yield from self.referral.serve(
@@ -130,12 +131,12 @@ def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarra
     when triage has to be simulated (coordinators, or AI with limited servers, or
     AI for only a share of the cases).
     """
-    t = plan.scenario.triage
+    policy = plan.triage
     start = draws.intake_end_h
-    if t.policy == "direct":
+    if not policy.triages:
         first = start
-    elif t.policy == "ai" and t.ai.servers is None and draws.uses_ai.all():
-        cal = plan.calendars[t.ai.calendar]
+    elif policy.computed_up_front(draws.uses_ai):
+        cal = plan.calendars[policy.settings.ai.calendar]
         first = cal.add_working_hours(start, draws.ai_h)
         rec.triage_seize_h[:] = start
         rec.triage_start_h[:] = np.minimum(cal.next_open(start), first)

@@ -30,14 +30,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.engine import stages
 from sim.scenario.base import Name, Strict
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import read_document
 from sim.scenario.messages import validate_model
 
-STAGES = ("arrival", "records_complete", "triage", "assigned", "review", "opinion")
+STAGES = ("arrival", "records_complete", "records_again", "triage", "referral", "assigned",
+          "appointment_booked", "appointment_held", "review", "opinion", "abandoned")
 """The stages a log's activities map to, in journey order."""
-ATTRIBUTES = ("specialty", "channel", "payer", "priority", "pool")
+STAGE_ORDER = STAGES
+"""Journey order of every stage, to order events that share a timestamp."""
+ATTRIBUTES = ("specialty", "subspecialty", "channel", "payer", "priority", "region", "pool")
 """Optional per-case attribute columns."""
 
 
@@ -50,9 +54,11 @@ class Columns(Strict):
     lifecycle: str | None = None
     resource: str | None = None
     specialty: str | None = None
+    subspecialty: str | None = None
     channel: str | None = None
     payer: str | None = None
     priority: str | None = None
+    region: str | None = None
     pool: str | None = None
 
 
@@ -68,10 +74,21 @@ class Activities(Strict):
 
     arrival: Names
     records_complete: Names | None = None
+    records_again: Names | None = Field(
+        default=None, description="a second request for missing records: start when the "
+                                  "first batch is in, complete when the records are")
     triage: Names | None = None
+    referral: Names | None = Field(
+        default=None, description="a referral cycle after (legacy) triage: start, complete")
     assigned: Names | None = None
+    appointment_booked: Names | None = Field(
+        default=None, description="the case starts waiting for an appointment slot")
+    appointment_held: Names | None = Field(
+        default=None, description="the slot: the case joins the specialists' queue")
     review: Names
     opinion: Names | None = None
+    abandoned: Names | None = Field(
+        default=None, description="the patient gave up (drop-out)")
     ignore: list[str] = Field(default=[], description="other activities to skip")
 
     def names(self, stage: str) -> list[str]:
@@ -95,12 +112,32 @@ class Pools(Strict):
         return self
 
 
+class Split(Strict):
+    """How to tell the parts of a log that holds several replications or platforms.
+
+    ``column``: a column naming each event's part (a site, a platform, a replication);
+    ``case_id_pattern``: a regular expression whose group ``part`` reads it from the case id
+    (sosim's own log: ``^(?P<part>r\\d+)-``). A log with more than one part is refused
+    unless one part is chosen (``--part``), so that two platforms are never fitted as one.
+    """
+
+    column: str | None = None
+    case_id_pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Split:
+        if (self.column is None) == (self.case_id_pattern is None):
+            raise ValueError("give column or case_id_pattern (one of them)")
+        return self
+
+
 class LogMap(Strict):
     """A validated map file."""
 
     columns: Columns
     activities: Activities
     pools: Pools = Pools()
+    split: Split | None = None
     lifecycle_values: dict[Literal["start", "complete"], str] = {
         "start": "start", "complete": "complete"}
     resource_pattern: str | None = Field(
@@ -128,15 +165,17 @@ class LogMap(Strict):
 SOSIM_MAP = LogMap(
     columns=Columns(case_id="case_id", activity="activity", timestamp="timestamp",
                     lifecycle="lifecycle", resource="resource"),
-    activities=Activities(
-        arrival="case arrived", records_complete="records intake", triage="triage",
-        assigned=["pre-authorisation", "re-routing"],
-        review=["misroute screening", "specialist review"], opinion="opinion delivered",
-        # the fit learns no drop-out, appointment slots or second records requests
-        ignore=["coordinator check", "referral cycle", "case abandoned",
-                "records requested again", "appointment booked", "appointment held"]),
-    resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/[^#]*)?#\d+$",
+    activities=Activities(  # the names sosim's event log uses (sim.engine.stages)
+        arrival=stages.ARRIVED, records_complete=stages.INTAKE.name, triage=stages.TRIAGE.name,
+        # a hybrid coordinator check is read as a delay before routing, as pre-authorisation
+        assigned=[stages.PREAUTH.name, stages.REROUTING.name, stages.CHECK.name],
+        review=[stages.SCREENING.name, stages.REVIEW.name], opinion=stages.DELIVERED,
+        records_again=stages.REQUESTED_AGAIN, referral=stages.REFERRAL.name,
+        appointment_booked=stages.BOOKED, appointment_held=stages.HELD,
+        abandoned=stages.ABANDONED),
+    resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
     naive_timestamps="local",
+    split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),
 )
 """The map of sosim's own event log (``results.events``, ``events.parquet``)."""
 
@@ -150,13 +189,21 @@ def load_map(path: str | os.PathLike[str] | None) -> LogMap:
         return SOSIM_MAP
     doc = read_document(path)
     m = validate_model(LogMap, doc)
-    if m.resource_pattern is not None:
-        import re
+    import re
 
+    patterns = {("resource_pattern",): m.resource_pattern,
+                ("split", "case_id_pattern"): m.split.case_id_pattern if m.split else None}
+    for where, pattern in patterns.items():
+        if pattern is None:
+            continue
         try:
-            re.compile(m.resource_pattern)
+            compiled = re.compile(pattern)
         except re.error as err:
-            file, line = doc.locate(("resource_pattern",))
-            raise ScenarioError([Problem(file, line, "resource_pattern",
+            file, line = doc.locate(where)
+            raise ScenarioError([Problem(file, line, ".".join(where),
                                          f"not a regular expression: {err}")]) from None
+        if where[0] == "split" and "part" not in compiled.groupindex:
+            file, line = doc.locate(where)
+            raise ScenarioError([Problem(file, line, ".".join(where), "needs a named group "
+                                         f"'part', e.g. ^(?P<part>[^-]+)- (got {pattern!r})")])
     return m

@@ -11,12 +11,16 @@ Example:
     >>> log = read_log("events.parquet")              # a sosim run's event log: no map needed
     >>> log.events.groupby("stage", observed=True).size()
     stage
-    arrival             470
-    assigned            151
-    opinion             248
-    records_complete    837
-    review              602
-    triage              734
+    abandoned              24
+    appointment_booked    118
+    appointment_held       37
+    arrival               470
+    assigned              151
+    opinion               248
+    records_again          85
+    records_complete      837
+    review                602
+    triage                734
     dtype: int64
 """
 
@@ -31,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.fit.mapping import ATTRIBUTES, SOSIM_MAP, LogMap
+from sim.fit.mapping import ATTRIBUTES, LogMap
 from sim.fit.xes import is_xes, read_xes
 from sim.scenario.errors import Problem, ScenarioError
 
@@ -142,10 +146,14 @@ def _timestamps(raw: pd.Series, m: LogMap, col: str, bad: _Collector) -> pd.Seri
     return out
 
 
-def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None) -> Log:
-    """Read and check an event log; raise :class:`LogError` naming every bad row."""
+def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None,
+             part: str | None = None) -> Log:
+    """Read and check an event log; raise :class:`LogError` naming every bad row.
+
+    ``part``: the replication or platform to fit, where the map's ``split`` says how to
+    tell them apart (see :func:`log_from_frame`).
+    """
     path = Path(path)
-    m = log_map or SOSIM_MAP
     file = str(path)
     if not path.is_file():
         raise LogError([_problem(file, None, "", "no such file")])
@@ -155,29 +163,52 @@ def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None) -> Log
         raise LogError(err.problems) from None
     except Exception as err:  # noqa: BLE001  (pandas/pyarrow raise many kinds)
         raise LogError([_problem(file, None, "", f"cannot read the log: {err}")]) from None
-    return log_from_frame(df, m, file, csv=path.suffix.lower() == ".csv", lines=lines)
+    if log_map is None:  # sosim's own log: attributes from the case table beside it
+        from sim.fit.own import read_beside
+
+        df = read_beside(df, path)
+    return log_from_frame(df, log_map, file, csv=path.suffix.lower() == ".csv", lines=lines,
+                          part=part)
 
 
 def log_from_frame(df: pd.DataFrame, log_map: LogMap | None = None, file: str = "<log>",
                    csv: bool = False, start: dt.date | None = None,
-                   lines: np.ndarray | None = None) -> Log:
+                   lines: np.ndarray | None = None, part: str | None = None) -> Log:
     """Check an event log already in memory (``sim.run(...).events`` with the default map).
 
     ``start`` fixes hour 0 (default: midnight of the first arrival's day); ``lines``, each
-    row's line in its file, lets problems name the line (as for an XES file).
+    row's line in its file, lets problems name the line (as for an XES file). A log that
+    holds several parts (replications, platforms: the map's ``split``) is refused unless
+    ``part`` picks one; only that part's rows are then read.
     """
-    m = log_map or SOSIM_MAP
+    if log_map is None:
+        from sim.fit.own import own_map
+
+        m = own_map(df)
+    else:
+        m = log_map
     bad = _Collector(file, csv, lines)
     named = {k: v for k, v in m.columns.model_dump().items() if v is not None}
     missing = [f"{v!r} (for {k})" for k, v in named.items() if v not in df.columns]
     if m.pools.column and m.pools.column not in df.columns:
         missing.append(f"{m.pools.column!r} (for pools.column)")
+    if missing and log_map is None:  # no map given: this is not sosim's own event log
+        raise LogError([_problem(file, 1 if bad.csv else None, "", (
+            f"the log's columns ({', '.join(map(str, df.columns))}) are not those of sosim's "
+            f"own event log ({', '.join(named.values())}); write a map file naming your "
+            "columns and activities and pass it with --map (sim.fit(..., map=...)); see "
+            "docs/calibration.md and examples/fit/map.yaml"))])
     if missing:
         raise LogError([_problem(file, 1 if bad.csv else None, "", f"column {c} is not in the log "
                                  f"(columns: {', '.join(map(str, df.columns))})")
                         for c in missing])
     if df.empty:
         raise LogError([_problem(file, None, "", "the log has no events")])
+    if m.split is not None:
+        df, bad = _one_part(df, m, file, part, bad)
+    elif part is not None:
+        raise LogError([_problem(file, None, "split", f"part {part!r} asked for, but the map "
+                                 "has no split (a column or case_id_pattern naming the parts)")])
     c = m.columns
     case = df[c.case_id].astype(str).str.strip()
     bad.rows((case == "").to_numpy(), c.case_id, "missing case id", case)
@@ -214,6 +245,43 @@ def log_from_frame(df: pd.DataFrame, log_map: LogMap | None = None, file: str = 
     cases = _case_attributes(df, ev, m, keep)
     ev = ev.drop(columns="ts").sort_values(["case", "time_h", "row"], kind="stable")
     return Log(file, ev.reset_index(drop=True), cases, start, float(ev["time_h"].max()), m)
+
+
+def _parts(df: pd.DataFrame, m: LogMap, file: str) -> tuple[pd.Series, str]:
+    """Each row's part, and how it was read (for messages)."""
+    sp = m.split
+    if sp.column is not None:
+        if sp.column not in df.columns:
+            raise LogError([_problem(file, None, "split.column", f"column {sp.column!r} is not "
+                                     f"in the log (columns: {', '.join(map(str, df.columns))})")])
+        return df[sp.column].astype(str).str.strip(), f"column {sp.column!r}"
+    case = df[m.columns.case_id].astype(str).str.strip()
+    found = case.str.extract(re.compile(sp.case_id_pattern))["part"]
+    return found.fillna(""), f"case ids ({sp.case_id_pattern})"
+
+
+def _one_part(df: pd.DataFrame, m: LogMap, file: str, part: str | None,
+              bad: _Collector) -> tuple[pd.DataFrame, _Collector]:
+    """The rows of one part, with a collector that names their lines in the whole file."""
+    if m.columns.case_id not in df.columns:
+        return df, bad  # reported with the other missing columns
+    parts, how = _parts(df, m, file)
+    names = sorted(set(parts) - {""}, key=lambda x: (len(x), x))
+    listing = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+    if part is None:
+        if len(names) <= 1:
+            return df, bad
+        raise LogError([_problem(file, None, "split", (
+            f"the log holds {len(names)} replications or platforms (by {how}: {listing}); "
+            "they would be fitted as one platform with their volumes added up. Fit one at a "
+            f"time: --part {names[0]} (sim.fit(..., part={names[0]!r}))"))])
+    if part not in names:
+        raise LogError([_problem(file, None, "split", f"no part {part!r} in the log (by {how}: "
+                                 f"{listing or 'none'})")])
+    keep = (parts == part).to_numpy()
+    lines = bad.lines if bad.lines is not None else np.arange(len(df)) + (2 if bad.csv else 1)
+    out = _Collector(file, bad.csv, np.asarray(lines)[keep])
+    return df[keep].reset_index(drop=True), out
 
 
 def _check_cases(ev: pd.DataFrame, m: LogMap, bad: _Collector) -> None:

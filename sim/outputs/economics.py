@@ -196,7 +196,7 @@ def _opinion_costs(plan: Plan, rep: Replication,
     records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
     ai_fee = np.where(d.uses_ai & ~np.isnan(r.triage_end_h), e.ai_fee_per_case_usd, 0.0)
     by_coordinator = np.where(d.uses_ai, ~np.isnan(r.check_end_h),
-                              ~np.isnan(r.triage_end_h) & (s.triage.policy != "direct"))
+                              ~np.isnan(r.triage_end_h) & plan.triage.triages)
     coordinator_h = np.where(by_coordinator, d.handling_h, 0.0)  # hands-on hours, not clock span
     triage = ai_fee + e.coordinator_wage_per_hour_usd * coordinator_h
     price = np.asarray([p.contract.price_per_case_usd if p.contract else p.price_per_case_usd

@@ -34,10 +34,28 @@ import pandas as pd
 from sim.engine.draws import OUTCOMES
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
-from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
+from sim.engine.stages import (
+    ABANDONED,
+    ACCESS_ACTIVITIES,
+    ACTIVITIES,
+    ARRIVED,
+    BOOKED,
+    DELIVERED,
+    HELD,
+    INTAKE,
+    MILESTONES,
+    PREAUTH,
+    REFERRAL,
+    REQUESTED_AGAIN,
+    REROUTING,
+    REVIEW,
+    TIMES,
+    TRIAGE,
+)
 from sim.outputs import kpis as kpi_module
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
+from sim.outputs.invariants import check_run
 from sim.scenario.abandonment import STAGES as DROPOUT_STAGES
 
 
@@ -60,11 +78,9 @@ def _specialist_codes(plan: Plan, queue: np.ndarray, server: np.ndarray) -> np.n
 def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     """The case table of one replication."""
     c, d, r = rep.cases, rep.draws, rep.records
-    times = _reached_times(plan, rep)
+    times = _times(rep)
     delivered = ~np.isnan(times["review_end_h"])
     dropout = plan.scenario.abandonment is not None
-    if dropout:  # records never completed for those who gave up waiting for them
-        times["intake_end_h"][r.abandon_stage == 0] = np.nan
     df = pd.DataFrame(copy=False, data={
         **_attributes(plan, rep),
         "status": _categorical(np.where(delivered, 0, np.where(r.abandon_stage >= 0, 2, 1)),
@@ -81,8 +97,8 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     })
     if d.access is not None:  # incomplete records, appointment slots (sim.engine.access)
         df["records_incomplete"] = d.access.incomplete
-        df["first_records_h"] = _before(plan, d.access.first_records_h.copy())
-        df["appointment_start_h"] = _before(plan, r.appointment_start_h)
+        df["first_records_h"] = d.access.first_records_h.copy()
+        df["appointment_start_h"] = r.appointment_start_h
         df["appointment_wait_h"] = times["queue_h"] - df["appointment_start_h"]
     if dropout:
         df["abandoned_h"] = r.abandoned_h
@@ -96,25 +112,13 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     return df
 
 
-def _reached_times(plan: Plan, rep: Replication) -> dict[str, np.ndarray]:
-    """Every stage's timestamps, NaN where not reached by the horizon."""
-    horizon = plan.horizon_h
-
-    def reached(x: np.ndarray) -> np.ndarray:
-        # Times not reached by the horizon become NaN in the records themselves, which the
-        # table then shares: a million-case table would otherwise copy 160 MB of times.
-        x[~(x < horizon)] = np.nan
-        return x
-
-    times = {"intake_end_h": reached(rep.draws.intake_end_h)}
-    times.update({name: reached(getattr(rep.records, name)) for name in TIMES})
+def _times(rep: Replication) -> dict[str, np.ndarray]:
+    """Every stage's timestamps, NaN where not reached by the horizon (the engine censored
+    them where the run ended: :meth:`sim.engine.model.Model.run`). The table shares the
+    arrays: a million-case table would otherwise copy 160 MB of times."""
+    times = {"intake_end_h": rep.draws.intake_end_h}
+    times.update({name: getattr(rep.records, name) for name in TIMES})
     return times
-
-
-def _before(plan: Plan, x: np.ndarray) -> np.ndarray:
-    """``x`` with times not reached by the horizon set to NaN (in place)."""
-    x[~(x < plan.horizon_h)] = np.nan
-    return x
 
 
 def _waiting_for_slot(plan: Plan, rep: Replication,
@@ -167,7 +171,7 @@ def _triage_and_routing(plan: Plan, rep: Replication,
     misrouted &= r.matched_line != c.line
     return {
         "triaged_by": _categorical(
-            np.where(d.uses_ai, 0, 1 if plan.scenario.triage.policy != "direct" else 2),
+            np.where(d.uses_ai, 0, 1 if plan.triage.triages else 2),
             ("ai", "coordinator", "none")),
         "misrouted": misrouted,
         "needs_preauth": d.auth_h > 0,
@@ -207,13 +211,13 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     n = len(cases)
     resources = {name: k for k, name in enumerate(event_resources(plan))}
     slots = _event_slots(plan, cases)
-    activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
+    activities = [ARRIVED, *(a.name for a in ACTIVITIES), DELIVERED]
     if "first_records_h" in cases:
         activities += ACCESS_ACTIVITIES
     if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
-        slots.append(("case abandoned", 1, "abandoned_h", "=patient",
+        slots.append((ABANDONED, 1, "abandoned_h", "=patient",
                       cases["abandoned_h"].notna().to_numpy()))
-        activities.append("case abandoned")
+        activities.append(ABANDONED)
     present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
     keep = present.ravel()
     counts = present.sum(axis=1)
@@ -249,29 +253,24 @@ _Slot = tuple[str, int, str, str, np.ndarray]
 def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
     """Every event a case can have, in journey order, with the cases that have it."""
     n = len(cases)
-    policy = plan.scenario.triage.policy
     everyone = np.ones(n, dtype=bool)
     applies = {  # which cases go through each activity at all
-        "records intake": everyone if plan.scenario.intake is not None else ~everyone,
-        "triage": everyone if policy != "direct" else ~everyone,
-        "referral cycle": (cases["triaged_by"] == "coordinator").to_numpy(),
-        "pre-authorisation": cases["needs_preauth"].to_numpy(),
-        "re-routing": cases["misrouted"].to_numpy(),
+        INTAKE.name: everyone if plan.scenario.intake is not None else ~everyone,
+        TRIAGE.name: everyone if plan.triage.triages else ~everyone,
+        REFERRAL.name: (cases["triaged_by"] == "coordinator").to_numpy(),
+        PREAUTH.name: cases["needs_preauth"].to_numpy(),
+        REROUTING.name: cases["misrouted"].to_numpy(),
     }
-    slots: list[_Slot] = [("case arrived", 1, "arrival_h", "=patient", everyone)]
+    slots: list[_Slot] = [(ARRIVED, 1, "arrival_h", "=patient", everyone)]
     for a in ACTIVITIES:
         began = cases[a.start].notna().to_numpy() & applies.get(a.name, everyone)
         slots.append((a.name, 0, a.start, a.resource, began))
         slots.append((a.name, 1, a.end, a.resource, began & cases[a.end].notna().to_numpy()))
-    slots.append(("opinion delivered", 1, "review_end_h", "pool",
+    slots.append((DELIVERED, 1, "review_end_h", "pool",
                   cases["review_end_h"].notna().to_numpy()))
     if "first_records_h" in cases:  # incomplete records, appointment slots (sim.engine.access)
         _access_slots(cases, slots)
     return slots
-
-
-ACCESS_ACTIVITIES = ("records requested again", "appointment booked", "appointment held")
-"""The event log's access activities (with ``incomplete_records`` / ``appointments``)."""
 
 
 def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
@@ -289,15 +288,15 @@ def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
         asked &= ~(left < first)
     complete = asked & cases["intake_end_h"].notna().to_numpy()
     names = [(s[0], s[1]) for s in slots]
-    at = names.index(("records intake", 0)) + 1
-    slots[at:at] = [("records requested again", 0, "first_records_h", "records", asked),
-                    ("records requested again", 1, "intake_end_h", "records", complete)]
+    at = names.index((INTAKE.name, 0)) + 1
+    slots[at:at] = [(REQUESTED_AGAIN, 0, "first_records_h", "records", asked),
+                    (REQUESTED_AGAIN, 1, "intake_end_h", "records", complete)]
     booked = cases["appointment_start_h"].notna().to_numpy()
     held = booked & cases["queue_h"].notna().to_numpy()
     names = [(s[0], s[1]) for s in slots]
-    at = names.index(("specialist review", 0))
-    slots[at:at] = [("appointment booked", 1, "appointment_start_h", "=appointments", booked),
-                    ("appointment held", 1, "queue_h", "=appointments", held)]
+    at = names.index((REVIEW.name, 0))
+    slots[at:at] = [(BOOKED, 1, "appointment_start_h", "=appointments", booked),
+                    (HELD, 1, "queue_h", "=appointments", held)]
 
 
 def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -> np.ndarray:
@@ -316,14 +315,16 @@ class Results:
 
     def __init__(self, plan: Plan, replications: list[Replication], seed: int, *,
                  tables: list[pd.DataFrame] | None = None,
-                 kpi_rows: list[dict[str, float]] | None = None):
+                 kpi_rows: list[dict[str, float]] | None = None, checked: bool = False):
         """``tables`` and ``kpi_rows``: each replication's case table and KPIs, when they were
-        built already (by the process that simulated it, :func:`sim.outputs.runner.run`)."""
+        built already (by the process that simulated it, :func:`sim.outputs.runner.run`);
+        ``checked``: that process also took the run invariants (:meth:`check`) on them."""
         self.plan = plan
         self.scenario = plan.scenario
         self.replications = replications
         self.seed = seed
         self.overrides: tuple[str, ...] = ()  # the --set overrides, named in titles
+        self._checked = checked
         self._tables = tables
         self._kpi_rows = kpi_rows
 
@@ -344,15 +345,30 @@ class Results:
         """The process-mining event log, all replications."""
         return event_log(self.plan, self.cases)
 
-    @cached_property
-    def kpis(self) -> pd.DataFrame:
-        """One row per replication, one column per KPI."""
-        if self._kpi_rows is not None:
-            return pd.DataFrame(self._kpi_rows).set_index("replication")
+    def _by_replication(self) -> list[tuple[Replication, pd.DataFrame]]:
         by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
         empty = self.cases.iloc[:0]
-        rows = [kpi_module.replication_kpis(self.plan, rep, by_rep.get(rep.index, empty))
-                for rep in self.replications]
+        return [(rep, by_rep.get(rep.index, empty)) for rep in self.replications]
+
+    def check(self) -> None:
+        """The run invariants of every replication, from its case table and the engine's
+        counts (:func:`sim.outputs.invariants.check_run`); raises
+        :class:`~sim.outputs.invariants.InvariantError` at the first broken one. A step of its
+        own: the runner takes it before anything is measured, and :attr:`kpis` makes sure
+        it was taken. Runs once."""
+        if not self._checked:
+            for rep, cases in self._by_replication():
+                check_run(self.plan, rep, cases)
+            self._checked = True
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """One row per replication, one column per KPI (of a checked run: :meth:`check`)."""
+        self.check()
+        if self._kpi_rows is not None:  # measured by the processes that simulated them
+            return pd.DataFrame(self._kpi_rows).set_index("replication")
+        rows = [kpi_module.replication_kpis(self.plan, rep, cases)
+                for rep, cases in self._by_replication()]
         return pd.DataFrame(rows).set_index("replication")
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
@@ -362,6 +378,6 @@ class Results:
     @cached_property
     def capacity(self) -> pd.DataFrame:
         """The pre-run capacity check (offered work against available hours)."""
-        from sim.engine.network import capacity_report
+        from sim.capacity.network import capacity_report
 
         return capacity_report(self.plan)

@@ -13,6 +13,10 @@ costs about :data:`WORKER_COST_S`; a worker is used only for at least
 :data:`MIN_WORK_PER_WORKER_S` of estimated work (:func:`parallel_workers`), so a short
 run stays in this process. ``workers=1`` runs everything here, in order.
 
+The steps, one way: the plan is compiled once; each replication is simulated (the engine
+censors its records at the horizon and counts its cases); the case tables are built and
+the run invariants checked (:meth:`Results.check`); only then are KPIs measured.
+
 Example:
     >>> import sim
     >>> scenario = sim.load_scenario("scenarios/baseline.yaml",
@@ -102,12 +106,14 @@ def run(
 def _replicate(plan: Plan, seed: int, r: int) -> tuple[Replication, Any, Any]:
     """One replication with its case table and KPIs (``None`` if they fail: they are built
     again, and fail where they are asked for, as in a run done here)."""
+    from sim.outputs.invariants import check_run
     from sim.outputs.kpis import replication_kpis
     from sim.outputs.results import case_table
 
     rep = simulate(plan, seed, r)
     try:
         cases = case_table(plan, rep)
+        check_run(plan, rep, cases)  # the run invariants, before anything is measured
         return rep, cases, replication_kpis(plan, rep, cases)
     except Exception:  # noqa: BLE001 - e.g. a broken invariant, raised again on .kpis
         return simulate(plan, seed, r), None, None
@@ -139,10 +145,12 @@ def run_replications(
             progress(0, n)
         out = []
         for k, r in enumerate(indices):
-            out.append(simulate(plan, seed, r))
+            out.append(simulate(plan, seed, r))  # the engine censors each run at its horizon
             if progress:
                 progress(k + 1, n)
-        return Results(plan, out, seed)
+        results = Results(plan, out, seed)
+        results.check()  # the run invariants, before anything is measured (raises)
+        return results
     done: list[tuple[Replication, Any, Any] | None] = [None] * n
     count = 0
 
@@ -158,5 +166,7 @@ def run_replications(
              started=(lambda: progress(0, n)) if progress else None)
     reps = [d[0] for d in done]
     built = all(d[1] is not None for d in done)
-    return Results(plan, reps, seed, tables=[d[1] for d in done] if built else None,
-                   kpi_rows=[d[2] for d in done] if built else None)
+    results = Results(plan, reps, seed, tables=[d[1] for d in done] if built else None,
+                      kpi_rows=[d[2] for d in done] if built else None, checked=built)
+    results.check()  # taken by the workers; where one failed, raises here as a serial run would
+    return results

@@ -314,8 +314,8 @@ def _draw_figures(results: Results, folder: Path) -> list[Path]:
 
 
 def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[str, Any]:
+    from sim.capacity.network import overload_warnings
     from sim.core.forked import in_background
-    from sim.engine.network import overload_warnings
 
     fmt = "parquet" if parquet_available() else "csv"
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

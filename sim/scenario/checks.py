@@ -159,7 +159,10 @@ def _mix_findings(s: Scenario, specialties: set[str]) -> list[Finding]:
 
 
 def _channel_findings(s: Scenario, channels: set[str]) -> list[Finding]:
-    """Every channel has a digital share and (routing by channel) a pool kind, and no more."""
+    """Every channel has a digital share, and no more; routing names no unknown channel.
+
+    (What a routing policy needs of every channel or payer is its own check:
+    :mod:`sim.engine.policies.routing`, run with the network checks by :mod:`sim.loading`.)"""
     out: list[Finding] = []
     if s.intake:
         for ch in sorted(channels - set(s.intake.digital_share)):
@@ -168,9 +171,6 @@ def _channel_findings(s: Scenario, channels: set[str]) -> list[Finding]:
             out.append((("intake", "digital_share", ch),
                         f"unknown channel {ch!r} (demand.mix.channel has "
                         f"{_known(channels)})"))
-    if s.routing.policy == "by_channel":
-        for ch in sorted(channels - set(s.routing.by_channel)):
-            out.append((("routing", "by_channel"), f"no pool kind for channel {ch!r}"))
     for ch in sorted(set(s.routing.by_channel) - channels):
         out.append((("routing", "by_channel", ch), f"unknown channel {ch!r}"))
     return out

@@ -228,9 +228,12 @@ class Pool(Strict):
 class Routing(Strict):
     """How a matched case picks a pool among those that staff its (sub)specialty."""
 
-    policy: Literal["in_house_first", "outsourced_first", "overflow", "by_channel"]
+    policy: Literal["in_house_first", "outsourced_first", "overflow", "by_channel", "by_payer"]
     overflow_wait_hours: Annotated[float, Field(ge=0)] = 48
     by_channel: dict[Name, Literal["in_house", "outsourced"]] = {}
+    by_payer: dict[Name, Literal["in_house", "outsourced"]] = Field(
+        default={}, description="by_payer only: payer -> the pool kind its cases try first; "
+                                "a payer not listed is routed as under overflow")
 
 
 class OutcomeRates(Strict):

@@ -22,6 +22,7 @@ from sim.app import answer, form, markets, pairing, runs
 from sim.app.sources import SessionFolder, file_source, shipped, upload_source
 from sim.app.yaml_edit import edit_yaml_text, edited_scenario_text
 from sim.cli import main
+from sim.experiment.compare import align_run_settings
 from sim.loading import scenario_from_text
 from sim.scenario import ScenarioError
 from sim.scenario.loader import MAX_BYTES
@@ -249,7 +250,7 @@ def test_the_pair_is_what_the_compare_api_gives() -> None:
 
     a = sim.load_scenario(BASELINE)
     b = sim.load_scenario(BASELINE, [*SHORT, "pools.in_house.specialists.oncology=6"])
-    a = pairing.align_run_settings(a, b)
+    a = align_run_settings(a, b)
     assert a.simulation.horizon_days == 20 and a.pools["in_house"].specialists["oncology"] == 4
     seen = []
     mine = pairing.run_pair(a, b, ("A", "B"), 2, report=lambda d, t, e: seen.append(d))

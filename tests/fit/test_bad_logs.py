@@ -155,3 +155,34 @@ def test_fit_again_into_the_same_out_needs_overwrite(tmp_path, capsys, good):
         sim.fit(log, map=map_file, out=out, simulate=False)
     assert (tmp_path / "f_fit" / "report.md").read_bytes() == before
     assert main([*argv, "--overwrite"]) == 0
+
+
+def test_log_without_map_hints_at_the_map(tmp_path, capsys, good):
+    log = tmp_path / "log.csv"
+    good.to_csv(log, index=False)
+    rc = main(["fit", str(log), "--out", str(tmp_path / "f.yaml"), "--no-simulate"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    lines = [ln for ln in err.splitlines() if ln.startswith(str(log))]
+    assert len(lines) == 1, err  # one problem, not one per missing column
+    assert "not those of sosim's own event log" in lines[0]
+    assert "--map" in lines[0] and "examples/fit/map.yaml" in lines[0]
+
+
+def test_map_without_resource_column_fits(tmp_path, good):
+    """Issue #22: no resource column gave numpy's DTypePromotionError in stages.py."""
+    import sim
+
+    df = good.rename(columns={"case": "CaseID", "step": "Step", "time": "When"})
+    log, map_file = tmp_path / "log.csv", tmp_path / "map.yaml"
+    df[["CaseID", "Step", "When"]].to_csv(log, index=False)
+    map_file.write_text(
+        "columns: {case_id: CaseID, activity: Step, timestamp: When}\n"
+        "activities: {arrival: Request received, records_complete: Records complete,\n"
+        "             triage: Case triaged, review: Specialist review, opinion: Opinion sent}\n"
+        "time_zone: America/Chicago\n")
+    result = sim.fit(log, map=map_file, simulate=False)
+    (pool,) = result.scenario.pools.values()
+    assert pool.kind == "in_house"
+    note = result.fitted.staffing.specialists["pool"]["general"].note
+    assert "names no resources" in note

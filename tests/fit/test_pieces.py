@@ -37,7 +37,8 @@ def test_distances_zero_for_the_same_log_and_track_a_shift():
 def test_n_gram_distance_sees_a_different_control_flow():
     a = _log(np.arange(10.0), np.ones(10))
     b = _log(np.arange(10.0), np.ones(10), stages=("arrival", "triage"))
-    assert n_gram_distance(a, b) == pytest.approx(2 / 3)  # 2 of 3 trigrams differ
+    # padded at both ends, each case has 4 trigrams, 3 of which differ: 2 x 3 x 10 / 80
+    assert n_gram_distance(a, b) == pytest.approx(0.75)
 
 
 @pytest.mark.parametrize(("family", "draw"), [
@@ -74,3 +75,13 @@ def test_yaml_writes_every_fitted_value_with_its_comment():
 def test_max_concurrent():
     assert max_concurrent(np.array([0, 1, 2.0]), np.array([1, 2, 3.0])) == 1  # back to back
     assert max_concurrent(np.array([0, 0.5, 0.7]), np.array([1, 2, 3.0])) == 3
+
+
+def test_sosim_map_knows_every_activity_of_sosims_own_log() -> None:
+    """SOSIM_MAP is built from the names the event log uses (sim.engine.stages): each of
+    them is mapped to a stage or ignored, and it names no other."""
+    from sim.engine.stages import EVENT_ACTIVITIES
+    from sim.fit.mapping import SOSIM_MAP
+
+    known = set(SOSIM_MAP.activity_stage()) | set(SOSIM_MAP.activities.ignore)
+    assert known == set(EVENT_ACTIVITIES)

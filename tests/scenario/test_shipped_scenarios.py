@@ -68,8 +68,9 @@ def test_short_run_conserves_cases(path: Path, short_runs: dict[str, Any]) -> No
     rep = res.replications[0]
     # three sources: the demand generator, the engine's count of journeys ended, the table
     assert len(rep.cases) == k["arrivals"] == len(res.cases)
-    assert rep.finished == k["delivered"] == (res.cases["status"] == "delivered").sum()
-    assert rep.abandoned == k.get("abandoned", 0) == (res.cases["status"] == "abandoned").sum()
+    assert rep.counts.finished == k["delivered"] == (res.cases["status"] == "delivered").sum()
+    assert rep.counts.abandoned == k.get("abandoned", 0) == (
+        res.cases["status"] == "abandoned").sum()
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=_id)
@@ -77,7 +78,7 @@ def test_no_queue_is_overloaded(path: Path) -> None:
     """The capacity check over the scenario's own horizon: a three-week smoke run ends before
     a first-choice queue fed to its overflow threshold (sessions_and_contract's oncology) has
     filled up, so it would count the filling as overload."""
-    from sim.engine.network import capacity_report
+    from sim.capacity.network import capacity_report
     from sim.engine.plan import build_plan
 
     cap = capacity_report(build_plan(sim.load_scenario(path)))

@@ -78,19 +78,18 @@ def apply_caps(plan: Plan, offered_h: np.ndarray, cases: np.ndarray) -> Capped:
     share = np.full(n, np.nan)
     waits = np.full(n, np.nan)
     out = offered_h.copy()
-    for p, pool in enumerate(plan.scenario.pools.values()):
-        c = pool.contract
-        if c is None or c.cases_per_week is None:
+    for p, c in enumerate(plan.caps):
+        if c is None:
             continue
         mine = [q for q in plan.queues if q.pool == p]
         total = float(sum(cases[q.index] for q in mine))
-        beyond = max(0.0, 1.0 - c.cases_per_week / total) if total > 0 else 0.0
+        beyond = max(0.0, 1.0 - c.per_week / total) if total > 0 else 0.0
         for q in mine:
-            cap[q.index], share[q.index] = c.cases_per_week, beyond
+            cap[q.index], share[q.index] = c.per_week, beyond
             others = [t for t in plan.queues if t.line == q.line and t.pool != p]
-            spills = c.when_full == "overflow" and bool(others)
+            spills = c.when_full.overflows and bool(others)
             if not spills:  # what is beyond the cap waits: the cap is what must keep up
-                waits[q.index] = total / c.cases_per_week
+                waits[q.index] = total / c.per_week
             if beyond <= 0:
                 continue
             if spills:

@@ -18,7 +18,7 @@ from sim.outputs.figures import (
     utilisation_figure,
 )
 from sim.outputs.results import Results
-from tests.test_io import small_results
+from tests.outputs.test_io import small_results
 
 
 @pytest.fixture

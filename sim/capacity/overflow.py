@@ -23,7 +23,7 @@ horizon:
 Approximations, stated: efforts are taken as exponential, all cases as one
 priority class, the queue's visits as following the platform's arrival profile
 (intake and triage delays are ignored), and several first-choice queues of one
-line as sharing its cases evenly. ``tests/engine/test_overflow.py`` holds the
+line as sharing its cases evenly. ``tests/capacity/test_overflow.py`` holds the
 prediction against simulated runs.
 
 Example:

@@ -14,13 +14,13 @@ Two checks run before any simulation:
    receives per week is set against the working hours its people have on their
    calendar, with each payer's own specialty mix and, under overflow routing,
    what spills from the first-choice queue to the overflow pool
-   (:mod:`sim.engine.overflow`). Utilisation at or above 1 after spilling means
+   (:mod:`sim.capacity.overflow`). Utilisation at or above 1 after spilling means
    the queue grows without bound over the run; the report says so plainly, and
    the run still ends at its horizon with the backlog reported. The work counts
    only the cases expected to get that far (drop-out before the queue,
-   :mod:`sim.engine.reach`); a saturated queue whose patients give up sheds work
+   :mod:`sim.capacity.reach`); a saturated queue whose patients give up sheds work
    instead of growing; a class reserve and a contract's weekly cap limit what a
-   queue can take (:mod:`sim.engine.limits`).
+   queue can take (:mod:`sim.capacity.limits`).
 
 Example:
     >>> from sim import load_scenario
@@ -38,13 +38,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.capacity.limits import apply_caps, reserve_utilisation
+from sim.capacity.reach import reach_shares, shed_share
+from sim.capacity.spill import Visit, class_spills
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
-from sim.engine.limits import apply_caps, reserve_utilisation
-from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
-from sim.engine.reach import reach_shares, shed_share
+from sim.engine.policies.routing import kinds_split
 from sim.engine.rosters import expected_presence
-from sim.engine.spill import Visit, class_spills
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -104,8 +104,7 @@ def case_type_shares(plan: Plan) -> np.ndarray:
 
 def _volume(plan: Plan) -> tuple[float, dict[str, float]]:
     """Cases a year and payer shares, incentivised payers' extra uptake included."""
-    d = plan.scenario.demand
-    return incentivised_demand(plan) or (d.cases_per_year, d.mix.payer)
+    return plan.inputs.arrivals.cases_per_year, plan.inputs.mix.payer
 
 
 def unreachable_case_types(plan: Plan) -> list[tuple[str, str]]:
@@ -146,7 +145,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     ``outsourced_first`` outsourced ones, ``by_channel`` the channel's kind; among several,
     cases split evenly) or receives only ``overflow``. Under ``overflow`` routing the
     first-choice queue absorbs what its wait threshold lets in and the rest spills
-    (:func:`sim.engine.overflow.spill_share`): ``spill_share`` is the share of the queue's
+    (:func:`sim.capacity.overflow.spill_share`): ``spill_share`` is the share of the queue's
     overflowable cases sent on, to ``spills_to``, and ``offered_h_per_week`` is the work
     each queue really receives. Misrouted cases also add screening work to the wrong
     line's queues (drawn in proportion to the line mix, as the engine does).
@@ -252,14 +251,6 @@ def _route_work(plan: Plan, visits: dict[int, list[Visit]]) -> _Routed:
     return _Routed(received, by_class, must_class, reviews, potential, first, spill, spills_to)
 
 
-def _triage_accuracy(t) -> float:  # noqa: ANN001
-    """The share of cases triage matches to the right line, over AI and legacy triage."""
-    ai = _ai_share(t)
-    if t.policy in ("ai", "hybrid"):
-        return ai * t.ai.accuracy + (1 - ai) * t.legacy.accuracy if ai < 1 else t.ai.accuracy
-    return t.legacy.accuracy if t.policy == "legacy" else 1.0
-
-
 def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]:
     """First-choice queue -> its visits: reviews of its line, screenings of misrouted cases."""
     s = plan.scenario
@@ -270,14 +261,11 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]
     others = np.divide(line_share[:, None], rest[None, :], out=np.zeros((len(rest),) * 2),
                        where=rest[None, :] > 0)
     np.fill_diagonal(others, 0.0)
-    wrong_in = (1 - _triage_accuracy(s.triage)) * others @ shares  # (lines, payers)
+    wrong_in = (1 - plan.triage.accuracy()) * others @ shares  # (lines, payers)
     screen_h = plan.mean_hours(s.triage.misroute.detection)
-    kinds = {"in_house_first": "in_house", "overflow": "in_house",
-             "outsourced_first": "outsourced"}
+    kind_of = [plan.pool_kinds[q.pool] for q in plan.queues]
     prio = np.asarray([s.demand.mix.priority.get(p, 0.0) for p in plan.priorities])
-    coordinators = 0.0 if s.triage.policy == "direct" else (
-        1.0 if s.triage.policy == "legacy" else 1 - _ai_share(s.triage))
-    by_class = prio[None, :] * reach_shares(plan, coordinators)  # (channels, classes)
+    by_class = prio[None, :] * reach_shares(plan, plan.triage.coordinator_share)
     reach = by_class.sum(axis=1)
     mix = np.divide(by_class, reach[:, None], out=np.zeros_like(by_class),
                     where=reach[:, None] > 0)
@@ -287,13 +275,8 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]
             continue
         for c, (ch, ch_share) in enumerate(zip(
                 plan.channels, (s.demand.mix.channel[c] for c in plan.channels), strict=True)):
-            kind = kinds.get(s.routing.policy) or s.routing.by_channel.get(ch, "in_house")
-            first = [q for q in queues if plan.pool_kinds[plan.queues[q].pool] == kind]
-            second = tuple(q for q in queues if q not in first)
-            if not first:
-                first, second = list(queues), ()
-            if s.routing.policy != "overflow":
-                second = ()
+            first, second = plan.routing.first_choice(
+                *kinds_split(queues, kind_of), plan.payers[payer], ch)
             for q in first:
                 review_h = plan.mean_hours(plan.review_spec(plan.queues[q].pool,
                                                             plan.lines[line].specialty))
@@ -309,7 +292,8 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]
 def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
     """The triage resources with limited servers: AI service, coordinators, checkers."""
     rows = []
-    for label, cfg, share in _triage_loads(plan):
+    first_class = plan.scenario.demand.mix.priority.get(plan.priorities[0], 0.0)
+    for label, cfg, share in plan.triage.loads(first_class):
         if hasattr(cfg, "servers"):  # the AI service: None (unlimited) or 0 has no row
             servers = cfg.servers
             if not servers:
@@ -325,31 +309,6 @@ def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
             offered_h_per_week=rate_week * share * plan.mean_hours(spec), spill_share=np.nan,
             spills_to=None))
     return rows
-
-
-def _triage_loads(plan: Plan) -> list[tuple[str, object, float]]:
-    """(label, settings, share of cases) for the triage resources the policy uses."""
-    t = plan.scenario.triage
-    mix = plan.scenario.demand.mix
-    if t.policy == "legacy":
-        return [("triage/coordinators", t.legacy, 1.0)]
-    ai = _ai_share(t)
-    out = [("triage/coordinators", t.legacy, 1 - ai)] if t.policy != "direct" and ai < 1 else []
-    if t.policy == "ai":
-        return [("triage/ai", t.ai, ai), *out]
-    if t.policy == "hybrid":
-        h = t.hybrid
-        acc = t.ai.accuracy
-        flagged = acc * h.flag_rate + (1 - acc) * h.flag_sensitivity
-        urgent = mix.priority.get(plan.priorities[0], 0.0) if h.check.urgent else 0.0
-        low = flagged if h.check.low_confidence else 0.0
-        not_checked = (1 - urgent) * (1 - low) * (1 - h.check.fraction)
-        return [("triage/ai", t.ai, ai), ("triage/check", h, ai * (1 - not_checked)), *out]
-    return []
-
-
-def _ai_share(t) -> float:  # noqa: ANN001
-    return 1.0 if t.ai_share is None else t.ai_share
 
 
 def overload_warnings(report: pd.DataFrame) -> list[str]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.capacity.network import capacity_report, case_type_shares, unreachable_case_types
 from sim.engine.model import simulate
-from sim.engine.network import capacity_report, case_type_shares, unreachable_case_types
 from sim.engine.plan import build_plan
 from sim.scenario import ScenarioError
 from tests.validation.conftest import scenario, single_pool
@@ -88,7 +88,7 @@ def test_reachability_from_the_routes_is_the_graphs(self_mix: dict | None) -> No
     path search in referral_graph, for a reachable and an unreachable case type."""
     import networkx as nx
 
-    from sim.engine.network import OPINION, referral_graph
+    from sim.capacity.network import OPINION, referral_graph
 
     doc = _doc(self_mix)
     doc["pools"]["onc_only"]["specialists"] = {"oncology": 1}

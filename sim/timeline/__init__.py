@@ -8,7 +8,7 @@ its AI triage share from ``timeline.ai_adoption`` (linear between the years
 given, flat beyond them), and, with ``scale_staff: true``, every pool's
 specialists and the coordinators grow with the volume (rounded up) so that a
 growing platform keeps its staffing ratio; with ``timeline.hiring`` they follow
-a hiring plan instead (:mod:`sim.engine.headcounts`). Every year uses the same seed: the
+a hiring plan instead (:mod:`sim.timeline.headcounts`). Every year uses the same seed: the
 years differ by their inputs, not by their luck (common random numbers).
 
 Example:
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.engine.headcounts import head_counts, year_with_staff
+from sim.engine.policies.triage import compile_triage
 from sim.loading import check_derived
 from sim.market.demand import adoption_path, market_scale
 from sim.outputs.kpis import summarise
@@ -45,6 +45,7 @@ from sim.outputs.results import Results
 from sim.outputs.runner import run
 from sim.scenario.loader import Document
 from sim.scenario.models import Scenario, Timeline
+from sim.timeline.headcounts import head_counts, year_with_staff
 
 HEADLINE = ("cases_per_year", "ai_share", "time_to_match_h.mean", "records_to_match_h.mean",
             "time_to_opinion_h.mean", "time_to_opinion_h.p90", "within_target.opinion",
@@ -87,7 +88,7 @@ def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Sc
         from sim.market.link import with_market_demand
 
         s, derived = with_market_demand(s, year)
-    if timeline.ai_adoption and s.triage.policy in ("ai", "hybrid"):
+    if timeline.ai_adoption and compile_triage(s.triage).has_ai:
         share = adoption_path(timeline.ai_adoption, [year])[year]
         s = s.model_copy(update={"triage": s.triage.model_copy(update={"ai_share": share})})
     return s, derived
@@ -163,10 +164,7 @@ class TimelineResults:
             k = res.kpis.reset_index()
             k.insert(0, "year", year)
             k.insert(1, "cases_per_year", res.scenario.demand.cases_per_year)
-            t = res.scenario.triage
-            share = 0.0 if t.policy in ("direct", "legacy") else (
-                1.0 if t.ai_share is None else t.ai_share)
-            k.insert(2, "ai_share", share)
+            k.insert(2, "ai_share", res.plan.triage.ai_share)
             frames.append(k)
         out = pd.concat(frames, ignore_index=True)
         rng = self.conversion_range()

@@ -1,0 +1,226 @@
+"""What sosim simulates around the queues, fitted where the log shows it.
+
+- **appointments**: per channel whose cases (at least half of those matched) waited for a
+  slot (``appointment_booked`` to ``appointment_held``), the wait fitted by censored maximum
+  likelihood (slots not held when the patient gave up or the log ended are censored);
+- **second records requests**: per channel, the share of cases whose first batch of
+  records was followed by a second request (``records_again``), and the second wait;
+- **referral cycle** (legacy triage): from the referral's start to its end, as a delay;
+- **priority classes**: when the log names a priority, the classes in service order (the
+  class with the shortest mean specialist wait first) and a records fast track
+  (``records_speedup``) where its records came significantly faster (Mann-Whitney at 1%);
+  a reserve where the last class never held more than all but the same number of each
+  line's specialists at once (:func:`reserves`);
+- **subspecialty lines**: a specialty's cases that name a subspecialty (a column, or the
+  resource pattern's ``subspecialty`` group), its share, and who reviewed them.
+
+Delays are fitted by :func:`sim.fit.build._delay_entry` (elapsed hours, or business days
+where their ends keep office hours). What a log cannot show stays at sosim's default and
+is listed by :func:`defaults_note`.
+
+Example:
+    >>> from sim.fit.read import read_log
+    >>> t = stage_table(read_log("events.parquet"))
+    >>> subspecialty_mix(t)
+    {'neurology': {'movement_disorders': 0.142857}, 'oncology': {'rare_tumour_pathology': 0.028571}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.fit.fitted import Fitted
+from sim.fit.stages import stage_table  # noqa: F401  (for the example)
+
+MIN_CASES = 20
+"""Cases needed before a channel's appointment wait or second-request share is fitted."""
+
+Delay = Callable[[np.ndarray, np.ndarray, str], Fitted]
+"""(begin hours, end hours, key) -> a fitted delay entry."""
+
+
+def _channels(t: pd.DataFrame) -> pd.Series:
+    return (t["channel"].astype(str) if "channel" in t
+            else pd.Series("all", index=t.index))
+
+
+def appointments(t: pd.DataFrame, end_h: float) -> dict[str, Fitted]:
+    """Per channel, the wait for an appointment slot (channels without one are left out)."""
+    if not t["booked_h"].notna().any():
+        return {}
+    out = {}
+    ch = _channels(t)
+    for name, rows in t.groupby(ch):
+        matched = rows[rows["match_h"].notna()]
+        booked = matched[matched["booked_h"].notna()]
+        if len(booked) < MIN_CASES or len(booked) < 0.5 * len(matched):
+            continue
+        out[str(name)] = _censored_wait(booked, end_h)
+    return out
+
+
+def _censored_wait(booked: pd.DataFrame, end_h: float) -> Fitted:
+    """The appointment wait by censored maximum likelihood: a slot not yet held when the
+    patient gave up or the log ended says only that the wait was longer."""
+    from sim.fit.patience import fit_patience
+
+    held = booked["held_h"].notna().to_numpy()
+    stop = booked["abandoned_h"].fillna(end_h).to_numpy()
+    wait = np.where(held, booked["held_h"].to_numpy() - booked["booked_h"].to_numpy(),
+                    stop - booked["booked_h"].to_numpy())
+    fp = fit_patience(np.maximum(wait, 0.0), held)
+    note = fp.note.replace("gave up", "held their slot").replace(
+        "(served or still waiting at the log's end)", "(gave up or still waiting at the "
+        "log's end)")
+    return Fitted(fp.spec, note, fp.n)
+
+
+def incomplete_records(t: pd.DataFrame, delay: Delay) -> dict | None:
+    """``incomplete_records``: per channel the share asked again, and the second wait."""
+    again = t["first_records_h"].notna()
+    if again.sum() < MIN_CASES:
+        return None
+    ch = _channels(t)
+    first = t["first_records_h"].notna() | t["records_h"].notna()
+    share = {}
+    for name in sorted(ch.unique()):
+        on = (ch == name) & first
+        n = int(on.sum())
+        k = int((again & on).sum())
+        share[str(name)] = Fitted(round(k / n, 4) if n else 0.0, f"{k} of {n} cases whose "
+                                  "first records came in were asked for more", n)
+    done = t[again & t["records_h"].notna()]
+    request = delay(done["first_records_h"].to_numpy(), done["records_h"].to_numpy(),
+                    "records_again")
+    return {"share": share, "request": request}
+
+
+def referral_cycle(t: pd.DataFrame, delay: Delay) -> Fitted | None:
+    """The legacy referral cycle, from its start to its end, as a delay."""
+    done = t[t["referral_start_h"].notna() & t["referral_end_h"].notna()]
+    if len(done) < MIN_CASES:
+        return None
+    return delay(done["referral_start_h"].to_numpy(), done["referral_end_h"].to_numpy(),
+                 "referral")
+
+
+def priorities(t: pd.DataFrame) -> tuple[dict, str] | None:
+    """``priorities`` in service order, with each class's records fast track."""
+    if "priority" not in t or t["priority"].nunique() < 2:
+        return None
+    wait = (t["review_start_h"] - t["queue_h"]).groupby(t["priority"]).mean()
+    order = list(wait.sort_values().index.astype(str))
+    intake = (t["first_records_h"].fillna(t["records_h"]) - t["arrival_h"])
+    slowest = intake[t["priority"].astype(str) == order[-1]].dropna()
+    out, notes = {}, []
+    for name in order:
+        mine = intake[t["priority"].astype(str) == name].dropna()
+        entry: dict = {}
+        if name != order[-1] and len(mine) >= MIN_CASES and len(slowest) >= MIN_CASES:
+            p = float(stats.mannwhitneyu(mine, slowest, alternative="less").pvalue)
+            if p < 0.01 and mine.mean() > 0:
+                ratio = round(float(slowest.mean() / mine.mean()), 3)
+                entry["records_speedup"] = Fitted(max(ratio, 1.0), (
+                    f"mean records wait {mine.mean():.3g} h against {slowest.mean():.3g} h for "
+                    f"{order[-1]} (Mann-Whitney p={p:.2g}, n={len(mine)})"), len(mine))
+        out[name] = entry
+        notes.append(f"{name} mean specialist wait {wait[name]:.3g} h")
+    return out, ("classes in service order by mean specialist wait (" + "; ".join(notes)
+                 + ")")
+
+
+def reserves(t: pd.DataFrame, pools: dict, last: str) -> dict[str, Fitted]:
+    """Specialists per line held back from the last priority class, where the log shows it.
+
+    On each line of two or more specialists, the most reviews of the last class under way
+    at once; a pool whose every such line stayed the same number short of its specialists
+    (and at least one short) held that many back (trunk reservation).
+    """
+    from sim.fit.staffing import line_of, max_concurrent
+
+    out = {}
+    done = t[t["review_end_h"].notna() & t["pool"].notna()]
+    for pool, entry in pools.items():
+        rows = done[(done["pool"] == pool) & (done["priority"].astype(str) == last)]
+        gaps, evidence = [], []
+        for line, r in rows.groupby(line_of(rows)):
+            spec = entry["specialists"].get(line)
+            n = spec.value if isinstance(spec, Fitted) else spec
+            if n is None or n < 2 or len(r) < MIN_CASES:
+                continue
+            busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
+            gaps.append(n - busy)
+            evidence.append(f"{line} {busy} of {n}")
+        if gaps and min(gaps) >= 1 and len(set(gaps)) == 1:
+            out[pool] = Fitted(gaps[0], f"{last} cases never held more than all but "
+                               f"{gaps[0]} of a line's specialists at once ({', '.join(evidence)})",
+                               len(rows))
+    return out
+
+
+def subspecialty_mix(t: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per specialty, the share of its cases that name each subspecialty."""
+    if "subspecialty" not in t or not t["subspecialty"].notna().any():
+        return {}
+    out = {}
+    for sp, rows in t.groupby("specialty"):
+        subs = rows["subspecialty"].dropna().astype(str)
+        subs = subs[subs != ""]
+        if len(subs):
+            out[str(sp)] = {k: round(v / len(rows), 6)
+                            for k, v in subs.value_counts().sort_index().items()}
+    return out
+
+
+def defaults_note(scenario: dict) -> str:
+    """What the log could not show and so keeps sosim's defaults."""
+    missing = ["outcomes (confirmed/refined/changed)", "economics", "priority reserves",
+               "patience by channel or priority (one patience per stage)"]
+    for key, what in (("appointments", "appointment slots"),
+                      ("incomplete_records", "second records requests"),
+                      ("abandonment", "drop-out"), ("priorities", "priority classes")):
+        if key not in scenario:
+            missing.append(what)
+    return ("not in the log, so at sosim's default (none, or the default shares): "
+            + ", ".join(missing))
+
+
+def journey_sections(log, t: pd.DataFrame, scenario: dict, fitted, delay: Delay  # noqa: ANN001
+                     ) -> None:
+    """Add drop-out, appointments, second requests, the referral cycle and priorities."""
+    from sim.fit.patience import abandonment_section
+
+    mapped = bool(log.map.activities.names("abandoned"))
+    section, notes, fits = abandonment_section(t, log.end_h, mapped)
+    fitted.notes.extend(notes)
+    fitted.patience = fits
+    if section:
+        scenario["abandonment"] = section
+    slots = appointments(t, log.end_h)
+    if slots:
+        scenario["appointments"] = slots
+    again = incomplete_records(t, delay)
+    if again:
+        scenario["incomplete_records"] = again
+    referral = referral_cycle(t, delay)
+    legacy = scenario.get("triage", {}).get("legacy")
+    if referral is not None and legacy is not None:
+        legacy["referral_cycle"] = referral
+    classes = priorities(t)
+    mix = scenario["demand"]["mix"]
+    if classes is not None:
+        order, note = classes
+        scenario["priorities"] = {k: (v or Fitted({}, note)) for k, v in order.items()}
+        reserve = reserves(t, scenario["pools"], list(order)[-1])
+        if reserve:
+            first = scenario["priorities"][list(order)[0]]
+            if isinstance(first, Fitted):
+                first = scenario["priorities"][list(order)[0]] = {}
+            first["reserve"] = reserve
+    elif "priority" in mix and not set(mix["priority"].value) <= {"urgent", "routine"}:
+        scenario["priorities"] = {k: {} for k in mix["priority"].value}
+    fitted.notes.append(defaults_note(scenario))
