@@ -197,19 +197,19 @@ def engine(workload: str) -> dict:
 
 PHASES = ("start-up", "imports", "load", "capacity check", "simulation", "invariants", "KPIs",
           "tables", "event log", "figures", "manifest and fsync", "other")
-_WRAPPED = {  # module -> {function: phase}; a missing module or function is skipped
+_WRAPPED = {  # module -> {function or Class.method: phase}; a missing one is skipped
     "sim.loading": {"load_scenario": "load", "scenario_from_document": "load"},
-    "sim.capacity.network": {"capacity_report": "capacity check"},
-    "sim.capacity": {"capacity_report": "capacity check"},
+    "sim.capacity.network": {"capacity_report": "capacity check",
+                             "capacity_records": "capacity check"},
     "sim.outputs.runner": {"run_replications": "simulation"},
     "sim.engine.model": {"simulate": "simulation"},
     "sim.outputs.invariants": {"check_run": "invariants"},
     "sim.outputs.kpis": {"replication_kpis": "KPIs", "summarise": "KPIs"},
     "sim.outputs.results": {"case_table": "tables", "event_log": "event log"},
-    "sim.outputs.writing": {"_write_table": "tables", "_write_events": "event log",
-                            "write_folder": "manifest and fsync"},
+    "sim.outputs.writing": {"_build": "tables", "_write_table": "tables",
+                            "_write_events": "event log", "write_folder": "manifest and fsync"},
     "sim.outputs.figures": {"save_figures": "figures"},
-    "sim.outputs.background": {"wait_figures": "figures"},
+    "sim.core.forked": {"Background.wait": "figures"},  # waiting for the figures' child
 }
 INHERIT = {"_write_table"}
 """Functions that count as their caller's phase when called inside one (a small event log is
@@ -250,10 +250,15 @@ def patch(module):
     # wrap the phase functions of module, there and in every module that imported them
     mod = sys.modules[module]
     for name, phase in WRAPPED[module].items():
-        fn = getattr(mod, name, None)
+        owner, _, name = name.rpartition(".")
+        owner = getattr(mod, owner, None) if owner else mod
+        fn = getattr(owner, name, None)
         if fn is None or hasattr(fn, "bench_phase"):
             continue
         w = wrap(fn, phase, name in {inherit!r})
+        if owner is not mod:  # a method: on its class
+            setattr(owner, name, w)
+            continue
         for other in list(sys.modules.values()):
             if getattr(other, "__dict__", {{}}).get(name) is fn:
                 setattr(other, name, w)
