@@ -129,11 +129,11 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = _load(args)  # before the heavy imports: a bad file is reported at once
-    from sim.capacity.network import capacity_report, overload_warnings
+    from sim.capacity.network import capacity_records, overload_warnings
     from sim.engine.plan import build_plan
     from sim.outputs.report import capacity_table
 
-    report = capacity_report(build_plan(scenario))
+    report = capacity_records(build_plan(scenario))  # the rows: no pandas to import
     print(f"{args.scenario}: valid scenario {scenario.name!r} "
           f"(about {scenario.expected_cases:,.0f} cases over "
           f"{scenario.simulation.horizon_days:g} days)")
@@ -189,13 +189,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.plan import build_plan
 
     # an overloaded pool is named before the run, which still completes; --quiet never hides it
-    _warn(overload_warnings(capacity_report(build_plan(scenario))))
+    capacity = capacity_report(build_plan(scenario))
+    _warn(overload_warnings(capacity))
     if years:
         return _run_timeline(args, scenario, years, out, auto)
     with progress_reports(not args.quiet, scenario.name, reps, unit="replications") as report:
         results = run(scenario, seed=args.seed, replications=args.replications,
                       progress=report, workers=args.workers)
     results.overrides = tuple(args.overrides)
+    results.capacity = capacity  # the same scenario's check: once per run
     print(glance_text(results) + "\n")
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures,

@@ -149,11 +149,11 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # (pandas only in hints: sosim validate prints its table without it)
+    import pandas as pd
 
-if TYPE_CHECKING:
     from sim.outputs.results import Results
 
 _STAGES = {
@@ -238,6 +238,7 @@ def _ci(row: pd.Series, fmt) -> str:  # noqa: ANN001
 def interval_notes(summary: pd.DataFrame, text: str) -> str:
     """Footnotes for the intervals in ``text``: cut at 0 (*), and too few replications.
 
+    >>> import pandas as pd
     >>> interval_notes(pd.DataFrame({"n": [2]}), "[0, 5]*")[:40]
     '  * the t-interval went below 0 for a qu'
     """
@@ -258,6 +259,7 @@ def _row_maker(summary: pd.DataFrame) -> Callable[[str, str, Callable[[float], s
 
     A KPI the summary lacks shows as ``-`` (the scenario does not produce it).
 
+    >>> import pandas as pd
     >>> row = _row_maker(pd.DataFrame({"mean": [0.5], "half_width": [0.1], "ci_low": [0.4],
     ...                                "ci_high": [0.6]}, index=["outsourced_share"]))
     >>> row("outsourced share", "outsourced_share", _share), row("x", "nothing", _share)
@@ -495,27 +497,30 @@ def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001
     return f"{fmt(r['mean'])} {ci}".strip()
 
 
-def capacity_table(capacity: pd.DataFrame) -> str:
+def capacity_table(capacity: pd.DataFrame | list[dict[str, Any]]) -> str:
     """The pre-run capacity check as text: one row per resource, then where overflow goes.
 
     ``role`` says which queue is a case's first choice and which only takes overflow; the
     offered hours are those each queue really receives once the overflow has spilled.
+    ``capacity``: :func:`sim.capacity.network.capacity_report` or its records
+    (:func:`~sim.capacity.network.capacity_records`, which need no pandas).
     """
+    records = capacity.to_dict("records") if hasattr(capacity, "to_dict") else list(capacity)
     rows = [("resource", "role", "servers", "offered h/wk", "available h/wk", "utilisation",
              "")]
     spills = []
-    for r in capacity.itertuples():
-        util = "inf" if math.isinf(r.utilisation) else f"{r.utilisation:.2f}"
-        role = getattr(r, "role", "")
+    for r in records:
+        util = "inf" if math.isinf(r["utilisation"]) else f"{r['utilisation']:.2f}"
+        role = r.get("role", "")
         role = role if isinstance(role, str) else ""
-        rows.append((r.resource, role, str(r.servers), f"{r.offered_h_per_week:,.1f}",
-                     f"{r.available_h_per_week:,.1f}", util,
-                     "" if r.status == "ok" else r.status))
-        share = getattr(r, "spill_share", float("nan"))
-        to = getattr(r, "spills_to", None)
+        rows.append((r["resource"], role, str(r["servers"]), f"{r['offered_h_per_week']:,.1f}",
+                     f"{r['available_h_per_week']:,.1f}", util,
+                     "" if r["status"] == "ok" else r["status"]))
+        share = r.get("spill_share", float("nan"))
+        to = r.get("spills_to")
         if isinstance(to, str) and to and share == share:
-            spills.append(f"  {r.resource}: {share:.1%} of the cases that may overflow go to "
-                          f"{to}")
+            spills.append(f"  {r['resource']}: {share:.1%} of the cases that may overflow go "
+                          f"to {to}")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["Capacity check (work each queue receives vs working hours on its calendar)"]
     for row in rows:
@@ -525,28 +530,29 @@ def capacity_table(capacity: pd.DataFrame) -> str:
     if spills:
         lines.append("Overflow (expected wait in house over routing.overflow_wait_hours):")
         lines += spills
-    lines += _limit_lines(capacity)
+    lines += _limit_lines(records)
     return "\n".join(lines)
 
 
-def _limit_lines(capacity: pd.DataFrame) -> list[str]:
+def _limit_lines(records: list[dict[str, Any]]) -> list[str]:
     """What drop-out, class reserves and contract caps do to the offered work."""
     out = []
-    if "reach_share" in capacity and (capacity["reach_share"] < 1 - 1e-9).any():
-        lo, hi = capacity["reach_share"].min(), capacity["reach_share"].max()
+    reach = [x for r in records if (x := r.get("reach_share", float("nan"))) == x]
+    if reach and min(reach) < 1 - 1e-9:
+        lo, hi = min(reach), max(reach)
         span = f"{lo:.1%}" if abs(hi - lo) < 5e-4 else f"{lo:.1%}-{hi:.1%}"
         out.append(f"Drop-out: {span} of the cases reach a specialist queue (the rest give up "
                    "waiting for records, a referral or an appointment); the work counts only "
                    "those.")
-    for r in capacity.itertuples():
-        ru = getattr(r, "reserve_utilisation", float("nan"))
+    for r in records:
+        ru = r.get("reserve_utilisation", float("nan"))
         if ru == ru:
-            out.append(f"  {r.resource}: utilisation {ru:.2f} of the specialists left to the "
-                       "classes a reserve keeps off the others")
-        cap = getattr(r, "cap_cases_per_week", float("nan"))
-        if cap == cap and r.capped_share > 0:
-            where = ("wait for next week's slot" if r.cap_utilisation == r.cap_utilisation
+            out.append(f"  {r['resource']}: utilisation {ru:.2f} of the specialists left to "
+                       "the classes a reserve keeps off the others")
+        cap = r.get("cap_cases_per_week", float("nan"))
+        if cap == cap and r["capped_share"] > 0:
+            where = ("wait for next week's slot" if r["cap_utilisation"] == r["cap_utilisation"]
                      else "go to the other pools of the line")
-            out.append(f"  {r.resource}: {r.capped_share:.1%} of its cases are beyond the "
+            out.append(f"  {r['resource']}: {r['capped_share']:.1%} of its cases are beyond the "
                        f"contract's {cap:g} cases a week and {where}")
     return out

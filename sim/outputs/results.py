@@ -377,7 +377,8 @@ class Results:
 
     @cached_property
     def capacity(self) -> pd.DataFrame:
-        """The pre-run capacity check (offered work against available hours)."""
+        """The pre-run capacity check (offered work against available hours); a caller that
+        made it before the run sets it (``results.capacity = report``), so it is made once."""
         from sim.capacity.network import capacity_report
 
         return capacity_report(self.plan)

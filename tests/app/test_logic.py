@@ -326,3 +326,27 @@ def test_sosim_app_binds_loopback_by_default() -> None:
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
     assert command[command.index("run") + 1] == str(page_path()) and page_path().is_file()
+
+
+def test_the_warm_worker_gives_the_same_results_and_the_first_kpis_early() -> None:
+    """The page's warm worker (sim.app.worker): bit-identical to sim.run in one process, and
+    a report with the KPIs of the replications back so far before the last is done."""
+    from sim.app.worker import WarmWorker
+
+    s = sim.load_scenario(BASELINE, ["simulation.horizon_days=30", "simulation.warmup_days=3",
+                                     "simulation.replications=3"])
+    seen = []
+    with WarmWorker() as worker:
+        res = worker.run(s, workers=2, report=lambda d, t, e, partial: seen.append(
+            (d, t, None if partial is None else len(partial.kpis))))
+        again = worker.run(s)  # the same worker, warm: the same answer
+        with pytest.raises(ValueError):  # the worker's error, raised here with its type
+            worker.run(s, seed=-1)
+        assert worker.run(s, workers=1).kpis.equals(res.kpis)  # still serving after an error
+    serial = sim.run(s, workers=1)
+    for table in ("cases", "kpis", "events"):
+        pd.testing.assert_frame_equal(getattr(res, table), getattr(serial, table),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(serial, table),
+                                      check_exact=True)
+    assert seen == [(0, 3, None), (1, 3, 1), (2, 3, 2), (3, 3, 3)]
