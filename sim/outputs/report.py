@@ -22,7 +22,7 @@ Example:
       matched within 24 h                                63.1%  [42.3%, 83.9%]
       opinion within 120 h                               57.3%  [44.7%, 69.9%]
       utilisation in_house                               27.5%  [13.2%, 41.8%]
-      cases waiting in_house (time average)          2.9 cases  [0.0 cases, 6.3 cases]*
+      cases waiting in_house (time average)          2.5 cases  [0.0 cases, 8.3 cases]*
       utilisation outsourced                              3.2%  [0.0%, 18.4%]*
       cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.6 cases]*
       outsourced share                                    7.4%  [0.0%, 41.4%]*
