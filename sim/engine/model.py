@@ -42,6 +42,7 @@ from sim.engine.launch import launch as launch_journey
 from sim.engine.plan import Plan
 from sim.engine.pools import Router, SpecialistQueue, calendar_delay
 from sim.engine.records import TIMES, Records
+from sim.engine.records_team import TeamLog, run_team
 from sim.engine.rosters import roster_process, schedules
 from sim.engine.triage import TriageDesk, front_end
 
@@ -63,6 +64,8 @@ class Replication:
     # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
     # engine's queues hold them; sim.outputs.invariants checks them against the timestamps
     end_state: tuple[tuple[int, int], ...] = ()
+    # with a records team: what its navigators did (sim.engine.records_team)
+    records_team: TeamLog | None = None
 
 
 class Model:
@@ -77,6 +80,7 @@ class Model:
         # ready for their journey at the horizon, and opinions delivered.
         self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
+        self.team_log: TeamLog | None = None
         self.slot_in_journey: np.ndarray | None = None  # cases whose journey waits for a slot
         self.slot_cases: set[int] | None = None  # ... as a set, for the journey
         # the per-case inputs the journey reads (_read_views)
@@ -116,6 +120,8 @@ class Model:
         A case matched up front to its right line that waits for an appointment starts its
         journey only when its slot comes (:meth:`_appointments_up_front`).
         """
+        if self.plan.records_team is not None:  # the navigators first: records are complete
+            self.team_log = run_team(self.plan, self.cases, self.draws)  # when they say
         ready = front_end(self.plan, self.cases, self.draws, self.rec)
         self.front_done = ready is not None
         if ready is None:
@@ -340,4 +346,5 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     records = model.run()
     return Replication(replication, seed, cases, draws, records, model.started, model.pending,
                        model.finished, model.staff_days, model.abandoned,
-                       tuple((sum(q.waiting), q.busy) for q in model.queues))
+                       tuple((sum(q.waiting), q.busy) for q in model.queues),
+                       model.team_log)

@@ -24,6 +24,7 @@ import numpy as np
 from sim.core import distributions
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import to_hours
+from sim.engine.access_specs import DiarySpec, Leads, TeamSpec, compile_diaries, compile_team
 from sim.engine.policies.priority import ClassOrder, compile_priorities
 from sim.engine.policies.routing import RoutingPolicy, compile_routing
 from sim.engine.policies.triage import TriagePolicy, compile_triage
@@ -92,6 +93,26 @@ class Plan:
     (:mod:`sim.engine.policies.priority`)."""
     caps: tuple[CapSpec | None, ...] = ()
     """Per pool, its contract's weekly cap (:mod:`sim.engine.policies.when_full`)."""
+    records_team: TeamSpec | None = None
+    """The navigators who collect records (:mod:`sim.engine.access_specs`); None: delays."""
+    diaries: tuple[DiarySpec, ...] = ()
+    """Appointment diaries, one per (pool, channel) with slots."""
+    leads: Leads | None = None
+    """Per channel with a diary, the booking lead of each class."""
+
+    def diary_of(self, pool: int, channel: int) -> int:
+        """The index of ``pool``'s diary for ``channel`` (-1: none)."""
+        for d in self.diaries:
+            if d.pool == pool and d.channel == channel:
+                return d.index
+        return -1
+
+    def serves(self, pool: int, channel: int) -> bool:
+        """Whether ``pool`` may take cases of ``channel``: always, unless the channel books
+        slots and the pool has none for it."""
+        if self.leads is None or self.leads.by_channel[channel] is None:
+            return True
+        return self.diary_of(pool, channel) >= 0
 
     def reserve(self, pool: int, servers: int) -> list[int]:
         """Per class code, the specialists a case of that class must leave free (trunk
@@ -214,6 +235,7 @@ def build_plan(s: Scenario) -> Plan:
                 queues.append(QueueSpec(len(queues), p, line_index[ln], n, name, cal))
 
     classes = compile_priorities(s.priorities, s.targets.time_to_opinion_hours)
+    diaries, leads = compile_diaries(s, calendars, tuple(mix.channel), pools, classes.names)
     payers = tuple(s.payers)
     routes: dict[tuple[int, int], tuple[int, ...]] = {}
     for k, pname in enumerate(payers):
@@ -241,4 +263,7 @@ def build_plan(s: Scenario) -> Plan:
         classes=classes,
         caps=tuple(compile_cap(p.contract.cases_per_week, p.contract.when_full)
                    if p.contract is not None else None for p in s.pools.values()),
+        records_team=compile_team(s, calendars),
+        diaries=diaries,
+        leads=leads,
     )
