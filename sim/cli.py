@@ -128,7 +128,7 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = _load(args)  # before the heavy imports: a bad file is reported at once
-    from sim.engine.network import capacity_report, overload_warnings
+    from sim.capacity.network import capacity_report, overload_warnings
     from sim.engine.plan import build_plan
     from sim.outputs.report import capacity_table
 
@@ -149,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     scenario = _load(args)
-    from sim.engine.network import overload_warnings
+    from sim.capacity.network import overload_warnings
     from sim.outputs.naming import command_record
     from sim.outputs.report import kpi_table
     from sim.outputs.runner import run
@@ -182,8 +182,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.record = command_record("timeline" if years else "run", getattr(args, "argv", None),
                                  **options)
 
+    from sim.capacity.network import capacity_report
     from sim.core.progress import progress_display
-    from sim.engine.network import capacity_report
     from sim.engine.plan import build_plan
 
     # an overloaded pool is named before the run, which still completes; --quiet never hides it

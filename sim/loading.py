@@ -3,7 +3,7 @@
 The three steps live in three layers: :mod:`sim.scenario` checks the file
 against the schema and its cross-field rules, :mod:`sim.market` turns a
 ``demand.market`` reference into a volume and a specialty mix, and
-:mod:`sim.engine.network` checks that every case can reach an opinion and every
+:mod:`sim.capacity.network` checks that every case can reach an opinion and every
 calendar has working time. This module, above all three, runs them in that
 order and reports every problem as ``file:line: field.path: what is wrong``.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pydantic
 
-from sim.engine.network import idle_calendars, unreachable_case_types
+from sim.capacity.network import idle_calendars, unreachable_case_types
 from sim.engine.plan import build_plan
 from sim.engine.policies.routing import routing_findings
 from sim.market.link import resolve_file, with_market_demand

@@ -5,7 +5,9 @@ Layers, bottom to top (``docs/architecture.md``)::
     sim._version, sim._exits  (the version; how a command stops on bad input)
     sim.scenario      the edge: schema, loader, messages
     sim.core          clock, calendars, random streams, distributions, queueing formulas
-    sim.engine        plan, network, demand, draws, pools, triage, records, model
+    sim.engine        plan, policies, specs, demand, draws, pools, triage, records, model
+    sim.capacity      the capacity check (network, overflow, spill, reach, limits): above
+                      the plan's data, beside the simulation, which never imports it
     sim.outputs       results, KPIs, economics, runner, report, figures, writing
     sim.market        market files, projections, volumes, demand from a market
     sim.experiment, sim.timeline, sim.rerun, sim.loading, sim.fit
@@ -32,6 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.scenario",),
     ("sim.core",),
     ("sim.engine",),
+    ("sim.capacity",),
     ("sim.outputs",),
     ("sim.market",),
     ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading", "sim.fit"),
@@ -202,6 +205,25 @@ def test_the_checks_can_fail() -> None:
     graph = {"a": [("b", 3)], "b": [("c", 4)], "c": [("a", 5)], "d": [("a", 1)]}
     assert _cycles(graph) == [["a", "b", "c"]]
     assert rank("sim.cli") > rank("sim.engine.model") > rank("sim.scenario.models")
+
+
+SIMULATION = ("sim.engine.model", "sim.engine.pools", "sim.engine.triage", "sim.engine.launch",
+              "sim.engine.draws", "sim.engine.contracts", "sim.engine.records")
+"""The engine modules that run a replication (SimPy, queues, per-case draws and records)."""
+
+
+def test_the_simulation_never_imports_the_capacity_check() -> None:
+    bad = [f"{where(m, line)}: {m} imports {t}" for m, edges in GRAPH.items()
+           if unit(m) == "sim.engine" for t, line in edges if unit(t) == "sim.capacity"]
+    assert not bad, "the simulation imports the capacity check:\n" + "\n".join(bad)
+
+
+def test_the_capacity_check_runs_no_simulation() -> None:
+    """sim.capacity reads the plan's data types (plan, policies, specs, rosters' head-counts,
+    the arrival rate), never the modules that run a replication."""
+    bad = [f"{where(m, line)}: {m} imports {t}" for m, edges in GRAPH.items()
+           if unit(m) == "sim.capacity" for t, line in edges if t in SIMULATION]
+    assert not bad, "the capacity check imports the simulation:\n" + "\n".join(bad)
 
 
 def test_moved_loaders_say_where_they_went() -> None:

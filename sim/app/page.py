@@ -170,7 +170,7 @@ def scenario_view(st: Any, source: Any, original: Any, fields: list, edits: dict
 
 def _capacity_preview(st: Any, scenario: Any) -> None:
     from sim.app.answer import capacity_style
-    from sim.engine.network import capacity_report, overload_warnings
+    from sim.capacity.network import capacity_report, overload_warnings
     from sim.engine.plan import build_plan
     from sim.outputs.writing import scenario_hash
 
@@ -274,7 +274,7 @@ def _answer_body(st: Any, entry: Any, key: str) -> None:
                     entry.figures[name] = answer.figure_png(results, name)
                 column.image(entry.figures[name], caption=name, width="stretch")
     with tabs[3]:
-        from sim.engine.network import overload_warnings
+        from sim.capacity.network import overload_warnings
 
         for w in overload_warnings(results.capacity):
             st.warning(w)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from sim.scenario import durations as d
 
@@ -53,9 +52,13 @@ def quantile(spec: Spec, u: np.ndarray) -> np.ndarray:
             right = b - np.sqrt((1 - u) * (b - a) * (b - c))
             return np.where(u < cut, left, right)
         case d.LognormalAmount():
+            from scipy import special  # here, not at import: loading a scenario needs no scipy
+
             mu, sigma = _lognormal_params(spec)
             return np.exp(mu + sigma * special.ndtri(u))
         case d.GammaAmount():
+            from scipy import special
+
             shape = (spec.mean / spec.sd) ** 2
             scale = spec.sd**2 / spec.mean
             return scale * special.gammaincinv(shape, u)

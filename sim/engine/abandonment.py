@@ -1,7 +1,8 @@
 """Drop-out: each case's patience per waiting stage, drawn up front, and who leaves when.
 
 Patience comes from its own named stream (``abandonment``), one column per
-stage in :data:`~sim.scenario.abandonment.STAGES` whatever the scenario sets,
+drop-out stage (``STAGES``: records, referral, appointment, specialist) whatever the
+scenario sets,
 so adding or changing drop-out moves no other draw (common random numbers).
 A stage without a patience setting gives ``inf``: nobody leaves there.
 
@@ -10,7 +11,6 @@ records is decided here, for all cases at once (:func:`leave_at_records`); the
 referral cycle and the specialist queues decide in the event loop.
 
 Example:
-    >>> from sim.scenario.abandonment import STAGES
     >>> STAGES.index("specialist")
     3
 """
@@ -22,7 +22,7 @@ import numpy as np
 from sim.core.streams import Streams
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
-from sim.scenario.abandonment import STAGES
+from sim.scenario.abandonment import STAGES  # the stages' names: codes into this tuple
 
 RECORDS, REFERRAL, APPOINTMENT, SPECIALIST = (STAGES.index(s) for s in
                                               ("records", "referral", "appointment", "specialist"))
@@ -30,19 +30,18 @@ RECORDS, REFERRAL, APPOINTMENT, SPECIALIST = (STAGES.index(s) for s in
 
 def draw_patience(plan: Plan, cases: Cases, streams: Streams) -> np.ndarray | None:
     """Patience in clock hours, shape (stages, cases); None when nobody ever abandons."""
-    a = plan.scenario.abandonment
-    if a is None:
+    patience = plan.inputs.patience
+    if patience is None:
         return None
     n = len(cases)
     u = streams.rng("abandonment").random((n, len(STAGES)))
     out = np.full((len(STAGES), n), np.inf)
-    for k, stage in enumerate(STAGES):
-        setting = a.stage(stage)
-        if setting is None:
+    for k, by_channel in enumerate(patience):
+        if by_channel is None:
             continue
-        for ch, channel in enumerate(plan.channels):
-            for pr, priority in enumerate(plan.priorities):
-                spec = setting.spec(channel, priority)
+        for ch in range(len(plan.channels)):
+            for pr in range(len(plan.priorities)):
+                spec = by_channel[ch][pr]
                 rows = (cases.channel == ch) & (cases.priority == pr)
                 if spec is not None and rows.any():
                     out[k, rows] = plan.hours(spec, u[rows, k])

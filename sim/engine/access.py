@@ -45,28 +45,27 @@ def draw_access(plan: Plan, cases: Cases, streams: Streams,
     With a records team ``intake_end_h`` is not known yet (NaN): the run computes it from
     the draws (:mod:`sim.engine.records_team`), and it is returned unchanged.
     """
-    s = plan.scenario
-    diaries = plan.leads is not None and any(x is not None for x in plan.leads.by_channel)
-    if s.incomplete_records is None and not s.appointments:
+    a = plan.inputs.access
+    if a is None:
         return intake_end_h, None
+    diaries = plan.leads is not None and any(x is not None for x in plan.leads.by_channel)
     n = len(cases)
     u = streams.rng("access").random((n, 3))
     incomplete = np.zeros(n, dtype=bool)
     complete = intake_end_h
     second = None
-    if s.incomplete_records is not None:
-        ir = s.incomplete_records
-        share = np.asarray([ir.share.get(ch, 0.0) for ch in plan.channels])
+    if a.incomplete_share is not None:
+        share = np.asarray(a.incomplete_share)
         incomplete = u[:, 0] < share[cases.channel]
-        cal = plan.calendar_of(ir.request)
-        h = plan.hours(ir.request, u[:, 1])
+        cal = plan.calendar_of(a.request)
+        h = plan.hours(a.request, u[:, 1])
         second = np.where(incomplete, h, 0.0)
         if plan.records_team is None:
             done = intake_end_h + h if cal is None else cal.add_working_hours(intake_end_h, h)
             complete = np.where(incomplete, done, intake_end_h)
     appointment = np.zeros(n)
     books = np.zeros(n, dtype=bool)
-    for ch, channel in enumerate(plan.channels):
+    for ch, spec in enumerate(a.appointment):
         rows = cases.channel == ch
         leads = plan.leads.by_channel[ch] if diaries else None
         if leads is not None:  # a diary: every case books; the lead by class
@@ -76,7 +75,6 @@ def draw_access(plan: Plan, cases: Cases, streams: Streams,
                 if sub.any():
                     appointment[sub] = plan.hours(lead, u[sub, 2])
             continue
-        spec = (s.appointments or {}).get(channel)
         if spec is not None and rows.any():
             appointment[rows] = plan.hours(spec, u[rows, 2])
     first = intake_end_h if plan.records_team is None else np.full(n, np.nan)  # the run's

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
-from sim.scenario.models import Demand
+from sim.scenario.models import Demand  # a type: the arrival process's settings
 
 _BLOCK = 65_536  # candidates per numpy draw; fixed so that streams never depend on volume
 
@@ -50,7 +49,6 @@ def arrival_times(
     """Arrival times in ``[0, horizon_h)`` by thinning, sorted.
 
     Example:
-        >>> from sim.scenario.models import Demand
         >>> d = Demand(cases_per_year=8760, mix={"specialty": {"a": 1}, "channel": {"c": 1},
         ...                                       "payer": {"p": 1}})
         >>> t = arrival_times(d, 1000.0, 0, np.random.default_rng(1))
@@ -98,10 +96,9 @@ def _pick(shares: dict[str, float], names: tuple[str, ...], u: np.ndarray) -> np
 
 def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Cases:
     """Attributes for each arrival, one row of uniforms per case."""
-    mix = plan.scenario.demand.mix
+    mix = plan.inputs.mix
     u = rng.random((len(arrivals), 5))
-    incentivised = incentivised_demand(plan)  # co-pay waivers shift the payer mix
-    payer = _pick(mix.payer if incentivised is None else incentivised[1], plan.payers, u[:, 3])
+    payer = _pick(mix.payer, plan.payers, u[:, 3])  # co-pay waivers shift it (specs)
     specialty = _pick(mix.specialty, plan.specialties, u[:, 0])
     for k, name in enumerate(plan.payers):  # payers with a specialty mix of their own
         if name in mix.specialty_by_payer:
@@ -132,10 +129,7 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
 def generate_cases(plan: Plan, rng_arrivals: np.random.Generator,
                    rng_attributes: np.random.Generator) -> Cases:
     """Arrival times and attributes of one replication."""
-    start_weekday = plan.scenario.simulation.start.weekday()
-    demand = plan.scenario.demand
-    incentivised = incentivised_demand(plan)
-    if incentivised is not None:  # co-pay waivers raise uptake (sim.engine.mandates)
-        demand = demand.model_copy(update={"cases_per_year": incentivised[0]})
-    times = arrival_times(demand, plan.horizon_h, start_weekday, rng_arrivals)
+    # co-pay waivers raise uptake: the plan's arrivals carry the volume they bring (specs)
+    times = arrival_times(plan.inputs.arrivals, plan.horizon_h, plan.start.weekday(),
+                          rng_arrivals)
     return draw_cases(plan, times, rng_attributes)

@@ -28,7 +28,7 @@ from sim.engine.access import Access, draw_access
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
 from sim.engine.records_team import draw_team_effort
-from sim.scenario.durations import Duration
+from sim.scenario.durations import Duration  # a type
 
 OUTCOMES = ("confirmed", "refined", "changed")
 
@@ -99,20 +99,20 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
 
 def _intake(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]:
     """Stream ``intake``: digital or paper records, and when they are complete."""
-    s, n = plan.scenario, len(cases)
+    intake, n = plan.inputs.intake, len(cases)
     u = streams.rng("intake").random((n, 2))
-    if s.intake is None:
+    if intake is None:
         return {"digital": np.ones(n, dtype=bool), "intake_end_h": cases.arrival_h.copy()}
-    share = np.asarray([s.intake.digital_share[c] for c in plan.channels])
+    share = np.asarray(intake.digital_share)
     digital = u[:, 0] < share[cases.channel]
     fast = plan.records_speedup()[cases.priority]  # fast-tracked requests (priorities)
     if plan.records_team is not None:  # the wait starts once a navigator has asked: the run
-        wait = np.where(digital, plan.hours(s.intake.digital, u[:, 1]),  # counts it from then
-                        plan.hours(s.intake.paper, u[:, 1])) / fast
+        wait = np.where(digital, plan.hours(intake.digital, u[:, 1]),  # counts it from then
+                        plan.hours(intake.paper, u[:, 1])) / fast
         return {"digital": digital, "intake_end_h": np.full(n, np.nan), "records_wait_h": wait}
     intake_end = np.where(digital,
-                          _delay_end(plan, s.intake.digital, cases.arrival_h, u[:, 1], fast),
-                          _delay_end(plan, s.intake.paper, cases.arrival_h, u[:, 1], fast))
+                          _delay_end(plan, intake.digital, cases.arrival_h, u[:, 1], fast),
+                          _delay_end(plan, intake.paper, cases.arrival_h, u[:, 1], fast))
     return {"digital": digital, "intake_end_h": intake_end}
 
 
@@ -163,11 +163,10 @@ def _authorisation(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.n
     n = len(cases)
     u = streams.rng("authorisation").random((n, 2))
     auth_h = np.zeros(n)
-    for k, name in enumerate(plan.payers):
-        pre = plan.scenario.payers[name].preauth
-        rows = (cases.payer == k) & (u[:, 0] < (pre.share if pre else 0.0))
+    for k, payer in enumerate(plan.inputs.payers):
+        rows = (cases.payer == k) & (u[:, 0] < payer.preauth_share)
         if rows.any():
-            auth_h[rows] = plan.hours(pre.delay, u[rows, 1])
+            auth_h[rows] = plan.hours(payer.preauth, u[rows, 1])
     return {"auth_h": auth_h}
 
 
@@ -180,7 +179,7 @@ def _review(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]
         for sp, name in enumerate(plan.specialties):
             rows = cases.specialty == sp
             review_h[p, rows] = plan.hours(plan.review_spec(p, name), u[rows, 0])
-    misroute = plan.scenario.triage.misroute
+    misroute = plan.misroute
     return {"review_h": review_h, "screen_h": plan.hours(misroute.detection, u[:, 1]),
             "reroute_h": plan.hours(misroute.reroute_delay, u[:, 2])}
 
@@ -189,9 +188,8 @@ def _outcomes(plan: Plan, cases: Cases, streams: Streams) -> np.ndarray:
     """Stream ``outcomes``: confirmed, refined or changed, by specialty (codes into OUTCOMES)."""
     u = streams.rng("outcomes").random(len(cases))
     outcome = np.empty(len(cases), dtype=np.int8)
-    for sp, name in enumerate(plan.specialties):
-        rates = plan.scenario.outcomes.get(name) or plan.scenario.outcomes["default"]
-        cum = np.cumsum([rates.confirmed, rates.refined, rates.changed])
+    for sp, rates in enumerate(plan.inputs.outcomes):  # confirmed, refined, changed
+        cum = np.cumsum(rates)
         rows = cases.specialty == sp
         outcome[rows] = np.minimum(np.searchsorted(cum / cum[-1], u[rows], side="right"), 2)
     return outcome

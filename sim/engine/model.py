@@ -103,11 +103,11 @@ class Model:
             if by_day is not None:  # absences: the number at work changes by day
                 env.process(roster_process(env, queue, by_day))
         self.triage = TriageDesk(env, plan, cases, draws, self.rec)
-        s = plan.scenario
-        self.reroute_calendar = plan.calendar_of(s.triage.misroute.reroute_delay)
-        self.appointment_calendars = [plan.calendar_of(s.appointments[ch])
-                                      if s.appointments and ch in s.appointments else None
-                                      for ch in plan.channels]
+        self.reroute_calendar = plan.calendar_of(plan.misroute.reroute_delay)
+        slots = plan.inputs.access.appointment if plan.inputs.access else (None,) * len(
+            plan.channels)
+        self.appointment_calendars = [None if spec is None else plan.calendar_of(spec)
+                                      for spec in slots]
 
     def run(self) -> Records:
         """Simulate until the horizon; cases not finished by then stay where they are.

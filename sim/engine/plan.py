@@ -1,6 +1,6 @@
 """The compiled plan: a validated scenario turned into what the engine indexes.
 
-A :class:`~sim.scenario.models.Scenario` speaks in names (``in_house``,
+A scenario (:class:`~sim.scenario.models.Scenario`) speaks in names (``in_house``,
 ``oncology``); the engine works with small integers and arrays. The plan holds
 both: code tables for every attribute, the working calendars, the *service
 lines* (a specialty, or a specialty's subspecialty such as
@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,11 +29,13 @@ from sim.engine.access_specs import DiarySpec, Leads, TeamSpec, compile_diaries,
 from sim.engine.policies.priority import ClassOrder, compile_priorities
 from sim.engine.policies.routing import RoutingPolicy, compile_routing
 from sim.engine.policies.triage import TriagePolicy, compile_triage
-from sim.engine.policies.when_full import CapSpec, compile_cap
-from sim.scenario.durations import Duration
-from sim.scenario.models import ALWAYS, Pool, Scenario
-from sim.scenario.priorities import DEFAULT_CLASSES
-from sim.scenario.zones import calendar_zones
+from sim.engine.policies.when_full import CapSpec
+from sim.engine.specs import Inputs, compile_inputs
+from sim.scenario.durations import Duration  # a type (what the plan compiles from: below)
+from sim.scenario.models import ALWAYS, Pool, Scenario  # build_plan compiles the scenario
+from sim.scenario.priorities import DEFAULT_CLASSES  # the default class names
+from sim.scenario.triage import Misroute  # a type
+from sim.scenario.zones import calendar_zones  # compiling calendars
 
 PRIORITIES = DEFAULT_CLASSES
 """Priority codes of a scenario without a ``priorities`` section (see :attr:`Plan.priorities`)."""
@@ -68,7 +71,12 @@ class QueueSpec:
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything the engine, the network check and the KPIs index by number."""
+    """Everything the engine, the capacity check and the KPIs index by number.
+
+    The simulation reads only the compiled fields (codes, calendars, policies, the
+    :mod:`sim.engine.specs` inputs); ``scenario`` is kept for the outputs and the capacity
+    check, which report in the scenario's own terms (money, targets, mixes).
+    """
 
     scenario: Scenario
     calendars: dict[str, WorkCalendar]
@@ -82,23 +90,37 @@ class Plan:
     queues: tuple[QueueSpec, ...]
     routes: dict[tuple[int, int], tuple[int, ...]] = field(repr=False)
     """(line, payer) -> indices of the queues a case of that line and payer may use."""
-    priorities: tuple[str, ...] = DEFAULT_CLASSES
+    priorities: tuple[str, ...]
     """Priority classes in service order: a case's priority code indexes this (0 first)."""
-    routing: RoutingPolicy | None = None
+    routing: RoutingPolicy
     """The routing policy (:mod:`sim.engine.policies.routing`)."""
-    triage: TriagePolicy | None = None
+    triage: TriagePolicy
     """The triage policy (:mod:`sim.engine.policies.triage`)."""
-    classes: ClassOrder | None = None
+    classes: ClassOrder
     """The priority policy: reserves, fast tracks, service levels
     (:mod:`sim.engine.policies.priority`)."""
-    caps: tuple[CapSpec | None, ...] = ()
-    """Per pool, its contract's weekly cap (:mod:`sim.engine.policies.when_full`)."""
+    horizon_h: float
+    warmup_h: float
+    start: datetime.date
+    """The first simulated day (hour 0 is its midnight)."""
+    business_calendar: str
+    """The calendar ``business_days`` are counted on when a duration names none."""
+    misroute: Misroute
+    """What a wrong match costs: screening by the wrong specialists, re-routing."""
+    inputs: Inputs = field(repr=False)
+    """Pools, payers, arrivals, mix, intake, access, patience, outcomes
+    (:mod:`sim.engine.specs`)."""
     records_team: TeamSpec | None = None
     """The navigators who collect records (:mod:`sim.engine.access_specs`); None: delays."""
     diaries: tuple[DiarySpec, ...] = ()
     """Appointment diaries, one per (pool, channel) with slots."""
     leads: Leads | None = None
     """Per channel with a diary, the booking lead of each class."""
+
+    @property
+    def caps(self) -> tuple[CapSpec | None, ...]:
+        """Per pool, its contract's weekly cap (:mod:`sim.engine.policies.when_full`)."""
+        return tuple(p.cap for p in self.inputs.pools)
 
     def diary_of(self, pool: int, channel: int) -> int:
         """The index of ``pool``'s diary for ``channel`` (-1: none)."""
@@ -128,16 +150,8 @@ class Plan:
         """Each class's time-to-opinion service level (its own, or the scenario target)."""
         return self.classes.sla_hours()
 
-    @property
-    def horizon_h(self) -> float:
-        return self.scenario.horizon_hours
-
-    @property
-    def warmup_h(self) -> float:
-        return self.scenario.warmup_hours
-
     def pool_calendar(self, pool: int) -> WorkCalendar:
-        return self.calendars[self.scenario.pools[self.pools[pool]].calendar]
+        return self.calendars[self.inputs.pools[pool].calendar]
 
     def queue_calendar(self, q: QueueSpec) -> WorkCalendar:
         """The calendar the queue's specialists work: their sessions', else the pool's."""
@@ -147,7 +161,7 @@ class Plan:
         """The calendar a delay pauses on: only ``business_days`` delays have one."""
         if spec.unit != "business_days":
             return None
-        return self.calendars[spec.calendar or self.scenario.simulation.business_calendar]
+        return self.calendars[spec.calendar or self.business_calendar]
 
     def pool_of(self, queue: np.ndarray) -> np.ndarray:
         """The pool index of each queue index in ``queue`` (-1, no queue, stays -1)."""
@@ -155,8 +169,8 @@ class Plan:
 
     def preauth_calendar(self, payer: int) -> WorkCalendar | None:
         """The calendar payer ``payer``'s pre-authorisation delay pauses on (``None``: none)."""
-        pre = self.scenario.payers[self.payers[payer]].preauth
-        return self.calendar_of(pre.delay) if pre is not None else None
+        pre = self.inputs.payers[payer].preauth
+        return self.calendar_of(pre) if pre is not None else None
 
     def hours(self, spec: Duration, u: np.ndarray) -> np.ndarray:
         """Durations in clock hours at probabilities ``u`` (inverse transform)."""
@@ -171,8 +185,7 @@ class Plan:
         )
 
     def review_spec(self, pool: int, specialty: str) -> Duration:
-        p = self.scenario.pools[self.pools[pool]]
-        return p.review_by_specialty.get(specialty, p.review)
+        return self.inputs.pools[pool].review_spec(specialty)
 
 
 def build_calendars(s: Scenario) -> dict[str, WorkCalendar]:
@@ -261,8 +274,12 @@ def build_plan(s: Scenario) -> Plan:
         routing=compile_routing(s.routing),
         triage=compile_triage(s.triage),
         classes=classes,
-        caps=tuple(compile_cap(p.contract.cases_per_week, p.contract.when_full)
-                   if p.contract is not None else None for p in s.pools.values()),
+        horizon_h=s.horizon_hours,
+        warmup_h=s.warmup_hours,
+        start=s.simulation.start,
+        business_calendar=s.simulation.business_calendar,
+        misroute=s.triage.misroute,
+        inputs=compile_inputs(s, tuple(mix.channel), classes.names),
         records_team=compile_team(s, calendars),
         diaries=diaries,
         leads=leads,

@@ -28,7 +28,7 @@ class Records:
         for name in INDICES:
             setattr(self, name, np.full(n, -1, dtype=np.int32))
         # drop-out (sim.engine.abandonment): when a case gave up, and at which stage (a code
-        # into sim.scenario.abandonment.STAGES; -1 for a case that did not)
+        # into the drop-out STAGES of the schema; -1 for a case that did not)
         self.abandoned_h = np.full(n, np.nan)
         self.abandon_stage = np.full(n, -1, dtype=np.int8)
         # appointments (sim.engine.access): when the wait for an appointment slot began

@@ -91,15 +91,15 @@ def run_team(plan: Plan, cases: Cases, draws) -> TeamLog:  # noqa: ANN001  (Draw
     horizon for those not complete by then)."""
     from sim.engine.abandonment import RECORDS
 
-    team, s = plan.records_team, plan.scenario
+    team, intake, req = plan.records_team, plan.inputs.intake, plan.inputs.access
     n = len(cases)
     access = draws.access
     incomplete = access.incomplete if access is not None else np.zeros(n, dtype=bool)
     second = (access.second_wait_h if access is not None and access.second_wait_h is not None
               else np.zeros(n))
-    wait_cals = (plan.calendar_of(s.intake.paper), plan.calendar_of(s.intake.digital))
-    second_cal = (plan.calendar_of(s.incomplete_records.request)
-                  if s.incomplete_records is not None else None)
+    wait_cals = (plan.calendar_of(intake.paper), plan.calendar_of(intake.digital))
+    second_cal = (plan.calendar_of(req.request)
+                  if req is not None and req.request is not None else None)
     patience = draws.patience_h
     deadline = (cases.arrival_h + patience[RECORDS] if patience is not None
                 else np.full(n, np.inf))

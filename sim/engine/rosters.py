@@ -1,6 +1,6 @@
 """Absences in the engine: how many of a line's specialists are at work, day by day.
 
-A pool's ``absences`` (:mod:`sim.scenario.rosters`) make its queues' server counts vary by
+A pool's ``absences`` (the schema's ``rosters`` module) make its queues' server counts vary by
 day. For each queue and simulated day (24 clock hours from hour 0), dated blocks send
 ``round(share x head-count)`` specialists away (overlapping blocks add up), and each
 remaining specialist is away with probability ``rate``, drawn per specialist and day from
@@ -47,8 +47,8 @@ def staff_by_day(servers: int, n_days: int, blocked: np.ndarray, rate: float,
 
 
 def _blocked(plan: Plan, q: QueueSpec, n_days: int) -> np.ndarray:
-    pool = plan.scenario.pools[plan.pools[q.pool]]
-    start = plan.scenario.simulation.start
+    pool = plan.inputs.pools[q.pool]
+    start = plan.start
     out = np.zeros(n_days, dtype=int)
     line = q.name.split("/", 1)[1]
     for b in pool.absences.blocks:
@@ -66,7 +66,7 @@ def schedules(plan: Plan, seed: int, replication: int) -> tuple[np.ndarray | Non
     n_days = math.ceil(plan.horizon_h / 24.0)
     out: list[np.ndarray | None] = []
     for q in plan.queues:
-        a = plan.scenario.pools[plan.pools[q.pool]].absences
+        a = plan.inputs.pools[q.pool].absences
         if a is None or (a.rate == 0 and not a.blocks):
             out.append(None)
             continue
@@ -98,7 +98,7 @@ def available_hours(cal: WorkCalendar, by_day: np.ndarray, t0: float, t1: float)
 def expected_presence(plan: Plan, q: QueueSpec) -> float:
     """Expected share of the queue's specialist-days at work over the horizon (for the
     capacity check, before any run): blocks by their days, the rate on the rest."""
-    a = plan.scenario.pools[plan.pools[q.pool]].absences
+    a = plan.inputs.pools[q.pool].absences
     if a is None or q.servers == 0:
         return 1.0
     n_days = math.ceil(plan.horizon_h / 24.0)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from sim._exits import EXIT_OK, refuse
-from sim.scenario.suggest import unknown
 
 KINDS = ("serial", "processes", "dask")
 MEASURES = ("in_system", "queue_length", "time_to_opinion_h", "time_to_match_h")
@@ -238,6 +237,8 @@ def _print_comparison(args: argparse.Namespace, result: Any, out: Path,
     try:
         table = result.table(args.kpi or HEADLINE)
     except KeyError as err:
+        from sim.scenario.suggest import unknown  # (sim.scenario is heavy: not for --help)
+
         name = str(err.args[0]).removeprefix("unknown KPI ").strip("'")
         return _bad("compare", "--kpi: " + unknown("KPI", name, result.kpi_names,
                                                    "docs/scenario-reference.md (KPIs)"))

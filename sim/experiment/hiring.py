@@ -4,7 +4,7 @@ A planner whose volume doubles by 2030 asks "when must we start hiring?". With a
 ``timeline`` (and, optionally, ``timeline.hiring`` for the lead time, the attrition and hires
 already decided), :func:`plan_hiring` walks the years in order:
 
-1. simulate the year with the specialists the plan so far gives it (:mod:`sim.engine.headcounts`:
+1. simulate the year with the specialists the plan so far gives it (:mod:`sim.timeline.headcounts`:
    head-counts after lead times and attrition), ``replications`` times with the run's seed;
 2. the year **meets** the target when the upper end of the 95% t-interval of
    ``time_to_opinion_h.p90`` across replications is at most the target (the mean, with one
@@ -58,10 +58,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.engine.headcounts import head_counts, year_with_staff
 from sim.outputs.runner import run
 from sim.scenario.hiring import Hiring
 from sim.scenario.models import Scenario
+from sim.timeline.headcounts import head_counts, year_with_staff
 
 __all__ = ["HiringPlan", "PATIENCE", "plan_hiring"]
 

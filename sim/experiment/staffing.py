@@ -6,7 +6,7 @@ answers it queue by queue (a *queue* is one pool's specialists for one service l
 ``in_house/oncology``):
 
 1. **Start from square-root staffing.** The capacity check
-   (:func:`sim.engine.network.capacity_report`) gives each queue's offered hours per week; divided
+   (:func:`sim.capacity.network.capacity_report`) gives each queue's offered hours per week; divided
    by the hours one specialist works per week on the pool's calendar, that is the offered
    load ``a`` in specialists. ``c0 = square_root_staffing(a, 1, beta)`` = ``ceil(a + beta
    sqrt(a))`` (Halfin-Whitt). A queue the capacity check sends no first-choice work to
@@ -226,7 +226,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     ``pools`` limits the search to those pools' queues (default: all); ``executor`` runs
     the replications (default: here, one after another).
     """
-    from sim.engine.network import capacity_report
+    from sim.capacity.network import capacity_report
     from sim.engine.plan import build_plan
     from sim.experiment.executors import SerialExecutor
     from sim.experiment.tasks import with_overrides

@@ -4,9 +4,9 @@ Example:
     >>> import sim
     >>> result = sim.fit("events.parquet", out="fitted.yaml", replications=2, figures=False)
     >>> result.scenario.pools["in_house"].specialists
-    {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
+    {'cardiology': 2, 'neurology': 2, 'oncology': 4, 'orthopedics': 2, 'other': 3}
     >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
-    [48.48, 29.74]
+    [48.48, 34.92]
     >>> print(result.report)
     # Fit of events.parquet
     <BLANKLINE>
@@ -119,7 +119,7 @@ def fit(log: str | os.PathLike[str], map: str | os.PathLike[str] | None = None, 
     if out is not None:  # fail before the fit, not after it
         check_out_dir(_report_folder(Path(out)), overwrite)
 
-    log_map = load_map(map)
+    log_map = load_map(map) if map is not None else None  # None: sosim's own log
     parsed = read_log(log, log_map, part=part)
     stem = Path(out).stem if out else Path(log).stem
     fitted = fit_scenario(parsed, name=name or _name(stem), replications=replications, seed=seed)

@@ -13,7 +13,7 @@ Example:
     >>> from sim.fit.read import read_log
     >>> fitted = fit_scenario(read_log("events.parquet"), name="fitted")
     >>> {line: f.value for line, f in fitted.scenario["pools"]["in_house"]["specialists"].items()}
-    {'cardiology': 2, 'neurology': 3, 'oncology': 5, 'orthopedics': 2, 'other': 3}
+    {'cardiology': 2, 'neurology': 2, 'oncology': 4, 'orthopedics': 2, 'other': 3}
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sim.fit.calendars import DetectedCalendar, detect_calendar
 from sim.fit.demand import fit_demand
 from sim.fit.durations import FittedDuration, fit_duration
 from sim.fit.fitted import Fitted
+from sim.fit.journey import journey_sections, subspecialty_mix
 from sim.fit.read import Log
 from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
 from sim.fit.stages import stage_table
@@ -50,6 +51,8 @@ class FittedScenario:
     demand: dict[str, Fitted]
     staffing: Staffing | None
     notes: list[str] = field(default_factory=list)
+    patience: dict = field(default_factory=dict)
+    """Drop-out: stage -> :class:`~sim.fit.patience.FittedPatience`."""
 
 
 def _pool_kind(pool: str, log: Log) -> str:
@@ -195,10 +198,10 @@ def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
         fd = fit_duration(work)
         fitted.durations["misroute_screening"] = fd
         out["detection"] = _duration_entry(fd)
-    back = again[again["queue_h"] > again["screen_end_h"]]
+    back = again[again["match_h"] > again["screen_end_h"]]
     if len(back) >= MIN_MISROUTED:
         out["reroute_delay"] = _delay_entry(log, back["screen_end_h"].to_numpy(),
-                                            back["queue_h"].to_numpy(), "reroute", scenario,
+                                            back["match_h"].to_numpy(), "reroute", scenario,
                                             fitted)
     return out
 
@@ -309,7 +312,8 @@ def _intake_delay(log: Log, rows: pd.DataFrame, key: str, scenario: dict,
 def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
                     channels: list[str]) -> None:
     """Intake; split into paper and digital when the records' resource says which."""
-    ready = t[t["records_h"].notna()]
+    ready = t.assign(records_h=t["first_records_h"].fillna(t["records_h"]))  # first batch
+    ready = ready[ready["records_h"].notna()]
     kind = ready["records_resource"].fillna("").str.lower()
     paper = kind.str.contains("paper").to_numpy()
     if paper.any() and (~paper).sum() >= 20 and paper.sum() >= 20:
@@ -338,11 +342,27 @@ def _payer(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) ->
     waited = single[delays > 1e-9]
     positive = delays[delays > 1e-9]
     share = len(positive) / len(delays)
-    matched = waited["queue_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
-    delay = _delay_entry(log, matched, waited["queue_h"].to_numpy(), "preauth", scenario, fitted)
+    matched = waited["match_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
+    delay = _delay_entry(log, matched, waited["match_h"].to_numpy(), "preauth", scenario, fitted)
     return {"preauth": {"delay": delay,
                         "share": Fitted(round(share, 4), f"{len(positive)} of {len(delays)} "
                                         "cases waited between triage and assignment", len(delays))}}
+
+
+def _covers(scenario: dict, staffing: Staffing, kinds: dict[str, str]) -> None:
+    """Restrict a payer to the pools of the kind all its cases went to (and, for a line no
+    pool of that kind staffs, to the pools that do)."""
+    pools = scenario["pools"]
+    for payer, kind in staffing.covers.items():
+        if payer not in scenario["payers"]:
+            continue
+        mine = [p for p in pools if kinds[p] == kind]
+        lines = {ln for p in mine for ln in pools[p]["specialists"]}
+        extra = [p for p in pools if kinds[p] != kind
+                 and set(pools[p]["specialists"]) - lines]
+        scenario["payers"][payer]["covers"] = Fitted(
+            mine + extra, f"its cases on lines both kinds staff all went to {kind} pools"
+            + (f" ({', '.join(extra)} only for lines no {kind} pool staffs)" if extra else ""))
 
 
 def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
@@ -365,8 +385,11 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                                                        "log: one service line"))}
     for attr in ("channel", "payer"):
         mix[attr] = demand.get(attr, Fitted({"all": 1.0}, f"no {attr} in the log"))
-    if "priority" in demand and set(demand["priority"].value) <= {"urgent", "routine"}:
+    if "priority" in demand:
         mix["priority"] = demand["priority"]
+    if subspecialty_mix(t):
+        mix["subspecialty"] = Fitted(subspecialty_mix(t), "per specialty, the share of its "
+                                     "cases that name a subspecialty")
     scenario["demand"] = {"cases_per_year": demand["cases_per_year"],
                           "profile": {"weekday": demand["weekday"],
                                       "hour_of_day": demand["hour_of_day"]},
@@ -377,16 +400,26 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     heuristic = _heuristic_check(t, cals, fitted)
     _triage_section(log, t, scenario, fitted, heuristic, cals)
     payer = _payer(log, t, scenario, fitted)
-    scenario["payers"] = {p: payer for p in mix["payer"].value}
+    scenario["payers"] = {p: dict(payer) for p in mix["payer"].value}
     _pools_section(log, t, scenario, fitted, cals, heuristic)
     kinds = {p: e["kind"] for p, e in scenario["pools"].items()}
     staffing = fit_staffing(t, cals, kinds, log.end_h)
     fitted.staffing = staffing
     for pool, lines in staffing.specialists.items():
-        scenario["pools"][pool]["specialists"] = lines
+        scenario["pools"][pool]["specialists"] = {k: v for k, v in lines.items() if "/" not in k}
+        subs: dict[str, dict] = {}
+        for k, v in lines.items():
+            if "/" in k:
+                sp, sub = k.split("/", 1)
+                subs.setdefault(sp, {})[sub] = v
+        if subs:
+            scenario["pools"][pool]["subspecialists"] = subs
     scenario["routing"] = staffing.routing
+    _covers(scenario, staffing, kinds)
     scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "
                                               "default shares (assumption); they change no time")}
+    journey_sections(log, t, scenario, fitted,
+                     lambda b, e, key: _delay_entry(log, b, e, key, scenario, fitted))
     if staffing.shared_resources:
         fitted.notes.append(f"{len(staffing.shared_resources)} specialists reviewed more than "
                             "one specialty and are counted on each line")

@@ -35,11 +35,12 @@ from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import read_document
 from sim.scenario.messages import validate_model
 
-STAGES = ("arrival", "records_complete", "triage", "assigned", "review", "opinion")
+STAGES = ("arrival", "records_complete", "records_again", "triage", "referral", "assigned",
+          "appointment_booked", "appointment_held", "review", "opinion", "abandoned")
 """The stages a log's activities map to, in journey order."""
 STAGE_ORDER = STAGES
 """Journey order of every stage, to order events that share a timestamp."""
-ATTRIBUTES = ("specialty", "channel", "payer", "priority", "pool")
+ATTRIBUTES = ("specialty", "subspecialty", "channel", "payer", "priority", "region", "pool")
 """Optional per-case attribute columns."""
 
 
@@ -52,9 +53,11 @@ class Columns(Strict):
     lifecycle: str | None = None
     resource: str | None = None
     specialty: str | None = None
+    subspecialty: str | None = None
     channel: str | None = None
     payer: str | None = None
     priority: str | None = None
+    region: str | None = None
     pool: str | None = None
 
 
@@ -70,10 +73,21 @@ class Activities(Strict):
 
     arrival: Names
     records_complete: Names | None = None
+    records_again: Names | None = Field(
+        default=None, description="a second request for missing records: start when the "
+                                  "first batch is in, complete when the records are")
     triage: Names | None = None
+    referral: Names | None = Field(
+        default=None, description="a referral cycle after (legacy) triage: start, complete")
     assigned: Names | None = None
+    appointment_booked: Names | None = Field(
+        default=None, description="the case starts waiting for an appointment slot")
+    appointment_held: Names | None = Field(
+        default=None, description="the slot: the case joins the specialists' queue")
     review: Names
     opinion: Names | None = None
+    abandoned: Names | None = Field(
+        default=None, description="the patient gave up (drop-out)")
     ignore: list[str] = Field(default=[], description="other activities to skip")
 
     def names(self, stage: str) -> list[str]:
@@ -152,12 +166,13 @@ SOSIM_MAP = LogMap(
                     lifecycle="lifecycle", resource="resource"),
     activities=Activities(
         arrival="case arrived", records_complete="records intake", triage="triage",
-        assigned=["pre-authorisation", "re-routing"],
+        # a hybrid coordinator check is read as a delay before routing, as pre-authorisation
+        assigned=["pre-authorisation", "re-routing", "coordinator check"],
         review=["misroute screening", "specialist review"], opinion="opinion delivered",
-        # the fit learns no drop-out, appointment slots or second records requests
-        ignore=["coordinator check", "referral cycle", "case abandoned",
-                "records requested again", "appointment booked", "appointment held"]),
-    resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/[^#]*)?#\d+$",
+        records_again="records requested again", referral="referral cycle",
+        appointment_booked="appointment booked", appointment_held="appointment held",
+        abandoned="case abandoned"),
+    resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
     naive_timestamps="local",
     split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),
 )

@@ -11,12 +11,16 @@ Example:
     >>> log = read_log("events.parquet")              # a sosim run's event log: no map needed
     >>> log.events.groupby("stage", observed=True).size()
     stage
-    arrival             470
-    assigned            151
-    opinion             248
-    records_complete    837
-    review              602
-    triage              734
+    abandoned              24
+    appointment_booked    118
+    appointment_held       37
+    arrival               470
+    assigned              151
+    opinion               248
+    records_again          85
+    records_complete      837
+    review                602
+    triage                734
     dtype: int64
 """
 
@@ -31,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.fit.mapping import ATTRIBUTES, SOSIM_MAP, LogMap
+from sim.fit.mapping import ATTRIBUTES, LogMap
 from sim.fit.xes import is_xes, read_xes
 from sim.scenario.errors import Problem, ScenarioError
 
@@ -150,7 +154,6 @@ def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None,
     tell them apart (see :func:`log_from_frame`).
     """
     path = Path(path)
-    m = log_map or SOSIM_MAP
     file = str(path)
     if not path.is_file():
         raise LogError([_problem(file, None, "", "no such file")])
@@ -160,7 +163,11 @@ def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None,
         raise LogError(err.problems) from None
     except Exception as err:  # noqa: BLE001  (pandas/pyarrow raise many kinds)
         raise LogError([_problem(file, None, "", f"cannot read the log: {err}")]) from None
-    return log_from_frame(df, m, file, csv=path.suffix.lower() == ".csv", lines=lines,
+    if log_map is None:  # sosim's own log: attributes from the case table beside it
+        from sim.fit.own import read_beside
+
+        df = read_beside(df, path)
+    return log_from_frame(df, log_map, file, csv=path.suffix.lower() == ".csv", lines=lines,
                           part=part)
 
 
@@ -174,13 +181,18 @@ def log_from_frame(df: pd.DataFrame, log_map: LogMap | None = None, file: str = 
     holds several parts (replications, platforms: the map's ``split``) is refused unless
     ``part`` picks one; only that part's rows are then read.
     """
-    m = log_map or SOSIM_MAP
+    if log_map is None:
+        from sim.fit.own import own_map
+
+        m = own_map(df)
+    else:
+        m = log_map
     bad = _Collector(file, csv, lines)
     named = {k: v for k, v in m.columns.model_dump().items() if v is not None}
     missing = [f"{v!r} (for {k})" for k, v in named.items() if v not in df.columns]
     if m.pools.column and m.pools.column not in df.columns:
         missing.append(f"{m.pools.column!r} (for pools.column)")
-    if missing and m is SOSIM_MAP:  # no map given: this is not sosim's own event log
+    if missing and log_map is None:  # no map given: this is not sosim's own event log
         raise LogError([_problem(file, 1 if bad.csv else None, "", (
             f"the log's columns ({', '.join(map(str, df.columns))}) are not those of sosim's "
             f"own event log ({', '.join(named.values())}); write a map file naming your "

@@ -6,26 +6,25 @@
   lower bound to check against.
 - **Utilisation** per pool: working hours of review over the specialists' working hours on
   the pool's calendar in the log's window.
-- **Routing**: the share of each line's cases reviewed by each pool. Where a line is served
-  by both kinds of pool, the in-house queue's expected wait at the moment each case was
-  routed is rebuilt from the log (cases waiting and in service, as the engine's router
-  estimates it) and the overflow threshold that best separates the cases sent out from those
-  kept in is chosen; ``overflow`` is kept if it makes at most half the errors of always
-  choosing the majority pool.
+- **Routing**: where a line is served by both kinds of pool, the in-house queue's expected
+  wait at the moment each case was routed is rebuilt from the log (cases waiting and in
+  service, as the engine's router estimates it); the overflow rule on that wait, rules by
+  case attribute and the majority are compared by held-out likelihood
+  (:mod:`sim.fit.routing`).
 
 Example:
     >>> kinds = {"in_house": "in_house", "outsourced": "outsourced"}
     >>> calendars = {p: fitted.calendars[p].work_calendar(log.start) for p in kinds}
     >>> staff = fit_staffing(fitted.table, calendars, kinds, log.end_h)
-    >>> staff.specialists["in_house"]["oncology"].value
-    5
+    >>> staff.specialists["in_house"]["oncology"].value   # and 1 on oncology/rare_tumour_pathology
+    4
     >>> staff.specialists["in_house"]["oncology"].note
-    '5 distinct specialists completed 64 reviews; at most 5 were busy at once'
+    '4 distinct specialists completed 62 reviews; at most 4 were busy at once'
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,9 +32,7 @@ import pandas as pd
 from sim.core.calendar import WorkCalendar
 from sim.fit.demand import shares
 from sim.fit.fitted import Fitted
-
-_OVERFLOW_GAIN = 0.5
-"""The overflow rule must remove at least this share of the majority rule's errors."""
+from sim.fit.routing import RULE_ATTRIBUTES, Rule, fit_rules, never_sent, routing_entry
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,10 @@ class Staffing:
     routing: dict[str, object]
     pool_share: dict[str, Fitted]
     shared_resources: list[str]
+    covers: dict[str, str] = field(default_factory=dict)
+    """payer -> the pool kind its cases are restricted to (written as the payer's covers)."""
+    rules: list[Rule] = field(default_factory=list)
+    """The routing rules tried, best first, with their held-out evidence."""
 
 
 def max_concurrent(start: np.ndarray, end: np.ndarray) -> int:
@@ -60,6 +61,16 @@ def max_concurrent(start: np.ndarray, end: np.ndarray) -> int:
     return int(np.cumsum(step[order]).max())
 
 
+def line_of(rows: pd.DataFrame) -> pd.Series:
+    """Each case's service line: its specialty, or ``specialty/subspecialty``."""
+    line = rows["specialty"].astype(str)
+    if "subspecialty" in rows:
+        sub = rows["subspecialty"]
+        named = sub.notna() & (sub.astype(str) != "")
+        line = line.where(~named, line + "/" + sub.astype(str))
+    return line
+
+
 def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
                  kinds: dict[str, str], end_h: float) -> Staffing:
     """Specialists, utilisation and routing from a stage table with ``review_effort_h``."""
@@ -70,7 +81,7 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
     shared = sorted(seen_lines[seen_lines > 1].index)
     for pool, rows in done.groupby("pool", sort=True):
         specialists[pool] = {}
-        for sp, r in rows.groupby("specialty", sort=True):
+        for sp, r in rows.groupby(line_of(rows), sort=True):
             ids = r["review_resource"].replace("", np.nan).dropna().unique()
             busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
             if len(ids):
@@ -89,12 +100,17 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
         utilisation[pool] = Fitted(round(work / capacity, 4) if capacity else float("nan"),
                                    f"{work:.0f} review hours over {capacity:.0f} specialist "
                                    "working hours", len(rows))
-    routing = _routing(done, calendars, kinds, specialists)
-    return Staffing(specialists, utilisation, routing, {"all": shares(done["pool"])}, shared)
+    routing, covers, rules = _routing(done, calendars, kinds, specialists)
+    return Staffing(specialists, utilisation, routing, {"all": shares(done["pool"])}, shared,
+                    covers, rules)
 
 
 def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict[str, str],
-             specialists: dict[str, dict[str, Fitted]]) -> dict[str, object]:
+             specialists: dict[str, dict[str, Fitted]]
+             ) -> tuple[dict[str, object], dict[str, str], list[Rule]]:
+    """The routing section, payer -> pool kind to write as covers, and the rules tried."""
+    from sim.scenario.models import Routing
+
     kind_of = done["pool"].map(kinds)
     mixed = done.groupby("specialty")["pool"].nunique()
     mixed_lines = list(mixed[mixed > 1].index)
@@ -102,23 +118,18 @@ def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict
     base = "outsourced_first" if outsourced_share > 0.5 else "in_house_first"
     if not mixed_lines or set(kinds.values()) != {"in_house", "outsourced"}:
         return {"policy": Fitted(base, "every service line is reviewed by one pool kind "
-                                 "only; the policy changes nothing", len(done))}
+                                 "only; the policy changes nothing", len(done))}, {}, []
     rows = done[done["specialty"].isin(mixed_lines)]
     waits, sent_out = _expected_inhouse_wait(done, rows, calendars, kinds, specialists)
-    majority = max(sent_out.mean(), 1 - sent_out.mean())
-    cut, accuracy = _best_threshold(waits, sent_out)
+    rows = rows.assign(sent_out=sent_out)
+    attributes = [a for a in RULE_ATTRIBUTES if a in rows]
+    rules = fit_rules(rows, waits, attributes)
     note = (f"n={len(rows)} cases on lines served by both kinds "
             f"({', '.join(mixed_lines)}); {100 * sent_out.mean():.1f}% outsourced")
-    if 1 - accuracy <= (1 - _OVERFLOW_GAIN) * (1 - majority) and sent_out.any():
-        return {"policy": Fitted("overflow", f"{note}; an overflow rule explains "
-                                 f"{100 * accuracy:.1f}% of the choices (majority rule "
-                                 f"{100 * majority:.1f}%)", len(rows)),
-                "overflow_wait_hours": Fitted(round(cut, 2), "the in-house expected wait "
-                                              "that best separates cases kept in from cases "
-                                              "sent out", len(rows))}
-    policy = "outsourced_first" if sent_out.mean() > 0.5 else "in_house_first"
-    return {"policy": Fitted(policy, f"{note}; no wait threshold explains the choices "
-                             f"better than the majority ({100 * majority:.1f}%)", len(rows))}
+    routing, covers = routing_entry(rules[0], rules, rows, note, set(Routing.model_fields))
+    for payer, kind in never_sent(rows, "payer").items():
+        covers.setdefault(payer, kind)
+    return routing, covers, rules
 
 
 def _expected_inhouse_wait(done: pd.DataFrame, rows: pd.DataFrame,
@@ -150,19 +161,3 @@ def _expected_inhouse_wait(done: pd.DataFrame, rows: pd.DataFrame,
             best = np.minimum(best, w)
         waits[idx] = best
     return waits, sent_out
-
-
-def _best_threshold(waits: np.ndarray, sent_out: np.ndarray) -> tuple[float, float]:
-    ok = np.isfinite(waits)
-    w, y = waits[ok], sent_out[ok]
-    if len(w) == 0:
-        return 0.0, 0.0
-    order = np.argsort(w)
-    w, y = w[order], y[order]
-    # Threshold between w[k-1] and w[k]: cases 0..k-1 kept in, k.. sent out.
-    kept_right = np.concatenate([[0], np.cumsum(~y)])
-    out_right = np.concatenate([[0], np.cumsum(y[::-1])])[::-1]
-    correct = kept_right + out_right
-    k = int(np.argmax(correct))
-    cut = w[0] if k == 0 else (w[k - 1] if k == len(w) else (w[k - 1] + w[k]) / 2)
-    return float(cut), float(correct[k] / len(w))

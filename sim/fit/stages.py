@@ -4,8 +4,14 @@ One row per case, built from a :class:`~sim.fit.read.Log`:
 
 - ``arrival_h``, ``records_h`` (records complete; the arrival when the log has no such stage),
 - ``triage_start_h``, ``triage_end_h``, ``triage_resource`` (NaN when no triage),
-- ``queue_h``: when the case joined the specialists' queue (assigned, else triage end, else
-  records, else arrival), ``assigned_delay_h`` (from triage end to assigned, when logged),
+- ``referral_start_h``, ``referral_end_h`` (a legacy referral cycle, when logged),
+- ``match_h``: when the case was matched and authorised (assigned, else the referral's or the
+  triage's end, else records, else arrival), ``assigned_delay_h`` (from the match to
+  assigned, when logged),
+- ``booked_h``, ``held_h``: an appointment booked and held; ``queue_h``: when the case joined
+  the specialists' queue (the appointment held, else ``match_h``; NaN while still waiting),
+- ``first_records_h``: the first batch of records, when a second request followed;
+  ``abandoned_h``: when the patient gave up,
 - ``review_start_h``, ``review_end_h``, ``review_resource``, ``reviews`` (more than one
   review episode means the case was re-routed), ``opinion_h``,
 - ``pool``, ``specialty`` and the other attributes present,
@@ -18,7 +24,7 @@ Example:
     >>> from sim.fit.read import read_log
     >>> table = stage_table(read_log("events.parquet"))
     >>> len(table), round(float((table.review_end_h - table.queue_h).mean()), 2)
-    (470, 23.3)
+    (470, 8.24)
 """
 
 from __future__ import annotations
@@ -92,9 +98,9 @@ def _pool_and_specialty(log: Log, table: pd.DataFrame) -> None:
     res = table["review_resource"].fillna("")
     if m.resource_pattern:
         found = res.str.extract(re.compile(m.resource_pattern))
-        for key in ("pool", "specialty"):
+        for key in ("pool", "specialty", "subspecialty"):
             if key in found and key not in table:
-                table[key] = found[key]
+                table[key] = found[key].replace("", np.nan)
     if m.pools.resource_prefix and "pool" not in table:
         pool = pd.Series(np.nan, index=table.index, dtype=object)
         for prefix, name in m.pools.resource_prefix.items():
@@ -121,17 +127,30 @@ def stage_table(log: Log) -> pd.DataFrame:
     t["triage_start_h"], t["triage_end_h"] = tri["start"], tri["end"]
     t["triage_resource"], t["triage_start_estimated"] = tri["resource"], tri["estimated"]
     t["triage_start_heuristic_h"] = tri["estimate"]
-    matched = t["triage_end_h"].fillna(t["records_h"])
+    t["referral_start_h"] = _last(ev, "referral", "start").reindex(t.index)
+    t["referral_end_h"] = _last(ev, "referral", "complete").reindex(t.index)
+    matched = t["referral_end_h"].fillna(t["triage_end_h"]).fillna(t["records_h"])
+    matched[t["referral_start_h"].notna() & t["referral_end_h"].isna()] = np.nan
     assigned = _last(ev, "assigned", "complete").reindex(t.index)
     t["assigned_delay_h"] = (assigned - matched).clip(lower=0)
     if assigned.notna().any():  # the log records assignments: a case without one had no delay
         t.loc[assigned.isna() & matched.notna(), "assigned_delay_h"] = 0.0
-    t["queue_h"] = assigned.fillna(matched)
+    t["booked_h"] = _last(ev, "appointment_booked", "complete").reindex(t.index)
+    t["held_h"] = _last(ev, "appointment_held", "complete").reindex(t.index)
+    t["match_h"] = assigned.fillna(matched)
+    t["queue_h"] = t["held_h"].fillna(t["match_h"])
+    t.loc[t["booked_h"].notna() & t["held_h"].isna(), "queue_h"] = np.nan  # still waiting
+    t["first_records_h"] = _last(ev, "records_again", "start").reindex(t.index)
+    t["abandoned_h"] = ev[ev["stage"] == "abandoned"].groupby("case", sort=False)[
+        "time_h"].min().reindex(t.index)
     rev = _stage(ev, "review", t["queue_h"], prev)
     t["review_start_h"], t["review_end_h"] = rev["start"], rev["end"]
     t["review_resource"], t["review_start_estimated"] = rev["resource"], rev["estimated"]
     t["review_start_heuristic_h"] = rev["estimate"]
     t["reviews"] = rev["episodes"]
+    # reviewed without its appointment held (a re-routed case's later slot): queued when matched
+    t["queue_h"] = t["queue_h"].where(t["review_end_h"].isna() | t["queue_h"].notna(),
+                                      t["match_h"])
     # A case reviewed twice was screened by the wrong specialists first, then re-routed.
     again = (t["reviews"] >= 2).to_numpy()
     t["screen_start_h"] = rev["first_start"].where(again)

@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from sim.engine.network import HIGH_UTILISATION
+from sim.capacity.network import HIGH_UTILISATION
 from sim.outputs.money_figures import payer_figure, savings_waterfall_figure
 from sim.outputs.naming import results_label
 from sim.outputs.plotting import DPI, save_png

@@ -102,10 +102,12 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.outputs.results import Results
+if TYPE_CHECKING:
+    from sim.outputs.results import Results
 
 _STAGES = {
     "intake": "records intake",

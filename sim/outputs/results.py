@@ -352,6 +352,6 @@ class Results:
     @cached_property
     def capacity(self) -> pd.DataFrame:
         """The pre-run capacity check (offered work against available hours)."""
-        from sim.engine.network import capacity_report
+        from sim.capacity.network import capacity_report
 
         return capacity_report(self.plan)

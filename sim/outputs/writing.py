@@ -303,7 +303,7 @@ def _swap_into_place(tmp: Path, out_dir: Path) -> None:
 
 
 def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[str, Any]:
-    from sim.engine.network import overload_warnings
+    from sim.capacity.network import overload_warnings
 
     fmt = "parquet" if parquet_available() else "csv"
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

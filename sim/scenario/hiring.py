@@ -4,7 +4,7 @@ In a multi-year timeline, the specialists of each queue (a pool's line, ``in_hou
 start at the scenario's head-counts and then follow a hiring plan: hires decided in a year
 become productive ``lead_time_months`` later (recruiting, credentialing, onboarding), and a
 share ``attrition_per_year`` of the specialists leaves each year. The head-count arithmetic
-is in :mod:`sim.engine.headcounts`; :func:`sim.experiment.hiring.plan_hiring` searches for a plan.
+is in :mod:`sim.timeline.headcounts`; :func:`sim.experiment.hiring.plan_hiring` searches for a plan.
 
 Example:
     >>> h = Hiring.model_validate({"lead_time_months": 9, "attrition_per_year": 0.07,

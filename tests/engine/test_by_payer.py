@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.capacity.network import capacity_report
 from sim.engine.model import simulate
-from sim.engine.network import capacity_report
 from sim.engine.plan import build_plan
 from sim.scenario import ScenarioError
 from tests.engine.test_routing_units import _ids, _router_with

@@ -1,5 +1,5 @@
-"""The capacity check counts drop-out, class reserves and contract caps (sim.engine.reach,
-sim.engine.limits): each changes the check's answer for the right reason, and the drop-out
+"""The capacity check counts drop-out, class reserves and contract caps (sim.capacity.reach,
+sim.capacity.limits): each changes the check's answer for the right reason, and the drop-out
 predictions are held against simulated figures."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.engine.network import capacity_report, overload_warnings
+from sim.capacity.network import capacity_report, overload_warnings
 from sim.engine.plan import build_plan
 from sim.loading import scenario_from_text
 
@@ -191,8 +191,8 @@ def test_overflow_with_a_reserve_spills_what_a_run_spills(reserve):
     # routine cases may use 2 specialists, and urgent ones take some of those too: the check
     # (urgent work left to the reserved specialist) is a lower bound, the chain in which urgent
     # cases always join the same 2 an upper one, and the run falls between them
-    from sim.engine.network import _first_choice_visits
-    from sim.engine.spill import class_spills, spill_chain
+    from sim.capacity.network import _first_choice_visits
+    from sim.capacity.spill import class_spills, spill_chain
 
     plan = build_plan(s)
     visits = _first_choice_visits(plan, 2.4 * 168)[0]

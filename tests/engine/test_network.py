@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.capacity.network import capacity_report, case_type_shares, unreachable_case_types
 from sim.engine.model import simulate
-from sim.engine.network import capacity_report, case_type_shares, unreachable_case_types
 from sim.engine.plan import build_plan
 from sim.scenario import ScenarioError
 from tests.validation.conftest import scenario, single_pool
@@ -80,3 +80,23 @@ def test_a_misroute_to_a_line_the_payer_cannot_reach_is_only_rerouted() -> None:
     wrong = self_ & (r.matched_line != c.line)
     assert wrong.any() and (r.screen_queue[wrong] == -1).all()
     assert (r.queue[wrong & ~np.isnan(r.review_end_h)] >= 0).all()
+
+
+@pytest.mark.parametrize("self_mix", [{"oncology": 1.0}, None])
+def test_reachability_from_the_routes_is_the_graphs(self_mix: dict | None) -> None:
+    """unreachable_case_types reads the routes (no networkx at load): the same answer as a
+    path search in referral_graph, for a reachable and an unreachable case type."""
+    import networkx as nx
+    from sim.engine.network import OPINION, referral_graph
+
+    doc = _doc(self_mix)
+    doc["pools"]["onc_only"]["specialists"] = {"oncology": 1}
+    from sim.scenario import validate_scenario
+    from sim.scenario.loader import Document
+
+    plan = build_plan(validate_scenario(Document(file="<doc>", data=doc, lines={})))
+    g, shares = referral_graph(plan), case_type_shares(plan)
+    by_graph = [(plan.lines[ln].name, plan.payers[k]) for (ln, k) in plan.routes
+                if shares[ln, k] > 0 and not nx.has_path(g, ("case", ln, k), OPINION)]
+    assert unreachable_case_types(plan) == by_graph
+    assert bool(by_graph) == (self_mix is None)

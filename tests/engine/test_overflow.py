@@ -2,7 +2,7 @@
 
 Under ``routing.policy: overflow`` the in-house queue keeps what its wait threshold lets
 in and the rest spills to the outsourced pool. The check predicts the spilled share with
-a Markov chain (:mod:`sim.engine.overflow`); here it is held against two independent
+a Markov chain (:mod:`sim.capacity.overflow`); here it is held against two independent
 sources: the M/M/c/K loss formula (24x7, where the router's rule is a finite buffer) and
 the simulated routing decisions, on a 24x7 and on a business-hours in-house pool.
 """
@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine.network import capacity_report, overload_warnings
+from sim.capacity.network import capacity_report, overload_warnings
 from tests.validation.conftest import assert_in_ci, run_reps, scenario, single_pool
 
 LAM, C_IN, MEAN_H = 1.6, 2, 1.0
@@ -115,8 +115,8 @@ def test_mmck_helper_is_erlang_b_without_a_buffer() -> None:
 def test_a_large_pool_is_counted_in_blocks_and_keeps_conservation() -> None:
     """60 specialists: the chain counts cases in blocks (MAX_STATES). Whatever joins must be
     served, so the spilled share is at least 1 - capacity / offered work (the fluid bound)."""
+    from sim.capacity.overflow import MAX_STATES, spill_share
     from sim.core.calendar import WorkCalendar
-    from sim.engine.overflow import MAX_STATES, spill_share
 
     assert MAX_STATES < 60 + 240  # the blocked chain is what is tested here
     share = spill_share(WorkCalendar.always(), servers=60, effort_h=1.0, router_effort_h=1.0,

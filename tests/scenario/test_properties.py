@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.engine.network import capacity_report, overload_warnings
+from sim.capacity.network import capacity_report, overload_warnings
 from sim.engine.plan import build_plan
 from sim.loading import load_scenario, scenario_from_text
 from sim.scenario import Scenario, ScenarioError

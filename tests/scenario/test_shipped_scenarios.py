@@ -77,7 +77,7 @@ def test_no_queue_is_overloaded(path: Path) -> None:
     """The capacity check over the scenario's own horizon: a three-week smoke run ends before
     a first-choice queue fed to its overflow threshold (sessions_and_contract's oncology) has
     filled up, so it would count the filling as overload."""
-    from sim.engine.network import capacity_report
+    from sim.capacity.network import capacity_report
     from sim.engine.plan import build_plan
 
     cap = capacity_report(build_plan(sim.load_scenario(path)))

@@ -7,13 +7,13 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.engine.headcounts import head_counts, year_with_staff
 from sim.engine.plan import build_plan
 from sim.engine.rosters import schedules
 from sim.experiment.hiring import plan_hiring
 from sim.loading import scenario_from_text
 from sim.scenario.errors import ScenarioError
 from sim.timeline import format_timeline, run_timeline, year_scenario
+from sim.timeline.headcounts import head_counts, year_with_staff
 
 BASE = """
 name: growth

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.engine.network import capacity_report
+from sim.capacity.network import capacity_report
 
 from .conftest import run_results, single_pool
 from .conftest import scenario as scenario_of

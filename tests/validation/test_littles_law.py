@@ -111,7 +111,7 @@ def test_capacity_report_predicts_simulated_utilisation() -> None:
     Two specialties share a 24x7 pool; AI triage misroutes 30% of cases, which the
     wrong specialists screen (30 min) before the right ones review them (1 h).
     """
-    from sim.engine.network import capacity_report
+    from sim.capacity.network import capacity_report
 
     triage = {
         "policy": "ai",

@@ -10,7 +10,7 @@ choice exceeds ``routing.overflow_wait_hours``. Everything else is shared:
   queue with the shortest expected wait among the first choices (spilling past the
   threshold when allowed); a kind that does not staff the line (or whose contracts' weekly
   caps are used up) gives way to the other;
-- the capacity check (:mod:`sim.engine.network`) asks :meth:`RoutingPolicy.first_choice`
+- the capacity check (:mod:`sim.capacity.network`) asks :meth:`RoutingPolicy.first_choice`
   which queues receive a case type's work first and where it may spill.
 
 Policies (``routing.policy``), registered in :data:`ROUTING`:

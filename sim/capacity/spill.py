@@ -1,7 +1,7 @@
 """Overflow by priority class in the capacity check: which share of each class spills.
 
 Under ``routing.policy: overflow`` a first-choice queue keeps what its wait threshold lets
-in (:func:`sim.engine.overflow.spill_share`, a Markov chain on the queue's length). With a
+in (:func:`sim.capacity.overflow.spill_share`, a Markov chain on the queue's length). With a
 class ``reserve`` the classes kept off the reserved specialists see fewer of them than the
 router divides by, so they get a chain of their own (:func:`class_spills`).
 
@@ -63,7 +63,7 @@ def class_spills(plan: Plan, q: int, visits: list[Visit]) -> np.ndarray:
 
 def spill_chain(plan: Plan, q: int, visits: list[Visit], classes: np.ndarray, servers: int,
                  admit_servers: int | None, others_join: bool = False) -> float:
-    """:func:`sim.engine.overflow.spill_share` for the cases of ``classes`` (a 0/1 mask).
+    """:func:`sim.capacity.overflow.spill_share` for the cases of ``classes`` (a 0/1 mask).
 
     The other classes' cases are left out (they take the specialists held back for them), or
     with ``others_join`` always join the same specialists: the two bounds of what the earlier
@@ -76,8 +76,8 @@ def spill_chain(plan: Plan, q: int, visits: list[Visit], classes: np.ndarray, se
     may = sum(v.cases * float(np.dot(v.classes, classes)) for v in visits if v.second)
     if may <= 0:
         return 0.0
+    from sim.capacity.overflow import spill_share
     from sim.engine.demand import rate_per_hour
-    from sim.engine.overflow import spill_share
 
     s = plan.scenario
     spec = plan.queues[q]

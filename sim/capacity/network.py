@@ -2,22 +2,25 @@
 
 Two checks run before any simulation:
 
-1. **Reachability.** The network is a directed graph (networkx): each *case
-   type* (a service line and a payer) links to the specialist queues that staff
-   the line in pools the payer covers, and each queue links to ``opinion``. A
-   case type with demand but no path to ``opinion`` is an error: such cases
-   would wait forever.
+1. **Reachability.** The network is a directed graph (networkx,
+   :func:`referral_graph`): each *case type* (a service line and a payer) links to
+   the specialist queues that staff the line in pools the payer covers, and each
+   queue links to ``opinion``. A case type with demand but no path to ``opinion`` is
+   an error: such cases would wait forever. Every queue links to ``opinion``, so a
+   path exists exactly when the case type has a queue; the check every load makes
+   reads that from the plan's routes (:func:`unreachable_case_types`), without
+   importing networkx.
 2. **Capacity.** For each specialist queue (and the triage staff) the work it
    receives per week is set against the working hours its people have on their
    calendar, with each payer's own specialty mix and, under overflow routing,
    what spills from the first-choice queue to the overflow pool
-   (:mod:`sim.engine.overflow`). Utilisation at or above 1 after spilling means
+   (:mod:`sim.capacity.overflow`). Utilisation at or above 1 after spilling means
    the queue grows without bound over the run; the report says so plainly, and
    the run still ends at its horizon with the backlog reported. The work counts
    only the cases expected to get that far (drop-out before the queue,
-   :mod:`sim.engine.reach`); a saturated queue whose patients give up sheds work
+   :mod:`sim.capacity.reach`); a saturated queue whose patients give up sheds work
    instead of growing; a class reserve and a contract's weekly cap limit what a
-   queue can take (:mod:`sim.engine.limits`).
+   queue can take (:mod:`sim.capacity.limits`).
 
 Example:
     >>> from sim import load_scenario
@@ -30,26 +33,38 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
+from sim.capacity.limits import apply_caps, reserve_utilisation
+from sim.capacity.reach import reach_shares, shed_share
+from sim.capacity.spill import Visit, class_spills
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
-from sim.engine.limits import apply_caps, reserve_utilisation
-from sim.engine.mandates import incentivised_demand
 from sim.engine.plan import Plan
 from sim.engine.policies.routing import kinds_split
-from sim.engine.reach import reach_shares, shed_share
 from sim.engine.rosters import expected_presence
-from sim.engine.spill import Visit, class_spills
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
 
 
 def referral_graph(plan: Plan) -> nx.DiGraph:
-    """Case types -> specialist queues -> opinion, as a directed graph."""
+    """Case types -> specialist queues -> opinion, as a directed graph.
+
+    Example:
+        >>> import networkx as nx
+        >>> from sim.engine.plan import build_plan
+        >>> g = referral_graph(build_plan(scenario))
+        >>> nx.has_path(g, ("case", 0, 0), OPINION)
+        True
+    """
+    import networkx as nx  # only for the graph itself: loading a scenario does not need it
+
     g = nx.DiGraph()
     g.add_node(OPINION)
     for q in plan.queues:
@@ -89,17 +104,19 @@ def case_type_shares(plan: Plan) -> np.ndarray:
 
 def _volume(plan: Plan) -> tuple[float, dict[str, float]]:
     """Cases a year and payer shares, incentivised payers' extra uptake included."""
-    d = plan.scenario.demand
-    return incentivised_demand(plan) or (d.cases_per_year, d.mix.payer)
+    return plan.inputs.arrivals.cases_per_year, plan.inputs.mix.payer
 
 
 def unreachable_case_types(plan: Plan) -> list[tuple[str, str]]:
-    """(service line, payer) pairs that have demand but cannot reach an opinion."""
-    g = referral_graph(plan)
+    """(service line, payer) pairs that have demand but cannot reach an opinion.
+
+    A case type reaches ``opinion`` in :func:`referral_graph` exactly when it routes to a
+    queue (every queue links to ``opinion``), so this reads the routes.
+    """
     shares = case_type_shares(plan)
     out = []
-    for (line, payer), _ in plan.routes.items():
-        if shares[line, payer] > 0 and not nx.has_path(g, ("case", line, payer), OPINION):
+    for (line, payer), queues in plan.routes.items():
+        if shares[line, payer] > 0 and not queues:
             out.append((plan.lines[line].name, plan.payers[payer]))
     return out
 
@@ -128,7 +145,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     ``outsourced_first`` outsourced ones, ``by_channel`` the channel's kind; among several,
     cases split evenly) or receives only ``overflow``. Under ``overflow`` routing the
     first-choice queue absorbs what its wait threshold lets in and the rest spills
-    (:func:`sim.engine.overflow.spill_share`): ``spill_share`` is the share of the queue's
+    (:func:`sim.capacity.overflow.spill_share`): ``spill_share`` is the share of the queue's
     overflowable cases sent on, to ``spills_to``, and ``offered_h_per_week`` is the work
     each queue really receives. Misrouted cases also add screening work to the wrong
     line's queues (drawn in proportion to the line mix, as the engine does).

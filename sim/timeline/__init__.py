@@ -8,7 +8,7 @@ its AI triage share from ``timeline.ai_adoption`` (linear between the years
 given, flat beyond them), and, with ``scale_staff: true``, every pool's
 specialists and the coordinators grow with the volume (rounded up) so that a
 growing platform keeps its staffing ratio; with ``timeline.hiring`` they follow
-a hiring plan instead (:mod:`sim.engine.headcounts`). Every year uses the same seed: the
+a hiring plan instead (:mod:`sim.timeline.headcounts`). Every year uses the same seed: the
 years differ by their inputs, not by their luck (common random numbers).
 
 Example:
@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.engine.headcounts import head_counts, year_with_staff
 from sim.engine.policies.triage import compile_triage
 from sim.loading import check_derived
 from sim.market.demand import adoption_path, market_scale
@@ -46,6 +45,7 @@ from sim.outputs.results import Results
 from sim.outputs.runner import run
 from sim.scenario.loader import Document
 from sim.scenario.models import Scenario, Timeline
+from sim.timeline.headcounts import head_counts, year_with_staff
 
 HEADLINE = ("cases_per_year", "ai_share", "time_to_match_h.mean", "records_to_match_h.mean",
             "time_to_opinion_h.mean", "time_to_opinion_h.p90", "within_target.opinion",
