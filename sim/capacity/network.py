@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.capacity.access import access_rows, access_warnings
 from sim.capacity.limits import apply_caps, reserve_utilisation
 from sim.capacity.reach import reach_shares, shed_share
 from sim.capacity.spill import Visit, class_spills
@@ -193,7 +194,8 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     worst = np.fmax(np.fmax(df.utilisation, stuck), df.cap_utilisation)
     df["status"] = np.select(
         [worst >= 1, worst >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
-    return df
+    more = access_rows(plan, rate_week)  # the records team and the diaries (sim.capacity.access)
+    return pd.concat([df, pd.DataFrame(more)], ignore_index=True) if more else df
 
 
 @dataclass(frozen=True)
@@ -275,8 +277,9 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]
             continue
         for c, (ch, ch_share) in enumerate(zip(
                 plan.channels, (s.demand.mix.channel[c] for c in plan.channels), strict=True)):
+            served = [q for q in queues if plan.serves(plan.queues[q].pool, c)]  # slots
             first, second = plan.routing.first_choice(
-                *kinds_split(queues, kind_of), plan.payers[payer], ch)
+                *kinds_split(served, kind_of), plan.payers[payer], ch)
             for q in first:
                 review_h = plan.mean_hours(plan.review_spec(plan.queues[q].pool,
                                                             plan.lines[line].specialty))
@@ -318,8 +321,10 @@ def overload_warnings(report: pd.DataFrame) -> list[str]:
     one that still gets more work than it can do (cases that cannot overflow), or an
     overflow pool that cannot take what spills into it, is.
     """
-    out = []
+    out = access_warnings(report)
     for r in report.itertuples():
+        if r.kind in ("records", "appointments"):  # their own words: access_warnings
+            continue
         out += _limit_warnings(r)
         if not r.utilisation >= 1:
             continue
