@@ -106,6 +106,10 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     out["in_system_end"] = float(rep.started - rep.finished - rep.abandoned + rep.pending)
     out.update(_flow_kpis(plan, cases))
     out.update(_pool_kpis(plan, rep))
+    if plan.records_team is not None or plan.diaries:  # sim.outputs.access
+        from sim.outputs.access import access_kpis
+
+        out.update(access_kpis(plan, rep, cases))
     if plan.scenario.economics is not None:
         out.update(economics_kpis(plan, cases))
     if any(p.contract for p in plan.scenario.pools.values()):

@@ -36,6 +36,7 @@ from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
 from sim.outputs import kpis as kpi_module
+from sim.outputs.access import case_columns as access_columns
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
 from sim.scenario.abandonment import STAGES as DROPOUT_STAGES
@@ -84,6 +85,8 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         df["first_records_h"] = _before(plan, d.access.first_records_h.copy())
         df["appointment_start_h"] = _before(plan, r.appointment_start_h)
         df["appointment_wait_h"] = times["queue_h"] - df["appointment_start_h"]
+    for name, column in access_columns(plan, rep).items():  # records team, diaries
+        df[name] = column
     if dropout:
         df["abandoned_h"] = r.abandoned_h
         df["abandoned_at"] = _categorical(r.abandon_stage, DROPOUT_STAGES)
@@ -191,7 +194,7 @@ def _triage_and_routing(plan: Plan, rep: Replication,
 def event_resources(plan: Plan) -> list[str]:
     """Every resource name the event log can show, in a fixed order (its categories)."""
     return ["patient", "records:digital", "records:paper", "ai", "coordinator", "none",
-            "coordinators", "referral", "appointments", *plan.payers,
+            "coordinators", "referral", "appointments", "navigators", *plan.payers,
             *(p for p in plan.pools if p not in plan.payers), *specialist_names(plan)]
 
 
@@ -210,6 +213,8 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
     if "first_records_h" in cases:
         activities += ACCESS_ACTIVITIES
+    if "records_seize_h" in cases:
+        activities += TEAM_ACTIVITIES
     if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
         slots.append(("case abandoned", 1, "abandoned_h", "=patient",
                       cases["abandoned_h"].notna().to_numpy()))
@@ -266,7 +271,30 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
                   cases["review_end_h"].notna().to_numpy()))
     if "first_records_h" in cases:  # incomplete records, appointment slots (sim.engine.access)
         _access_slots(cases, slots)
+    if "records_seize_h" in cases:  # a records team (sim.engine.records_team)
+        _team_slots(cases, slots)
     return slots
+
+
+TEAM_ACTIVITIES = ("records request", "records re-request")
+"""The event log's records-team activities: a navigator's hands-on work on a request."""
+
+
+def _team_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
+    """Insert the navigators' work into ``slots`` in journey order (in place): the first
+    request right after records intake starts, a second one after it is asked for."""
+    names = [(s[0], s[1]) for s in slots]
+    for name, prefix, after in (("records request", "records", ("records intake", 0)),
+                                ("records re-request", "rerequest",
+                                 ("records requested again", 0))):
+        if after not in names:
+            continue
+        began = cases[f"{prefix}_start_h"].notna().to_numpy()
+        done = began & cases[f"{prefix}_end_h"].notna().to_numpy()
+        at = names.index(after) + 1
+        slots[at:at] = [(name, 0, f"{prefix}_start_h", "=navigators", began),
+                        (name, 1, f"{prefix}_end_h", "=navigators", done)]
+        names = [(s[0], s[1]) for s in slots]
 
 
 ACCESS_ACTIVITIES = ("records requested again", "appointment booked", "appointment held")
