@@ -362,7 +362,8 @@ def capacity_table(capacity: pd.DataFrame) -> str:
     """The pre-run capacity check as text: one row per resource, then where overflow goes.
 
     ``role`` says which queue is a case's first choice and which only takes overflow; the
-    offered hours are those each queue really receives once the overflow has spilled.
+    offered hours are those each queue really receives once the overflow has spilled. An
+    appointment diary's row gives cases a week against its slots a week.
     """
     rows = [("resource", "role", "servers", "offered h/wk", "available h/wk", "utilisation",
              "")]
@@ -371,9 +372,13 @@ def capacity_table(capacity: pd.DataFrame) -> str:
         util = "inf" if math.isinf(r.utilisation) else f"{r.utilisation:.2f}"
         role = getattr(r, "role", "")
         role = role if isinstance(role, str) else ""
-        rows.append((r.resource, role, str(r.servers), f"{r.offered_h_per_week:,.1f}",
-                     f"{r.available_h_per_week:,.1f}", util,
-                     "" if r.status == "ok" else r.status))
+        if getattr(r, "kind", "") == "appointments":  # a diary: cases a week against slots
+            cap = r.cap_cases_per_week
+            cells = ("-", f"{r.utilisation * cap:,.1f} cases", f"{cap:,.1f} slots")
+        else:
+            cells = (str(r.servers), f"{r.offered_h_per_week:,.1f}",
+                     f"{r.available_h_per_week:,.1f}")
+        rows.append((r.resource, role, *cells, util, "" if r.status == "ok" else r.status))
         share = getattr(r, "spill_share", float("nan"))
         to = getattr(r, "spills_to", None)
         if isinstance(to, str) and to and share == share:

@@ -285,8 +285,9 @@ class Timeline(Strict):
         default={}, description="year -> share of cases triaged by AI (triage.ai_share), "
                                 "linear between the years given, flat beyond them")
     scale_staff: bool = Field(
-        default=False, description="grow specialists and coordinators with the volume "
-                                   "(relative to the first year, rounded up)")
+        default=False, description="grow specialists, coordinators, navigators and "
+                                   "appointment slots with the volume (relative to the "
+                                   "first year, rounded up)")
     hiring: Hiring | None = Field(
         default=None, description="specialists follow a hiring plan with lead times and "
                                   "attrition (sim.scenario.hiring)")
