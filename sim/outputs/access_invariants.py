@@ -10,8 +10,8 @@ come first served, hands-on work only in the team's hours. Besides:
   is not in before the first request's work ends; a second request joins the queue when
   the first batch is in; the records are not complete before its work ends);
 - **in the system**: a case the team holds at the horizon (waiting or in hand, from the
-  timestamps) is neither delivered nor abandoned, and the team's own count of them at the
-  horizon is the same.
+  timestamps) whose patient has not given up is neither delivered nor abandoned, and the
+  team's own count of them at the horizon is the same.
 
 Each appointment diary (:mod:`sim.engine.slots`) gives out at most one case per slot:
 
@@ -107,7 +107,10 @@ def check_records_order(where: str, rep: Replication) -> None:
 
 def check_team_in_system(where: str, jobs: Jobs, cases: pd.DataFrame, horizon_h: float) -> None:
     """A case the team holds at the horizon is still in the system (module docstring)."""
-    open_ = (jobs.join_h < horizon_h) & ~(jobs.end_h < horizon_h) & ~(jobs.leave_h < horizon_h)
+    # (a patient may give up while a navigator holds the case: it is abandoned then)
+    left = cases["abandoned_h"].to_numpy()[jobs.case] < horizon_h if "abandoned_h" in cases \
+        else np.zeros(len(jobs), dtype=bool)
+    open_ = (jobs.join_h < horizon_h) & ~(jobs.end_h < horizon_h) & ~left
     status = cases["status"].to_numpy()[jobs.case[open_]]
     if len(bad := np.flatnonzero(status != "in_system")):
         raise ConservationError(
