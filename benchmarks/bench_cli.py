@@ -198,7 +198,6 @@ PHASES = ("start-up", "imports", "load", "capacity check", "simulation", "invari
           "tables", "event log", "figures", "manifest and fsync", "other")
 _WRAPPED = {  # module -> {function: phase}; a missing module or function is skipped
     "sim.loading": {"load_scenario": "load", "scenario_from_document": "load"},
-    "sim.engine.network": {"capacity_report": "capacity check"},
     "sim.capacity.network": {"capacity_report": "capacity check"},
     "sim.capacity": {"capacity_report": "capacity check"},
     "sim.outputs.runner": {"run_replications": "simulation"},

@@ -18,6 +18,7 @@ staffing       staffing.csv, path.csv, overrides.txt, staffed.yaml
 market         projection, volumes, totals.csv, implied_rates.csv, compare.csv, report.*
 warmup         series.csv, welch.csv
 replications   replications.csv
+fit            scenario.yaml, kpis.csv, distances.csv, holdout_*.csv, report.md
 =============  ========================================================================
 
 Figures, ``summary.json`` and ``sweep.json`` are not compared (fonts, timestamps, paths).
@@ -262,13 +263,25 @@ def _replications(m: dict[str, Any], path: Path, out: Path) -> None:
                        {**_fields(m), **_again(m, path)}, overwrite=CHECKED)
 
 
+def _fit(m: dict[str, Any], path: Path, out: Path) -> None:
+    from sim.fit.api import rerun_fit
+    from sim.outputs.files import sha256_file
+
+    c = m["command"]
+    log = Path(c["log"])
+    if not log.is_file() or sha256_file(log) != c["log_sha256"]:
+        raise RerunRefused(f"{path}: its event log {log} is missing or has changed since the "
+                           "fit (its SHA-256 differs), so the fit cannot be repeated")
+    rerun_fit(c, out, rerun_of=str(path.resolve()))
+
+
 CHECKED = True
 """The writers may replace ``out``: :func:`_target` has checked it with the user's ``overwrite``."""
 
 REPRODUCED: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
     "run": _run, "timeline": _timeline, "compare": _compare, "sweep": _sweep,
     "staffing": _staffing, "market": _market, "warmup": _warmup,
-    "replications": _replications}
+    "replications": _replications, "fit": _fit}
 """The kinds of output :func:`rerun` reproduces, and how."""
 
 

@@ -143,3 +143,26 @@ def test_figure_titles_name_the_overrides() -> None:
     label = f"mini with simulation.horizon_days=20, {WHAT_IF}"
     assert label in time_to_opinion_figure(results).get_suptitle()
     assert label in utilisation_figure(results).axes[0].get_title()
+
+
+def test_figures_drawn_beside_the_tables_are_all_in_the_manifest_and_a_failure_writes_nothing(
+        baseline_60_days, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Figures are drawn in a forked child while the tables are written (sim.core.forked):
+    every one is listed in the manifest; if drawing fails, the error is raised here and no
+    folder (nor a temporary one) is left."""
+    from sim.outputs import figures
+    from sim.outputs.writing import write_results
+
+    folder = write_results(baseline_60_days, tmp_path / "ok", events=False)
+    listed = {f["path"] for f in json.loads((folder / "manifest.json").read_text())["files"]}
+    assert {f"figures/{n}.png" for n in ("time_to_opinion", "utilisation", "queue_length",
+                                         "savings_waterfall", "payers")} <= listed
+    assert verify_output(folder) == []
+
+    def broken(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(figures, "save_figures", broken)
+    with pytest.raises(OSError, match="No space left"):
+        write_results(baseline_60_days, tmp_path / "full", events=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]

@@ -49,26 +49,40 @@ from sim.engine.triage import TriageDesk, front_end
 
 
 @dataclass(frozen=True)
+class Counts:
+    """What the engine counted while it ran, independently of the timestamps: the run
+    invariants (:mod:`sim.outputs.invariants`) hold the case table to these."""
+
+    started: int  # journeys begun before the horizon
+    pending: int  # cases that arrived but were not ready for their journey by the horizon
+    finished: int  # cases whose opinion was delivered before the horizon
+    abandoned: int = 0  # cases that gave up before the horizon
+    # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
+    # engine's queues hold them
+    end_state: tuple[tuple[int, int], ...] = ()
+    # per appointment diary: the cases still waiting for a slot when the run stopped
+    diary_end: tuple[int, ...] = ()
+
+    @property
+    def in_system(self) -> int:
+        """Cases in the system at the horizon: journeys begun and not ended, and not ready."""
+        return self.started - self.finished - self.abandoned + self.pending
+
+
+@dataclass(frozen=True)
 class Replication:
-    """What one replication produced: its cases, their random inputs and their records."""
+    """What one replication produced: its cases, their random inputs, their records (times
+    not reached by the horizon are NaN) and the engine's own counts."""
 
     index: int
     seed: int
     cases: Cases
     draws: Draws
     records: Records
-    started: int  # journeys begun before the horizon
-    pending: int  # cases that arrived but were not ready for their journey by the horizon
-    finished: int  # cases whose opinion was delivered before the horizon
+    counts: Counts
     staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
-    abandoned: int = 0  # cases that gave up before the horizon (engine count)
-    # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
-    # engine's queues hold them; sim.outputs.invariants checks them against the timestamps
-    end_state: tuple[tuple[int, int], ...] = ()
     # with a records team: what its navigators did (sim.engine.records_team)
     records_team: TeamLog | None = None
-    # per appointment diary: the cases still waiting for a slot when the run stopped
-    diary_end: tuple[int, ...] = ()
 
 
 class Model:
@@ -167,7 +181,30 @@ class Model:
             q.expire(horizon)
         if self.appointments is not None:
             self.diary_end = self.appointments.expire(horizon)
+        self._censor(horizon)
         return self.rec
+
+    def counts(self) -> Counts:
+        """The engine's counts once the run has ended."""
+        return Counts(self.started, self.pending, self.finished, self.abandoned,
+                      tuple((sum(q.waiting), q.busy) for q in self.queues), self.diary_end)
+
+    def _censor(self, horizon: float) -> None:
+        """The run ends at the horizon: what was not reached by then becomes NaN, once, here.
+
+        A case's times are written when its stage begins (a review's end when it starts),
+        so a stage still under way at the horizon holds a later time: it becomes NaN, as do
+        records that complete after the horizon or never do (the patient gave up waiting for
+        them). The outputs read these arrays as they are.
+        """
+        rec, d = self.rec, self.draws
+        for x in (*(getattr(rec, name) for name in TIMES), d.intake_end_h,
+                  rec.appointment_start_h):
+            x[~(x < horizon)] = np.nan
+        d.intake_end_h[rec.abandon_stage == RECORDS] = np.nan
+        if d.access is not None:  # (the same array as intake_end_h without incomplete records)
+            first = d.access.first_records_h
+            first[~(first < horizon)] = np.nan
 
     def _read_views(self) -> None:
         """The per-case inputs the journey reads, as memoryviews of their arrays.
@@ -379,7 +416,5 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     draws = draw(plan, cases, streams)
     model = Model(plan, cases, draws, schedules(plan, seed, replication))
     records = model.run()
-    return Replication(replication, seed, cases, draws, records, model.started, model.pending,
-                       model.finished, model.staff_days, model.abandoned,
-                       tuple((sum(q.waiting), q.busy) for q in model.queues),
-                       model.team_log, model.diary_end)
+    return Replication(replication, seed, cases, draws, records, model.counts(), model.staff_days,
+                       model.team_log)

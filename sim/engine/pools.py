@@ -267,8 +267,16 @@ class Staff:
         now = self.env.now
         seize[i] = now
         start[i], done = self.calendar.work_span(now, effort_h)
-        end[i] = done
-        return self.env.timeout(done - now) if done > now else None
+        if done <= now:
+            end[i] = done
+            return None
+        delay = done - now
+        # The end recorded is the instant the timeout fires, ``now + delay``: in floating
+        # point it can be one unit in the last place below ``done`` (when done > 2 now), and
+        # the case this server takes next is seized at that instant. Recording ``done``
+        # had the next case start before this one ended (two cases on one server).
+        end[i] = now + delay
+        return self.env.timeout(delay)
 
 
 class SpecialistQueue(Staff):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -372,7 +373,8 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     days = max(1, math.ceil(log.end_h / 24))
     scenario: dict = {
         "name": name,
-        "description": f"Fitted by sosim fit from {log.file} ({len(t)} cases, {days} days).",
+        "description": f"Fitted by sosim fit from {Path(log.file).name} ({len(t)} cases, "
+                       f"{days} days).",
         "simulation": {"start": log.start, "horizon_days": days,
                        "warmup_days": max(1, round(days / 10)), "seed": seed,
                        "replications": replications},

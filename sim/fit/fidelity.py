@@ -80,13 +80,20 @@ def stage_kpis(t: pd.DataFrame, after_h: float, horizon_h: float,
     return out
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
+def _interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     v = values[np.isfinite(values)]
     if len(v) < 2:
         return (float(v.mean()) if len(v) else math.nan, math.nan, math.nan)
     m, sd = float(v.mean()), float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.975, len(v) - 1)) * sd * math.sqrt(1 + 1 / len(v))
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * sd * math.sqrt(1 + 1 / len(v))
     return m, m - half, m + half
+
+
+def _arrived_in(ev: pd.DataFrame, after_h: float, before_h: float) -> pd.DataFrame:
+    """The events of the cases that arrived in ``[after_h, before_h)``."""
+    arrival = ev[ev["stage"] == "arrival"].groupby("case")["time_h"].min()
+    keep = arrival[(arrival >= after_h) & (arrival < before_h)].index
+    return ev[ev["case"].isin(keep)]
 
 
 def simulate_fitted(scenario, log: Log, replications: int, seed: int  # noqa: ANN001
@@ -106,26 +113,37 @@ def simulate_fitted(scenario, log: Log, replications: int, seed: int  # noqa: AN
 
 
 def fidelity(scenario, log: Log, fitted: FittedScenario, replications: int = 5,  # noqa: ANN001
-             seed: int = 1) -> Fidelity:
-    """Simulate the fitted ``scenario`` and compare it with ``log`` (see the module docstring)."""
+             seed: int = 1, window: tuple[float, float] | None = None,
+             real_table: pd.DataFrame | None = None, family: bool = False) -> Fidelity:
+    """Simulate the fitted ``scenario`` and compare it with ``log`` (see the module docstring).
+
+    ``window``: judge only the cases arriving in ``[start, end)`` hours (default: after the
+    scenario's warm-up); ``real_table``: the log's stage table (default: the fit's own).
+    Each KPI's interval is a 95% one; with ``family`` they are family-wise, each at
+    ``1 - 0.05 / k`` for ``k`` KPIs (Bonferroni), so that a faithful model has them all
+    inside with 95% probability (the gate's).
+    """
     sims = simulate_fitted(scenario, log, replications, seed)
     cals = {p: fitted.calendars[p].work_calendar(log.start) for p in scenario.pools}
     staff = {p: sum(pool.specialists.values()) for p, pool in scenario.pools.items()}
-    after, horizon = scenario.warmup_hours, scenario.horizon_hours
-    real_t = fitted.table
+    after, horizon = window or (scenario.warmup_hours, scenario.horizon_hours)
+    real_t = fitted.table if real_table is None else real_table
     real = stage_kpis(real_t, after, horizon, cals, staff)
     sim_tables = [stage_table(_as_log(log, ev)) for ev in sims]
     per_rep = pd.DataFrame([stage_kpis(t, after, horizon, cals, staff) for t in sim_tables])
     rows = []
+    level = 1 - 0.05 / len(real) if family else 0.95
     for kpi, value in real.items():
-        m, lo, hi = _interval(per_rep[kpi].to_numpy(dtype=float))
+        m, lo, hi = _interval(per_rep[kpi].to_numpy(dtype=float), level)
         rows.append({"kpi": kpi, "log": value, "simulated": m, "low": lo, "high": hi,
                      "inside": bool(lo <= value <= hi) if np.isfinite(lo) else False})
     kpis = pd.DataFrame(rows).set_index("kpi")
     weekday = log.start.weekday()
     seen = set(log.events["stage"].astype(str))  # compare only what the log can show
-    dist = pd.DataFrame([log_distances(log.events, ev[ev["stage"].astype(str).isin(seen)],
-                                       weekday) for ev in sims])
+    mine = _arrived_in(log.events, after, horizon) if window else log.events
+    dist = pd.DataFrame([log_distances(
+        mine, (_arrived_in(ev, after, horizon) if window else ev).pipe(
+            lambda e: e[e["stage"].astype(str).isin(seen)]), weekday) for ev in sims])
     distances = pd.DataFrame({"mean": dist.mean(), "sd": dist.std(ddof=1)})
     return Fidelity(kpis, distances, real_t, sim_tables)
 

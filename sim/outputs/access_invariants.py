@@ -206,6 +206,6 @@ def check_access(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
     if plan.records_team is not None and rep.records_team is not None:
         check_team(plan, rep, cases)
     for d in range(len(plan.diaries)):
-        waiting = rep.diary_end[d] if rep.diary_end else None
+        waiting = rep.counts.diary_end[d] if rep.counts.diary_end else None
         check_diary(f"replication {rep.index}, diary {plan.diaries[d].name}", plan, rep, d,
                     waiting)

@@ -287,13 +287,14 @@ def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
     status = cases["status"]
     abandoned = int((status == "abandoned").sum()) if "abandoned" in status.cat.categories \
         else 0
-    in_system = rep.started - rep.finished + rep.pending - abandoned
+    n = rep.counts
+    in_system = n.started - n.finished + n.pending - abandoned
     if arrived != delivered + in_system + abandoned or len(cases) != arrived:
         raise ConservationError(
             f"replication {rep.index}: {arrived} cases arrived (demand) and the case table has "
             f"{len(cases)} rows, but {delivered} were delivered (timestamps), the engine holds "
-            f"{in_system} still in the system ({rep.started} journeys begun, {rep.finished} "
-            f"ended, {rep.pending} not ready) and {abandoned} abandoned")
+            f"{in_system} still in the system ({n.started} journeys begun, {n.finished} "
+            f"ended, {n.pending} not ready) and {abandoned} abandoned")
 
 
 def check_end_state(where: str, jobs: Jobs, engine: tuple[int, int], horizon_h: float) -> None:
@@ -416,8 +417,8 @@ def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
                                 plan.reserve(q.pool, q.servers), staff)
         check_discipline(where, jobs)
         check_calendar(where, jobs, cal)
-        if rep.end_state:
-            check_end_state(where, jobs, rep.end_state[q.index], horizon)
+        if rep.counts.end_state:
+            check_end_state(where, jobs, rep.counts.end_state[q.index], horizon)
     for pool, parts in reviews.items():
         cap = caps[next(q.index for q in plan.queues if q.pool == pool)]
         check_contract(f"replication {rep.index}, pool {plan.pools[pool]}", _concat(parts),

@@ -39,6 +39,7 @@ from sim.outputs import kpis as kpi_module
 from sim.outputs.access import case_columns as access_columns
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
+from sim.outputs.invariants import check_run
 from sim.scenario.abandonment import STAGES as DROPOUT_STAGES
 
 
@@ -61,11 +62,9 @@ def _specialist_codes(plan: Plan, queue: np.ndarray, server: np.ndarray) -> np.n
 def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     """The case table of one replication."""
     c, d, r = rep.cases, rep.draws, rep.records
-    times = _reached_times(plan, rep)
+    times = _times(rep)
     delivered = ~np.isnan(times["review_end_h"])
     dropout = plan.scenario.abandonment is not None
-    if dropout:  # records never completed for those who gave up waiting for them
-        times["intake_end_h"][r.abandon_stage == 0] = np.nan
     df = pd.DataFrame(copy=False, data={
         **_attributes(plan, rep),
         "status": _categorical(np.where(delivered, 0, np.where(r.abandon_stage >= 0, 2, 1)),
@@ -82,8 +81,8 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     })
     if d.access is not None:  # incomplete records, appointment slots (sim.engine.access)
         df["records_incomplete"] = d.access.incomplete
-        df["first_records_h"] = _before(plan, d.access.first_records_h.copy())
-        df["appointment_start_h"] = _before(plan, r.appointment_start_h)
+        df["first_records_h"] = d.access.first_records_h.copy()
+        df["appointment_start_h"] = r.appointment_start_h
         df["appointment_wait_h"] = times["queue_h"] - df["appointment_start_h"]
     for name, column in access_columns(plan, rep).items():  # records team, diaries
         df[name] = column
@@ -99,25 +98,13 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     return df
 
 
-def _reached_times(plan: Plan, rep: Replication) -> dict[str, np.ndarray]:
-    """Every stage's timestamps, NaN where not reached by the horizon."""
-    horizon = plan.horizon_h
-
-    def reached(x: np.ndarray) -> np.ndarray:
-        # Times not reached by the horizon become NaN in the records themselves, which the
-        # table then shares: a million-case table would otherwise copy 160 MB of times.
-        x[~(x < horizon)] = np.nan
-        return x
-
-    times = {"intake_end_h": reached(rep.draws.intake_end_h)}
-    times.update({name: reached(getattr(rep.records, name)) for name in TIMES})
+def _times(rep: Replication) -> dict[str, np.ndarray]:
+    """Every stage's timestamps, NaN where not reached by the horizon (the engine censored
+    them where the run ended: :meth:`sim.engine.model.Model.run`). The table shares the
+    arrays: a million-case table would otherwise copy 160 MB of times."""
+    times = {"intake_end_h": rep.draws.intake_end_h}
+    times.update({name: getattr(rep.records, name) for name in TIMES})
     return times
-
-
-def _before(plan: Plan, x: np.ndarray) -> np.ndarray:
-    """``x`` with times not reached by the horizon set to NaN (in place)."""
-    x[~(x < plan.horizon_h)] = np.nan
-    return x
 
 
 def _waiting_for_slot(plan: Plan, rep: Replication,
@@ -347,6 +334,7 @@ class Results:
         self.replications = replications
         self.seed = seed
         self.overrides: tuple[str, ...] = ()  # the --set overrides, named in titles
+        self._checked = False
 
     @cached_property
     def cases(self) -> pd.DataFrame:
@@ -364,13 +352,28 @@ class Results:
         """The process-mining event log, all replications."""
         return event_log(self.plan, self.cases)
 
-    @cached_property
-    def kpis(self) -> pd.DataFrame:
-        """One row per replication, one column per KPI."""
+    def _by_replication(self) -> list[tuple[Replication, pd.DataFrame]]:
         by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
         empty = self.cases.iloc[:0]
-        rows = [kpi_module.replication_kpis(self.plan, rep, by_rep.get(rep.index, empty))
-                for rep in self.replications]
+        return [(rep, by_rep.get(rep.index, empty)) for rep in self.replications]
+
+    def check(self) -> None:
+        """The run invariants of every replication, from its case table and the engine's
+        counts (:func:`sim.outputs.invariants.check_run`); raises
+        :class:`~sim.outputs.invariants.InvariantError` at the first broken one. A step of its
+        own: the runner takes it before anything is measured, and :attr:`kpis` makes sure
+        it was taken. Runs once."""
+        if not self._checked:
+            for rep, cases in self._by_replication():
+                check_run(self.plan, rep, cases)
+            self._checked = True
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """One row per replication, one column per KPI (of a checked run: :meth:`check`)."""
+        self.check()
+        rows = [kpi_module.replication_kpis(self.plan, rep, cases)
+                for rep, cases in self._by_replication()]
         return pd.DataFrame(rows).set_index("replication")
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:

@@ -4,6 +4,10 @@ Replication ``r`` of a run seeded ``seed`` draws from its own streams
 (:mod:`sim.core.streams`), so each replication is the same whether it runs alone,
 first, last or on another machine.
 
+The steps, one way: the plan is compiled once; each replication is simulated (the engine
+censors its records at the horizon and counts its cases); the case tables are built and
+the run invariants checked (:meth:`Results.check`); only then are KPIs measured.
+
 Example:
     >>> import sim
     >>> scenario = sim.load_scenario("scenarios/baseline.yaml",
@@ -60,7 +64,9 @@ def run_replications(
     plan = build_plan(scenario)
     out = []
     for k, r in enumerate(indices):
-        out.append(simulate(plan, seed, r))
+        out.append(simulate(plan, seed, r))  # the engine censors each run at its horizon
         if progress:
             progress(k + 1, len(indices))
-    return Results(plan, out, seed)
+    results = Results(plan, out, seed)
+    results.check()  # the run invariants, before anything is measured (raises)
+    return results

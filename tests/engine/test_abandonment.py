@@ -100,7 +100,7 @@ def test_dropout_moves_no_other_draw():
     endless = {stage: {"default": {"dist": "fixed", "value": 1e6, "unit": "hours"}}
                for stage in ("records", "referral", "specialist")}
     ra, rb = simulate(plain, 3), simulate(build_plan(_scenario("legacy", endless)), 3)
-    assert rb.abandoned == 0
+    assert rb.counts.abandoned == 0
     for name in ("review_end_h", "seize_h", "referral_end_h", "screen_seize_h"):
         np.testing.assert_array_equal(getattr(ra.records, name), getattr(rb.records, name))
 
@@ -109,7 +109,7 @@ def test_without_the_section_nothing_changes():
     s = _scenario("ai")
     a, b = simulate(build_plan(s), 5), simulate(build_plan(_scenario("ai", None)), 5)
     np.testing.assert_array_equal(a.records.review_end_h, b.records.review_end_h)
-    assert a.abandoned == 0 and (a.records.abandon_stage == -1).all()
+    assert a.counts.abandoned == 0 and (a.records.abandon_stage == -1).all()
     res = sim.run(s, replications=1)
     assert "abandoned_h" not in res.cases
     assert list(res.cases["status"].cat.categories) == ["delivered", "in_system"]

@@ -126,7 +126,7 @@ def test_cases_give_up_at_join_plus_patience_and_the_run_conserves_them() -> Non
     assert (r.abandoned_h[gone] > np.nanmax(r.seize_h)).any()
     waiting = (r.queue_h < horizon) & np.isnan(r.seize_h) & ~gone
     assert (r.queue_h[waiting] + 30.0 >= horizon).all()
-    assert rep.end_state[0][0] == waiting.sum() and rep.abandoned == gone.sum()
+    assert rep.counts.end_state[0][0] == waiting.sum() and rep.counts.abandoned == gone.sum()
     k = Results(plan, [rep], 1).kpis  # every run invariant, conservation included
     assert k["arrivals"].iloc[0] == (k["delivered"].iloc[0] + k["in_system_end"].iloc[0]
-                                     + rep.abandoned)
+                                     + rep.counts.abandoned)

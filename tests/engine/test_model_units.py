@@ -66,9 +66,9 @@ def test_misrouted_cases_are_screened_then_rerouted_on_the_clock() -> None:
         held = np.count_nonzero(r.seize_h[rows] < horizon) - np.count_nonzero(
             r.review_end_h[rows] < horizon) + np.count_nonzero(
             r.screen_seize_h[srows] < horizon) - np.count_nonzero(r.screen_end_h[srows] < horizon)
-        assert rep.end_state[q.index] == (waiting, held)
-    assert rep.finished == np.count_nonzero(r.review_end_h < horizon)
-    assert rep.started + rep.pending == len(rep.cases)
+        assert rep.counts.end_state[q.index] == (waiting, held)
+    assert rep.counts.finished == np.count_nonzero(r.review_end_h < horizon)
+    assert rep.counts.started + rep.counts.pending == len(rep.cases)
 
 
 def test_preauthorisation_shorter_than_an_hour_is_waited_for() -> None:

@@ -87,7 +87,8 @@ def test_reachability_from_the_routes_is_the_graphs(self_mix: dict | None) -> No
     """unreachable_case_types reads the routes (no networkx at load): the same answer as a
     path search in referral_graph, for a reachable and an unreachable case type."""
     import networkx as nx
-    from sim.engine.network import OPINION, referral_graph
+
+    from sim.capacity.network import OPINION, referral_graph
 
     doc = _doc(self_mix)
     doc["pools"]["onc_only"]["specialists"] = {"oncology": 1}

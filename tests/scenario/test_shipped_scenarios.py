@@ -68,8 +68,9 @@ def test_short_run_conserves_cases(path: Path, short_runs: dict[str, Any]) -> No
     rep = res.replications[0]
     # three sources: the demand generator, the engine's count of journeys ended, the table
     assert len(rep.cases) == k["arrivals"] == len(res.cases)
-    assert rep.finished == k["delivered"] == (res.cases["status"] == "delivered").sum()
-    assert rep.abandoned == k.get("abandoned", 0) == (res.cases["status"] == "abandoned").sum()
+    assert rep.counts.finished == k["delivered"] == (res.cases["status"] == "delivered").sum()
+    assert rep.counts.abandoned == k.get("abandoned", 0) == (
+        res.cases["status"] == "abandoned").sum()
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=_id)

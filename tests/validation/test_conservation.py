@@ -105,8 +105,8 @@ def test_kpi_counts_add_up(res) -> None:  # noqa: ANN001
     for rep in res.replications:
         assert k.loc[rep.index, "arrivals"] == len(rep.cases)
         # journeys the engine saw end, against opinions with a timestamp
-        assert k.loc[rep.index, "delivered"] == rep.finished
-        assert 0 <= rep.pending <= k.loc[rep.index, "in_system_end"]
+        assert k.loc[rep.index, "delivered"] == rep.counts.finished
+        assert 0 <= rep.counts.pending <= k.loc[rep.index, "in_system_end"]
 
 
 def test_every_arrival_once_in_case_table(res) -> None:  # noqa: ANN001

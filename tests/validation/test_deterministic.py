@@ -20,7 +20,6 @@ second off fails.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 
 import numpy as np
@@ -98,12 +97,9 @@ def run_cases(specialists: int, rows: list[tuple[float, int, int, int]]) -> pd.D
     draws = draw(plan, cases, Streams(5, 0))
     model = Model(plan, cases, draws)
     records = model.run()
-    assert model.started + getattr(model, "pending", 0) == model.finished == n
-    counts = {"started": model.started, "finished": model.finished,
-              "pending": getattr(model, "pending", 0)}
-    fields = {f.name for f in dataclasses.fields(Replication)}
+    assert model.started + model.pending == model.finished == n
     rep = Replication(index=0, seed=5, cases=cases, draws=draws, records=records,
-                      **{k: v for k, v in counts.items() if k in fields})
+                      counts=model.counts())
     table = case_table(plan, rep)
     table.attrs["plan"] = plan
     return table
