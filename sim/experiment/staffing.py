@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.intervals import t_half_width
+from sim.experiment.levers import TEAM_FILTER, lever_key, lever_load, lever_metrics, levers
 from sim.scenario import Scenario, ScenarioError
 
 STATS = ("mean", "p50", "p90", "p95")
@@ -131,7 +132,11 @@ def queue_key(plan_queue_name: str) -> str:
     'pools.in_house.specialists.oncology'
     >>> queue_key("in_house/neurology/movement_disorders")
     'pools.in_house.subspecialists.neurology.movement_disorders'
+    >>> queue_key("records team")   # a lever (sim.experiment.levers)
+    'intake.team.navigators'
     """
+    if (key := lever_key(plan_queue_name)) is not None:
+        return key
     pool, *line = plan_queue_name.split("/")
     if len(line) == 1:
         return f"pools.{pool}.specialists.{line[0]}"
@@ -180,6 +185,8 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
             for s in STATS[1:]:
                 row[f"{name}.{s}"] = float(np.percentile(x, int(s[1:]))) if len(x) else np.nan
         rows.append(row)
+    if plan.records_team is not None or plan.diaries:  # navigators, slots (levers)
+        rows += lever_metrics(plan, rep, res.cases, replication)
     return pd.DataFrame(rows)
 
 
@@ -237,9 +244,11 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     if replications < 2:
         raise ValueError("the rule needs a confidence interval: replications must be >= 2")
     plan = build_plan(scenario)
-    if pools is not None and (unknown := sorted(set(pools) - set(plan.pools))):
-        raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)}")
+    if pools is not None and (unknown := sorted(set(pools) - set(plan.pools) - {TEAM_FILTER})):
+        raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)} "
+                         f"(and {TEAM_FILTER} for the navigators)")
     queues = [q for q in plan.queues if pools is None or plan.pools[q.pool] in pools]
+    queues += levers(plan, pools)  # navigators, appointment slots
     start, load = _square_root_start(queues, capacity_report(plan).set_index("resource"), beta)
     search = _Search(scenario, goals, dict(start), replications,
                      executor if executor is not None else SerialExecutor(),
@@ -339,8 +348,11 @@ def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
     start, load = {}, {}
     for q in queues:
         row = capacity.loc[q.name]
-        per_server = row["available_h_per_week"] / max(int(row["servers"]), 1)
-        a = float(row["offered_h_per_week"] / per_server) if per_server > 0 else 0.0
+        if row["kind"] in ("records", "appointments"):  # levers: navigators, slots a week
+            a = lever_load(row)[0]
+        else:
+            per_server = row["available_h_per_week"] / max(int(row["servers"]), 1)
+            a = float(row["offered_h_per_week"] / per_server) if per_server > 0 else 0.0
         load[q.name] = a
         start[q.name] = square_root_staffing(a, 1.0, beta) if a > 0 else q.servers
     return start, load
