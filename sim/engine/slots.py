@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from heapq import heappop, heappush
 
@@ -70,6 +71,7 @@ class Diary:
         self._gen = 0  # stamps the scheduled wake-up; older ones are ignored
         self.given = 0  # slots given out
         self.last_k = -1  # the last slot looked at
+        self._times: list[float] = []  # slot times computed so far (slot k at index k)
 
     # ----------------------------------------------------------------------------- booking
     def book_ahead(self, eligible: np.ndarray, case: np.ndarray, queue: np.ndarray,
@@ -91,11 +93,26 @@ class Diary:
         self._schedule(eligible_h)
 
     # ------------------------------------------------------------------------- the slots
+    def _time(self, k: int) -> float:
+        """Slot ``k``'s time (computed once, :meth:`DiarySpec.slot_time`)."""
+        times = self._times
+        while len(times) <= k:
+            times.append(self.spec.slot_time(len(times)))
+        return times[k]
+
+    def _first_at_or_after(self, t: float) -> int:
+        """The first slot at or after ``t`` (from the cached times)."""
+        times = self._times
+        if not times or times[-1] < t:
+            k = self.spec.first_slot_at_or_after(t)
+            self._time(k)
+            return k
+        return bisect_left(times, t)
+
     def _schedule(self, eligible_h: float) -> None:
         """Wake at the first slot from ``eligible_h`` (and from now), if that is earlier."""
-        k = self.spec.first_slot_at_or_after(max(eligible_h, self.env.now))
-        k = max(k, self.last_k + 1)
-        t = self.spec.slot_time(k)
+        k = max(self._first_at_or_after(max(eligible_h, self.env.now)), self.last_k + 1)
+        t = self._time(k)
         if t >= self._wake_t:
             return
         self._gen += 1
