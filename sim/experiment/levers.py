@@ -13,8 +13,9 @@ each *queue*; a lever is one more such queue:
   ``specialist_wait_h`` the wait for a slot once the lead has passed (what more slots
   shorten), ``time_to_opinion_h`` that of the cases booked in it; the floor is no wait.
 
-A ``pools`` filter keeps a diary when its pool is named, and the team when
-``records_team`` is.
+Without a ``pools`` filter every lever is searched; with one, the team when it names
+``records_team``, and the diaries when it names ``slots`` (all of them) or a diary
+(``in_house/in_person``).
 
 Example:
     >>> lever_key("records team"), lever_key("in_house/in_person slots")
@@ -32,6 +33,7 @@ import numpy as np
 
 TEAM = "records team"
 TEAM_FILTER = "records_team"
+SLOTS_FILTER = "slots"
 STATS = ("mean", "p50", "p90", "p95")
 
 
@@ -53,13 +55,18 @@ def lever_key(name: str) -> str | None:
     return None
 
 
+def lever_filters(plan) -> set[str]:  # noqa: ANN001
+    """The names a ``pools`` filter may give besides the pools: module docstring."""
+    return {TEAM_FILTER, SLOTS_FILTER, *(d.name for d in plan.diaries)}
+
+
 def levers(plan, pools: Sequence[str] | None) -> list[Lever]:  # noqa: ANN001
     """The levers of ``plan`` the search may move (a ``pools`` filter: module docstring)."""
     out = []
     if plan.records_team is not None and (pools is None or TEAM_FILTER in pools):
         out.append(Lever(TEAM, plan.records_team.navigators))
     for d in plan.diaries:
-        if pools is None or plan.pools[d.pool] in pools:
+        if pools is None or SLOTS_FILTER in pools or d.name in pools:
             out.append(Lever(f"{d.name} slots", max(1, round(d.per_week))))
     return out
 

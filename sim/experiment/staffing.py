@@ -66,7 +66,14 @@ import numpy as np
 import pandas as pd
 
 from sim.core.intervals import t_half_width
-from sim.experiment.levers import TEAM_FILTER, lever_key, lever_load, lever_metrics, levers
+from sim.experiment.levers import (
+    TEAM_FILTER,
+    lever_filters,
+    lever_key,
+    lever_load,
+    lever_metrics,
+    levers,
+)
 from sim.scenario import Scenario, ScenarioError
 
 STATS = ("mean", "p50", "p90", "p95")
@@ -244,9 +251,10 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     if replications < 2:
         raise ValueError("the rule needs a confidence interval: replications must be >= 2")
     plan = build_plan(scenario)
-    if pools is not None and (unknown := sorted(set(pools) - set(plan.pools) - {TEAM_FILTER})):
+    if pools is not None and (unknown := sorted(set(pools) - set(plan.pools)
+                                                - lever_filters(plan))):
         raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)} "
-                         f"(and {TEAM_FILTER} for the navigators)")
+                         f"(and {TEAM_FILTER} for the navigators, slots for the diaries)")
     queues = [q for q in plan.queues if pools is None or plan.pools[q.pool] in pools]
     queues += levers(plan, pools)  # navigators, appointment slots
     start, load = _square_root_start(queues, capacity_report(plan).set_index("resource"), beta)

@@ -171,7 +171,10 @@ SOSIM_MAP = LogMap(
         review=["misroute screening", "specialist review"], opinion="opinion delivered",
         records_again="records requested again", referral="referral cycle",
         appointment_booked="appointment booked", appointment_held="appointment held",
-        abandoned="case abandoned"),
+        abandoned="case abandoned",
+        # a records team's navigators (sim.engine.records_team): the fit reads records
+        # intake as a delay and fits no team
+        ignore=["records request", "records re-request"]),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
     naive_timestamps="local",
     split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),
