@@ -337,13 +337,20 @@ class _Search:
                 break
             best = min(free, key=lambda q: summary.at[q, "severity"])
             state[best] -= 1
+            stuck = dict(self.stuck)
             try:
                 trial, trial_ok = self.evaluate("down", best)
             except ScenarioError:  # fewer breaks the scenario's own rules (an urgent reserve)
                 trial_ok = False
+            if trial_ok and self.stuck.keys() != stuck.keys():
+                # the removal made another queue's target unattainable (one navigator fewer
+                # slows every case's records): not a removal that keeps the targets
+                trial_ok = False
+                self.history[-1]["accepted"] = False
             if trial_ok:
                 summary = trial
             else:
+                self.stuck = stuck  # what the rejected trial found stuck was its own doing
                 state[best] += 1
                 frozen.add(best)
         return summary
