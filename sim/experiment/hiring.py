@@ -26,8 +26,8 @@ Example:
     >>> res = plan_hiring(platform, target_h=120, replications=2)
     >>> print(res.text())
     Hiring plan: p90 time to opinion <= 120 h every year (lead time 6 months, attrition 0% a year)
-      2026: decide no hires; p90 249.4 h (95% bound 350.3 h): NOT met (not attainable by hiring: 3
-      more specialists did not lower the bound by 1%)
+        2026: decide no hires; p90 244.2 h (95% bound 381.5 h): NOT met (not attainable by hiring: 3
+    more specialists did not lower the bound by 1%)
     <BLANKLINE>
     Specialists per queue (start -> end of year; +hires decided that year, -leavers):
       queue                                              2026

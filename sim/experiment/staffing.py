@@ -39,19 +39,19 @@ Example:
     ...                     pools=["in_house"], replications=2)
     >>> res.table[["queue", "start", "servers", "met"]]
                                          queue  start  servers    met
-    0                        in_house/oncology      5        5   True
-    1                      in_house/cardiology      2        3   True
+    0                        in_house/oncology      5        4   True
+    1                      in_house/cardiology      2        2   True
     2                       in_house/neurology      3        3   True
-    3                     in_house/orthopedics      2        2   True
+    3                     in_house/orthopedics      3        2   True
     4                           in_house/other      3        3   True
     5  in_house/oncology/rare_tumour_pathology      1        1  False
-    6    in_house/neurology/movement_disorders      1        1  False
+    6    in_house/neurology/movement_disorders      1        3  False
     >>> res.overrides                # --set lines for sosim run
-    ['pools.in_house.specialists.oncology=5', 'pools.in_house.specialists.cardiology=3',
+    ['pools.in_house.specialists.oncology=4', 'pools.in_house.specialists.cardiology=2',
     'pools.in_house.specialists.neurology=3', 'pools.in_house.specialists.orthopedics=2',
     'pools.in_house.specialists.other=3',
     'pools.in_house.subspecialists.oncology.rare_tumour_pathology=1',
-    'pools.in_house.subspecialists.neurology.movement_disorders=1']
+    'pools.in_house.subspecialists.neurology.movement_disorders=3']
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ Example:
     >>> import sim
     >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml", [
     ...     "simulation.horizon_days=28", "simulation.warmup_days=0"]), replications=1)
-    >>> 0 < res.kpis["records_team.utilisation"].iloc[0] < 1
+    >>> bool(0 < res.kpis["records_team.utilisation"].iloc[0] < 1)
     True
 """
 

@@ -7,89 +7,89 @@ Example:
     >>> print(kpi_table(results))
     baseline: triage ai, routing overflow, 14 days measured, 2 replication(s), seed 7 (mean, 95% CI)
     ------------------------------------------------------------------------------------------------
-      time to match mean                                26.7 h  [9.0 h, 44.4 h]
-      time to match p50                                  5.7 h  [3.9 h, 7.4 h]
-      time to match p90                        107.0 h (4.5 d)  [0.0 h, 237.9 h (9.9 d)]*
-      time to match p95                        149.7 h (6.2 d)  [68.7 h (2.9 d), 230.6 h (9.6 d)]
-      records to match mean                              3.6 h  [2.3 h, 5.0 h]
+      time to match mean                                26.7 h  [5.4 h, 48.1 h (2.0 d)]
+      time to match p50                                  5.6 h  [3.7 h, 7.5 h]
+      time to match p90                        109.6 h (4.6 d)  [0.0 h, 258.3 h (10.8 d)]*
+      time to match p95                        152.6 h (6.4 d)  [46.1 h, 259.0 h (10.8 d)]
+      records to match mean                              3.8 h  [3.7 h, 3.8 h]
       records to match p50                               0.3 h  [0.1 h, 0.4 h]
-      records to match p90                               5.2 h  [0.0 h, 10.6 h]*
-      records to match p95                              22.6 h  [6.7 h, 38.5 h]
-      time to opinion mean                      48.2 h (2.0 d)  [21.8 h, 74.6 h (3.1 d)]
-      time to opinion p50                               21.1 h  [12.7 h, 29.4 h]
-      time to opinion p90                      136.9 h (5.7 d)  [0.0 h, 274.4 h (11.4 d)]*
-      time to opinion p95                      174.9 h (7.3 d)  [76.0 h (3.2 d), 273.7 h (11.4 d)]
-      matched within 24 h                                63.1%  [42.3%, 83.9%]
-      opinion within 120 h                               57.3%  [44.7%, 69.9%]
-      utilisation in_house                               27.5%  [13.2%, 41.8%]
-      cases waiting in_house (time average)          2.9 cases  [0.0 cases, 6.3 cases]*
-      utilisation outsourced                              3.2%  [0.0%, 18.4%]*
-      cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.6 cases]*
-      outsourced share                                    7.4%  [0.0%, 41.4%]*
-      misrouted share                                    10.1%  [0.0%, 22.0%]*
-      opinions per week                                 117.00  [28.06, 205.94]
+      records to match p90                               6.0 h  [0.0 h, 13.4 h]*
+      records to match p95                              22.7 h  [10.4 h, 35.0 h]
+      time to opinion mean                              47.2 h  [33.1 h, 61.2 h (2.6 d)]
+      time to opinion p50                               21.2 h  [18.0 h, 24.4 h]
+      time to opinion p90                      141.8 h (5.9 d)  [131.6 h (5.5 d), 152.0 h (6.3 d)]
+      time to opinion p95                      162.7 h (6.8 d)  [93.9 h (3.9 d), 231.5 h (9.6 d)]
+      matched within 24 h                                63.2%  [43.3%, 83.1%]
+      opinion within 120 h                               58.1%  [43.2%, 72.9%]
+      utilisation in_house                               28.5%  [18.1%, 38.9%]
+      cases waiting in_house (time average)          2.5 cases  [0.0 cases, 6.8 cases]*
+      utilisation outsourced                              2.6%  [0.0%, 17.5%]*
+      cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.8 cases]*
+      outsourced share                                    5.9%  [0.0%, 37.6%]*
+      misrouted share                                     9.9%  [0.7%, 19.1%]
+      opinions per week                                 118.75  [39.34, 198.16]
       arrivals                                             452  [230, 675]
-      delivered                                            234  [56, 412]
-      in system at end                                     198  [198, 198]
-      time to opinion p50, online_portal                19.2 h  [1.7 h, 36.7 h]
-      time to opinion p50, in_person           153.6 h (6.4 d)  [43.3 h, 264.0 h (11.0 d)]
-      time to opinion p50, telephonic                   21.2 h  [0.0 h, 46.8 h]*
-      time to opinion p50, video               147.4 h (6.1 d)  [0.0 h, 365.3 h (15.2 d)]*
-      abandoned                                          20.50  [-23.97, 64.97]
-      abandoned share                                     4.5%  [0.0%, 12.1%]*
-        at records                                        2.7%  [0.0%, 11.2%]*
+      delivered                                            238  [79, 396]
+      in system at end                                     196  [176, 215]
+      time to opinion p50, online_portal                19.1 h  [2.6 h, 35.6 h]
+      time to opinion p50, in_person           127.9 h (5.3 d)  [0.0 h, 318.7 h (13.3 d)]*
+      time to opinion p50, telephonic                   20.6 h  [2.5 h, 38.7 h]
+      time to opinion p50, video               128.7 h (5.4 d)  [0.0 h, 276.4 h (11.5 d)]*
+      abandoned                                          19.50  [-24.97, 63.97]
+      abandoned share                                     4.3%  [0.0%, 12.0%]*
+        at records                                        2.9%  [0.0%, 9.9%]*
         at referral                                       0.0%  [0.0%, 0.0%]
-        at appointment                                    1.4%  [0.7%, 2.1%]
-        at specialist                                     0.3%  [0.0%, 1.9%]*
+        at appointment                                    1.2%  [0.4%, 2.0%]
+        at specialist                                     0.2%  [0.1%, 0.3%]
     <BLANKLINE>
     Where the time goes (mean per delivered case; sums to time to opinion)
     ----------------------------------------------------------------------
-      records intake              16.8 h  [14.8 h, 18.8 h]
+      records intake              16.9 h  [10.5 h, 23.3 h]
       waiting for triage           0.0 h  [0.0 h, 0.0 h]
       triage                       0.3 h  [0.2 h, 0.3 h]
       referral cycle / check       0.0 h  [0.0 h, 0.0 h]
-      pre-authorisation            5.9 h  [0.0 h, 13.2 h]*
-      misroute rework              2.8 h  [1.4 h, 4.2 h]
-      waiting for an appointment  13.2 h  [0.0 h, 38.6 h]*
-      waiting for specialist       5.6 h  [0.0 h, 17.1 h]*
-      specialist review            3.6 h  [3.3 h, 3.9 h]
+      pre-authorisation            5.9 h  [0.0 h, 13.9 h]*
+      misroute rework              2.9 h  [1.8 h, 3.9 h]
+      waiting for an appointment  12.6 h  [3.7 h, 21.5 h]
+      waiting for specialist       4.8 h  [0.0 h, 13.1 h]*
+      specialist review            3.9 h  [1.8 h, 5.9 h]
     <BLANKLINE>
     Money over the 14 days measured (mean, 95% CI; USD)
     ---------------------------------------------------
-      cost per opinion (USD)                       668  [574, 762]
-        pool in_house                              658  [597, 719]
-        pool outsourced                            785  [663, 907]
-        channel online_portal                      643  [448, 837]
-        channel in_person                          939  [191, 1,687]
-        channel telephonic                         663  [489, 837]
-        channel video                              794  [441, 1,148]
-      portal vs in-person cost gap               31.2%  [-44.3%, 106.7%]
-      outsourced vs in-house cost gap           -19.3%  [-48.9%, 10.3%]
-      surgeries avoided                              4  [0, 17]*
-      treatment courses avoided                      2  [0, 15]*
+      cost per opinion (USD)                       669  [613, 725]
+        pool in_house                              664  [633, 696]
+        pool outsourced                            744  [743, 746]
+        channel online_portal                      644  [458, 831]
+        channel in_person                          881  [549, 1,212]
+        channel telephonic                         660  [418, 902]
+        channel video                              782  [432, 1,133]
+      portal vs in-person cost gap               26.7%  [-22.0%, 75.5%]
+      outsourced vs in-house cost gap           -12.1%  [-17.2%, -7.0%]
+      surgeries avoided                              4  [0, 23]*
+      treatment courses avoided                      2  [0, 9]*
       opinions after the procedure date           0.0%  [0.0%, 0.0%]
-      procedures unreviewed (abandoned)              6  [0, 12]*
-      avoided among recommended procedures       10.1%  [6.9%, 13.3%]
-      gross savings: avoided procedures (USD)  179,698  [-463,827, 823,223]
-      program cost (USD)                       157,525  [15,660, 299,391]
-        of which abandoned cases (USD)           1,142  [26.61, 2,258]
-      cost of delay (USD)                       27,151  [-23,559, 77,862]
-      net savings (USD)                         -4,978  [-841,079, 831,123]
-      net savings per case (USD)                 -4.47  [-3,574, 3,565]
-      return on program cost                     -0.00  [-5.31, 5.30]
-      platform margin (USD)                      6,850  [-51,536, 65,236]
+      procedures unreviewed (abandoned)              4  [0, 11]*
+      avoided among recommended procedures        9.8%  [0.0%, 24.5%]*
+      gross savings: avoided procedures (USD)  197,806  [-822,730, 1,218,341]
+      program cost (USD)                       159,987  [39,008, 280,966]
+        of which abandoned cases (USD)           1,038  [-299, 2,375]
+      cost of delay (USD)                       26,713  [4,373, 49,053]
+      net savings (USD)                         11,106  [-1,108,069, 1,130,280]
+      net savings per case (USD)                 66.47  [-4,690, 4,823]
+      return on program cost                      0.10  [-6.97, 7.18]
+      platform margin (USD)                      7,058  [-42,512, 56,628]
     <BLANKLINE>
     Per payer (payer's view: avoided - paid - delay; ROI = net / paid)
-      payer             cases    paid  surgeries avoided            payer net savings
-      ROI
-      commercial           98  72,862                  2  -43,689 [-459,518, 372,141]      -0.57
-      [-5.80, 4.66]
-      employer_benefit     61  45,338                  1   -3,555 [-244,267, 237,157]      -0.03
-      [-5.30, 5.23]
-      medicare             42   3,200                  1   59,496 [-554,258, 673,250]  21.48
-      [-212.96, 255.91]
-      self_pay             34    0.00                  0   18,895 [-247,822, 285,611]
-      -
+        payer             cases    paid  surgeries avoided           payer net savings
+    ROI
+        commercial          100  74,100                  1  -27,302 [-141,270, 86,666]      -0.36
+    [-1.45, 0.73]
+        employer_benefit     62  46,200                  1  -3,083 [-258,716, 252,549]       0.00
+    [-5.54, 5.54]
+        medicare             42   3,300                  1  59,838 [-547,028, 666,704]  20.18
+    [-194.80, 235.17]
+        self_pay             34    0.00                  0  18,040 [-237,661, 273,740]
+    -
     <BLANKLINE>
       * the t-interval went below 0 for a quantity that cannot be negative;
         shown from 0, it is unreliable: add replications

@@ -19,12 +19,12 @@ Example:
     >>> tl.summary(["time_to_match_h.mean", "money.cost_per_opinion_usd"])[
     ...     ["kpi", "year", "mean", "n"]].round(1)
                               kpi  year   mean  n
-    0        time_to_match_h.mean  2026  105.0  2
-    1  money.cost_per_opinion_usd  2026  676.0  2
-    2        time_to_match_h.mean  2027   78.1  2
-    3  money.cost_per_opinion_usd  2027  668.7  2
-    4        time_to_match_h.mean  2028   60.7  2
-    5  money.cost_per_opinion_usd  2028  665.1  2
+    0        time_to_match_h.mean  2026  103.9  2
+    1  money.cost_per_opinion_usd  2026  669.7  2
+    2        time_to_match_h.mean  2027   77.6  2
+    3  money.cost_per_opinion_usd  2027  672.2  2
+    4        time_to_match_h.mean  2028   60.3  2
+    5  money.cost_per_opinion_usd  2028  672.6  2
 """
 
 from __future__ import annotations
