@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pydantic
 
+from sim.capacity.access import unserved_case_types
 from sim.capacity.network import idle_calendars, unreachable_case_types
 from sim.engine.plan import build_plan
 from sim.engine.policies.routing import routing_findings
@@ -97,6 +98,14 @@ def network_findings(scenario: Scenario) -> list[Finding]:
     for line, payer in unreachable_case_types(plan):
         out.append((("pools",), f"{line} cases paid by {payer} cannot reach an opinion: no pool "
                     f"that {payer} covers has specialists for {line}"))
+    for line, payer, channel in unserved_case_types(plan):
+        out.append((("appointments", channel, "slots_per_week"),
+                    f"{channel} {line} cases paid by {payer} cannot reach an opinion: no pool "
+                    f"with {channel} slots has specialists for {line} that {payer} covers"))
+    if plan.records_team is not None and plan.records_team.calendar.working_hours(
+            plan.horizon_h) <= 0:
+        out.append((("intake", "team", "calendar"), "no working time at all within the "
+                    "simulated period (check days, hours and holidays)"))
     return out
 
 

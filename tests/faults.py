@@ -1,20 +1,22 @@
 """Deliberately broken engines, for tests that show a check can fail.
 
 Each fault swaps one method of :class:`sim.engine.pools.SpecialistQueue` (or wraps the
-draws, or a contract's weekly cap) with ``monkeypatch``; the run invariants
+draws, a contract's weekly cap, the records team's event loop or an appointment diary's
+slot) with ``monkeypatch``; the run invariants
 (``tests/outputs/test_invariants.py``) and the statistical validation (``tests/validation/``)
 must reject each of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
 from heapq import heappop, heappush
 
 import numpy as np
 import pytest
 
-from sim.engine import contracts, model, pools
+from sim.engine import contracts, model, pools, records_team, slots
 
 
 def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bool = False):  # noqa: ANN201
@@ -125,3 +127,93 @@ def waits_end_at_service(monkeypatch: pytest.MonkeyPatch) -> None:
     from sim.outputs import invariants
 
     monkeypatch.setattr(invariants, "waits", lambda jobs: (jobs.join_h, jobs.seize_h))
+
+
+# ------------------------------------------------------------ records team and diaries
+def navigators_ignore_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records team serves everyone first come, first served (urgent cases not first)."""
+    simulate_team = records_team.simulate_team
+
+    def fifo(arrival, priority, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        return simulate_team(arrival, np.zeros_like(priority), *args, **kwargs)
+
+    monkeypatch.setattr(records_team, "simulate_team", fifo)
+
+
+def one_navigator_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records team works with one navigator more than the scenario has."""
+    simulate_team = records_team.simulate_team
+
+    def more(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        args = list(args)
+        args[9] += 1  # servers
+        return simulate_team(*args, **kwargs)
+
+    monkeypatch.setattr(records_team, "simulate_team", more)
+
+
+def records_wait_from_pickup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records' external wait is counted from when a navigator picks the request up, not
+    from when the navigator is done: records arrive before the request is finished."""
+    simulate_team = records_team.simulate_team
+
+    def early(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        log = simulate_team(*args, **kwargs)
+        done = ~np.isnan(log.end_h[0]) & np.isfinite(log.first_records_h)
+        shift = np.where(done, log.end_h[0] - log.seize_h[0], 0.0)
+        return dataclasses.replace(log, first_records_h=log.first_records_h - shift,
+                                   complete_h=log.complete_h - shift)
+
+    monkeypatch.setattr(records_team, "simulate_team", early)
+
+
+def broken_slot(*, skip_every: int = 0, twice: bool = False):  # noqa: ANN201
+    """:meth:`Diary._slot` with one fault: every ``skip_every``-th slot is lost although a case
+    waits for it, or each slot goes to ``twice`` two cases."""
+
+    def _slot(self, gen: int) -> None:  # noqa: ANN001
+        if gen != self._gen:
+            return
+        now, k = self.env.now, self._wake_k
+        self.last_k = k
+        self._wake_k, self._wake_t = -1, float("inf")
+        self._admit(now)
+        self._fault_n = getattr(self, "_fault_n", 0) + 1
+        give = 0 if skip_every and self._fault_n % skip_every == 0 else 2 if twice else 1
+        while self._waiting and give:
+            _, _, _, i, q, give_up = heappop(self._waiting)
+            if give_up < now:
+                self.on_give_up(i, give_up)
+                continue
+            self.given += 1
+            self.start(i, q)
+            give -= 1
+        nxt = now if self._waiting else self._next_eligible()
+        if nxt < float("inf"):
+            self._schedule(nxt)
+
+    return _slot
+
+
+def diary_loses_slots(monkeypatch: pytest.MonkeyPatch, every: int = 3) -> None:
+    """Every third slot of a diary lapses although cases wait for one."""
+    monkeypatch.setattr(slots.Diary, "_slot", broken_slot(skip_every=every))
+
+
+def diary_double_books(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each slot of a diary goes to two waiting cases."""
+    monkeypatch.setattr(slots.Diary, "_slot", broken_slot(twice=True))
+
+
+def diary_ignores_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A diary gives its slots in the order cases became eligible, urgent or not."""
+    book, ahead = slots.Diary.book, slots.Diary.book_ahead
+
+    def book0(self, i, queue, priority, eligible_h, give_up_h):  # noqa: ANN001, ANN202
+        return book(self, i, queue, 0, eligible_h, give_up_h)
+
+    def ahead0(self, eligible, case, queue, priority, give_up):  # noqa: ANN001, ANN202
+        return ahead(self, eligible, case, queue, np.zeros_like(priority), give_up)
+
+    monkeypatch.setattr(slots.Diary, "book", book0)
+    monkeypatch.setattr(slots.Diary, "book_ahead", ahead0)

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.capacity.access import access_rows, access_warnings
 from sim.capacity.limits import apply_caps, reserve_utilisation
 from sim.capacity.reach import reach_shares, shed_share
 from sim.capacity.spill import Visit, all_class_spills
@@ -211,7 +212,8 @@ def capacity_records(plan: Plan) -> list[dict[str, Any]]:
         r["abandon_share"] = shed_share(u) if patient and r["kind"] != "triage" else np.nan
         r["reserve_overloaded"] = blocked
         r["status"] = st
-    return rows
+    # the records team and the diaries (sim.capacity.access)
+    return rows + access_rows(plan, rate_week)
 
 
 def _records(report: Any) -> list[dict[str, Any]]:
@@ -299,8 +301,9 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]
             continue
         for c, (ch, ch_share) in enumerate(zip(
                 plan.channels, (s.demand.mix.channel[c] for c in plan.channels), strict=True)):
+            served = [q for q in queues if plan.serves(plan.queues[q].pool, c)]  # slots
             first, second = plan.routing.first_choice(
-                *kinds_split(queues, kind_of), plan.payers[payer], ch)
+                *kinds_split(served, kind_of), plan.payers[payer], ch)
             for q in first:
                 review_h = plan.mean_hours(plan.review_spec(plan.queues[q].pool,
                                                             plan.lines[line].specialty))
@@ -344,8 +347,11 @@ def overload_warnings(report: pd.DataFrame | list[dict[str, Any]]) -> list[str]:
     one that still gets more work than it can do (cases that cannot overflow), or an
     overflow pool that cannot take what spills into it, is.
     """
-    out = []
-    for r in _records(report):
+    rows = _records(report)
+    out = access_warnings(rows)
+    for r in rows:
+        if r["kind"] in ("records", "appointments"):  # their own words: access_warnings
+            continue
         out += _limit_warnings(r)
         if not r["utilisation"] >= 1:
             continue

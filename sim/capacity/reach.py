@@ -10,7 +10,8 @@ random draws), multiplied over the stages, as the engine draws them independentl
 - records: the digital or paper delay (divided by the class's ``records_speedup``) plus,
   for the channel's ``incomplete_records.share``, the second request's wait;
 - referral: the legacy referral cycle, for the share of cases coordinators triage;
-- appointment: the channel's slot wait.
+- appointment: the channel's slot wait (with a diary of slots, its booking lead: below the
+  diary's capacity a slot follows soon after; :mod:`sim.capacity.access` checks that).
 
 A delay counted in business days is turned into clock hours at the calendar's average
 ratio of clock to working time over the horizon (a stated approximation: the engine
@@ -34,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.plan import Plan
+from sim.scenario.access import Slots
 from sim.scenario.durations import Duration
 
 GRID = 512
@@ -110,6 +112,8 @@ def reach_shares(plan: Plan, coordinator_share: float) -> np.ndarray:
                 stays = _survives(plan, a.referral.spec(channel, priority), cycle)
                 share *= 1 - coordinator_share * (1 - stays)
             slot = (s.appointments or {}).get(channel)
+            if isinstance(slot, Slots):  # a diary: the lead (a slot follows it below capacity)
+                slot = slot.lead_of(priority)
             if a.appointment is not None and slot is not None:
                 share *= _survives(plan, a.appointment.spec(channel, priority),
                                    elapsed_hours(plan, slot, _grid()))

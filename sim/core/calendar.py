@@ -117,6 +117,15 @@ class WorkCalendar:
         self._last_end = -math.inf  # end of the last generated interval
         self._total = 0.0  # W at _last_end
 
+    @property
+    def weekly_hours(self) -> float:
+        """Open hours of a week without holidays (168 for the 24x7 calendar).
+
+        >>> WorkCalendar.always().weekly_hours
+        168.0
+        """
+        return 168.0 if self.is_24x7 else float(self._weekly_hours)
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def always(cls) -> WorkCalendar:

@@ -33,6 +33,7 @@ NAMES = (
     "abandonment",  # each case's patience at every stage where it may give up
     "procedure_dates",  # when each recommended procedure is scheduled
     "access",  # incomplete records and their second wait; appointment slot waits
+    "records_team",  # navigators' hands-on effort per records request (intake.team)
 )
 
 

@@ -32,30 +32,52 @@ class Access:
     incomplete: np.ndarray  # records arrived incomplete and were requested again
     first_records_h: np.ndarray  # when the first batch of records was in
     appointment_h: np.ndarray  # the wait for an appointment slot (its duration, clock or work
-    # hours on its calendar; 0: none)
+    # hours on its calendar; 0: none); on a channel with a diary: the booking lead
+    second_wait_h: np.ndarray | None = None  # the second request's wait in hours (on its
+    # spec's calendar), for a records team's run to count from its navigator's request
+    books_slot: np.ndarray | None = None  # the case's channel has a diary of slots
 
 
 def draw_access(plan: Plan, cases: Cases, streams: Streams,
                 intake_end_h: np.ndarray) -> tuple[np.ndarray, Access | None]:
-    """(records complete, access draws): ``intake_end_h`` moved for incomplete records."""
+    """(records complete, access draws): ``intake_end_h`` moved for incomplete records.
+
+    With a records team ``intake_end_h`` is not known yet (NaN): the run computes it from
+    the draws (:mod:`sim.engine.records_team`), and it is returned unchanged.
+    """
     a = plan.inputs.access
     if a is None:
         return intake_end_h, None
+    diaries = plan.leads is not None and any(x is not None for x in plan.leads.by_channel)
     n = len(cases)
     u = streams.rng("access").random((n, 3))
     incomplete = np.zeros(n, dtype=bool)
     complete = intake_end_h
+    second = None
     if a.incomplete_share is not None:
         share = np.asarray(a.incomplete_share)
         incomplete = u[:, 0] < share[cases.channel]
         cal = plan.calendar_of(a.request)
         h = plan.hours(a.request, u[:, 1])
-        second = intake_end_h + h if cal is None else cal.add_working_hours(intake_end_h, h)
-        complete = np.where(incomplete, second, intake_end_h)
+        second = np.where(incomplete, h, 0.0)
+        if plan.records_team is None:
+            done = intake_end_h + h if cal is None else cal.add_working_hours(intake_end_h, h)
+            complete = np.where(incomplete, done, intake_end_h)
     appointment = np.zeros(n)
+    books = np.zeros(n, dtype=bool)
     for ch, spec in enumerate(a.appointment):
         rows = cases.channel == ch
+        leads = plan.leads.by_channel[ch] if diaries else None
+        if leads is not None:  # a diary: every case books; the lead by class
+            books |= rows
+            for k, lead in enumerate(leads):
+                sub = rows & (cases.priority == k)
+                if sub.any():
+                    appointment[sub] = plan.hours(lead, u[sub, 2])
+            continue
         if spec is not None and rows.any():
             appointment[rows] = plan.hours(spec, u[rows, 2])
-    return complete, Access(incomplete=incomplete, first_records_h=intake_end_h,
-                            appointment_h=appointment)
+    first = intake_end_h if plan.records_team is None else np.full(n, np.nan)  # the run's
+    return complete, Access(incomplete=incomplete, first_records_h=first,
+                            appointment_h=appointment, second_wait_h=second,
+                            books_slot=books if diaries else None)

@@ -27,6 +27,7 @@ from sim.engine.abandonment import draw_patience
 from sim.engine.access import Access, draw_access
 from sim.engine.demand import Cases
 from sim.engine.plan import Plan
+from sim.engine.records_team import draw_team_effort
 from sim.scenario.durations import Duration  # a type
 
 OUTCOMES = ("confirmed", "refined", "changed")
@@ -53,6 +54,12 @@ class Draws:
     outcome: np.ndarray  # code into OUTCOMES
     patience_h: np.ndarray | None = None  # (stages, n) clock hours; None: nobody abandons
     access: Access | None = None  # incomplete records, appointment waits; None: neither
+    # with a records team (sim.engine.records_team): the records' external wait in hours
+    # (counted from the navigator's request, on its spec's calendar), and each case's
+    # hands-on effort, shape (2, n): first request, second request (0: no navigator);
+    # intake_end_h is then filled in by the run
+    records_wait_h: np.ndarray | None = None
+    team_effort_h: np.ndarray | None = None
 
 
 def _delay_end(plan: Plan, spec: Duration, start: np.ndarray, u: np.ndarray,
@@ -80,6 +87,10 @@ def draw(plan: Plan, cases: Cases, streams: Streams) -> Draws:
     intake = _intake(plan, cases, streams)
     # incomplete records wait a second time (stream ``access``, sim.engine.access)
     intake["intake_end_h"], access = draw_access(plan, cases, streams, intake["intake_end_h"])
+    if plan.records_team is not None:  # stream ``records_team``: the navigators' effort
+        intake["team_effort_h"] = draw_team_effort(
+            plan, cases, streams, intake["digital"],
+            access.incomplete if access is not None else np.zeros(len(cases), dtype=bool))
     return Draws(**intake, **_triage(plan, cases, streams),
                  **_authorisation(plan, cases, streams), **_review(plan, cases, streams),
                  outcome=_outcomes(plan, cases, streams),
@@ -95,6 +106,10 @@ def _intake(plan: Plan, cases: Cases, streams: Streams) -> dict[str, np.ndarray]
     share = np.asarray(intake.digital_share)
     digital = u[:, 0] < share[cases.channel]
     fast = plan.records_speedup()[cases.priority]  # fast-tracked requests (priorities)
+    if plan.records_team is not None:  # the wait starts once a navigator has asked: the run
+        wait = np.where(digital, plan.hours(intake.digital, u[:, 1]),  # counts it from then
+                        plan.hours(intake.paper, u[:, 1])) / fast
+        return {"digital": digital, "intake_end_h": np.full(n, np.nan), "records_wait_h": wait}
     intake_end = np.where(digital,
                           _delay_end(plan, intake.digital, cases.arrival_h, u[:, 1], fast),
                           _delay_end(plan, intake.paper, cases.arrival_h, u[:, 1], fast))

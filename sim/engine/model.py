@@ -42,7 +42,9 @@ from sim.engine.launch import launch as launch_journey
 from sim.engine.plan import Plan
 from sim.engine.pools import Router, SpecialistQueue, calendar_delay
 from sim.engine.records import TIMES, Records
+from sim.engine.records_team import TeamLog, run_team
 from sim.engine.rosters import roster_process, schedules
+from sim.engine.slots import Appointments
 from sim.engine.triage import TriageDesk, front_end
 
 SAMPLE_STEP_H = 1.0
@@ -69,6 +71,8 @@ class Counts:
     # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
     # engine's queues hold them
     end_state: tuple[tuple[int, int], ...] = ()
+    # per appointment diary: the cases still waiting for a slot when the run stopped
+    diary_end: tuple[int, ...] = ()
     # the cases waiting in each queue (columns) at each of sample_times (rows), as the
     # engine's queues held them: the queue-length process the waits must add up to
     waiting: np.ndarray | None = field(default=None, repr=False)
@@ -91,6 +95,8 @@ class Replication:
     records: Records
     counts: Counts
     staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
+    # with a records team: what its navigators did (sim.engine.records_team)
+    records_team: TeamLog | None = None
 
 
 class Model:
@@ -106,6 +112,7 @@ class Model:
         self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
         self.waiting = np.zeros((0, len(plan.queues)), dtype=np.int32)  # sampled by _sample
+        self.team_log: TeamLog | None = None
         self.slot_in_journey: np.ndarray | None = None  # cases whose journey waits for a slot
         self.slot_cases: set[int] | None = None  # ... as a set, for the journey
         # the per-case inputs the journey reads (_read_views)
@@ -129,6 +136,10 @@ class Model:
                 env.process(roster_process(env, queue, by_day))
         self.triage = TriageDesk(env, plan, cases, draws, self.rec)
         self.reroute_calendar = plan.calendar_of(plan.misroute.reroute_delay)
+        self.books: memoryview | None = None  # cases that book a diary's slot (sim.engine.slots)
+        self.appointments = (Appointments(env, plan, draws, self.rec, self._after_slot,
+                                          self._left_diary) if plan.diaries else None)
+        self.diary_end: tuple[int, ...] = ()
         slots = plan.inputs.access.appointment if plan.inputs.access else (None,) * len(
             plan.channels)
         self.appointment_calendars = [None if spec is None else plan.calendar_of(spec)
@@ -145,6 +156,8 @@ class Model:
         A case matched up front to its right line that waits for an appointment starts its
         journey only when its slot comes (:meth:`_appointments_up_front`).
         """
+        if self.plan.records_team is not None:  # the navigators first: records are complete
+            self.team_log = run_team(self.plan, self.cases, self.draws)  # when they say
         ready = front_end(self.plan, self.cases, self.draws, self.rec)
         self.front_done = ready is not None
         if ready is None:
@@ -156,9 +169,15 @@ class Model:
         self.pending = len(self.cases) - self.started
         access = self.draws.access
         self.slot_in_journey = None if access is None else access.appointment_h > 0
+        if access is not None and access.books_slot is not None:  # diaries: not a delay
+            self.slot_in_journey &= ~access.books_slot
         launch = ready
         if self.front_done and self.slot_in_journey is not None:
             launch = self._appointments_up_front(ready, horizon)
+        if self.front_done and self.appointments is not None:  # bookings known before the run
+            launch = self.appointments.up_front(self.cases, self.router, launch,
+                                                self.rec.matched_line == self.cases.line,
+                                                horizon)
         self._read_views()
         order = np.argsort(launch, kind="stable")
         order = order[launch[order] < horizon]
@@ -178,13 +197,16 @@ class Model:
                 gc.enable()
         for q in self.queues:  # cases whose patience ran out before the horizon have left
             q.expire(horizon)
+        if self.appointments is not None:
+            self.diary_end = self.appointments.expire(horizon)
         self._censor(horizon)
         return self.rec
 
     def counts(self) -> Counts:
         """The engine's counts once the run has ended."""
         return Counts(self.started, self.pending, self.finished, self.abandoned,
-                      tuple((sum(q.waiting), q.busy) for q in self.queues), self.waiting)
+                      tuple((sum(q.waiting), q.busy) for q in self.queues), self.diary_end,
+                      self.waiting)
 
     def _sample(self, times: list[float]) -> Generator[simpy.Event, None, None]:
         """Count the cases waiting in every queue at each sample instant (one event an hour
@@ -227,6 +249,8 @@ class Model:
         self.patience_h = None if d.patience_h is None else _view(d.patience_h[SPECIALIST])
         slot = self.slot_in_journey  # the few cases that wait for a slot in the event loop
         self.slot_cases = None if slot is None else set(np.flatnonzero(slot).tolist())
+        if self.appointments is not None:
+            self.books = _view(d.access.books_slot)
 
     def _leave_at_records(self, ready: np.ndarray, horizon: float) -> np.ndarray:
         """Cases that give up waiting for their records never start their journey."""
@@ -248,6 +272,15 @@ class Model:
         self.rec.abandoned_h[i] = self.env.now if at_h is None else at_h
         self.rec.abandon_stage[i] = stage
         self.abandoned += 1
+
+    def _left_diary(self, i: int, at_h: float) -> None:
+        """Case ``i`` gave up waiting for an appointment slot at ``at_h``."""
+        self._abandon(i, APPOINTMENT, at_h)
+
+    def _after_slot(self, i: int, q: int) -> None:
+        """Case ``i``'s slot has come: on to specialist queue ``q`` (sim.engine.slots)."""
+        patience = None if self.patience_h is None else self.patience_h[i]
+        launch_journey(self._review(i, q, self.priority[i], patience))
 
     def _gave_up(self, i: int, at_h: float) -> None:
         """Case ``i`` left a specialist queue at ``at_h``: its patience ran out while it waited
@@ -364,6 +397,15 @@ class Model:
         if slot is not None and i in slot and not (yield from self._appointment(i, channel)):
             return
         q = self.router.choose(line, payer, channel, prio, env.now)
+        if self.books is not None and self.books[i]:  # a diary's slot: the diary goes on
+            self.appointments.book(i, q, channel, prio)  # at the slot (_after_slot)
+            return
+        yield from self._review(i, q, prio, patience)
+
+    def _review(self, i: int, q: int, prio: int, patience: float | None
+                ) -> Generator[simpy.Event, None, None]:
+        """From joining specialist queue ``q`` to the opinion (contract slot, wait, review)."""
+        env, rec = self.env, self.rec
         rec.queue[i] = q
         rec.queue_h[i] = env.now
         if self.router.capped and (cap := self.router.caps[q]) is not None:
@@ -402,4 +444,5 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> Replication:
     draws = draw(plan, cases, streams)
     model = Model(plan, cases, draws, schedules(plan, seed, replication))
     records = model.run()
-    return Replication(replication, seed, cases, draws, records, model.counts(), model.staff_days)
+    return Replication(replication, seed, cases, draws, records, model.counts(), model.staff_days,
+                       model.team_log)

@@ -25,6 +25,7 @@ import numpy as np
 from sim.core import distributions
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import to_hours
+from sim.engine.access_specs import DiarySpec, Leads, TeamSpec, compile_diaries, compile_team
 from sim.engine.policies.priority import ClassOrder, compile_priorities
 from sim.engine.policies.routing import RoutingPolicy, compile_routing
 from sim.engine.policies.triage import TriagePolicy, compile_triage
@@ -109,11 +110,31 @@ class Plan:
     inputs: Inputs = field(repr=False)
     """Pools, payers, arrivals, mix, intake, access, patience, outcomes
     (:mod:`sim.engine.specs`)."""
+    records_team: TeamSpec | None = None
+    """The navigators who collect records (:mod:`sim.engine.access_specs`); None: delays."""
+    diaries: tuple[DiarySpec, ...] = ()
+    """Appointment diaries, one per (pool, channel) with slots."""
+    leads: Leads | None = None
+    """Per channel with a diary, the booking lead of each class."""
 
     @property
     def caps(self) -> tuple[CapSpec | None, ...]:
         """Per pool, its contract's weekly cap (:mod:`sim.engine.policies.when_full`)."""
         return tuple(p.cap for p in self.inputs.pools)
+
+    def diary_of(self, pool: int, channel: int) -> int:
+        """The index of ``pool``'s diary for ``channel`` (-1: none)."""
+        for d in self.diaries:
+            if d.pool == pool and d.channel == channel:
+                return d.index
+        return -1
+
+    def serves(self, pool: int, channel: int) -> bool:
+        """Whether ``pool`` may take cases of ``channel``: always, unless the channel books
+        slots and the pool has none for it."""
+        if self.leads is None or self.leads.by_channel[channel] is None:
+            return True
+        return self.diary_of(pool, channel) >= 0
 
     def reserve(self, pool: int, servers: int) -> list[int]:
         """Per class code, the specialists a case of that class must leave free (trunk
@@ -227,6 +248,7 @@ def build_plan(s: Scenario) -> Plan:
                 queues.append(QueueSpec(len(queues), p, line_index[ln], n, name, cal))
 
     classes = compile_priorities(s.priorities, s.targets.time_to_opinion_hours)
+    diaries, leads = compile_diaries(s, calendars, tuple(mix.channel), pools, classes.names)
     payers = tuple(s.payers)
     routes: dict[tuple[int, int], tuple[int, ...]] = {}
     for k, pname in enumerate(payers):
@@ -258,4 +280,7 @@ def build_plan(s: Scenario) -> Plan:
         business_calendar=s.simulation.business_calendar,
         misroute=s.triage.misroute,
         inputs=compile_inputs(s, tuple(mix.channel), classes.names),
+        records_team=compile_team(s, calendars),
+        diaries=diaries,
+        leads=leads,
     )

@@ -325,14 +325,25 @@ class Router:
         self.threshold_h = policy.overflow_wait_h
         self.queues = queues
         kind = [plan.pool_kinds[q.pool] for q in plan.queues]
-        # (line, payer, channel) -> (preferred queues, the others, may spill)
+        # (line, payer, channel) -> (preferred queues, the others, may spill); a channel
+        # that books appointment slots goes only to pools with slots for it (plan.serves)
+        pool = [q.pool for q in plan.queues]
         self.table = {
-            (line, payer, c): policy.candidates(*kinds_split(qs, kind), plan.payers[payer], ch)
+            (line, payer, c): policy.candidates(
+                *kinds_split([q for q in qs if plan.serves(pool[q], c)], kind),
+                plan.payers[payer], ch)
             for (line, payer), qs in plan.routes.items()
             for c, ch in enumerate(plan.channels)
         }
         self.caps = contract_caps(plan)  # per queue: its pool's weekly cap, or None
         self.capped = any(c is not None for c in self.caps)
+
+    def static_choice(self, line: int, payer: int, channel: int) -> int:
+        """The queue of a case type with a single candidate (-1: the choice depends on the
+        queues' state when the case is routed)."""
+        first, second, _ = self.table[(line, payer, channel)]
+        both = first + second
+        return both[0] if len(both) == 1 else -1
 
     def _best(self, candidates: tuple[int, ...], now: float, priority: int
               ) -> tuple[int, float]:

@@ -37,3 +37,13 @@ class Records:
         # opens (its queue_h when this week had room); the run invariants check work
         # conservation for a held case from then on (sim.outputs.invariants)
         self.slot_open_h = np.full(n, np.nan)
+        # appointment diaries (sim.engine.slots), allocated only when the plan has some: the
+        # diary each case booked (-1: none) and when its lead passed (it could take a slot);
+        # its slot is its queue_h
+        self.diary: np.ndarray | None = None
+        self.appointment_ready_h: np.ndarray | None = None
+
+    def with_diaries(self) -> None:
+        """Allocate the appointment-diary columns."""
+        self.diary = np.full(self.n, -1, dtype=np.int16)
+        self.appointment_ready_h = np.full(self.n, np.nan)

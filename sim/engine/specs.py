@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.engine.policies.when_full import CapSpec, compile_cap
 from sim.scenario.abandonment import STAGES  # the schema's names: types and codes only
+from sim.scenario.access import Slots  # a type: a channel's diary of slots
 from sim.scenario.durations import Duration  # a type: distributions' settings
 from sim.scenario.mandates import payer_uptake  # an incentive's uptake, read at compile time
 from sim.scenario.models import Demand, Scenario  # types: compile_inputs reads the scenario
@@ -87,7 +88,8 @@ class AccessSpec:
 
     incomplete_share: tuple[float, ...] | None
     request: Duration | None
-    appointment: tuple[Duration | None, ...]  # per channel code (None: no slot wait)
+    appointment: tuple[Duration | None, ...]  # per channel code (None: no slot wait, or a
+    # diary of slots: sim.engine.access_specs)
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,9 @@ def _access(s: Scenario, channels: tuple[str, ...]) -> AccessSpec | None:
     return AccessSpec(
         incomplete_share=None if ir is None else tuple(ir.share.get(ch, 0.0) for ch in channels),
         request=None if ir is None else ir.request,
-        appointment=tuple((s.appointments or {}).get(ch) for ch in channels))
+        # a channel with a diary of slots has no delay (sim.engine.access_specs compiles it)
+        appointment=tuple(None if isinstance(a := (s.appointments or {}).get(ch), Slots) else a
+                          for ch in channels))
 
 
 def compile_inputs(s: Scenario, channels: tuple[str, ...], classes: tuple[str, ...]) -> Inputs:

@@ -39,19 +39,19 @@ Example:
     ...                     pools=["in_house"], replications=2)
     >>> res.table[["queue", "start", "servers", "met"]]
                                          queue  start  servers    met
-    0                        in_house/oncology      5        5   True
-    1                      in_house/cardiology      2        3   True
+    0                        in_house/oncology      5        4   True
+    1                      in_house/cardiology      2        2   True
     2                       in_house/neurology      3        3   True
-    3                     in_house/orthopedics      2        2   True
+    3                     in_house/orthopedics      3        2   True
     4                           in_house/other      3        3   True
     5  in_house/oncology/rare_tumour_pathology      1        1  False
-    6    in_house/neurology/movement_disorders      1        1  False
+    6    in_house/neurology/movement_disorders      1        3  False
     >>> res.overrides                # --set lines for sosim run
-    ['pools.in_house.specialists.oncology=5', 'pools.in_house.specialists.cardiology=3',
+    ['pools.in_house.specialists.oncology=4', 'pools.in_house.specialists.cardiology=2',
     'pools.in_house.specialists.neurology=3', 'pools.in_house.specialists.orthopedics=2',
     'pools.in_house.specialists.other=3',
     'pools.in_house.subspecialists.oncology.rare_tumour_pathology=1',
-    'pools.in_house.subspecialists.neurology.movement_disorders=1']
+    'pools.in_house.subspecialists.neurology.movement_disorders=3']
 """
 
 from __future__ import annotations
@@ -66,6 +66,14 @@ import numpy as np
 import pandas as pd
 
 from sim.core.intervals import t_half_width
+from sim.experiment.levers import (
+    TEAM_FILTER,
+    lever_filters,
+    lever_key,
+    lever_load,
+    lever_metrics,
+    levers,
+)
 from sim.scenario import Scenario, ScenarioError
 
 STATS = ("mean", "p50", "p90", "p95")
@@ -131,7 +139,11 @@ def queue_key(plan_queue_name: str) -> str:
     'pools.in_house.specialists.oncology'
     >>> queue_key("in_house/neurology/movement_disorders")
     'pools.in_house.subspecialists.neurology.movement_disorders'
+    >>> queue_key("records team")   # a lever (sim.experiment.levers)
+    'intake.team.navigators'
     """
+    if (key := lever_key(plan_queue_name)) is not None:
+        return key
     pool, *line = plan_queue_name.split("/")
     if len(line) == 1:
         return f"pools.{pool}.specialists.{line[0]}"
@@ -180,6 +192,8 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
             for s in STATS[1:]:
                 row[f"{name}.{s}"] = float(np.percentile(x, int(s[1:]))) if len(x) else np.nan
         rows.append(row)
+    if plan.records_team is not None or plan.diaries:  # navigators, slots (levers)
+        rows += lever_metrics(plan, rep, res.cases, replication)
     return pd.DataFrame(rows)
 
 
@@ -239,9 +253,12 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     if replications < 2:
         raise ValueError("the rule needs a confidence interval: replications must be >= 2")
     plan = build_plan(scenario)
-    if pools is not None and (unknown := sorted(set(pools) - set(plan.pools))):
-        raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)}")
+    if pools is not None and (unknown := sorted(set(pools) - set(plan.pools)
+                                                - lever_filters(plan))):
+        raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)} "
+                         f"(and {TEAM_FILTER} for the navigators, slots for the diaries)")
     queues = [q for q in plan.queues if pools is None or plan.pools[q.pool] in pools]
+    queues += levers(plan, pools)  # navigators, appointment slots
     start, load = _square_root_start(queues, capacity_report(plan).set_index("resource"), beta)
     search = _Search(scenario, goals, dict(start), replications,
                      executor if executor is not None else SerialExecutor(),
@@ -329,13 +346,20 @@ class _Search:
                 break
             best = min(free, key=lambda q: summary.at[q, "severity"])
             state[best] -= 1
+            stuck = dict(self.stuck)
             try:
                 trial, trial_ok = self.evaluate("down", best)
             except ScenarioError:  # fewer breaks the scenario's own rules (an urgent reserve)
                 trial_ok = False
+            if trial_ok and self.stuck.keys() != stuck.keys():
+                # the removal made another queue's target unattainable (one navigator fewer
+                # slows every case's records): not a removal that keeps the targets
+                trial_ok = False
+                self.history[-1]["accepted"] = False
             if trial_ok:
                 summary = trial
             else:
+                self.stuck = stuck  # what the rejected trial found stuck was its own doing
                 state[best] += 1
                 frozen.add(best)
         return summary
@@ -348,8 +372,11 @@ def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
     start, load = {}, {}
     for q in queues:
         row = capacity.loc[q.name]
-        per_server = row["available_h_per_week"] / max(int(row["servers"]), 1)
-        a = float(row["offered_h_per_week"] / per_server) if per_server > 0 else 0.0
+        if row["kind"] in ("records", "appointments"):  # levers: navigators, slots a week
+            a = lever_load(row)[0]
+        else:
+            per_server = row["available_h_per_week"] / max(int(row["servers"]), 1)
+            a = float(row["offered_h_per_week"] / per_server) if per_server > 0 else 0.0
         load[q.name] = a
         start[q.name] = square_root_staffing(a, 1.0, beta) if a > 0 else q.servers
     return start, load

@@ -15,24 +15,25 @@ Example:
     PosixPath('results/staffing/baseline/staffed.yaml')
     >>> print(staffing_text(res, targets, scenario, out))
     Search path (one simulated staffing per step)
-      step  phase  queue               servers  total  all met  kept
-      0     start  (start)                   -     17       no   yes
-      1     up     in_house/other            4     18      yes   yes
-      2     down   in_house/oncology         4     17      yes   yes
-      3     down   in_house/oncology         3     16       no    no
-      4     down   in_house/other            3     16       no    no
-      5     down   in_house/neurology        2     16       no    no
+      step  phase  queue                 servers  total  all met  kept
+      0     start  (start)                     -     18       no   yes
+      1     up     in_house/other              4     19      yes   yes
+      2     down   in_house/orthopedics        2     18      yes   yes
+      3     down   in_house/oncology           4     17      yes   yes
+      4     down   in_house/other              3     16       no    no
+      5     down   in_house/oncology           3     16       no    no
+      6     down   in_house/neurology          2     16       no    no
     <BLANKLINE>
     Staffing found (start: square-root staffing)
     T1: utilisation<=0.6 (shown: the 95% interval's upper end, which must meet it)
       queue                                    start  servers     T1  result
-      in_house/oncology                            5        4  0.434     met
-      in_house/cardiology                          2        2  0.281     met
+      in_house/oncology                            5        4  0.567     met
+      in_house/cardiology                          2        2  0.454     met
       in_house/neurology                           3        3  0.578     met
-      in_house/orthopedics                         2        2  0.456     met
-      in_house/other                               3        4   0.54     met
-      in_house/oncology/rare_tumour_pathology      1        1  0.418     met
-      in_house/neurology/movement_disorders        1        1  0.194     met
+      in_house/orthopedics                         3        2  0.388     met
+      in_house/other                               3        4   0.55     met
+      in_house/oncology/rare_tumour_pathology      1        1  0.114     met
+      in_house/neurology/movement_disorders        1        1  0.148     met
     <BLANKLINE>
     every target met
     apply with: --set pools.in_house.specialists.neurology=3 --set

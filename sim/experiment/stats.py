@@ -74,8 +74,8 @@ def summary(table: pd.DataFrame, kpis: Sequence[str] | None = None, by: str | No
         >>> summary(table, ["time_to_opinion_h.mean"], by="point").round(2)
                                        mean    sd  ci_low  ci_high  half_width  n
         point kpi
-        0     time_to_opinion_h.mean  48.19  2.94   21.81    74.57       26.38  2
-        1     time_to_opinion_h.mean  48.19  2.94   21.81    74.57       26.38  2
+        0     time_to_opinion_h.mean  47.17  1.56   33.14    61.21       14.04  2
+        1     time_to_opinion_h.mean  47.17  1.56   33.14    61.21       14.04  2
     """
     if kpis is None:
         kpis = [c for c in table.select_dtypes("number").columns if c not in (*KEYS, by)]
@@ -167,14 +167,14 @@ def replications_needed(
         >>> print(a)
            mean    sd  half_width  relative_precision  within
         n
-        1 50.27   NaN         NaN                 NaN   False
-        2 48.19 2.936       26.38              0.5474   False
-        3 47.75 2.215       5.501              0.1152   False
-        4  47.1 2.218       3.529             0.07491   False
-        5 47.31 1.976       2.454             0.05186   False
-        6 47.31 1.767       1.855             0.03921    True
-        not settled: the relative half-width has not stayed within 5.0% for 2 more replications;
-        run more
+        1 46.07   NaN         NaN                 NaN   False
+        2 47.17 1.562       14.04              0.2976   False
+        3 46.54  1.55        3.85             0.08271   False
+        4 46.08 1.567       2.493              0.0541   False
+        5 46.74 1.992       2.473             0.05292   False
+        6 46.33 2.041       2.142             0.04624    True
+        not settled: the relative half-width has not stayed within 5.0% for 2 more replications; run
+        more
         >>> a.n is None                         # not settled within 6: run more
         True
     """
@@ -289,8 +289,8 @@ def warmup_series(cases: pd.DataFrame, horizon_h: float, measure: str = "in_syst
         >>> s.iloc[:, :5]                           # cases in the system at each day's end
         period          0     1     2      3      4
         replication
-        0            45.0  65.0  96.0  125.0  136.0
-        1            49.0  72.0  92.0  105.0  113.0
+        0            45.0  65.0  93.0  121.0  130.0
+        1            49.0  72.0  91.0  104.0  112.0
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")

@@ -80,7 +80,9 @@ def register(sub: Any, scenario_args: Callable[[argparse.ArgumentParser], None])
     scenario_args(st)
     st.add_argument("--target", action="append", default=[], metavar="METRIC<=VALUE",
                     help="e.g. specialist_wait_h.p90<=24 or utilisation<=0.85 (repeatable)")
-    st.add_argument("--pool", action="append", default=None, help="search only this pool")
+    st.add_argument("--pool", action="append", default=None,
+                    help="search only this pool (repeatable; records_team: the navigators, "
+                         "slots: the appointment diaries)")
     st.add_argument("--beta", type=float, default=1.0,
                     help="square-root staffing margin of the starting point (default 1)")
     _executor_args(st, "folder for staffing.csv, path.csv, overrides.txt, staffed.yaml "

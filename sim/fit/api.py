@@ -6,11 +6,11 @@ Example:
     >>> result.scenario.pools["in_house"].specialists
     {'cardiology': 2, 'neurology': 2, 'oncology': 4, 'orthopedics': 2, 'other': 3}
     >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
-    [48.48, 34.92]
+    [44.07, 34.9]
     >>> print(result.report)          # 14 days: too short for the first 10 to forecast the rest
     # Fit of events.parquet
     <BLANKLINE>
-    **fit rejected: on the held-out last part of the log (cases arriving after hour 234), ...**
+    **fit rejected: on the held-out last part of the log (cases arriving after hour 233), ...**
     <BLANKLINE>
     470 cases from 2026-01-05 over 14 days.
     ...

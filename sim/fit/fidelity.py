@@ -18,14 +18,14 @@ Example:
     >>> fid.kpis.round(2)
                                log  simulated     low    high  inside
     kpi
-    time_to_match_h.mean     26.06      23.88  -20.97   68.74    True
-    time_to_opinion_h.mean   48.48      34.92  -25.28   95.11    True
-    time_to_opinion_h.p50    20.82      19.36   12.09   26.63    True
-    time_to_opinion_h.p90   145.24     103.03 -146.00  352.06    True
-    specialist_wait_h.mean    4.72       8.28  -18.78   35.33    True
-    throughput_per_week     126.54     184.69   42.49  326.90    True
-    utilisation.in_house      0.35       0.56   -0.20    1.32    True
-    utilisation.outsourced    0.05       0.00    0.00    0.00   False
+    time_to_match_h.mean     24.87      24.06  -20.05   68.18    True
+    time_to_opinion_h.mean   44.07      34.90  -22.87   92.68    True
+    time_to_opinion_h.p50    20.61      19.43   13.62   25.23    True
+    time_to_opinion_h.p90   134.93     102.33 -144.71  349.37    True
+    specialist_wait_h.mean    4.66       8.24  -20.80   37.27    True
+    throughput_per_week     124.38     184.69   42.49  326.90    True
+    utilisation.in_house      0.36       0.56   -0.17    1.28    True
+    utilisation.outsourced    0.04       0.00    0.00    0.00   False
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ verdict names the KPIs outside, and ``sosim fit`` writes no scenario unless told
 Example:
     >>> cut = holdout_split(log, 0.3)
     >>> round(cut, 1), round(log.end_h, 1)
-    (234.0, 335.5)
+    (233.0, 333.5)
 """
 
 from __future__ import annotations

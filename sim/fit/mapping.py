@@ -172,7 +172,10 @@ SOSIM_MAP = LogMap(
         review=[stages.SCREENING.name, stages.REVIEW.name], opinion=stages.DELIVERED,
         records_again=stages.REQUESTED_AGAIN, referral=stages.REFERRAL.name,
         appointment_booked=stages.BOOKED, appointment_held=stages.HELD,
-        abandoned=stages.ABANDONED),
+        abandoned=stages.ABANDONED,
+        # a records team's navigators (sim.engine.records_team): the fit reads records
+        # intake as a delay and fits no team
+        ignore=["records request", "records re-request"]),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
     naive_timestamps="local",
     split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),

@@ -11,16 +11,16 @@ Example:
     >>> log = read_log("events.parquet")              # a sosim run's event log: no map needed
     >>> log.events.groupby("stage", observed=True).size()
     stage
-    abandoned              24
-    appointment_booked    118
-    appointment_held       37
+    abandoned              23
+    appointment_booked    117
+    appointment_held       31
     arrival               470
-    assigned              151
-    opinion               248
-    records_again          85
-    records_complete      837
-    review                602
-    triage                734
+    assigned              149
+    opinion               250
+    records_again          82
+    records_complete      833
+    review                599
+    triage                726
     dtype: int64
 """
 

@@ -27,12 +27,12 @@ Example:
     >>> res = sim.run(s, replications=2)
     >>> res.kpis.filter(like="contract.outsourced").T.round(2)  # doctest: +NORMALIZE_WHITESPACE
     replication                                               0         1
-    contract.outsourced.cases                            120.00     76.00
+    contract.outsourced.cases                             91.00     64.00
     contract.outsourced.late_share                         0.00      0.00
-    contract.outsourced.cap_used_share                     0.50      0.32
+    contract.outsourced.cap_used_share                     0.38      0.27
     money.contract.outsourced.sla_credits_usd              0.00      0.00
-    money.contract.outsourced.unused_commitment_cases     33.42     77.42
-    money.contract.outsourced.unused_commitment_usd    22561.64  52261.64
+    money.contract.outsourced.unused_commitment_cases     62.42     89.42
+    money.contract.outsourced.unused_commitment_usd    42136.64  60361.64
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ from sim.core.distributions import quantile
 from sim.core.streams import Streams
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.outputs.access import navigator_cost_usd
 from sim.outputs.clinical import clinical, hold_days, mandate_holds
 from sim.outputs.money_kpis import economics_kpis
 
@@ -213,6 +214,7 @@ def _opinion_costs(plan: Plan, rep: Replication,
     s, e = plan.scenario, plan.scenario.economics
     c, d, r = rep.cases, rep.draws, rep.records
     records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
+    records = records + navigator_cost_usd(plan, rep)  # a records team's hands-on hours
     ai_fee = np.where(d.uses_ai & ~np.isnan(r.triage_end_h), e.ai_fee_per_case_usd, 0.0)
     by_coordinator = np.where(d.uses_ai, ~np.isnan(r.check_end_h),
                               ~np.isnan(r.triage_end_h) & plan.triage.triages)

@@ -110,6 +110,10 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     out["in_system_end"] = float(rep.counts.in_system)
     out.update(_flow_kpis(plan, cases))
     out.update(_pool_kpis(plan, rep, cases))
+    if plan.records_team is not None or plan.diaries:  # sim.outputs.access
+        from sim.outputs.access import access_kpis
+
+        out.update(access_kpis(plan, rep, cases))
     if plan.scenario.economics is not None:
         out.update(economics_kpis(plan, cases, rep))
     if any(p.contract for p in plan.scenario.pools.values()):

@@ -7,11 +7,11 @@ Example:
     >>> print(kpi_table(results))
     baseline: triage ai, routing overflow, 14 days measured, 2 replication(s), seed 7 (mean, 95% CI)
     ------------------------------------------------------------------------------------------------
-      time to match mean                                26.7 h  [9.0 h, 44.4 h]
-      time to match p50                                  5.7 h  [3.9 h, 7.4 h]
-      time to match p90                        107.0 h (4.5 d)  [0.0 h, 237.9 h (9.9 d)]*
-      time to match p95                        149.7 h (6.2 d)  [68.7 h (2.9 d), 230.6 h (9.6 d)]
-      records to match mean                              3.6 h  [2.3 h, 5.0 h]
+      time to match mean                                26.7 h  [5.4 h, 48.1 h (2.0 d)]
+      time to match p50                                  5.6 h  [3.7 h, 7.5 h]
+      time to match p90                        109.6 h (4.6 d)  [0.0 h, 258.3 h (10.8 d)]*
+      time to match p95                        152.6 h (6.4 d)  [46.1 h, 259.0 h (10.8 d)]
+      records to match mean                              3.8 h  [3.7 h, 3.8 h]
       records to match p50                               0.3 h  [0.1 h, 0.4 h]
       records to match p90                               5.2 h  [0.0 h, 10.6 h]*
       records to match p95                              22.6 h  [6.7 h, 38.5 h]
@@ -48,15 +48,15 @@ Example:
     <BLANKLINE>
     Where the time goes (mean per delivered case; sums to time to opinion)
     ----------------------------------------------------------------------
-      records intake              16.8 h  [14.8 h, 18.8 h]
+      records intake              16.9 h  [10.5 h, 23.3 h]
       waiting for triage           0.0 h  [0.0 h, 0.0 h]
       triage                       0.3 h  [0.2 h, 0.3 h]
       referral cycle / check       0.0 h  [0.0 h, 0.0 h]
-      pre-authorisation            5.9 h  [0.0 h, 13.2 h]*
-      misroute rework              2.8 h  [1.4 h, 4.2 h]
-      waiting for an appointment  13.2 h  [0.0 h, 38.6 h]*
-      waiting for specialist       5.6 h  [0.0 h, 17.1 h]*
-      specialist review            3.6 h  [3.3 h, 3.9 h]
+      pre-authorisation            5.9 h  [0.0 h, 13.9 h]*
+      misroute rework              2.9 h  [1.8 h, 3.9 h]
+      waiting for an appointment  12.6 h  [3.7 h, 21.5 h]
+      waiting for specialist       4.8 h  [0.0 h, 13.1 h]*
+      specialist review            3.9 h  [1.8 h, 5.9 h]
     <BLANKLINE>
     Money over the 14 days measured (mean, 95% CI; USD; per opinion = over opinions delivered)
     ------------------------------------------------------------------------------------------

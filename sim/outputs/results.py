@@ -21,7 +21,7 @@ Example:
     >>> res = sim.run(sim.load_scenario("scenarios/baseline.yaml", [
     ...     "simulation.horizon_days=14", "simulation.warmup_days=0"]), seed=7, replications=2)
     >>> res.cases["status"].value_counts().to_dict()
-    {'delivered': 468, 'in_system': 396, 'abandoned': 41}
+    {'delivered': 475, 'in_system': 391, 'abandoned': 39}
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from sim.engine.stages import (
     TRIAGE,
 )
 from sim.outputs import kpis as kpi_module
+from sim.outputs.access import case_columns as access_columns
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
 from sim.outputs.invariants import check_run
@@ -100,6 +101,8 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         df["first_records_h"] = d.access.first_records_h.copy()
         df["appointment_start_h"] = r.appointment_start_h
         df["appointment_wait_h"] = times["queue_h"] - df["appointment_start_h"]
+    for name, column in access_columns(plan, rep).items():  # records team, diaries
+        df[name] = column
     if dropout:
         df["abandoned_h"] = r.abandoned_h
         df["abandoned_at"] = _categorical(r.abandon_stage, DROPOUT_STAGES)
@@ -195,7 +198,7 @@ def _triage_and_routing(plan: Plan, rep: Replication,
 def event_resources(plan: Plan) -> list[str]:
     """Every resource name the event log can show, in a fixed order (its categories)."""
     return ["patient", "records:digital", "records:paper", "ai", "coordinator", "none",
-            "coordinators", "referral", "appointments", *plan.payers,
+            "coordinators", "referral", "appointments", "navigators", *plan.payers,
             *(p for p in plan.pools if p not in plan.payers), *specialist_names(plan)]
 
 
@@ -214,6 +217,8 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     activities = [ARRIVED, *(a.name for a in ACTIVITIES), DELIVERED]
     if "first_records_h" in cases:
         activities += ACCESS_ACTIVITIES
+    if "records_seize_h" in cases:
+        activities += TEAM_ACTIVITIES
     if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
         slots.append((ABANDONED, 1, "abandoned_h", "=patient",
                       cases["abandoned_h"].notna().to_numpy()))
@@ -270,7 +275,34 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
                   cases["review_end_h"].notna().to_numpy()))
     if "first_records_h" in cases:  # incomplete records, appointment slots (sim.engine.access)
         _access_slots(cases, slots)
+    if "records_seize_h" in cases:  # a records team (sim.engine.records_team)
+        _team_slots(cases, slots)
     return slots
+
+
+TEAM_ACTIVITIES = ("records request", "records re-request")
+"""The event log's records-team activities: a navigator's hands-on work on a request."""
+
+
+def _team_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
+    """Insert the navigators' work into ``slots`` in journey order (in place): the first
+    request right after records intake starts, a second one after it is asked for."""
+    names = [(s[0], s[1]) for s in slots]
+    for name, prefix, after in (("records request", "records", ("records intake", 0)),
+                                ("records re-request", "rerequest",
+                                 ("records requested again", 0))):
+        if after not in names:
+            continue
+        began = cases[f"{prefix}_start_h"].notna().to_numpy()
+        done = began & cases[f"{prefix}_end_h"].notna().to_numpy()
+        at = names.index(after) + 1
+        slots[at:at] = [(name, 0, f"{prefix}_start_h", "=navigators", began),
+                        (name, 1, f"{prefix}_end_h", "=navigators", done)]
+        names = [(s[0], s[1]) for s in slots]
+
+
+ACCESS_ACTIVITIES = ("records requested again", "appointment booked", "appointment held")
+"""The event log's access activities (with ``incomplete_records`` / ``appointments``)."""
 
 
 def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:

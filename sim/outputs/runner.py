@@ -23,7 +23,7 @@ Example:
     ...                              ["simulation.horizon_days=14", "simulation.warmup_days=0"])
     >>> res = sim.run(scenario, seed=7, replications=2)
     >>> res.summary().loc["delivered", ["mean", "n"]].tolist()
-    [234.0, 2.0]
+    [237.5, 2.0]
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sim.scenario.abandonment import abandonment_findings
-from sim.scenario.access import access_findings
+from sim.scenario.access import Slots, access_findings
 from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
 from sim.scenario.mandates import mandate_findings
@@ -47,8 +47,18 @@ def _durations(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], Duration]]:
     for name, payer in s.payers.items():
         if payer.preauth:
             yield ("payers", name, "preauth", "delay"), payer.preauth.delay
+    if s.intake and s.intake.team:
+        h = s.intake.team.handling
+        for name in ("paper", "digital", "rerequest"):
+            if getattr(h, name) is not None:
+                yield ("intake", "team", "handling", name), getattr(h, name)
     for ch, d in (s.appointments or {}).items():
-        yield ("appointments", ch), d
+        if isinstance(d, Slots):
+            yield ("appointments", ch, "lead"), d.lead
+            for p, lead in d.lead_by_priority.items():
+                yield ("appointments", ch, "lead_by_priority", p), lead
+        else:
+            yield ("appointments", ch), d
     if s.incomplete_records is not None:
         yield ("incomplete_records", "request"), s.incomplete_records.request
     for name, pool in s.pools.items():

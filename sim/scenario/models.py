@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.abandonment import Abandonment
-from sim.scenario.access import IncompleteRecords
+from sim.scenario.access import Appointment, IncompleteRecords, RecordsTeam
 from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
 from sim.scenario.contracts import Contract
@@ -181,6 +181,9 @@ class Intake(Strict):
     digital_share: dict[Name, Probability] = Field(
         description="per channel, the share of cases whose records arrive digitally"
     )
+    team: RecordsTeam | None = Field(
+        default=None, description="navigators who collect the records (sim.scenario.access); "
+                                  "none = digital and paper are pure delays from arrival")
 
 
 # ------------------------------------------------------------------ payers, pools
@@ -282,8 +285,9 @@ class Timeline(Strict):
         default={}, description="year -> share of cases triaged by AI (triage.ai_share), "
                                 "linear between the years given, flat beyond them")
     scale_staff: bool = Field(
-        default=False, description="grow specialists and coordinators with the volume "
-                                   "(relative to the first year, rounded up)")
+        default=False, description="grow specialists, coordinators, navigators and "
+                                   "appointment slots with the volume (relative to the "
+                                   "first year, rounded up)")
     hiring: Hiring | None = Field(
         default=None, description="specialists follow a hiring plan with lead times and "
                                   "attrition (sim.scenario.hiring)")
@@ -332,9 +336,10 @@ class Scenario(Strict):
     economics: Economics | None = None
     timeline: Timeline | None = None
     abandonment: Abandonment | None = None
-    appointments: dict[Name, Duration] | None = Field(
+    appointments: dict[Name, Appointment] | None = Field(
         default=None, description="per channel, the wait for an appointment slot before the "
-                                  "specialist sees the case")
+                                  "specialist sees the case: a delay, or a diary of slots per "
+                                  "pool (sim.scenario.access)")
     incomplete_records: IncompleteRecords | None = None
     priorities: Annotated[dict[Name, PriorityClass], Field(min_length=1)] | None = Field(
         default=None, description="priority classes in service order (first served first); "

@@ -6,8 +6,9 @@ is simulated once per year. For year Y the scenario is shifted to start in Y
 day), its volume comes from its market file for Y when ``demand.market`` is set,
 its AI triage share from ``timeline.ai_adoption`` (linear between the years
 given, flat beyond them), and, with ``scale_staff: true``, every pool's
-specialists and the coordinators grow with the volume (rounded up) so that a
-growing platform keeps its staffing ratio; with ``timeline.hiring`` they follow
+specialists, the coordinators and the records team's navigators grow with the volume
+(rounded up), and so do the diaries' appointment slots, so that a growing platform keeps
+its staffing ratio; with ``timeline.hiring`` they follow
 a hiring plan instead (:mod:`sim.timeline.headcounts`). Every year uses the same seed: the
 years differ by their inputs, not by their luck (common random numbers).
 
@@ -43,6 +44,7 @@ from sim.outputs.kpis import summarise
 from sim.outputs.naming import results_label
 from sim.outputs.results import Results
 from sim.outputs.runner import run
+from sim.scenario.access import Slots
 from sim.scenario.loader import Document
 from sim.scenario.models import Scenario, Timeline
 from sim.timeline.headcounts import head_counts, year_with_staff
@@ -95,7 +97,8 @@ def year_scenario(scenario: Scenario, timeline: Timeline, year: int) -> tuple[Sc
 
 
 def scale_staff(s: Scenario, factor: float) -> Scenario:
-    """``s`` with every pool's specialists and the coordinators times ``factor``, rounded up.
+    """``s`` with every pool's specialists, the coordinators and the navigators times
+    ``factor``, rounded up, and every diary's slots a week times ``factor``.
 
     Example:
         >>> import sim
@@ -116,7 +119,17 @@ def scale_staff(s: Scenario, factor: float) -> Scenario:
     triage = t.model_copy(update={
         k: getattr(t, k).model_copy(update={"coordinators": up(getattr(t, k).coordinators)})
         for k in ("legacy", "hybrid") if getattr(t, k) is not None})
-    return s.model_copy(update={"pools": pools, "triage": triage})
+    update: dict[str, object] = {"pools": pools, "triage": triage}
+    if s.intake is not None and s.intake.team is not None:  # navigators, like coordinators
+        team = s.intake.team
+        update["intake"] = s.intake.model_copy(update={
+            "team": team.model_copy(update={"navigators": up(team.navigators)})})
+    if s.appointments:  # a diary's slots a week, in the same proportion
+        update["appointments"] = {
+            ch: a.model_copy(update={"slots_per_week": {
+                p: n * factor for p, n in a.slots_per_week.items()}})
+            if isinstance(a, Slots) else a for ch, a in s.appointments.items()}
+    return s.model_copy(update=update)
 
 
 @dataclass
