@@ -301,10 +301,6 @@ def _team_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
         names = [(s[0], s[1]) for s in slots]
 
 
-ACCESS_ACTIVITIES = ("records requested again", "appointment booked", "appointment held")
-"""The event log's access activities (with ``incomplete_records`` / ``appointments``)."""
-
-
 def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
     """Insert the access events into ``slots`` in journey order (in place).
 
