@@ -175,9 +175,15 @@ def test_money_reconciles_and_is_plausible(path: Path, short_runs: dict[str, Any
 
 def test_mandate_scenario_differs_from_baseline_only_in_demand_and_payers() -> None:
     base, mandate = _raw("baseline"), _raw(MANDATE)
-    ignore = {"name", "description", "demand", "payers"}
+    ignore = {"name", "description", "demand", "payers", "appointments"}
     assert {k: v for k, v in mandate.items() if k not in ignore} == \
         {k: v for k, v in base.items() if k not in ignore}
+    # the diaries grow with the volume (more slots a week, nothing else changes)
+    for channel, diary in base["appointments"].items():
+        other = mandate["appointments"][channel]
+        assert {k: v for k, v in other.items() if k != "slots_per_week"} == \
+            {k: v for k, v in diary.items() if k != "slots_per_week"}
+        assert all(other["slots_per_week"][p] >= n for p, n in diary["slots_per_week"].items())
     # within demand, only the volume, the payer shares and the mandate payer's own specialty
     # mix change; every other payer keeps the baseline specialty mix
     changed = ("payer", "specialty_by_payer")
