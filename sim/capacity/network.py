@@ -212,8 +212,9 @@ def capacity_records(plan: Plan) -> list[dict[str, Any]]:
         r["abandon_share"] = shed_share(u) if patient and r["kind"] != "triage" else np.nan
         r["reserve_overloaded"] = blocked
         r["status"] = st
-    # the records team and the diaries (sim.capacity.access)
-    return rows + access_rows(plan, rate_week)
+    rows += access_rows(plan, rate_week)  # the records team and the diaries (sim.capacity.access)
+    columns = dict.fromkeys(k for r in rows for k in r)  # every row has every column, as a table
+    return [{k: r.get(k, np.nan) for k in columns} for r in rows]
 
 
 def _records(report: Any) -> list[dict[str, Any]]:
