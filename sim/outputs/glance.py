@@ -16,7 +16,7 @@ Example:
       match     records to match 0.3 h median (AI triage); time to match 26.7 h mean
       opinion   time to opinion 21.1 h median, p90 5.7 d; 57.3% within target (120 h), p90 +16.9 h
       drop-out  4.5% of cases abandoned: records 2.7%, appointment 1.4%, specialist 0.3%
-      cost      USD 668 per opinion delivered
+      cost      USD 1,591 per opinion delivered
       capacity  utilisation in_house 27.5%, outsourced 3.2%
       (time to match: from the request's arrival to a matched specialist, records collection
       included; records to match: from complete records to a matched specialist, triage alone

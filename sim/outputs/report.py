@@ -107,6 +107,10 @@ Example:
         [-537,942, 663,539]  22.48 [-209.88, 254.85]
       self_pay             34           0.00            25,125                  0   -3,615
         [-300,755, 293,526]    -0.07 [-11.83, 11.68]
+      commercial: USD 0.40 per member per month paid, break-even 0.80 (full cost less co-pays);
+        6.4 opinions per 1,000 members a year
+      employer_benefit: USD 0.99 per member per month paid, break-even 2.19 (full cost less
+        co-pays); 15.9 opinions per 1,000 members a year
     <BLANKLINE>
     Make or buy (only the costs that depend on who reviews: per-case overhead or price, salaried
     time, credits, unused commitment; break-even price = the vendor price below which buying is
