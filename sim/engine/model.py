@@ -70,8 +70,9 @@ class Counts:
     # engine's queues hold them
     end_state: tuple[tuple[int, int], ...] = ()
     # the cases waiting in each queue (columns) at each of sample_times (rows), as the
-    # engine's queues held them: the queue-length process the waits must add up to
-    waiting: np.ndarray | None = field(default=None, repr=False)
+    # engine's queues held them: the queue-length process the waits must add up to (an
+    # array has no single truth value, so == on Counts leaves it out; compare it with numpy)
+    waiting: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def in_system(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,6 +26,9 @@ def _same(a: sim.Results, b: sim.Results) -> None:
     pd.testing.assert_frame_equal(a.capacity, b.capacity, check_exact=True)
     for x, y in zip(a.replications, b.replications, strict=True):
         assert x.index == y.index and x.counts == y.counts
+        assert (x.counts.waiting is None) == (y.counts.waiting is None)
+        if x.counts.waiting is not None:
+            np.testing.assert_array_equal(x.counts.waiting, y.counts.waiting)
 
 
 @pytest.mark.parametrize("name", ["baseline", "legacy_referral", "hybrid", "payer_mandate",
