@@ -74,8 +74,9 @@ class Counts:
     # per appointment diary: the cases still waiting for a slot when the run stopped
     diary_end: tuple[int, ...] = ()
     # the cases waiting in each queue (columns) at each of sample_times (rows), as the
-    # engine's queues held them: the queue-length process the waits must add up to
-    waiting: np.ndarray | None = field(default=None, repr=False)
+    # engine's queues held them: the queue-length process the waits must add up to (an
+    # array has no single truth value, so == on Counts leaves it out; compare it with numpy)
+    waiting: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def in_system(self) -> int:
