@@ -24,8 +24,8 @@ from pathlib import Path
 import pydantic
 
 from sim.capacity.access import unserved_case_types
-from sim.capacity.network import idle_calendars, unreachable_case_types
-from sim.engine.plan import build_plan
+from sim.capacity.network import idle_calendars, unreachable_case_types, why_unreachable
+from sim.engine.plan import Plan, build_plan
 from sim.engine.policies.routing import routing_findings
 from sim.market.link import resolve_file, with_market_demand
 from sim.scenario import (
@@ -95,9 +95,7 @@ def network_findings(scenario: Scenario) -> list[Finding]:
          "(check days, hours and holidays)")
         for name in idle_calendars(plan)
     ]
-    for line, payer in unreachable_case_types(plan):
-        out.append((("pools",), f"{line} cases paid by {payer} cannot reach an opinion: no pool "
-                    f"that {payer} covers has specialists for {line}"))
+    out += _unreachable_findings(plan)
     for line, payer, channel in unserved_case_types(plan):
         out.append((("appointments", channel, "slots_per_week"),
                     f"{channel} {line} cases paid by {payer} cannot reach an opinion: no pool "
@@ -106,6 +104,26 @@ def network_findings(scenario: Scenario) -> list[Finding]:
             plan.horizon_h) <= 0:
         out.append((("intake", "team", "calendar"), "no working time at all within the "
                     "simulated period (check days, hours and holidays)"))
+    return out
+
+
+def _unreachable_findings(plan: Plan) -> list[Finding]:
+    """Case types with demand that no pool may take: per (line, payer) when no pool that the
+    payer covers staffs the line, else per channel, naming what stops each pool."""
+    by_type: dict[tuple[str, str], list[str]] = {}
+    for line, payer, channel in unreachable_case_types(plan):
+        by_type.setdefault((line, payer), []).append(channel)
+    out: list[Finding] = []
+    for (line, payer), channels in by_type.items():
+        covered = plan.capabilities.covers[payer]
+        staffed = {plan.pools[q.pool] for q in plan.queues if plan.lines[q.line].name == line}
+        if not staffed or (covered is not None and not staffed & set(covered)):
+            out.append((("pools",), f"{line} cases paid by {payer} cannot reach an opinion: "
+                        f"no pool that {payer} covers has specialists for {line}"))
+            continue
+        out += [(("pools",), f"{line} cases paid by {payer} in channel {ch!r} cannot reach an "
+                 f"opinion: {why_unreachable(plan, line, payer, ch)} (see pools.<pool>.serves "
+                 f"and payers.{payer}.covers)") for ch in channels]
     return out
 
 

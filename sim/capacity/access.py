@@ -87,7 +87,9 @@ def diary_cases_per_week(plan: Plan, cases_per_week: float) -> np.ndarray:
     for d in plan.diaries:
         ch = plan.channels[d.channel]
         per_week = cases_per_week * plan.inputs.mix.channel.get(ch, 0.0) * reach[d.channel]
-        for (line, payer), queues in plan.routes.items():
+        for (line, payer, c), queues in plan.routes.items():
+            if c != d.channel:
+                continue
             served = [q for q in queues if plan.serves(plan.queues[q].pool, d.channel)]
             first, _ = plan.routing.first_choice(*kinds_split(served, kind_of),
                                                  plan.payers[payer], ch)
@@ -132,19 +134,20 @@ def access_warnings(rows: list[dict]) -> list[str]:
 
 def unserved_case_types(plan: Plan) -> list[tuple[str, str, str]]:
     """(service line, payer, channel) with demand, on a channel with a diary, that no pool
-    with slots for the channel can take although some pool staffs the line."""
+    with slots for the channel can take although some pool that may serve the case staffs
+    the line (one that no pool may serve at all is
+    :func:`sim.capacity.network.unreachable_case_types`'s)."""
     from sim.capacity.network import case_type_shares
 
     if not plan.diaries:
         return []
     shares = case_type_shares(plan)
     out = []
-    slot_channels = sorted({d.channel for d in plan.diaries})
-    for (line, payer), queues in plan.routes.items():
-        if shares[line, payer] <= 0 or not queues:
+    slot_channels = {d.channel for d in plan.diaries}
+    for (line, payer, c), queues in plan.routes.items():
+        if shares[line, payer] <= 0 or not queues or c not in slot_channels:
             continue
-        for c in slot_channels:
-            if plan.inputs.mix.channel.get(plan.channels[c], 0.0) > 0 and not any(
-                    plan.serves(plan.queues[q].pool, c) for q in queues):
-                out.append((plan.lines[line].name, plan.payers[payer], plan.channels[c]))
+        if plan.inputs.mix.channel.get(plan.channels[c], 0.0) > 0 and not any(
+                plan.serves(plan.queues[q].pool, c) for q in queues):
+            out.append((plan.lines[line].name, plan.payers[payer], plan.channels[c]))
     return out

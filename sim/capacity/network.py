@@ -3,13 +3,14 @@
 Two checks run before any simulation:
 
 1. **Reachability.** The network is a directed graph (networkx,
-   :func:`referral_graph`): each *case type* (a service line and a payer) links to
-   the specialist queues that staff the line in pools the payer covers, and each
-   queue links to ``opinion``. A case type with demand but no path to ``opinion`` is
-   an error: such cases would wait forever. Every queue links to ``opinion``, so a
-   path exists exactly when the case type has a queue; the check every load makes
-   reads that from the plan's routes (:func:`unreachable_case_types`), without
-   importing networkx.
+   :func:`referral_graph`): each *case type* (a service line, a payer and a channel)
+   links to the specialist queues that staff the line in pools that may serve the
+   payer and the channel (the payer covers the pool, the pool ``serves`` both:
+   :mod:`sim.engine.policies.capabilities`), and each queue links to ``opinion``. A
+   case type with demand but no path to ``opinion`` is an error: such cases would
+   wait forever. Every queue links to ``opinion``, so a path exists exactly when the
+   case type has a queue; the check every load makes reads that from the plan's routes
+   (:func:`unreachable_case_types`), without importing networkx.
 2. **Capacity.** For each specialist queue (and the triage staff) the work it
    receives per week is set against the working hours its people have on their
    calendar, with each payer's own specialty mix and, under overflow routing,
@@ -70,10 +71,10 @@ def referral_graph(plan: Plan) -> nx.DiGraph:
     g.add_node(OPINION)
     for q in plan.queues:
         g.add_edge(("queue", q.index), OPINION, servers=q.servers)
-    for (line, payer), queues in plan.routes.items():
-        g.add_node(("case", line, payer))
+    for (line, payer, channel), queues in plan.routes.items():
+        g.add_node(("case", line, payer, channel))
         for q in queues:
-            g.add_edge(("case", line, payer), ("queue", q))
+            g.add_edge(("case", line, payer, channel), ("queue", q))
     return g
 
 
@@ -108,18 +109,31 @@ def _volume(plan: Plan) -> tuple[float, dict[str, float]]:
     return plan.inputs.arrivals.cases_per_year, plan.inputs.mix.payer
 
 
-def unreachable_case_types(plan: Plan) -> list[tuple[str, str]]:
-    """(service line, payer) pairs that have demand but cannot reach an opinion.
+def unreachable_case_types(plan: Plan) -> list[tuple[str, str, str]]:
+    """(service line, payer, channel) triples that have demand but cannot reach an opinion.
 
     A case type reaches ``opinion`` in :func:`referral_graph` exactly when it routes to a
     queue (every queue links to ``opinion``), so this reads the routes.
     """
     shares = case_type_shares(plan)
+    channel_mix = plan.inputs.mix.channel
     out = []
-    for (line, payer), queues in plan.routes.items():
-        if shares[line, payer] > 0 and not queues:
-            out.append((plan.lines[line].name, plan.payers[payer]))
+    for (line, payer, c), queues in plan.routes.items():
+        ch = plan.channels[c]
+        if shares[line, payer] > 0 and channel_mix.get(ch, 0.0) > 0 and not queues:
+            out.append((plan.lines[line].name, plan.payers[payer], ch))
     return out
+
+
+def why_unreachable(plan: Plan, line: str, payer: str, channel: str) -> str:
+    """Why no pool may take such cases: each pool that staffs the line, and what stops it."""
+    caps = plan.capabilities
+    staffing = sorted({q.pool for q in plan.queues if plan.lines[q.line].name == line})
+    if not staffing:
+        return f"no pool has specialists for {line}"
+    return "; ".join(f"{plan.pools[p]} staffs {line} but "
+                     f"{caps.why_not(p, payer, channel).replace('it does', 'does')}"
+                     for p in staffing)
 
 
 def idle_calendars(plan: Plan) -> list[str]:
@@ -297,23 +311,23 @@ def _first_choice_visits(plan: Plan, rate_week: float) -> dict[int, list[Visit]]
     mix = np.divide(by_class, reach[:, None], out=np.zeros_like(by_class),
                     where=reach[:, None] > 0)
     out: dict[int, list[Visit]] = {}
-    for (line, payer), queues in plan.routes.items():
+    for (line, payer, c), queues in plan.routes.items():
         if not queues:
             continue
-        for c, (ch, ch_share) in enumerate(zip(
-                plan.channels, (s.demand.mix.channel[c] for c in plan.channels), strict=True)):
-            served = [q for q in queues if plan.serves(plan.queues[q].pool, c)]  # slots
-            first, second = plan.routing.first_choice(
-                *kinds_split(served, kind_of), plan.payers[payer], ch)
-            for q in first:
-                review_h = plan.mean_hours(plan.review_spec(plan.queues[q].pool,
-                                                            plan.lines[line].specialty))
-                review = rate_week * shares[line, payer] * ch_share / len(first)
-                screen = rate_week * wrong_in[line, payer] * ch_share / len(first)
-                classes = tuple(mix[c])
-                out.setdefault(q, []).extend([
-                    Visit(review * reach[c], review_h, second, False, classes, review),
-                    Visit(screen * reach[c], screen_h, second, True, classes, screen)])
+        ch = plan.channels[c]
+        ch_share = s.demand.mix.channel[ch]
+        served = [q for q in queues if plan.serves(plan.queues[q].pool, c)]  # slots
+        first, second = plan.routing.first_choice(
+            *kinds_split(served, kind_of), plan.payers[payer], ch)
+        for q in first:
+            review_h = plan.mean_hours(plan.review_spec(plan.queues[q].pool,
+                                                        plan.lines[line].specialty))
+            review = rate_week * shares[line, payer] * ch_share / len(first)
+            screen = rate_week * wrong_in[line, payer] * ch_share / len(first)
+            classes = tuple(mix[c])
+            out.setdefault(q, []).extend([
+                Visit(review * reach[c], review_h, second, False, classes, review),
+                Visit(screen * reach[c], screen_h, second, True, classes, screen)])
     return out
 
 

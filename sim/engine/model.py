@@ -379,9 +379,9 @@ class Model:
 
         patience = None if self.patience_h is None else self.patience_h[i]
         if matched != line:  # the wrong specialists screen it and hand it back
-            # (when no pool the payer covers staffs the wrong line, routing itself
-            # catches the mismatch: no one screens it, it is only re-routed)
-            if self.plan.routes[(matched, payer)]:
+            # (when no pool that may serve the case staffs the wrong line, routing
+            # itself catches the mismatch: no one screens it, it is only re-routed)
+            if self.plan.routes[(matched, payer, channel)]:
                 q = self.router.choose(matched, payer, channel, prio, env.now)
                 rec.screen_queue[i] = q
                 rec.screen_queue_h[i] = env.now

@@ -5,8 +5,9 @@ A scenario (:class:`~sim.scenario.models.Scenario`) speaks in names (``in_house`
 both: code tables for every attribute, the working calendars, the *service
 lines* (a specialty, or a specialty's subspecialty such as
 ``oncology/sarcoma``), the specialist *queues* (one per pool and service line
-that the pool staffs) and, for each service line and payer, the queues a case
-may be routed to. It is built once per run and never changes.
+that the pool staffs) and, for each service line, payer and channel, the queues
+a case may be routed to (the pools that staff the line, that the payer covers and
+that serve the payer and the channel). It is built once per run and never changes.
 
 Example:
     >>> from sim import load_scenario
@@ -26,6 +27,7 @@ from sim.core import distributions
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import to_hours
 from sim.engine.access_specs import DiarySpec, Leads, TeamSpec, compile_diaries, compile_team
+from sim.engine.policies.capabilities import Capabilities, compile_capabilities
 from sim.engine.policies.priority import ClassOrder, compile_priorities
 from sim.engine.policies.routing import RoutingPolicy, compile_routing
 from sim.engine.policies.triage import TriagePolicy, compile_triage
@@ -88,8 +90,10 @@ class Plan:
     lines: tuple[Line, ...]
     line_share: np.ndarray  # share of all cases on each service line
     queues: tuple[QueueSpec, ...]
-    routes: dict[tuple[int, int], tuple[int, ...]] = field(repr=False)
-    """(line, payer) -> indices of the queues a case of that line and payer may use."""
+    routes: dict[tuple[int, int, int], tuple[int, ...]] = field(repr=False)
+    """(line, payer, channel) -> indices of the queues a case of that type may use: the
+    pools that staff the line and that may serve the payer and the channel
+    (:mod:`sim.engine.policies.capabilities`)."""
     priorities: tuple[str, ...]
     """Priority classes in service order: a case's priority code indexes this (0 first)."""
     routing: RoutingPolicy
@@ -110,6 +114,8 @@ class Plan:
     inputs: Inputs = field(repr=False)
     """Pools, payers, arrivals, mix, intake, access, patience, outcomes
     (:mod:`sim.engine.specs`)."""
+    capabilities: Capabilities
+    """Per pool, the channels and payers it serves (:mod:`sim.engine.policies.capabilities`)."""
     records_team: TeamSpec | None = None
     """The navigators who collect records (:mod:`sim.engine.access_specs`); None: delays."""
     diaries: tuple[DiarySpec, ...] = ()
@@ -250,14 +256,14 @@ def build_plan(s: Scenario) -> Plan:
     classes = compile_priorities(s.priorities, s.targets.time_to_opinion_hours)
     diaries, leads = compile_diaries(s, calendars, tuple(mix.channel), pools, classes.names)
     payers = tuple(s.payers)
-    routes: dict[tuple[int, int], tuple[int, ...]] = {}
+    capabilities = compile_capabilities(s)
+    routes: dict[tuple[int, int, int], tuple[int, ...]] = {}
     for k, pname in enumerate(payers):
-        covered = s.payers[pname].covers
-        for li in range(len(lines)):
-            routes[(li, k)] = tuple(
-                q.index for q in queues
-                if q.line == li and (covered is None or pools[q.pool] in covered)
-            )
+        for c, ch in enumerate(mix.channel):
+            may = [capabilities.allows(p, pname, ch) for p in range(len(pools))]
+            for li in range(len(lines)):
+                routes[(li, k, c)] = tuple(q.index for q in queues
+                                           if q.line == li and may[q.pool])
     return Plan(
         scenario=s,
         calendars=calendars,
@@ -283,4 +289,5 @@ def build_plan(s: Scenario) -> Plan:
         records_team=compile_team(s, calendars),
         diaries=diaries,
         leads=leads,
+        capabilities=capabilities,
     )

@@ -9,7 +9,8 @@ finishes at 09:00 the next working day, and the specialist holds the case in
 between (work pauses, it is not handed back).
 
 The :class:`Router` picks a queue for a matched case among those that staff its
-line and that its payer covers, by the plan's routing policy
+line and that may serve its payer and channel (:attr:`Plan.routes`,
+:mod:`sim.engine.policies.capabilities`), by the plan's routing policy
 (:mod:`sim.engine.policies.routing`).
 """
 
@@ -331,9 +332,8 @@ class Router:
         self.table = {
             (line, payer, c): policy.candidates(
                 *kinds_split([q for q in qs if plan.serves(pool[q], c)], kind),
-                plan.payers[payer], ch)
-            for (line, payer), qs in plan.routes.items()
-            for c, ch in enumerate(plan.channels)
+                plan.payers[payer], plan.channels[c])
+            for (line, payer, c), qs in plan.routes.items()
         }
         self.caps = contract_caps(plan)  # per queue: its pool's weekly cap, or None
         self.capped = any(c is not None for c in self.caps)

@@ -416,6 +416,8 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                 subs.setdefault(sp, {})[sub] = v
         if subs:
             scenario["pools"][pool]["subspecialists"] = subs
+    for pool, channels in staffing.serves.items():
+        scenario["pools"][pool]["serves"] = {"channels": channels}
     scenario["routing"] = staffing.routing
     _covers(scenario, staffing, kinds)
     scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "

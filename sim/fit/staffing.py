@@ -6,11 +6,15 @@
   lower bound to check against.
 - **Utilisation** per pool: working hours of review over the specialists' working hours on
   the pool's calendar in the log's window.
-- **Routing**: where a line is served by both kinds of pool, the in-house queue's expected
-  wait at the moment each case was routed is rebuilt from the log (cases waiting and in
-  service, as the engine's router estimates it); the overflow rule on that wait, rules by
-  case attribute and the majority are compared by held-out likelihood
-  (:mod:`sim.fit.routing`).
+- **Channels** per pool (``serves.channels``): a channel a pool never reviewed, though at
+  least :data:`MIN_EXPECTED_UNSEEN` of its cases were expected there at the pool's share of
+  the log, is one it does not serve (a remote company gives no in-person opinion); otherwise
+  the pool serves every channel.
+- **Routing**: where a line is served by both kinds of pool (among cases whose channel both
+  kinds serve: the others had no choice), the in-house queue's expected wait at the moment
+  each case was routed is rebuilt from the log (cases waiting and in service, as the
+  engine's router estimates it); the overflow rule on that wait, rules by case attribute and
+  the majority are compared by held-out likelihood (:mod:`sim.fit.routing`).
 
 Example:
     >>> kinds = {"in_house": "in_house", "outsourced": "outsourced"}
@@ -34,6 +38,10 @@ from sim.fit.demand import shares
 from sim.fit.fitted import Fitted
 from sim.fit.routing import RULE_ATTRIBUTES, Rule, fit_rules, never_sent, routing_entry
 
+MIN_EXPECTED_UNSEEN = 10.0
+"""A pool's unseen channel is taken as not served when at least this many of its cases were
+expected (P(none by chance) = exp(-10), about 5e-5)."""
+
 
 @dataclass(frozen=True)
 class Staffing:
@@ -48,6 +56,8 @@ class Staffing:
     """payer -> the pool kind its cases are restricted to (written as the payer's covers)."""
     rules: list[Rule] = field(default_factory=list)
     """The routing rules tried, best first, with their held-out evidence."""
+    serves: dict[str, Fitted] = field(default_factory=dict)
+    """Pool -> the channels it serves, for the pools that do not serve every channel."""
 
 
 def max_concurrent(start: np.ndarray, end: np.ndarray) -> int:
@@ -103,15 +113,54 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
         utilisation[pool] = Fitted(round(work / capacity, 4) if capacity else float("nan"),
                                    f"{work:.0f} review hours over {capacity:.0f} specialist "
                                    "working hours", len(rows))
-    routing, covers, rules = _routing(done, calendars, kinds, specialists)
+    serves = served_channels(done)
+    routing, covers, rules = _routing(done, _had_a_choice(done, kinds, serves), calendars,
+                                      kinds, specialists)
     return Staffing(specialists, utilisation, routing, {"all": shares(done["pool"])}, shared,
-                    covers, rules)
+                    covers, rules, serves)
 
 
-def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict[str, str],
-             specialists: dict[str, dict[str, Fitted]]
+def served_channels(done: pd.DataFrame) -> dict[str, Fitted]:
+    """Pool -> the channels it reviewed, where an unseen channel cannot be chance.
+
+    Example:
+        >>> done = pd.DataFrame({"pool": ["a"] * 40 + ["b"] * 40,
+        ...                      "channel": ["web", "visit"] * 20 + ["web"] * 40})
+        >>> served_channels(done)["b"].value
+        ['web']
+    """
+    if "channel" not in done or done["channel"].isna().all():
+        return {}
+    share = done["channel"].value_counts(normalize=True)
+    out: dict[str, Fitted] = {}
+    for pool, rows in done.groupby("pool", sort=True):
+        seen = set(rows["channel"].dropna())
+        missing = {ch: len(rows) * p for ch, p in share.items() if ch not in seen}
+        if missing and min(missing.values()) >= MIN_EXPECTED_UNSEEN:
+            listed = ", ".join(f"{ch} (~{n:.0f} expected)" for ch, n in sorted(missing.items()))
+            out[pool] = Fitted(sorted(seen), f"n={len(rows)} reviews; none in {listed}",
+                               len(rows))
+    return out
+
+
+def _had_a_choice(done: pd.DataFrame, kinds: dict[str, str],
+                  serves: dict[str, Fitted]) -> np.ndarray:
+    """Cases whose channel an in-house and an outsourced pool both serve: routing chose."""
+    if not serves:
+        return np.ones(len(done), dtype=bool)
+    both = [ch for ch in done["channel"].dropna().unique()
+            if {k for p, k in kinds.items() if p not in serves or ch in serves[p].value}
+            >= {"in_house", "outsourced"}]
+    return done["channel"].isin(both).to_numpy()
+
+
+def _routing(done: pd.DataFrame, chose: np.ndarray, calendars: dict[str, WorkCalendar],
+             kinds: dict[str, str], specialists: dict[str, dict[str, Fitted]]
              ) -> tuple[dict[str, object], dict[str, str], list[Rule]]:
-    """The routing section, payer -> pool kind to write as covers, and the rules tried."""
+    """The routing section, payer -> pool kind to write as covers, and the rules tried.
+
+    The rules are fitted on the cases that had a choice (``chose``); the in-house queue
+    each of them saw is rebuilt from every case (``done``)."""
     from sim.scenario.models import Routing
 
     kind_of = done["pool"].map(kinds)
@@ -122,7 +171,7 @@ def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict
     if not mixed_lines or set(kinds.values()) != {"in_house", "outsourced"}:
         return {"policy": Fitted(base, "every service line is reviewed by one pool kind "
                                  "only; the policy changes nothing", len(done))}, {}, []
-    rows = done[done["specialty"].isin(mixed_lines)]
+    rows = done[done["specialty"].isin(mixed_lines).to_numpy() & chose]
     waits, sent_out = _expected_inhouse_wait(done, rows, calendars, kinds, specialists)
     rows = rows.assign(sent_out=sent_out)
     attributes = [a for a in RULE_ATTRIBUTES if a in rows]

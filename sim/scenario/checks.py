@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sim.scenario.abandonment import abandonment_findings
-from sim.scenario.access import Slots, access_findings
+from sim.scenario.access import Slots, access_findings, diaries
+from sim.scenario.capabilities import capability_findings
 from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
 from sim.scenario.mandates import mandate_findings
@@ -90,6 +91,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     out += mandate_findings(s)
     out += access_findings(s)
     out += supply_findings(s)
+    out += capability_findings(s.pools, channels, set(s.payers), diaries(s))
     return out
 
 

@@ -19,6 +19,7 @@ from sim.scenario.abandonment import Abandonment
 from sim.scenario.access import Appointment, IncompleteRecords, RecordsTeam
 from sim.scenario.base import Count, Name, Probability, Strict, check_shares
 from sim.scenario.calendars import ALWAYS, WEEKDAYS, CalendarSpec
+from sim.scenario.capabilities import Serves
 from sim.scenario.contracts import Contract
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
@@ -226,6 +227,9 @@ class Pool(Strict):
         default={}, description="line (specialty or specialty/subspecialty) -> the weekly "
                                 "sessions its specialists give (sim.scenario.rosters)")
     absences: Absences | None = None
+    serves: Serves = Field(
+        default=Serves(), description="channels and payers the pool may serve "
+                                      "(sim.scenario.capabilities); default: every one")
 
 
 class Routing(Strict):

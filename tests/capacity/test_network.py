@@ -97,7 +97,9 @@ def test_reachability_from_the_routes_is_the_graphs(self_mix: dict | None) -> No
 
     plan = build_plan(validate_scenario(Document(file="<doc>", data=doc, lines={})))
     g, shares = referral_graph(plan), case_type_shares(plan)
-    by_graph = [(plan.lines[ln].name, plan.payers[k]) for (ln, k) in plan.routes
-                if shares[ln, k] > 0 and not nx.has_path(g, ("case", ln, k), OPINION)]
+    by_graph = [(plan.lines[ln].name, plan.payers[k], plan.channels[c])
+                for (ln, k, c) in plan.routes
+                if shares[ln, k] > 0 and plan.inputs.mix.channel.get(plan.channels[c], 0) > 0
+                and not nx.has_path(g, ("case", ln, k, c), OPINION)]
     assert unreachable_case_types(plan) == by_graph
     assert bool(by_graph) == (self_mix is None)

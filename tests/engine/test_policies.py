@@ -98,13 +98,12 @@ def test_router_and_capacity_check_share_the_first_choice(make_scenario, policy:
     plan = build_plan(make_scenario(f"routing.policy={policy}", *extra))
     router, _ = _router_with(plan, {})
     kind = [plan.pool_kinds[q.pool] for q in plan.queues]
-    for (line, payer), queues in plan.routes.items():
-        for c, ch in enumerate(plan.channels):
-            if not queues:
-                continue
-            first, _ = plan.routing.first_choice(*kinds_split(queues, kind), plan.payers[payer],
-                                                 ch)
-            assert router.choose(line, payer, c, 1, 0.0) in first
+    for (line, payer, c), queues in plan.routes.items():
+        if not queues:
+            continue
+        first, _ = plan.routing.first_choice(*kinds_split(queues, kind), plan.payers[payer],
+                                             plan.channels[c])
+        assert router.choose(line, payer, c, 1, 0.0) in first
 
 
 @pytest.mark.parametrize(("policy", "triages", "ai", "checks", "coordinators"), [

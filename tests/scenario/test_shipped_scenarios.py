@@ -129,6 +129,7 @@ def test_every_schema_key_is_documented() -> None:
         abandonment,
         access,
         calendars,
+        capabilities,
         contracts,
         durations,
         economics,
@@ -142,7 +143,7 @@ def test_every_schema_key_is_documented() -> None:
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
     modules = (models, durations, economics, calendars, triage, abandonment, priorities,
-               access, contracts, rosters, hiring, zones)
+               access, contracts, rosters, hiring, zones, capabilities)
     classes = [c for mod in modules for c in vars(mod).values()
                if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == mod.__name__]
     missing = sorted({f"{c.__name__}.{name}" for c in classes
