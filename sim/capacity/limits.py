@@ -5,7 +5,9 @@ while more than the earlier classes' reserves are free (trunk reservation, the e
 :meth:`sim.engine.plan.Plan.reserve`). The work of classes ``k`` and later can therefore
 use at most ``servers - reserve_k`` specialists: :func:`reserve_utilisation` sets it
 against that many, and reports the worst class. The first class uses every specialist,
-so the queue's own utilisation covers it.
+so the queue's own utilisation covers it. A reserve that yields once enough later cases wait
+(``priorities.<c>.reserve_yields_at``) holds nothing when the queue is long, which is when
+the check matters: it counts no reserve (:meth:`sim.engine.plan.Plan.reserve_under_load`).
 
 **Contract caps** (``pools.<p>.contract.cases_per_week``): a pool takes at most so many
 cases for review a week, over all its lines. :func:`apply_caps` sets each capped pool's
@@ -56,7 +58,7 @@ def reserve_utilisation(plan: Plan, by_class_h: np.ndarray, available_h: np.ndar
         per_server = available_h[q.index] / q.servers if q.servers else 0.0
         if per_server <= 0:
             continue
-        out[q.index] = _worst(plan.reserve(q.pool, q.servers), q.servers,
+        out[q.index] = _worst(plan.reserve_under_load(q.pool, q.servers), q.servers,
                               by_class_h[q.index] / per_server)
     return out
 

@@ -40,9 +40,10 @@ class Visit:
 
 def _chains(plan: Plan, q: int) -> list[tuple[np.ndarray, int, int | None]]:
     """(classes, servers, admit_servers) of each chain :func:`class_spills` runs for ``q``:
-    everyone's first, then one per class a reserve keeps off some specialists."""
+    everyone's first, then one per class a reserve keeps off some specialists (a reserve that
+    yields under load keeps none: :meth:`sim.engine.plan.Plan.reserve_under_load`)."""
     spec = plan.queues[q]
-    reserve = plan.reserve(spec.pool, spec.servers)
+    reserve = plan.reserve_under_load(spec.pool, spec.servers)
     n = len(plan.priorities)
     out: list[tuple[np.ndarray, int, int | None]] = [(np.ones(n), spec.servers, None)]
     for k in range(n):
@@ -68,7 +69,7 @@ def class_spills(plan: Plan, q: int, visits: list[Visit],
     if chains is None:
         chains = [spill_chain(plan, q, visits, *c) for c in _chains(plan, q)]
     spec = plan.queues[q]
-    reserve = plan.reserve(spec.pool, spec.servers)
+    reserve = plan.reserve_under_load(spec.pool, spec.servers)  # a yielding one holds none
     out = np.zeros(len(plan.priorities))
     later = iter(chains[1:])
     for k in range(len(out)):

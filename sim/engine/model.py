@@ -126,6 +126,7 @@ class Model:
                 env, q.name, q.servers, plan.queue_calendar(q),
                 _mean_review_h(plan, q.pool, plan.lines[q.line].specialty),
                 len(plan.priorities), plan.reserve(q.pool, q.servers), self._gave_up,
+                plan.yield_at(q.pool),
             )
             for q in plan.queues
         ]

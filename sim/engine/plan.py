@@ -148,6 +148,16 @@ class Plan:
         ``servers`` of a queue (a one-specialist subspecialty line serves every class)."""
         return self.classes.reserve(self.pools[pool], servers)
 
+    def yield_at(self, pool: int) -> list[int | None]:
+        """Per class code, the waiting cases (it and later classes) from which the reserve
+        held against it yields (None: never; :mod:`sim.engine.policies.priority`)."""
+        return self.classes.yield_at(self.pools[pool])
+
+    def reserve_under_load(self, pool: int, servers: int) -> list[int]:
+        """Per class code, the specialists held back from it when the queue is long (what the
+        capacity check counts: a reserve that yields holds none)."""
+        return self.classes.reserve_under_load(self.pools[pool], servers)
+
     def records_speedup(self) -> np.ndarray:
         """Per class code, the factor records intake is divided by (1: no fast track)."""
         return self.classes.records_speedup()

@@ -63,7 +63,8 @@ class Staff:
 
     def __init__(self, env: simpy.Environment, servers: int | None, calendar: WorkCalendar,
                  classes: int = 2, reserve: list[int] | None = None,
-                 on_give_up: Callable[[int, float], None] | None = None):
+                 on_give_up: Callable[[int, float], None] | None = None,
+                 yield_at: list[int | None] | None = None):
         self.env = env
         self.servers = servers
         self.calendar = calendar
@@ -76,6 +77,10 @@ class Staff:
         # per class code, servers a case of that class must leave free (trunk reservation
         # for the classes before it); None: every case may take any free server
         self.reserve = reserve if reserve and any(reserve) else None
+        # per class code, the cases of it and later classes waiting from which the reserve
+        # held against it yields (None: never); None: no reserve yields
+        self.yield_at = (yield_at if self.reserve is not None and yield_at
+                         and any(y is not None for y in yield_at) else None)
         self._gone: set[int] = set()  # queue orders of cases that gave up (lazy heap deletion)
         self._queue: list[tuple[int, int, simpy.Event]] = []  # heap of (priority, order, wake-up)
         # Drop-out, checked lazily (no timer per waiting case): a heap of (give-up instant,
@@ -137,6 +142,8 @@ class Staff:
                 if len(deadlines) > 2 * sum(self._waiting) + 64:
                     self._drop_served(deadlines)
                 heappush(deadlines, (self.env.now + patience_h, order, priority, wake, i))
+            if self.yield_at is not None and self.free > 0:  # a reserve may yield now
+                self._dispatch()
             server = yield wake  # a finishing server hands itself over: self.free stays 0
             if server is None:  # the patient gave up waiting
                 return False
@@ -156,7 +163,27 @@ class Staff:
     def _may_take(self, priority: int) -> bool:
         """Whether a case of class ``priority`` arriving now may take a free server."""
         # free < 0 while absent specialists finish their cases: none is free then
-        return self.free > 0 and (self.reserve is None or self.free > self.reserve[priority])
+        return self.free > 0 and (self.reserve is None or self.free > self.reserve[priority]
+                                  or self._yields(priority, 1))
+
+    def _yields(self, priority: int, joining: int = 0) -> bool:
+        """Whether the reserve held against class ``priority`` yields: at least its threshold
+        of cases of that class and later ones wait (with ``joining`` more)."""
+        if self.yield_at is None:
+            return False
+        limit = self.yield_at[priority]
+        return limit is not None and sum(self._waiting[priority:]) + joining >= limit
+
+    def _dispatch(self) -> None:
+        """Free servers take the waiting cases now allowed one (a reserve that yields)."""
+        while self.free > 0:
+            head = self._next_waiting(self.free - 1)
+            if head is None:
+                return
+            priority, wake = head
+            self._waiting[priority] -= 1
+            self.free -= 1
+            wake.succeed(self._idle.pop())
 
     def _expire(self, now: float, rank: float) -> None:
         """Waiting cases whose patience has run out by ``now`` leave the queue, at their instant.
@@ -213,7 +240,8 @@ class Staff:
                 heappop(queue)
                 self._gone.discard(order)
                 continue
-            if self.reserve is not None and others_free < self.reserve[priority]:
+            if (self.reserve is not None and others_free < self.reserve[priority]
+                    and not self._yields(priority)):
                 return None  # the head may not take a reserved server (no earlier class waits)
             heappop(queue)
             return priority, wake
@@ -251,14 +279,7 @@ class Staff:
             self._away.append(self._idle.pop())
         for _ in range(max(self.free, 0) - max(before, 0)):  # returning ones are idle
             self._idle.append(self._away.pop())
-        while self.free > 0:  # newcomers take waiting cases, as a finishing server would
-            head = self._next_waiting(self.free - 1)
-            if head is None:
-                break
-            priority, wake = head
-            self._waiting[priority] -= 1
-            self.free -= 1
-            wake.succeed(self._idle.pop())
+        self._dispatch()  # newcomers take waiting cases, as a finishing server would
         self._order = self._roster_rank = self._order + 1
 
     def _work(self, i: int, effort_h: float, seize: np.ndarray, start: np.ndarray,
@@ -286,8 +307,9 @@ class SpecialistQueue(Staff):
     def __init__(self, env: simpy.Environment, name: str, servers: int,
                  calendar: WorkCalendar, mean_effort_h: float, classes: int = 2,
                  reserve: list[int] | None = None,
-                 on_give_up: Callable[[int, float], None] | None = None):
-        super().__init__(env, servers, calendar, classes, reserve, on_give_up)
+                 on_give_up: Callable[[int, float], None] | None = None,
+                 yield_at: list[int | None] | None = None):
+        super().__init__(env, servers, calendar, classes, reserve, on_give_up, yield_at)
         self.name = name
         self.mean_effort_h = mean_effort_h
 

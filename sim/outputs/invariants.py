@@ -174,28 +174,37 @@ def _first_waiting(jobs: Jobs, t: float) -> int:
     return int(jobs.case[rows[np.argmin(jobs.join_h[rows])]]) if len(rows) else -1
 
 
-def _allowed_idle(jobs: Jobs, t: np.ndarray, reserve: list[int] | None) -> np.ndarray:
+def _allowed_idle(jobs: Jobs, t: np.ndarray, reserve: list[int] | None,
+                  yield_at: list[int | None] | None = None) -> np.ndarray:
     """Servers that may stay idle beside the waiting cases at each time: the reserve held
-    back from the most urgent class waiting (a class may not take its reserved servers)."""
+    back from the most urgent class waiting (a class may not take its reserved servers),
+    unless it yields: at least ``yield_at[c]`` cases of that class and later ones wait."""
     allowed = np.zeros(len(t), dtype=np.int64)
     if not reserve or not any(reserve):
         return allowed
     settled = np.zeros(len(t), dtype=bool)
-    for c, held in enumerate(reserve):  # classes in service order
+    counts = []
+    for c in range(len(reserve)):  # cases of each class waiting at each time
         rows = jobs.priority == c
         joined = np.searchsorted(np.sort(jobs.eligible_h[rows]), t + TOL_H, side="right")
         ended = np.searchsorted(np.sort(jobs.wait_end_h[rows]), t + TOL_H, side="right")
-        waits = (joined - ended > 0) & ~settled
-        allowed[waits] = held
+        counts.append(joined - ended)
+    for c, held in enumerate(reserve):  # classes in service order
+        waits = (counts[c] > 0) & ~settled
+        limit = yield_at[c] if yield_at else None
+        yields = sum(counts[c:]) >= limit if limit is not None else np.zeros(len(t), bool)
+        allowed[waits & ~yields] = held
         settled |= waits
     return allowed
 
 
 def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalendar,
                             horizon_h: float, reserve: list[int] | None = None,
-                            staff_by_day: np.ndarray | None = None) -> None:
+                            staff_by_day: np.ndarray | None = None,
+                            yield_at: list[int | None] | None = None) -> None:
     """Never more in service than ``servers``; never a server idle beside a waiting case
-    (beyond the servers a reserve holds back from the waiting case's class). With absences,
+    (beyond the servers a reserve holds back from the waiting case's class, while it does not
+    yield: ``yield_at``). With absences,
     ``staff_by_day`` is the number at work on each day since the start (a specialist who
     leaves finishes the case in hand, so only the head-count bounds capacity)."""
     if not len(jobs):
@@ -213,7 +222,7 @@ def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalen
     nxt = np.append(t[1:], horizon_h)
     at_work = servers if staff_by_day is None else staff_by_day[
         np.minimum((t // 24.0).astype(np.int64), len(staff_by_day) - 1)]
-    free = at_work - busy - _allowed_idle(jobs, t, reserve)
+    free = at_work - busy - _allowed_idle(jobs, t, reserve, yield_at)
     idle = np.flatnonzero((waiting > 0) & (free > 0) & (nxt - t > TOL_H))
     if len(idle):
         open_h = np.asarray(cal.working_hours_between(t[idle], np.maximum(nxt[idle], t[idle])))
@@ -456,7 +465,7 @@ def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
         staff = rep.staff_days[q.index] if rep.staff_days else None
         # a case held for its contract's next weekly slot counts from when the slot opens
         check_capacity_and_work(where, jobs, q.servers, cal, horizon,
-                                plan.reserve(q.pool, q.servers), staff)
+                                plan.reserve(q.pool, q.servers), staff, plan.yield_at(q.pool))
         check_discipline(where, jobs)
         check_calendar(where, jobs, cal)
         if rep.counts.waiting is not None:  # the queue-length process, sample by sample

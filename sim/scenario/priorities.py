@@ -13,12 +13,17 @@ real programmes give urgent cases:
 - ``reserve``: per pool, specialists of each of the pool's service lines held
   back for this class and the classes before it (trunk reservation: a case of
   a later class takes a specialist only while more than the reserve are free; a line
-  with fewer specialists keeps at most all but one for earlier classes).
+  with fewer specialists keeps at most all but one for earlier classes);
+- ``reserve_yields_at``: the reserve yields while at least this many cases of the
+  later classes wait in the queue (they may then take the held specialists), so
+  that under overload it does not leave specialists idle beside a growing queue;
+  none (the default): it never yields.
 
 Example::
 
     priorities:
-      urgent: {time_to_opinion_hours: 72, records_speedup: 2, reserve: {in_house: 1}}
+      urgent: {time_to_opinion_hours: 72, records_speedup: 2, reserve: {in_house: 1},
+               reserve_yields_at: 4}
       routine: {time_to_opinion_hours: 240}
 """
 
@@ -46,6 +51,10 @@ class PriorityClass(Strict):
     reserve: dict[Name, Count] = Field(
         default={}, description="per pool, specialists per service line held back for this "
                                 "class and those before it")
+    reserve_yields_at: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None, description="the reserve yields while at least this many cases of the "
+                                  "later classes wait in the queue; none = it never yields "
+                                  "(and strands the held specialists under overload)")
 
 
 def class_names(s: Any) -> tuple[str, ...]:  # noqa: ANN401
@@ -68,6 +77,10 @@ def priority_findings(s: Any) -> list[tuple[tuple[str | int, ...], str]]:  # noq
                 out.append((("economics", "delay_cost_per_day_usd", p),
                             f"unknown priority class {p!r} (classes: {listing})"))
     for name, cls in (s.priorities or {}).items():
+        if cls.reserve_yields_at is not None and not any(cls.reserve.values()):
+            out.append((("priorities", name, "reserve_yields_at"),
+                        "only a class with a reserve has one to yield (give reserve too, or "
+                        "drop reserve_yields_at)"))
         for pool, n in cls.reserve.items():
             if pool not in s.pools:
                 out.append((("priorities", name, "reserve", pool),

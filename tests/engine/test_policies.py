@@ -35,7 +35,7 @@ def test_every_schema_name_has_a_class() -> None:
     assert set(TRIAGE) == set(get_args(Triage.model_fields["policy"].annotation))
     from sim.scenario.contracts import Contract
     assert set(WHEN_FULL) == set(get_args(Contract.model_fields["when_full"].annotation))
-    assert set(PRIORITY) == {"strict", "trunk_reservation"}
+    assert set(PRIORITY) == {"strict", "trunk_reservation", "yielding_reservation"}
 
 
 def test_no_policy_name_tested_outside_the_registries() -> None:

@@ -248,19 +248,28 @@ def test_cap_one_short_holds_cases_with_room(monkeypatch: pytest.MonkeyPatch) ->
         _ = contract_run()[2].kpis
 
 
+# In-house oncology on two sessions a week, the clinic and one more (the shipped file has the
+# clinic and three): more oncology overflows to the outsourced company, whose contract these
+# tests exercise (its weekly cap, held slots, slots given back). With the urgent reserve
+# yielding fewer routine cases overflow than under the strict one, so the queueing variant
+# uses a cap of 20 a week (at 30 it held too few: 49 in 120 days).
+FEWER_SESSIONS = ("pools.in_house.sessions.oncology=[{days: [wed], hours: ['08:00', '12:00']}, "
+                  "{days: [thu], hours: ['13:00', '17:00']}]")
+
+
 @pytest.mark.parametrize("overrides", [(), ("pools.outsourced.contract.when_full=queue",
-                                             "pools.outsourced.contract.cases_per_week=30")],
-                         ids=["as-shipped", "queue-30-a-week"])
+                                             "pools.outsourced.contract.cases_per_week=20")],
+                         ids=["as-shipped", "queue-20-a-week"])
 def test_shipped_contract_scenario_passes(overrides: tuple[str, ...]) -> None:
     """``scenarios/sessions_and_contract.yaml`` as shipped (its cap of 60 a week overflows to
-    the Bangalore network), and with a cap of 30 a week that queues for next week's slot."""
+    the Bangalore network), and with a cap of 20 a week that queues for next week's slot."""
     s = load_scenario("scenarios/sessions_and_contract.yaml",
-                      ["simulation.horizon_days=120", *overrides])
+                      ["simulation.horizon_days=120", FEWER_SESSIONS, *overrides])
     plan = build_plan(s)
     rep = simulate(plan, 7)
     _ = Results(plan, [rep], 7).kpis  # every invariant, the contract's among them
     r = rep.records
-    assert (~np.isnan(r.slot_open_h)).sum() > 500  # the company takes cases under its cap
+    assert (~np.isnan(r.slot_open_h)).sum() > 400  # the company takes cases under its cap
     held = r.slot_open_h > r.queue_h  # and, queueing, holds some for next week
     assert held.sum() > 100 if overrides else held.sum() == 0
     if overrides:  # some of whom give up before their slot, and give it back
@@ -272,12 +281,12 @@ def test_a_kept_slot_holds_a_case_with_room(monkeypatch: pytest.MonkeyPatch) -> 
     week that had room: the check names one."""
     faults.slot_kept(monkeypatch)
     s = load_scenario("scenarios/sessions_and_contract.yaml", [
-        "simulation.horizon_days=120", "pools.outsourced.contract.when_full=queue",
-        "pools.outsourced.contract.cases_per_week=30"])
+        "simulation.horizon_days=120", FEWER_SESSIONS, "pools.outsourced.contract.when_full=queue",
+        "pools.outsourced.contract.cases_per_week=20"])
     plan = build_plan(s)
     rep = simulate(plan, 7)
     with pytest.raises(InvariantError, match=r"pool outsourced: case \d+ joined at .* held "
-                                             r"until .* although week \d+ had 29 of 30"):
+                                             r"until .* although week \d+ had \d+ of 20"):
         _ = Results(plan, [rep], 7).kpis
 
 

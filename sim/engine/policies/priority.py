@@ -8,7 +8,12 @@ level. Registered in :data:`PRIORITY`:
 
 - ``strict``: priority order only, no reserve (no ``priorities.<c>.reserve`` set);
 - ``trunk_reservation``: a case of a later class takes a specialist only while more than
-  the earlier classes' reserves are free (``priorities.<c>.reserve``).
+  the earlier classes' reserves are free (``priorities.<c>.reserve``). Under overload the
+  held specialists idle beside a queue of later cases that grows (and gives up);
+- ``yielding_reservation``: the same reserve, but it yields while at least
+  ``priorities.<c>.reserve_yields_at`` cases of the later classes wait in the queue: then
+  they may take the held specialists, so the reserve costs the later classes a short wait at
+  normal load and strands nothing under overload (:meth:`ClassOrder.yield_at`).
 
 Example:
     >>> from sim.scenario.priorities import PriorityClass
@@ -16,6 +21,13 @@ Example:
     ...                         "routine": PriorityClass()}, 72.0)
     >>> p.name, p.reserve("in_house", 3), p.reserve("outsourced", 3)
     ('trunk_reservation', [0, 1], [0, 0])
+    >>> y = compile_priorities({"urgent": PriorityClass(reserve={"in_house": 1},
+    ...                                                 reserve_yields_at=4),
+    ...                         "routine": PriorityClass()}, 72.0)
+    >>> y.name, y.reserve("in_house", 3), y.yield_at("in_house")
+    ('yielding_reservation', [0, 1], [None, 4])
+    >>> y.reserve_under_load("in_house", 3)   # what the capacity check counts
+    [0, 0]
 """
 
 from __future__ import annotations
@@ -46,6 +58,16 @@ class ClassOrder:
     def reserve(self, pool: str, servers: int) -> list[int]:
         """Per class code, the specialists a case of that class must leave free."""
         return [0] * len(self.names)
+
+    def yield_at(self, pool: str) -> list[int | None]:
+        """Per class code, the cases of it and later classes waiting in a queue of ``pool``
+        from which the reserve held against it yields (None: it never yields)."""
+        return [None] * len(self.names)
+
+    def reserve_under_load(self, pool: str, servers: int) -> list[int]:
+        """Per class code, the specialists held back from it when its queue is long: what the
+        capacity check counts (a reserve that yields holds none then)."""
+        return self.reserve(pool, servers)
 
     def records_speedup(self) -> np.ndarray:
         """Per class code, the factor records intake is divided by (1: no fast track)."""
@@ -80,13 +102,43 @@ class TrunkReservation(ClassOrder):
         return [min(sum(held[:k]), servers - 1) for k in range(len(held))]
 
 
-PRIORITY: dict[str, type[ClassOrder]] = {p.name: p for p in (Strict, TrunkReservation)}
+@dataclass(frozen=True)
+class YieldingReservation(TrunkReservation):
+    """Trunk reservation that yields while enough later cases wait (no stranded specialists).
+
+    The reserve held against a class yields while at least the smallest
+    ``reserve_yields_at`` of the classes before it that hold one wait in the queue (that class
+    and later ones counted); a reserve without a threshold beside one with a threshold never
+    yields for the classes after both.
+    """
+
+    name: ClassVar[str] = "yielding_reservation"
+
+    def yield_at(self, pool: str) -> list[int | None]:
+        c = self.classes
+        out: list[int | None] = []
+        for k in range(len(self.names)):
+            holders = [c[n] for n in self.names[:k] if n in c and c[n].reserve.get(pool, 0)]
+            limits = [h.reserve_yields_at for h in holders]
+            out.append(min(limits) if holders and None not in limits else None)
+        return out
+
+    def reserve_under_load(self, pool: str, servers: int) -> list[int]:
+        held = self.reserve(pool, servers)
+        return [0 if y is not None else r for r, y in zip(held, self.yield_at(pool), strict=True)]
+
+
+PRIORITY: dict[str, type[ClassOrder]] = {
+    p.name: p for p in (Strict, TrunkReservation, YieldingReservation)}
 """Priority policy name -> its class."""
 
 
 def compile_priorities(classes: dict[str, PriorityClass] | None,
                        default_sla_h: float) -> ClassOrder:
     """The priority policy of a scenario's ``priorities`` (None: the default classes)."""
-    reserves = any(c.reserve for c in (classes or {}).values())
-    kind = PRIORITY["trunk_reservation" if reserves else "strict"]
+    given = (classes or {}).values()
+    reserves = any(c.reserve for c in given)
+    yields = any(c.reserve_yields_at is not None for c in given)
+    kind = PRIORITY["strict" if not reserves else
+                    "yielding_reservation" if yields else "trunk_reservation"]
     return kind(dict(classes or {}), default_sla_h)
