@@ -96,7 +96,7 @@ def case_type_shares(plan: Plan) -> np.ndarray:
     out = np.zeros((len(plan.lines), len(plan.payers)))
     for k, payer in enumerate(plan.payers):
         weight = payer_mix.get(payer, 0.0)
-        specialty = mix.specialty_of(payer)
+        specialty = plan.volume.specialty_of(payer)
         for li, ln in enumerate(plan.lines):
             subs = mix.subspecialty.get(ln.specialty, {})
             within = (1 - sum(subs.values())) if ln.subspecialty is None else subs[ln.subspecialty]

@@ -101,7 +101,7 @@ def draw_cases(plan: Plan, arrivals: np.ndarray, rng: np.random.Generator) -> Ca
     payer = _pick(mix.payer, plan.payers, u[:, 3])  # co-pay waivers shift it (specs)
     specialty = _pick(mix.specialty, plan.specialties, u[:, 0])
     for k, name in enumerate(plan.payers):  # payers with a specialty mix of their own
-        if name in mix.specialty_by_payer:
+        if name in mix.specialty_by_payer:  # (mandated cases blended in: sim.engine.mandates)
             rows = payer == k
             specialty[rows] = _pick(mix.specialty_by_payer[name], plan.specialties, u[rows, 0])
     # A case's service line: its specialty's general line, or one of the specialty's

@@ -27,6 +27,7 @@ from sim.core import distributions
 from sim.core.calendar import WorkCalendar
 from sim.core.clock import to_hours
 from sim.engine.access_specs import DiarySpec, Leads, TeamSpec, compile_diaries, compile_team
+from sim.engine.mandates import Volume
 from sim.engine.policies.capabilities import Capabilities, compile_capabilities
 from sim.engine.policies.priority import ClassOrder, compile_priorities
 from sim.engine.policies.routing import RoutingPolicy, compile_routing
@@ -122,6 +123,12 @@ class Plan:
     """Appointment diaries, one per (pool, channel) with slots."""
     leads: Leads | None = None
     """Per channel with a diary, the booking lead of each class."""
+
+    @property
+    def volume(self) -> Volume:
+        """Cases a year, payer shares and per-payer mixes, incentives' uptake and mandates'
+        cases included (:mod:`sim.engine.mandates`)."""
+        return self.inputs.volume
 
     @property
     def caps(self) -> tuple[CapSpec | None, ...]:

@@ -2,7 +2,8 @@
 
 The plan (:mod:`sim.engine.plan`) hands the engine these frozen objects instead of the
 scenario: names become codes (a channel's digital share sits at the channel's code), a
-payer's incentive becomes the arrival volume and payer mix it brings, and a stage's
+payer's incentive or mandate becomes the arrival volume and payer mix it brings
+(:mod:`sim.engine.mandates`), and a stage's
 patience setting becomes the distribution of each channel and class. The engine imports
 nothing from the schema beyond the types of its settings (:class:`Duration`,
 :class:`Absences`, :class:`Demand`).
@@ -21,13 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
+from sim.engine.mandates import Volume, compile_volume
 from sim.engine.policies.when_full import CapSpec, compile_cap
 from sim.scenario.abandonment import STAGES  # the schema's names: types and codes only
 from sim.scenario.access import Slots  # a type: a channel's diary of slots
 from sim.scenario.durations import Duration  # a type: distributions' settings
-from sim.scenario.mandates import payer_uptake  # an incentive's uptake, read at compile time
 from sim.scenario.models import Demand, Scenario  # types: compile_inputs reads the scenario
 from sim.scenario.rosters import Absences  # a type: a pool's absences
 
@@ -64,7 +63,8 @@ class PayerSpec:
 
 @dataclass(frozen=True)
 class CaseMix:
-    """Shares of cases by attribute (the payer shares with incentives' extra uptake)."""
+    """Shares of cases by attribute (the payer shares with incentives' extra uptake and
+    mandates' cases; a mandated payer's specialty mix blended with its mandated cases')."""
 
     specialty: Mapping[str, float]
     specialty_by_payer: Mapping[str, Mapping[str, float]]
@@ -104,26 +104,7 @@ class Inputs:
     access: AccessSpec | None
     patience: Patience | None
     outcomes: tuple[tuple[float, float, float], ...]  # per specialty: confirmed, refined, changed
-
-
-def incentivised_demand(s: Scenario) -> tuple[float, dict[str, float]] | None:
-    """(cases per year, payer shares) with the incentives' extra uptake; None if none.
-
-    A payer with ``mandate: incentivised`` and an ``incentive`` waives (part of) the co-pay;
-    with price elasticity ``e`` (negative) and a relative price cut ``(reference - copay) /
-    reference`` its patients ask for ``1 - e x cut`` times as many opinions as the demand
-    mix says (``payer_uptake``). The arrival rate grows by the extra cases and the payer mix
-    shifts toward that payer; with no incentive anywhere nothing changes. (A ``mandated``
-    payer acts on its cases' procedures, after the run: :mod:`sim.outputs.clinical`.)
-    """
-    payers = [s.payers[p] for p in s.payers]
-    if not any(p.incentive for p in payers):
-        return None
-    factor = np.asarray([payer_uptake(p) for p in payers])
-    mix = s.demand.mix.payer
-    weight = np.asarray([mix.get(p, 0.0) for p in s.payers]) * factor
-    return (s.demand.cases_per_year * float(weight.sum()),
-            {p: float(w / weight.sum()) for p, w in zip(s.payers, weight, strict=True)})
+    volume: Volume  # per payer: voluntary and mandated cases, procedure mix, held share
 
 
 def _patience(s: Scenario, channels: tuple[str, ...], classes: tuple[str, ...]
@@ -155,9 +136,9 @@ def compile_inputs(s: Scenario, channels: tuple[str, ...], classes: tuple[str, .
     """The engine's inputs from a validated scenario, codes in the order of ``channels``
     and priority ``classes``."""
     mix = s.demand.mix
-    incentivised = incentivised_demand(s)
-    arrivals = s.demand if incentivised is None else s.demand.model_copy(
-        update={"cases_per_year": incentivised[0]})
+    volume = compile_volume(s)  # incentives' uptake and mandates' cases (sim.engine.mandates)
+    arrivals = s.demand if volume.cases_per_year == s.demand.cases_per_year else \
+        s.demand.model_copy(update={"cases_per_year": volume.cases_per_year})
     specialties = tuple(mix.specialty)
     return Inputs(
         pools=tuple(PoolSpec(
@@ -168,9 +149,9 @@ def compile_inputs(s: Scenario, channels: tuple[str, ...], classes: tuple[str, .
                                p.preauth.share if p.preauth else 0.0)
                      for name, p in s.payers.items()),
         arrivals=arrivals,
-        mix=CaseMix(dict(mix.specialty), dict(mix.specialty_by_payer), dict(mix.channel),
-                    dict(mix.payer if incentivised is None else incentivised[1]),
-                    dict(mix.priority)),
+        mix=CaseMix(dict(mix.specialty), dict(volume.specialty_by_payer), dict(mix.channel),
+                    dict(volume.payer_share), dict(mix.priority)),
+        volume=volume,
         intake=None if s.intake is None else IntakeSpec(
             s.intake.digital, s.intake.paper,
             tuple(s.intake.digital_share[ch] for ch in channels)),

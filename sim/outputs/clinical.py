@@ -83,7 +83,8 @@ def procedure_dates(plan: Plan, rep: Replication, names: list[str],
 def mandate_holds(plan: Plan, rep: Replication, names: list[str],
                   proc: np.ndarray) -> np.ndarray:
     """Cases whose payer's pre-authorisation waits for the opinion (a ``mandated`` payer,
-    one of its ``mandated_procedures``, and the case among the ``compliance`` share)."""
+    one of its ``mandated_procedures``, and the case among the held share: every mandated case,
+    ``compliance`` of the voluntary ones, :meth:`sim.engine.mandates.Volume.held_share`)."""
     held = np.zeros(len(proc), dtype=bool)
     payers = plan.scenario.payers
     if not any(payers[p].mandate == "mandated" for p in plan.payers):
@@ -95,7 +96,7 @@ def mandate_holds(plan: Plan, rep: Replication, names: list[str],
             continue
         codes = [names.index(m) for m in p.mandated_procedures if m in names]
         rows = (rep.cases.payer == k) & np.isin(proc, codes)
-        held |= rows & (u < p.compliance)
+        held |= rows & (u < plan.volume.held_share(name))  # sim.engine.mandates
     return held
 
 

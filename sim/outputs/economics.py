@@ -75,9 +75,8 @@ def _procedure_table(plan: Plan) -> tuple[list[str], np.ndarray]:
     names = list(e.procedures)
     p = np.zeros((len(plan.payers), len(plan.specialties), len(names)))
     for k, payer in enumerate(plan.payers):
-        override = plan.scenario.payers[payer].procedure_share
-        for s, sp in enumerate(plan.specialties):
-            shares = override.get(sp, e.procedure_share.get(sp, {}))
+        for s, sp in enumerate(plan.specialties):  # mandated cases' procedures blended in
+            shares = plan.volume.procedure_share(payer, sp)
             for j, proc in enumerate(names):
                 p[k, s, j] = shares.get(proc, 0.0)
     return names, p

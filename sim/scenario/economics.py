@@ -169,6 +169,29 @@ class Incentive(_Strict):
                     "(negative); uptake x (1 - elasticity x (reference - copay) / reference)")
 
 
+class MandateVolume(_Strict):
+    """The opinions a ``mandated`` payer's mandate brings: covered lives x eligibility x
+    compliance, less those its members already ask for (sim.scenario.mandates)."""
+
+    covered_lives: Annotated[float, Field(gt=0, le=1e9)] = Field(
+        description="members of the payer's book on this platform")
+    eligible_per_1000_per_year: Annotated[float, Field(ge=0, le=1000)] = Field(
+        description="members a year, per 1,000, scheduled for one of the mandated procedures")
+    specialty: dict[Name, Probability] = Field(
+        description="specialty shares of the mandated cases (sum to 1)")
+    procedures: dict[Name, Probability] = Field(
+        description="the mandated procedures' shares of the mandated cases (sum to 1)")
+
+    @field_validator("specialty", "procedures")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        total = sum(v.values())
+        if not v or abs(total - 1) > 1e-6:
+            listing = " + ".join(f"{k} {x:g}" for k, x in v.items()) or "none"
+            raise ValueError(f"shares must sum to 1 (got {total:g} = {listing})")
+        return v
+
+
 class PayerEconomics(_Strict):
     """What a payer pays for, and why it funds second opinions."""
 
@@ -177,13 +200,18 @@ class PayerEconomics(_Strict):
         default=[], description="procedures for which a second opinion is a pre-authorisation "
                                 "condition (mandate: mandated)")
     compliance: Probability = Field(
-        default=1.0, description="mandated: share of the payer's cases with a mandated "
-                                 "procedure whose pre-authorisation waits for the opinion")
+        default=1.0, description="mandated: share of the members scheduled for a mandated "
+                                 "procedure who take part (ask for the opinion, and their "
+                                 "pre-authorisation waits for it)")
     hold_cost_per_day_usd: Usd = Field(
         default=0, description="mandated: cost of each day a held procedure moves past its "
                                "date to wait for the opinion")
     incentive: Incentive | None = Field(
         default=None, description="incentivised: the co-pay waiver that raises uptake")
+    mandate_volume: MandateVolume | None = Field(
+        default=None, description="mandated: the opinions the mandate brings (covered lives x "
+                                  "eligibility x compliance); none = the mandate brings no "
+                                  "cases beyond demand.cases_per_year")
     procedure_share: dict[Name, dict[Name, Probability]] = Field(
         default={}, description="per specialty, overrides economics.procedure_share for this "
                                 "payer's cases (a mandate brings cases scheduled for surgery)")

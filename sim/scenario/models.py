@@ -24,7 +24,7 @@ from sim.scenario.contracts import Contract
 from sim.scenario.durations import Duration
 from sim.scenario.economics import Economics, PayerEconomics
 from sim.scenario.hiring import Hiring
-from sim.scenario.mandates import payer_uptake
+from sim.scenario.mandates import total_cases_per_year
 from sim.scenario.priorities import PriorityClass
 from sim.scenario.rosters import Absences, Session
 from sim.scenario.triage import Triage
@@ -359,7 +359,6 @@ class Scenario(Strict):
 
     @property
     def expected_cases(self) -> float:
-        """Expected arrivals over the horizon (for run-size checks), co-pay waivers included."""
-        uptake = sum(share * (payer_uptake(self.payers[name]) if name in self.payers else 1.0)
-                     for name, share in self.demand.mix.payer.items())
-        return self.demand.cases_per_year * uptake * self.simulation.horizon_days / 365
+        """Expected arrivals over the horizon (for run-size checks), co-pay waivers' uptake and
+        mandates' volume included (:mod:`sim.scenario.mandates`)."""
+        return total_cases_per_year(self) * self.simulation.horizon_days / 365

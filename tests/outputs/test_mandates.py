@@ -75,3 +75,54 @@ def test_a_copay_waiver_raises_uptake_by_its_elasticity():
 def test_a_mandate_without_its_settings_is_refused(text, message):
     with pytest.raises(ScenarioError, match=message):
         scenario_from_text(text)
+
+
+# FIXED's insurer (2,100 voluntary cases a year, a quarter with spine fusion: 525) covers
+# 200,000 lives, 5 per 1,000 a year scheduled for spine fusion: 1,000 eligible members.
+VOLUME = ("payers.insurer.mandate_volume={covered_lives: 200000, eligible_per_1000_per_year: 5, "
+          "specialty: {orthopedics: 1}, procedures: {spine_fusion: 1}}")
+LONG = ["demand.cases_per_year=3000", "simulation.horizon_days=200", "simulation.warmup_days=0"]
+
+
+@pytest.mark.parametrize("compliance", [0.0, 0.5, 0.8, 1.0])
+def test_a_mandate_makes_volume(compliance):
+    """Mandated cases = compliance x eligible - already voluntary = max(0, c x 1000 - 525)."""
+    s = scenario_from_text(FIXED, overrides=[*LONG, VOLUME,
+                                             f"payers.insurer.compliance={compliance}"])
+    mandated = max(0.0, compliance * 1000 - 525)
+    assert s.expected_cases == pytest.approx((3000 + mandated) * 200 / 365)
+    cases = sim.run(s, replications=1).cases
+    insurer = (cases["payer"] == "insurer").sum()
+    assert insurer == pytest.approx((2100 + mandated) * 200 / 365, rel=0.06)
+    assert (cases["payer"] == "self_pay").sum() == pytest.approx(900 * 200 / 365, rel=0.1)
+    # every mandated case comes with the mandated procedure, and is held; the voluntary ones
+    # with it are held at the compliance share
+    c = cases[cases["status"] == "delivered"]
+    rows = c[(c["payer"] == "insurer") & c["procedure"].notna()]
+    want = (compliance * 525 + mandated) / (525 + mandated)
+    held = rows["procedure_held"] if "procedure_held" in rows else np.zeros(len(rows))
+    assert np.mean(held) == pytest.approx(want, abs=0.06)
+
+
+def test_no_mandate_no_mandated_cases():
+    """Mandate none (its settings gone) leaves the voluntary volume only."""
+    none = scenario_from_text(FIXED, overrides=[
+        *LONG, "payers.insurer.mandate=none", "payers.insurer.mandated_procedures=[]"])
+    mandated = scenario_from_text(FIXED, overrides=[*LONG, VOLUME])
+    assert none.expected_cases == pytest.approx(3000 * 200 / 365)
+    assert mandated.expected_cases == pytest.approx(3475 * 200 / 365)
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("payers.self_pay.mandate_volume={covered_lives: 1000, eligible_per_1000_per_year: 1, "
+     "specialty: {orthopedics: 1}, procedures: {spine_fusion: 1}}", "only a mandated payer"),
+    (VOLUME.replace("procedures: {spine_fusion: 1}", "procedures: {knee: 1}"),
+     "'knee' is not one of the payer's mandated_procedures"),
+    (VOLUME.replace("specialty: {orthopedics: 1}", "specialty: {cardiology: 1}"),
+     "unknown specialty 'cardiology'"),
+    (VOLUME.replace("procedures: {spine_fusion: 1}", "procedures: {spine_fusion: 0.5}"),
+     "shares must sum to 1"),
+])
+def test_bad_mandate_volume_is_refused(override, message):
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_text(FIXED, overrides=[override])

@@ -175,6 +175,8 @@ def test_money_reconciles_and_is_plausible(path: Path, short_runs: dict[str, Any
 
 
 def test_mandate_scenario_differs_from_baseline_only_in_demand_and_payers() -> None:
+    from sim.engine.mandates import compile_volume
+
     base, mandate = _raw("baseline"), _raw(MANDATE)
     ignore = {"name", "description", "demand", "payers", "appointments"}
     assert {k: v for k, v in mandate.items() if k not in ignore} == \
@@ -185,25 +187,25 @@ def test_mandate_scenario_differs_from_baseline_only_in_demand_and_payers() -> N
         assert {k: v for k, v in other.items() if k != "slots_per_week"} == \
             {k: v for k, v in diary.items() if k != "slots_per_week"}
         assert all(other["slots_per_week"][p] >= n for p, n in diary["slots_per_week"].items())
-    # within demand, only the volume, the payer shares and the mandate payer's own specialty
-    # mix change; every other payer keeps the baseline specialty mix
-    changed = ("payer", "specialty_by_payer")
-    same = {k: v for k, v in base["demand"].items() if k != "cases_per_year"}
-    same["mix"] = {k: v for k, v in same["mix"].items() if k not in changed}
-    assert {k: v for k, v in mandate["demand"].items() if k != "cases_per_year"} | \
-        {"mix": {k: v for k, v in mandate["demand"]["mix"].items()
-                 if k not in changed}} == same
-    assert set(mandate["demand"]["mix"]["specialty_by_payer"]) == {MANDATE_PAYER}
-    assert mandate["demand"]["cases_per_year"] > base["demand"]["cases_per_year"]
+    # within demand only the payer shares change (commercial split in two): the volume is the
+    # baseline's voluntary one, and the mandate's cases come from its covered lives
+    same = {k: v for k, v in base["demand"].items()}
+    same["mix"] = {k: v for k, v in same["mix"].items() if k != "payer"}
+    assert {k: v for k, v in mandate["demand"].items()} | \
+        {"mix": {k: v for k, v in mandate["demand"]["mix"].items() if k != "payer"}} == same
     # the baseline payers are kept unchanged; the mandate payer is added
     assert {k: v for k, v in mandate["payers"].items() if k != MANDATE_PAYER} == base["payers"]
-    payer = sim.load_scenario(ROOT / "scenarios" / f"{MANDATE}.yaml").payers[MANDATE_PAYER]
+    s = sim.load_scenario(ROOT / "scenarios" / f"{MANDATE}.yaml")
+    payer = s.payers[MANDATE_PAYER]
     assert payer.mandate == "mandated"
     assert set(payer.mandated_procedures) == {"spine_fusion", "knee_replacement",
                                               "hip_replacement"}
-    base_ortho = sum(sim.load_scenario(ROOT / "scenarios" / "baseline.yaml")
-                     .economics.procedure_share["orthopedics"].values())
-    assert sum(payer.procedure_share["orthopedics"].values()) > 2 * base_ortho
+    volume = compile_volume(s)
+    baseline = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    assert volume.cases_per_year > compile_volume(baseline).cases_per_year + 900
+    base_ortho = sum(baseline.economics.procedure_share["orthopedics"].values())
+    assert sum(volume.procedure_share(MANDATE_PAYER, "orthopedics").values()) > 2 * base_ortho
+    assert volume.specialty_of(MANDATE_PAYER)["orthopedics"] > 2 * 0.18
 
 
 def test_mandate_payer_avoids_more_surgeries_per_case(half_year_runs: dict[str, Any]) -> None:
