@@ -25,6 +25,10 @@ answers it queue by queue (a *queue* is one pool's specialists for one service l
    the worst one (largest ``bound / target``). *Down*: then try removing one from the queue
    with the most slack; keep the removal if every queue still meets every target,
    otherwise undo it and leave that queue alone. Every step is recorded in ``path``.
+4. **Say what binds.** Each queue's ``binds`` says what holds it at its count: the target
+   one fewer specialist missed (its interval bound with one fewer), another queue that
+   missed one, the scenario's own rules (a class reserve), one being the fewest, or why it
+   was never tried (targets missed elsewhere, the step budget).
 
 Time targets include waits staffing cannot shorten: records intake, referral and
 pre-authorisation, and the nights and weekends a case spends waiting for a business-hours
@@ -202,7 +206,8 @@ class StaffingResult:
     """What :func:`find_staffing` found.
 
     ``table``: one row per searched queue: ``key``, offered load ``a``, square-root
-    ``start``, final ``servers``, each target's mean and interval, ``met``, ``note``.
+    ``start``, final ``servers``, each target's mean and interval, ``met``, ``note``, and
+    ``binds``: what holds the queue at its count (module docstring, step 4).
     ``path``: one row per simulated staffing (phase ``start``/``up``/``down``, the queue
     changed, accepted or not). ``staffing``: scenario key -> specialists.
     """
@@ -268,6 +273,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     summary, ok = search.up(summary, ok)
     summary = search.down(summary, ok)
     table = _table(queues, load, start, search.state, summary, goals, search.stuck)
+    table["binds"] = [search.binding(q.name, ok) for q in queues]
     staffing = {queue_key(q): c for q, c in search.state.items()}
     return StaffingResult(table, pd.DataFrame(search.history), staffing,
                           with_overrides(scenario, staffing), bool(table["met"].all()))
@@ -286,6 +292,7 @@ class _Search:
                                                            if g.metric != "utilisation"})
         self.history: list[dict] = []
         self.stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
+        self.binds: dict[str, str] = {}  # queue -> what stopped one fewer specialist
         self.trend: dict[str, list[float]] = {}  # severity of each queue before each addition
         self.progress: Callable[[str], None] | None = None
 
@@ -349,20 +356,56 @@ class _Search:
             stuck = dict(self.stuck)
             try:
                 trial, trial_ok = self.evaluate("down", best)
-            except ScenarioError:  # fewer breaks the scenario's own rules (an urgent reserve)
-                trial_ok = False
+            except ScenarioError as err:  # fewer breaks the scenario's rules (a reserve)
+                trial, trial_ok = None, False
+                self.binds[best] = (f"{state[best]} breaks the scenario's rules: "
+                                    f"{err.problems[0].message}")
             if trial_ok and self.stuck.keys() != stuck.keys():
                 # the removal made another queue's target unattainable (one navigator fewer
                 # slows every case's records): not a removal that keeps the targets
                 trial_ok = False
                 self.history[-1]["accepted"] = False
+                self.binds[best] = (f"{state[best]} makes "
+                                    f"{', '.join(sorted(self.stuck.keys() - stuck.keys()))} "
+                                    "unattainable by staffing")
             if trial_ok:
                 summary = trial
             else:
                 self.stuck = stuck  # what the rejected trial found stuck was its own doing
+                if trial is not None and best not in self.binds:
+                    self.binds[best] = _missed(trial, best, self.goals, state[best])
                 state[best] += 1
                 frozen.add(best)
         return summary
+
+    def binding(self, q: str, ok: bool) -> str:
+        """What holds queue ``q`` at its count, after the search (``ok``: targets met)."""
+        if q in self.binds:
+            return self.binds[q]
+        if q in self.stuck:
+            return self.stuck[q]
+        if not ok:
+            return "not tried lower: other queues miss their targets"
+        if self.state[q] <= 1:
+            return "1 is the fewest"
+        return "not tried lower: the search's step budget (max_steps) ran out"
+
+
+def _missed(trial: pd.DataFrame, q: str, goals: Sequence[Target], fewer: int) -> str:
+    """Which target the trial with ``fewer`` specialists at ``q`` missed, and where.
+
+    >>> trial = pd.DataFrame({"utilisation.low": [0.80, 0.5], "utilisation.high": [0.92, 0.6],
+    ...                       "severity": [1.08, 0.7]}, index=["a", "b"])
+    >>> _missed(trial, "a", [parse_target("utilisation<=0.85")], 2)
+    '2 misses utilisation<=0.85 (bound 0.92)'
+    """
+    for where in [q, *trial["severity"].sort_values(ascending=False).index]:
+        for g in goals:
+            lo, hi = trial.at[where, f"{g.metric}.low"], trial.at[where, f"{g.metric}.high"]
+            if g.severity(lo, hi) > 1:
+                what = f"misses {g} (bound {g.bound(lo, hi):.3g})"
+                return f"{fewer} {what}" if where == q else f"{fewer} makes {where} {what}"
+    return f"{fewer} misses a target"
 
 
 def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001

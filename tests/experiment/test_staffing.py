@@ -137,6 +137,10 @@ def test_utilisation_and_wait_targets_together_on_an_executor() -> None:
     # utilisation a/c <= 0.62 needs c >= a/0.62: 7 for onc (4/7 = 0.57; 4/6 = 0.67 fails),
     # 2 for card (0.5); the wait target needs 6 and 3: the larger of the two per queue.
     assert res.staffing == {"pools.p.specialists.onc": 7, "pools.p.specialists.card": 3}
+    # and each queue says which target binds it: onc's utilisation, card's wait
+    binds = res.table.set_index("queue")["binds"]
+    assert binds["p/onc"].startswith("6 misses utilisation<=0.62 (bound 0."), binds["p/onc"]
+    assert binds["p/card"].startswith("2 misses specialist_wait_h.mean<=0.25"), binds["p/card"]
 
 
 def test_a_time_target_staffing_cannot_reach_is_reported_not_chased() -> None:
@@ -149,6 +153,7 @@ def test_a_time_target_staffing_cannot_reach_is_reported_not_chased() -> None:
     assert res.table["note"].str.startswith("unattainable by staffing: other stages").all()
     assert (res.table["cause"] == "other stages").all()
     assert (res.path["phase"] != "up").all()  # nothing was added in vain
+    assert res.table["binds"].str.startswith("unattainable by staffing").all()
     assert not res.path["met"].any()
     # what it prints: no plan offered, each missed target with its worst queue and the gap
     from pathlib import Path
@@ -234,3 +239,6 @@ def test_the_search_never_goes_below_an_urgent_reserve() -> None:
     servers = res.table.set_index("queue")["servers"]
     assert servers["p/card"] >= 2 and servers["p/onc"] >= 2  # 1 would leave routine none
     assert res.met
+    binds = res.table.set_index("queue")["binds"]
+    assert any(b.startswith("1 breaks the scenario's rules: reserves 1 of p's specialists")
+               for b in binds), binds.tolist()
