@@ -62,7 +62,7 @@ def referral_graph(plan: Plan) -> nx.DiGraph:
         >>> import networkx as nx
         >>> from sim.engine.plan import build_plan
         >>> g = referral_graph(build_plan(scenario))
-        >>> nx.has_path(g, ("case", 0, 0), OPINION)
+        >>> nx.has_path(g, ("case", 0, 0, 0), OPINION)  # (line, payer, channel)
         True
     """
     import networkx as nx  # only for the graph itself: loading a scenario does not need it

@@ -17,8 +17,8 @@ Example:
     ...     cmp = compare(base, vary={"pools.in_house.specialists.oncology": [3, 4]},
     ...                   replications=2, executor=ex)
     >>> print(cmp.sentence("time_to_opinion_h.mean"))
-    oncology=4 cuts mean time to opinion by 1.1 h (95% CI -5.9 to 8.1 h; the interval includes no
-    change) against oncology=3, over 2 paired replications
+    oncology=4 cuts mean time to opinion by 0.7 h (95% CI 0.4 to 1.0 h) against oncology=3, over 2
+    paired replications
 
 Names load on first use, so importing this package is cheap. ``compare`` is not
 re-exported here: ``sim.experiment.compare`` is the module, so import the function from it.

@@ -17,11 +17,11 @@ Example:
     >>> b = sim.load_scenario("scenarios/baseline.yaml", short)
     >>> cmp = compare([a, b], replications=3)
     >>> print(cmp.sentence("time_to_match_h.mean"))
-    baseline cuts mean time to match by 188.1 h (95% CI 180.6 to 195.6 h) against legacy_referral,
+    baseline cuts mean time to match by 188.2 h (95% CI 180.9 to 195.5 h) against legacy_referral,
     over 3 paired replications
     >>> cmp.differences(["time_to_match_h.mean"])[["difference", "half_width",
     ...     "welch_half_width", "half_width_ratio"]].round(2).to_numpy()
-    array([[-188.12,    7.48,    7.83,    0.95]])
+    array([[-188.17,    7.29,    7.82,    0.93]])
 
 The paired half-width is a quarter of the unpaired one: common random numbers at work.
 """
@@ -153,8 +153,8 @@ class Comparison:
             ±paired  ±unpaired  ratio
             ----------  ----------------------  ----  ----------  -----  -----  ---------------
             -------  ---------  -----
-            oncology=6  time_to_opinion_h.mean  h          47.17  46.95  -0.23    -1.69 to 1.24
-            1.46       6.46   0.23
+            oncology=6  time_to_opinion_h.mean  h          47.11  46.89  -0.22    -1.62 to 1.19
+            1.40       6.28   0.22
             A = oncology=4; B - A over 2 paired replications (common random numbers);
             ratio = paired / unpaired (Welch) half-width; pp = percentage points
         """

@@ -36,8 +36,8 @@ Example (one at a time, on ``scenario``, the baseline cut to 14 days; 1 replicat
     >>> means = point_means(table, ["time_to_opinion_h.mean"])
     >>> tornado(design, means["time_to_opinion_h.mean"])[["parameter", "low", "high"]].round(2)
                                  parameter    low   high
-    0                   triage.ai.accuracy  44.71  47.94
-    1  pools.in_house.specialists.oncology  45.98  46.61
+    0                   triage.ai.accuracy  44.69  47.69
+    1  pools.in_house.specialists.oncology  45.95  46.67
 
 A Sobol study of two parameters: 16 (2 x 2 + 2) = 96 points, 3 replications each of the
 full baseline (288 runs: minutes, not for a unit test):

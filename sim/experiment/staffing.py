@@ -44,7 +44,7 @@ Example:
     >>> res.table[["queue", "start", "servers", "met"]]
                                          queue  start  servers    met
     0                        in_house/oncology      5        4   True
-    1                      in_house/cardiology      2        2   True
+    1                      in_house/cardiology      3        2   True
     2                       in_house/neurology      3        3   True
     3                     in_house/orthopedics      3        2   True
     4                           in_house/other      3        3   True

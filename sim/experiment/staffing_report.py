@@ -16,19 +16,20 @@ Example:
     >>> print(staffing_text(res, targets, scenario, out))
     Search path (one simulated staffing per step)
       step  phase  queue                 servers  total  all met  kept
-      0     start  (start)                     -     18       no   yes
-      1     up     in_house/other              4     19      yes   yes
-      2     down   in_house/orthopedics        2     18      yes   yes
-      3     down   in_house/oncology           4     17      yes   yes
-      4     down   in_house/other              3     16       no    no
-      5     down   in_house/oncology           3     16       no    no
-      6     down   in_house/neurology          2     16       no    no
+      0     start  (start)                     -     19       no   yes
+      1     up     in_house/other              4     20      yes   yes
+      2     down   in_house/orthopedics        2     19      yes   yes
+      3     down   in_house/cardiology         2     18      yes   yes
+      4     down   in_house/oncology           4     17      yes   yes
+      5     down   in_house/other              3     16       no    no
+      6     down   in_house/oncology           3     16       no    no
+      7     down   in_house/neurology          2     16       no    no
     <BLANKLINE>
     Staffing found (start: square-root staffing)
     T1: utilisation<=0.6 (shown: the 95% interval's upper end, which must meet it)
       queue                                    start  servers     T1  result
       in_house/oncology                            5        4  0.567     met
-      in_house/cardiology                          2        2  0.454     met
+      in_house/cardiology                          3        2  0.454     met
       in_house/neurology                           3        3  0.578     met
       in_house/orthopedics                         3        2  0.388     met
       in_house/other                               3        4   0.55     met

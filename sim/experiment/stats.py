@@ -74,8 +74,8 @@ def summary(table: pd.DataFrame, kpis: Sequence[str] | None = None, by: str | No
         >>> summary(table, ["time_to_opinion_h.mean"], by="point").round(2)
                                        mean    sd  ci_low  ci_high  half_width  n
         point kpi
-        0     time_to_opinion_h.mean  47.17  1.56   33.14    61.21       14.04  2
-        1     time_to_opinion_h.mean  47.17  1.56   33.14    61.21       14.04  2
+        0     time_to_opinion_h.mean  47.11  1.52   33.45    60.76       13.65  2
+        1     time_to_opinion_h.mean  47.11  1.52   33.45    60.76       13.65  2
     """
     if kpis is None:
         kpis = [c for c in table.select_dtypes("number").columns if c not in (*KEYS, by)]
@@ -167,12 +167,12 @@ def replications_needed(
         >>> print(a)
            mean    sd  half_width  relative_precision  within
         n
-        1 46.07   NaN         NaN                 NaN   False
-        2 47.17 1.562       14.04              0.2976   False
-        3 46.54  1.55        3.85             0.08271   False
-        4 46.08 1.567       2.493              0.0541   False
-        5 46.74 1.992       2.473             0.05292   False
-        6 46.33 2.041       2.142             0.04624    True
+        1 46.03   NaN         NaN                 NaN   False
+        2 47.11 1.519       13.65              0.2898   False
+        3 46.44 1.574       3.911             0.08421   False
+        4 45.83 1.775       2.824             0.06162   False
+        5 46.55 2.226       2.763             0.05936   False
+        6 46.17 2.194       2.302             0.04986    True
         not settled: the relative half-width has not stayed within 5.0% for 2 more replications; run
         more
         >>> a.n is None                         # not settled within 6: run more

@@ -26,8 +26,8 @@ Example:
     ...     table = run_study("runs/ai", tasks, ex, description="AI triage", progress=False)
     >>> table[["policy", "replication", "time_to_opinion_h.mean"]].round(2)
       policy  replication  time_to_opinion_h.mean
-    0     ai            0                   46.07
-    1     ai            1                   48.28
+    0     ai            0                   46.03
+    1     ai            1                   48.18
     >>> with make_executor("serial") as ex:           # run again: every task is saved already
     ...     again = run_study("runs/ai", tasks, ex, progress=False)
     >>> again.equals(table)

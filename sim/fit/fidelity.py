@@ -19,10 +19,10 @@ Example:
                                log  simulated     low    high  inside
     kpi
     time_to_match_h.mean     24.87      24.06  -20.05   68.18    True
-    time_to_opinion_h.mean   44.07      34.90  -22.87   92.68    True
-    time_to_opinion_h.p50    20.61      19.43   13.62   25.23    True
+    time_to_opinion_h.mean   44.04      34.90  -22.87   92.68    True
+    time_to_opinion_h.p50    20.55      19.43   13.62   25.23    True
     time_to_opinion_h.p90   134.93     102.33 -144.71  349.37    True
-    specialist_wait_h.mean    4.66       8.24  -20.80   37.27    True
+    specialist_wait_h.mean    4.63       8.24  -20.80   37.27    True
     throughput_per_week     124.38     184.69   42.49  326.90    True
     utilisation.in_house      0.36       0.56   -0.17    1.28    True
     utilisation.outsourced    0.04       0.00    0.00    0.00   False

@@ -24,7 +24,7 @@ Example:
     >>> from sim.fit.read import read_log
     >>> table = stage_table(read_log("events.parquet"))
     >>> len(table), round(float((table.review_end_h - table.queue_h).mean()), 2)
-    (470, 8.57)
+    (470, 8.54)
 """
 
 from __future__ import annotations

@@ -27,12 +27,12 @@ Example:
     >>> res = sim.run(s, replications=2)
     >>> res.kpis.filter(like="contract.outsourced").T.round(2)  # doctest: +NORMALIZE_WHITESPACE
     replication                                               0         1
-    contract.outsourced.cases                             91.00     64.00
+    contract.outsourced.cases                             40.00     39.00
     contract.outsourced.late_share                         0.00      0.00
-    contract.outsourced.cap_used_share                     0.38      0.27
+    contract.outsourced.cap_used_share                     0.17      0.16
     money.contract.outsourced.sla_credits_usd              0.00      0.00
-    money.contract.outsourced.unused_commitment_cases     62.42     89.42
-    money.contract.outsourced.unused_commitment_usd    42136.64  60361.64
+    money.contract.outsourced.unused_commitment_cases    113.42    114.42
+    money.contract.outsourced.unused_commitment_usd    76561.64  77236.64
 """
 
 from __future__ import annotations

@@ -13,16 +13,16 @@ Example:
       time to match p95                        152.6 h (6.4 d)  [46.1 h, 259.0 h (10.8 d)]
       records to match mean                              3.8 h  [3.7 h, 3.8 h]
       records to match p50                               0.3 h  [0.1 h, 0.4 h]
-      records to match p90                               6.0 h  [0.0 h, 13.4 h]*
-      records to match p95                              22.7 h  [10.4 h, 35.0 h]
-      time to opinion mean                              47.2 h  [33.1 h, 61.2 h (2.6 d)]
-      time to opinion p50                               21.2 h  [18.0 h, 24.4 h]
-      time to opinion p90                      141.8 h (5.9 d)  [131.6 h (5.5 d), 152.0 h (6.3 d)]
-      time to opinion p95                      162.7 h (6.8 d)  [93.9 h (3.9 d), 231.5 h (9.6 d)]
+      records to match p90                               5.9 h  [0.0 h, 11.8 h]*
+      records to match p95                              22.7 h  [10.7 h, 34.7 h]
+      time to opinion mean                              47.1 h  [33.5 h, 60.8 h (2.5 d)]
+      time to opinion p50                               21.2 h  [18.0 h, 24.3 h]
+      time to opinion p90                      141.8 h (5.9 d)  [131.8 h (5.5 d), 151.7 h (6.3 d)]
+      time to opinion p95                      162.6 h (6.8 d)  [93.5 h (3.9 d), 231.8 h (9.7 d)]
       matched within 24 h                                63.2%  [43.3%, 83.1%]
       opinion within 120 h                               58.1%  [43.2%, 72.9%]
       utilisation in_house                               28.5%  [18.1%, 38.9%]
-      cases waiting in_house (time average)          2.4 cases  [0.0 cases, 5.9 cases]*
+      cases waiting in_house (time average)          2.3 cases  [0.0 cases, 6.6 cases]*
       utilisation outsourced                              2.6%  [0.0%, 17.5%]*
       cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.8 cases]*
       outsourced share                                    5.9%  [0.0%, 37.6%]*
@@ -31,10 +31,10 @@ Example:
       arrivals                                             452  [230, 675]
       delivered                                            238  [79, 396]
       in system at end                                     196  [176, 215]
-      time to opinion p50, online_portal                19.1 h  [2.6 h, 35.6 h]
-      time to opinion p50, in_person           127.9 h (5.3 d)  [0.0 h, 318.7 h (13.3 d)]*
-      time to opinion p50, telephonic                   20.6 h  [2.5 h, 38.7 h]
-      time to opinion p50, video               128.7 h (5.4 d)  [0.0 h, 276.4 h (11.5 d)]*
+      time to opinion p50, online_portal                19.0 h  [3.6 h, 34.4 h]
+      time to opinion p50, in_person           127.8 h (5.3 d)  [0.0 h, 318.2 h (13.3 d)]*
+      time to opinion p50, telephonic                   20.6 h  [2.6 h, 38.5 h]
+      time to opinion p50, video               128.2 h (5.3 d)  [0.0 h, 269.2 h (11.2 d)]*
       abandoned                                             20  [0, 64]*
       abandoned share                                     4.3%  [0.0%, 12.0%]*
         at records                                        2.9%  [0.0%, 9.9%]*
@@ -55,7 +55,7 @@ Example:
       pre-authorisation            5.9 h  [0.0 h, 13.9 h]*
       misroute rework              2.9 h  [1.8 h, 3.9 h]
       waiting for an appointment  12.6 h  [3.7 h, 21.5 h]
-      waiting for specialist       4.8 h  [0.0 h, 13.1 h]*
+      waiting for specialist       4.7 h  [0.0 h, 13.4 h]*
       specialist review            3.9 h  [1.8 h, 5.9 h]
     <BLANKLINE>
     Money over the 14 days measured (mean, 95% CI; USD; per opinion = over opinions delivered)
