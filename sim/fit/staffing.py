@@ -10,11 +10,13 @@
   least :data:`MIN_EXPECTED_UNSEEN` of its cases were expected there at the pool's share of
   the log, is one it does not serve (a remote company gives no in-person opinion); otherwise
   the pool serves every channel.
-- **Routing**: where a line is served by both kinds of pool (among cases whose channel both
-  kinds serve: the others had no choice), the in-house queue's expected wait at the moment
-  each case was routed is rebuilt from the log (cases waiting and in service, as the
-  engine's router estimates it); the overflow rule on that wait, rules by case attribute and
-  the majority are compared by held-out likelihood (:mod:`sim.fit.routing`).
+- **Routing**: where a line is served by both kinds of pool, the in-house queue's expected
+  wait at the moment each case was routed is rebuilt from the log (cases waiting and in
+  service, as the engine's router estimates it); the overflow rule on that wait, rules by
+  case attribute and the majority are compared by held-out likelihood
+  (:mod:`sim.fit.routing`). When routing by channel wins, a channel a pool never saw is
+  explained by the rule and no ``serves.channels`` is written (the log cannot tell "routed
+  elsewhere" from "cannot serve").
 
 Example:
     >>> kinds = {"in_house": "in_house", "outsourced": "outsourced"}
@@ -113,9 +115,11 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
         utilisation[pool] = Fitted(round(work / capacity, 4) if capacity else float("nan"),
                                    f"{work:.0f} review hours over {capacity:.0f} specialist "
                                    "working hours", len(rows))
-    serves = served_channels(done)
-    routing, covers, rules = _routing(done, _had_a_choice(done, kinds, serves), calendars,
-                                      kinds, specialists)
+    routing, covers, rules = _routing(done, calendars, kinds, specialists)
+    # a channel a pool never saw is one it does not serve, unless routing by channel explains
+    # it (the log cannot tell the two apart; the rule is what the held-out choices support)
+    by_channel = getattr(routing.get("policy"), "value", None) == "by_channel"
+    serves = {} if by_channel else served_channels(done)
     return Staffing(specialists, utilisation, routing, {"all": shares(done["pool"])}, shared,
                     covers, rules, serves)
 
@@ -143,24 +147,10 @@ def served_channels(done: pd.DataFrame) -> dict[str, Fitted]:
     return out
 
 
-def _had_a_choice(done: pd.DataFrame, kinds: dict[str, str],
-                  serves: dict[str, Fitted]) -> np.ndarray:
-    """Cases whose channel an in-house and an outsourced pool both serve: routing chose."""
-    if not serves:
-        return np.ones(len(done), dtype=bool)
-    both = [ch for ch in done["channel"].dropna().unique()
-            if {k for p, k in kinds.items() if p not in serves or ch in serves[p].value}
-            >= {"in_house", "outsourced"}]
-    return done["channel"].isin(both).to_numpy()
-
-
-def _routing(done: pd.DataFrame, chose: np.ndarray, calendars: dict[str, WorkCalendar],
-             kinds: dict[str, str], specialists: dict[str, dict[str, Fitted]]
+def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict[str, str],
+             specialists: dict[str, dict[str, Fitted]]
              ) -> tuple[dict[str, object], dict[str, str], list[Rule]]:
-    """The routing section, payer -> pool kind to write as covers, and the rules tried.
-
-    The rules are fitted on the cases that had a choice (``chose``); the in-house queue
-    each of them saw is rebuilt from every case (``done``)."""
+    """The routing section, payer -> pool kind to write as covers, and the rules tried."""
     from sim.scenario.models import Routing
 
     kind_of = done["pool"].map(kinds)
@@ -171,7 +161,7 @@ def _routing(done: pd.DataFrame, chose: np.ndarray, calendars: dict[str, WorkCal
     if not mixed_lines or set(kinds.values()) != {"in_house", "outsourced"}:
         return {"policy": Fitted(base, "every service line is reviewed by one pool kind "
                                  "only; the policy changes nothing", len(done))}, {}, []
-    rows = done[done["specialty"].isin(mixed_lines).to_numpy() & chose]
+    rows = done[done["specialty"].isin(mixed_lines)]
     waits, sent_out = _expected_inhouse_wait(done, rows, calendars, kinds, specialists)
     rows = rows.assign(sent_out=sent_out)
     attributes = [a for a in RULE_ATTRIBUTES if a in rows]
