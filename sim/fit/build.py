@@ -314,6 +314,10 @@ def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
                     channels: list[str]) -> None:
     """Intake; split into paper and digital when the records' resource says which."""
     ready = t.assign(records_h=t["first_records_h"].fillna(t["records_h"]))  # first batch
+    # the kind of every case whose records the log names (complete or still awaited: paper
+    # records, slower, are more often still awaited at the log's end)
+    named = ready[ready["records_resource"].notna()]
+    kind_all = named["records_resource"].astype(str).str.lower().str.contains("paper")
     ready = ready[ready["records_h"].notna()]
     kind = ready["records_resource"].fillna("").str.lower()
     paper = kind.str.contains("paper").to_numpy()
@@ -322,11 +326,12 @@ def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
         paper_entry = _intake_delay(log, ready[paper], "intake_paper", scenario, fitted)
         share = {}
         for ch in channels:
-            in_ch = (ready["channel"] == ch).to_numpy() if "channel" in ready else \
-                np.ones(len(ready), bool)
+            in_ch = (named["channel"] == ch).to_numpy() if "channel" in named else \
+                np.ones(len(named), bool)
             n = int(in_ch.sum())
-            share[ch] = Fitted(round(float((~paper[in_ch]).mean()), 4) if n else 1.0,
-                               f"n={n} cases; share whose records resource is not paper", n)
+            share[ch] = Fitted(round(float((~kind_all.to_numpy()[in_ch]).mean()), 4)
+                               if n else 1.0, f"n={n} cases; share whose records resource "
+                               "is not paper (records in or still awaited)", n)
         scenario["intake"] = {"digital": digital, "paper": paper_entry, "digital_share": share}
         return
     entry = _intake_delay(log, ready, "intake", scenario, fitted)

@@ -148,7 +148,10 @@ def reserves(t: pd.DataFrame, pools: dict, last: str) -> dict[str, Fitted]:
     for pool, entry in pools.items():
         rows = done[(done["pool"] == pool) & (done["priority"].astype(str) == last)]
         gaps, evidence = [], []
-        for line, r in rows.groupby(line_of(rows)):
+        lines = line_of(rows)
+        if "resource_line" in rows:  # a misrouted case screened, then gone: the screener's
+            lines = rows["resource_line"].fillna(lines)
+        for line, r in rows.groupby(lines):
             spec = entry["specialists"].get(line)
             n = spec.value if isinstance(spec, Fitted) else spec
             if n is None or n < 2 or len(r) < MIN_CASES:

@@ -31,7 +31,8 @@ def baseline_fit(tmp_path_factory):  # noqa: ANN001, ANN201
     # is cut off more, so its time to opinion comes out 15-20% short (seeds 3, 4, 5)
     truth = sim.load_scenario("scenarios/baseline.yaml", overrides=[
         "simulation.horizon_days=42", "simulation.warmup_days=0", "abandonment=null",
-        "appointments=null", "incomplete_records=null", "priorities=null",
+        "appointments=null", "incomplete_records=null", "intake.team.handling.rerequest=null",
+        "priorities=null",
         "demand.mix.subspecialty={}", "pools.in_house.subspecialists={}",
         "intake.paper.low=2", "intake.paper.high=5"])
     log = log_from_frame(sim.run(truth, seed=3, replications=1).events)
