@@ -13,8 +13,8 @@ Example:
     >>> import numpy as np
     >>> done = np.array([5.5, 6.0, 7.2, 5.1, 6.6, 8.0, 5.9, 6.4])
     >>> spec, note = censored_spec(done, np.array([6.5, 7.0, 7.5]))
-    >>> spec["dist"], note.split(";")[0]
-    ('gamma', 'n=11 delays, 8 completed, 3 censored (the patient gave up or the log ended first)')
+    >>> spec["dist"], note.split(" (")[0]
+    ('lognormal', 'n=11 delays, 8 completed, 3 censored')
 """
 
 from __future__ import annotations
