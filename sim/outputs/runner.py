@@ -8,7 +8,7 @@ first, last, in another process or on another machine.
 :func:`run` simulates them in forked worker processes (:mod:`sim.core.forked`), each
 of which also builds its replications' case tables and KPIs (the invariants
 included); the results are the same to the bit as one after the other
-(``tests/test_parallel_runs.py``). Forking a worker and sending its results back
+(``tests/outputs/test_parallel_runs.py``). Forking a worker and sending its results back
 costs about :data:`WORKER_COST_S`; a worker is used only for at least
 :data:`MIN_WORK_PER_WORKER_S` of estimated work (:func:`parallel_workers`), so a short
 run stays in this process. ``workers=1`` runs everything here, in order.

@@ -12,7 +12,7 @@ import sim
 from sim.core.forked import can_fork
 from sim.outputs.runner import parallel_workers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHORT = ["simulation.horizon_days=60", "simulation.warmup_days=7"]
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork and a single thread")
 
