@@ -364,9 +364,18 @@ class Results:
         (a million cases would otherwise need their times twice): copy it
         (``results.cases.copy()``) before changing values in place.
         """
-        tables = self._tables or [case_table(self.plan, r) for r in self.replications]
-        self._tables = None  # the stacked table holds them now
+        tables = self._per_replication()
+        if "kpis" in self.__dict__:  # both built: the stacked table holds them now
+            self._tables = None
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+
+    def _per_replication(self) -> list[pd.DataFrame]:
+        """Each replication's case table, built once; the invariants and KPIs read these (a
+        study's tasks never need the stacked table), until the stacked table and the KPIs
+        both exist."""
+        if self._tables is None:
+            self._tables = [case_table(self.plan, r) for r in self.replications]
+        return self._tables
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -374,9 +383,11 @@ class Results:
         return event_log(self.plan, self.cases)
 
     def _by_replication(self) -> list[tuple[Replication, pd.DataFrame]]:
-        by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
-        empty = self.cases.iloc[:0]
-        return [(rep, by_rep.get(rep.index, empty)) for rep in self.replications]
+        if "cases" in self.__dict__ and self._tables is None:  # freed: split the stacked one
+            by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
+            empty = self.cases.iloc[:0]
+            return [(rep, by_rep.get(rep.index, empty)) for rep in self.replications]
+        return list(zip(self.replications, self._per_replication(), strict=True))
 
     def check(self) -> None:
         """The run invariants of every replication, from its case table and the engine's
@@ -394,9 +405,12 @@ class Results:
         """One row per replication, one column per KPI (of a checked run: :meth:`check`)."""
         self.check()
         if self._kpi_rows is not None:  # measured by the processes that simulated them
-            return pd.DataFrame(self._kpi_rows).set_index("replication")
-        rows = [kpi_module.replication_kpis(self.plan, rep, cases)
-                for rep, cases in self._by_replication()]
+            rows = self._kpi_rows
+        else:
+            rows = [kpi_module.replication_kpis(self.plan, rep, cases)
+                    for rep, cases in self._by_replication()]
+        if "cases" in self.__dict__:  # both built: the stacked table holds the tables now
+            self._tables = None
         return pd.DataFrame(rows).set_index("replication")
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
