@@ -19,7 +19,9 @@ slots for the channel can take (they would never get an opinion; refused at load
 Example:
     >>> from sim import load_scenario
     >>> from sim.engine.plan import build_plan
-    >>> rows = access_rows(build_plan(load_scenario("scenarios/baseline.yaml")), 230.0)
+    >>> from sim.capacity.network import case_type_shares
+    >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))
+    >>> rows = access_rows(plan, 230.0, case_type_shares(plan))
     >>> [(r["resource"], r["kind"]) for r in rows][:2]
     [('records team', 'records'), ('in_house/in_person slots', 'appointments')]
 """
@@ -74,12 +76,10 @@ def _team_row(plan: Plan, cases_per_week: float) -> dict:
                 reserve_overloaded=False, status=_status(u))
 
 
-def diary_cases_per_week(plan: Plan, cases_per_week: float) -> np.ndarray:
+def diary_cases_per_week(plan: Plan, cases_per_week: float, shares: np.ndarray) -> np.ndarray:
     """Per diary, the cases a week expected to take one of its slots (routing's first
-    choice among the pools with slots, those expected to reach the specialists)."""
-    from sim.capacity.network import case_type_shares
-
-    shares = case_type_shares(plan)
+    choice among the pools with slots, those expected to reach the specialists); ``shares``:
+    each (line, payer)'s share of cases (:func:`sim.capacity.network.case_type_shares`)."""
     reach = (np.asarray([plan.inputs.mix.priority.get(p, 0.0) for p in plan.priorities])[None]
              * reach_shares(plan, plan.triage.coordinator_share)).sum(axis=1)
     kind_of = [plan.pool_kinds[q.pool] for q in plan.queues]
@@ -97,10 +97,11 @@ def diary_cases_per_week(plan: Plan, cases_per_week: float) -> np.ndarray:
     return out
 
 
-def access_rows(plan: Plan, cases_per_week: float) -> list[dict]:
-    """The capacity-table rows of the records team and of every diary (module docstring)."""
+def access_rows(plan: Plan, cases_per_week: float, shares: np.ndarray) -> list[dict]:
+    """The capacity-table rows of the records team and of every diary (module docstring);
+    ``shares`` as for :func:`diary_cases_per_week`."""
     rows = [_team_row(plan, cases_per_week)] if plan.records_team is not None else []
-    offered = diary_cases_per_week(plan, cases_per_week) if plan.diaries else []
+    offered = diary_cases_per_week(plan, cases_per_week, shares) if plan.diaries else []
     for d, cases in zip(plan.diaries, offered, strict=True):
         u = cases / d.per_week
         rows.append(dict(resource=f"{d.name} slots", kind="appointments", role=None,
@@ -129,14 +130,12 @@ def access_warnings(report) -> list[str]:  # noqa: ANN001  (the capacity table)
     return out
 
 
-def unserved_case_types(plan: Plan) -> list[tuple[str, str, str]]:
+def unserved_case_types(plan: Plan, shares: np.ndarray) -> list[tuple[str, str, str]]:
     """(service line, payer, channel) with demand, on a channel with a diary, that no pool
-    with slots for the channel can take although some pool staffs the line."""
-    from sim.capacity.network import case_type_shares
-
+    with slots for the channel can take although some pool staffs the line (``shares`` as for
+    :func:`diary_cases_per_week`)."""
     if not plan.diaries:
         return []
-    shares = case_type_shares(plan)
     out = []
     slot_channels = sorted({d.channel for d in plan.diaries})
     for (line, payer), queues in plan.routes.items():

@@ -194,7 +194,8 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     worst = np.fmax(np.fmax(df.utilisation, stuck), df.cap_utilisation)
     df["status"] = np.select(
         [worst >= 1, worst >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
-    more = access_rows(plan, rate_week)  # the records team and the diaries (sim.capacity.access)
+    # the records team and the diaries (sim.capacity.access)
+    more = access_rows(plan, rate_week, case_type_shares(plan))
     return pd.concat([df, pd.DataFrame(more)], ignore_index=True) if more else df
 
 

@@ -39,6 +39,7 @@ import pandas as pd
 
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.outputs.busy import busy_hours
 
 
 def _before(x: np.ndarray, horizon_h: float) -> np.ndarray:
@@ -92,8 +93,6 @@ def access_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, 
 
 
 def _team_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
-    from sim.outputs.kpis import busy_hours  # (kpis imports this module's KPIs)
-
     team, log = plan.records_team, rep.records_team
     t0, t1 = plan.warmup_h, plan.horizon_h
     busy = sum(busy_hours(team.calendar, log.seize_h[k], np.where(log.end_h[k] < t1,

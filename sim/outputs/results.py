@@ -37,6 +37,7 @@ from sim.engine.plan import Plan
 from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
 from sim.outputs import kpis as kpi_module
 from sim.outputs.access import case_columns as access_columns
+from sim.outputs.access_invariants import check_access
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
 from sim.outputs.invariants import check_run
@@ -359,13 +360,15 @@ class Results:
 
     def check(self) -> None:
         """The run invariants of every replication, from its case table and the engine's
-        counts (:func:`sim.outputs.invariants.check_run`); raises
+        counts (:func:`sim.outputs.invariants.check_run`, and for the records team and the
+        diaries :func:`sim.outputs.access_invariants.check_access`); raises
         :class:`~sim.outputs.invariants.InvariantError` at the first broken one. A step of its
         own: the runner takes it before anything is measured, and :attr:`kpis` makes sure
         it was taken. Runs once."""
         if not self._checked:
             for rep, cases in self._by_replication():
                 check_run(self.plan, rep, cases)
+                check_access(self.plan, rep, cases)  # records team, diaries
             self._checked = True
 
     @cached_property
