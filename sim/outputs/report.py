@@ -25,6 +25,11 @@ Example:
       cases waiting in_house (time average)          2.5 cases  [0.0 cases, 6.8 cases]*
       utilisation outsourced                              2.6%  [0.0%, 17.5%]*
       cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.8 cases]*
+      utilisation records team                           57.8%  [51.1%, 64.5%]
+      wait for a navigator mean                          6.2 h  [0.0 h, 12.6 h]*
+      slots used in_house/in_person                       8.7%  [0.2%, 17.1%]
+      slots used in_house/video                          31.0%  [18.3%, 43.7%]
+      slots used outsourced/video                         5.0%  [0.0%, 26.2%]*
       outsourced share                                    5.9%  [0.0%, 37.6%]*
       misrouted share                                     9.9%  [0.7%, 19.1%]
       opinions per week                                 118.75  [39.34, 198.16]
@@ -226,6 +231,11 @@ def kpi_table(results: Results) -> str:
     for pool in results.plan.pools:
         rows.append(row(f"utilisation {pool}", f"utilisation.{pool}", _share))
         rows.append(row(f"cases waiting {pool} (time average)", f"queue_length.{pool}", _cases))
+    if results.plan.records_team is not None:  # navigators (sim.outputs.access)
+        rows.append(row("utilisation records team", "records_team.utilisation", _share))
+        rows.append(row("wait for a navigator mean", "records_team.wait_h.mean", _hours))
+    for d in results.plan.diaries:  # appointment slots given / offered
+        rows.append(row(f"slots used {d.name}", f"slots.{d.name}.utilisation", _share))
     rows += [
         row("outsourced share", "outsourced_share", _share),
         row("misrouted share", "misrouted_share", _share),
