@@ -78,8 +78,9 @@ class Diary:
                    priority: np.ndarray, give_up: np.ndarray) -> None:
         """Cases booked before the run (any order): merged in as their leads pass."""
         order = np.lexsort((case, eligible))
-        self._ahead = tuple(a[order].tolist() for a in (eligible, case, queue, priority,
-                                                        give_up))
+        # sorted copies seen through memoryviews: Python numbers when indexed, no lists
+        self._ahead = tuple(memoryview(np.ascontiguousarray(a[order]))
+                            for a in (eligible, case, queue, priority, give_up))
         self._next_ahead = 0
         if len(order):
             self._schedule(float(eligible[order[0]]))
