@@ -18,12 +18,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+from sim.outputs.size import BYTES_PER_CASE, RUN_LIMIT_CASES  # noqa: F401  (the run-size rule)
 
-RUN_LIMIT_CASES = 5_000_000
-"""Runs simulating more cases than this (all replications) need ``--yes``."""
-BYTES_PER_CASE = 1_100
-"""Rough peak memory per simulated case with the event log on (benchmarks/bench_engine.py)."""
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 _COMMAND_MODULES: tuple[str, ...] = (
     "sim.market.cli", "sim.experiment.cli", "sim.experiment.sweep_cli", "sim.fit.cli",
@@ -57,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     run.add_argument("--replications", type=int, default=None,
                      help="independent replications (default: the scenario's)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="processes to run the replications in (default: as many as pay for "
+                          "the run's size, up to the cores; 1: one after the other here); the "
+                          "results are the same")
     run.add_argument("--no-events", action="store_true", help="do not write the event log")
     run.add_argument("--no-figures", action="store_true", help="do not draw figures")
     run.add_argument("--quiet", action="store_true", help="print only the KPI table")
@@ -128,11 +129,11 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = _load(args)  # before the heavy imports: a bad file is reported at once
-    from sim.capacity.network import capacity_report, overload_warnings
+    from sim.capacity.network import capacity_records, overload_warnings
     from sim.engine.plan import build_plan
     from sim.outputs.report import capacity_table
 
-    report = capacity_report(build_plan(scenario))
+    report = capacity_records(build_plan(scenario))  # the rows: no pandas to import
     print(f"{args.scenario}: valid scenario {scenario.name!r} "
           f"(about {scenario.expected_cases:,.0f} cases over "
           f"{scenario.simulation.horizon_days:g} days)")
@@ -142,7 +143,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    for name, least, wanted in (("seed", 0, "non-negative"), ("replications", 1, "at least 1")):
+    for name, least, wanted in (("seed", 0, "non-negative"), ("replications", 1, "at least 1"),
+                                ("workers", 1, "at least 1")):
         value = getattr(args, name)
         if value is not None and value < least:
             print(f"sosim run: --{name} must be {wanted} (got {value}); nothing was run.",
@@ -150,21 +152,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     scenario = _load(args)
     from sim.capacity.network import overload_warnings
+    from sim.outputs.glance import glance_text
     from sim.outputs.naming import command_record
     from sim.outputs.report import kpi_table
     from sim.outputs.runner import run
+    from sim.outputs.size import run_size
     from sim.outputs.writing import write_results
 
     reps = args.replications or scenario.simulation.replications
     years = args.years or (scenario.timeline and (scenario.timeline.first_year,
                                                   scenario.timeline.last_year))
-    total = scenario.expected_cases * reps * (years[1] - years[0] + 1 if years else 1)
-    if total > RUN_LIMIT_CASES and not args.yes:
-        print(f"sosim run: this run would simulate about {total:,.0f} cases "
-              f"({scenario.expected_cases:,.0f} x {reps} replications) and need about "
-              f"{total * BYTES_PER_CASE / 1e9:,.1f} GB of memory, over the "
-              f"{RUN_LIMIT_CASES:,}-case limit; pass --yes to run it anyway, or shorten it "
-              "with --set simulation.horizon_days=... or --replications.", file=sys.stderr)
+    size = run_size(scenario, reps, years or None)
+    if size.over_limit and not args.yes:
+        print(f"sosim run: this run would simulate {size.describe()}; pass --yes to run it "
+              "anyway, or shorten it with --set simulation.horizon_days=... or --replications.",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     from sim.outputs.folders import choose_out
     from sim.outputs.writing import scenario_hash
@@ -183,17 +185,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  **options)
 
     from sim.capacity.network import capacity_report
-    from sim.core.progress import progress_display
+    from sim.core.progress import progress_reports
     from sim.engine.plan import build_plan
 
     # an overloaded pool is named before the run, which still completes; --quiet never hides it
-    _warn(overload_warnings(capacity_report(build_plan(scenario))))
+    capacity = capacity_report(build_plan(scenario))
+    _warn(overload_warnings(capacity))
     if years:
         return _run_timeline(args, scenario, years, out, auto)
-    with progress_display(not args.quiet, scenario.name, reps, unit="replications") as advance:
+    with progress_reports(not args.quiet, scenario.name, reps, unit="replications") as report:
         results = run(scenario, seed=args.seed, replications=args.replications,
-                      progress=lambda done, total: advance(1))
+                      progress=report, workers=args.workers)
     results.overrides = tuple(args.overrides)
+    results.capacity = capacity  # the same scenario's check: once per run
+    print(glance_text(results) + "\n")
     print(kpi_table(results))
     path = write_results(results, out, events=not args.no_events, figures=not args.no_figures,
                          manifest={"command": args.record}, overwrite=args.overwrite)
@@ -206,7 +211,7 @@ def _written(args: argparse.Namespace, path: Path, auto: bool, kind: str) -> Non
     from sim.outputs.folders import point_latest
 
     if auto:
-        point_latest(path, kind)
+        point_latest(path, kind, args.overrides)
     if not args.quiet:
         print(f"\noutputs written to {path}/")
 

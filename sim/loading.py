@@ -48,11 +48,31 @@ def scenario_from_document(doc: Document) -> Scenario:
 
     Raises :class:`~sim.scenario.ScenarioError` listing every problem found.
     """
+    _not_a_market_file(doc)
     scenario = validate_scenario(doc)
     if scenario.demand.market is not None:
         scenario = _market_demand(scenario, doc)
     raise_findings(doc, network_findings(scenario))
     return scenario
+
+
+def _not_a_market_file(doc: Document) -> None:
+    """A market file given where a scenario is expected gets one hint, not a schema's worth.
+
+    Example:
+        >>> from sim.scenario.loader import read_document
+        >>> scenario_from_document(read_document("scenarios/market/doc000_2026.yaml"))
+        Traceback (most recent call last):
+        ...
+        sim.scenario.errors.ScenarioError: ...doc000_2026.yaml:11: this is a market file ...
+    """
+    from sim.market.models import Market
+
+    keys = set(doc.data) if isinstance(doc.data, dict) else set()
+    if {"total", "base_year"} <= keys and keys <= set(Market.model_fields) and "pools" not in keys:
+        raise ScenarioError([Problem(doc.file, doc.line_of(()), "",
+                                     "this is a market file (base_year, total, volumes), not a "
+                                     f"scenario: read it with `sosim market {doc.file}`")])
 
 
 def _market_demand(scenario: Scenario, doc: Document) -> Scenario:

@@ -3,7 +3,8 @@
 Each fault swaps one method of :class:`sim.engine.pools.SpecialistQueue` (or wraps the
 draws, a contract's weekly cap, the records team's event loop or an appointment diary's
 slot) with ``monkeypatch``; the run invariants
-(``tests/engine/test_invariants.py``) and the statistical validation (``tests/validation/``)
+(``tests/outputs/test_invariants.py``, ``tests/engine/test_access_invariants.py``) and the
+statistical validation (``tests/validation/``)
 must reject each of them.
 """
 
@@ -107,6 +108,26 @@ def slot_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """A contract that keeps the slot of a held patient who gave up before it opened: the
     week stays full for the engine, so a later case is held although the week had room."""
     monkeypatch.setattr(contracts.WeeklyCap, "release", lambda self, slot_h: None)
+
+
+def give_up_still_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue that lets a patient who gave up leave but keeps counting them as waiting."""
+    expire = pools.Staff._expire
+
+    def keep_count(self, now, rank):  # noqa: ANN001, ANN202
+        before = list(self._waiting)
+        expire(self, now, rank)
+        self._waiting[:] = before
+
+    monkeypatch.setattr(pools.Staff, "_expire", keep_count)
+
+
+def waits_end_at_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The measurement issue 21 found: a wait ends only when a specialist takes the case,
+    so a patient who gave up counts as waiting until the horizon."""
+    from sim.outputs import invariants
+
+    monkeypatch.setattr(invariants, "waits", lambda jobs: (jobs.join_h, jobs.seize_h))
 
 
 # ------------------------------------------------------------ records team and diaries

@@ -75,6 +75,13 @@ def test_run_prints_kpis_and_writes_outputs(capsys, mini_file: Path, tmp_path: P
     assert "2 replication(s), seed 3" in out
     for kpi in ("time to opinion mean", "arrivals", "delivered", "in system at end"):
         assert kpi in out
+    # it opens with the answer at a glance: five lines, in this order, then the KPI table
+    lines = out.splitlines()
+    assert lines[0].startswith("At a glance (mini: means of 2 replications")
+    assert lines.pop(1) == "with --set simulation.horizon_days=20"  # a what-if says so first
+    assert [ln.split()[0] for ln in lines[1:6]] == ["match", "opinion", "drop-out", "cost",
+                                                     "capacity"]
+    assert lines[1].split()[1:4] == ["records", "to", "match"] and "time to match" in lines[1]
     written = {p.name for p in out_dir.rglob("*")}
     assert "manifest.json" in written
     assert written & {"cases.parquet", "cases.csv"}
@@ -97,7 +104,8 @@ def test_bad_set_exits_2_naming_set(capsys, mini_file: Path, tmp_path: Path, ove
     assert not out_dir.exists()
 
 
-@pytest.mark.parametrize(("option", "value"), [("--replications", 0), ("--seed", -1)])
+@pytest.mark.parametrize(("option", "value"), [("--replications", 0), ("--seed", -1),
+                                               ("--workers", 0)])
 def test_bad_run_options_exit_2(capsys, mini_file: Path, tmp_path: Path, option: str,
                                 value: int) -> None:
     out_dir = tmp_path / "out"
@@ -122,6 +130,22 @@ def test_missing_file_exits_2(capsys, tmp_path: Path, command: str) -> None:
     assert status == 2
     assert f"{missing}: file not found" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_did_you_mean_for_a_file_a_pool_and_a_market_file(capsys, mini_file: Path,
+                                                           tmp_path: Path) -> None:
+    status, _, err = run_cli(capsys, "validate", mini_file.with_name("mni.yaml"))
+    assert status == 2 and f"(did you mean {str(mini_file)!r}?)" in err
+    status, _, err = run_cli(capsys, "run", mini_file, "--out", tmp_path / "o",
+                             "--set", "pools.inhouse.specialists.oncology=6")
+    assert status == 2
+    assert "--set: pools.inhouse: unknown key 'inhouse' (did you mean 'in_house'?)" in err
+    assert "field required" not in err and not (tmp_path / "o").exists()
+    market = Path(__file__).resolve().parents[1] / "scenarios" / "market" / "doc000_2026.yaml"
+    status, _, err = run_cli(capsys, "validate", market)
+    assert status == 2 and err.count("\n") == 2  # one problem, one summary line
+    assert f"this is a market file (base_year, total, volumes), not a scenario: read it with " \
+           f"`sosim market {market}`" in err
 
 
 @pytest.mark.parametrize("command", [
@@ -191,7 +215,7 @@ def test_counts_are_whole_and_their_intervals_do_not_go_below_zero(capsys, mini_
                                "--replications", 2, "--no-figures", "--no-events",
                                "--set", "simulation.horizon_days=12")
     assert status == 0, err
-    for label in ("arrivals", "delivered", "in system at end"):
+    for label in ("arrivals", "delivered", "in system at end", "opinions per week"):
         line = next(ln for ln in out.splitlines() if ln.strip().startswith(label))
         numbers = re.findall(r"-?[\d,]+(?:\.\d+)?", line)
         assert numbers and all("." not in n and not n.startswith("-") for n in numbers), line
@@ -202,3 +226,19 @@ def test_counts_are_whole_and_their_intervals_do_not_go_below_zero(capsys, mini_
 
 def test_mini_fixture_is_the_documented_scenario(mini_file: Path) -> None:
     assert mini_file.read_text(encoding="utf-8") == MINI_YAML
+
+
+def test_workers_change_no_output(capsys, mini_file: Path, tmp_path: Path) -> None:
+    """--workers 1 (one after the other) and --workers 2 (side by side) write the same tables."""
+    import pandas as pd
+
+    from sim.outputs.writing import read_results_table
+
+    for w in (1, 2):
+        status, _, _ = run_cli(capsys, "run", mini_file, "--out", tmp_path / f"w{w}",
+                               "--replications", "3", "--workers", w, "--quiet", "--no-figures")
+        assert status == 0
+    for table in ("cases", "events", "kpis", "summary", "capacity"):
+        pd.testing.assert_frame_equal(read_results_table(tmp_path / "w1", table),
+                                      read_results_table(tmp_path / "w2", table),
+                                      check_exact=True)

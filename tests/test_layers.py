@@ -15,8 +15,14 @@ Layers, bottom to top (``docs/architecture.md``)::
 
 Every ``import`` statement counts, wherever it is (module level, inside a
 function, under ``TYPE_CHECKING``): a function-level import only hides a cycle
-until the function runs. The test parses every module with :mod:`ast` and names
-the offending module and line.
+until the function runs. So do imports by name: a string that names a sim module
+(``importlib.import_module("sim.fit.api")``, a command list) and the values of a lazy
+``_LAZY`` map, relative to the package (``{"Task": "tasks"}`` in ``sim.experiment``).
+The test parses every module with :mod:`ast` and names the offending module and line.
+
+Inside the layer of studies (experiment, timeline, rerun, loading, fit) the units are
+ordered too (:data:`STUDY_TIERS`): loading, then the fit and
+the timeline, then experiments, then reruns (which reproduce all of them).
 """
 
 from __future__ import annotations
@@ -40,6 +46,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.experiment", "sim.timeline", "sim.rerun", "sim.loading", "sim.fit"),
     ("sim.cli", "sim.__main__", "sim", "sim.app"),
 )
+
+
+STUDY_TIERS: tuple[tuple[str, ...], ...] = (
+    ("sim.loading",),
+    ("sim.fit", "sim.timeline"),
+    ("sim.experiment",),
+    ("sim.rerun",),
+)
+"""The units of the studies layer, bottom to top: each imports only the tiers below it."""
 
 
 def module_name(path: Path) -> str:
@@ -80,8 +95,31 @@ def _resolve(importer: str, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+def _package(module: str) -> str:
+    return module if MODULES[module].name == "__init__.py" else module.rsplit(".", 1)[0]
+
+
+def _named(module: str, node: ast.AST) -> list[str]:
+    """Modules imported by name: a string constant that is a sim module's full name
+    (``importlib.import_module("sim.fit.api")``), and a ``_LAZY`` map's values, full or
+    relative to the package."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            and node.value in MODULES:
+        return [node.value]
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(
+            isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets):
+        out = []
+        for v in node.value.values:
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                relative = f"{_package(module)}.{v.value}"
+                out.append(relative if relative in MODULES else v.value)
+        return out
+    return []
+
+
 def imports(module: str) -> list[tuple[str, int]]:
-    """``(imported sim module, line)`` for every import statement of ``module``."""
+    """``(imported sim module, line)`` for every import statement of ``module``, and every
+    module it imports by name (:func:`_named`)."""
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"), filename=str(MODULES[module]))
     out = []
     for node in ast.walk(tree):
@@ -92,6 +130,8 @@ def imports(module: str) -> list[tuple[str, int]]:
             # ``from sim.outputs import figures`` imports the submodule sim.outputs.figures
             targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
                        for a in node.names]
+        elif named := _named(module, node):
+            targets = named
         else:
             continue
         for target in dict.fromkeys(targets):
@@ -113,6 +153,31 @@ def where(module: str, line: int) -> str:
 def test_every_module_has_a_layer() -> None:
     for m in MODULES:
         rank(m)
+
+
+def tier(module: str) -> int | None:
+    """The tier of ``module``'s unit inside the studies layer (None outside it)."""
+    return next((k for k, names in enumerate(STUDY_TIERS) if unit(module) in names), None)
+
+
+def test_the_studies_layer_is_ordered() -> None:
+    units = {u for names in STUDY_TIERS for u in names}
+    layer = next(names for names in LAYERS if "sim.experiment" in names)
+    assert units == set(layer), "STUDY_TIERS must order every unit of its layer"
+    bad = [f"{where(m, line)}: {m} (tier {tier(m)}) imports {t} (tier {tier(t)}), which is "
+           f"above it in the studies layer" for m, edges in GRAPH.items() for t, line in edges
+           if tier(m) is not None and tier(t) is not None and tier(t) > tier(m)]
+    assert not bad, "upward imports inside the studies layer:\n" + "\n".join(bad)
+
+
+def test_imports_by_name_are_seen() -> None:
+    """The command list, lazy maps and import_module strings are edges of the graph."""
+    edges = {m: {t for t, _ in GRAPH[m]} for m in ("sim", "sim.cli", "sim.experiment",
+                                                 "sim.fit")}
+    assert {"sim.outputs.runner", "sim.loading"} <= edges["sim"]  # _LAZY, full names
+    assert {"sim.market.cli", "sim.fit.cli", "sim.app.cli"} <= edges["sim.cli"]
+    assert {"sim.experiment.tasks", "sim.experiment.study"} <= edges["sim.experiment"]
+    assert "sim.fit.api" in edges["sim.fit"]  # importlib.import_module(where[name])
 
 
 def test_no_upward_imports() -> None:
@@ -229,3 +294,12 @@ def test_the_capacity_check_runs_no_simulation() -> None:
 def test_moved_loaders_say_where_they_went() -> None:
     with pytest.raises(ImportError, match=r"moved to sim\.loading\.load_scenario"):
         from sim.scenario import load_scenario  # noqa: F401
+
+
+def test_a_lazy_import_upward_would_be_caught() -> None:
+    """An engine module importing the CLI by name, or by a relative lazy map, is an edge."""
+    call = ast.parse('importlib.import_module("sim.cli")')
+    found = [t for node in ast.walk(call) for t in _named("sim.engine.model", node)]
+    lazy = ast.parse('_LAZY = {"run": "runner", "x": "sim.app.page"}').body[0]
+    assert found == ["sim.cli"] and rank("sim.cli") > rank("sim.engine.model")
+    assert _named("sim.outputs", lazy) == ["sim.outputs.runner", "sim.app.page"]

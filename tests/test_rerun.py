@@ -20,11 +20,13 @@ from tests.conftest import sosim
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--set", "simulation.horizon_days=20", "--replications", "2", "--quiet"]
 SERIAL = ["--executor", "serial"]
+# sosim run without --set: a what-if points latest-what-if, and these follow latest
+PLAIN = ["--replications", "2", "--quiet"]
 
 # kind -> (command line, folder holding the outputs' latest pointer, a data file to tamper)
 KINDS = {
-    "run": (["run", "{mini}", *FAST, "--no-figures"], "results/mini", "cases.parquet"),
-    "timeline": (["run", "{mini}", *FAST, "--years", "2026-2027"], "results/mini",
+    "run": (["run", "{mini}", *PLAIN, "--no-figures"], "results/mini", "cases.parquet"),
+    "timeline": (["run", "{mini}", *PLAIN, "--years", "2026-2027"], "results/mini",
                  "timeline_kpis.parquet"),
     "compare": (["compare", "{mini}", "--vary", "pools.in_house.specialists.oncology=3,4",
                  *FAST, *SERIAL], "results/compare", "differences.csv"),
@@ -71,7 +73,7 @@ def test_each_kind_reruns_bit_for_bit_and_names_a_changed_file(
 
 
 def test_the_latest_link_reruns_too(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert sosim(capsys, "run", "mini.yaml", *FAST, "--no-figures", "--no-events")[0] == 0
+    assert sosim(capsys, "run", "mini.yaml", *PLAIN, "--no-figures", "--no-events")[0] == 0
     link = here / "results" / "mini" / "latest"
     if not link.is_symlink():
         pytest.skip("no symbolic links on this file system (latest.json is tested above)")

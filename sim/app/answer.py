@@ -10,7 +10,7 @@ Example:
     ...                       "simulation.warmup_days=2", "simulation.replications=2"])
     >>> cards = kpi_cards(sim.run(s))
     >>> cards[0].label, " h" in cards[0].value, cards[0].interval.startswith("95% CI")
-    ('time to opinion, mean', True, True)
+    ('time to opinion mean', True, True)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.outputs.report import _STAGES, _count, _number, _pct, _share, _usd
+from sim.outputs.report import _STAGES, TERMS, _count, _number, _pct, _share, _usd
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
@@ -64,19 +64,22 @@ def kpi_cards(results: Results, summary: pd.DataFrame | None = None) -> list[Car
     """
     s, sc = _summary(results, summary), results.scenario
     target_m, target_o = sc.targets.time_to_match_hours, sc.targets.time_to_opinion_hours
-    specs = [
-        ("time to opinion, mean", "time_to_opinion_h.mean", _h,
+    specs = [  # the labels of sosim run's KPI table (sim.outputs.report.kpi_table)
+        ("time to opinion mean", "time_to_opinion_h.mean", _h,
          "from the request to the written opinion"),
-        ("time to opinion, p90", "time_to_opinion_h.p90", _h,
+        ("time to opinion p90", "time_to_opinion_h.p90", _h,
          "9 cases in 10 get their opinion within this"),
         (f"opinion within {target_o:g} h", "within_target.opinion", _share, ""),
-        ("time to match, mean", "time_to_match_h.mean", _h,
-         "from the request to a matched specialist (records intake included)"),
-        (f"matched within {target_m:g} h", "within_target.match", _share, ""),
+        ("records to match p50", "records_to_match_h.p50", _h,
+         f"records to match: {TERMS['records to match']}"),
+        ("time to match mean", "time_to_match_h.mean", _h,
+         f"time to match: {TERMS['time to match']}"),
+        (f"matched within {target_m:g} h", "within_target.match", _share,
+         "share of cases matched within the target time to match (from arrival)"),
         *((f"utilisation {p}", f"utilisation.{p}", _share, "") for p in results.plan.pools),
         ("outsourced share", "outsourced_share", _share, ""),
         ("misrouted share", "misrouted_share", _share, ""),
-        ("opinions per week", "throughput_per_week", _number, ""),
+        ("opinions per week", "throughput_per_week", _count, ""),
     ]
     if sc.economics is not None:
         cur = sc.economics.currency
@@ -111,7 +114,7 @@ _MONEY = (
     ("cost per opinion", "money.cost_per_opinion_usd", _usd),
     ("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
     ("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
-    ("surgeries avoided", "money.surgeries_avoided", _number),
+    ("surgeries avoided", "money.surgeries_avoided", _count),
     ("avoided among recommended procedures", "money.avoided_rate", _share),
     ("gross savings: avoided procedures", "money.avoided_cost.total_usd", _usd),
     ("program cost", "money.program_cost.total_usd", _usd),
@@ -165,18 +168,37 @@ def capacity_frame(results: Results) -> pd.DataFrame:
     return results.capacity.copy()
 
 
+CAPACITY_LABELS = {
+    "resource": "queue", "kind": "pool kind", "role": "role", "servers": "specialists",
+    "available_h_per_week": "available h/week", "offered_h_per_week": "offered h/week",
+    "utilisation": "utilisation", "status": "status",
+    "spill_share": "overflow share", "spills_to": "overflows to",
+    "reach_share": "cases reaching the queue", "abandon_share": "give up before",
+    "reserve_utilisation": "utilisation left to later classes",
+    "reserve_overloaded": "reserve overloaded",
+    "cap_cases_per_week": "contract cap (cases/week)", "capped_share": "share beyond the cap",
+    "cap_utilisation": "cap used",
+}
+"""Readable names of the capacity check's columns (``sosim validate`` prints the same)."""
+
+
 def capacity_style(capacity: pd.DataFrame):  # noqa: ANN201  (a pandas Styler)
-    """The capacity table with overloaded (and nearly overloaded) queues highlighted."""
+    """The capacity table with readable column names and overloaded (and nearly overloaded)
+    queues highlighted."""
     def colour(row: pd.Series) -> list[str]:
         if row["status"] == "ok":
             return [""] * len(row)
         over = row["status"] == "OVERLOADED"  # by hours, a class reserve or a contract cap
         return ["background-color: #fbd5d5" if over else "background-color: #fdf0c8"] * len(row)
 
-    return capacity.style.apply(colour, axis=1).format(
-        {"utilisation": "{:.0%}", "available_h_per_week": "{:,.1f}",
-         "offered_h_per_week": "{:,.1f}", "reach_share": "{:.0%}",
-         "reserve_utilisation": "{:.0%}", "cap_utilisation": "{:.0%}"}, na_rep="")
+    shown = capacity.rename(columns=CAPACITY_LABELS)
+    formats = {"utilisation": "{:.0%}", "available_h_per_week": "{:,.1f}",
+               "offered_h_per_week": "{:,.1f}", "reach_share": "{:.0%}",
+               "reserve_utilisation": "{:.0%}", "cap_utilisation": "{:.0%}",
+               "spill_share": "{:.0%}", "capped_share": "{:.0%}", "abandon_share": "{:.0%}"}
+    return shown.style.apply(colour, axis=1).format(
+        {CAPACITY_LABELS[k]: f for k, f in formats.items() if k in capacity.columns},
+        na_rep="")
 
 
 def figure_names(results: Results) -> list[str]:

@@ -8,9 +8,10 @@ from sim.app.session import memo, progress, session_folder, state
 
 
 def compare_view(st: Any, source: Any, original: Any, checked: Any) -> None:
-    from sim.app.pairing import align_run_settings, difference_frame, pair_key, run_pair
+    from sim.app.pairing import difference_frame, pair_key, run_pair
     from sim.app.runs import ResultCache, run_guard
     from sim.app.sources import file_source, shipped
+    from sim.experiment.compare import align_run_settings
     from sim.outputs.writing import scenario_hash
 
     st.title("Compare")

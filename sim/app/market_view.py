@@ -52,8 +52,7 @@ def market_view(st: Any) -> None:
         dim = st.selectbox("Dimension", dims, key="market_dimension") if dims else None
         wide = p.wide(dim) if dim else p.wide("total")
         wide.index = wide.index.astype(str)  # years, not thousands
-        st.area_chart(wide, y_label=p.unit_label, x_label="year",
-                      color=PALETTE[:len(wide.columns)])
+        st.altair_chart(markets.stacked_chart(wide, p.unit_label, PALETTE), width="stretch")
         st.dataframe(wide.style.format(precision=2), width="stretch")
     with tabs[1]:
         st.dataframe(markets.volumes_in(p, year), hide_index=True, width="stretch")

@@ -168,14 +168,21 @@ def scenario_view(st: Any, source: Any, original: Any, fields: list, edits: dict
     _capacity_preview(st, scenario)
 
 
-def _capacity_preview(st: Any, scenario: Any) -> None:
-    from sim.app.answer import capacity_style
-    from sim.capacity.network import capacity_report, overload_warnings
+def _capacity(scenario: Any) -> Any:
+    """The scenario's capacity check, once per edit state: the Answer view reuses it."""
+    from sim.capacity.network import capacity_report
     from sim.engine.plan import build_plan
     from sim.outputs.writing import scenario_hash
 
-    report = memo("capacity", scenario_hash(scenario),
-                   lambda: capacity_report(build_plan(scenario)))
+    return memo("capacity", scenario_hash(scenario),
+                lambda: capacity_report(build_plan(scenario)))
+
+
+def _capacity_preview(st: Any, scenario: Any) -> None:
+    from sim.app.answer import capacity_style
+    from sim.capacity.network import overload_warnings
+
+    report = _capacity(scenario)
     warnings = overload_warnings(report)
     with st.expander("Capacity check before running" + (f" · {len(warnings)} warning(s)"
                                                         if warnings else " · all queues ok"),
@@ -188,10 +195,57 @@ def _capacity_preview(st: Any, scenario: Any) -> None:
 # ------------------------------------------------------------------------ answer view
 
 
+def warm_worker() -> Any:
+    """The server's warm worker (sim.app.worker), started at the first page load; None if it
+    cannot start here (runs then go in this process)."""
+    import streamlit as st
+
+    @st.cache_resource(show_spinner=False)
+    def start() -> Any:
+        from sim.app.worker import WarmWorker
+
+        try:
+            return WarmWorker()
+        except OSError:
+            return None
+
+    return start()
+
+
+def _run(st: Any, scenario: Any) -> Any:
+    """Run ``scenario`` on the warm worker, showing the KPI cards of the replications back so
+    far as they come; in this process if the worker cannot run it."""
+    from sim.app import answer
+    from sim.app.runs import run_with_progress
+
+    bar, report = progress(st)
+    early = st.empty()
+
+    def show(done: int, total: int, elapsed: float, partial: Any) -> None:
+        report(done, total, elapsed)
+        if partial is not None and done < total:
+            with early.container():
+                st.caption(f"First figures: {done} of {total} replications back.")
+                _cards(st, answer.kpi_cards(partial))
+
+    worker = warm_worker()
+    results = None
+    if worker is not None:
+        try:
+            results = worker.run(scenario, report=show)
+        except RuntimeError:  # the worker stopped: run here instead
+            results = None
+    if results is None:
+        results = run_with_progress(scenario, report)
+    early.empty()
+    results.capacity = _capacity(scenario)  # checked on the Scenario view already
+    return results
+
+
 def answer_view(st: Any, checked: Any, diff: dict) -> None:
     import time
 
-    from sim.app.runs import ResultCache, RunEntry, cache_key, run_guard, run_with_progress
+    from sim.app.runs import ResultCache, RunEntry, cache_key, run_guard
 
     requested = st.session_state.pop("run_requested", False)
     if not checked.ok:
@@ -220,9 +274,8 @@ def answer_view(st: Any, checked: Any, diff: dict) -> None:
             if not ((clicked or requested) and allowed):
                 st.info("Not run yet for these settings.")
                 return
-            bar, report = progress(st)
             start = time.monotonic()
-            results = run_with_progress(scenario, report)
+            results = _run(st, scenario)
         entry = RunEntry(results, time.monotonic() - start)
         cache.put(key, entry)
         controls.empty()
@@ -234,13 +287,14 @@ def answer_view(st: Any, checked: Any, diff: dict) -> None:
 
 def _answer_body(st: Any, entry: Any, key: str) -> None:
     from sim.app import answer
+    from sim.outputs.glance import glance
+    from sim.outputs.report import terms_note
 
     results, summary = entry.results, entry.summary
-    cards = answer.kpi_cards(results, summary)
-    for start in range(0, len(cards), 4):
-        for column, card in zip(st.columns(4), cards[start:start + 4], strict=False):
-            column.metric(card.label, card.value, delta=card.interval, delta_color="off",
-                          delta_arrow="off", help=card.help or None, border=True)
+    st.markdown("\n".join(f"- **{topic}** · {sentence}"  # the five lines sosim run opens with
+                          for topic, sentence in glance(results, summary)))
+    _cards(st, answer.kpi_cards(results, summary))
+    st.caption(f"({terms_note()})")
     tabs = st.tabs(["Where the time goes", "Money", "Figures", "Capacity", "Downloads"],
                    key="answer_tab", on_change="rerun")  # draw only the open tab
     with tabs[0]:
@@ -287,6 +341,13 @@ def _answer_body(st: Any, entry: Any, key: str) -> None:
             _downloads(st, entry, key)
 
 
+def _cards(st: Any, cards: list) -> None:
+    for start in range(0, len(cards), 4):
+        for column, card in zip(st.columns(4), cards[start:start + 4], strict=False):
+            column.metric(card.label, card.value, delta=card.interval, delta_color="off",
+                          delta_arrow="off", help=card.help or None, border=True)
+
+
 def _downloads(st: Any, entry: Any, key: str) -> None:
     from sim.app.runs import run_folder, table_bytes, zip_folder
 
@@ -318,6 +379,7 @@ def main() -> None:
     from sim.app.form import changed, editable_fields, validate_edits
 
     st.set_page_config(page_title="sosim", page_icon="🩺", layout="wide")
+    warm_worker()  # it starts warming up now, before anyone clicks Run
     st.html(CSS)
     st.sidebar.title("sosim")
     st.sidebar.caption("Second-opinion platforms: the scenario, the run and the answer.")

@@ -2,7 +2,9 @@
 
 :func:`run_pair` calls :func:`sim.experiment.compare.compare` one replication per task
 on a serial executor that reports each finished task, so the page can show a progress bar
-with the time left; the study is kept in the session's folder (resumable, and cached).
+with the time left (the pair's run settings are aligned first by
+:func:`sim.experiment.compare.align_run_settings`); the study is kept in the session's
+folder (resumable, and cached).
 :func:`difference_frame` is :meth:`~sim.experiment.compare.Comparison.differences` with
 readable names and units.
 
@@ -34,31 +36,7 @@ from sim.experiment.executors import SerialExecutor
 if TYPE_CHECKING:
     from sim.scenario.models import Scenario
 
-__all__ = ["RUN_SETTINGS", "ReportingExecutor", "align_run_settings", "difference_frame",
-           "pair_key", "run_pair"]
-
-RUN_SETTINGS = ("start", "horizon_days", "warmup_days", "seed")
-"""``simulation`` settings the reference takes from the edited variant before pairing."""
-
-
-def align_run_settings(reference: Scenario, variant: Scenario) -> Scenario:
-    """``reference`` with ``variant``'s start, horizon, warm-up and seed, so that the pair
-    simulates the same period on the same random numbers and differs only in the rest.
-
-    Example:
-        >>> import sim
-        >>> a = sim.load_scenario("scenarios/baseline.yaml")
-        >>> b = sim.load_scenario("scenarios/baseline.yaml", ["simulation.horizon_days=30"])
-        >>> align_run_settings(a, b).simulation.horizon_days
-        30.0
-    """
-    from sim.experiment.tasks import with_overrides
-
-    mine, theirs = reference.simulation, variant.simulation
-    changes = {f"simulation.{k}": getattr(theirs, k) for k in RUN_SETTINGS
-               if getattr(mine, k) != getattr(theirs, k)}
-    return with_overrides(reference, changes) if changes else reference
-
+__all__ = ["ReportingExecutor", "difference_frame", "pair_key", "run_pair"]
 
 class ReportingExecutor(SerialExecutor):
     """A serial executor that calls ``report(done, elapsed_s)`` after each task."""

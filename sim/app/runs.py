@@ -80,24 +80,23 @@ def progress_text(done: int, total: int, elapsed_s: float, unit: str = "replicat
 
 
 def run_guard(scenario: Scenario, replications: int | None = None) -> str | None:
-    """Why a run needs confirmation (over the CLI's case limit), or ``None``.
+    """Why a run needs confirmation (the run-size rule of ``sosim run``,
+    :mod:`sim.outputs.size`), or ``None``. The page runs a scenario once, even one with a
+    timeline (one year, not its years).
 
     Example:
         >>> import sim
         >>> s = sim.load_scenario("scenarios/baseline.yaml",
         ...                       ["simulation.replications=1000"])
-        >>> run_guard(s).split(";")[0]
+        >>> run_guard(s).split(" and")[0]
         'This run would simulate about 12,000,000 cases (12,000 x 1000 replications)'
     """
-    from sim.cli import BYTES_PER_CASE, RUN_LIMIT_CASES
+    from sim.outputs.size import run_size
 
-    reps = scenario.simulation.replications if replications is None else replications
-    total = scenario.expected_cases * reps
-    if total <= RUN_LIMIT_CASES:
+    size = run_size(scenario, replications)
+    if not size.over_limit:
         return None
-    return (f"This run would simulate about {total:,.0f} cases ({scenario.expected_cases:,.0f} x "
-            f"{reps} replications); it needs about {total * BYTES_PER_CASE / 1e9:,.1f} GB of "
-            f"memory, over the {RUN_LIMIT_CASES:,}-case limit of `sosim run` (which asks for "
+    return (f"This run would simulate {size.describe()} of `sosim run` (which asks for "
             "--yes). Shorten the horizon or run fewer replications, or confirm.")
 
 
@@ -105,13 +104,11 @@ def run_with_progress(scenario: Scenario, report: Callable[[int, int, float], No
                       ) -> Results:
     """:func:`sim.run` with the scenario's seed and replications, one replication at a time.
 
-    ``report(done, total, elapsed_s)`` is called before the first and after each one.
+    ``report(done, total, elapsed_s)`` is called once they have started and after each one.
     """
     from sim.outputs.runner import run
 
-    total = scenario.simulation.replications
     start = time.monotonic()
-    report(0, total, 0.0)
     return run(scenario, progress=lambda done, n: report(done, n, time.monotonic() - start))
 
 

@@ -38,6 +38,17 @@ from sim.engine.policies.routing import kinds_split
 HIGH_UTILISATION = 0.85
 
 
+_NAN_KEYS = ("servers", "available_h_per_week", "offered_h_per_week", "spill_share",
+             "reach_share", "reserve_utilisation", "cap_cases_per_week", "capped_share",
+             "cap_utilisation", "abandon_share")
+
+
+def _row(**values: object) -> dict:
+    """A capacity-table row with every key the specialist queues' rows have (NaN if none)."""
+    return {"role": None, "spills_to": None, "reserve_overloaded": False,
+            **dict.fromkeys(_NAN_KEYS, np.nan), **values}
+
+
 def _status(u: float) -> str:
     return "OVERLOADED" if u >= 1 else "high" if u >= HIGH_UTILISATION else "ok"
 
@@ -69,11 +80,10 @@ def _team_row(plan: Plan, cases_per_week: float) -> dict:
         / plan.horizon_h * HOURS_PER_WEEK
     offered = team_hours_per_week(plan, cases_per_week)
     u = offered / available if available > 0 else np.inf
-    return dict(resource="records team", kind="records", role=None, servers=team.navigators,
-                available_h_per_week=available, offered_h_per_week=offered,
-                spill_share=np.nan, spills_to=None, utilisation=u,
+    return _row(resource="records team", kind="records", servers=team.navigators,
+                available_h_per_week=available, offered_h_per_week=offered, utilisation=u,
                 abandon_share=shed_share(u) if _gives_up(plan, "records") else np.nan,
-                reserve_overloaded=False, status=_status(u))
+                status=_status(u))
 
 
 def diary_cases_per_week(plan: Plan, cases_per_week: float, shares: np.ndarray) -> np.ndarray:
@@ -104,29 +114,28 @@ def access_rows(plan: Plan, cases_per_week: float, shares: np.ndarray) -> list[d
     offered = diary_cases_per_week(plan, cases_per_week, shares) if plan.diaries else []
     for d, cases in zip(plan.diaries, offered, strict=True):
         u = cases / d.per_week
-        rows.append(dict(resource=f"{d.name} slots", kind="appointments", role=None,
-                         servers=np.nan, available_h_per_week=np.nan,
-                         offered_h_per_week=np.nan, spill_share=np.nan, spills_to=None,
+        rows.append(_row(resource=f"{d.name} slots", kind="appointments",
                          cap_cases_per_week=d.per_week, cap_utilisation=u, utilisation=u,
                          abandon_share=shed_share(u) if _gives_up(plan, "appointment")
-                         else np.nan, reserve_overloaded=False, status=_status(u)))
+                         else np.nan, status=_status(u)))
     return rows
 
 
-def access_warnings(report) -> list[str]:  # noqa: ANN001  (the capacity table)
-    """Plain-language warnings for an overloaded records team or diary."""
+def access_warnings(rows: list[dict]) -> list[str]:
+    """Plain-language warnings for an overloaded records team or diary (``rows``: the
+    capacity check's records)."""
     out = []
-    for r in report.itertuples():
-        if r.kind == "records" and r.utilisation >= 1:
-            out.append(f"records team: offered {r.offered_h_per_week:.1f} h/week of hands-on "
-                       f"work against {r.available_h_per_week:.1f} h/week of navigators "
-                       f"(utilisation {r.utilisation:.2f} >= 1): the records queue will grow "
-                       "without bound over the run")
-        elif r.kind == "appointments" and r.utilisation >= 1:
-            out.append(f"{r.resource}: about {r.utilisation * r.cap_cases_per_week:.1f} cases a "
-                       f"week for {r.cap_cases_per_week:g} slots (utilisation "
-                       f"{r.utilisation:.2f} >= 1): the wait for a slot will grow without bound "
-                       "over the run")
+    for r in rows:
+        if r["kind"] == "records" and r["utilisation"] >= 1:
+            out.append(f"records team: offered {r['offered_h_per_week']:.1f} h/week of "
+                       f"hands-on work against {r['available_h_per_week']:.1f} h/week of "
+                       f"navigators (utilisation {r['utilisation']:.2f} >= 1): the records "
+                       "queue will grow without bound over the run")
+        elif r["kind"] == "appointments" and r["utilisation"] >= 1:
+            cap = r["cap_cases_per_week"]
+            out.append(f"{r['resource']}: about {r['utilisation'] * cap:.1f} cases a week for "
+                       f"{cap:g} slots (utilisation {r['utilisation']:.2f} >= 1): the wait for "
+                       "a slot will grow without bound over the run")
     return out
 
 

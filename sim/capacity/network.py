@@ -33,15 +33,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.capacity.access import access_rows, access_warnings
 from sim.capacity.limits import apply_caps, reserve_utilisation
 from sim.capacity.reach import reach_shares, shed_share
-from sim.capacity.spill import Visit, class_spills
+from sim.capacity.spill import Visit, all_class_spills
 from sim.core.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.engine.plan import Plan
 from sim.engine.policies.routing import kinds_split
@@ -49,6 +48,7 @@ from sim.engine.rosters import expected_presence
 
 if TYPE_CHECKING:
     import networkx as nx
+    import pandas as pd
 
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
@@ -150,6 +150,22 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     overflowable cases sent on, to ``spills_to``, and ``offered_h_per_week`` is the work
     each queue really receives. Misrouted cases also add screening work to the wrong
     line's queues (drawn in proportion to the line mix, as the engine does).
+
+    The table of :func:`capacity_records`, which computes it without pandas.
+    """
+    import pandas as pd  # here: sosim validate prints the records and needs no pandas
+
+    return pd.DataFrame(capacity_records(plan))
+
+
+def capacity_records(plan: Plan) -> list[dict[str, Any]]:
+    """The rows of :func:`capacity_report`, one dict per resource (missing keys: NaN).
+
+    Example:
+        >>> from sim.engine.plan import build_plan
+        >>> rows = capacity_records(build_plan(scenario))
+        >>> rows[0]["resource"], rows[0]["status"], rows[-1]["resource"]
+        ('in_house/oncology', 'ok', 'outsourced/other')
     """
     rate_week = _volume(plan)[0] / HOURS_PER_YEAR * HOURS_PER_WEEK
     visits = _first_choice_visits(plan, rate_week)
@@ -167,7 +183,7 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     # a queue whose later classes may overflow stays bounded: only the work that cannot
     # overflow can overload the specialists those classes may use
     stuck = np.where(np.isnan(w.spill), reserved, reserve_utilisation(plan, w.must_class, avail))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for q in plan.queues:
         i = q.index
         role = "first choice" if w.first[i] else "overflow" if capped.offered_h[i] else "unused"
@@ -181,22 +197,28 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
                          capped_share=capped.capped_share[i],
                          cap_utilisation=capped.cap_utilisation[i]))
     rows += _triage_rows(plan, rate_week)
-    df = pd.DataFrame(rows)
-    df["utilisation"] = np.where(df.available_h_per_week > 0,
-                                 df.offered_h_per_week / df.available_h_per_week.where(
-                                     df.available_h_per_week > 0, 1.0), np.inf)
+    available = np.asarray([r["available_h_per_week"] for r in rows], dtype=float)
+    offered = np.asarray([r["offered_h_per_week"] for r in rows], dtype=float)
+    utilisation = np.where(available > 0, offered / np.where(available > 0, available, 1.0),
+                           np.inf)
     patient = plan.scenario.abandonment is not None and \
         plan.scenario.abandonment.specialist is not None
-    df["abandon_share"] = [shed_share(u) if patient and k != "triage" else np.nan
-                           for u, k in zip(df.utilisation, df.kind, strict=True)]
-    stuck = np.concatenate([stuck, np.full(len(df) - len(stuck), np.nan)])
-    df["reserve_overloaded"] = stuck >= 1
-    worst = np.fmax(np.fmax(df.utilisation, stuck), df.cap_utilisation)
-    df["status"] = np.select(
-        [worst >= 1, worst >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
-    # the records team and the diaries (sim.capacity.access)
-    more = access_rows(plan, rate_week, case_type_shares(plan))
-    return pd.concat([df, pd.DataFrame(more)], ignore_index=True) if more else df
+    stuck = np.concatenate([stuck, np.full(len(rows) - len(stuck), np.nan)])
+    cap_u = np.asarray([r.get("cap_utilisation", np.nan) for r in rows], dtype=float)
+    worst = np.fmax(np.fmax(utilisation, stuck), cap_u)
+    status = np.select([worst >= 1, worst >= HIGH_UTILISATION], ["OVERLOADED", "high"], "ok")
+    for r, u, blocked, st in zip(rows, utilisation, stuck >= 1, status.tolist(), strict=True):
+        r["utilisation"] = u
+        r["abandon_share"] = shed_share(u) if patient and r["kind"] != "triage" else np.nan
+        r["reserve_overloaded"] = blocked
+        r["status"] = st
+    # the records team and the diaries (sim.capacity.access): their rows come complete
+    return rows + access_rows(plan, rate_week, case_type_shares(plan))
+
+
+def _records(report: Any) -> list[dict[str, Any]]:
+    """The rows of a capacity report given as a table (pandas) or as records."""
+    return report.to_dict("records") if hasattr(report, "to_dict") else list(report)
 
 
 @dataclass(frozen=True)
@@ -224,9 +246,10 @@ def _route_work(plan: Plan, visits: dict[int, list[Visit]]) -> _Routed:
     first = np.zeros(len(plan.queues), dtype=bool)
     spill = np.full(len(plan.queues), np.nan)
     spills_to: list[str | None] = [None] * len(plan.queues)
+    spills = all_class_spills(plan, visits)  # per queue and class; the chains side by side
     for q, vs in visits.items():
         first[q] = any(v.cases > 0 for v in vs)
-        shares = class_spills(plan, q, vs)  # per class
+        shares = spills[q]
         targets = sorted({t for v in vs for t in v.second})
         if targets:
             may = [v for v in vs if v.second]
@@ -315,45 +338,47 @@ def _triage_rows(plan: Plan, rate_week: float) -> list[dict]:
     return rows
 
 
-def overload_warnings(report: pd.DataFrame) -> list[str]:
+def overload_warnings(report: pd.DataFrame | list[dict[str, Any]]) -> list[str]:
     """Plain-language warnings for every resource overloaded after overflow routing.
+
+    ``report``: :func:`capacity_report` or its :func:`capacity_records`.
 
     A first-choice queue whose excess overflows stays bounded and is not warned about;
     one that still gets more work than it can do (cases that cannot overflow), or an
     overflow pool that cannot take what spills into it, is.
     """
-    out = access_warnings(report)
-    for r in report.itertuples():
-        if r.kind in ("records", "appointments"):  # their own words: access_warnings
+    out = access_warnings(_records(report))
+    for r in _records(report):
+        if r["kind"] in ("records", "appointments"):  # their own words: access_warnings
             continue
         out += _limit_warnings(r)
-        if not r.utilisation >= 1:
+        if not r["utilisation"] >= 1:
             continue
-        spill = getattr(r, "spill_share", np.nan)
-        to = getattr(r, "spills_to", None)
+        spill = r.get("spill_share", np.nan)
+        to = r.get("spills_to")
         after = (f" even after {spill:.0%} of its overflowable cases go to {to}"
                  if isinstance(to, str) and to and spill == spill else "")
-        shed = getattr(r, "abandon_share", np.nan)
+        shed = r.get("abandon_share", np.nan)
         fate = (f"about {shed:.0%} of its cases will give up waiting instead (the fluid "
                 "limit 1 - 1/utilisation)" if shed == shed and shed > 0 else
                 "its queue will grow without bound over the run")
-        out.append(f"{r.resource}: offered {r.offered_h_per_week:.1f} h/week of work against "
-                   f"{r.available_h_per_week:.1f} h/week available (utilisation "
-                   f"{r.utilisation:.2f} >= 1){after}: {fate}")
+        out.append(f"{r['resource']}: offered {r['offered_h_per_week']:.1f} h/week of work "
+                   f"against {r['available_h_per_week']:.1f} h/week available (utilisation "
+                   f"{r['utilisation']:.2f} >= 1){after}: {fate}")
     return out
 
 
-def _limit_warnings(r) -> list[str]:  # noqa: ANN001  (a row of the capacity report)
-    """A class reserve or a contract cap the queue cannot keep up with."""
+def _limit_warnings(r: dict[str, Any]) -> list[str]:
+    """A class reserve or a contract cap the queue cannot keep up with (a report's row)."""
     out = []
-    reserved = getattr(r, "reserve_utilisation", np.nan)
-    if getattr(r, "reserve_overloaded", False) and not r.utilisation >= 1:
-        out.append(f"{r.resource}: the classes kept off its reserved specialists bring "
+    reserved = r.get("reserve_utilisation", np.nan)
+    if r.get("reserve_overloaded", False) and not r["utilisation"] >= 1:
+        out.append(f"{r['resource']}: the classes kept off its reserved specialists bring "
                    f"{reserved:.2f} times the work the specialists they may use can do: their "
                    "queue will grow without bound over the run")
-    capped = getattr(r, "cap_utilisation", np.nan)
+    capped = r.get("cap_utilisation", np.nan)
     if capped == capped and capped >= 1:
-        out.append(f"{r.resource}: its pool is sent {capped:.2f} times the "
-                   f"{r.cap_cases_per_week:g} cases a week its contract takes, and the rest "
+        out.append(f"{r['resource']}: its pool is sent {capped:.2f} times the "
+                   f"{r['cap_cases_per_week']:g} cases a week its contract takes, and the rest "
                    "waits for next week's slot: its queue will grow without bound over the run")
     return out

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,23 @@ class Visit:
     potential: float = 0.0
 
 
-def class_spills(plan: Plan, q: int, visits: list[Visit]) -> np.ndarray:
+def _chains(plan: Plan, q: int) -> list[tuple[np.ndarray, int, int | None]]:
+    """(classes, servers, admit_servers) of each chain :func:`class_spills` runs for ``q``:
+    everyone's first, then one per class a reserve keeps off some specialists."""
+    spec = plan.queues[q]
+    reserve = plan.reserve(spec.pool, spec.servers)
+    n = len(plan.priorities)
+    out: list[tuple[np.ndarray, int, int | None]] = [(np.ones(n), spec.servers, None)]
+    for k in range(n):
+        if reserve[k] > 0:
+            later = np.zeros(n)
+            later[k:] = 1.0
+            out.append((later, spec.servers - reserve[k], spec.servers))
+    return out
+
+
+def class_spills(plan: Plan, q: int, visits: list[Visit],
+                 chains: list[float] | None = None) -> np.ndarray:
     """Per priority class, the share of queue ``q``'s overflowable visits that spill.
 
     Without reserves every class shares one chain over all the queue's work. A class kept
@@ -45,20 +62,65 @@ def class_spills(plan: Plan, q: int, visits: list[Visit]) -> np.ndarray:
     later classes' work on the specialists it may use, the router still dividing by all of
     them (:meth:`sim.engine.pools.SpecialistQueue.expected_wait_h`); the earlier classes'
     work is taken to fit on the specialists held back for it (a stated approximation), and
-    the earlier classes themselves spill as the whole queue's chain says.
+    the earlier classes themselves spill as the whole queue's chain says. ``chains``: the
+    chains' values if already computed (:func:`all_class_spills`), in :func:`_chains` order.
     """
+    if chains is None:
+        chains = [spill_chain(plan, q, visits, *c) for c in _chains(plan, q)]
     spec = plan.queues[q]
     reserve = plan.reserve(spec.pool, spec.servers)
     out = np.zeros(len(plan.priorities))
-    everyone = spill_chain(plan, q, visits, np.ones(len(out)), spec.servers, None)
+    later = iter(chains[1:])
     for k in range(len(out)):
-        if reserve[k] <= 0:  # (a cheaper "spill only when the calendar is closed too long"
-            out[k] = everyone  # for them predicted 27% against 36% simulated in
-            continue  # sessions_and_contract's oncology; this chain, 84% overall as simulated)
-        later = np.zeros(len(out))
-        later[k:] = 1.0
-        out[k] = spill_chain(plan, q, visits, later, spec.servers - reserve[k], spec.servers)
+        # (a cheaper "spill only when the calendar is closed too long" for them predicted
+        # 27% against 36% simulated in sessions_and_contract's oncology; this chain, 84%
+        # overall as simulated)
+        out[k] = chains[0] if reserve[k] <= 0 else next(later)
     return out
+
+
+CHAIN_STEP_S = 3e-6
+"""Seconds an hour of a chain costs (a 50-state vector times a matrix; ``spill_share``)."""
+MIN_FORKED_S = 0.1
+"""Chains side by side in forked workers only for at least this much estimated work."""
+
+
+def all_class_spills(plan: Plan, visits: dict[int, list[Visit]],
+                     workers: int | None = None) -> dict[int, np.ndarray]:
+    """:func:`class_spills` of every queue in ``visits``, the chains side by side.
+
+    The chains are independent: with several cores and enough work (:data:`MIN_FORKED_S`
+    estimated at :data:`CHAIN_STEP_S` an hour of a chain) they run in forked workers
+    (:mod:`sim.core.forked`; ``workers`` 1 runs them here), with the same results.
+
+    Example:
+        >>> from sim.engine.plan import build_plan
+        >>> import sim.capacity.network as network
+        >>> plan = build_plan(scenario)
+        >>> visits = network._first_choice_visits(plan, 100.0)
+        >>> here, forked = all_class_spills(plan, visits, 1), all_class_spills(plan, visits, 2)
+        >>> all((here[q] == forked[q]).all() for q in here)
+        True
+    """
+    from sim.core.forked import fork_map
+
+    jobs = [(q, c) for q, vs in visits.items() for c in _chains(plan, q)
+            if any(v.second for v in vs)]  # a queue none may leave spills nothing: no chain
+    if workers is None:
+        hours = min(plan.horizon_h, plan.warmup_h + 365 * 24.0)
+        try:
+            cores = len(os.sched_getaffinity(0)) or 1
+        except AttributeError:  # macOS, Windows
+            cores = os.cpu_count() or 1
+        workers = cores if len(jobs) * hours * CHAIN_STEP_S >= MIN_FORKED_S else 1
+    values: list[float] = [0.0] * len(jobs)
+    fork_map(lambda job: spill_chain(plan, job[0], visits[job[0]], *job[1]), jobs, workers,
+             values.__setitem__)
+    chains: dict[int, list[float]] = {}
+    for (q, _), value in zip(jobs, values, strict=True):
+        chains.setdefault(q, []).append(value)
+    return {q: class_spills(plan, q, vs, chains.get(q) or [0.0] * len(_chains(plan, q)))
+            for q, vs in visits.items()}
 
 
 def spill_chain(plan: Plan, q: int, visits: list[Visit], classes: np.ndarray, servers: int,

@@ -60,6 +60,8 @@ def can_fork() -> bool:
 def _send(fd: int, message: tuple[str, Any]) -> None:
     try:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        if message[0] == "error":
+            pickle.loads(data)  # an exception whose class cannot be rebuilt from its args
     except Exception:  # an exception that cannot be pickled: its text instead
         if message[0] != "error":
             raise
@@ -129,8 +131,10 @@ class _Children:
                         (size,) = _HEADER.unpack_from(buf)
                         if len(buf) < _HEADER.size + size:
                             break
-                        yield pickle.loads(bytes(buf[_HEADER.size:_HEADER.size + size]))
+                        with memoryview(buf) as view:
+                            message = pickle.loads(view[_HEADER.size:_HEADER.size + size])
                         del buf[:_HEADER.size + size]
+                        yield message
 
     def reap(self, kill: bool = False) -> list[int]:
         """Wait for every child (stopping them first if ``kill``); their exit statuses."""
@@ -149,20 +153,31 @@ class _Children:
 
 
 def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
-             on_result: Callable[[int, Any], None]) -> None:
+             on_result: Callable[[int, Any], None],
+             started: Callable[[], None] | None = None) -> None:
     """``on_result(i, fn(items[i]))`` for every item, as soon as each result exists.
 
     ``workers`` children (at most one per item) each take every ``workers``-th item, in
     order; with ``workers <= 1``, or where :func:`can_fork` says no, everything runs here,
     in order. Results are whatever ``fn`` returns (pickled back from a child).
+    ``started()`` is called once the children exist (before any work, if none): the
+    moment to start anything that runs a thread, such as a progress bar.
     """
     indexed = list(enumerate(items))
     workers = min(workers, len(indexed))
     if workers <= 1 or not can_fork():
+        if started:
+            started()
         for i, item in indexed:
             on_result(i, fn(item))
         return
     children = _Children(fn, [indexed[k::workers] for k in range(workers)])
+    if started:
+        try:
+            started()
+        except BaseException:
+            children.reap(kill=True)
+            raise
     try:
         for kind, payload in children.messages():
             if kind == "error":

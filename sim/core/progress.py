@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import IO, Any
 
 LINE_INTERVAL_S = 30.0
@@ -52,6 +52,39 @@ def progress_display(progress: bool, description: str, total: int, done: int = 0
         with progress_lines(description, total, done, unit, stream or sys.stderr,
                             interval_s) as advance:
             yield advance
+
+
+@contextmanager
+def progress_reports(progress: bool, description: str, total: int, unit: str = "runs",
+                     stream: IO[str] | None = None) -> Iterator[Callable[[int, int], None]]:
+    """:func:`progress_display` for work that reports ``report(done, total)`` itself.
+
+    The display starts at the first report (``done`` 0 when the work has started), not
+    before: work that forks worker processes first (:func:`sim.outputs.runner.run`) forks
+    before a bar's thread exists.
+
+    Example:
+        >>> import io
+        >>> out = io.StringIO()
+        >>> with progress_reports(True, "run", 2, unit="replications", stream=out) as report:
+        ...     report(0, 2); report(1, 2); report(2, 2)
+        >>> out.getvalue().splitlines()[-1][:31]
+        'run: 2/2 replications (100%) in'
+    """
+    with ExitStack() as stack:
+        advance: Callable[[int], None] | None = None
+        shown = 0
+
+        def report(done: int, _total: int) -> None:
+            nonlocal advance, shown
+            if advance is None:
+                advance = stack.enter_context(progress_display(
+                    progress, description, total, unit=unit, stream=stream))
+            if done > shown:
+                advance(done - shown)
+                shown = done
+
+        yield report
 
 
 def _clock(seconds: float) -> str:

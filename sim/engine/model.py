@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -47,6 +47,17 @@ from sim.engine.rosters import roster_process, schedules
 from sim.engine.slots import Appointments
 from sim.engine.triage import TriageDesk, front_end
 
+SAMPLE_STEP_H = 1.0
+SAMPLE_OFFSET_H = 0.6180339887498949
+"""The engine counts each queue's waiting cases every hour, at this many hours past it: off
+every whole minute, so that no case's event (calendar openings are whole minutes, the rest
+continuous) falls on a sample instant and the order of same-time events never matters."""
+
+
+def sample_times(horizon_h: float) -> np.ndarray:
+    """The instants at which the engine counts the cases waiting in each queue."""
+    return np.arange(SAMPLE_OFFSET_H, horizon_h, SAMPLE_STEP_H)
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -60,6 +71,9 @@ class Counts:
     # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
     # engine's queues hold them
     end_state: tuple[tuple[int, int], ...] = ()
+    # the cases waiting in each queue (columns) at each of sample_times (rows), as the
+    # engine's queues held them: the queue-length process the waits must add up to
+    waiting: np.ndarray | None = field(default=None, repr=False)
     # per appointment diary: the cases still waiting for a slot when the run stopped
     diary_end: tuple[int, ...] = ()
 
@@ -98,6 +112,7 @@ class Model:
         self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
         self.team_log: TeamLog | None = None
+        self.waiting = np.zeros((0, len(plan.queues)), dtype=np.int32)  # sampled by _sample
         self.slot_in_journey: np.ndarray | None = None  # cases whose journey waits for a slot
         self.slot_cases: set[int] | None = None  # ... as a set, for the journey
         # the per-case inputs the journey reads (_read_views)
@@ -167,6 +182,9 @@ class Model:
         order = np.argsort(launch, kind="stable")
         order = order[launch[order] < horizon]
         self.env.process(self.arrivals(order, launch))
+        self.waiting = np.zeros((len(sample_times(horizon)), len(self.queues)), dtype=np.int32)
+        if self.queues:
+            self.env.process(self._sample(sample_times(horizon).tolist()))
         # SimPy's events and finished processes are freed by reference counting; the cyclic
         # garbage collector only re-scans the live ones, over and over, which costs a sixth of
         # a million-case run and frees nothing (benchmarks/bench_engine.py). Pause it meanwhile.
@@ -187,7 +205,17 @@ class Model:
     def counts(self) -> Counts:
         """The engine's counts once the run has ended."""
         return Counts(self.started, self.pending, self.finished, self.abandoned,
-                      tuple((sum(q.waiting), q.busy) for q in self.queues), self.diary_end)
+                      tuple((sum(q.waiting), q.busy) for q in self.queues), self.waiting,
+                      self.diary_end)
+
+    def _sample(self, times: list[float]) -> Generator[simpy.Event, None, None]:
+        """Count the cases waiting in every queue at each sample instant (one event an hour
+        for the whole model; reading ``waiting`` first removes those whose patience ran out,
+        at their own instant, as any look at the queue does)."""
+        env, queues, out = self.env, self.queues, self.waiting
+        for k, t in enumerate(times):
+            yield env.timeout(t - env.now)
+            out[k] = [sum(q.waiting) for q in queues]
 
     def _censor(self, horizon: float) -> None:
         """The run ends at the horizon: what was not reached by then becomes NaN, once, here.

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ACTIVITIES", "MILESTONES", "SPANS", "STAGES", "TIMES", "Activity", "Stage"]
+__all__ = ["ABANDONED", "ACCESS_ACTIVITIES", "ACTIVITIES", "ARRIVED", "DELIVERED",
+           "EVENT_ACTIVITIES", "MILESTONES", "RECORDS_REQUEST", "RERQUEST", "SPANS", "STAGES",
+           "TEAM_ACTIVITIES", "TIMES", "Activity", "Stage"]
 
 
 @dataclass(frozen=True)
@@ -56,33 +58,51 @@ class Stage:
     spans: tuple[tuple[str, str], ...] = ()
 
 
+# The event log's activities, named once: the outputs write them (sim.outputs.results) and
+# the fit reads sosim's own log by them (sim.fit.mapping.SOSIM_MAP).
+INTAKE = Activity("records intake", "arrival_h", "intake_end_h", "records")
+TRIAGE = Activity("triage", "triage_start_h", "triage_end_h", "triaged_by")
+CHECK = Activity("coordinator check", "check_start_h", "check_end_h", "=coordinators")
+REFERRAL = Activity("referral cycle", "triage_end_h", "referral_end_h", "=referral")
+PREAUTH = Activity("pre-authorisation", "first_match_h", "auth_end_h", "payer")
+SCREENING = Activity("misroute screening", "screen_start_h", "screen_end_h", "screen_specialist")
+REROUTING = Activity("re-routing", "screen_end_h", "reroute_end_h", "=referral")
+REVIEW = Activity("specialist review", "review_start_h", "review_end_h", "specialist")
+ARRIVED, DELIVERED, ABANDONED = "case arrived", "opinion delivered", "case abandoned"
+"""The log's single events: arrival, the opinion, and drop-out."""
+REQUESTED_AGAIN, BOOKED, HELD = ("records requested again", "appointment booked",
+                                 "appointment held")
+"""The log's access events (``incomplete_records``, ``appointments``)."""
+ACCESS_ACTIVITIES = (REQUESTED_AGAIN, BOOKED, HELD)
+RECORDS_REQUEST, RERQUEST = "records request", "records re-request"
+"""A records team's navigators at work on a request, and on a second one (``intake.team``)."""
+TEAM_ACTIVITIES = (RECORDS_REQUEST, RERQUEST)
+
 STAGES = (
     Stage("records intake",  # arrival_h and intake_end_h come with the case and its draws
           states=(("arrival_h", "records intake"),),
-          activities=(Activity("records intake", "arrival_h", "intake_end_h", "records"),),
+          activities=(INTAKE,),
           spans=(("intake", "intake_end_h"),)),
     Stage("triage",
           times=("triage_seize_h",  # triage staff (AI service or coordinator) takes the case
                  "triage_start_h",  # ... and starts working on it (calendar permitting)
                  "triage_end_h"),
           states=(("intake_end_h", "triage queue"), ("triage_seize_h", "triage")),
-          activities=(Activity("triage", "triage_start_h", "triage_end_h", "triaged_by"),),
+          activities=(TRIAGE,),
           spans=(("triage_wait", "triage_start_h"), ("triage_work", "triage_end_h"))),
     Stage("coordinator check",  # hybrid: a coordinator checks the AI's match
           times=("check_seize_h", "check_start_h", "check_end_h"),
           states=(("triage_end_h", "referral cycle or check"),),
-          activities=(Activity("coordinator check", "check_start_h", "check_end_h",
-                               "=coordinators"),)),
+          activities=(CHECK,)),
     Stage("referral cycle",
           times=("referral_end_h",),  # legacy: end of the referral cycle
-          activities=(Activity("referral cycle", "triage_end_h", "referral_end_h",
-                               "=referral"),),
+          activities=(REFERRAL,),
           spans=(("referral_or_check", "first_match_h"),)),
     Stage("pre-authorisation",
           times=("first_match_h",  # triage has matched the case to a line (maybe the wrong one)
                  "auth_end_h"),  # pre-authorisation done (equals first_match_h when none needed)
           states=(("first_match_h", "authorisation"), ("auth_end_h", "specialist queue")),
-          activities=(Activity("pre-authorisation", "first_match_h", "auth_end_h", "payer"),),
+          activities=(PREAUTH,),
           spans=(("authorisation", "auth_end_h"),)),
     Stage("misroute",
           times=("screen_queue_h",  # misrouted: joins the wrong specialists' queue
@@ -92,9 +112,7 @@ STAGES = (
                  "reroute_end_h"),  # ... and it is re-routed
           states=(("screen_seize_h", "screening (misrouted)"), ("screen_end_h", "re-routing"),
                   ("reroute_end_h", "specialist queue")),
-          activities=(Activity("misroute screening", "screen_start_h", "screen_end_h",
-                               "screen_specialist"),
-                      Activity("re-routing", "screen_end_h", "reroute_end_h", "=referral")),
+          activities=(SCREENING, REROUTING),
           spans=(("misroute_rework", "queue_h"),)),
     Stage("specialist review",
           times=("match_h",  # matched to the right line
@@ -103,8 +121,7 @@ STAGES = (
                  "review_start_h",  # ... and starts work (calendar permitting)
                  "review_end_h"),  # opinion delivered
           states=(("seize_h", "specialist review"), ("review_end_h", "delivered")),
-          activities=(Activity("specialist review", "review_start_h", "review_end_h",
-                               "specialist"),),
+          activities=(REVIEW,),
           spans=(("specialist_wait", "review_start_h"), ("review", "review_end_h"))),
 )
 
@@ -113,6 +130,9 @@ TIMES = tuple(t for s in STAGES for t in s.times)
 MILESTONES = tuple(m for s in STAGES for m in s.states)
 """(time column, state of a case once past it), in journey order."""
 ACTIVITIES = tuple(a for s in STAGES for a in s.activities)
-"""The event log's activities, in journey order."""
+"""The event log's activities with a start and an end, in journey order."""
+EVENT_ACTIVITIES = (ARRIVED, *(a.name for a in ACTIVITIES), DELIVERED, *ACCESS_ACTIVITIES,
+                    *TEAM_ACTIVITIES, ABANDONED)
+"""Every activity name the event log can show."""
 SPANS = tuple(p for s in STAGES for p in s.spans)
 """(``stage_h`` KPI name, end column), in journey order; the first starts at ``arrival_h``."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -282,7 +283,10 @@ def cmd_replications(args: argparse.Namespace) -> int:
         return _bad("replications", f"--out: {err}")
     from sim.experiment.stats import replications_needed
 
+    ran = [0]
+
     def on_round(n: int) -> None:
+        ran[0] = n
         if not args.quiet:
             print(f"{n} replications run", file=sys.stderr, flush=True)
 
@@ -296,6 +300,9 @@ def cmd_replications(args: argparse.Namespace) -> int:
         return _bad("replications", f"--kpi: {err.args[0]}")
     print(f"{args.kpi} of {_named(scenario, args)}")
     print(result)
+    if (shown := len(result.table)) < ran[0]:  # replications run in rounds, one per worker
+        print(f"(the table stops at n = {shown}, the answer plus {args.lookahead} to check it;\n"
+              f" {ran[0]} ran because replications run in rounds, one per worker)")
     _write(args, out, auto, {"replications.csv": result.table.to_csv()},
            _fields("replications", scenario, args, options))
     return EXIT_OK
@@ -382,6 +389,14 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     print(f"MSER-5 per replication: {', '.join(map(str, each))} (largest {max(each)})")
     print(f"scenario warm-up: {current:g} {unit} "
           f"({'enough' if current >= cut else 'SHORTER than MSER-5 suggests'})")
+    if args.measure == "in_system" and current < cut and (
+            scenario.appointments or scenario.intake or scenario.incomplete_records):
+        print(textwrap.fill(
+            "note: cases in the system include those waiting for records and appointments, "
+            "delays with no shared capacity that keep filling after the specialist queues "
+            "have settled and do not slow later cases. The KPIs count cases arriving after "
+            "the warm-up: check the KPI itself with --measure time_to_opinion_h (and "
+            "--measure queue_length for the queues).", 96))
     if not args.quiet:
         print(f"Welch plot: {png} (look for where the moving average levels off)")
     return EXIT_OK

@@ -44,7 +44,8 @@ from sim.core.intervals import t_critical
 from sim.outputs.kpis import summarise
 from sim.scenario.models import Scenario
 
-__all__ = ["HEADLINE", "Comparison", "compare", "describe_kpi", "vary_points"]
+__all__ = ["HEADLINE", "RUN_SETTINGS", "Comparison", "align_run_settings", "compare",
+           "describe_kpi", "vary_points"]
 
 HEADLINE = ("time_to_match_h.mean", "records_to_match_h.mean", "time_to_opinion_h.mean",
             "time_to_opinion_h.p90", "within_target.opinion", "utilisation.*", "outsourced_share")
@@ -209,6 +210,29 @@ def _welch(a: pd.DataFrame, b: pd.DataFrame, confidence: float) -> pd.Series:
     df = df.where(df > 0, np.maximum(np.minimum(na, nb) - 1, 1))  # both constant: any df
     t = pd.Series(t_critical(confidence, df.astype(float)), index=se2.index)
     return (t * np.sqrt(se2)).where((na > 1) & (nb > 1))
+
+
+RUN_SETTINGS = ("start", "horizon_days", "warmup_days", "seed")
+"""``simulation`` settings the reference takes from the edited variant before pairing."""
+
+
+def align_run_settings(reference: Scenario, variant: Scenario) -> Scenario:
+    """``reference`` with ``variant``'s start, horizon, warm-up and seed, so that the pair
+    simulates the same period on the same random numbers and differs only in the rest.
+
+    Example:
+        >>> import sim
+        >>> a = sim.load_scenario("scenarios/baseline.yaml")
+        >>> b = sim.load_scenario("scenarios/baseline.yaml", ["simulation.horizon_days=30"])
+        >>> align_run_settings(a, b).simulation.horizon_days
+        30.0
+    """
+    from sim.experiment.tasks import with_overrides
+
+    mine, theirs = reference.simulation, variant.simulation
+    changes = {f"simulation.{k}": getattr(theirs, k) for k in RUN_SETTINGS
+               if getattr(mine, k) != getattr(theirs, k)}
+    return with_overrides(reference, changes) if changes else reference
 
 
 def vary_points(scenario: Scenario, vary: Mapping[str, Sequence[Any]]

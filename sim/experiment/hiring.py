@@ -26,8 +26,13 @@ Example:
     >>> res = plan_hiring(platform, target_h=120, replications=2)
     >>> print(res.text())
     Hiring plan: p90 time to opinion <= 120 h every year (lead time 6 months, attrition 0% a year)
-        2026: decide no hires; p90 244.2 h (95% bound 381.5 h): NOT met (not attainable by hiring: 3
-    more specialists did not lower the bound by 1%)
+      2026: decide no hires; p90 249.4 h (95% bound 350.3 h): NOT met, 230.3 h over (not
+      attainable by hiring: 3 more specialists did not lower the bound by 1%)
+    <BLANKLINE>
+    No plan offered: 1 of 1 years miss the 120 h target (worst 2026: 95% bound 350.3 h, 230.3 h
+    over). The hires listed are what the search kept, not a plan that meets the target; when more
+    specialists do not help, the time goes to other stages (records, appointments: see sosim run's
+    'where the time goes').
     <BLANKLINE>
     Specialists per queue (start -> end of year; +hires decided that year, -leavers):
       queue                                              2026
@@ -51,6 +56,7 @@ office hours dominate, so more specialists do not help.)
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,11 +105,28 @@ class HiringPlan:
         for r in self.years.itertuples():
             hires = self.plan.get(r.year, {})
             decided = ", ".join(f"{q} +{n}" for q, n in hires.items() if n) or "no hires"
-            verdict = "met" if r.met else f"NOT met ({r.note})"
+            verdict = "met" if r.met else (f"NOT met, {r.bound_h - self.target_h:,.1f} h over"
+                                           + (f" ({r.note})" if r.note else ""))
             lines.append(f"  {r.year}: decide {decided}; p90 {r.p90_h:,.1f} h "
                          f"(95% bound {r.bound_h:,.1f} h): {verdict}")
-        lines += ["", format_staff(self.staff)]
+        lines += ["", self.verdict(), "", format_staff(self.staff)]
         return "\n".join(lines)
+
+    def verdict(self) -> str:
+        """One sentence: the plan meets the target every year, or which years miss it and by
+        how much (then the hires shown are what was tried, not a plan to follow)."""
+        if self.met:
+            return (f"This plan keeps the p90 within {self.target_h:g} h every year: hire as "
+                    "listed ('decide').")
+        missed = self.years[~self.years["met"]]
+        worst = missed.loc[missed["bound_h"].idxmax()]
+        return textwrap.fill(
+            f"No plan offered: {len(missed)} of {len(self.years)} years miss the "
+            f"{self.target_h:g} h target (worst {int(worst['year'])}: 95% bound "
+            f"{worst['bound_h']:,.1f} h, {worst['bound_h'] - self.target_h:,.1f} h over). "
+            "The hires listed are what the search kept, not a plan that meets the target; "
+            "when more specialists do not help, the time goes to other stages (records, "
+            "appointments: see sosim run's 'where the time goes').", 96)
 
 
 def _bound(values: pd.Series) -> tuple[float, float]:
@@ -156,6 +179,9 @@ def plan_hiring(scenario: Scenario, target_h: float, replications: int = 3,
         s, _ = year_scenario(scenario, tl, year)
         res = run(year_with_staff(s, ledger, year), seed=seed, replications=replications)
         mean, bound = _bound(res.kpis["time_to_opinion_h.p90"])
+        if progress:
+            progress(f"  {year}, {added} hire(s) decided so far: p90 {mean:,.1f} h "
+                     f"(bound {bound:,.1f} h)")
         return mean, bound, res.cases, s.horizon_hours
 
     for year in range(tl.first_year, tl.last_year + 1):

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -234,11 +234,13 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
                   pools: Sequence[str] | None = None, replications: int = 5,
                   executor: Executor | None = None, seed: int | None = None,
                   beta: float = 1.0, confidence: float = 0.95,
-                  max_steps: int = 200) -> StaffingResult:
+                  max_steps: int = 200,
+                  progress: Callable[[str], None] | None = None) -> StaffingResult:
     """Search the fewest specialists per queue meeting every target (module docstring).
 
     ``pools`` limits the search to those pools' queues (default: all); ``executor`` runs
-    the replications (default: here, one after another).
+    the replications (default: here, one after another); ``progress`` is told one line per
+    simulated staffing (a search can take many).
     """
     from sim.capacity.network import capacity_report
     from sim.engine.plan import build_plan
@@ -261,6 +263,7 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     search = _Search(scenario, goals, dict(start), replications,
                      executor if executor is not None else SerialExecutor(),
                      scenario.simulation.seed if seed is None else seed, confidence, max_steps)
+    search.progress = progress
     summary, ok = search.evaluate("start", None)
     summary, ok = search.up(summary, ok)
     summary = search.down(summary, ok)
@@ -284,6 +287,7 @@ class _Search:
         self.history: list[dict] = []
         self.stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
         self.trend: dict[str, list[float]] = {}  # severity of each queue before each addition
+        self.progress: Callable[[str], None] | None = None
 
     def evaluate(self, phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
         """Simulate the current staffing; its per-queue summary, and whether it is good enough."""
@@ -306,6 +310,11 @@ class _Search:
                              "met": all(s <= 1 for s in sev.values()),
                              "accepted": phase != "down" or ok,
                              "worst": max(state, key=sev.get)})
+        if self.progress is not None:
+            step = self.history[-1]
+            self.progress(f"step {step['step']}: {phase}{f' {queue}' if queue else ''}, "
+                          f"{step['total']} specialists, "
+                          f"{'every target met' if step['met'] else 'not every target met'}")
         return summary.assign(severity=pd.Series(sev)), ok
 
     def up(self, summary: pd.DataFrame, ok: bool) -> tuple[pd.DataFrame, bool]:

@@ -126,14 +126,38 @@ def write_staffing(res: StaffingResult, before, out: Path) -> Path:  # noqa: ANN
 
 
 def staffing_text(res: StaffingResult, targets: list, before, out: Path) -> str:  # noqa: ANN001
-    """Everything ``sosim staffing`` prints after the search (files already written)."""
+    """Everything ``sosim staffing`` prints after the search (files already written).
+
+    A plan is offered ("apply with") only when every target is met; otherwise each missed
+    target is named with its worst queue and by how much, and no plan is offered.
+    """
     staffed = out / "staffed.yaml"
-    met = "every target met" if res.met else _not_met(res.table)
+    if res.met:
+        verdict = ["every target met", apply_line(res, before, staffed)]
+    else:
+        verdict = [_not_met(res.table), *missed_lines(res, targets),
+                   *textwrap.wrap(f"no plan offered: this staffing misses the targets above "
+                                  f"({staffed} holds it for reference, not to apply)",
+                                  WIDTH)]
     return "\n".join(["Search path (one simulated staffing per step)", *path_lines(res), "",
                       "Staffing found (start: square-root staffing)",
-                      *result_lines(res, targets), "", met,
-                      apply_line(res, before, staffed),
+                      *result_lines(res, targets), "", *verdict,
                       f"details (every mean and interval): {out / 'staffing.csv'}"])
+
+
+def missed_lines(res: StaffingResult, targets: list) -> list[str]:  # noqa: ANN001
+    """Per missed target: on how many queues, the worst one's checked bound and the gap."""
+    out = []
+    rows = res.table.to_dict("records")
+    for i, t in enumerate(targets):
+        gaps = [(b - t.value if t.op == "<=" else t.value - b, r["queue"], b) for r in rows
+                if (b := r[f"{t.metric}.bound"]) == b and
+                (b > t.value if t.op == "<=" else b < t.value)]
+        if gaps:
+            gap, queue, bound = max(gaps)
+            out.append(f"  T{i + 1} {t} missed on {len(gaps)} queue(s); worst {queue}: "
+                       f"{bound:.3g}, {gap:.3g} {'over' if t.op == '<=' else 'under'} the target")
+    return out
 
 
 def _not_met(table: pd.DataFrame) -> str:

@@ -302,7 +302,9 @@ def cmd_staffing(args: argparse.Namespace) -> int:
               file=sys.stderr)
     with make_executor(args.executor, args.workers, args.scheduler) as ex:
         res = find_staffing(scenario, targets, pools=args.pool, replications=reps,
-                            executor=ex, seed=args.seed, beta=args.beta)
+                            executor=ex, seed=args.seed, beta=args.beta,
+                            progress=None if args.quiet else (
+                                lambda line: print(line, file=sys.stderr, flush=True)))
     from sim.experiment.staffing_report import staffing_text, write_staffing
 
     path = _write(args, out, auto, {}, _fields("staffing", scenario, args, options),

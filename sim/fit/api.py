@@ -189,7 +189,7 @@ def _sha256(path: str | os.PathLike[str]) -> str:
 def _command(log, map, part, name, replications, seed, simulate, figures,  # noqa: ANN001, A002
              holdout, accept_poor) -> dict:  # noqa: ANN001
     """The manifest's record of a fit, with what ``sosim rerun`` needs to repeat it."""
-    return {"kind": "fit", "argv": ["sim.fit"], "log": str(Path(log).resolve()),
+    return {"kind": "fit", "argv": ["sim.fit(...)"], "log": str(Path(log).resolve()),
             "log_sha256": _sha256(log),
             "map": None if map is None else str(Path(map).resolve()),
             "map_text": None if map is None else Path(map).read_text(encoding="utf-8"),

@@ -1,14 +1,16 @@
 """What sosim simulates around the queues, fitted where the log shows it.
 
 - **appointments**: per channel whose cases (at least half of those matched) waited for a
-  slot (``appointment_booked`` to ``appointment_held``), the wait as a delay;
+  slot (``appointment_booked`` to ``appointment_held``), the wait fitted by censored maximum
+  likelihood (slots not held when the patient gave up or the log ended are censored);
 - **second records requests**: per channel, the share of cases whose first batch of
   records was followed by a second request (``records_again``), and the second wait;
 - **referral cycle** (legacy triage): from the referral's start to its end, as a delay;
 - **priority classes**: when the log names a priority, the classes in service order (the
   class with the shortest mean specialist wait first) and a records fast track
   (``records_speedup``) where its records came significantly faster (Mann-Whitney at 1%);
-  reserves cannot be told from a log and stay off;
+  a reserve where the last class never held more than all but the same number of each
+  line's specialists at once (:func:`reserves`);
 - **subspecialty lines**: a specialty's cases that name a subspecialty (a column, or the
   resource pattern's ``subspecialty`` group), its share, and who reviewed them.
 
@@ -46,7 +48,7 @@ def _channels(t: pd.DataFrame) -> pd.Series:
             else pd.Series("all", index=t.index))
 
 
-def appointments(t: pd.DataFrame, delay: Delay) -> dict[str, Fitted]:
+def appointments(t: pd.DataFrame, end_h: float) -> dict[str, Fitted]:
     """Per channel, the wait for an appointment slot (channels without one are left out)."""
     if not t["booked_h"].notna().any():
         return {}
@@ -57,10 +59,24 @@ def appointments(t: pd.DataFrame, delay: Delay) -> dict[str, Fitted]:
         booked = matched[matched["booked_h"].notna()]
         if len(booked) < MIN_CASES or len(booked) < 0.5 * len(matched):
             continue
-        held = booked[booked["held_h"].notna()]
-        out[str(name)] = delay(held["booked_h"].to_numpy(), held["held_h"].to_numpy(),
-                               f"appointment_{name}")
+        out[str(name)] = _censored_wait(booked, end_h)
     return out
+
+
+def _censored_wait(booked: pd.DataFrame, end_h: float) -> Fitted:
+    """The appointment wait by censored maximum likelihood: a slot not yet held when the
+    patient gave up or the log ended says only that the wait was longer."""
+    from sim.fit.patience import fit_patience
+
+    held = booked["held_h"].notna().to_numpy()
+    stop = booked["abandoned_h"].fillna(end_h).to_numpy()
+    wait = np.where(held, booked["held_h"].to_numpy() - booked["booked_h"].to_numpy(),
+                    stop - booked["booked_h"].to_numpy())
+    fp = fit_patience(np.maximum(wait, 0.0), held)
+    note = fp.note.replace("gave up", "held their slot").replace(
+        "(served or still waiting at the log's end)", "(gave up or still waiting at the "
+        "log's end)")
+    return Fitted(fp.spec, note, fp.n)
 
 
 def incomplete_records(t: pd.DataFrame, delay: Delay) -> dict | None:
@@ -114,7 +130,40 @@ def priorities(t: pd.DataFrame) -> tuple[dict, str] | None:
         out[name] = entry
         notes.append(f"{name} mean specialist wait {wait[name]:.3g} h")
     return out, ("classes in service order by mean specialist wait (" + "; ".join(notes)
-                 + "); reserves are not visible in a log and stay off")
+                 + ")")
+
+
+def reserves(t: pd.DataFrame, pools: dict, last: str) -> dict[str, Fitted]:
+    """Specialists per line held back from the last priority class, where the log shows it.
+
+    On each line of two or more specialists, the most reviews of the last class under way
+    at once; a pool whose every such line stayed the same number short of its specialists
+    (and at least one short) held that many back (trunk reservation).
+    """
+    from sim.fit.staffing import line_of, max_concurrent
+
+    out = {}
+    # reviewed once (a misrouted case's screening is on another line's specialists)
+    done = t[t["review_end_h"].notna() & t["pool"].notna() & (t["reviews"] == 1)]
+    for pool, entry in pools.items():
+        rows = done[(done["pool"] == pool) & (done["priority"].astype(str) == last)]
+        gaps, evidence = [], []
+        for line, r in rows.groupby(line_of(rows)):
+            spec = entry["specialists"].get(line)
+            n = spec.value if isinstance(spec, Fitted) else spec
+            if n is None or n < 2 or len(r) < MIN_CASES:
+                continue
+            busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
+            gaps.append(n - busy)
+            evidence.append(f"{line} {busy} of {n}")
+        staffed = [v.value if isinstance(v, Fitted) else v
+                   for v in entry["specialists"].values()]
+        if (gaps and min(gaps) >= 1 and len(set(gaps)) == 1
+                and all(k > gaps[0] for k in staffed if k)):  # every line keeps one for all
+            out[pool] = Fitted(gaps[0], f"{last} cases never held more than all but "
+                               f"{gaps[0]} of a line's specialists at once ({', '.join(evidence)})",
+                               len(rows))
+    return out
 
 
 def subspecialty_mix(t: pd.DataFrame) -> dict[str, dict[str, float]]:
@@ -155,7 +204,7 @@ def journey_sections(log, t: pd.DataFrame, scenario: dict, fitted, delay: Delay 
     fitted.patience = fits
     if section:
         scenario["abandonment"] = section
-    slots = appointments(t, delay)
+    slots = appointments(t, log.end_h)
     if slots:
         scenario["appointments"] = slots
     again = incomplete_records(t, delay)
@@ -170,6 +219,12 @@ def journey_sections(log, t: pd.DataFrame, scenario: dict, fitted, delay: Delay 
     if classes is not None:
         order, note = classes
         scenario["priorities"] = {k: (v or Fitted({}, note)) for k, v in order.items()}
+        reserve = reserves(t, scenario["pools"], list(order)[-1])
+        if reserve:
+            first = scenario["priorities"][list(order)[0]]
+            if isinstance(first, Fitted):
+                first = scenario["priorities"][list(order)[0]] = {}
+            first["reserve"] = reserve
     elif "priority" in mix and not set(mix["priority"].value) <= {"urgent", "routine"}:
         scenario["priorities"] = {k: {} for k in mix["priority"].value}
     fitted.notes.append(defaults_note(scenario))

@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.engine import stages
 from sim.scenario.base import Name, Strict
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import read_document
@@ -164,17 +165,17 @@ class LogMap(Strict):
 SOSIM_MAP = LogMap(
     columns=Columns(case_id="case_id", activity="activity", timestamp="timestamp",
                     lifecycle="lifecycle", resource="resource"),
-    activities=Activities(
-        arrival="case arrived", records_complete="records intake", triage="triage",
+    activities=Activities(  # the names sosim's event log uses (sim.engine.stages)
+        arrival=stages.ARRIVED, records_complete=stages.INTAKE.name, triage=stages.TRIAGE.name,
         # a hybrid coordinator check is read as a delay before routing, as pre-authorisation
-        assigned=["pre-authorisation", "re-routing", "coordinator check"],
-        review=["misroute screening", "specialist review"], opinion="opinion delivered",
-        records_again="records requested again", referral="referral cycle",
-        appointment_booked="appointment booked", appointment_held="appointment held",
-        abandoned="case abandoned",
+        assigned=[stages.PREAUTH.name, stages.REROUTING.name, stages.CHECK.name],
+        review=[stages.SCREENING.name, stages.REVIEW.name], opinion=stages.DELIVERED,
+        records_again=stages.REQUESTED_AGAIN, referral=stages.REFERRAL.name,
+        appointment_booked=stages.BOOKED, appointment_held=stages.HELD,
+        abandoned=stages.ABANDONED,
         # a records team's navigators (sim.engine.records_team): the fit reads records
         # intake as a delay and fits no team
-        ignore=["records request", "records re-request"]),
+        ignore=list(stages.TEAM_ACTIVITIES)),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
     naive_timestamps="local",
     split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),

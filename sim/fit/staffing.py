@@ -81,7 +81,10 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
     shared = sorted(seen_lines[seen_lines > 1].index)
     for pool, rows in done.groupby("pool", sort=True):
         specialists[pool] = {}
-        for sp, r in rows.groupby(line_of(rows), sort=True):
+        line = line_of(rows)
+        if "resource_line" in rows:  # the resource names its line: count it there
+            line = rows["resource_line"].fillna(line)
+        for sp, r in rows.groupby(line, sort=True):
             ids = r["review_resource"].replace("", np.nan).dropna().unique()
             busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
             if len(ids):

@@ -101,6 +101,10 @@ def _pool_and_specialty(log: Log, table: pd.DataFrame) -> None:
         for key in ("pool", "specialty", "subspecialty"):
             if key in found and key not in table:
                 table[key] = found[key].replace("", np.nan)
+        if "specialty" in found:  # the line of the specialist who did the (last) review
+            sub = found["subspecialty"].fillna("") if "subspecialty" in found else ""
+            table["resource_line"] = (found["specialty"] + np.where(sub != "", "/" + sub, "")
+                                      ).where(found["specialty"].notna())
     if m.pools.resource_prefix and "pool" not in table:
         pool = pd.Series(np.nan, index=table.index, dtype=object)
         for prefix, name in m.pools.resource_prefix.items():

@@ -40,6 +40,7 @@ class Clinical:
     proc: np.ndarray  # code into the procedure names; len(names) = no procedure
     treatment_changed: np.ndarray
     avoided: np.ndarray
+    would_avoid: np.ndarray  # avoided by an opinion given in time (before the date)
     date_h: np.ndarray  # scheduled procedure date (clock hours); NaN: no date
     too_late: np.ndarray  # the opinion came (or would come) after the procedure's date
     held: np.ndarray  # the payer held the procedure until the opinion
@@ -119,10 +120,11 @@ def clinical(plan: Plan, rep: Replication, names: list[str], proc: np.ndarray,
     treatment_changed = u[:, 4] < p_t
     avoided_p = np.asarray([e.procedures[p].avoided for p in names] + [0.0])[proc]
     given_change = np.divide(avoided_p, p_t, out=np.zeros_like(p_t), where=p_t > 0)
-    avoided = has_proc & treatment_changed & (u[:, 1] < given_change)
+    would_avoid = has_proc & treatment_changed & (u[:, 1] < given_change)
+    avoided = would_avoid.copy()
     date = procedure_dates(plan, rep, names, proc)
     too_late = ~np.isnan(date) & ~(opinion_h <= date)  # an opinion not (yet) given is late too
     held = held & has_proc
     avoided &= ~too_late | held
     return Clinical(proc=proc, treatment_changed=treatment_changed, avoided=avoided,
-                    date_h=date, too_late=too_late & ~held, held=held)
+                    would_avoid=would_avoid, date_h=date, too_late=too_late & ~held, held=held)

@@ -18,7 +18,8 @@ and per replication (KPIs):
 ``money.contract.<pool>.unused_commitment_usd``  ``max(0, minimum_cases_per_year x
     measured years - assigned cases) x price``: cases paid for and never sent. It is a
     lump sum, so it is in no case's cost; ``money.contracts.unused_commitment_usd`` totals
-    it, and ``money.roi_with_commitments`` is the ROI once it is paid.
+    it, and the programme's full cost (:mod:`sim.outputs.full_cost`) includes it, so cost
+    per opinion and the ROI count it.
 
 Example:
     >>> s = sim.load_scenario("scenarios/sessions_and_contract.yaml",
@@ -41,7 +42,7 @@ import pandas as pd
 
 from sim.engine.plan import Plan
 
-__all__ = ["contract_columns", "contract_kpis"]
+__all__ = ["contract_columns", "contract_kpis", "unused_commitments"]
 
 
 def _sla_calendar(plan: Plan, pool_name: str):  # noqa: ANN202
@@ -73,31 +74,47 @@ def contract_columns(plan: Plan, cases: pd.DataFrame) -> dict[str, np.ndarray]:
     return {"sla_late": late, "sla_credit_usd": np.where(delivered, credit, np.nan)}
 
 
-def contract_kpis(plan: Plan, cases: pd.DataFrame, so_far: dict[str, float]
-                  ) -> dict[str, float]:
-    """Per contracted pool: volume, lateness, cap use; with economics, credits and shortfall.
+def _assigned(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Per contracted pool, the cases assigned to it inside the measured window."""
+    s = plan.scenario
+    t0, t1 = s.warmup_hours, s.horizon_hours
+    pool = cases["pool"].cat.codes.to_numpy()
+    queue_h = cases["queue_h"].to_numpy()
+    inside = (queue_h >= t0) & (queue_h < t1)
+    return {name: float(((pool == p) & inside).sum())
+            for p, (name, spec) in enumerate(s.pools.items()) if spec.contract is not None}
 
-    ``so_far`` holds the replication's other KPIs (the money totals, for the ROI once the
-    unused commitments are paid).
-    """
+
+def unused_commitments(plan: Plan, cases: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Per contracted pool: (cases committed and not sent, their cost) over the window."""
+    s = plan.scenario
+    years = (s.horizon_hours - s.warmup_hours) / 8760.0
+    out = {}
+    for name, assigned in _assigned(plan, cases).items():
+        c = s.pools[name].contract
+        short = max(0.0, c.minimum_cases_per_year * years - assigned)
+        out[name] = (short, short * c.price_per_case_usd)
+    return out
+
+
+def contract_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
+    """Per contracted pool: volume, lateness, cap use; with economics, credits and shortfall."""
     s = plan.scenario
     out: dict[str, float] = {}
     if not len(cases):
         return out
     money = s.economics is not None
     t0, t1 = s.warmup_hours, s.horizon_hours
-    years = (t1 - t0) / 8760.0
     pool = cases["pool"].cat.codes.to_numpy()
-    queue_h = cases["queue_h"].to_numpy()
     cohort = ~cases["warmup"].to_numpy() & (cases["status"].to_numpy() == "delivered")
-    assigned_in = (queue_h >= t0) & (queue_h < t1)
-    unused_total = 0.0
+    assigned_by_pool = _assigned(plan, cases)
+    unused = unused_commitments(plan, cases)
     for p, (name, spec) in enumerate(s.pools.items()):
         c = spec.contract
         if c is None:
             continue
         key = f"contract.{name}"
-        assigned = float(((pool == p) & assigned_in).sum())
+        assigned = assigned_by_pool[name]
         out[f"{key}.cases"] = assigned
         mine = cohort & (pool == p)
         if c.sla is not None:
@@ -109,14 +126,9 @@ def contract_kpis(plan: Plan, cases: pd.DataFrame, so_far: dict[str, float]
             if c.sla is not None:
                 out[f"money.{key}.sla_credits_usd"] = float(
                     np.nansum(cases["sla_credit_usd"].to_numpy()[mine]))
-            short = max(0.0, c.minimum_cases_per_year * years - assigned)
+            short, usd = unused[name]
             out[f"money.{key}.unused_commitment_cases"] = short
-            out[f"money.{key}.unused_commitment_usd"] = short * c.price_per_case_usd
-            unused_total += short * c.price_per_case_usd
+            out[f"money.{key}.unused_commitment_usd"] = usd
     if money:
-        out["money.contracts.unused_commitment_usd"] = unused_total
-        program = so_far.get("money.program_cost.total_usd", np.nan)
-        net = so_far.get("money.net_savings.total_usd", np.nan)
-        out["money.roi_with_commitments"] = (net - unused_total) / (program + unused_total) \
-            if program + unused_total > 0 else np.nan
+        out["money.contracts.unused_commitment_usd"] = sum(usd for _, usd in unused.values())
     return out

@@ -1,20 +1,30 @@
-"""Economics: what each opinion costs, what it saves, and who pays.
+"""Economics per case: what each case itself costs, what it saves, and who pays.
 
 Money is computed per case, after the run, from the case table and the
 ``economics`` random stream. Nothing here feeds back into the timelines, so
 changing a price never moves a case (common random numbers hold trivially).
+The per-case columns are the **variable** costs; the capacity paid whether cases come
+or not (salaried specialists' contracted hours, coordinators' hours, unused contract
+commitments) is a lump per replication (:mod:`sim.outputs.full_cost`), and the totals
+and per-opinion KPIs add it (:mod:`sim.outputs.money_kpis`).
 
 Per delivered case (columns ending ``_usd``):
 
 ``records_cost``   collecting records: digital or paper
-``triage_cost``    AI fee and/or coordinator time at their wage
+``triage_cost``    AI fee, and coordinator hands-on time at their wage only when
+                   ``economics.coordinators_paid_for`` is ``handled_minutes``
 ``opinion_cost``   the pool's price per case + specialist hours actually worked
-                   x their rate + channel cost + misroute rework (the wrong
-                   specialists' screening time and the re-routing admin)
+                   x their rate (pools paid per worked hour) + channel cost +
+                   misroute rework (the wrong specialists' screening time and the
+                   re-routing admin) - an SLA credit
 ``program_cost``   records + triage + opinion: what producing the opinion cost
 ``avoided_cost``   for a case with a recommended procedure that the opinion
                    avoids: the procedure's cost minus the conservative care
                    that replaces it
+``savings_lost``   the same saving where an opinion given in time would have found
+                   it and this case did not get one in time: it came after the
+                   procedure's date, or the patient gave up (the procedure then goes
+                   ahead unreviewed: the saving is lost, not saved)
 ``delay_cost``     days from request to opinion x the per-day cost of its priority
 ``net_savings``    avoided - program - delay (the whole system's view)
 
@@ -30,8 +40,9 @@ An **abandoned** case (drop-out) has a bill too: what was done before the patien
 (:func:`abandoned_costs`): its records request (made on arrival), its triage if triage
 was done (the AI fee, the coordinator's hands-on time), and a misrouted case's screening
 and re-routing if they happened; no opinion, so no pool price, channel cost or payment.
-It avoids nothing (its procedure goes ahead unreviewed) and its wait costs the delay
-cost of its priority up to the moment it left. The same identity holds for it: net =
+It avoids nothing (its procedure goes ahead unreviewed: ``savings_lost`` holds what an
+opinion would have found) and its wait costs the delay cost of its priority up to the
+moment it left. The same identity holds for it: net =
 payer_net (- delay) - paid by patient (0) + platform margin (- program cost).
 """
 
@@ -48,11 +59,14 @@ from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.outputs.access import navigator_cost_usd
 from sim.outputs.clinical import clinical, hold_days, mandate_holds
+from sim.outputs.money_kpis import economics_kpis
 
 KINDS = ("surgery", "treatment_course")
 MONEY = ("records_cost_usd", "triage_cost_usd", "opinion_cost_usd", "program_cost_usd",
          "avoided_cost_usd", "delay_cost_usd", "net_savings_usd", "paid_by_payer_usd",
          "paid_by_patient_usd", "platform_margin_usd", "payer_net_usd")
+
+__all__ = ["MONEY", "abandoned_costs", "case_economics", "economics_kpis"]
 
 
 def _procedure_table(plan: Plan) -> tuple[list[str], np.ndarray]:
@@ -82,6 +96,7 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     program = records + triage + opinion
     avoided_cost = med.pop("avoided_cost_usd")
     held, date_h = med.pop("_held"), med.pop("_date_h")
+    would_save = med.pop("_would_save_usd")
     per_day = np.asarray([e.delay_cost_per_day_usd.get(p, 0.0) for p in plan.priorities])
     delay = per_day[c.priority] * cases["time_to_opinion_h"].to_numpy() / 24
     if held.any():  # a held procedure moves, and waiting for it costs the payer
@@ -110,6 +125,9 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     if gave_up.any():  # ... but a case that gave up has incurred what was done before
         for col, value in abandoned_costs(plan, rep, cases, records, triage).items():
             out[col] = np.where(gave_up, value, out[col])
+    # the saving an opinion in time would have found: lost to lateness or to drop-out
+    out["savings_lost_usd"] = np.where(gave_up, would_save, np.where(
+        delivered, would_save - avoided_cost, np.nan))
     out["treatment_changed"] &= delivered
     out["procedure_avoided"] &= delivered
     return out
@@ -164,15 +182,16 @@ def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
     has_proc = proc < len(names)
     med = clinical(plan, rep, names, proc, u, rep.records.review_end_h,
                    mandate_holds(plan, rep, names, proc))
-    avoided = med.avoided
-    avoided_cost = np.zeros(n)
+    would_save = np.zeros(n)  # what avoiding it saves, where an opinion in time avoids it
     for j, name in enumerate(names):
-        rows = avoided & (proc == j)
+        rows = med.would_avoid & (proc == j)
         spec = e.procedures[name]
         cost = quantile(spec.cost_usd, u[rows, 2])
         if spec.conservative_care_usd is not None:
             cost = cost - quantile(spec.conservative_care_usd, u[rows, 3])
-        avoided_cost[rows] = cost
+        would_save[rows] = cost
+    avoided = med.avoided
+    avoided_cost = np.where(avoided, would_save, 0.0)
     kind = np.asarray([KINDS.index(e.procedures[p].kind) for p in names] + [-1])[proc]
     out = {
         "procedure": pd.Categorical.from_codes(np.where(has_proc, proc, -1), categories=names),
@@ -180,7 +199,7 @@ def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
         "procedure_avoided": avoided,
         "procedure_kind": pd.Categorical.from_codes(np.where(has_proc, kind, -1),
                                                     categories=list(KINDS)),
-        "avoided_cost_usd": avoided_cost,
+        "avoided_cost_usd": avoided_cost, "_would_save_usd": would_save,
         "_held": med.held, "_date_h": med.date_h,
     }
     if not np.isnan(med.date_h).all():  # procedures have dates
@@ -194,13 +213,15 @@ def _opinion_costs(plan: Plan, rep: Replication,
     """Per case, the cost of its records, of its triage and of its opinion."""
     s, e = plan.scenario, plan.scenario.economics
     c, d, r = rep.cases, rep.draws, rep.records
+    per_minute = e.coordinators_paid_for == "handled_minutes"  # else paid for their calendar
     records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
-    records = records + navigator_cost_usd(plan, rep)  # a records team's hands-on hours
+    if per_minute:  # a records team's hands-on hours (else its calendar: sim.outputs.full_cost)
+        records = records + navigator_cost_usd(plan, rep)
     ai_fee = np.where(d.uses_ai & ~np.isnan(r.triage_end_h), e.ai_fee_per_case_usd, 0.0)
     by_coordinator = np.where(d.uses_ai, ~np.isnan(r.check_end_h),
                               ~np.isnan(r.triage_end_h) & plan.triage.triages)
     coordinator_h = np.where(by_coordinator, d.handling_h, 0.0)  # hands-on hours, not clock span
-    triage = ai_fee + e.coordinator_wage_per_hour_usd * coordinator_h
+    triage = ai_fee + (e.coordinator_wage_per_hour_usd * coordinator_h if per_minute else 0.0)
     price = np.asarray([p.contract.price_per_case_usd if p.contract else p.price_per_case_usd
                         for p in s.pools.values()] + [0.0])
     rate = np.asarray([p.specialist_rate_per_hour_usd for p in s.pools.values()] + [0.0])
@@ -224,6 +245,8 @@ def _payments(plan: Plan, payer: np.ndarray, channel: np.ndarray,
     for k, name in enumerate(plan.payers):
         py = s.payers[name]
         copay[k] = py.copay_usd
+        if py.pmpm_usd is not None:  # paid per member per month, not per case
+            continue
         for j, ch in enumerate(plan.channels):
             covered[k, j] = py.covers_channels is None or ch in py.covers_channels
             for p, (pname, pool_spec) in enumerate(s.pools.items()):
@@ -233,157 +256,3 @@ def _payments(plan: Plan, payer: np.ndarray, channel: np.ndarray,
     due = amount[payer, channel, pool]
     cov = covered[payer, channel]
     return np.where(cov, due, 0.0), copay[payer] + np.where(cov, 0.0, due)
-
-
-class _Cohort:
-    """The delivered cohort cases of a case table, one column at a time (never the whole table)."""
-
-    def __init__(self, cases: pd.DataFrame):
-        self.cases = cases
-        status = cases["status"].cat.codes.to_numpy()
-        cohort = ~cases["warmup"].to_numpy()
-        self.keep = cohort & (status == 0)
-        self.gave_up = cohort & (status == 2)  # abandoned cohort cases: billed, no opinion
-
-    def col(self, name: str) -> np.ndarray:
-        return self.cases[name].to_numpy()[self.keep]
-
-    def abandoned(self, name: str) -> np.ndarray:
-        return self.cases[name].to_numpy()[self.gave_up]
-
-    def groups(self, name: str) -> tuple[list[str], np.ndarray]:
-        """A categorical column's categories and the cohort's codes."""
-        col = self.cases[name]
-        return list(col.cat.categories), col.cat.codes.to_numpy()[self.keep]
-
-    def mean_by(self, name: str, values: np.ndarray) -> dict[str, float]:
-        labels, code = self.groups(name)
-        ok = code >= 0
-        n = np.bincount(code[ok], minlength=len(labels))
-        total = np.bincount(code[ok], weights=values[ok], minlength=len(labels))
-        return {lbl: total[k] / n[k] for k, lbl in enumerate(labels) if n[k]}
-
-
-def economics_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
-    """Money KPIs of one replication over its delivered cohort cases."""
-    cohort = _Cohort(cases)
-    if not cohort.keep.any():
-        return {}
-    out = _unreviewed(cases)
-    out.update(_money_totals(cohort))
-    out.update(_clinical_kpis(cohort))
-    out.update(_cost_comparisons(cohort))
-    out.update(_payer_kpis(plan, cohort))
-    return out
-
-
-def _unreviewed(cases: pd.DataFrame) -> dict[str, float]:
-    """Drop-out: an abandoned case avoids nothing; its procedure goes ahead unreviewed."""
-    if len(cases["status"].cat.categories) <= 2:
-        return {}
-    gone = ~cases["warmup"].to_numpy() & (cases["status"].cat.codes.to_numpy() == 2)
-    return {"money.procedures_unreviewed": float(
-        (cases["procedure"].cat.codes.to_numpy()[gone] >= 0).sum())}
-
-
-def _clinical_kpis(cohort: _Cohort) -> dict[str, float]:
-    """Avoided procedures by kind; diagnosis and treatment changes; opinions after the date."""
-    out: dict[str, float] = {}
-    avoided, treatment = cohort.col("procedure_avoided"), cohort.col("treatment_changed")
-    _, proc = cohort.groups("procedure")
-    _, kind = cohort.groups("procedure_kind")
-    out["money.procedures_avoided"] = float(avoided.sum())
-    out["money.surgeries_avoided"] = float((avoided & (kind == 0)).sum())
-    out["money.treatment_courses_avoided"] = float((avoided & (kind == 1)).sum())
-    _, outcome = cohort.groups("outcome")
-    diagnosis = outcome == 2
-    out["money.diagnosis_changed_share"] = float(diagnosis.mean())
-    out["money.both_changed_share"] = float((diagnosis & treatment).mean())
-    if "opinion_too_late" in cohort.cases:
-        dated = (proc >= 0) & ~np.isnan(cohort.col("procedure_date_h"))
-        out["money.too_late_share"] = (float(cohort.col("opinion_too_late")[dated].mean())
-                                       if dated.any() else np.nan)
-    return out
-
-
-def _money_totals(cohort: _Cohort) -> dict[str, float]:
-    """Totals, per-opinion means, return on the programme and clinical counts.
-
-    Totals count every billed cohort case: delivered opinions and abandoned cases (what was
-    done before they gave up); ``money.cost_per_opinion_usd`` is over delivered opinions,
-    ``money.abandoned_cost.total_usd`` the program cost of the abandoned ones.
-    """
-    out: dict[str, float] = {}
-    for name in MONEY:
-        total = cohort.col(name).sum() + cohort.abandoned(name).sum()
-        out[f"money.{name.removesuffix('_usd')}.total_usd"] = float(total)
-    program = cohort.col("program_cost_usd")
-    lost = cohort.abandoned("program_cost_usd")
-    out["money.cost_per_opinion_usd"] = float(program.mean())
-    if cohort.gave_up.any():
-        out["money.abandoned_cost.total_usd"] = float(lost.sum())
-        out["money.abandoned_cost_per_case_usd"] = float(lost.mean())
-    out["money.net_savings_per_case_usd"] = float(out["money.net_savings.total_usd"]
-                                                  / len(program))
-    total_program = out["money.program_cost.total_usd"]
-    out["money.roi"] = (float(out["money.net_savings.total_usd"] / total_program)
-                        if total_program > 0 else np.nan)
-    avoided = cohort.col("procedure_avoided")
-    _, proc = cohort.groups("procedure")
-    out["money.avoided_rate"] = float(avoided[proc >= 0].mean()) if (proc >= 0).any() else np.nan
-    out["money.treatment_changed_share"] = float(cohort.col("treatment_changed").mean())
-    return out
-
-
-def _cost_comparisons(cohort: _Cohort) -> dict[str, float]:
-    """Cost per opinion by pool and channel; portal against hospital, outsourced against not."""
-    out: dict[str, float] = {}
-    program = cohort.col("program_cost_usd")
-    for key in ("pool", "channel"):
-        for name, value in cohort.mean_by(key, program).items():
-            out[f"money.cost_per_opinion_usd.{key}.{name}"] = float(value)
-    by_channel, by_kind = cohort.mean_by("channel", program), cohort.mean_by("pool_kind", program)
-    if {"online_portal", "in_person"} <= set(by_channel):
-        out["money.portal_vs_hospital_pct"] = float(
-            100 * (by_channel["in_person"] - by_channel["online_portal"]) / by_channel["in_person"])
-    if {"in_house", "outsourced"} <= set(by_kind):
-        out["money.outsourced_vs_in_house_pct"] = float(
-            100 * (by_kind["in_house"] - by_kind["outsourced"]) / by_kind["in_house"])
-    return out
-
-
-def _payer_kpis(plan: Plan, cohort: _Cohort) -> dict[str, float]:
-    """Each payer's cases, payments, avoided procedures, net savings and return."""
-    out: dict[str, float] = {}
-    avoided = cohort.col("procedure_avoided")
-    procedures, proc = cohort.groups("procedure")
-    payers, payer = cohort.groups("payer")
-    _, kind = cohort.groups("procedure_kind")
-    paid_all, avoided_usd, payer_net = (cohort.col("paid_by_payer_usd"),
-                                        cohort.col("avoided_cost_usd"), cohort.col("payer_net_usd"))
-    # abandoned cohort cases: the payer bears their wait's delay cost (payer_net = -delay)
-    gone_payer = cohort.cases["payer"].cat.codes.to_numpy()[cohort.gave_up]
-    gone_net = np.bincount(gone_payer, weights=cohort.abandoned("payer_net_usd"),
-                           minlength=len(payers))
-    for k, name in enumerate(payers):
-        rows = payer == k
-        if not rows.any():
-            continue
-        paid = paid_all[rows].sum()
-        out[f"payer.{name}.cases"] = float(rows.sum())
-        out[f"payer.{name}.paid_usd"] = float(paid)
-        out[f"payer.{name}.surgeries_avoided"] = float((avoided & (kind == 0))[rows].sum())
-        out[f"payer.{name}.procedures_avoided"] = float(avoided[rows].sum())
-        mandated = plan.scenario.payers[name].mandated_procedures
-        if mandated:  # cases that came because the payer requires the opinion before surgery
-            codes = [procedures.index(m) for m in mandated]
-            out[f"payer.{name}.mandated_cases"] = float(np.isin(proc[rows], codes).sum())
-            if "procedure_held" in cohort.cases:  # its pre-authorisation waited for the opinion
-                out[f"payer.{name}.held_cases"] = float(cohort.col("procedure_held")[rows].sum())
-                out[f"payer.{name}.moved_days"] = float(
-                    cohort.col("procedure_moved_days")[rows].sum())
-        out[f"payer.{name}.avoided_usd"] = float(avoided_usd[rows].sum())
-        net = payer_net[rows].sum() + gone_net[k]
-        out[f"payer.{name}.net_savings_usd"] = float(net)
-        out[f"payer.{name}.roi"] = float(net / paid) if paid > 0 else np.nan
-    return out

@@ -35,12 +35,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from sim.capacity.network import HIGH_UTILISATION
+from sim.outputs.invariants import queue_jobs, waits
 from sim.outputs.money_figures import payer_figure, savings_waterfall_figure
 from sim.outputs.naming import results_label
 from sim.outputs.plotting import DPI, save_png
@@ -156,9 +158,10 @@ def queue_curves(results: Results, replication: int = 0) -> dict[str, tuple[np.n
 
     ``waiting[i]`` holds from ``hours[i]`` until ``hours[i + 1]`` (a step
     function from 0 to the horizon). Built without a loop over cases: each wait
-    adds +1 when it starts and -1 when it ends (never, if the case is still
-    waiting at the horizon); the changes at equal times are summed and the
-    running total is the queue length.
+    (:func:`sim.outputs.invariants.waits`) adds +1 when it starts and -1 when it ends, at
+    service or when the patient gives up (never, if the case is still waiting at the
+    horizon); the changes at equal times are summed and the running total is the queue
+    length.
 
     Example:
         >>> t, n = queue_curves(results)["in_house"]          # replication 0
@@ -173,21 +176,20 @@ def queue_curves(results: Results, replication: int = 0) -> dict[str, tuple[np.n
         raise ValueError(f"no replication {replication} in these results "
                          f"(there are {len(results.replications)}, numbered from 0)")
     c = c[c["replication"] == replication]
-    pools, horizon = list(results.plan.pools), results.plan.horizon_h
-
-    def codes(col: str) -> np.ndarray:
-        return np.asarray(c[col].cat.set_categories(pools).cat.codes)
-
-    pool = np.concatenate([codes("pool"), codes("screen_pool")])
-    start = np.concatenate([c["queue_h"].to_numpy(float), c["screen_queue_h"].to_numpy(float)])
-    end = np.concatenate([c["seize_h"].to_numpy(float), c["screen_seize_h"].to_numpy(float)])
-    waited = (pool >= 0) & ~np.isnan(start)
-    left = waited & ~np.isnan(end)
+    rep = next(r for r in results.replications if r.index == replication)
+    plan = results.plan
+    horizon = plan.horizon_h
     out = {}
-    for p, name in enumerate(pools):
-        t = np.concatenate([start[waited & (pool == p)], end[left & (pool == p)]])
-        step = np.concatenate([np.ones(np.sum(waited & (pool == p))),
-                               -np.ones(np.sum(left & (pool == p)))])
+    for p, name in enumerate(plan.pools):
+        # the waits of the pool's queues: from joining to service or give-up
+        spans = [waits(queue_jobs(rep, c, q.index, horizon)) for q in plan.queues
+                 if q.pool == p]
+        start = np.concatenate([s for s, _ in spans] or [np.zeros(0)])
+        end = np.concatenate([e for _, e in spans] or [np.zeros(0)])
+        waited = np.isfinite(start)
+        left = waited & np.isfinite(end)
+        t = np.concatenate([start[waited], end[left]])
+        step = np.concatenate([np.ones(np.sum(waited)), -np.ones(np.sum(left))])
         times, at = np.unique(t, return_inverse=True)
         level = np.cumsum(np.bincount(at, weights=step, minlength=len(times)))
         out[name] = (np.concatenate([[0.0], times, [horizon]]),
@@ -211,13 +213,22 @@ def queue_length_figure(results: Results, replication: int = 0) -> Figure:
     s = results.scenario
     fig = _figure(11.0, 4.8)
     ax = fig.subplots()
+    start = np.datetime64(s.simulation.start, "s")
+
+    def date(hours: np.ndarray | float) -> np.ndarray:  # hours since the start -> dates
+        return start + np.round(np.asarray(hours) * 3600).astype("timedelta64[s]")
+
     if s.simulation.warmup_days > 0:
-        ax.axvspan(0, s.simulation.warmup_days, color="0.88", label="warm-up (not in KPIs)")
+        ax.axvspan(date(0), date(24 * s.simulation.warmup_days), color="0.88",
+                   label="warm-up (not in KPIs)")
     for (name, (t, n)), kind in zip(curves.items(), results.plan.pool_kinds, strict=True):
-        ax.step(t / 24, n, where="post", linewidth=1.1, label=_pool_label(name, kind))
-    ax.set_xlim(0, s.simulation.horizon_days)
+        ax.step(date(t), n, where="post", linewidth=1.1, label=_pool_label(name, kind))
+    ax.set_xlim(date(0), date(24 * s.simulation.horizon_days))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"Days since start of the simulation ({s.simulation.start:%a %d %b %Y})")
+    locator = mdates.AutoDateLocator()  # dates on the axis: "what happens in August?"
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel(f"Date (the simulation starts {s.simulation.start:%a %d %b %Y})")
     ax.set_ylabel("Cases waiting for a specialist")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")

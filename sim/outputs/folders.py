@@ -35,17 +35,20 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = ["LATEST", "LATEST_FILE", "OutputRefused", "check_overwrite", "choose_out",
            "follow_pointer",
-           "new_folder", "point_latest", "run_id", "study_folder"]
+           "new_folder", "point_latest", "run_id", "study_folder", "WHAT_IF"]
 
 LATEST = "latest"
 """Name of the symbolic link to the newest output folder (where links are possible)."""
 LATEST_FILE = "latest.json"
 """Name of the pointer file to the newest output folder (everywhere)."""
+WHAT_IF = "latest-what-if"
+"""What a run with ``--set`` overrides points at, leaving ``latest`` to the file as written."""
 
 
 class OutputRefused(ValueError):
@@ -137,10 +140,14 @@ refusing to replace it. Choose a new or empty folder
                             "run gets a folder of its own")
 
 
-def point_latest(folder: str | os.PathLike[str], kind: str) -> None:
+def point_latest(folder: str | os.PathLike[str], kind: str,
+                 overrides: Sequence[str] = ()) -> None:
     """Point ``folder.parent/latest`` (link) and ``latest.json`` (file) at ``folder``.
 
-    Both are replaced atomically; a file system without symbolic links keeps the file.
+    Both are replaced atomically; a file system without symbolic links keeps the file. A
+    what-if (``sosim run`` with ``--set`` ``overrides``) points ``latest-what-if`` instead, so
+    that ``latest`` stays the scenario as written and ``sosim rerun .../latest/manifest.json``
+    reproduces it, not the last what-if.
 
     Example:
         >>> folder = Path("results/baseline/20261130T081502Z-1a2b3c4d")
@@ -160,13 +167,16 @@ def point_latest(folder: str | os.PathLike[str], kind: str) -> None:
 
     folder = Path(folder)
     parent = folder.parent
+    name = WHAT_IF if overrides else LATEST
     pointer = {"folder": folder.name, "manifest": f"{folder.name}/manifest.json", "kind": kind,
                "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    atomic_write_text(parent / LATEST_FILE, json.dumps(pointer, indent=1) + "\n")
-    link = parent / LATEST
+    if overrides:
+        pointer["overrides"] = list(overrides)
+    atomic_write_text(parent / f"{name}.json", json.dumps(pointer, indent=1) + "\n")
+    link = parent / name
     if link.exists() and not link.is_symlink():
         return  # someone's own folder called "latest": leave it
-    tmp = parent / f".{LATEST}.tmp-{secrets.token_hex(4)}"
+    tmp = parent / f".{name}.tmp-{secrets.token_hex(4)}"
     try:
         os.symlink(folder.name, tmp, target_is_directory=True)
         os.replace(tmp, link)

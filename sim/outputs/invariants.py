@@ -16,6 +16,9 @@ queue on a working calendar:
   that are fully booked; no case is taken before its slot opens;
 - **discipline**: no routine case is taken while an urgent case of the same queue waits,
   and within a class cases are taken first come, first served (held cases from their slot);
+- **queue length**: at every hour's sample instant the cases waiting according to the
+  waits (from joining to service or give-up) are those the engine's queue held; the
+  queue-length KPI and figure are built from the same waits;
 - **calendar**: work starts in open hours and the working hours between a case's pick-up
   and its end on the pool's calendar equal the case's drawn effort (review through closed
   hours, or work cut short, fails);
@@ -49,7 +52,7 @@ import pandas as pd
 
 from sim.core.calendar import WorkCalendar
 from sim.engine.contracts import WEEK_H, contract_caps
-from sim.engine.model import Replication
+from sim.engine.model import Replication, sample_times
 from sim.engine.plan import Plan
 
 TOL_H = 1e-7  # clock hours: two instants closer than this are the same instant (float noise)
@@ -297,6 +300,45 @@ def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
             f"ended, {n.pending} not ready) and {abandoned} abandoned")
 
 
+def waits(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
+    """Each wait for a specialist of the queue: (when it began, when it ended), ``inf`` when
+    not by the horizon. A wait ends when a specialist takes the case or its patient gives
+    up, whichever comes first; the queue-length KPI and figure are built from these."""
+    return jobs.join_h, jobs.wait_end_h
+
+
+def waiting_at(jobs: Jobs, t: np.ndarray) -> np.ndarray:
+    """Cases waiting at each instant ``t`` according to :func:`waits`."""
+    begin, end = waits(jobs)
+    return np.searchsorted(np.sort(begin), t, "right") - np.searchsorted(np.sort(end), t, "right")
+
+
+def check_waiting(where: str, jobs: Jobs, times: np.ndarray, engine: np.ndarray) -> None:
+    """The queue-length process: the waits of the case table against the engine's counts.
+
+    At every sample instant the cases waiting according to the timestamps (joined, not
+    taken, not given up) must be those the engine's queue held. Integrated over time the
+    waits are the time-average queue length (Little's law with abandonment: each wait ends
+    at service or give-up), so a queue length measured from the waits can be trusted only
+    if it matches here. Instants within :data:`TOL_H` of a case's event are skipped.
+    """
+    if not len(times):
+        return
+    table = waiting_at(jobs, times)
+    events = np.sort(np.concatenate([*waits(jobs), [np.inf]]))
+    i = np.searchsorted(events, times)
+    near = (np.abs(events[np.maximum(i - 1, 0)] - times) <= TOL_H) | (
+        np.abs(events[i] - times) <= TOL_H)
+    bad = np.flatnonzero((table != engine) & ~near)
+    if len(bad):
+        k = bad[0]
+        raise InvariantError(
+            f"{where}: at {times[k]:.4f} h the case table's waits show {table[k]} cases "
+            f"waiting (joined, not yet taken or given up), but the engine's queue held "
+            f"{engine[k]} (queue length broken; over the run {table.mean():.2f} against "
+            f"{engine.mean():.2f} on average)")
+
+
 def check_end_state(where: str, jobs: Jobs, engine: tuple[int, int], horizon_h: float) -> None:
     """Cases waiting and in service at the horizon: timestamps against the engine's queues."""
     waiting = int(np.count_nonzero((jobs.join_h < horizon_h) & ~(jobs.wait_end_h < horizon_h)))
@@ -417,6 +459,8 @@ def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
                                 plan.reserve(q.pool, q.servers), staff)
         check_discipline(where, jobs)
         check_calendar(where, jobs, cal)
+        if rep.counts.waiting is not None:  # the queue-length process, sample by sample
+            check_waiting(where, jobs, sample_times(horizon), rep.counts.waiting[:, q.index])
         if rep.counts.end_state:
             check_end_state(where, jobs, rep.counts.end_state[q.index], horizon)
     for pool, parts in reviews.items():

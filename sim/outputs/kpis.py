@@ -20,7 +20,8 @@ stack into one table and comparisons line up.
 - ``utilisation.<pool>``: specialist working hours spent on cases over
   working hours available on the pool's calendar (calendar-aware);
 - ``queue_length.<pool>``: time-average number of cases waiting for a
-  specialist of the pool;
+  specialist of the pool (a wait ends when a specialist takes the case or its patient gives
+  up);
 - ``outsourced_share``, ``misrouted_share``, ``throughput_per_week``,
   ``arrivals``, ``delivered``, ``in_system_end``;
 - with an ``abandonment`` section: ``abandoned``, ``abandoned_share`` and its split by stage
@@ -52,7 +53,7 @@ from sim.engine.stages import SPANS
 from sim.outputs.busy import busy_hours
 from sim.outputs.contracts import contract_kpis
 from sim.outputs.economics import economics_kpis
-from sim.outputs.invariants import ConservationError, InvariantError
+from sim.outputs.invariants import ConservationError, InvariantError, queue_jobs, waits
 
 __all__ = ["ConservationError", "InvariantError", "replication_kpis", "summarise"]
 
@@ -96,15 +97,15 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     # arrivals - delivered: check_run holds the three counts to each other
     out["in_system_end"] = float(rep.counts.in_system)
     out.update(_flow_kpis(plan, cases))
-    out.update(_pool_kpis(plan, rep))
+    out.update(_pool_kpis(plan, rep, cases))
     if plan.records_team is not None or plan.diaries:  # sim.outputs.access
         from sim.outputs.access import access_kpis
 
         out.update(access_kpis(plan, rep, cases))
     if plan.scenario.economics is not None:
-        out.update(economics_kpis(plan, cases))
+        out.update(economics_kpis(plan, cases, rep))
     if any(p.contract for p in plan.scenario.pools.values()):
-        out.update(contract_kpis(plan, cases, out))
+        out.update(contract_kpis(plan, cases))
     return out
 
 
@@ -171,10 +172,13 @@ def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,
             busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1))
 
 
-def _pool_kpis(plan: Plan, rep: Replication) -> dict[str, float]:
-    """Each pool's utilisation (calendar-aware) and time-average queue length in the window."""
+def _pool_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
+    """Each pool's utilisation (calendar-aware) and time-average queue length in the window.
+
+    The queue length adds up the waits (:func:`sim.outputs.invariants.waits`: from joining
+    to service or give-up, the waits the run invariants held to the engine's counts).
+    """
     t0, t1 = plan.warmup_h, plan.horizon_h
-    r = rep.records
     out: dict[str, float] = {}
     for p, pool in enumerate(plan.pools):
         qs = [q for q in plan.queues if q.pool == p]
@@ -183,12 +187,10 @@ def _pool_kpis(plan: Plan, rep: Replication) -> dict[str, float]:
         available = 0.0
         for q in qs:
             cal = plan.queue_calendar(q)  # the pool's, or the line's sessions
-            rows, srows = r.queue == q.index, r.screen_queue == q.index
             review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
             busy += review
             busy += screening
-            waiting += _overlap(r.queue_h[rows], r.seize_h[rows], t0, t1)
-            waiting += _overlap(r.screen_queue_h[srows], r.screen_seize_h[srows], t0, t1)
+            waiting += _overlap(*waits(queue_jobs(rep, cases, q.index, t1)), t0, t1)
             by_day = rep.staff_days[q.index] if rep.staff_days else None
             available += q.servers * float(cal.working_hours_between(t0, t1)) \
                 if by_day is None else available_hours(cal, by_day, t0, t1)

@@ -6,7 +6,7 @@ Drawn only for scenarios with an ``economics`` section; same style as
 Example:
     >>> print(savings_waterfall_figure(results).axes[0].get_title())
     Savings waterfall — scenario baseline
-    delivered cases after the warm-up, mean of 2 replications
+    cases after the warm-up, capacity over the measured window, mean of 2 replications
 """
 
 from __future__ import annotations
@@ -27,9 +27,14 @@ _STEPS = (  # label, KPI, sign: costs pull the bar down, avoided procedures push
     ("records", "money.records_cost.total_usd", -1),
     ("triage", "money.triage_cost.total_usd", -1),
     ("opinions", "money.opinion_cost.total_usd", -1),
+    ("specialists\n(contracted)", "money.staff_cost.total_usd", -1),
+    ("coordinators\n(contracted)", "money.coordinator_cost.total_usd", -1),
+    ("unused\ncommitment", "money.contracts.unused_commitment_usd", -1),
     ("cost of delay", "money.delay_cost.total_usd", -1),
     ("avoided\nprocedures", "money.avoided_cost.total_usd", +1),
 )
+"""The full cost, step by step: the cases' own costs, then the capacity paid whether used or
+not (a step whose KPI the run lacks or that is 0 is left out), then the avoided procedures."""
 
 
 def _money_axis(ax, currency: str) -> None:  # noqa: ANN001
@@ -49,10 +54,12 @@ def savings_waterfall_figure(results: Results) -> Figure:
     """Costs and avoided procedures stacked into net savings (means across replications)."""
     s = results.summary()["mean"]
     currency = results.scenario.economics.currency
-    fig = new_figure(8.5, 5.2)
+    steps = [st for st in _STEPS if abs(float(s.get(st[1], 0.0))) > 0
+             or st[1] in ("money.records_cost.total_usd", "money.avoided_cost.total_usd")]
+    fig = new_figure(max(8.5, 1.2 * (len(steps) + 1)), 5.2)
     ax = fig.subplots()
     level = 0.0
-    for i, (_, kpi, sign) in enumerate(_STEPS):
+    for i, (_, kpi, sign) in enumerate(steps):
         value = sign * float(s.get(kpi, 0.0))
         colour = "tab:red" if value < 0 else "tab:green"
         ax.bar(i, value, bottom=level, color=colour, width=0.6)
@@ -62,14 +69,14 @@ def savings_waterfall_figure(results: Results) -> Figure:
             ax.plot([i - 1.3, i - 0.3], [level, level], color="0.4", linewidth=0.8)
         level += value
     net = float(s.get("money.net_savings.total_usd", level))
-    ax.bar(len(_STEPS), net, color="tab:blue", width=0.6)
-    ax.annotate(f"{net:+,.0f}", (len(_STEPS), net), xytext=(0, 4 if net >= 0 else -12),
+    ax.bar(len(steps), net, color="tab:blue", width=0.6)
+    ax.annotate(f"{net:+,.0f}", (len(steps), net), xytext=(0, 4 if net >= 0 else -12),
                 textcoords="offset points", ha="center", fontsize="small", weight="bold")
-    ax.set_xticks(range(len(_STEPS) + 1), [lbl for lbl, _, _ in _STEPS] + ["net\nsavings"])
+    ax.set_xticks(range(len(steps) + 1), [lbl for lbl, _, _ in steps] + ["net\nsavings"])
     _money_axis(ax, currency)
     ax.set_title(f"Savings waterfall \u2014 scenario {results_label(results)}\n"
-                 f"delivered cases after the warm-up, mean of {replications_label(results)}",
-                 fontsize="medium")
+                 f"cases after the warm-up, capacity over the measured window, mean of "
+                 f"{replications_label(results)}", fontsize="medium")
     return fig
 
 
@@ -94,7 +101,8 @@ def payer_figure(results: Results) -> Figure:
     ax.set_xticks(x, labels)
     ax.set_xlabel("Payer")
     _money_axis(ax, currency)
-    ax.set_title(f"Net savings per payer (avoided - paid - delay) \u2014 scenario "
+    ax.set_title(f"Net savings per payer (avoided - paid - delay; self-pay: - what patients "
+                 f"paid) \u2014 scenario "
                  f"{results_label(results)}\nmean of {replications_label(results)}; "
                  "error bars: 95% CI; "
                  "ROI = net savings / paid", fontsize="medium")

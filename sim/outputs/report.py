@@ -13,39 +13,38 @@ Example:
       time to match p95                        152.6 h (6.4 d)  [46.1 h, 259.0 h (10.8 d)]
       records to match mean                              3.8 h  [3.7 h, 3.8 h]
       records to match p50                               0.3 h  [0.1 h, 0.4 h]
-      records to match p90                               6.0 h  [0.0 h, 13.4 h]*
-      records to match p95                              22.7 h  [10.4 h, 35.0 h]
-      time to opinion mean                              47.2 h  [33.1 h, 61.2 h (2.6 d)]
-      time to opinion p50                               21.2 h  [18.0 h, 24.4 h]
-      time to opinion p90                      141.8 h (5.9 d)  [131.6 h (5.5 d), 152.0 h (6.3 d)]
-      time to opinion p95                      162.7 h (6.8 d)  [93.9 h (3.9 d), 231.5 h (9.6 d)]
-      matched within 24 h                                63.2%  [43.3%, 83.1%]
-      opinion within 120 h                               58.1%  [43.2%, 72.9%]
-      utilisation in_house                               28.5%  [18.1%, 38.9%]
-      cases waiting in_house (time average)          2.5 cases  [0.0 cases, 6.8 cases]*
-      utilisation outsourced                              2.6%  [0.0%, 17.5%]*
-      cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.8 cases]*
-      utilisation records team                           57.8%  [51.1%, 64.5%]
-      wait for a navigator mean                          6.2 h  [0.0 h, 12.6 h]*
-      slots used in_house/in_person                       8.7%  [0.2%, 17.1%]
-      slots used in_house/video                          31.0%  [18.3%, 43.7%]
-      slots used outsourced/video                         5.0%  [0.0%, 26.2%]*
-      outsourced share                                    5.9%  [0.0%, 37.6%]*
-      misrouted share                                     9.9%  [0.7%, 19.1%]
-      opinions per week                                 118.75  [39.34, 198.16]
+      records to match p90                               5.2 h  [0.0 h, 10.6 h]*
+      records to match p95                              22.6 h  [6.7 h, 38.5 h]
+      time to opinion mean                      48.2 h (2.0 d)  [21.8 h, 74.6 h (3.1 d)]
+      time to opinion p50                               21.1 h  [12.7 h, 29.4 h]
+      time to opinion p90                      136.9 h (5.7 d)  [0.0 h, 274.4 h (11.4 d)]*
+      time to opinion p95                      174.9 h (7.3 d)  [76.0 h (3.2 d), 273.7 h (11.4 d)]
+      matched within 24 h                                63.1%  [42.3%, 83.9%]
+      opinion within 120 h                               57.3%  [44.7%, 69.9%]
+      utilisation in_house                               27.5%  [13.2%, 41.8%]
+      cases waiting in_house (time average)          2.5 cases  [0.0 cases, 8.3 cases]*
+      utilisation outsourced                              3.2%  [0.0%, 18.4%]*
+      cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.6 cases]*
+      outsourced share                                    7.4%  [0.0%, 41.4%]*
+      misrouted share                                    10.1%  [0.0%, 22.0%]*
+      opinions per week                                    117  [28, 206]
       arrivals                                             452  [230, 675]
-      delivered                                            238  [79, 396]
-      in system at end                                     196  [176, 215]
-      time to opinion p50, online_portal                19.1 h  [2.6 h, 35.6 h]
-      time to opinion p50, in_person           127.9 h (5.3 d)  [0.0 h, 318.7 h (13.3 d)]*
-      time to opinion p50, telephonic                   20.6 h  [2.5 h, 38.7 h]
-      time to opinion p50, video               128.7 h (5.4 d)  [0.0 h, 276.4 h (11.5 d)]*
-      abandoned                                          19.50  [-24.97, 63.97]
-      abandoned share                                     4.3%  [0.0%, 12.0%]*
-        at records                                        2.9%  [0.0%, 9.9%]*
+      delivered                                            234  [56, 412]
+      in system at end                                     198  [198, 198]
+      time to opinion p50, online_portal                19.2 h  [1.7 h, 36.7 h]
+      time to opinion p50, in_person           153.6 h (6.4 d)  [43.3 h, 264.0 h (11.0 d)]
+      time to opinion p50, telephonic                   21.2 h  [0.0 h, 46.8 h]*
+      time to opinion p50, video               147.4 h (6.1 d)  [0.0 h, 365.3 h (15.2 d)]*
+      abandoned                                             20  [0, 65]*
+      abandoned share                                     4.5%  [0.0%, 12.1%]*
+        at records                                        2.7%  [0.0%, 11.2%]*
         at referral                                       0.0%  [0.0%, 0.0%]
-        at appointment                                    1.2%  [0.4%, 2.0%]
-        at specialist                                     0.2%  [0.1%, 0.3%]
+        at appointment                                    1.4%  [0.7%, 2.1%]
+        at specialist                                     0.3%  [0.0%, 1.9%]*
+      (time to match: from the request's arrival to a matched specialist, records collection
+      included; records to match: from complete records to a matched specialist, triage
+      alone (the field's claim: 30 minutes by AI, 5-10 business days by legacy referral,
+      docs/sources.md#doc000))
     <BLANKLINE>
     Where the time goes (mean per delivered case; sums to time to opinion)
     ----------------------------------------------------------------------
@@ -59,42 +58,85 @@ Example:
       waiting for specialist       4.8 h  [0.0 h, 13.1 h]*
       specialist review            3.9 h  [1.8 h, 5.9 h]
     <BLANKLINE>
-    Money over the 14 days measured (mean, 95% CI; USD)
-    ---------------------------------------------------
-      cost per opinion (USD)                       669  [613, 725]
-        pool in_house                              664  [633, 696]
-        pool outsourced                            744  [743, 746]
-        channel online_portal                      644  [458, 831]
-        channel in_person                          881  [549, 1,212]
-        channel telephonic                         660  [418, 902]
-        channel video                              782  [432, 1,133]
-      portal vs in-person cost gap               26.7%  [-22.0%, 75.5%]
-      outsourced vs in-house cost gap           -12.1%  [-17.2%, -7.0%]
-      surgeries avoided                              4  [0, 23]*
-      treatment courses avoided                      2  [0, 9]*
-      opinions after the procedure date           0.0%  [0.0%, 0.0%]
-      procedures unreviewed (abandoned)              4  [0, 11]*
-      avoided among recommended procedures        9.8%  [0.0%, 24.5%]*
-      gross savings: avoided procedures (USD)  197,806  [-822,730, 1,218,341]
-      program cost (USD)                       159,987  [39,008, 280,966]
-        of which abandoned cases (USD)           1,038  [-299, 2,375]
-      cost of delay (USD)                       26,713  [4,373, 49,053]
-      net savings (USD)                         11,106  [-1,108,069, 1,130,280]
-      net savings per case (USD)                 66.47  [-4,690, 4,823]
-      return on program cost                      0.10  [-6.97, 7.18]
-      platform margin (USD)                      7,058  [-42,512, 56,628]
+    Money over the 14 days measured (mean, 95% CI; USD; per opinion = over opinions delivered)
+    ------------------------------------------------------------------------------------------
+      cost per opinion, full (USD)                   1,591  [825, 2,356]
+        the cases' own costs only (USD)                281  [50.70, 511]
+        pool in_house                                1,659  [1,193, 2,126]
+        pool outsourced                                788  [657, 920]
+        channel online_portal                        1,580  [891, 2,269]
+        channel in_person                            1,731  [0.00, 4,663]*
+        channel telephonic                           1,562  [1,317, 1,807]
+        channel video                                1,740  [0.00, 4,986]*
+      portal vs in-person cost gap                    7.5%  [-109.4%, 124.4%]
+      outsourced vs in-house cost gap                52.5%  [47.0%, 57.9%]
+      surgeries avoided                                  4  [0, 17]*
+      treatment courses avoided                          2  [0, 15]*
+      opinions after the procedure date               0.0%  [0.0%, 0.0%]
+      procedures unreviewed (abandoned)                  6  [0, 12]*
+      avoided among recommended procedures           10.1%  [6.9%, 13.3%]
+      gross savings: avoided procedures (USD)      179,698  [0.00, 823,223]*
+        per opinion (USD)                              784  [0.00, 4,130]*
+      savings lost: patients gave up (USD)          24,447  [0.00, 335,078]*
+      savings lost: opinion after the date (USD)      0.00  [0.00, 0.00]
+      program cost, full (USD)                     371,388  [267,546, 475,229]
+        cases' own costs (USD)                      65,988  [0.00, 169,829]*
+          of which abandoned cases (USD)             1,115  [0.00, 2,576]*
+        specialists' contracted time (USD)         305,400  [305,400, 305,400]
+          of which idle (USD)                      219,577  [187,311, 251,843]
+        coordinators' hours (USD)                     0.00  [0.00, 0.00]
+      cost of delay (USD)                             0.00  [0.00, 0.00]
+      net savings (USD)                           -191,689  [-939,056, 555,677]
+      net savings per opinion (USD)                   -807  [-3,387, 1,773]
+      return on program cost                         -0.51  [-2.38, 1.36]
+      benefit / cost (avoided / program cost)         0.49  [0.00, 2.36]*
+      platform margin (USD)                       -207,012  [-227,374, -186,651]
+        per opinion (USD)                             -887  [-1,475, -300]
+    The platform loses money: what payers and patients pay falls short of what the
+    opinions cost in full, by USD 887 per opinion delivered.
     <BLANKLINE>
-    Per payer (payer's view: avoided - paid - delay; ROI = net / paid)
-        payer             cases    paid  surgeries avoided           payer net savings
-    ROI
-        commercial          100  74,100                  1  -27,302 [-141,270, 86,666]      -0.36
-    [-1.45, 0.73]
-        employer_benefit     62  46,200                  1  -3,083 [-258,716, 252,549]       0.00
-    [-5.54, 5.54]
-        medicare             42   3,300                  1  59,838 [-547,028, 666,704]  20.18
-    [-194.80, 235.17]
-        self_pay             34    0.00                  0  18,040 [-237,661, 273,740]
-    -
+    Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer that pays nothing
+      is its patients: net and ROI count what they pay)
+      payer             cases  paid by payer  paid by patients  surgeries avoided            payer
+        net savings                      ROI
+      commercial           98         72,862             3,920                  2  -32,679
+        [-466,625, 401,267]      -0.42 [-6.03, 5.19]
+      employer_benefit     61         45,338              0.00                  1    6,669
+        [-207,863, 221,201]       0.19 [-4.82, 5.20]
+      medicare             42          3,200            13,930                  1   62,798
+        [-537,942, 663,539]  22.48 [-209.88, 254.85]
+      self_pay             34           0.00            25,125                  0   -3,615
+        [-300,755, 293,526]    -0.07 [-11.83, 11.68]
+    <BLANKLINE>
+    Make or buy (only the costs that depend on who reviews: per-case overhead or price, salaried
+    time, credits, unused commitment; break-even price = the vendor price below which buying is
+    cheaper at this utilisation; break-even utilisation = where making costs what buying does)
+      line                            pool        opinions  utilisation  cost/opinion (USD)
+        break-even price  break-even utilisation
+      cardiology                      in_house          28        24.0%               1,687
+        1,687                   70.3%
+      cardiology                      outsourced         5         4.0%                 675
+        -                       -
+      neurology                       in_house          24        25.9%               1,379
+        1,379                   57.8%
+      neurology                       outsourced         2         2.1%                 675
+        -                       -
+      neurology/movement_disorders    in_house           4         8.5%               3,650
+        -                       -
+      oncology                        in_house          64        37.9%               1,593
+        1,593                   never
+      oncology                        outsourced         4         4.9%                 675
+        -                       -
+      oncology/rare_tumour_pathology  in_house           3         5.9%               8,850
+        -                       -
+      orthopedics                     in_house          38        28.2%               1,496
+        1,496                   72.3%
+      orthopedics                     outsourced         4         2.6%                 675
+        -                       -
+      other                           in_house          52        30.3%               1,152
+        1,152                   57.5%
+      other                           outsourced         7         5.5%                 675
+        -                       -
     <BLANKLINE>
       * the t-interval went below 0 for a quantity that cannot be negative;
         shown from 0, it is unreliable: add replications
@@ -107,11 +149,11 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # (pandas only in hints: sosim validate prints its table without it)
+    import pandas as pd
 
-if TYPE_CHECKING:
     from sim.outputs.results import Results
 
 _STAGES = {
@@ -125,6 +167,25 @@ _STAGES = {
     "specialist_wait": "waiting for specialist",
     "review": "specialist review",
 }
+
+
+TERMS = {
+    "time to match": "from the request's arrival to a matched specialist, records "
+                     "collection included",
+    "records to match": "from complete records to a matched specialist, triage alone (the "
+                        "field's claim: 30 minutes by AI, 5-10 business days by legacy "
+                        "referral, docs/sources.md#doc000)",
+}
+"""What the two match times measure; said wherever both appear (CLI and web page)."""
+
+
+def terms_note() -> str:
+    """The definitions of *time to match* and *records to match*, as one sentence.
+
+    >>> terms_note()[:60]
+    "time to match: from the request's arrival to a matched speci"
+    """
+    return "; ".join(f"{name}: {meaning}" for name, meaning in TERMS.items())
 
 
 def _hours(x: float) -> str:
@@ -151,7 +212,17 @@ def _cases(x: float) -> str:
     return "-" if x is None or math.isnan(x) else f"{x + 0.0:,.1f} cases"
 
 
-_NON_NEGATIVE = {_hours, _share, _count, _cases}
+def _cost(x: float) -> str:
+    """An amount that cannot be negative (a cost, a payment, a lost saving)."""
+    return _usd(x)
+
+
+def _ratio(x: float) -> str:
+    """A ratio of non-negative amounts (benefit / cost)."""
+    return _number(x)
+
+
+_NON_NEGATIVE = {_hours, _share, _count, _cases, _cost, _ratio}
 """Formats of quantities that cannot be negative: their intervals stop at 0 (marked *)."""
 
 
@@ -167,6 +238,7 @@ def _ci(row: pd.Series, fmt) -> str:  # noqa: ANN001
 def interval_notes(summary: pd.DataFrame, text: str) -> str:
     """Footnotes for the intervals in ``text``: cut at 0 (*), and too few replications.
 
+    >>> import pandas as pd
     >>> interval_notes(pd.DataFrame({"n": [2]}), "[0, 5]*")[:40]
     '  * the t-interval went below 0 for a qu'
     """
@@ -187,6 +259,7 @@ def _row_maker(summary: pd.DataFrame) -> Callable[[str, str, Callable[[float], s
 
     A KPI the summary lacks shows as ``-`` (the scenario does not produce it).
 
+    >>> import pandas as pd
     >>> row = _row_maker(pd.DataFrame({"mean": [0.5], "half_width": [0.1], "ci_low": [0.4],
     ...                                "ci_high": [0.6]}, index=["outsourced_share"]))
     >>> row("outsourced share", "outsourced_share", _share), row("x", "nothing", _share)
@@ -239,7 +312,7 @@ def kpi_table(results: Results) -> str:
     rows += [
         row("outsourced share", "outsourced_share", _share),
         row("misrouted share", "misrouted_share", _share),
-        row("opinions per week", "throughput_per_week", _number),
+        row("opinions per week", "throughput_per_week", _count),
         row("arrivals", "arrivals", _count),
         row("delivered", "delivered", _count),
         row("in system at end", "in_system_end", _count),
@@ -249,7 +322,7 @@ def kpi_table(results: Results) -> str:
                         f"channel.{channel}.time_to_opinion_h.p50", _hours))
     rows = [r for r in rows if not (r[0].startswith("time to opinion p50, ") and r[1] == "-")]
     if sc.abandonment is not None:  # drop-out: each stage's share of cohort arrivals
-        rows.append(row("abandoned", "abandoned", _number))
+        rows.append(row("abandoned", "abandoned", _count))
         rows.append(row("abandoned share", "abandoned_share", _share))
         rows += [row(f"  at {stage}", f"abandoned_share.{stage}", _share)
                  for stage in ("records", "referral", "appointment", "specialist")
@@ -258,7 +331,8 @@ def kpi_table(results: Results) -> str:
              f"{_window(sc)}, {n} replication(s), seed {results.seed} (mean, 95% CI)")
     if results.overrides:  # a what-if must not pass for the scenario it changed
         title += "\nwith " + " ".join(f"--set {o}" for o in results.overrides)
-    out = _table(rows, title)
+    out = _table(rows, title) + "\n" + textwrap.fill(
+        f"({terms_note()})", 88, initial_indent="  ", subsequent_indent="  ")
     stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()
               if key != "appointment" or f"stage_h.{key}" in s.index]
     out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "
@@ -290,16 +364,19 @@ def _pct(x: float) -> str:
 
 
 def money_table(results: Results) -> str:
-    """The money KPIs: cost per opinion, savings, and each payer's return."""
+    """The money KPIs: full cost per opinion, savings found and lost, each payer's return,
+    and the make-or-buy table."""
     s = results.summary()
     cur = results.scenario.economics.currency
 
     row = _row_maker(s)
 
-    rows = [row(f"cost per opinion ({cur})", "money.cost_per_opinion_usd", _usd)]
+    rows = [row(f"cost per opinion, full ({cur})", "money.cost_per_opinion_usd", _cost),
+            row(f"  the cases' own costs only ({cur})", "money.variable_cost_per_opinion_usd",
+                _cost)]
     for key, label in (("pool", "pool"), ("channel", "channel")):
         prefix = f"money.cost_per_opinion_usd.{key}."
-        rows += [row(f"  {label} {k.removeprefix(prefix)}", k, _usd)
+        rows += [row(f"  {label} {k.removeprefix(prefix)}", k, _cost)
                  for k in s.index if k.startswith(prefix)]
     rows += [
         row("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
@@ -309,58 +386,115 @@ def money_table(results: Results) -> str:
         row("opinions after the procedure date", "money.too_late_share", _share),
         row("procedures unreviewed (abandoned)", "money.procedures_unreviewed", _count),
         row("avoided among recommended procedures", "money.avoided_rate", _share),
-        row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _usd),
-        row(f"program cost ({cur})", "money.program_cost.total_usd", _usd),
-        row(f"  of which abandoned cases ({cur})", "money.abandoned_cost.total_usd", _usd),
-        row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _usd),
+        row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _cost),
+        row(f"  per opinion ({cur})", "money.gross_saving_per_opinion_usd", _cost),
+        row(f"savings lost: patients gave up ({cur})", "money.savings_lost.abandoned_usd",
+            _cost),
+        row(f"savings lost: opinion after the date ({cur})", "money.savings_lost.too_late_usd",
+            _cost),
+        row(f"program cost, full ({cur})", "money.program_cost.total_usd", _cost),
+        row(f"  cases' own costs ({cur})", "money.variable_cost.total_usd", _cost),
+        row(f"    of which abandoned cases ({cur})", "money.abandoned_cost.total_usd", _cost),
+        row(f"  specialists' contracted time ({cur})", "money.staff_cost.total_usd", _cost),
+        row(f"    of which idle ({cur})", "money.staff_idle_cost.total_usd", _cost),
+        row(f"  coordinators' hours ({cur})", "money.coordinator_cost.total_usd", _cost),
+        row(f"  unused contract commitments ({cur})", "money.contracts.unused_commitment_usd",
+            _cost),
+        row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _cost),
         row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
-        row(f"net savings per case ({cur})", "money.net_savings_per_case_usd", _usd),
+        row(f"net savings per opinion ({cur})", "money.net_savings_per_case_usd", _usd),
         row("return on program cost", "money.roi", _number),
+        row("benefit / cost (avoided / program cost)", "money.benefit_cost_ratio", _ratio),
         row(f"platform margin ({cur})", "money.platform_margin.total_usd", _usd),
+        row(f"  per opinion ({cur})", "money.platform_margin_per_opinion_usd", _usd),
     ]
     for pool in (p for p, spec in results.scenario.pools.items() if spec.contract):
         key = f"money.contract.{pool}"
         rows += [row(f"contract {pool}: SLA credits received ({cur})", f"{key}.sla_credits_usd",
-                     _usd),
+                     _cost),
                  row(f"contract {pool}: late opinions", f"contract.{pool}.late_share", _share),
                  row(f"contract {pool}: unused commitment ({cur})",
-                     f"{key}.unused_commitment_usd", _usd)]
-    if "money.roi_with_commitments" in s.index:
-        rows.append(row("return once unused commitments are paid", "money.roi_with_commitments",
-                        _number))
-    optional = ("treatment courses", "opinions after", "procedures unreviewed", "  of which")
+                     f"{key}.unused_commitment_usd", _cost)]
+    optional = ("treatment courses", "opinions after", "procedures unreviewed", "  of which",
+                "    of which", "savings lost: opinion", "  specialists'", "  coordinators'",
+                "  unused contract", "cost of delay")
     rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
-    out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur})")
+    out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur}; "
+                       "per opinion = over opinions delivered)")
     out += _margin_sentence(s, cur)
-    payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
-    if payers:
-        head = ("payer", "cases", "paid", "surgeries avoided", "payer net savings", "ROI")
-        table = [head] + [
-            (p, _count(s.loc[f"payer.{p}.cases", "mean"]),
-             _usd(s.loc[f"payer.{p}.paid_usd", "mean"]),
-             _count(s.loc[f"payer.{p}.surgeries_avoided", "mean"]),
-             _with_ci(s.loc[f"payer.{p}.net_savings_usd"], _usd),
-             _with_ci(s.loc[f"payer.{p}.roi"], _number))
-            for p in payers]
-        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-        lines = ["", "Per payer (payer's view: avoided - paid - delay; ROI = net / paid)"]
-        for r in table:
-            lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                          for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-        out += "\n" + "\n".join(lines)
+    out += _payer_lines(results, s)
+    out += _make_or_buy_lines(results, s, cur)
     return out
+
+
+def _payer_lines(results: Results, s: pd.DataFrame) -> str:
+    """Each payer's return; a self-paying one counts what its patients pay."""
+    payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
+    if not payers:
+        return ""
+    head = ("payer", "cases", "paid by payer", "paid by patients", "surgeries avoided",
+            "payer net savings", "ROI")
+    table = [head] + [
+        (p, _count(s.loc[f"payer.{p}.cases", "mean"]),
+         _usd(s.loc[f"payer.{p}.paid_usd", "mean"]),
+         _usd(s.loc[f"payer.{p}.patient_paid_usd", "mean"])
+         if f"payer.{p}.patient_paid_usd" in s.index else "-",
+         _count(s.loc[f"payer.{p}.surgeries_avoided", "mean"]),
+         _with_ci(s.loc[f"payer.{p}.net_savings_usd"], _usd),
+         _with_ci(s.loc[f"payer.{p}.roi"], _number))
+        for p in payers]
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    lines = ["", "Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer "
+                 "that pays nothing is its patients: net and ROI count what they pay)"]
+    for r in table:
+        lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    for p in payers:
+        key = f"payer.{p}.pmpm_paid_usd"
+        if key in s.index:
+            lines.append(
+                f"  {p}: USD {s.loc[key, 'mean']:,.2f} per member per month paid, break-even "
+                f"{s.loc[f'payer.{p}.break_even_pmpm_usd', 'mean']:,.2f} (full cost less "
+                f"co-pays); {s.loc[f'payer.{p}.opinions_per_1000_members_year', 'mean']:,.1f}"
+                " opinions per 1,000 members a year")
+    return "\n" + "\n".join(lines)
+
+
+def _make_or_buy_lines(results: Results, s: pd.DataFrame, cur: str) -> str:
+    """Per line: in-house against outsourced cost per opinion, and the break-even."""
+    from sim.outputs.make_or_buy import make_or_buy_table
+
+    table = make_or_buy_table(s, results.scenario)
+    if table.empty:
+        return ""
+    head = ("line", "pool", "opinions", "utilisation", f"cost/opinion ({cur})",
+            "break-even price", "break-even utilisation")
+    rows = [head] + [
+        (r.line, r.pool, _count(r.opinions), _share(r.utilisation), _usd(r.cost_per_opinion_usd),
+         _usd(r.break_even_price_usd), "never" if r.break_even_utilisation == math.inf
+         or r.break_even_utilisation > 1 else _share(r.break_even_utilisation))
+        for r in table.itertuples()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["", "Make or buy (only the costs that depend on who reviews: per-case overhead or "
+                 "price, salaried time, credits, unused commitment; break-even price = the "
+                 "vendor price below which buying is cheaper at this utilisation; break-even "
+                 "utilisation = where making costs what buying does)"]
+    lines = [lines[0]] + textwrap.wrap(lines[1], 96)
+    for r in rows:
+        lines.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    return "\n" + "\n".join(lines)
 
 
 def _margin_sentence(s: pd.DataFrame, cur: str) -> str:
     """A plain sentence when the platform loses money on its opinions."""
-    key, per = "money.platform_margin.total_usd", "money.cost_per_opinion_usd"
-    total = "money.program_cost.total_usd"
-    if key not in s.index or total not in s.index or not s.loc[key, "mean"] < 0:
+    per = "money.platform_margin_per_opinion_usd"
+    if per not in s.index or not s.loc[per, "mean"] < 0:
         return ""
-    per_opinion = s.loc[key, "mean"] / s.loc[total, "mean"] * s.loc[per, "mean"]
     return "\n" + textwrap.fill(
         f"The platform loses money: what payers and patients pay falls short of what "
-        f"producing the opinions costs, by {cur} {-per_opinion:,.0f} per opinion.", 78)
+        f"the opinions cost in full, by {cur} {-s.loc[per, 'mean']:,.0f} per opinion "
+        f"delivered.", 78)
 
 
 def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001
@@ -368,32 +502,36 @@ def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001
     return f"{fmt(r['mean'])} {ci}".strip()
 
 
-def capacity_table(capacity: pd.DataFrame) -> str:
+def capacity_table(capacity: pd.DataFrame | list[dict[str, Any]]) -> str:
     """The pre-run capacity check as text: one row per resource, then where overflow goes.
 
     ``role`` says which queue is a case's first choice and which only takes overflow; the
     offered hours are those each queue really receives once the overflow has spilled. An
     appointment diary's row gives cases a week against its slots a week.
+    ``capacity``: :func:`sim.capacity.network.capacity_report` or its records
+    (:func:`~sim.capacity.network.capacity_records`, which need no pandas).
     """
+    records = capacity.to_dict("records") if hasattr(capacity, "to_dict") else list(capacity)
     rows = [("resource", "role", "servers", "offered h/wk", "available h/wk", "utilisation",
              "")]
     spills = []
-    for r in capacity.itertuples():
-        util = "inf" if math.isinf(r.utilisation) else f"{r.utilisation:.2f}"
-        role = getattr(r, "role", "")
+    for r in records:
+        util = "inf" if math.isinf(r["utilisation"]) else f"{r['utilisation']:.2f}"
+        role = r.get("role", "")
         role = role if isinstance(role, str) else ""
-        if getattr(r, "kind", "") == "appointments":  # a diary: cases a week against slots
-            cap = r.cap_cases_per_week
-            cells = ("-", f"{r.utilisation * cap:,.1f} cases", f"{cap:,.1f} slots")
+        if r.get("kind") == "appointments":  # a diary: cases a week against its slots
+            cap = r["cap_cases_per_week"]
+            cells = ("-", f"{r['utilisation'] * cap:,.1f} cases", f"{cap:,.1f} slots")
         else:
-            cells = (str(r.servers), f"{r.offered_h_per_week:,.1f}",
-                     f"{r.available_h_per_week:,.1f}")
-        rows.append((r.resource, role, *cells, util, "" if r.status == "ok" else r.status))
-        share = getattr(r, "spill_share", float("nan"))
-        to = getattr(r, "spills_to", None)
+            cells = (str(r["servers"]), f"{r['offered_h_per_week']:,.1f}",
+                     f"{r['available_h_per_week']:,.1f}")
+        rows.append((r["resource"], role, *cells, util,
+                     "" if r["status"] == "ok" else r["status"]))
+        share = r.get("spill_share", float("nan"))
+        to = r.get("spills_to")
         if isinstance(to, str) and to and share == share:
-            spills.append(f"  {r.resource}: {share:.1%} of the cases that may overflow go to "
-                          f"{to}")
+            spills.append(f"  {r['resource']}: {share:.1%} of the cases that may overflow go "
+                          f"to {to}")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["Capacity check (work each queue receives vs working hours on its calendar)"]
     for row in rows:
@@ -403,28 +541,29 @@ def capacity_table(capacity: pd.DataFrame) -> str:
     if spills:
         lines.append("Overflow (expected wait in house over routing.overflow_wait_hours):")
         lines += spills
-    lines += _limit_lines(capacity)
+    lines += _limit_lines(records)
     return "\n".join(lines)
 
 
-def _limit_lines(capacity: pd.DataFrame) -> list[str]:
+def _limit_lines(records: list[dict[str, Any]]) -> list[str]:
     """What drop-out, class reserves and contract caps do to the offered work."""
     out = []
-    if "reach_share" in capacity and (capacity["reach_share"] < 1 - 1e-9).any():
-        lo, hi = capacity["reach_share"].min(), capacity["reach_share"].max()
+    reach = [x for r in records if (x := r.get("reach_share", float("nan"))) == x]
+    if reach and min(reach) < 1 - 1e-9:
+        lo, hi = min(reach), max(reach)
         span = f"{lo:.1%}" if abs(hi - lo) < 5e-4 else f"{lo:.1%}-{hi:.1%}"
         out.append(f"Drop-out: {span} of the cases reach a specialist queue (the rest give up "
                    "waiting for records, a referral or an appointment); the work counts only "
                    "those.")
-    for r in capacity.itertuples():
-        ru = getattr(r, "reserve_utilisation", float("nan"))
+    for r in records:
+        ru = r.get("reserve_utilisation", float("nan"))
         if ru == ru:
-            out.append(f"  {r.resource}: utilisation {ru:.2f} of the specialists left to the "
-                       "classes a reserve keeps off the others")
-        cap = getattr(r, "cap_cases_per_week", float("nan"))
-        if cap == cap and r.capped_share > 0:
-            where = ("wait for next week's slot" if r.cap_utilisation == r.cap_utilisation
+            out.append(f"  {r['resource']}: utilisation {ru:.2f} of the specialists left to "
+                       "the classes a reserve keeps off the others")
+        cap = r.get("cap_cases_per_week", float("nan"))
+        if cap == cap and r["capped_share"] > 0:
+            where = ("wait for next week's slot" if r["cap_utilisation"] == r["cap_utilisation"]
                      else "go to the other pools of the line")
-            out.append(f"  {r.resource}: {r.capped_share:.1%} of its cases are beyond the "
+            out.append(f"  {r['resource']}: {r['capped_share']:.1%} of its cases are beyond the "
                        f"contract's {cap:g} cases a week and {where}")
     return out

@@ -34,7 +34,27 @@ import pandas as pd
 from sim.engine.draws import OUTCOMES
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
-from sim.engine.stages import ACTIVITIES, MILESTONES, TIMES
+from sim.engine.stages import (
+    ABANDONED,
+    ACCESS_ACTIVITIES,
+    ACTIVITIES,
+    ARRIVED,
+    BOOKED,
+    DELIVERED,
+    HELD,
+    INTAKE,
+    MILESTONES,
+    PREAUTH,
+    RECORDS_REQUEST,
+    REFERRAL,
+    REQUESTED_AGAIN,
+    REROUTING,
+    RERQUEST,
+    REVIEW,
+    TEAM_ACTIVITIES,
+    TIMES,
+    TRIAGE,
+)
 from sim.outputs import kpis as kpi_module
 from sim.outputs.access import case_columns as access_columns
 from sim.outputs.access_invariants import check_access
@@ -198,15 +218,15 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     n = len(cases)
     resources = {name: k for k, name in enumerate(event_resources(plan))}
     slots = _event_slots(plan, cases)
-    activities = ["case arrived", *(a.name for a in ACTIVITIES), "opinion delivered"]
+    activities = [ARRIVED, *(a.name for a in ACTIVITIES), DELIVERED]
     if "first_records_h" in cases:
         activities += ACCESS_ACTIVITIES
     if "records_seize_h" in cases:
         activities += TEAM_ACTIVITIES
     if "abandoned_h" in cases:  # drop-out: the patient gave up (after every event it reached)
-        slots.append(("case abandoned", 1, "abandoned_h", "=patient",
+        slots.append((ABANDONED, 1, "abandoned_h", "=patient",
                       cases["abandoned_h"].notna().to_numpy()))
-        activities.append("case abandoned")
+        activities.append(ABANDONED)
     present = np.column_stack([mask for *_, mask in slots])  # (cases, slots)
     keep = present.ravel()
     counts = present.sum(axis=1)
@@ -244,18 +264,18 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
     n = len(cases)
     everyone = np.ones(n, dtype=bool)
     applies = {  # which cases go through each activity at all
-        "records intake": everyone if plan.scenario.intake is not None else ~everyone,
-        "triage": everyone if plan.triage.triages else ~everyone,
-        "referral cycle": (cases["triaged_by"] == "coordinator").to_numpy(),
-        "pre-authorisation": cases["needs_preauth"].to_numpy(),
-        "re-routing": cases["misrouted"].to_numpy(),
+        INTAKE.name: everyone if plan.scenario.intake is not None else ~everyone,
+        TRIAGE.name: everyone if plan.triage.triages else ~everyone,
+        REFERRAL.name: (cases["triaged_by"] == "coordinator").to_numpy(),
+        PREAUTH.name: cases["needs_preauth"].to_numpy(),
+        REROUTING.name: cases["misrouted"].to_numpy(),
     }
-    slots: list[_Slot] = [("case arrived", 1, "arrival_h", "=patient", everyone)]
+    slots: list[_Slot] = [(ARRIVED, 1, "arrival_h", "=patient", everyone)]
     for a in ACTIVITIES:
         began = cases[a.start].notna().to_numpy() & applies.get(a.name, everyone)
         slots.append((a.name, 0, a.start, a.resource, began))
         slots.append((a.name, 1, a.end, a.resource, began & cases[a.end].notna().to_numpy()))
-    slots.append(("opinion delivered", 1, "review_end_h", "pool",
+    slots.append((DELIVERED, 1, "review_end_h", "pool",
                   cases["review_end_h"].notna().to_numpy()))
     if "first_records_h" in cases:  # incomplete records, appointment slots (sim.engine.access)
         _access_slots(cases, slots)
@@ -264,17 +284,12 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
     return slots
 
 
-TEAM_ACTIVITIES = ("records request", "records re-request")
-"""The event log's records-team activities: a navigator's hands-on work on a request."""
-
-
 def _team_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
     """Insert the navigators' work into ``slots`` in journey order (in place): the first
     request right after records intake starts, a second one after it is asked for."""
     names = [(s[0], s[1]) for s in slots]
-    for name, prefix, after in (("records request", "records", ("records intake", 0)),
-                                ("records re-request", "rerequest",
-                                 ("records requested again", 0))):
+    for name, prefix, after in ((RECORDS_REQUEST, "records", (INTAKE.name, 0)),
+                                (RERQUEST, "rerequest", (REQUESTED_AGAIN, 0))):
         if after not in names:
             continue
         began = cases[f"{prefix}_start_h"].notna().to_numpy()
@@ -283,10 +298,6 @@ def _team_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
         slots[at:at] = [(name, 0, f"{prefix}_start_h", "=navigators", began),
                         (name, 1, f"{prefix}_end_h", "=navigators", done)]
         names = [(s[0], s[1]) for s in slots]
-
-
-ACCESS_ACTIVITIES = ("records requested again", "appointment booked", "appointment held")
-"""The event log's access activities (with ``incomplete_records`` / ``appointments``)."""
 
 
 def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
@@ -304,15 +315,15 @@ def _access_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
         asked &= ~(left < first)
     complete = asked & cases["intake_end_h"].notna().to_numpy()
     names = [(s[0], s[1]) for s in slots]
-    at = names.index(("records intake", 0)) + 1
-    slots[at:at] = [("records requested again", 0, "first_records_h", "records", asked),
-                    ("records requested again", 1, "intake_end_h", "records", complete)]
+    at = names.index((INTAKE.name, 0)) + 1
+    slots[at:at] = [(REQUESTED_AGAIN, 0, "first_records_h", "records", asked),
+                    (REQUESTED_AGAIN, 1, "intake_end_h", "records", complete)]
     booked = cases["appointment_start_h"].notna().to_numpy()
     held = booked & cases["queue_h"].notna().to_numpy()
     names = [(s[0], s[1]) for s in slots]
-    at = names.index(("specialist review", 0))
-    slots[at:at] = [("appointment booked", 1, "appointment_start_h", "=appointments", booked),
-                    ("appointment held", 1, "queue_h", "=appointments", held)]
+    at = names.index((REVIEW.name, 0))
+    slots[at:at] = [(BOOKED, 1, "appointment_start_h", "=appointments", booked),
+                    (HELD, 1, "queue_h", "=appointments", held)]
 
 
 def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -> np.ndarray:
@@ -329,13 +340,20 @@ def _resource_codes(cases: pd.DataFrame, resources: dict[str, int], spec: str) -
 class Results:
     """Everything a run produced, with tables built on first use."""
 
-    def __init__(self, plan: Plan, replications: list[Replication], seed: int):
+    def __init__(self, plan: Plan, replications: list[Replication], seed: int, *,
+                 tables: list[pd.DataFrame] | None = None,
+                 kpi_rows: list[dict[str, float]] | None = None, checked: bool = False):
+        """``tables`` and ``kpi_rows``: each replication's case table and KPIs, when they were
+        built already (by the process that simulated it, :func:`sim.outputs.runner.run`);
+        ``checked``: that process also took the run invariants (:meth:`check`) on them."""
         self.plan = plan
         self.scenario = plan.scenario
         self.replications = replications
         self.seed = seed
         self.overrides: tuple[str, ...] = ()  # the --set overrides, named in titles
-        self._checked = False
+        self._checked = checked
+        self._tables = tables
+        self._kpi_rows = kpi_rows
 
     @cached_property
     def cases(self) -> pd.DataFrame:
@@ -345,7 +363,8 @@ class Results:
         (a million cases would otherwise need their times twice): copy it
         (``results.cases.copy()``) before changing values in place.
         """
-        tables = [case_table(self.plan, r) for r in self.replications]
+        tables = self._tables or [case_table(self.plan, r) for r in self.replications]
+        self._tables = None  # the stacked table holds them now
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
     @cached_property
@@ -375,6 +394,8 @@ class Results:
     def kpis(self) -> pd.DataFrame:
         """One row per replication, one column per KPI (of a checked run: :meth:`check`)."""
         self.check()
+        if self._kpi_rows is not None:  # measured by the processes that simulated them
+            return pd.DataFrame(self._kpi_rows).set_index("replication")
         rows = [kpi_module.replication_kpis(self.plan, rep, cases)
                 for rep, cases in self._by_replication()]
         return pd.DataFrame(rows).set_index("replication")
@@ -385,7 +406,8 @@ class Results:
 
     @cached_property
     def capacity(self) -> pd.DataFrame:
-        """The pre-run capacity check (offered work against available hours)."""
+        """The pre-run capacity check (offered work against available hours); a caller that
+        made it before the run sets it (``results.capacity = report``), so it is made once."""
         from sim.capacity.network import capacity_report
 
         return capacity_report(self.plan)

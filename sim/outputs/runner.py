@@ -2,7 +2,16 @@
 
 Replication ``r`` of a run seeded ``seed`` draws from its own streams
 (:mod:`sim.core.streams`), so each replication is the same whether it runs alone,
-first, last or on another machine.
+first, last, in another process or on another machine.
+
+**Side by side when it pays.** With several replications and more than one core,
+:func:`run` simulates them in forked worker processes (:mod:`sim.core.forked`), each
+of which also builds its replications' case tables and KPIs (the invariants
+included); the results are the same to the bit as one after the other
+(``tests/outputs/test_parallel_runs.py``). Forking a worker and sending its results back
+costs about :data:`WORKER_COST_S`; a worker is used only for at least
+:data:`MIN_WORK_PER_WORKER_S` of estimated work (:func:`parallel_workers`), so a short
+run stays in this process. ``workers=1`` runs everything here, in order.
 
 The steps, one way: the plan is compiled once; each replication is simulated (the engine
 censors its records at the horizon and counts its cases); the case tables are built and
@@ -19,12 +28,57 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from sim.engine.model import simulate
-from sim.engine.plan import build_plan
+from sim.core.forked import can_fork, fork_map
+from sim.engine.model import Replication, simulate
+from sim.engine.plan import Plan, build_plan
 from sim.outputs.results import Results
 from sim.scenario.models import Scenario
+
+__all__ = ["MIN_WORK_PER_WORKER_S", "SECONDS_PER_CASE", "WORKER_COST_S", "parallel_workers",
+           "run", "run_replications"]
+
+SECONDS_PER_CASE = 22e-6
+"""CPU seconds a simulated case costs a worker: the engine, its case-table row and KPIs
+(the shipped baseline over a year: 21.5 us; shorter runs cost more a case, so the rule
+errs towards staying serial; ``python benchmarks/parallel.py --runner``)."""
+WORKER_COST_S = 0.05
+"""CPU seconds a forked worker adds: the fork, and its results pickled and read back
+(37-55 ms measured at 5,000-15,000 cases a run on a busy machine; pickling a year's
+replication and its case table and reading them back takes 20 ms of it;
+``python benchmarks/parallel.py --runner``)."""
+MIN_WORK_PER_WORKER_S = 5 * WORKER_COST_S
+"""Estimated work each worker must have for it to pay (its cost at most a fifth of it)."""
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def parallel_workers(scenario: Scenario, replications: int, cores: int | None = None) -> int:
+    """How many worker processes pay for ``replications`` of ``scenario`` (1: none).
+
+    At most one per replication and per core, and only as many as have each at least
+    :data:`MIN_WORK_PER_WORKER_S` of estimated work (expected cases x
+    :data:`SECONDS_PER_CASE`).
+
+    Example:
+        >>> import sim
+        >>> s = sim.load_scenario("scenarios/baseline.yaml")         # 12,000 cases a run
+        >>> parallel_workers(s, 5, cores=2), parallel_workers(s, 1, cores=2)
+        (2, 1)
+        >>> round(scenario.expected_cases), parallel_workers(scenario, 5, cores=2)  # 14 days
+        (460, 1)
+    """
+    cores = _cores() if cores is None else cores
+    work_s = scenario.expected_cases * replications * SECONDS_PER_CASE
+    return max(1, min(replications, cores, int(work_s / MIN_WORK_PER_WORKER_S)))
 
 
 def run(
@@ -32,16 +86,37 @@ def run(
     seed: int | None = None,
     replications: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> Results:
     """Simulate ``scenario``; ``seed`` and ``replications`` default to the scenario's own.
 
-    ``progress(done, total)`` is called after each replication.
+    ``progress(done, total)`` is called once the replications have started (``done`` 0)
+    and after each one. ``workers``: processes to run the replications in (default:
+    :func:`parallel_workers`; 1 runs them here, one after the other).
     """
     seed = scenario.simulation.seed if seed is None else seed
     reps = scenario.simulation.replications if replications is None else replications
     if reps < 1:
         raise ValueError(f"replications must be at least 1 (got {reps})")
-    return run_replications(scenario, seed, range(reps), progress)
+    if workers is None:
+        workers = parallel_workers(scenario, reps)
+    return run_replications(scenario, seed, range(reps), progress, workers=workers)
+
+
+def _replicate(plan: Plan, seed: int, r: int) -> tuple[Replication, Any, Any]:
+    """One replication with its checked case table and KPIs (``None`` if they fail: the
+    parent checks again and raises, as a run done there would)."""
+    from sim.outputs.invariants import check_run
+    from sim.outputs.kpis import replication_kpis
+    from sim.outputs.results import case_table
+
+    rep = simulate(plan, seed, r)
+    try:
+        cases = case_table(plan, rep)
+        check_run(plan, rep, cases)  # the run invariants, before anything is measured
+        return rep, cases, replication_kpis(plan, rep, cases)
+    except Exception:  # noqa: BLE001 - e.g. a broken invariant, raised again by Results.check
+        return simulate(plan, seed, r), None, None
 
 
 def run_replications(
@@ -49,11 +124,13 @@ def run_replications(
     seed: int,
     replications: Iterable[int],
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> Results:
     """Simulate replications numbered ``replications`` (e.g. ``(3, 4)``) of a run seeded ``seed``.
 
     The one path from a scenario to results: :func:`run`, experiment tasks and
-    staffing searches all go through it.
+    staffing searches all go through it. With ``workers`` > 1 the replications run in
+    that many forked processes where forking is possible (:mod:`sim.core.forked`).
 
     Example:
         >>> res = run_replications(scenario, seed=7, replications=(5,))
@@ -62,11 +139,34 @@ def run_replications(
     """
     indices = list(replications)
     plan = build_plan(scenario)
-    out = []
-    for k, r in enumerate(indices):
-        out.append(simulate(plan, seed, r))  # the engine censors each run at its horizon
+    n = len(indices)
+    if workers <= 1 or n < 2 or not can_fork():
         if progress:
-            progress(k + 1, len(indices))
-    results = Results(plan, out, seed)
-    results.check()  # the run invariants, before anything is measured (raises)
+            progress(0, n)
+        out = []
+        for k, r in enumerate(indices):
+            out.append(simulate(plan, seed, r))  # the engine censors each run at its horizon
+            if progress:
+                progress(k + 1, n)
+        results = Results(plan, out, seed)
+        results.check()  # the run invariants, before anything is measured (raises)
+        return results
+    done: list[tuple[Replication, Any, Any] | None] = [None] * n
+    count = 0
+
+    def arrived(k: int, result: tuple[Replication, Any, Any]) -> None:
+        nonlocal count
+        done[k] = result
+        count += 1
+        if progress:
+            progress(count, n)
+
+    # progress(0, n) once the workers are forked: a progress bar's thread may start then
+    fork_map(lambda r: _replicate(plan, seed, r), indices, workers, arrived,
+             started=(lambda: progress(0, n)) if progress else None)
+    reps = [d[0] for d in done]
+    built = all(d[1] is not None for d in done)
+    results = Results(plan, reps, seed, tables=[d[1] for d in done] if built else None,
+                      kpi_rows=[d[2] for d in done] if built else None, checked=built)
+    results.check()  # taken by the workers; where one failed, raises here as a serial run would
     return results

@@ -18,6 +18,7 @@ from sim.scenario.clinical import clinical_findings
 from sim.scenario.durations import Duration
 from sim.scenario.mandates import mandate_findings
 from sim.scenario.models import ALWAYS, Scenario
+from sim.scenario.pay_checks import pay_findings
 from sim.scenario.priorities import priority_findings
 from sim.scenario.supply_checks import supply_findings
 
@@ -81,6 +82,8 @@ def check_scenario(s: Scenario) -> list[Finding]:
     out += _channel_findings(s, channels)
     out += _outcome_findings(s, specialties)
     out += _economics_findings(s, specialties, channels)
+    out += pay_findings(s, specialties | {f"{sp}/{sub}" for sp, by in
+                                          s.demand.mix.subspecialty.items() for sub in by})
     out += abandonment_findings(s)
     out += clinical_findings(s)
     out += priority_findings(s)

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import tomllib
@@ -97,7 +98,8 @@ def read_document(path: str | os.PathLike[str]) -> Document:
             if len(raw) > MAX_BYTES:
                 raise _size_error(file, os.fstat(fh.fileno()).st_size)
     except OSError as exc:
-        known = {FileNotFoundError: "file not found", IsADirectoryError: "is a directory"}
+        known = {FileNotFoundError: "file not found" + _close_files(file),
+                 IsADirectoryError: "is a directory"}
         raise _fail(file, known.get(type(exc), f"cannot read file: {exc.strerror}")) from None
     try:
         text = raw.decode("utf-8-sig")
@@ -105,6 +107,25 @@ def read_document(path: str | os.PathLike[str]) -> Document:
         line = raw[: exc.start].count(b"\n") + 1
         raise _fail(file, f"not UTF-8 text (byte {raw[exc.start]:#04x})", line) from None
     return parse_document(text, file, fmt)
+
+
+def _close_files(file: str) -> str:
+    """`` (did you mean ...?)`` naming scenario files beside ``file`` with a close name.
+
+    >>> _close_files("scenarios/baselin.yaml")
+    " (did you mean 'scenarios/baseline.yaml'?)"
+    """
+    folder, name = os.path.split(file)
+    try:
+        names = [n for n in os.listdir(folder or ".") if os.path.splitext(n)[1] in _SUFFIXES]
+    except OSError:
+        return ""
+    stems = {os.path.splitext(n)[0]: n for n in sorted(names)}  # ".yaml" alike says nothing
+    stem = os.path.splitext(name)[0]
+    near = difflib.get_close_matches(stem, list(stems), n=3, cutoff=0.6) or [
+        s for s in stems if stem and stem in s][:3]  # "sessions" finds sessions_and_contract
+    return (" (did you mean " + " or ".join(repr(os.path.join(folder, stems[s])) for s in near)
+            + "?)" if near else "")
 
 
 def parse_document(text: str, file: str = "<string>", fmt: str = "yaml") -> Document:
@@ -249,6 +270,8 @@ def apply_overrides(doc: Document, assignments: Sequence[str]) -> Document:
     for assignment in assignments:
         try:
             overridden.add(_assign(data, assignment))
+        except _NearMiss as exc:
+            problems.append(Problem(OVERRIDE_FILE, None, exc.path, str(exc)))
         except ValueError as exc:
             problems.append(Problem(OVERRIDE_FILE, None, "", f"{assignment}: {exc}"))
     if problems:
@@ -275,6 +298,14 @@ def _unshared_copy(value: Any) -> Any:
     return value
 
 
+class _NearMiss(ValueError):
+    """An override path through a key the file lacks but nearly has (a misspelled name)."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
+
+
 def _assign(data: dict[str, Any], assignment: str) -> FieldPath:
     """Set one ``path=value`` in ``data`` in place and return the path; ``ValueError`` if bad."""
     key, sep, raw = assignment.partition("=")
@@ -299,6 +330,10 @@ def _assign(data: dict[str, Any], assignment: str) -> FieldPath:
             cur[step] = value
             break
         nxt = cur[step] if isinstance(cur, list) else cur.get(step)
+        if nxt is None and isinstance(cur, dict) and (
+                near := difflib.get_close_matches(str(step), [str(k) for k in cur], 1, 0.8)):
+            # a new mapping here is most likely a misspelled name (pools.inhouse...)
+            raise _NearMiss(_dotted(path), f"unknown key {step!r} (did you mean {near[0]!r}?)")
         if nxt is None:
             nxt = cur[step] = {}
         elif not isinstance(nxt, dict | list):

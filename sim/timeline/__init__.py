@@ -16,15 +16,15 @@ Example:
     >>> platform = sim.load_scenario("scenarios/platform_2026_2035.yaml",
     ...                              ["simulation.horizon_days=14", "simulation.warmup_days=0"])
     >>> tl = run_timeline(platform, years=(2026, 2028), replications=2)
-    >>> tl.summary(["time_to_match_h.mean", "money.cost_per_opinion_usd"])[
+    >>> tl.summary(["time_to_match_h.mean", "money.variable_cost_per_opinion_usd"])[
     ...     ["kpi", "year", "mean", "n"]].round(1)
-                              kpi  year   mean  n
-    0        time_to_match_h.mean  2026  103.9  2
-    1  money.cost_per_opinion_usd  2026  669.7  2
-    2        time_to_match_h.mean  2027   77.6  2
-    3  money.cost_per_opinion_usd  2027  672.2  2
-    4        time_to_match_h.mean  2028   60.3  2
-    5  money.cost_per_opinion_usd  2028  672.6  2
+                                       kpi  year   mean  n
+    0                 time_to_match_h.mean  2026  105.0  2
+    1  money.variable_cost_per_opinion_usd  2026  308.4  2
+    2                 time_to_match_h.mean  2027   78.1  2
+    3  money.variable_cost_per_opinion_usd  2027  279.0  2
+    4                 time_to_match_h.mean  2028   60.7  2
+    5  money.variable_cost_per_opinion_usd  2028  264.6  2
 """
 
 from __future__ import annotations
@@ -322,7 +322,7 @@ def format_timeline(tl: TimelineResults) -> str:
     if scale is not None and len(scale):
         lines += ["", "At market scale (per-case results x the whole segment's cases a year):"]
         for year, part in scale.groupby("year"):
-            bits = [f"{q.replace('_', ' ')} {r.total:,.0f} [{r.ci_low:,.0f}, {r.ci_high:,.0f}]"
+            bits = [_at_scale(q, r.total, r.ci_low, r.ci_high)
                     for q, r in zip(part["quantity"], part.itertuples(), strict=True)]
             lines.append(f"  {year}: {part['segment_cases'].iloc[0]:,.0f} cases; "
                          + "; ".join(bits))
@@ -341,6 +341,30 @@ def format_timeline(tl: TimelineResults) -> str:
         lines += [f"  {r.year} {r.kpi}: {r.at_fewest:,.1f} / {r.at_central:,.1f} / "
                   f"{r.at_most:,.1f}" for r in sens.itertuples()]
     return "\n".join(lines)
+
+
+def _at_scale(quantity: str, total: float, low: float, high: float) -> str:
+    """A market-scale total in readable units: ``opinion cost USD 1.05 bn [1.02, 1.08]``.
+
+    >>> _at_scale("specialist_hours", 2_439_952, 2_402_267, 2_477_636)
+    'specialist hours 2.44 m [2.4, 2.48]'
+    >>> _at_scale("net_savings_usd", -486_260_039, -877_268_897, -95_251_181)
+    'net savings USD -486 m [-877, -95.3]'
+    """
+    words = quantity.split("_")
+    money = words[-1] == "usd"
+    name = " ".join(words[:-1] if money else words)
+    top = max(abs(total), abs(low), abs(high))
+    div, unit = next(((d, u) for d, u in ((1e9, "bn"), (1e6, "m"), (1e3, "k")) if top >= d),
+                     (1.0, ""))
+
+    def num(x: float) -> str:
+        x /= div
+        return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+    unit = f" {unit}" if unit else ""
+    return (f"{name} {'USD ' if money else ''}{num(total)}{unit} "
+            f"[{num(low)}, {num(high)}]")
 
 
 def format_staff(staff: pd.DataFrame) -> str:

@@ -22,6 +22,7 @@ from sim.app import answer, form, markets, pairing, runs
 from sim.app.sources import SessionFolder, file_source, shipped, upload_source
 from sim.app.yaml_edit import edit_yaml_text, edited_scenario_text
 from sim.cli import main
+from sim.experiment.compare import align_run_settings
 from sim.loading import scenario_from_text
 from sim.scenario import ScenarioError
 from sim.scenario.loader import MAX_BYTES
@@ -228,6 +229,21 @@ def test_cards_show_the_summary(short_results) -> None:
     assert list(answer.payer_frame(short_results).index) == list(short_results.plan.payers)
 
 
+def test_cards_use_the_cli_names_and_define_both_match_times(short_results) -> None:
+    from sim.outputs.glance import glance_text
+    from sim.outputs.report import TERMS, kpi_table
+
+    table = kpi_table(short_results)
+    rows = {line[2:].split("  ")[0] for line in table.splitlines() if line.startswith("  ")}
+    cards = answer.kpi_cards(short_results)
+    assert {c.label for c in cards} <= rows, {c.label for c in cards} - rows
+    helps = {c.label: c.help for c in cards}
+    for term, meaning in TERMS.items():  # each match time says what it measures, both places
+        assert meaning in helps[next(k for k in helps if k.startswith(term))]
+        assert meaning in " ".join(table.split()) and meaning in " ".join(
+            glance_text(short_results).split())
+
+
 def test_overloaded_queues_are_highlighted() -> None:
     over = sim.run(sim.load_scenario(BASELINE, [*SHORT, "pools.in_house.specialists.oncology=2",
                                                 "pools.outsourced.specialists.oncology=0"]))
@@ -239,6 +255,7 @@ def test_overloaded_queues_are_highlighted() -> None:
                    if "#fbd5d5" in props)
     painted = {int(i) for i in re.findall(r"_row(\d+)_col", red)}
     assert painted == set(np.flatnonzero(overloaded.to_numpy()))
+    assert "offered h/week" in html and "offered_h_per_week" not in html  # readable names
 
 
 # ------------------------------------------------------------------------ compare
@@ -249,7 +266,7 @@ def test_the_pair_is_what_the_compare_api_gives() -> None:
 
     a = sim.load_scenario(BASELINE)
     b = sim.load_scenario(BASELINE, [*SHORT, "pools.in_house.specialists.oncology=6"])
-    a = pairing.align_run_settings(a, b)
+    a = align_run_settings(a, b)
     assert a.simulation.horizon_days == 20 and a.pools["in_house"].specialists["oncology"] == 4
     seen = []
     mine = pairing.run_pair(a, b, ("A", "B"), 2, report=lambda d, t, e: seen.append(d))
@@ -268,7 +285,13 @@ def test_the_pair_is_what_the_compare_api_gives() -> None:
 def test_market_headline_and_report() -> None:
     p = sim.market.project("scenarios/market/doc000_2026.yaml")
     labels = dict(markets.headline(p))
-    assert labels["market 2035"].startswith(f"{p.total_of(2035):,.2f}")
+    assert labels["market 2035 (USD bn)"] == f"{p.total_of(2035):,.2f}"
+    # the Projection chart stacks the segments: their sum is the total, colours in order
+    wide = p.wide("application")
+    spec = markets.stacked_chart(wide, p.unit_label, ["#1", "#2", "#3"]).to_dict()
+    assert spec["encoding"]["y"]["stack"] == "zero"
+    assert spec["encoding"]["color"]["scale"]["domain"] == list(wide.columns)
+    assert wide.sum(axis=1).to_numpy() == pytest.approx(p.wide("total")["total"].to_numpy())
     assert len(markets.findings_frame(p)) == len(p.report)
     v = markets.volumes_in(p, 2027)
     every = sim.market.volume_table(p)
@@ -303,3 +326,27 @@ def test_sosim_app_binds_loopback_by_default() -> None:
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
     assert command[command.index("run") + 1] == str(page_path()) and page_path().is_file()
+
+
+def test_the_warm_worker_gives_the_same_results_and_the_first_kpis_early() -> None:
+    """The page's warm worker (sim.app.worker): bit-identical to sim.run in one process, and
+    a report with the KPIs of the replications back so far before the last is done."""
+    from sim.app.worker import WarmWorker
+
+    s = sim.load_scenario(BASELINE, ["simulation.horizon_days=30", "simulation.warmup_days=3",
+                                     "simulation.replications=3"])
+    seen = []
+    with WarmWorker() as worker:
+        res = worker.run(s, workers=2, report=lambda d, t, e, partial: seen.append(
+            (d, t, None if partial is None else len(partial.kpis))))
+        again = worker.run(s)  # the same worker, warm: the same answer
+        with pytest.raises(ValueError):  # the worker's error, raised here with its type
+            worker.run(s, seed=-1)
+        assert worker.run(s, workers=1).kpis.equals(res.kpis)  # still serving after an error
+    serial = sim.run(s, workers=1)
+    for table in ("cases", "kpis", "events"):
+        pd.testing.assert_frame_equal(getattr(res, table), getattr(serial, table),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(serial, table),
+                                      check_exact=True)
+    assert seen == [(0, 3, None), (1, 3, 1), (2, 3, 2), (3, 3, 3)]

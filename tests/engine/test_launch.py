@@ -99,3 +99,15 @@ def test_a_failed_event_is_thrown_into_the_journey() -> None:
     launch(careful())
     env.run()
     assert seen == [(0.0, "no slot")]
+
+
+def test_the_private_attributes_launch_reads_still_mean_what_it_assumes() -> None:
+    """launch reads Event._ok, _value and sets _defused (as Process._resume does); a SimPy
+    release that renames or changes them fails here, not in a run (pyproject bounds simpy)."""
+    env = simpy.Environment()
+    good, bad = env.event().succeed("v"), env.event().fail(ValueError("x"))
+    assert (good._ok, good._value) == (good.ok, good.value) == (True, "v")
+    assert bad._ok is False and isinstance(bad._value, ValueError)
+    bad._defused = True
+    assert bad.defused  # the public property reads what launch sets
+    env.run()  # a defused failure is not raised by the environment

@@ -8,7 +8,7 @@ import yaml
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
 from sim.loading import scenario_from_text
-from tests.engine.test_invariants import LOADED
+from tests.outputs.test_invariants import LOADED
 from tests.validation.conftest import single_pool
 
 MISROUTES = {

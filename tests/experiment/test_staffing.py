@@ -141,12 +141,26 @@ def test_utilisation_and_wait_targets_together_on_an_executor() -> None:
 
 def test_a_time_target_staffing_cannot_reach_is_reported_not_chased() -> None:
     s = mmc_scenario({"onc": 6, "card": 3}, days=20, intake_h=100.0)  # 100 h before any queue
-    res = find_staffing(s, ["time_to_opinion_h.p90<=50"], replications=2)
+    said: list[str] = []
+    res = find_staffing(s, ["time_to_opinion_h.p90<=50"], replications=2, progress=said.append)
     assert not res.met
+    total = res.path.loc[0, "total"]
+    assert said == [f"step 0: start, {total} specialists, not every target met"]
     assert res.table["note"].str.startswith("unattainable by staffing: other stages").all()
     assert (res.table["cause"] == "other stages").all()
     assert (res.path["phase"] != "up").all()  # nothing was added in vain
     assert not res.path["met"].any()
+    # what it prints: no plan offered, each missed target with its worst queue and the gap
+    from pathlib import Path
+
+    from sim.experiment.staffing_report import staffing_text
+
+    text = staffing_text(res, [parse_target("time_to_opinion_h.p90<=50")], s, Path("out"))
+    assert "apply with" not in text and "no plan offered" in text
+    worst = res.table.loc[res.table["time_to_opinion_h.p90.bound"].idxmax()]
+    gap = worst["time_to_opinion_h.p90.bound"] - 50
+    assert (f"T1 time_to_opinion_h.p90<=50 missed on 2 queue(s); worst {worst['queue']}: "
+            f"{worst['time_to_opinion_h.p90.bound']:.3g}, {gap:.3g} over the target") in text
 
 
 def test_pools_and_replications_are_checked() -> None:

@@ -75,3 +75,13 @@ def test_yaml_writes_every_fitted_value_with_its_comment():
 def test_max_concurrent():
     assert max_concurrent(np.array([0, 1, 2.0]), np.array([1, 2, 3.0])) == 1  # back to back
     assert max_concurrent(np.array([0, 0.5, 0.7]), np.array([1, 2, 3.0])) == 3
+
+
+def test_sosim_map_knows_every_activity_of_sosims_own_log() -> None:
+    """SOSIM_MAP is built from the names the event log uses (sim.engine.stages): each of
+    them is mapped to a stage or ignored, and it names no other."""
+    from sim.engine.stages import EVENT_ACTIVITIES
+    from sim.fit.mapping import SOSIM_MAP
+
+    known = set(SOSIM_MAP.activity_stage()) | set(SOSIM_MAP.activities.ignore)
+    assert known == set(EVENT_ACTIVITIES)

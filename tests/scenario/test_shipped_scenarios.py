@@ -166,7 +166,11 @@ def test_money_reconciles_and_is_plausible(path: Path, short_runs: dict[str, Any
     assert ((co["program_cost_usd"] - co["records_cost_usd"] - co["triage_cost_usd"]
              - co["opinion_cost_usd"]).abs() < 1e-6).all()
     k = res.kpis.iloc[0]
-    assert 100 < k["money.cost_per_opinion_usd"] < 2000, k["money.cost_per_opinion_usd"]
+    # a case's own cost is hundreds of USD; the full cost adds the salaries of the 21-day
+    # start-up window, when few opinions are out yet, so it only has to be above that
+    variable = k["money.variable_cost_per_opinion_usd"]
+    assert 100 < variable < 2000, variable
+    assert k["money.cost_per_opinion_usd"] >= variable
 
 
 def test_mandate_scenario_differs_from_baseline_only_in_demand_and_payers() -> None:

@@ -7,7 +7,7 @@ patience leaves the queue unserved. Each replication estimates, over the cases
 that arrived after the warm-up and early enough to have left the queue by the
 horizon, P(abandon) and the mean time in queue of all arrivals (served or not);
 the Erlang A values (:func:`sim.core.analytic.erlang_a`, itself checked against
-a numerical solution of the CTMC in ``tests/test_analytic.py``) must lie in the
+a numerical solution of the CTMC in ``tests/core/test_analytic.py``) must lie in the
 99% t-interval, and that interval must be at most 2% of the value on each side,
 so a 2% error would show.
 

@@ -152,6 +152,34 @@ def test_case_lost_in_a_queue_breaks_the_end_state(monkeypatch: pytest.MonkeyPat
         kpis_of_run()
 
 
+PATIENT = ["abandonment={specialist: {default: {dist: exponential, mean: 2, unit: hours}}}"]
+
+
+def _kpis_with_give_ups():  # noqa: ANN202
+    plan = build_plan(scenario_from_text(LOADED, overrides=PATIENT))
+    rep = simulate(plan, 1)
+    return plan, rep, Results(plan, [rep], 1).kpis
+
+
+def test_queue_length_process_matches_the_engine_with_give_ups() -> None:
+    plan, rep, k = _kpis_with_give_ups()
+    assert k["abandoned"].iloc[0] > 50  # patients really give up in the queue
+    sampled = rep.counts.waiting[:, 0]
+    assert len(sampled) == int(plan.horizon_h) and sampled.max() > 2
+
+
+@pytest.mark.parametrize("fault", [faults.give_up_still_counted, faults.waits_end_at_service])
+def test_a_wrong_queue_length_breaks_the_queue_length_check(
+        monkeypatch: pytest.MonkeyPatch, fault) -> None:  # noqa: ANN001
+    """An engine that keeps counting patients who left, and the old measurement (a wait
+    ends only at service), both fail the check of the waits against the engine's counts."""
+    fault(monkeypatch)
+    with pytest.raises(InvariantError, match=r"queue p/oncology: at .* h the case table's "
+                                             r"waits show \d+ cases waiting .* engine's queue "
+                                             r"held \d+ \(queue length broken"):
+        _kpis_with_give_ups()
+
+
 def test_occupancy_sweep_counts_by_hand() -> None:
     """The sweep against a timeline worked out by hand (two servers, four cases)."""
     join = np.array([0.0, 0.5, 1.0, 1.0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from sim.outputs.figures import (
     utilisation_figure,
 )
 from sim.outputs.results import Results
-from tests.test_io import small_results
+from tests.outputs.test_io import small_results
 
 
 @pytest.fixture
@@ -78,9 +79,12 @@ def test_queue_length_one_step_line_per_pool(res: Results) -> None:
     fig = queue_length_figure(res, replication=1)
     (ax,) = fig.axes
     assert [ln.get_label() for ln in ax.get_lines()] == list(res.plan.pools)
-    assert ax.get_xlim() == (0, res.scenario.simulation.horizon_days)
+    # dates on the axis: from the start day to the horizon (matplotlib counts days)
+    sim_ = res.scenario.simulation
+    first = mdates.date2num(np.datetime64(sim_.start, "s"))
+    assert ax.get_xlim() == pytest.approx((first, first + sim_.horizon_days))
     assert len(ax.patches) == 1  # the shaded warm-up
-    assert "replication 1" in ax.get_title() and "Days" in ax.get_xlabel()
+    assert "replication 1" in ax.get_title() and "Date" in ax.get_xlabel()
     with pytest.raises(ValueError, match="no replication 7"):
         queue_length_figure(res, replication=7)
 

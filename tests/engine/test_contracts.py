@@ -124,9 +124,12 @@ def test_unused_commitment_by_hand(res) -> None:
     short = committed - k["contract.vendor.cases"]
     assert short > 0
     assert k["money.contract.vendor.unused_commitment_usd"] == pytest.approx(short * 612.37)
-    net, program = k["money.net_savings.total_usd"], k["money.program_cost.total_usd"]
+    # the full cost includes the commitment paid and never used, so the ROI counts it
     paid = short * 612.37
-    assert k["money.roi_with_commitments"] == pytest.approx((net - paid) / (program + paid))
+    program = k["money.program_cost.total_usd"]
+    assert program == pytest.approx(k["money.variable_cost.total_usd"] + paid
+                                     + k.get("money.staff_cost.total_usd", 0.0))
+    assert k["money.roi"] == pytest.approx(k["money.net_savings.total_usd"] / program)
 
 
 def test_queue_when_full_waits_for_next_weeks_slot() -> None:

@@ -6,7 +6,7 @@ import pytest
 import sim
 from sim.loading import scenario_from_text
 from sim.scenario import ScenarioError
-from tests.test_economics import FIXED
+from tests.outputs.test_economics import FIXED
 
 # FIXED's insurer mandates opinions before spine fusion; procedures are 3 h after the request,
 # so many opinions come after the date: only held procedures can still be avoided.

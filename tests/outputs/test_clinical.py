@@ -7,7 +7,7 @@ from scipy import stats
 import sim
 from sim.loading import scenario_from_text
 from sim.scenario import ScenarioError
-from tests.test_economics import FIXED
+from tests.outputs.test_economics import FIXED
 
 MEYER = FIXED.replace(
     "outcomes: {default: {confirmed: 0.2, refined: 0.6, changed: 0.2, treatment_changed: 1.0}}",

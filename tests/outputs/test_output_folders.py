@@ -51,11 +51,33 @@ def test_runs_what_ifs_and_timelines_each_keep_their_own_folder(
     for f in runs:
         stamp, ident = f.name.split("-")[:2]
         assert len(stamp) == 16 and stamp.endswith("Z") and len(ident) == 8
-    pointer = json.loads((parent / "latest.json").read_text())
+    # every run here has --set (FAST shortens it): each is a what-if, latest-what-if the newest
+    pointer = json.loads((parent / "latest-what-if.json").read_text())
     latest = next(f for f, k in zip(runs, kinds, strict=True) if k == "timeline")
     assert pointer["folder"] == latest.name and pointer["kind"] == "timeline"
+    assert pointer["overrides"] == ["simulation.horizon_days=20"]
+    if (parent / "latest-what-if").is_symlink():
+        assert (parent / "latest-what-if").resolve() == latest.resolve()
+    assert not (parent / "latest.json").exists()  # no run of the file as written yet
+
+
+def test_a_what_if_leaves_latest_to_the_scenario_as_written(
+        here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    quick = ["--replications", "2", "--quiet", "--no-figures", "--no-events"]
+    assert sosim(capsys, "run", "mini.yaml", *quick)[0] == 0
+    parent = here / "results" / "mini"
+    (plain,) = folders(parent)
+    assert sosim(capsys, "run", "mini.yaml", *quick, "--set", WHAT_IF)[0] == 0
+    what_if = next(f for f in folders(parent) if f != plain)
+    assert json.loads((parent / "latest.json").read_text())["folder"] == plain.name
+    assert json.loads((parent / "latest-what-if.json").read_text())["folder"] == what_if.name
     if (parent / "latest").is_symlink():
-        assert (parent / "latest").resolve() == latest.resolve()
+        assert (parent / "latest").resolve() == plain.resolve()
+    # so rerunning latest reproduces the file as written, not the what-if
+    status, out, _ = sosim(capsys, "rerun", str(parent / "latest.json"), "--out",
+                           str(here / "again"))
+    assert status == 0 and "bit for bit" in out
+    assert json.loads((here / "again" / "manifest.json").read_text())["overrides"] == []
 
 
 def test_same_run_twice_gets_two_folders() -> None:

@@ -79,6 +79,14 @@ def test_hand_computed_values_to_the_cent(fixed):
     assert c.loc[c["procedure_avoided"], "treatment_changed"].all()
 
 
+def _waiting_delay(res, part):
+    """Delay cost of cohort cases still waiting at the horizon, by hand."""
+    per_day = res.scenario.economics.delay_cost_per_day_usd
+    waiting = part[~part["warmup"] & (part["status"] == "in_system")]
+    rate = waiting["priority"].astype(str).map(lambda p: per_day.get(p, 0.0)).to_numpy()
+    return float((rate * (res.plan.horizon_h - waiting["arrival_h"]) / 24).sum())
+
+
 def _check_identities(res):
     c = res.cases
     done = c[c["status"] != "in_system"]  # delivered and abandoned cases both have a bill
@@ -96,10 +104,30 @@ def _check_identities(res):
         k = res.kpis.loc[rep]
         billed = part[~part["warmup"] & (part["status"] != "in_system")]
         co = billed[billed["status"] == "delivered"]
-        for col in ("program_cost_usd", "avoided_cost_usd", "net_savings_usd",
-                    "paid_by_payer_usd", "delay_cost_usd", "platform_margin_usd"):
+        for col in ("avoided_cost_usd", "paid_by_patient_usd"):
             total = k[f"money.{col.removesuffix('_usd')}.total_usd"]
             assert total == pytest.approx(billed[col].sum(), rel=1e-12, abs=1e-6)
+        # the full cost: the cases' own costs plus the capacity paid whether used or not
+        variable = billed["program_cost_usd"].sum()
+        fixed = sum(k.get(key, 0.0) for key in (
+            "money.staff_cost.total_usd", "money.coordinator_cost.total_usd",
+            "money.navigator_cost.total_usd",  # a records team paid for its hours
+            "money.contracts.unused_commitment_usd"))
+        assert k["money.variable_cost.total_usd"] == pytest.approx(variable, rel=1e-12)
+        program = k["money.program_cost.total_usd"]
+        assert program == pytest.approx(variable + fixed, rel=1e-12)
+        assert k["money.cost_per_opinion_usd"] == pytest.approx(program / len(co), rel=1e-12)
+        delay = billed["delay_cost_usd"].sum() + _waiting_delay(res, part)
+        assert k["money.delay_cost.total_usd"] == pytest.approx(delay, rel=1e-12, abs=1e-6)
+        avoided = k["money.avoided_cost.total_usd"]
+        assert k["money.net_savings.total_usd"] == pytest.approx(
+            avoided - program - delay, rel=1e-9, abs=1e-6)
+        paid = k["money.paid_by_payer.total_usd"]
+        assert paid == pytest.approx(billed["paid_by_payer_usd"].sum(), rel=1e-12)
+        margin = k["money.platform_margin.total_usd"]
+        assert margin == pytest.approx(paid + billed["paid_by_patient_usd"].sum() - program,
+                                       rel=1e-9, abs=1e-6)
+        assert k["money.platform_margin_per_opinion_usd"] == pytest.approx(margin / len(co))
         assert k["money.net_savings.total_usd"] == pytest.approx(
             k["money.payer_net.total_usd"] - k["money.paid_by_patient.total_usd"]
             + k["money.platform_margin.total_usd"], rel=1e-9, abs=1e-6)
@@ -113,6 +141,12 @@ def _check_identities(res):
         assert sum(k[f"payer.{p}.cases"] for p in payers) == len(co)
         assert sum(k[f"payer.{p}.surgeries_avoided"] for p in payers) == \
             k["money.surgeries_avoided"]
+        # cost per opinion by pool and by channel share the full cost out exactly
+        for key in ("pool", "channel"):
+            prefix = f"money.cost_per_opinion_usd.{key}."
+            n = co[key].astype(str).value_counts()
+            shared = sum(k[f"{prefix}{g}"] * n[g] for g in n.index if f"{prefix}{g}" in k)
+            assert shared == pytest.approx(program, rel=1e-9)
 
 
 def test_accounting_identities_fixed(fixed):
