@@ -165,7 +165,7 @@ def capacity_records(plan: Plan) -> list[dict[str, Any]]:
         >>> from sim.engine.plan import build_plan
         >>> rows = capacity_records(build_plan(scenario))
         >>> rows[0]["resource"], rows[0]["status"], rows[-1]["resource"]
-        ('in_house/oncology', 'ok', 'outsourced/other')
+        ('in_house/oncology', 'ok', 'outsourced/video slots')
     """
     rate_week = _volume(plan)[0] / HOURS_PER_YEAR * HOURS_PER_WEEK
     visits = _first_choice_visits(plan, rate_week)

@@ -26,10 +26,10 @@ Example:
     >>> res = plan_hiring(platform, target_h=120, replications=2)
     >>> print(res.text())
     Hiring plan: p90 time to opinion <= 120 h every year (lead time 6 months, attrition 0% a year)
-      2026: decide no hires; p90 249.4 h (95% bound 350.3 h): NOT met, 230.3 h over (not
+      2026: decide no hires; p90 244.2 h (95% bound 381.5 h): NOT met, 261.5 h over (not
       attainable by hiring: 3 more specialists did not lower the bound by 1%)
     <BLANKLINE>
-    No plan offered: 1 of 1 years miss the 120 h target (worst 2026: 95% bound 350.3 h, 230.3 h
+    No plan offered: 1 of 1 years miss the 120 h target (worst 2026: 95% bound 381.5 h, 261.5 h
     over). The hires listed are what the search kept, not a plan that meets the target; when more
     specialists do not help, the time goes to other stages (records, appointments: see sosim run's
     'where the time goes').

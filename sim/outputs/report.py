@@ -13,34 +13,39 @@ Example:
       time to match p95                        152.6 h (6.4 d)  [46.1 h, 259.0 h (10.8 d)]
       records to match mean                              3.8 h  [3.7 h, 3.8 h]
       records to match p50                               0.3 h  [0.1 h, 0.4 h]
-      records to match p90                               5.2 h  [0.0 h, 10.6 h]*
-      records to match p95                              22.6 h  [6.7 h, 38.5 h]
-      time to opinion mean                      48.2 h (2.0 d)  [21.8 h, 74.6 h (3.1 d)]
-      time to opinion p50                               21.1 h  [12.7 h, 29.4 h]
-      time to opinion p90                      136.9 h (5.7 d)  [0.0 h, 274.4 h (11.4 d)]*
-      time to opinion p95                      174.9 h (7.3 d)  [76.0 h (3.2 d), 273.7 h (11.4 d)]
-      matched within 24 h                                63.1%  [42.3%, 83.9%]
-      opinion within 120 h                               57.3%  [44.7%, 69.9%]
-      utilisation in_house                               27.5%  [13.2%, 41.8%]
-      cases waiting in_house (time average)          2.5 cases  [0.0 cases, 8.3 cases]*
-      utilisation outsourced                              3.2%  [0.0%, 18.4%]*
-      cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.6 cases]*
-      outsourced share                                    7.4%  [0.0%, 41.4%]*
-      misrouted share                                    10.1%  [0.0%, 22.0%]*
-      opinions per week                                    117  [28, 206]
+      records to match p90                               6.0 h  [0.0 h, 13.4 h]*
+      records to match p95                              22.7 h  [10.4 h, 35.0 h]
+      time to opinion mean                              47.2 h  [33.1 h, 61.2 h (2.6 d)]
+      time to opinion p50                               21.2 h  [18.0 h, 24.4 h]
+      time to opinion p90                      141.8 h (5.9 d)  [131.6 h (5.5 d), 152.0 h (6.3 d)]
+      time to opinion p95                      162.7 h (6.8 d)  [93.9 h (3.9 d), 231.5 h (9.6 d)]
+      matched within 24 h                                63.2%  [43.3%, 83.1%]
+      opinion within 120 h                               58.1%  [43.2%, 72.9%]
+      utilisation in_house                               28.5%  [18.1%, 38.9%]
+      cases waiting in_house (time average)          2.4 cases  [0.0 cases, 5.9 cases]*
+      utilisation outsourced                              2.6%  [0.0%, 17.5%]*
+      cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.8 cases]*
+      utilisation records team                           57.8%  [51.1%, 64.5%]
+      wait for a navigator mean                          6.2 h  [0.0 h, 12.6 h]*
+      slots used in_house/in_person                       8.7%  [0.2%, 17.1%]
+      slots used in_house/video                          31.0%  [18.3%, 43.7%]
+      slots used outsourced/video                         5.0%  [0.0%, 26.2%]*
+      outsourced share                                    5.9%  [0.0%, 37.6%]*
+      misrouted share                                     9.9%  [0.7%, 19.1%]
+      opinions per week                                    119  [39, 198]
       arrivals                                             452  [230, 675]
-      delivered                                            234  [56, 412]
-      in system at end                                     198  [198, 198]
-      time to opinion p50, online_portal                19.2 h  [1.7 h, 36.7 h]
-      time to opinion p50, in_person           153.6 h (6.4 d)  [43.3 h, 264.0 h (11.0 d)]
-      time to opinion p50, telephonic                   21.2 h  [0.0 h, 46.8 h]*
-      time to opinion p50, video               147.4 h (6.1 d)  [0.0 h, 365.3 h (15.2 d)]*
-      abandoned                                             20  [0, 65]*
-      abandoned share                                     4.5%  [0.0%, 12.1%]*
-        at records                                        2.7%  [0.0%, 11.2%]*
+      delivered                                            238  [79, 396]
+      in system at end                                     196  [176, 215]
+      time to opinion p50, online_portal                19.1 h  [2.6 h, 35.6 h]
+      time to opinion p50, in_person           127.9 h (5.3 d)  [0.0 h, 318.7 h (13.3 d)]*
+      time to opinion p50, telephonic                   20.6 h  [2.5 h, 38.7 h]
+      time to opinion p50, video               128.7 h (5.4 d)  [0.0 h, 276.4 h (11.5 d)]*
+      abandoned                                             20  [0, 64]*
+      abandoned share                                     4.3%  [0.0%, 12.0%]*
+        at records                                        2.9%  [0.0%, 9.9%]*
         at referral                                       0.0%  [0.0%, 0.0%]
-        at appointment                                    1.4%  [0.7%, 2.1%]
-        at specialist                                     0.3%  [0.0%, 1.9%]*
+        at appointment                                    1.2%  [0.4%, 2.0%]
+        at specialist                                     0.2%  [0.1%, 0.3%]
       (time to match: from the request's arrival to a matched specialist, records collection
       included; records to match: from complete records to a matched specialist, triage
       alone (the field's claim: 30 minutes by AI, 5-10 business days by legacy referral,
@@ -60,83 +65,87 @@ Example:
     <BLANKLINE>
     Money over the 14 days measured (mean, 95% CI; USD; per opinion = over opinions delivered)
     ------------------------------------------------------------------------------------------
-      cost per opinion, full (USD)                   1,591  [825, 2,356]
-        the cases' own costs only (USD)                281  [50.70, 511]
-        pool in_house                                1,659  [1,193, 2,126]
-        pool outsourced                                788  [657, 920]
-        channel online_portal                        1,580  [891, 2,269]
-        channel in_person                            1,731  [0.00, 4,663]*
-        channel telephonic                           1,562  [1,317, 1,807]
-        channel video                                1,740  [0.00, 4,986]*
-      portal vs in-person cost gap                    7.5%  [-109.4%, 124.4%]
-      outsourced vs in-house cost gap                52.5%  [47.0%, 57.9%]
-      surgeries avoided                                  4  [0, 17]*
-      treatment courses avoided                          2  [0, 15]*
+      cost per opinion, full (USD)                   1,589  [894, 2,283]
+        the cases' own costs only (USD)                272  [87.26, 458]
+        pool in_house                                1,641  [1,209, 2,073]
+        pool outsourced                                774  [761, 787]
+        channel online_portal                        1,550  [670, 2,430]
+        channel in_person                            1,880  [418, 3,342]
+        channel telephonic                           1,466  [935, 1,997]
+        channel video                                2,068  [920, 3,217]
+      portal vs in-person cost gap                   17.5%  [0.1%, 34.8%]
+      outsourced vs in-house cost gap                52.8%  [41.2%, 64.4%]
+      surgeries avoided                                  4  [0, 23]*
+      treatment courses avoided                          2  [0, 9]*
       opinions after the procedure date               0.0%  [0.0%, 0.0%]
-      procedures unreviewed (abandoned)                  6  [0, 12]*
-      avoided among recommended procedures           10.1%  [6.9%, 13.3%]
-      gross savings: avoided procedures (USD)      179,698  [0.00, 823,223]*
-        per opinion (USD)                              784  [0.00, 4,130]*
+      procedures unreviewed (abandoned)                  4  [0, 11]*
+      avoided among recommended procedures            9.8%  [0.0%, 24.5%]*
+      gross savings: avoided procedures (USD)      197,806  [0.00, 1,218,341]*
+        per opinion (USD)                              853  [0.00, 5,720]*
       savings lost: patients gave up (USD)          24,447  [0.00, 335,078]*
       savings lost: opinion after the date (USD)      0.00  [0.00, 0.00]
-      program cost, full (USD)                     371,388  [267,546, 475,229]
-        cases' own costs (USD)                      65,988  [0.00, 169,829]*
-          of which abandoned cases (USD)             1,115  [0.00, 2,576]*
+      program cost, full (USD)                     376,592  [289,333, 463,852]
+        cases' own costs (USD)                      64,892  [0.00, 152,152]*
+          of which abandoned cases (USD)               750  [0.00, 2,021]*
         specialists' contracted time (USD)         305,400  [305,400, 305,400]
-          of which idle (USD)                      219,577  [187,311, 251,843]
+          of which idle (USD)                      216,363  [197,605, 235,121]
         coordinators' hours (USD)                     0.00  [0.00, 0.00]
       cost of delay (USD)                             0.00  [0.00, 0.00]
-      net savings (USD)                           -191,689  [-939,056, 555,677]
-      net savings per opinion (USD)                   -807  [-3,387, 1,773]
-      return on program cost                         -0.51  [-2.38, 1.36]
-      benefit / cost (avoided / program cost)         0.49  [0.00, 2.36]*
-      platform margin (USD)                       -207,012  [-227,374, -186,651]
-        per opinion (USD)                             -887  [-1,475, -300]
+      net savings (USD)                           -178,787  [-1,286,582, 929,009]
+      net savings per opinion (USD)                   -736  [-4,908, 3,437]
+      return on program cost                         -0.47  [-3.30, 2.36]
+      benefit / cost (avoided / program cost)         0.53  [0.00, 3.36]*
+      platform margin (USD)                       -209,548  [-225,398, -193,697]
+        per opinion (USD)                             -884  [-1,409, -360]
     The platform loses money: what payers and patients pay falls short of what the
-    opinions cost in full, by USD 887 per opinion delivered.
+    opinions cost in full, by USD 884 per opinion delivered.
     <BLANKLINE>
-    Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer that pays nothing
-      is its patients: net and ROI count what they pay)
-      payer             cases  paid by payer  paid by patients  surgeries avoided            payer
-        net savings                      ROI
-      commercial           98         72,862             3,920                  2  -32,679
-        [-466,625, 401,267]      -0.42 [-6.03, 5.19]
-      employer_benefit     61         45,338              0.00                  1    6,669
-        [-207,863, 221,201]       0.19 [-4.82, 5.20]
-      medicare             42          3,200            13,930                  1   62,798
-        [-537,942, 663,539]  22.48 [-209.88, 254.85]
-      self_pay             34           0.00            25,125                  0   -3,615
-        [-300,755, 293,526]    -0.07 [-11.83, 11.68]
+    Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer that pays nothing is
+    its patients: net and ROI count what they pay)
+        payer             cases  paid by payer  paid by patients  surgeries avoided           payer
+    net savings                      ROI
+        commercial          100         74,100             3,980                  1  -15,809
+    [-103,715, 72,097]      -0.21 [-1.14, 0.73]
+        employer_benefit     62         46,200              0.00                  1   5,806
+    [-235,885, 247,498]       0.20 [-5.43, 5.82]
+        medicare             42          3,300            13,965                  1  62,698
+    [-536,772, 662,168]  21.04 [-193.02, 235.11]
+        self_pay             34           0.00            25,500                  0  -3,990
+    [-296,365, 288,386]    -0.10 [-11.49, 11.28]
+        commercial: USD 0.40 per member per month paid, break-even 0.85 (full cost less co-pays);
+    6.5 opinions per 1,000 members a year
+        employer_benefit: USD 1.00 per member per month paid, break-even 2.08 (full cost less
+    co-pays); 16.2 opinions per 1,000 members a year
     <BLANKLINE>
     Make or buy (only the costs that depend on who reviews: per-case overhead or price, salaried
     time, credits, unused commitment; break-even price = the vendor price below which buying is
     cheaper at this utilisation; break-even utilisation = where making costs what buying does)
-      line                            pool        opinions  utilisation  cost/opinion (USD)
-        break-even price  break-even utilisation
-      cardiology                      in_house          28        24.0%               1,687
-        1,687                   70.3%
-      cardiology                      outsourced         5         4.0%                 675
-        -                       -
-      neurology                       in_house          24        25.9%               1,379
-        1,379                   57.8%
-      neurology                       outsourced         2         2.1%                 675
-        -                       -
-      neurology/movement_disorders    in_house           4         8.5%               3,650
-        -                       -
-      oncology                        in_house          64        37.9%               1,593
-        1,593                   never
-      oncology                        outsourced         4         4.9%                 675
-        -                       -
-      oncology/rare_tumour_pathology  in_house           3         5.9%               8,850
-        -                       -
-      orthopedics                     in_house          38        28.2%               1,496
-        1,496                   72.3%
-      orthopedics                     outsourced         4         2.6%                 675
-        -                       -
-      other                           in_house          52        30.3%               1,152
-        1,152                   57.5%
-      other                           outsourced         7         5.5%                 675
-        -                       -
+        line                            pool        opinions  utilisation  cost/opinion (USD)
+    break-even price  break-even utilisation
+        cardiology                      in_house          31        26.3%               1,564
+    1,564                   70.7%
+        cardiology                      outsourced         4         2.8%                 675
+    -                       -
+        neurology                       in_house          24        25.9%               1,379
+    1,379                   57.8%
+        neurology                       outsourced         2         2.1%                 675
+    -                       -
+        neurology/movement_disorders    in_house           4         8.9%               3,300
+    -                       -
+        oncology                        in_house          67        39.2%               1,543
+    1,543                   never
+        oncology                        outsourced         2         3.6%                 675
+    -                       -
+        oncology/rare_tumour_pathology  in_house           4         8.9%               5,950
+    -                       -
+        orthopedics                     in_house          38        28.8%               1,496
+    1,496                   73.8%
+        orthopedics                     outsourced         4         2.0%                 675
+    -                       -
+        other                           in_house          54        30.3%               1,138
+    1,138                   56.5%
+        other                           outsourced         3         2.7%                 675
+    -                       -
     <BLANKLINE>
       * the t-interval went below 0 for a quantity that cannot be negative;
         shown from 0, it is unreliable: add replications

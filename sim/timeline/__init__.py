@@ -19,12 +19,12 @@ Example:
     >>> tl.summary(["time_to_match_h.mean", "money.variable_cost_per_opinion_usd"])[
     ...     ["kpi", "year", "mean", "n"]].round(1)
                                        kpi  year   mean  n
-    0                 time_to_match_h.mean  2026  105.0  2
-    1  money.variable_cost_per_opinion_usd  2026  308.4  2
-    2                 time_to_match_h.mean  2027   78.1  2
-    3  money.variable_cost_per_opinion_usd  2027  279.0  2
-    4                 time_to_match_h.mean  2028   60.7  2
-    5  money.variable_cost_per_opinion_usd  2028  264.6  2
+    0                 time_to_match_h.mean  2026  103.9  2
+    1  money.variable_cost_per_opinion_usd  2026  280.6  2
+    2                 time_to_match_h.mean  2027   77.6  2
+    3  money.variable_cost_per_opinion_usd  2027  269.1  2
+    4                 time_to_match_h.mean  2028   60.3  2
+    5  money.variable_cost_per_opinion_usd  2028  266.7  2
 """
 
 from __future__ import annotations
