@@ -83,7 +83,7 @@ def kpi_cards(results: Results, summary: pd.DataFrame | None = None) -> list[Car
     ]
     if sc.economics is not None:
         cur = sc.economics.currency
-        specs += [(f"cost per opinion ({cur})", "money.cost_per_opinion_usd", _usd, ""),
+        specs += [(f"cost per opinion, full ({cur})", "money.cost_per_opinion_usd", _usd, ""),
                   (f"net savings ({cur})", "money.net_savings.total_usd", _usd,
                    "avoided procedures - program cost - cost of delay"),
                   ("return on program cost", "money.roi", _number, "")]

@@ -185,8 +185,13 @@ def _what_if_on_the_default_scenario(page, record_property) -> None:  # noqa: AN
         record_property(f"{name} first KPI card s", round(card, 2))
         record_property(f"{name} answer s", round(answer, 2))
     _view(page, "Scenario", "Scenario · baseline")
-    _set(page, "edit:pools.in_house.specialists.oncology", 4)  # back to the file's value
+    # back to the file's value: the field loses its "edited" mark, so _set's wait does not apply
+    box = page.locator(".st-key-edit-pools-in_house-specialists-oncology input")
+    box.fill("4")
+    box.press("Enter")
+    playwright_api.expect(box).to_have_value("4")
     page.get_by_text("as written: valid").wait_for()
+    _settled(page)
 
 
 def test_change_oncologists_run_and_compare_in_a_browser(server: str, tmp_path: Path,
