@@ -45,15 +45,19 @@ from sim.engine.stages import (
     INTAKE,
     MILESTONES,
     PREAUTH,
+    RECORDS_REQUEST,
     REFERRAL,
     REQUESTED_AGAIN,
     REROUTING,
+    RERQUEST,
     REVIEW,
+    TEAM_ACTIVITIES,
     TIMES,
     TRIAGE,
 )
 from sim.outputs import kpis as kpi_module
 from sim.outputs.access import case_columns as access_columns
+from sim.outputs.access_invariants import check_access
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
 from sim.outputs.invariants import check_run
@@ -280,17 +284,12 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
     return slots
 
 
-TEAM_ACTIVITIES = ("records request", "records re-request")
-"""The event log's records-team activities: a navigator's hands-on work on a request."""
-
-
 def _team_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
     """Insert the navigators' work into ``slots`` in journey order (in place): the first
     request right after records intake starts, a second one after it is asked for."""
     names = [(s[0], s[1]) for s in slots]
-    for name, prefix, after in (("records request", "records", ("records intake", 0)),
-                                ("records re-request", "rerequest",
-                                 ("records requested again", 0))):
+    for name, prefix, after in ((RECORDS_REQUEST, "records", (INTAKE.name, 0)),
+                                (RERQUEST, "rerequest", (REQUESTED_AGAIN, 0))):
         if after not in names:
             continue
         began = cases[f"{prefix}_start_h"].notna().to_numpy()
@@ -391,13 +390,15 @@ class Results:
 
     def check(self) -> None:
         """The run invariants of every replication, from its case table and the engine's
-        counts (:func:`sim.outputs.invariants.check_run`); raises
+        counts (:func:`sim.outputs.invariants.check_run`, and for the records team and the
+        diaries :func:`sim.outputs.access_invariants.check_access`); raises
         :class:`~sim.outputs.invariants.InvariantError` at the first broken one. A step of its
         own: the runner takes it before anything is measured, and :attr:`kpis` makes sure
         it was taken. Runs once."""
         if not self._checked:
             for rep, cases in self._by_replication():
                 check_run(self.plan, rep, cases)
+                check_access(self.plan, rep, cases)  # records team, diaries
             self._checked = True
 
     @cached_property

@@ -7,6 +7,8 @@ appointment waits of the cases matched right; otherwise :meth:`TriageDesk.front`
 :meth:`Model._appointment` do the same case by case in the event loop. Both are checked by
 hand elsewhere; here each scenario variant and seed runs three ways (everything up front;
 appointments in the loop; everything in the loop) and every array of the records must be
+(with appointment diaries, the bookings :class:`sim.engine.slots.Appointments` makes before
+the run against those the journey makes in the loop)
 identical: every code, index, server and NaN bit for bit, every time to the last bit but
 one known exception.
 
@@ -26,7 +28,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.engine import model
+from sim.engine import model, pools
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
 from sim.engine.records import Records
@@ -71,16 +73,24 @@ APPOINTMENTS = ("appointments={in_person: {dist: uniform, low: 1, high: 6, unit:
 PATIENCE = ("abandonment={records: {default: {dist: exponential, mean: 5, unit: days}}, "
             "appointment: {default: {dist: exponential, mean: 3, unit: days}}, "
             "specialist: {default: {dist: exponential, mean: 4, unit: days}}}")
+DIARIES = ("appointments={in_person: {lead: {dist: uniform, low: 1, high: 6, unit: business_days},"
+           " lead_by_priority: {urgent: {dist: fixed, value: 2, unit: hours}},"
+           " slots_per_week: {in_house: 75}}, online: {dist: exponential, mean: 10, unit: hours}}")
+TEAM = ("intake.team={navigators: 1, calendar: business, handling: {paper: {dist: exponential, "
+        "mean: 1, unit: hours}, rerequest: {dist: fixed, value: 0.25, unit: hours}}}")
+INCOMPLETE = ("incomplete_records={share: {in_person: 0.3, online: 0.1}, "
+              "request: {dist: uniform, low: 1, high: 3, unit: business_days}}")
 VARIANTS = {
     "ai": [],
     "ai, 24x7": ["triage.ai.calendar=24x7"],
     "direct": ["triage.policy=direct"],
     "ai, appointments": [APPOINTMENTS],
     "direct, appointments, drop-out": ["triage.policy=direct", APPOINTMENTS, PATIENCE],
-    "ai, appointments, drop-out, incomplete records": [
-        APPOINTMENTS, PATIENCE,
-        "incomplete_records={share: {in_person: 0.3, online: 0.1}, "
-        "request: {dist: uniform, low: 1, high: 3, unit: business_days}}"],
+    "ai, appointments, drop-out, incomplete records": [APPOINTMENTS, PATIENCE, INCOMPLETE],
+    # appointment diaries (sim.engine.slots) and a records team (sim.engine.records_team)
+    "ai, diaries, records team, drop-out, incomplete records": [
+        DIARIES, TEAM, PATIENCE, INCOMPLETE],
+    "direct, diaries, drop-out": ["triage.policy=direct", DIARIES, PATIENCE],
 }
 
 
@@ -88,8 +98,9 @@ def _records(plan, seed: int, loop_front: bool, loop_slots: bool) -> Records:  #
     with pytest.MonkeyPatch.context() as m:
         if loop_front:  # triage, matching and pre-authorisation in the event loop
             m.setattr(model, "front_end", lambda *args: None)
-        if loop_slots:  # every appointment wait in the event loop
+        if loop_slots:  # every appointment wait in the event loop, every diary booking too
             m.setattr(model.Model, "_appointments_up_front", lambda self, ready, h: ready)
+            m.setattr(pools.Router, "static_choice", lambda self, *args: -1)
         return simulate(plan, seed).records
 
 
