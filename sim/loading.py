@@ -24,7 +24,7 @@ from pathlib import Path
 import pydantic
 
 from sim.capacity.access import unserved_case_types
-from sim.capacity.network import idle_calendars, unreachable_case_types
+from sim.capacity.network import case_type_shares, idle_calendars, unreachable_case_types
 from sim.engine.plan import build_plan
 from sim.engine.policies.routing import routing_findings
 from sim.market.link import resolve_file, with_market_demand
@@ -98,7 +98,7 @@ def network_findings(scenario: Scenario) -> list[Finding]:
     for line, payer in unreachable_case_types(plan):
         out.append((("pools",), f"{line} cases paid by {payer} cannot reach an opinion: no pool "
                     f"that {payer} covers has specialists for {line}"))
-    for line, payer, channel in unserved_case_types(plan):
+    for line, payer, channel in unserved_case_types(plan, case_type_shares(plan)):
         out.append((("appointments", channel, "slots_per_week"),
                     f"{channel} {line} cases paid by {payer} cannot reach an opinion: no pool "
                     f"with {channel} slots has specialists for {line} that {payer} covers"))

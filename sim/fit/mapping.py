@@ -31,7 +31,6 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.engine import stages
-from sim.outputs.results import TEAM_ACTIVITIES
 from sim.scenario.base import Name, Strict
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import read_document
@@ -176,7 +175,7 @@ SOSIM_MAP = LogMap(
         abandoned=stages.ABANDONED,
         # a records team's navigators (sim.engine.records_team): the fit reads records
         # intake as a delay and fits no team
-        ignore=list(TEAM_ACTIVITIES)),
+        ignore=list(stages.TEAM_ACTIVITIES)),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
     naive_timestamps="local",
     split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),
