@@ -24,7 +24,12 @@ from pathlib import Path
 import pydantic
 
 from sim.capacity.access import unserved_case_types
-from sim.capacity.network import idle_calendars, unreachable_case_types, why_unreachable
+from sim.capacity.network import (
+    case_type_shares,
+    idle_calendars,
+    unreachable_case_types,
+    why_unreachable,
+)
 from sim.engine.plan import Plan, build_plan
 from sim.engine.policies.routing import routing_findings
 from sim.market.link import resolve_file, with_market_demand
@@ -96,7 +101,7 @@ def network_findings(scenario: Scenario) -> list[Finding]:
         for name in idle_calendars(plan)
     ]
     out += _unreachable_findings(plan)
-    for line, payer, channel in unserved_case_types(plan):
+    for line, payer, channel in unserved_case_types(plan, case_type_shares(plan)):
         out.append((("appointments", channel, "slots_per_week"),
                     f"{channel} {line} cases paid by {payer} cannot reach an opinion: no pool "
                     f"with {channel} slots has specialists for {line} that {payer} covers"))

@@ -7,6 +7,8 @@ for speed; one runs ``python -m sim`` for real to prove the process exit status.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -242,3 +244,48 @@ def test_workers_change_no_output(capsys, mini_file: Path, tmp_path: Path) -> No
         pd.testing.assert_frame_equal(read_results_table(tmp_path / "w1", table),
                                       read_results_table(tmp_path / "w2", table),
                                       check_exact=True)
+
+
+# ------------------------------------------------------------------ what each command imports
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+HEAVY = ("pandas", "scipy.special", "scipy.stats", "networkx", "matplotlib", "pyarrow",
+         "simpy", "pydantic")
+
+_CHILD = """
+import contextlib, io, json, sys
+from sim.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main({argv!r})
+    except SystemExit:
+        pass
+print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+def _imported(argv: list[str]) -> list[str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get(
+        "PYTHONPATH", "")]).rstrip(os.pathsep))
+    done = subprocess.run([sys.executable, "-c", _CHILD.format(argv=argv, heavy=HEAVY)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("argv", "allowed"), [
+    (["--help"], set()),
+    (["run", "--help"], set()),
+    (["validate", "scenarios/baseline.yaml"], {"scipy.special", "pydantic", "simpy"}),
+])
+def test_a_command_imports_only_what_it_uses(argv: list[str], allowed: set[str]) -> None:
+    """Heavy libraries are imported only where used (issue #24): what each command loads.
+
+    Each case runs in a fresh interpreter and lists the heavy modules it imported. ``sosim
+    --help`` needs none of them; ``sosim validate`` needs pydantic (the schema), scipy.special
+    (quantiles of the lognormal reviews in the reach estimate) and simpy (small; the rosters
+    module holds both the capacity's presence and the engine's roster process), but not pandas
+    (it prints the capacity check's records), scipy.stats (t-intervals come from
+    scipy.special), networkx (reachability reads the routes) or matplotlib."""
+    assert set(_imported(argv)) <= allowed

@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TESTS, SIM = ROOT / "tests", ROOT / "sim"
 WHOLE = {"validation", "backtest", "metamorphic"}
-PROJECT = {"bench", "docstrings", "imports", "install", "layers", "notebooks", "sources",
-           "reliability", "tornado", "tree"}
+PROJECT = {"bench", "docstrings", "install", "layers", "notebooks", "sources",
+           "reliability", "tornado", "tree", "your_platform_doc"}
 
 
 def _dirs(root: Path) -> set[str]:

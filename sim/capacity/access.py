@@ -19,7 +19,9 @@ slots for the channel can take (they would never get an opinion; refused at load
 Example:
     >>> from sim import load_scenario
     >>> from sim.engine.plan import build_plan
-    >>> rows = access_rows(build_plan(load_scenario("scenarios/baseline.yaml")), 230.0)
+    >>> from sim.capacity.network import case_type_shares
+    >>> plan = build_plan(load_scenario("scenarios/baseline.yaml"))
+    >>> rows = access_rows(plan, 230.0, case_type_shares(plan))
     >>> [(r["resource"], r["kind"]) for r in rows][:2]
     [('records team', 'records'), ('in_house/in_person slots', 'appointments')]
 """
@@ -34,6 +36,17 @@ from sim.engine.plan import Plan
 from sim.engine.policies.routing import kinds_split
 
 HIGH_UTILISATION = 0.85
+
+
+_NAN_KEYS = ("servers", "available_h_per_week", "offered_h_per_week", "spill_share",
+             "reach_share", "reserve_utilisation", "cap_cases_per_week", "capped_share",
+             "cap_utilisation", "abandon_share")
+
+
+def _row(**values: object) -> dict:
+    """A capacity-table row with every key the specialist queues' rows have (NaN if none)."""
+    return {"role": None, "spills_to": None, "reserve_overloaded": False,
+            **dict.fromkeys(_NAN_KEYS, np.nan), **values}
 
 
 def _status(u: float) -> str:
@@ -67,19 +80,16 @@ def _team_row(plan: Plan, cases_per_week: float) -> dict:
         / plan.horizon_h * HOURS_PER_WEEK
     offered = team_hours_per_week(plan, cases_per_week)
     u = offered / available if available > 0 else np.inf
-    return dict(resource="records team", kind="records", role=None, servers=team.navigators,
-                available_h_per_week=available, offered_h_per_week=offered,
-                spill_share=np.nan, spills_to=None, utilisation=u,
+    return _row(resource="records team", kind="records", servers=team.navigators,
+                available_h_per_week=available, offered_h_per_week=offered, utilisation=u,
                 abandon_share=shed_share(u) if _gives_up(plan, "records") else np.nan,
-                reserve_overloaded=False, status=_status(u))
+                status=_status(u))
 
 
-def diary_cases_per_week(plan: Plan, cases_per_week: float) -> np.ndarray:
+def diary_cases_per_week(plan: Plan, cases_per_week: float, shares: np.ndarray) -> np.ndarray:
     """Per diary, the cases a week expected to take one of its slots (routing's first
-    choice among the pools with slots, those expected to reach the specialists)."""
-    from sim.capacity.network import case_type_shares
-
-    shares = case_type_shares(plan)
+    choice among the pools with slots, those expected to reach the specialists); ``shares``:
+    each (line, payer)'s share of cases (:func:`sim.capacity.network.case_type_shares`)."""
     reach = (np.asarray([plan.inputs.mix.priority.get(p, 0.0) for p in plan.priorities])[None]
              * reach_shares(plan, plan.triage.coordinator_share)).sum(axis=1)
     kind_of = [plan.pool_kinds[q.pool] for q in plan.queues]
@@ -99,24 +109,23 @@ def diary_cases_per_week(plan: Plan, cases_per_week: float) -> np.ndarray:
     return out
 
 
-def access_rows(plan: Plan, cases_per_week: float) -> list[dict]:
-    """The capacity-table rows of the records team and of every diary (module docstring)."""
+def access_rows(plan: Plan, cases_per_week: float, shares: np.ndarray) -> list[dict]:
+    """The capacity-table rows of the records team and of every diary (module docstring);
+    ``shares`` as for :func:`diary_cases_per_week`."""
     rows = [_team_row(plan, cases_per_week)] if plan.records_team is not None else []
-    offered = diary_cases_per_week(plan, cases_per_week) if plan.diaries else []
+    offered = diary_cases_per_week(plan, cases_per_week, shares) if plan.diaries else []
     for d, cases in zip(plan.diaries, offered, strict=True):
         u = cases / d.per_week
-        rows.append(dict(resource=f"{d.name} slots", kind="appointments", role=None,
-                         servers=np.nan, available_h_per_week=np.nan,
-                         offered_h_per_week=np.nan, spill_share=np.nan, spills_to=None,
+        rows.append(_row(resource=f"{d.name} slots", kind="appointments",
                          cap_cases_per_week=d.per_week, cap_utilisation=u, utilisation=u,
                          abandon_share=shed_share(u) if _gives_up(plan, "appointment")
-                         else np.nan, reserve_overloaded=False, status=_status(u)))
+                         else np.nan, status=_status(u)))
     return rows
 
 
 def access_warnings(rows: list[dict]) -> list[str]:
-    """Plain-language warnings for an overloaded records team or diary (the capacity
-    report's rows, as records)."""
+    """Plain-language warnings for an overloaded records team or diary (``rows``: the
+    capacity check's records)."""
     out = []
     for r in rows:
         if r["kind"] == "records" and r["utilisation"] >= 1:
@@ -125,23 +134,20 @@ def access_warnings(rows: list[dict]) -> list[str]:
                        f"navigators (utilisation {r['utilisation']:.2f} >= 1): the records "
                        "queue will grow without bound over the run")
         elif r["kind"] == "appointments" and r["utilisation"] >= 1:
-            out.append(f"{r['resource']}: about {r['utilisation'] * r['cap_cases_per_week']:.1f}"
-                       f" cases a week for {r['cap_cases_per_week']:g} slots (utilisation "
-                       f"{r['utilisation']:.2f} >= 1): the wait for a slot will grow without "
-                       "bound over the run")
+            cap = r["cap_cases_per_week"]
+            out.append(f"{r['resource']}: about {r['utilisation'] * cap:.1f} cases a week for "
+                       f"{cap:g} slots (utilisation {r['utilisation']:.2f} >= 1): the wait for "
+                       "a slot will grow without bound over the run")
     return out
 
 
-def unserved_case_types(plan: Plan) -> list[tuple[str, str, str]]:
+def unserved_case_types(plan: Plan, shares: np.ndarray) -> list[tuple[str, str, str]]:
     """(service line, payer, channel) with demand, on a channel with a diary, that no pool
     with slots for the channel can take although some pool that may serve the case staffs
-    the line (one that no pool may serve at all is
-    :func:`sim.capacity.network.unreachable_case_types`'s)."""
-    from sim.capacity.network import case_type_shares
-
+    the line (``shares`` as for :func:`diary_cases_per_week`; one that no pool may serve at
+    all is :func:`sim.capacity.network.unreachable_case_types`'s).
     if not plan.diaries:
         return []
-    shares = case_type_shares(plan)
     out = []
     slot_channels = {d.channel for d in plan.diaries}
     for (line, payer, c), queues in plan.routes.items():

@@ -226,7 +226,8 @@ def capacity_records(plan: Plan) -> list[dict[str, Any]]:
         r["abandon_share"] = shed_share(u) if patient and r["kind"] != "triage" else np.nan
         r["reserve_overloaded"] = blocked
         r["status"] = st
-    rows += access_rows(plan, rate_week)  # the records team and the diaries (sim.capacity.access)
+    # the records team and the diaries (sim.capacity.access)
+    rows += access_rows(plan, rate_week, case_type_shares(plan))
     columns = dict.fromkeys(k for r in rows for k in r)  # every row has every column, as a table
     return [{k: r.get(k, np.nan) for k in columns} for r in rows]
 
@@ -362,9 +363,8 @@ def overload_warnings(report: pd.DataFrame | list[dict[str, Any]]) -> list[str]:
     one that still gets more work than it can do (cases that cannot overflow), or an
     overflow pool that cannot take what spills into it, is.
     """
-    rows = _records(report)
-    out = access_warnings(rows)
-    for r in rows:
+    out = access_warnings(_records(report))
+    for r in _records(report):
         if r["kind"] in ("records", "appointments"):  # their own words: access_warnings
             continue
         out += _limit_warnings(r)

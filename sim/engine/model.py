@@ -71,12 +71,12 @@ class Counts:
     # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
     # engine's queues hold them
     end_state: tuple[tuple[int, int], ...] = ()
-    # per appointment diary: the cases still waiting for a slot when the run stopped
-    diary_end: tuple[int, ...] = ()
     # the cases waiting in each queue (columns) at each of sample_times (rows), as the
     # engine's queues held them: the queue-length process the waits must add up to (an
     # array has no single truth value, so == on Counts leaves it out; compare it with numpy)
     waiting: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # per appointment diary: the cases still waiting for a slot when the run stopped
+    diary_end: tuple[int, ...] = ()
 
     @property
     def in_system(self) -> int:
@@ -112,8 +112,8 @@ class Model:
         # ready for their journey at the horizon, and opinions delivered.
         self.started = self.pending = self.finished = self.abandoned = 0
         self.front_done = False
-        self.waiting = np.zeros((0, len(plan.queues)), dtype=np.int32)  # sampled by _sample
         self.team_log: TeamLog | None = None
+        self.waiting = np.zeros((0, len(plan.queues)), dtype=np.int32)  # sampled by _sample
         self.slot_in_journey: np.ndarray | None = None  # cases whose journey waits for a slot
         self.slot_cases: set[int] | None = None  # ... as a set, for the journey
         # the per-case inputs the journey reads (_read_views)
@@ -207,8 +207,8 @@ class Model:
     def counts(self) -> Counts:
         """The engine's counts once the run has ended."""
         return Counts(self.started, self.pending, self.finished, self.abandoned,
-                      tuple((sum(q.waiting), q.busy) for q in self.queues), self.diary_end,
-                      self.waiting)
+                      tuple((sum(q.waiting), q.busy) for q in self.queues), self.waiting,
+                      self.diary_end)
 
     def _sample(self, times: list[float]) -> Generator[simpy.Event, None, None]:
         """Count the cases waiting in every queue at each sample instant (one event an hour
@@ -281,8 +281,7 @@ class Model:
 
     def _after_slot(self, i: int, q: int) -> None:
         """Case ``i``'s slot has come: on to specialist queue ``q`` (sim.engine.slots)."""
-        patience = None if self.patience_h is None else self.patience_h[i]
-        launch_journey(self._review(i, q, self.priority[i], patience))
+        launch_journey(self.journey(i, q))
 
     def _gave_up(self, i: int, at_h: float) -> None:
         """Case ``i`` left a specialist queue at ``at_h``: its patience ran out while it waited
@@ -365,49 +364,48 @@ class Model:
             if wake is not None:
                 yield wake
 
-    def journey(self, i: int) -> Generator[simpy.Event, None, None]:
-        """The life of case ``i`` from arrival to opinion."""
-        env, rec, d = self.env, self.rec, self.draws
-        line, payer, channel, prio = self.line[i], self.payer[i], self.channel[i], self.priority[i]
-
-        if self.matched is not None:  # records, triage and authorisation were computed up front
-            matched = self.matched[i]
-        else:  # the journey starts when the records are complete
-            matched = yield from self.triage.front(i)
-            if matched < 0:  # gave up in the referral cycle
-                self._abandon(i, REFERRAL)
-                return
-
-        patience = None if self.patience_h is None else self.patience_h[i]
-        if matched != line:  # the wrong specialists screen it and hand it back
-            # (when no pool that may serve the case staffs the wrong line, routing
-            # itself catches the mismatch: no one screens it, it is only re-routed)
-            if self.plan.routes[(matched, payer, channel)]:
-                q = self.router.choose(matched, payer, channel, prio, env.now)
-                rec.screen_queue[i] = q
-                rec.screen_queue_h[i] = env.now
-                if not (yield from self.queues[q].serve(
-                    i, float(d.screen_h[i]), prio, rec.screen_seize_h, rec.screen_start_h,
-                    rec.screen_end_h, rec.screen_server, patience,
-                )):
-                    return  # gave up waiting (recorded by _gave_up)
-            if wait := calendar_delay(env, float(d.reroute_h[i]), self.reroute_calendar):
-                yield wait
-            rec.reroute_end_h[i] = rec.match_h[i] = env.now
-
-        slot = self.slot_cases  # wait for an appointment slot first
-        if slot is not None and i in slot and not (yield from self._appointment(i, channel)):
-            return
-        q = self.router.choose(line, payer, channel, prio, env.now)
-        if self.books is not None and self.books[i]:  # a diary's slot: the diary goes on
-            self.appointments.book(i, q, channel, prio)  # at the slot (_after_slot)
-            return
-        yield from self._review(i, q, prio, patience)
-
-    def _review(self, i: int, q: int, prio: int, patience: float | None
-                ) -> Generator[simpy.Event, None, None]:
-        """From joining specialist queue ``q`` to the opinion (contract slot, wait, review)."""
+    def journey(self, i: int, q: int = -1) -> Generator[simpy.Event, None, None]:
+        """The life of case ``i`` from arrival to opinion; from specialist queue ``q`` on when
+        given (an appointment diary's slot has come: :meth:`_after_slot`). One generator
+        for both, so that a case costs no delegating frame on each of its events."""
         env, rec = self.env, self.rec
+        prio = self.priority[i]
+        patience = None if self.patience_h is None else self.patience_h[i]
+        if q < 0:
+            d = self.draws
+            line, payer, channel = self.line[i], self.payer[i], self.channel[i]
+            if self.matched is not None:  # records, triage, authorisation computed up front
+                matched = self.matched[i]
+            else:  # the journey starts when the records are complete
+                matched = yield from self.triage.front(i)
+                if matched < 0:  # gave up in the referral cycle
+                    self._abandon(i, REFERRAL)
+                    return
+
+            if matched != line:  # the wrong specialists screen it and hand it back
+                # (when no pool that may serve the case staffs the wrong line, routing
+                # itself catches the mismatch: no one screens it, it is only re-routed)
+                if self.plan.routes[(matched, payer, channel)]:
+                    q = self.router.choose(matched, payer, channel, prio, env.now)
+                    rec.screen_queue[i] = q
+                    rec.screen_queue_h[i] = env.now
+                    if not (yield from self.queues[q].serve(
+                        i, float(d.screen_h[i]), prio, rec.screen_seize_h, rec.screen_start_h,
+                        rec.screen_end_h, rec.screen_server, patience,
+                    )):
+                        return  # gave up waiting (recorded by _gave_up)
+                if wait := calendar_delay(env, float(d.reroute_h[i]), self.reroute_calendar):
+                    yield wait
+                rec.reroute_end_h[i] = rec.match_h[i] = env.now
+
+            slot = self.slot_cases  # wait for an appointment slot first
+            if slot is not None and i in slot and not (yield from self._appointment(i, channel)):
+                return
+            q = self.router.choose(line, payer, channel, prio, env.now)
+            if self.books is not None and self.books[i]:  # a diary's slot: the diary goes on
+                self.appointments.book(i, q, channel, prio)  # at the slot (_after_slot)
+                return
+        # joins specialist queue q: a contract's slot, the wait, the review
         rec.queue[i] = q
         rec.queue_h[i] = env.now
         if self.router.capped and (cap := self.router.caps[q]) is not None:

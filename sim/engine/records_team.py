@@ -114,6 +114,11 @@ def run_team(plan: Plan, cases: Cases, draws) -> TeamLog:  # noqa: ANN001  (Draw
     return log
 
 
+def _view(a: np.ndarray) -> memoryview:
+    """A memoryview of ``a``'s values (indexing it gives Python ints, floats and bools)."""
+    return memoryview(np.ascontiguousarray(a))
+
+
 def _delays_up_front(start: np.ndarray, hours: np.ndarray, which: np.ndarray,
                      cals: tuple[WorkCalendar | None, WorkCalendar | None]) -> np.ndarray:
     """``delay_end`` for every case at once, each on the calendar ``cals[which]``."""
@@ -152,9 +157,11 @@ def simulate_team(arrival: np.ndarray, priority: np.ndarray, effort: np.ndarray,
                                np.ones((visit2 & ~visit1).sum(), dtype=np.int64)])
     order = np.lexsort((static, static_t))
     log = _Loop(n, servers, calendar, horizon)
+    # per-case inputs as memoryviews: indexing gives Python numbers, without a list per array
     log.run(static_t[order].tolist(), static[order].tolist(), static_v[order].tolist(),
-            priority.tolist(), effort.tolist(), wait_h.tolist(), which.tolist(), wait_cals,
-            second_h.tolist(), second_cal, visit2.tolist(), deadline.tolist(), first, complete)
+            _view(priority), (_view(effort[FIRST]), _view(effort[SECOND])), _view(wait_h),
+            _view(which), wait_cals, _view(second_h), second_cal, _view(visit2),
+            _view(deadline), first, complete)
     return TeamLog(log.join, log.seize, log.start, log.end, log.server, first, complete,
                    log.end_state)
 
@@ -168,10 +175,11 @@ class _Loop:
         self.servers, self.calendar, self.horizon = servers, calendar, horizon
         self.end_state = (0, 0)
 
-    def run(self, static_t: list, static_i: list, static_v: list, prio: list, effort: list,
-            wait_h: list, which: list, wait_cals: tuple, second_h: list,
-            second_cal: WorkCalendar | None, visit2: list, deadline: list,
-            first: np.ndarray, complete: np.ndarray) -> None:
+    def run(self, static_t: list, static_i: list, static_v: list, prio: memoryview,
+            effort: tuple[memoryview, memoryview], wait_h: memoryview, which: memoryview,
+            wait_cals: tuple, second_h: memoryview, second_cal: WorkCalendar | None,
+            visit2: memoryview, deadline: memoryview, first: np.ndarray,
+            complete: np.ndarray) -> None:
         """Process the visits in time order until the horizon (module docstring)."""
         horizon, span = self.horizon, self.calendar.work_span
         join, seize, start, end, who = self.join, self.seize, self.start, self.end, self.server

@@ -78,8 +78,9 @@ class Diary:
                    priority: np.ndarray, give_up: np.ndarray) -> None:
         """Cases booked before the run (any order): merged in as their leads pass."""
         order = np.lexsort((case, eligible))
-        self._ahead = tuple(a[order].tolist() for a in (eligible, case, queue, priority,
-                                                        give_up))
+        # sorted copies seen through memoryviews: Python numbers when indexed, no lists
+        self._ahead = tuple(memoryview(np.ascontiguousarray(a[order]))
+                            for a in (eligible, case, queue, priority, give_up))
         self._next_ahead = 0
         if len(order):
             self._schedule(float(eligible[order[0]]))
@@ -94,10 +95,11 @@ class Diary:
 
     # ------------------------------------------------------------------------- the slots
     def _time(self, k: int) -> float:
-        """Slot ``k``'s time (computed once, :meth:`DiarySpec.slot_time`)."""
+        """Slot ``k``'s time (computed once, a few hundred at a time: :meth:`DiarySpec.
+        slot_times`, the same numbers as :meth:`DiarySpec.slot_time`)."""
         times = self._times
-        while len(times) <= k:
-            times.append(self.spec.slot_time(len(times)))
+        if len(times) <= k:
+            times.extend(self.spec.slot_times(len(times), max(k + 1, len(times) + 512)))
         return times[k]
 
     def _first_at_or_after(self, t: float) -> int:
@@ -111,7 +113,11 @@ class Diary:
 
     def _schedule(self, eligible_h: float) -> None:
         """Wake at the first slot from ``eligible_h`` (and from now), if that is earlier."""
-        k = max(self._first_at_or_after(max(eligible_h, self.env.now)), self.last_k + 1)
+        self._wake(max(self._first_at_or_after(max(eligible_h, self.env.now)),
+                       self.last_k + 1))
+
+    def _wake(self, k: int) -> None:
+        """Wake at slot ``k``, if that is earlier than the wake-up scheduled."""
         t = self._time(k)
         if t >= self._wake_t:
             return
@@ -138,10 +144,9 @@ class Diary:
             self.given += 1
             self.start(i, q)
             break
-        nxt = self._next_eligible()
-        if waiting:
-            nxt = now
-        if nxt < INF:
+        if waiting:  # the next slot goes to one of them
+            self._wake(k + 1)
+        elif (nxt := self._next_eligible()) < INF:
             self._schedule(nxt)
 
     def _admit(self, now: float) -> None:

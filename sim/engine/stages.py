@@ -33,7 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["ABANDONED", "ACCESS_ACTIVITIES", "ACTIVITIES", "ARRIVED", "DELIVERED",
-           "EVENT_ACTIVITIES", "MILESTONES", "SPANS", "STAGES", "TIMES", "Activity", "Stage"]
+           "EVENT_ACTIVITIES", "MILESTONES", "RECORDS_REQUEST", "RERQUEST", "SPANS", "STAGES",
+           "TEAM_ACTIVITIES", "TIMES", "Activity", "Stage"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ REQUESTED_AGAIN, BOOKED, HELD = ("records requested again", "appointment booked"
                                  "appointment held")
 """The log's access events (``incomplete_records``, ``appointments``)."""
 ACCESS_ACTIVITIES = (REQUESTED_AGAIN, BOOKED, HELD)
+RECORDS_REQUEST, RERQUEST = "records request", "records re-request"
+"""A records team's navigators at work on a request, and on a second one (``intake.team``)."""
+TEAM_ACTIVITIES = (RECORDS_REQUEST, RERQUEST)
 
 STAGES = (
     Stage("records intake",  # arrival_h and intake_end_h come with the case and its draws
@@ -128,7 +132,7 @@ MILESTONES = tuple(m for s in STAGES for m in s.states)
 ACTIVITIES = tuple(a for s in STAGES for a in s.activities)
 """The event log's activities with a start and an end, in journey order."""
 EVENT_ACTIVITIES = (ARRIVED, *(a.name for a in ACTIVITIES), DELIVERED, *ACCESS_ACTIVITIES,
-                    ABANDONED)
+                    *TEAM_ACTIVITIES, ABANDONED)
 """Every activity name the event log can show."""
 SPANS = tuple(p for s in STAGES for p in s.spans)
 """(``stage_h`` KPI name, end column), in journey order; the first starts at ``arrival_h``."""

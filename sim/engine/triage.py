@@ -153,6 +153,10 @@ def front_end(plan: Plan, cases: Cases, draws: Draws, rec: Records) -> np.ndarra
     for k in range(len(plan.payers)):
         rows = (cases.payer == k) & (draws.auth_h > 0)  # a delay only where the payer has one
         if rows.any():
-            ready[rows] = delay_end(first[rows], draws.auth_h[rows], plan.preauth_calendar(k))
+            start = first[rows]
+            done = delay_end(start, draws.auth_h[rows], plan.preauth_calendar(k))
+            # the event loop's clock after a timeout of done - start reads start + (done -
+            # start), which can differ from done in the last bit: mirror it, so both paths agree
+            ready[rows] = np.where(done > start, start + (done - start), start)
     rec.auth_end_h[:] = ready
     return ready

@@ -28,6 +28,7 @@ from scipy import stats
 
 from sim.core.calendar import WorkCalendar
 from sim.fit.calendars import DetectedCalendar, detect_calendar
+from sim.fit.censored import censored_spec, needs_censoring
 from sim.fit.demand import fit_demand
 from sim.fit.durations import FittedDuration, fit_duration
 from sim.fit.fitted import Fitted
@@ -158,24 +159,30 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
     busy = max(max_concurrent(r["triage_start_h"].to_numpy(), r["triage_end_h"].to_numpy())
                for _, r in done.groupby(done["triage_resource"].fillna("")))
     service = _duration_entry(fd, float(done["triage_start_estimated"].mean()), heuristic)
-    if busy > 1 or not len(ids):  # a service working many cases at once: AI triage
+    # One name for several people (sosim's log says "coordinator"): cases waited for triage
+    # in working time while it was busy, so it has a capacity: as many people as at once.
+    known = done[~done["triage_start_estimated"].astype(bool)]
+    queued = int((np.asarray(cal.working_hours_between(
+        known["records_h"].to_numpy(), known["triage_start_h"].to_numpy())) > 1 / 60).sum())
+    people, who = len(ids), f"{len(ids)} distinct triage resources"
+    if len(ids) == 1 and busy > 1 and queued >= MIN_MISROUTED:
+        people, who = busy, (f"one name, at most {busy} cases at once and {queued} cases "
+                             "waited for triage: that many people")
+    if busy > people or not people:  # a service working many cases at once: AI triage
         scenario["triage"] = {"policy": Fitted("ai", f"one resource works up to {busy} cases "
-                                               "at once: an automated service"),
+                                               "at once and no case waited for it: an "
+                                               "automated service"),
                               "ai": {"service": service, "servers": None,
                                      "calendar": cal_name, "accuracy": accuracy}}
-        if misroute:
-            scenario["triage"]["misroute"] = misroute
     else:  # people, one case each: coordinators; the case then goes straight to a specialist
-        scenario["triage"] = {"policy": Fitted("legacy", f"{len(ids)} people triage one case "
+        scenario["triage"] = {"policy": Fitted("legacy", f"{people} people triage one case "
                                                "at a time: coordinators"),
-                              "legacy": {"coordinators": Fitted(len(ids), f"{len(ids)} distinct "
-                                                                "triage resources", len(done)),
+                              "legacy": {"coordinators": Fitted(people, who, len(done)),
                                          "calendar": cal_name, "handling": service,
                                          "referral_cycle": {"dist": "fixed", "value": 0},
                                          "accuracy": accuracy}}
-        if misroute:
-            scenario["triage"]["misroute"] = misroute
-
+    if misroute:
+        scenario["triage"]["misroute"] = misroute
 
 MIN_MISROUTED = 20
 """Re-routed cases needed before the screening and re-routing times are fitted."""
@@ -267,17 +274,21 @@ def _review_by_specialty(rows: pd.DataFrame, fitted: FittedScenario, pool: str,
 
 
 def _delay_entry(log: Log, begin_h: np.ndarray, end_h: np.ndarray, key: str, scenario: dict,
-                 fitted: FittedScenario) -> Fitted:
+                 fitted: FittedScenario, open_h: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> Fitted:
     """A delay from ``begin_h`` to ``end_h``; in business days when its ends keep office hours.
 
     A delay whose ends all fall in office hours (paper records, an authorisation desk) pauses
     off-calendar: it is fitted as working time on the calendar detected from its ends, in
-    that calendar's business days. Otherwise it is elapsed hours.
+    that calendar's business days. Otherwise it is elapsed hours. ``open_h``: (begin, stop)
+    of the delays still running when the patient gave up or the log ended, censored
+    observations (:mod:`sim.fit.censored`).
     """
     ok = np.isfinite(begin_h) & np.isfinite(end_h)
+    censor = open_h is not None and needs_censoring(int(ok.sum()), len(open_h[0]))
     # Right censoring: a delay begun near the end of the log is only seen if it was short.
     # Keep the delays begun early enough for the longest one seen to have ended.
-    if ok.any():
+    if ok.any() and not censor:
         early = begin_h <= log.end_h - float(np.max((end_h - begin_h)[ok]))
         if (ok & early).sum() >= 0.5 * ok.sum():
             ok &= early
@@ -290,6 +301,9 @@ def _delay_entry(log: Log, begin_h: np.ndarray, end_h: np.ndarray, key: str, sce
     if det.spec is None:
         fd = fit_duration(end_h - begin_h)
         fitted.durations[key] = fd
+        if censor:
+            spec, note = censored_spec(end_h - begin_h, open_h[1] - open_h[0])
+            return Fitted({**spec, "unit": "hours"}, note + " h", fd.n, fd.mean_ci)
         return _duration_entry(fd)
     fitted.calendars[key] = det
     name = _add_calendar(scenario, f"{key}_hours", det)
@@ -297,6 +311,11 @@ def _delay_entry(log: Log, begin_h: np.ndarray, end_h: np.ndarray, key: str, sce
     days = np.asarray(cal.working_hours_between(begin_h, end_h)) / cal.business_day_hours
     fd = fit_duration(days)
     fitted.durations[key] = fd
+    if censor:
+        spec, note = censored_spec(days, np.asarray(cal.working_hours_between(
+            *open_h)) / cal.business_day_hours)
+        return Fitted({**spec, "unit": "business_days", "calendar": name},
+                      f"{note} business days; working time on {name}", fd.n, fd.mean_ci)
     lo, hi = fd.mean_ci
     note = (fd.note.split("; observed")[0] + f"; observed mean {fd.mean:.4g} business days "
             f"[{lo:.4g}, {hi:.4g}] 95% CI, sd {fd.sd:.3g}; its ends keep office hours, so it "
@@ -314,6 +333,10 @@ def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
                     channels: list[str]) -> None:
     """Intake; split into paper and digital when the records' resource says which."""
     ready = t.assign(records_h=t["first_records_h"].fillna(t["records_h"]))  # first batch
+    # the kind of every case whose records the log names (complete or still awaited: paper
+    # records, slower, are more often still awaited at the log's end)
+    named = ready[ready["records_resource"].notna()]
+    kind_all = named["records_resource"].astype(str).str.lower().str.contains("paper")
     ready = ready[ready["records_h"].notna()]
     kind = ready["records_resource"].fillna("").str.lower()
     paper = kind.str.contains("paper").to_numpy()
@@ -322,11 +345,12 @@ def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
         paper_entry = _intake_delay(log, ready[paper], "intake_paper", scenario, fitted)
         share = {}
         for ch in channels:
-            in_ch = (ready["channel"] == ch).to_numpy() if "channel" in ready else \
-                np.ones(len(ready), bool)
+            in_ch = (named["channel"] == ch).to_numpy() if "channel" in named else \
+                np.ones(len(named), bool)
             n = int(in_ch.sum())
-            share[ch] = Fitted(round(float((~paper[in_ch]).mean()), 4) if n else 1.0,
-                               f"n={n} cases; share whose records resource is not paper", n)
+            share[ch] = Fitted(round(float((~kind_all.to_numpy()[in_ch]).mean()), 4)
+                               if n else 1.0, f"n={n} cases; share whose records resource "
+                               "is not paper (records in or still awaited)", n)
         scenario["intake"] = {"digital": digital, "paper": paper_entry, "digital_share": share}
         return
     entry = _intake_delay(log, ready, "intake", scenario, fitted)
@@ -422,8 +446,8 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     _covers(scenario, staffing, kinds)
     scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "
                                               "default shares (assumption); they change no time")}
-    journey_sections(log, t, scenario, fitted,
-                     lambda b, e, key: _delay_entry(log, b, e, key, scenario, fitted))
+    journey_sections(log, t, scenario, fitted, lambda b, e, key, open_h=None: _delay_entry(
+        log, b, e, key, scenario, fitted, open_h))
     if staffing.shared_resources:
         fitted.notes.append(f"{len(staffing.shared_resources)} specialists reviewed more than "
                             "one specialty and are counted on each line")

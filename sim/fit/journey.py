@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -39,8 +38,9 @@ from sim.fit.stages import stage_table  # noqa: F401  (for the example)
 MIN_CASES = 20
 """Cases needed before a channel's appointment wait or second-request share is fitted."""
 
-Delay = Callable[[np.ndarray, np.ndarray, str], Fitted]
-"""(begin hours, end hours, key) -> a fitted delay entry."""
+Delay = Callable[..., Fitted]
+"""(begin hours, end hours, key, open_h=(begin, stop) of delays cut short) -> a fitted delay
+entry."""
 
 
 def _channels(t: pd.DataFrame) -> pd.Series:
@@ -48,8 +48,11 @@ def _channels(t: pd.DataFrame) -> pd.Series:
             else pd.Series("all", index=t.index))
 
 
-def appointments(t: pd.DataFrame, end_h: float) -> dict[str, Fitted]:
-    """Per channel, the wait for an appointment slot (channels without one are left out)."""
+def appointments(t: pd.DataFrame, end_h: float, delay: Delay) -> dict[str, Fitted]:
+    """Per channel, the wait for an appointment slot (channels without one are left out):
+    a delay from booking to the slot held, a slot not held when the patient gave up or the
+    log ended being a censored observation; in business days on the calendar the slots
+    keep when they keep office hours (a clinic's diary), else in hours."""
     if not t["booked_h"].notna().any():
         return {}
     out = {}
@@ -59,24 +62,13 @@ def appointments(t: pd.DataFrame, end_h: float) -> dict[str, Fitted]:
         booked = matched[matched["booked_h"].notna()]
         if len(booked) < MIN_CASES or len(booked) < 0.5 * len(matched):
             continue
-        out[str(name)] = _censored_wait(booked, end_h)
+        held = booked["held_h"].notna()
+        still = booked[~held]
+        stop = still["abandoned_h"].fillna(end_h).clip(upper=end_h).to_numpy()
+        out[str(name)] = delay(booked.loc[held, "booked_h"].to_numpy(),
+                               booked.loc[held, "held_h"].to_numpy(), f"appointment_{name}",
+                               open_h=(still["booked_h"].to_numpy(), stop))
     return out
-
-
-def _censored_wait(booked: pd.DataFrame, end_h: float) -> Fitted:
-    """The appointment wait by censored maximum likelihood: a slot not yet held when the
-    patient gave up or the log ended says only that the wait was longer."""
-    from sim.fit.patience import fit_patience
-
-    held = booked["held_h"].notna().to_numpy()
-    stop = booked["abandoned_h"].fillna(end_h).to_numpy()
-    wait = np.where(held, booked["held_h"].to_numpy() - booked["booked_h"].to_numpy(),
-                    stop - booked["booked_h"].to_numpy())
-    fp = fit_patience(np.maximum(wait, 0.0), held)
-    note = fp.note.replace("gave up", "held their slot").replace(
-        "(served or still waiting at the log's end)", "(gave up or still waiting at the "
-        "log's end)")
-    return Fitted(fp.spec, note, fp.n)
 
 
 def incomplete_records(t: pd.DataFrame, delay: Delay) -> dict | None:
@@ -99,13 +91,16 @@ def incomplete_records(t: pd.DataFrame, delay: Delay) -> dict | None:
     return {"share": share, "request": request}
 
 
-def referral_cycle(t: pd.DataFrame, delay: Delay) -> Fitted | None:
-    """The legacy referral cycle, from its start to its end, as a delay."""
+def referral_cycle(t: pd.DataFrame, delay: Delay, end_h: float) -> Fitted | None:
+    """The legacy referral cycle, from its start to its end, as a delay; a cycle still
+    running when the patient gave up or the log ended is a censored observation."""
     done = t[t["referral_start_h"].notna() & t["referral_end_h"].notna()]
     if len(done) < MIN_CASES:
         return None
+    still = t[t["referral_start_h"].notna() & t["referral_end_h"].isna()]
+    stop = still["abandoned_h"].fillna(end_h).clip(upper=end_h).to_numpy()
     return delay(done["referral_start_h"].to_numpy(), done["referral_end_h"].to_numpy(),
-                 "referral")
+                 "referral", open_h=(still["referral_start_h"].to_numpy(), stop))
 
 
 def priorities(t: pd.DataFrame) -> tuple[dict, str] | None:
@@ -148,7 +143,10 @@ def reserves(t: pd.DataFrame, pools: dict, last: str) -> dict[str, Fitted]:
     for pool, entry in pools.items():
         rows = done[(done["pool"] == pool) & (done["priority"].astype(str) == last)]
         gaps, evidence = [], []
-        for line, r in rows.groupby(line_of(rows)):
+        lines = line_of(rows)
+        if "resource_line" in rows:  # a misrouted case screened, then gone: the screener's
+            lines = rows["resource_line"].fillna(lines)
+        for line, r in rows.groupby(lines):
             spec = entry["specialists"].get(line)
             n = spec.value if isinstance(spec, Fitted) else spec
             if n is None or n < 2 or len(r) < MIN_CASES:
@@ -204,13 +202,13 @@ def journey_sections(log, t: pd.DataFrame, scenario: dict, fitted, delay: Delay 
     fitted.patience = fits
     if section:
         scenario["abandonment"] = section
-    slots = appointments(t, log.end_h)
+    slots = appointments(t, log.end_h, delay)
     if slots:
         scenario["appointments"] = slots
     again = incomplete_records(t, delay)
     if again:
         scenario["incomplete_records"] = again
-    referral = referral_cycle(t, delay)
+    referral = referral_cycle(t, delay, log.end_h)
     legacy = scenario.get("triage", {}).get("legacy")
     if referral is not None and legacy is not None:
         legacy["referral_cycle"] = referral

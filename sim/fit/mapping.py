@@ -175,7 +175,7 @@ SOSIM_MAP = LogMap(
         abandoned=stages.ABANDONED,
         # a records team's navigators (sim.engine.records_team): the fit reads records
         # intake as a delay and fits no team
-        ignore=["records request", "records re-request"]),
+        ignore=list(stages.TEAM_ACTIVITIES)),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
     naive_timestamps="local",
     split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),

@@ -125,7 +125,10 @@ def stage_table(log: Log) -> pd.DataFrame:
     # Without a records stage in the log, records are complete on arrival.
     t["records_h"] = records if records.notna().any() else t["arrival_h"]
     t["has_records_stage"] = records.notna()
-    t["records_resource"] = _last(ev, "records_complete", "complete", "resource").reindex(t.index)
+    # the resource (paper or digital) from the completion, else from the start: a case whose
+    # records are still awaited at the log's end says its kind too
+    t["records_resource"] = _last(ev, "records_complete", "complete", "resource").reindex(
+        t.index).fillna(_last(ev, "records_complete", "start", "resource").reindex(t.index))
     prev = _previous_completion(ev)
     tri = _stage(ev, "triage", t["records_h"], prev)
     t["triage_start_h"], t["triage_end_h"] = tri["start"], tri["end"]

@@ -15,11 +15,13 @@ KPIs, over the window from the warm-up to the horizon:
   time included); ``records_team.queue_length`` (time-average cases waiting);
   ``records_team.wait_h.mean`` and ``records_team.wait_h.<class>`` (cohort cases' waits for
   a navigator, both requests);
-- ``money.navigators.total_usd`` (every paid hour x ``intake.team.wage_per_hour_usd``),
-  ``money.navigators.idle_usd`` (the paid hours nobody was worked on) and
-  ``money.navigators_per_opinion_usd``. Each case's ``records_cost_usd`` carries its
-  hands-on hours at the wage (:func:`navigator_cost_usd`); the idle hours are only in these
-  lines, for the full-cost view of the economics;
+- money, as the economics pays the coordinators (``economics.coordinators_paid_for``): for
+  their contracted hours (the default) the team's calendar hours at
+  ``intake.team.wage_per_hour_usd`` are a fixed cost (:mod:`sim.outputs.full_cost`, KPI
+  ``money.navigator_cost.total_usd``, in the cost per opinion); for ``handled_minutes`` each
+  case's ``records_cost_usd`` carries its hands-on hours at the wage
+  (:func:`navigator_cost_usd`). ``money.navigator_idle_cost.total_usd``: the paid hours
+  nobody was worked on;
 - ``slots.<pool>/<channel>.offered`` / ``.given`` / ``.utilisation``: the diary's slots in
   the window, those given to a case, their ratio; ``appointment_wait_h.<class>.p50`` /
   ``.mean`` (cohort cases given a slot, booking to slot).
@@ -39,6 +41,7 @@ import pandas as pd
 
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.outputs.busy import busy_hours
 
 
 def _before(x: np.ndarray, horizon_h: float) -> np.ndarray:
@@ -92,8 +95,6 @@ def access_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, 
 
 
 def _team_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
-    from sim.outputs.kpis import busy_hours  # (kpis imports this module's KPIs)
-
     team, log = plan.records_team, rep.records_team
     t0, t1 = plan.warmup_h, plan.horizon_h
     busy = sum(busy_hours(team.calendar, log.seize_h[k], np.where(log.end_h[k] < t1,
@@ -117,11 +118,7 @@ def _team_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, f
     for k, name in enumerate(plan.priorities):
         rows = cohort & (prio == k) & ~np.isnan(wait)
         out[f"records_team.wait_h.{name}"] = float(wait[rows].mean()) if rows.any() else np.nan
-    wage = team.wage_per_hour_usd
-    delivered = int((cohort & (cases["status"].cat.codes.to_numpy() == 0)).sum())
-    out["money.navigators.total_usd"] = paid * wage
-    out["money.navigators.idle_usd"] = max(paid - busy, 0.0) * wage
-    out["money.navigators_per_opinion_usd"] = paid * wage / delivered if delivered else np.nan
+    out["money.navigator_idle_cost.total_usd"] = max(paid - busy, 0.0) * team.wage_per_hour_usd
     return out
 
 

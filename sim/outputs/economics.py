@@ -212,13 +212,14 @@ def _opinion_costs(plan: Plan, rep: Replication,
     """Per case, the cost of its records, of its triage and of its opinion."""
     s, e = plan.scenario, plan.scenario.economics
     c, d, r = rep.cases, rep.draws, rep.records
+    per_minute = e.coordinators_paid_for == "handled_minutes"  # else paid for their calendar
     records = np.where(d.digital, e.records_cost_usd.digital_usd, e.records_cost_usd.paper_usd)
-    records = records + navigator_cost_usd(plan, rep)  # a records team's hands-on hours
+    if per_minute:  # a records team's hands-on hours (else its calendar: sim.outputs.full_cost)
+        records = records + navigator_cost_usd(plan, rep)
     ai_fee = np.where(d.uses_ai & ~np.isnan(r.triage_end_h), e.ai_fee_per_case_usd, 0.0)
     by_coordinator = np.where(d.uses_ai, ~np.isnan(r.check_end_h),
                               ~np.isnan(r.triage_end_h) & plan.triage.triages)
     coordinator_h = np.where(by_coordinator, d.handling_h, 0.0)  # hands-on hours, not clock span
-    per_minute = e.coordinators_paid_for == "handled_minutes"  # else paid for their calendar
     triage = ai_fee + (e.coordinator_wage_per_hour_usd * coordinator_h if per_minute else 0.0)
     price = np.asarray([p.contract.price_per_case_usd if p.contract else p.price_per_case_usd
                         for p in s.pools.values()] + [0.0])

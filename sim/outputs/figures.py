@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,8 +53,8 @@ from sim.outputs.plotting import replications_label as _reps
 if TYPE_CHECKING:
     from sim.outputs.results import Results
 
-__all__ = ["queue_curves", "queue_length_figure", "save_figures", "time_to_opinion_figure",
-           "utilisation_figure"]
+__all__ = ["figure_names", "queue_curves", "queue_length_figure", "save_figures",
+           "time_to_opinion_figure", "utilisation_figure"]
 
 DAYS_ABOVE_H = 48.0
 """Times are shown in days when the median time to opinion exceeds this many hours."""
@@ -239,9 +240,18 @@ def queue_length_figure(results: Results, replication: int = 0) -> Figure:
     return fig
 
 
-def save_figures(results: Results, folder: str | os.PathLike[str]) -> list[Path]:
+def figure_names(results: Results) -> list[str]:
+    """The names of the figures :func:`save_figures` writes for ``results``, in order."""
+    names = ["time_to_opinion", "utilisation", "queue_length"]
+    if results.scenario.economics is not None:
+        names += ["savings_waterfall", "payers"]
+    return names
+
+
+def save_figures(results: Results, folder: str | os.PathLike[str],
+                 only: Collection[str] | None = None) -> list[Path]:
     """Write ``time_to_opinion.png``, ``utilisation.png`` and ``queue_length.png`` at 120 dpi,
-    and with economics ``savings_waterfall.png`` and ``payers.png``.
+    and with economics ``savings_waterfall.png`` and ``payers.png`` (``only``: these of them).
 
     Each file is written atomically and each figure released once saved.
 
@@ -249,11 +259,13 @@ def save_figures(results: Results, folder: str | os.PathLike[str]) -> list[Path]
         >>> [p.name for p in save_figures(results, "out/figures")]
         ['time_to_opinion.png', 'utilisation.png', 'queue_length.png', 'savings_waterfall.png',
          'payers.png']
+        >>> [p.name for p in save_figures(results, "out/some", only=["payers"])]
+        ['payers.png']
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    makers = [("time_to_opinion", time_to_opinion_figure), ("utilisation", utilisation_figure),
-              ("queue_length", queue_length_figure)]
-    if results.scenario.economics is not None:
-        makers += [("savings_waterfall", savings_waterfall_figure), ("payers", payer_figure)]
-    return [save_png(make(results), folder / f"{name}.png", DPI) for name, make in makers]
+    makers = {"time_to_opinion": time_to_opinion_figure, "utilisation": utilisation_figure,
+              "queue_length": queue_length_figure, "savings_waterfall": savings_waterfall_figure,
+              "payers": payer_figure}
+    return [save_png(makers[name](results), folder / f"{name}.png", DPI)
+            for name in figure_names(results) if only is None or name in only]

@@ -8,7 +8,8 @@ fee, the outsourced price, channel costs. Capacity is paid whether cases come or
   hours and paid leave (absences) included, at ``annual x (1 + on-cost) / full-time hours``;
 - **coordinators** (the referral team of legacy triage, the hybrid checkers), when
   ``economics.coordinators_paid_for`` is ``contracted_hours``: their calendar's hours at
-  ``coordinator_wage_per_hour_usd``;
+  ``coordinator_wage_per_hour_usd``; likewise the records team's **navigators**
+  (``intake.team``): their calendar's hours at ``intake.team.wage_per_hour_usd``;
 - **unused contract commitments**: opinions paid for and never sent
   (:func:`sim.outputs.contracts.unused_commitments`).
 
@@ -35,7 +36,7 @@ from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.outputs.contracts import unused_commitments
 
-__all__ = ["FixedCosts", "coordinator_hours", "fixed_costs", "staff_table"]
+__all__ = ["FixedCosts", "coordinator_hours", "fixed_costs", "navigator_hours", "staff_table"]
 
 
 def _busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
@@ -106,11 +107,13 @@ class FixedCosts:
     coordinators_usd: float
     coordinator_h: float
     unused_commitment_usd: dict[str, float]  # per contracted pool
+    navigators_usd: float = 0.0  # the records team's contracted hours (sim.outputs.access)
+    navigator_h: float = 0.0
 
     @property
     def total_usd(self) -> float:
         return (float(self.staff["cost_usd"].sum()) + self.coordinators_usd
-                + sum(self.unused_commitment_usd.values()))
+                + self.navigators_usd + sum(self.unused_commitment_usd.values()))
 
     @property
     def idle_staff_usd(self) -> float:
@@ -126,5 +129,16 @@ def fixed_costs(plan: Plan, rep: Replication, cases: pd.DataFrame) -> FixedCosts
     hours = coordinator_hours(plan, rep) if paid_hours else 0.0
     wage = e.coordinator_wage_per_hour_usd if e is not None else 0.0
     unused = {pool: usd for pool, (_, usd) in unused_commitments(plan, cases).items()}
+    team = plan.records_team  # navigators, paid like the coordinators
+    nav_h = navigator_hours(plan) if paid_hours and team is not None else 0.0
     return FixedCosts(staff=staff_table(plan, rep), coordinators_usd=wage * hours,
-                      coordinator_h=hours, unused_commitment_usd=unused)
+                      coordinator_h=hours, unused_commitment_usd=unused,
+                      navigators_usd=nav_h * (team.wage_per_hour_usd if team else 0.0),
+                      navigator_h=nav_h)
+
+
+def navigator_hours(plan: Plan) -> float:
+    """Contracted hours of the records team inside the window (head count x its calendar)."""
+    team = plan.records_team
+    return team.navigators * float(team.calendar.working_hours_between(plan.warmup_h,
+                                                                        plan.horizon_h))

@@ -16,7 +16,7 @@ Example:
       match     records to match 0.3 h median (AI triage); time to match 26.7 h mean
       opinion   time to opinion 21.2 h median, p90 5.9 d; 58.1% within target (120 h), p90 +21.8 h
       drop-out  4.3% of cases abandoned: records 2.9%, appointment 1.2%, specialist 0.2%
-      cost      USD 1,565 per opinion delivered
+      cost      USD 1,589 per opinion delivered
       capacity  utilisation in_house 28.5%, outsourced 2.6%
       (time to match: from the request's arrival to a matched specialist, records collection
       included; records to match: from complete records to a matched specialist, triage alone

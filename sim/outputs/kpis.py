@@ -44,13 +44,13 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from sim.core.calendar import WorkCalendar
 from sim.core.clock import HOURS_PER_WEEK
 from sim.core.intervals import t_half_width
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.engine.rosters import available_hours
 from sim.engine.stages import SPANS
+from sim.outputs.busy import busy_hours
 from sim.outputs.contracts import contract_kpis
 from sim.outputs.economics import economics_kpis
 from sim.outputs.invariants import ConservationError, InvariantError, queue_jobs, waits
@@ -76,18 +76,6 @@ def _within(elapsed: np.ndarray, age_at_end: np.ndarray, target: float) -> float
     missed = (elapsed > target) | (np.isnan(elapsed) & (age_at_end > target))
     known = met.sum() + missed.sum()
     return float(met.sum() / known) if known else np.nan
-
-
-def busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
-               t1: float) -> float:
-    """Working hours on ``cal`` inside ``[t0, t1]`` covered by the intervals ``[start, end]``.
-
-    An interval with no end (the work goes on past the horizon) counts until ``t1``.
-    """
-    ok = ~np.isnan(start)
-    a = np.clip(start[ok], t0, t1)
-    b = np.clip(np.where(np.isnan(end[ok]), t1, end[ok]), t0, t1)
-    return float(np.sum(cal.working_hours_between(a, b))) if len(a) else 0.0
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> float:

@@ -85,7 +85,7 @@ def allocated_fixed(cohort: Cohort, fixed: FixedCosts | None) -> np.ndarray:
     lines, line = cohort.groups("service_line")
     effort = np.nan_to_num(cohort.col("review_effort_h"))
     queue = np.where((pool >= 0) & (line >= 0), pool * len(lines) + line, -1)  # a code each
-    orphan = fixed.coordinators_usd
+    orphan = fixed.coordinators_usd + fixed.navigators_usd
     for row in fixed.staff.itertuples():
         code = (pools.index(row.pool) * len(lines) + lines.index(row.line)
                 if row.pool in pools and row.line in lines else -2)
@@ -200,6 +200,8 @@ def _money_totals(plan: Plan, cohort: Cohort, fixed: FixedCosts | None) -> dict[
         out["money.staff_cost.total_usd"] = float(fixed.staff["cost_usd"].sum())
         out["money.staff_idle_cost.total_usd"] = fixed.idle_staff_usd
         out["money.coordinator_cost.total_usd"] = fixed.coordinators_usd
+        if fixed.navigator_h:  # a records team paid for its hours (sim.outputs.access)
+            out["money.navigator_cost.total_usd"] = fixed.navigators_usd
     if cohort.gave_up.any():
         lost = cohort.abandoned("program_cost_usd")
         out["money.abandoned_cost.total_usd"] = float(lost.sum())

@@ -25,6 +25,11 @@ Example:
       cases waiting in_house (time average)          2.3 cases  [0.0 cases, 6.6 cases]*
       utilisation outsourced                              2.6%  [0.0%, 17.5%]*
       cases waiting outsourced (time average)        0.1 cases  [0.0 cases, 0.8 cases]*
+      utilisation records team                           57.8%  [51.1%, 64.5%]
+      wait for a navigator mean                          6.2 h  [0.0 h, 12.6 h]*
+      slots used in_house/in_person                       8.7%  [0.2%, 17.1%]
+      slots used in_house/video                          31.0%  [18.3%, 43.7%]
+      slots used outsourced/video                         5.0%  [0.0%, 26.2%]*
       outsourced share                                    5.9%  [0.0%, 37.6%]*
       misrouted share                                     9.9%  [0.7%, 19.1%]
       opinions per week                                    119  [39, 198]
@@ -60,16 +65,16 @@ Example:
     <BLANKLINE>
     Money over the 14 days measured (mean, 95% CI; USD; per opinion = over opinions delivered)
     ------------------------------------------------------------------------------------------
-      cost per opinion, full (USD)                   1,565  [889, 2,240]
-        the cases' own costs only (USD)                275  [88.07, 462]
-        pool in_house                                1,617  [1,206, 2,029]
-        pool outsourced                                749  [745, 753]
-        channel online_portal                        1,525  [665, 2,384]
-        channel in_person                            1,871  [396, 3,347]
-        channel telephonic                           1,445  [942, 1,948]
-        channel video                                2,042  [875, 3,208]
-      portal vs in-person cost gap                   18.4%  [0.1%, 36.8%]
-      outsourced vs in-house cost gap                53.7%  [41.7%, 65.7%]
+      cost per opinion, full (USD)                   1,589  [894, 2,283]
+        the cases' own costs only (USD)                272  [87.26, 458]
+        pool in_house                                1,641  [1,209, 2,073]
+        pool outsourced                                774  [761, 787]
+        channel online_portal                        1,550  [670, 2,430]
+        channel in_person                            1,880  [418, 3,342]
+        channel telephonic                           1,466  [935, 1,997]
+        channel video                                2,068  [920, 3,217]
+      portal vs in-person cost gap                   17.5%  [0.1%, 34.8%]
+      outsourced vs in-house cost gap                52.8%  [41.2%, 64.4%]
       surgeries avoided                                  4  [0, 23]*
       treatment courses avoided                          2  [0, 9]*
       opinions after the procedure date               0.0%  [0.0%, 0.0%]
@@ -79,68 +84,68 @@ Example:
         per opinion (USD)                              853  [0.00, 5,720]*
       savings lost: patients gave up (USD)          24,447  [0.00, 335,078]*
       savings lost: opinion after the date (USD)      0.00  [0.00, 0.00]
-      program cost, full (USD)                     370,943  [282,792, 459,094]
-        cases' own costs (USD)                      65,543  [0.00, 153,694]*
-          of which abandoned cases (USD)             1,038  [0.00, 2,375]*
+      program cost, full (USD)                     376,592  [289,333, 463,852]
+        cases' own costs (USD)                      64,892  [0.00, 152,152]*
+          of which abandoned cases (USD)               750  [0.00, 2,021]*
         specialists' contracted time (USD)         305,400  [305,400, 305,400]
           of which idle (USD)                      216,363  [197,605, 235,121]
         coordinators' hours (USD)                     0.00  [0.00, 0.00]
       cost of delay (USD)                             0.00  [0.00, 0.00]
-      net savings (USD)                           -173,137  [-1,281,824, 935,550]
-      net savings per opinion (USD)                   -712  [-4,904, 3,481]
-      return on program cost                         -0.46  [-3.34, 2.42]
-      benefit / cost (avoided / program cost)         0.54  [0.00, 3.42]*
-      platform margin (USD)                       -203,898  [-220,640, -187,156]
-        per opinion (USD)                             -861  [-1,366, -356]
+      net savings (USD)                           -178,787  [-1,286,582, 929,009]
+      net savings per opinion (USD)                   -736  [-4,908, 3,437]
+      return on program cost                         -0.47  [-3.30, 2.36]
+      benefit / cost (avoided / program cost)         0.53  [0.00, 3.36]*
+      platform margin (USD)                       -209,548  [-225,398, -193,697]
+        per opinion (USD)                             -884  [-1,409, -360]
     The platform loses money: what payers and patients pay falls short of what the
-    opinions cost in full, by USD 861 per opinion delivered.
+    opinions cost in full, by USD 884 per opinion delivered.
     <BLANKLINE>
-    Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer that pays nothing
-      is its patients: net and ROI count what they pay)
-      payer             cases  paid by payer  paid by patients  surgeries avoided           payer
-        net savings                      ROI
-      commercial          100         74,100             3,980                  1  -15,809
-        [-103,715, 72,097]      -0.21 [-1.14, 0.73]
-      employer_benefit     62         46,200              0.00                  1   5,806
-        [-235,885, 247,498]       0.20 [-5.43, 5.82]
-      medicare             42          3,300            13,965                  1  62,698
-        [-536,772, 662,168]  21.04 [-193.02, 235.11]
-      self_pay             34           0.00            25,500                  0  -3,990
-        [-296,365, 288,386]    -0.10 [-11.49, 11.28]
-      commercial: USD 0.40 per member per month paid, break-even 0.84 (full cost less co-pays);
-        6.5 opinions per 1,000 members a year
-      employer_benefit: USD 1.00 per member per month paid, break-even 2.04 (full cost less
-        co-pays); 16.2 opinions per 1,000 members a year
+    Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer that pays nothing is
+    its patients: net and ROI count what they pay)
+        payer             cases  paid by payer  paid by patients  surgeries avoided           payer
+    net savings                      ROI
+        commercial          100         74,100             3,980                  1  -15,809
+    [-103,715, 72,097]      -0.21 [-1.14, 0.73]
+        employer_benefit     62         46,200              0.00                  1   5,806
+    [-235,885, 247,498]       0.20 [-5.43, 5.82]
+        medicare             42          3,300            13,965                  1  62,698
+    [-536,772, 662,168]  21.04 [-193.02, 235.11]
+        self_pay             34           0.00            25,500                  0  -3,990
+    [-296,365, 288,386]    -0.10 [-11.49, 11.28]
+        commercial: USD 0.40 per member per month paid, break-even 0.85 (full cost less co-pays);
+    6.5 opinions per 1,000 members a year
+        employer_benefit: USD 1.00 per member per month paid, break-even 2.08 (full cost less
+    co-pays); 16.2 opinions per 1,000 members a year
     <BLANKLINE>
     Make or buy (only the costs that depend on who reviews: per-case overhead or price, salaried
     time, credits, unused commitment; break-even price = the vendor price below which buying is
     cheaper at this utilisation; break-even utilisation = where making costs what buying does)
-      line                            pool        opinions  utilisation  cost/opinion (USD)
-        break-even price  break-even utilisation
-      cardiology                      in_house          31        26.3%               1,564
-        1,564                   70.7%
-      cardiology                      outsourced         4         2.8%                 675
-        -                       -
-      neurology                       in_house          24        25.9%               1,379
-        1,379                   57.8%
-      neurology                       outsourced         2         2.1%                 675
-        -                       -
-      neurology/movement_disorders    in_house           4         8.9%               3,300
-        -                       -
-      oncology                        in_house          67        39.2%               1,543
-        1,543                   never
-      oncology                        outsourced         2         3.6%                 675
-        -                       -
-      oncology/rare_tumour_pathology  in_house           4         8.9%               5,950
-        -                       -
-      orthopedics                     in_house          38        28.8%               1,496
-        1,496                   73.8%
-      orthopedics                     outsourced         4         2.0%                 675
-        -                       -
-      other                           in_house          54        30.3%               1,138
-        1,138                   56.5%
-      other                           outsourced         3         2.7%                 675
-        -                       -
+        line                            pool        opinions  utilisation  cost/opinion (USD)
+    break-even price  break-even utilisation
+        cardiology                      in_house          31        26.3%               1,564
+    1,564                   70.7%
+        cardiology                      outsourced         4         2.8%                 675
+    -                       -
+        neurology                       in_house          24        25.9%               1,379
+    1,379                   57.8%
+        neurology                       outsourced         2         2.1%                 675
+    -                       -
+        neurology/movement_disorders    in_house           4         8.9%               3,300
+    -                       -
+        oncology                        in_house          67        39.2%               1,543
+    1,543                   never
+        oncology                        outsourced         2         3.6%                 675
+    -                       -
+        oncology/rare_tumour_pathology  in_house           4         8.9%               5,950
+    -                       -
+        orthopedics                     in_house          38        28.8%               1,496
+    1,496                   73.8%
+        orthopedics                     outsourced         4         2.0%                 675
+    -                       -
+        other                           in_house          54        30.3%               1,138
+    1,138                   56.5%
+        other                           outsourced         3         2.7%                 675
+    -                       -
     <BLANKLINE>
       * the t-interval went below 0 for a quantity that cannot be negative;
         shown from 0, it is unreliable: add replications
@@ -308,6 +313,11 @@ def kpi_table(results: Results) -> str:
     for pool in results.plan.pools:
         rows.append(row(f"utilisation {pool}", f"utilisation.{pool}", _share))
         rows.append(row(f"cases waiting {pool} (time average)", f"queue_length.{pool}", _cases))
+    if results.plan.records_team is not None:  # navigators (sim.outputs.access)
+        rows.append(row("utilisation records team", "records_team.utilisation", _share))
+        rows.append(row("wait for a navigator mean", "records_team.wait_h.mean", _hours))
+    for d in results.plan.diaries:  # appointment slots given / offered
+        rows.append(row(f"slots used {d.name}", f"slots.{d.name}.utilisation", _share))
     rows += [
         row("outsourced share", "outsourced_share", _share),
         row("misrouted share", "misrouted_share", _share),
@@ -505,7 +515,8 @@ def capacity_table(capacity: pd.DataFrame | list[dict[str, Any]]) -> str:
     """The pre-run capacity check as text: one row per resource, then where overflow goes.
 
     ``role`` says which queue is a case's first choice and which only takes overflow; the
-    offered hours are those each queue really receives once the overflow has spilled.
+    offered hours are those each queue really receives once the overflow has spilled. An
+    appointment diary's row gives cases a week against its slots a week.
     ``capacity``: :func:`sim.capacity.network.capacity_report` or its records
     (:func:`~sim.capacity.network.capacity_records`, which need no pandas).
     """
@@ -517,8 +528,13 @@ def capacity_table(capacity: pd.DataFrame | list[dict[str, Any]]) -> str:
         util = "inf" if math.isinf(r["utilisation"]) else f"{r['utilisation']:.2f}"
         role = r.get("role", "")
         role = role if isinstance(role, str) else ""
-        rows.append((r["resource"], role, str(r["servers"]), f"{r['offered_h_per_week']:,.1f}",
-                     f"{r['available_h_per_week']:,.1f}", util,
+        if r.get("kind") == "appointments":  # a diary: cases a week against its slots
+            cap = r["cap_cases_per_week"]
+            cells = ("-", f"{r['utilisation'] * cap:,.1f} cases", f"{cap:,.1f} slots")
+        else:
+            cells = (str(r["servers"]), f"{r['offered_h_per_week']:,.1f}",
+                     f"{r['available_h_per_week']:,.1f}")
+        rows.append((r["resource"], role, *cells, util,
                      "" if r["status"] == "ok" else r["status"]))
         share = r.get("spill_share", float("nan"))
         to = r.get("spills_to")

@@ -45,15 +45,19 @@ from sim.engine.stages import (
     INTAKE,
     MILESTONES,
     PREAUTH,
+    RECORDS_REQUEST,
     REFERRAL,
     REQUESTED_AGAIN,
     REROUTING,
+    RERQUEST,
     REVIEW,
+    TEAM_ACTIVITIES,
     TIMES,
     TRIAGE,
 )
 from sim.outputs import kpis as kpi_module
 from sim.outputs.access import case_columns as access_columns
+from sim.outputs.access_invariants import check_access
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
 from sim.outputs.invariants import check_run
@@ -280,17 +284,12 @@ def _event_slots(plan: Plan, cases: pd.DataFrame) -> list[_Slot]:
     return slots
 
 
-TEAM_ACTIVITIES = ("records request", "records re-request")
-"""The event log's records-team activities: a navigator's hands-on work on a request."""
-
-
 def _team_slots(cases: pd.DataFrame, slots: list[_Slot]) -> None:
     """Insert the navigators' work into ``slots`` in journey order (in place): the first
     request right after records intake starts, a second one after it is asked for."""
     names = [(s[0], s[1]) for s in slots]
-    for name, prefix, after in (("records request", "records", ("records intake", 0)),
-                                ("records re-request", "rerequest",
-                                 ("records requested again", 0))):
+    for name, prefix, after in ((RECORDS_REQUEST, "records", (INTAKE.name, 0)),
+                                (RERQUEST, "rerequest", (REQUESTED_AGAIN, 0))):
         if after not in names:
             continue
         began = cases[f"{prefix}_start_h"].notna().to_numpy()
@@ -364,9 +363,18 @@ class Results:
         (a million cases would otherwise need their times twice): copy it
         (``results.cases.copy()``) before changing values in place.
         """
-        tables = self._tables or [case_table(self.plan, r) for r in self.replications]
-        self._tables = None  # the stacked table holds them now
+        tables = self._per_replication()
+        if "kpis" in self.__dict__:  # both built: the stacked table holds them now
+            self._tables = None
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+
+    def _per_replication(self) -> list[pd.DataFrame]:
+        """Each replication's case table, built once; the invariants and KPIs read these (a
+        study's tasks never need the stacked table), until the stacked table and the KPIs
+        both exist."""
+        if self._tables is None:
+            self._tables = [case_table(self.plan, r) for r in self.replications]
+        return self._tables
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -374,19 +382,23 @@ class Results:
         return event_log(self.plan, self.cases)
 
     def _by_replication(self) -> list[tuple[Replication, pd.DataFrame]]:
-        by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
-        empty = self.cases.iloc[:0]
-        return [(rep, by_rep.get(rep.index, empty)) for rep in self.replications]
+        if "cases" in self.__dict__ and self._tables is None:  # freed: split the stacked one
+            by_rep = dict(iter(self.cases.groupby("replication", sort=True)))
+            empty = self.cases.iloc[:0]
+            return [(rep, by_rep.get(rep.index, empty)) for rep in self.replications]
+        return list(zip(self.replications, self._per_replication(), strict=True))
 
     def check(self) -> None:
         """The run invariants of every replication, from its case table and the engine's
-        counts (:func:`sim.outputs.invariants.check_run`); raises
+        counts (:func:`sim.outputs.invariants.check_run`, and for the records team and the
+        diaries :func:`sim.outputs.access_invariants.check_access`); raises
         :class:`~sim.outputs.invariants.InvariantError` at the first broken one. A step of its
         own: the runner takes it before anything is measured, and :attr:`kpis` makes sure
         it was taken. Runs once."""
         if not self._checked:
             for rep, cases in self._by_replication():
                 check_run(self.plan, rep, cases)
+                check_access(self.plan, rep, cases)  # records team, diaries
             self._checked = True
 
     @cached_property
@@ -394,9 +406,12 @@ class Results:
         """One row per replication, one column per KPI (of a checked run: :meth:`check`)."""
         self.check()
         if self._kpi_rows is not None:  # measured by the processes that simulated them
-            return pd.DataFrame(self._kpi_rows).set_index("replication")
-        rows = [kpi_module.replication_kpis(self.plan, rep, cases)
-                for rep, cases in self._by_replication()]
+            rows = self._kpi_rows
+        else:
+            rows = [kpi_module.replication_kpis(self.plan, rep, cases)
+                    for rep, cases in self._by_replication()]
+        if "cases" in self.__dict__:  # both built: the stacked table holds the tables now
+            self._tables = None
         return pd.DataFrame(rows).set_index("replication")
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:

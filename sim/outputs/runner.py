@@ -106,6 +106,7 @@ def run(
 def _replicate(plan: Plan, seed: int, r: int) -> tuple[Replication, Any, Any]:
     """One replication with its checked case table and KPIs (``None`` if they fail: the
     parent checks again and raises, as a run done there would)."""
+    from sim.outputs.access_invariants import check_access
     from sim.outputs.invariants import check_run
     from sim.outputs.kpis import replication_kpis
     from sim.outputs.results import case_table
@@ -114,6 +115,7 @@ def _replicate(plan: Plan, seed: int, r: int) -> tuple[Replication, Any, Any]:
     try:
         cases = case_table(plan, rep)
         check_run(plan, rep, cases)  # the run invariants, before anything is measured
+        check_access(plan, rep, cases)  # and the records team's and diaries' (as Results.check)
         return rep, cases, replication_kpis(plan, rep, cases)
     except Exception:  # noqa: BLE001 - e.g. a broken invariant, raised again by Results.check
         return simulate(plan, seed, r), None, None

@@ -18,10 +18,10 @@ between the two renames, no folder at all), never a partial folder.
 A hard crash (power loss, ``kill -9``) can leave a ``.tmp-`` or ``.old-``
 sibling behind; it is never mistaken for ``out_dir`` and can be deleted.
 
-Figures are drawn in a forked child process (:mod:`sim.core.forked`) into the same
+Figures are drawn in two forked child processes (:mod:`sim.core.forked`) into the same
 temporary folder while this process writes the tables and the event log; the manifest is
-written, and the folder swapped in, only once the child has finished, and an error in it
-is raised here like any other (where forking is not possible they are drawn in turn).
+written, and the folder swapped in, only once the children have finished, and an error in
+one is raised here like any other (where forking is not possible they are drawn in turn).
 
 Single files get the same guarantee from :func:`atomic_write_text` and
 :func:`atomic_write_bytes` (temporary file, ``fsync``, ``os.replace``).
@@ -307,10 +307,15 @@ def _swap_into_place(tmp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _draw_figures(results: Results, folder: Path) -> list[Path]:
+def _draw_figures(results: Results, folder: Path, only: list[str] | None = None) -> list[Path]:
     from sim.outputs import figures as figure_module  # matplotlib: only where figures are drawn
 
-    return figure_module.save_figures(results, folder)
+    return figure_module.save_figures(results, folder, only)
+
+
+FIGURE_SHARES = (("time_to_opinion", "payers"), ("queue_length", "savings_waterfall",
+                                                  "utilisation"))
+"""The figures each of the two children draws (about half the drawing each)."""
 
 
 def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[str, Any]:
@@ -319,10 +324,11 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
 
     fmt = "parquet" if parquet_available() else "csv"
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    drawing = None
-    if figures:  # drawn in a forked child while the tables are written (sim.core.forked)
-        results.kpis, results.capacity  # noqa: B018 - built once, here, for both processes
-        drawing = in_background(_draw_figures, results, folder / "figures")
+    drawing = []
+    if figures:  # drawn in two forked children while the tables are written (sim.core.forked)
+        results.kpis, results.capacity  # noqa: B018 - built once, here, for every process
+        drawing = [in_background(_draw_figures, results, folder / "figures", list(share))
+                   for share in FIGURE_SHARES]
     try:
         tables = {"cases": _write_table(results.cases, folder, "cases", fmt, [])}
         if events:
@@ -334,11 +340,16 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
         warnings = overload_warnings(results.capacity)
         (folder / "summary.json").write_text(_dump_json(_summary(results, created, warnings)))
     except BaseException:
-        if drawing is not None:
-            drawing.cancel()
+        for job in drawing:
+            job.cancel()
         raise
-    if drawing is not None:
-        drawing.wait()  # its error, if any, is raised here: the folder is not swapped in
+    try:
+        for job in drawing:
+            job.wait()  # an error, if any, is raised here: the folder is not swapped in
+    except BaseException:
+        for job in drawing:
+            job.cancel()
+        raise
     return {"created": created, "scenario_name": results.scenario.name,
             "scenario_hash": scenario_hash(results.scenario), "seed": results.seed,
             "replications": len(results.replications), "table_format": fmt, "tables": tables,

@@ -78,8 +78,9 @@ class Handling(Strict):
         default=None, description="checking records that arrive digitally; none = digital "
                                   "records need no navigator")
     rerequest: Duration | None = Field(
-        default=None, description="requesting the missing parts of incomplete records; "
-                                  "none = the second request is a pure delay")
+        default=None, description="requesting the missing parts of incomplete records "
+                                  "(incomplete_records); none = the second request is a pure "
+                                  "delay")
 
     @model_validator(mode="after")
     def _working_time(self) -> Handling:
@@ -155,10 +156,6 @@ def access_findings(s: Any) -> list[tuple[tuple[str | int, ...], str]]:  # noqa:
         out.append((("intake", "team", "calendar"),
                     f"calendar {team.calendar!r} is not defined (defined: "
                     f"{', '.join(sorted(set(s.calendars) | {'24x7'}))})"))
-    if (team is not None and team.handling.rerequest is not None
-            and s.incomplete_records is None):
-        out.append((("intake", "team", "handling", "rerequest"),
-                    "a second request needs an incomplete_records section"))
     classes = tuple(s.priorities) if s.priorities else ("urgent", "routine")
     for ch, diary in diaries(s).items():
         for pool in diary.slots_per_week:

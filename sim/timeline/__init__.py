@@ -20,11 +20,11 @@ Example:
     ...     ["kpi", "year", "mean", "n"]].round(1)
                                        kpi  year   mean  n
     0                 time_to_match_h.mean  2026  103.9  2
-    1  money.variable_cost_per_opinion_usd  2026  290.0  2
+    1  money.variable_cost_per_opinion_usd  2026  280.6  2
     2                 time_to_match_h.mean  2027   77.6  2
-    3  money.variable_cost_per_opinion_usd  2027  275.3  2
+    3  money.variable_cost_per_opinion_usd  2027  269.1  2
     4                 time_to_match_h.mean  2028   60.3  2
-    5  money.variable_cost_per_opinion_usd  2028  271.3  2
+    5  money.variable_cost_per_opinion_usd  2028  266.7  2
 """
 
 from __future__ import annotations

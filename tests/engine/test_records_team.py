@@ -155,8 +155,11 @@ def test_bad_team_settings_are_refused(patch: dict, message: str) -> None:
         _scenario(**patch)
 
 
-def test_a_second_request_needs_incomplete_records() -> None:
+def test_without_incomplete_records_nobody_is_asked_again() -> None:
+    """``handling.rerequest`` without ``incomplete_records`` (``--set incomplete_records=null``
+    on a file with a team) asks nobody a second time."""
     d = yaml.safe_load(DOC)
     del d["incomplete_records"]
-    with pytest.raises(ScenarioError, match="needs an incomplete_records section"):
-        scenario_from_text(yaml.safe_dump(d, sort_keys=False))
+    res = sim.run(scenario_from_text(yaml.safe_dump(d, sort_keys=False)), replications=1)
+    assert res.cases["rerequest_seize_h"].isna().all()
+    assert res.cases["records_seize_h"].notna().sum() > 30

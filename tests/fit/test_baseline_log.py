@@ -36,7 +36,8 @@ def baseline_fit(tmp_path_factory):  # noqa: ANN001, ANN201
     truth = sim.load_scenario("scenarios/baseline.yaml", overrides=[
         "pools.outsourced.serves={}",
         "simulation.horizon_days=42", "simulation.warmup_days=0", "abandonment=null",
-        "appointments=null", "incomplete_records=null", "priorities=null",
+        "appointments=null", "incomplete_records=null", "intake.team.handling.rerequest=null",
+        "priorities=null",
         "demand.mix.subspecialty={}", "pools.in_house.subspecialists={}",
         "intake.paper.low=2", "intake.paper.high=5"])
     log = log_from_frame(sim.run(truth, seed=3, replications=1).events)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.core.forked import can_fork
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
 from sim.loading import scenario_from_text
 from sim.outputs.invariants import InvariantError
 from sim.outputs.results import Results
+from sim.outputs.runner import run
 from tests import faults
 
 LOADED = """
@@ -99,3 +101,13 @@ def test_fault_is_caught(monkeypatch: pytest.MonkeyPatch, fault, message: str) -
     fault(monkeypatch)
     with pytest.raises(InvariantError, match=message):
         kpis_of_run()
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork and a single thread")
+def test_fault_is_caught_when_replications_run_side_by_side(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked workers check each replication themselves (sim.outputs.runner): the records
+    team's and the diaries' invariants must run there too, not only in Results.check."""
+    faults.diary_double_books(monkeypatch)
+    with pytest.raises(InvariantError, match=r"diary p/in_person: two cases took the slot"):
+        run(scenario_from_text(LOADED), replications=2, workers=2).check()

@@ -1,0 +1,90 @@
+"""The own-log round trip of every shipped scenario (issue #22, item 6).
+
+One replication of 90 days (seed 11, no warm-up, case attributes from the case table) is
+fitted on its first 70% and its resimulation judged by the gate on the rest
+(:mod:`sim.fit.gate`: at least 10 replications, family-wise intervals). The gate must
+accept it: every KPI of the report inside its run-to-run interval. The default run checks
+the baseline (``tests/fit/test_own_logs.py`` asserts what it recovers); the other shipped
+scenarios run under the ``power`` marker (about 15 s each on the shared machine).
+
+What the log cannot show, and so stays outside (asserted, with the reason, so that a fix
+shows up here):
+
+- ``legacy_referral``: the in-house pool is so lightly loaded behind the referral cycle
+  that the overflow rule (48 h) sends a case out only when the in-house queue's expected
+  wait crosses a weekend; with 2 such cases before the cut, no routing rule is
+  distinguishable from "in house first", and ``utilisation.outsourced`` is 0 [0, 0] in
+  the simulation against about 0.01 in the log. Every other KPI is inside.
+- ``sessions_and_contract``: oncology's sessions (three 4-hour sessions a week), the
+  outsourced contract's weekly cap with overflow to a third pool, absences and the third
+  pool's kind are not fitted (docs/calibration.md "Own logs").
+
+Run ``python tests/fit/test_own_round_trip.py [DAYS]`` to print each scenario's table.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import sim
+from sim.fit.api import _fit_text
+from sim.fit.gate import Verdict, holdout_split, judge, truncate
+from sim.fit.own import with_case_attributes
+from sim.fit.read import log_from_frame
+from sim.fit.stages import stage_table
+
+DAYS, SEED = 90, 11
+
+KNOWN_OUTSIDE = {
+    "legacy_referral": {"utilisation.outsourced"},
+}
+"""Per scenario, the KPIs the log cannot bring back (module docstring)."""
+
+
+def round_trip(name: str, days: int = DAYS, seed: int = SEED) -> Verdict:
+    """The gate's verdict on scenario ``name``'s own one-replication log."""
+    truth = sim.load_scenario(f"scenarios/{name}.yaml", overrides=[
+        f"simulation.horizon_days={days}", "simulation.warmup_days=0"])
+    results = sim.run(truth, seed=seed, replications=1)
+    log = log_from_frame(with_case_attributes(results.events, results.cases))
+    split = holdout_split(log, 0.3)
+    first, _, scenario = _fit_text(truncate(log, split), "own", 5, 1, name, "first part")
+    return judge(scenario, log, first, stage_table(log), split, 5, 1)
+
+
+def _check(name: str) -> None:
+    verdict = round_trip(name)
+    outside = set(verdict.outside)
+    assert outside == KNOWN_OUTSIDE.get(name, set()), verdict.line
+
+
+def test_baseline_own_log_passes_the_gate():
+    _check("baseline")
+
+
+@pytest.mark.power
+@pytest.mark.parametrize("name", ["hybrid", "payer_mandate", "legacy_referral"])
+def test_shipped_own_log_passes_the_gate(name: str):
+    _check(name)
+
+
+@pytest.mark.power
+@pytest.mark.xfail(reason="sessions, the contract's weekly cap and its overflow pool, and "
+                   "absences are not fitted (docs/calibration.md 'Own logs')", strict=True)
+def test_sessions_and_contract_own_log():
+    _check("sessions_and_contract")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import pandas as pd
+
+    pd.set_option("display.width", 160)
+    days = int(sys.argv[1]) if len(sys.argv) > 1 else DAYS
+    for scenario in ("baseline", "legacy_referral", "hybrid", "payer_mandate",
+                     "sessions_and_contract"):
+        v = round_trip(scenario, days)
+        print(f"== {scenario}: {len(v.fidelity.kpis) - len(v.outside)} of "
+              f"{len(v.fidelity.kpis)} inside")
+        print(v.fidelity.kpis.round(3).to_string())
