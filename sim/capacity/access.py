@@ -145,7 +145,7 @@ def unserved_case_types(plan: Plan, shares: np.ndarray) -> list[tuple[str, str, 
     """(service line, payer, channel) with demand, on a channel with a diary, that no pool
     with slots for the channel can take although some pool that may serve the case staffs
     the line (``shares`` as for :func:`diary_cases_per_week`; one that no pool may serve at
-    all is :func:`sim.capacity.network.unreachable_case_types`'s).
+    all is :func:`sim.capacity.network.unreachable_case_types`'s)."""
     if not plan.diaries:
         return []
     out = []
