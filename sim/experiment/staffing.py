@@ -60,8 +60,6 @@ Example:
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -78,62 +76,24 @@ from sim.experiment.levers import (
     lever_metrics,
     levers,
 )
+from sim.experiment.targets import (
+    METRICS,
+    STATS,
+    Target,
+    floor_note,
+    missed_note,
+    parse_target,
+    stuck_note,
+    unattainable,
+)
 from sim.scenario import Scenario, ScenarioError
 
-STATS = ("mean", "p50", "p90", "p95")
-METRICS = ("utilisation", *(f"{m}.{s}" for m in ("specialist_wait_h", "time_to_opinion_h")
-                            for s in STATS))
+__all__ = ["METRICS", "STATS", "PATIENCE", "StaffingResult", "Target", "fewest_no_worse",
+           "find_staffing", "parse_target", "queue_key", "queue_metrics"]
+
 PATIENCE = 3
 """Additions to one queue without its worst target improving by 1% before the search gives up."""
-_TARGET = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*")
 
-
-@dataclass(frozen=True)
-class Target:
-    """``metric op value``, checked per queue (see the module docstring for the rule).
-
-    >>> parse_target("specialist_wait_h.p90 <= 24")
-    Target(metric='specialist_wait_h.p90', op='<=', value=24.0)
-    """
-
-    metric: str
-    op: str
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.metric}{self.op}{self.value:g}"
-
-    def bound(self, low: float, high: float) -> float:
-        """The interval end that must meet the target."""
-        return high if self.op == "<=" else low
-
-    def severity(self, low: float, high: float) -> float:
-        """How far the bound is from the target: above 1 fails, below 1 has slack."""
-        b = self.bound(low, high)
-        if math.isnan(b):
-            return 0.0  # no case reached this queue: nothing to miss
-        if self.op == "<=":
-            return b / self.value if self.value > 0 else 1.0 + b - self.value
-        return self.value / b if b > 0 else math.inf
-
-
-def parse_target(text: str) -> Target:
-    """Parse ``metric<=value`` or ``metric>=value``; a strict ``<``/``>`` is refused, not bent."""
-    m = _TARGET.fullmatch(text)
-    if not m:
-        raise ValueError(f"a target is METRIC<=VALUE, e.g. time_to_opinion_h.p90<=72 "
-                         f"(got {text!r})")
-    metric, op, value = m[1], m[2], float(m[3])
-    if metric not in METRICS:
-        from sim.scenario.suggest import unknown
-
-        raise ValueError(f"{unknown('target metric', metric, METRICS)}; targets are checked "
-                         f"per queue on one of {', '.join(METRICS)}")
-    if op in ("<", ">"):  # the rule compares an interval's end with <= or >=, never strictly
-        raise ValueError(f"a target uses <= or >= (met when the 95% interval's far end is at "
-                         f"most / at least the value): write {metric}{op}={m[3]} "
-                         f"(got {text.strip()!r})")
-    return Target(metric, op, value)
 
 
 def queue_key(plan_queue_name: str) -> str:
@@ -309,8 +269,8 @@ class _Search:
                                  summary.at[q, f"{g.metric}.high"]) for g in goals)
                for q in state}
         for q in state:
-            if q not in stuck and sev[q] > 1 and _unattainable(summary, q, goals):
-                stuck[q] = f"unattainable by staffing: {_floor_note(summary, q, goals)}"
+            if q not in stuck and sev[q] > 1 and unattainable(summary, q, goals):
+                stuck[q] = f"unattainable by staffing: {floor_note(summary, q, goals)}"
         ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
         self.history.append({"step": len(self.history), "phase": phase, "queue": queue,
                              "servers": queue and state[queue], "total": sum(state.values()),
@@ -339,7 +299,7 @@ class _Search:
                 tried = [*seen, float(summary.at[worst, "severity"])]
                 top = state[worst]
                 state[worst] -= len(tried) - 1 - fewest_no_worse(tried)
-                stuck[worst] = _stuck_note(summary, worst, self.goals, state[worst], top)
+                stuck[worst] = stuck_note(summary, worst, self.goals, state[worst], top)
                 summary, ok = self.evaluate("undo", worst)
         return summary, ok
 
@@ -373,7 +333,7 @@ class _Search:
             else:
                 self.stuck = stuck  # what the rejected trial found stuck was its own doing
                 if trial is not None and best not in self.binds:
-                    self.binds[best] = _missed(trial, best, self.goals, state[best])
+                    self.binds[best] = missed_note(trial, best, self.goals, state[best])
                 state[best] += 1
                 frozen.add(best)
         return summary
@@ -389,23 +349,6 @@ class _Search:
         if self.state[q] <= 1:
             return "1 is the fewest"
         return "not tried lower: the search's step budget (max_steps) ran out"
-
-
-def _missed(trial: pd.DataFrame, q: str, goals: Sequence[Target], fewer: int) -> str:
-    """Which target the trial with ``fewer`` specialists at ``q`` missed, and where.
-
-    >>> trial = pd.DataFrame({"utilisation.low": [0.80, 0.5], "utilisation.high": [0.92, 0.6],
-    ...                       "severity": [1.08, 0.7]}, index=["a", "b"])
-    >>> _missed(trial, "a", [parse_target("utilisation<=0.85")], 2)
-    '2 misses utilisation<=0.85 (bound 0.92)'
-    """
-    for where in [q, *trial["severity"].sort_values(ascending=False).index]:
-        for g in goals:
-            lo, hi = trial.at[where, f"{g.metric}.low"], trial.at[where, f"{g.metric}.high"]
-            if g.severity(lo, hi) > 1:
-                what = f"misses {g} (bound {g.bound(lo, hi):.3g})"
-                return f"{fewer} {what}" if where == q else f"{fewer} makes {where} {what}"
-    return f"{fewer} misses a target"
 
 
 def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
@@ -425,16 +368,6 @@ def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
     return start, load
 
 
-def _unattainable(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> bool:
-    """A time target missed even if every case started review as soon as the calendar let it.
-
-    The floor: the wait until the pool's calendar next opens; for time to opinion, the
-    time spent outside the queue plus that. Judged on the floor's lower bound.
-    """
-    return any(g.op == "<=" and g.metric != "utilisation" and
-               summary.at[q, f"floor.{g.metric}.low"] > g.value for g in goals)
-
-
 def fewest_no_worse(severities: Sequence[float]) -> int:
     """Index of the fewest specialists whose severity is within 1% of the best one tried.
 
@@ -448,34 +381,6 @@ def fewest_no_worse(severities: Sequence[float]) -> int:
     """
     best = min(severities)
     return min(j for j, v in enumerate(severities) if v * 0.99 <= best)
-
-
-def _floor_note(summary: pd.DataFrame, q: str, goals: Sequence[Target]) -> str | None:
-    """Why no staffing can reach a time target (None if staffing still could).
-
-    The floor is what a case would take if a specialist were always free: the wait until
-    the pool's calendar opens (office hours) and, for time to opinion, the stages before
-    the queue. If the floor's interval reaches past a ``<=`` target, staffing cannot be
-    sure to meet it.
-    """
-    for g in goals:
-        if g.op == "<=" and g.metric != "utilisation":
-            lo, hi = (summary.at[q, f"floor.{g.metric}.{e}"] for e in ("low", "high"))
-            if hi > g.value:
-                cause = ("office hours: cases wait for the pool's calendar to open"
-                         if g.metric.startswith("specialist_wait") else
-                         "other stages: records, triage, authorisation and office hours")
-                return (f"{cause} ({g.metric} with a specialist always free: "
-                        f"[{lo:.3g}, {hi:.3g}] vs {g.value:g})")
-    return None
-
-
-def _stuck_note(summary: pd.DataFrame, q: str, goals: Sequence[Target], kept: int,
-                tried: int) -> str:
-    """The note for a queue more specialists did not help: why, and what was tried."""
-    why = _floor_note(summary, q, goals)
-    more = f"{kept} kept; up to {tried} tried made it no better"
-    return f"{why}; {more}" if why else f"staffing: not met, {more} (another stage limits it)"
 
 
 def _table(queues, load, start, state, summary, goals, stuck) -> pd.DataFrame:  # noqa: ANN001
