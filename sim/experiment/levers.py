@@ -11,11 +11,13 @@ each *queue*; a lever is one more such queue:
 - ``<pool>/<channel> slots`` (key ``appointments.<channel>.slots_per_week.<pool>``): one
   unit is one slot a week; ``utilisation`` is slots given over slots offered,
   ``specialist_wait_h`` the wait for a slot once the lead has passed (what more slots
-  shorten), ``time_to_opinion_h`` that of the cases booked in it; the floor is no wait.
+  shorten), ``time_to_opinion_h`` that of the cases booked in it; the floor is no wait;
+- ``<pool> contract cap`` (key ``pools.<pool>.contract.cases_per_week``): a contract's
+  weekly cap, in units of 10% of the scenario's cap (:mod:`sim.experiment.contract_lever`).
 
 Without a ``pools`` filter every lever is searched; with one, the team when it names
 ``records_team``, and the diaries when it names ``slots`` (all of them) or a diary
-(``in_house/in_person``).
+(``in_house/in_person``), and a pool's contract cap when it names the pool or ``contracts``.
 
 Example:
     >>> lever_key("records team"), lever_key("in_house/in_person slots")
@@ -31,10 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.experiment.contract_lever import CONTRACTS_FILTER, cap_key, cap_levers, cap_metrics
+from sim.experiment.targets import stats_row
+
 TEAM = "records team"
 TEAM_FILTER = "records_team"
 SLOTS_FILTER = "slots"
-STATS = ("mean", "p50", "p90", "p95")
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,15 @@ class Lever:
 
     name: str
     servers: int
+    unit: int = 1
 
 
 def lever_key(name: str) -> str | None:
     """The scenario key of a lever's units (``None``: not a lever but a specialist queue)."""
     if name == TEAM:
         return "intake.team.navigators"
+    if (key := cap_key(name)) is not None:
+        return key
     if name.endswith(" slots"):
         pool, channel = name.removesuffix(" slots").split("/")
         return f"appointments.{channel}.slots_per_week.{pool}"
@@ -57,7 +64,7 @@ def lever_key(name: str) -> str | None:
 
 def lever_filters(plan) -> set[str]:  # noqa: ANN001
     """The names a ``pools`` filter may give besides the pools: module docstring."""
-    return {TEAM_FILTER, SLOTS_FILTER, *(d.name for d in plan.diaries)}
+    return {TEAM_FILTER, SLOTS_FILTER, CONTRACTS_FILTER, *(d.name for d in plan.diaries)}
 
 
 def levers(plan, pools: Sequence[str] | None) -> list[Lever]:  # noqa: ANN001
@@ -68,15 +75,8 @@ def levers(plan, pools: Sequence[str] | None) -> list[Lever]:  # noqa: ANN001
     for d in plan.diaries:
         if pools is None or SLOTS_FILTER in pools or d.name in pools:
             out.append(Lever(f"{d.name} slots", max(1, round(d.per_week))))
+    out += [Lever(*cap) for cap in cap_levers(plan, pools)]
     return out
-
-
-def _stats(row: dict, x: dict[str, np.ndarray]) -> dict:
-    for name, v in x.items():
-        row[f"{name}.mean"] = float(v.mean()) if len(v) else np.nan
-        for s in STATS[1:]:
-            row[f"{name}.{s}"] = float(np.percentile(v, int(s[1:]))) if len(v) else np.nan
-    return row
 
 
 def lever_metrics(plan, rep, cases, replication: int) -> list[dict]:  # noqa: ANN001
@@ -91,7 +91,8 @@ def lever_metrics(plan, rep, cases, replication: int) -> list[dict]:  # noqa: AN
     # open cases count so far, and a patient who gave up until then (a lower bound)
     gone = np.where(np.isnan(r.abandoned_h), t1, r.abandoned_h)
     tto = np.fmin(r.review_end_h, gone) - arrival
-    kpis = access_kpis(plan, rep, cases)
+    kpis = access_kpis(plan, rep, cases) if plan.records_team is not None or plan.diaries \
+        else {}
     rows = []
     log = rep.records_team
     if log is not None and plan.records_team is not None:
@@ -104,7 +105,7 @@ def lever_metrics(plan, rep, cases, replication: int) -> list[dict]:  # noqa: AN
         least = np.where(np.isfinite(join), np.minimum(
             np.asarray(cal.next_open(np.minimum(join, t1)), dtype=float), t1) - join,
             0.0).sum(axis=0)
-        rows.append(_stats({"replication": replication, "queue": TEAM,
+        rows.append(stats_row({"replication": replication, "queue": TEAM,
                             "servers": plan.records_team.navigators,
                             "utilisation": kpis["records_team.utilisation"],
                             "cases": int(mine.sum())},
@@ -117,14 +118,14 @@ def lever_metrics(plan, rep, cases, replication: int) -> list[dict]:  # noqa: AN
         slot = np.fmin(r.queue_h[mine], gone[mine])
         wait = np.maximum(slot - np.minimum(ready, t1), 0.0)
         zero = np.zeros(len(wait))
-        rows.append(_stats({"replication": replication, "queue": f"{d.name} slots",
+        rows.append(stats_row({"replication": replication, "queue": f"{d.name} slots",
                             "servers": d.per_week,
                             "utilisation": kpis[f"slots.{d.name}.utilisation"],
                             "cases": int(mine.sum())},
                            {"specialist_wait_h": wait, "time_to_opinion_h": tto[mine],
                             "floor.specialist_wait_h": zero,
                             "floor.time_to_opinion_h": tto[mine] - wait}))
-    return rows
+    return rows + cap_metrics(plan, rep, tto, replication)
 
 
 def lever_load(row) -> tuple[float, float]:  # noqa: ANN001  (a capacity-table row)

@@ -60,6 +60,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ import numpy as np
 import pandas as pd
 
 from sim.core.intervals import t_half_width
+from sim.experiment.contract_lever import SUFFIX as CAP_SUFFIX
+from sim.experiment.contract_lever import cap_key
 from sim.experiment.levers import (
     TEAM_FILTER,
     lever_filters,
@@ -156,7 +159,7 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
             for s in STATS[1:]:
                 row[f"{name}.{s}"] = float(np.percentile(x, int(s[1:]))) if len(x) else np.nan
         rows.append(row)
-    if plan.records_team is not None or plan.diaries:  # navigators, slots (levers)
+    if plan.records_team is not None or plan.diaries or any(plan.caps):  # levers
         rows += lever_metrics(plan, rep, res.cases, replication)
     return pd.DataFrame(rows)
 
@@ -221,11 +224,13 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
     if pools is not None and (unknown := sorted(set(pools) - set(plan.pools)
                                                 - lever_filters(plan))):
         raise ValueError(f"no pool {unknown[0]!r}; the pools are {', '.join(plan.pools)} "
-                         f"(and {TEAM_FILTER} for the navigators, slots for the diaries)")
+                         f"(and {TEAM_FILTER} for the navigators, slots for the diaries, "
+                         "contracts for the contracts' weekly caps)")
     queues = [q for q in plan.queues if pools is None or plan.pools[q.pool] in pools]
     queues += levers(plan, pools)  # navigators, appointment slots
     start, load = _square_root_start(queues, capacity_report(plan).set_index("resource"), beta)
-    search = _Search(scenario, goals, dict(start), replications,
+    search = _Search(scenario, goals, dict(start), {q.name: getattr(q, "unit", 1) for q in queues},
+                     replications,
                      executor if executor is not None else SerialExecutor(),
                      scenario.simulation.seed if seed is None else seed, confidence, max_steps)
     search.progress = progress
@@ -243,9 +248,9 @@ class _Search:
     """The state of one staffing search: the staffing tried, its history, queues given up on."""
 
     def __init__(self, scenario: Scenario, goals: Sequence[Target], state: dict[str, int],
-                 replications: int, executor: Executor, seed: int, confidence: float,
-                 max_steps: int):
-        self.scenario, self.goals, self.state = scenario, goals, state
+                 units: dict[str, int], replications: int, executor: Executor, seed: int,
+                 confidence: float, max_steps: int):
+        self.scenario, self.goals, self.state, self.units = scenario, goals, state, units
         self.replications, self.executor, self.seed = replications, executor, seed
         self.confidence, self.max_steps = confidence, max_steps
         self.metrics = sorted({g.metric for g in goals} | {f"floor.{g.metric}" for g in goals
@@ -273,7 +278,8 @@ class _Search:
                 stuck[q] = f"unattainable by staffing: {floor_note(summary, q, goals)}"
         ok = all(sev[q] <= 1 for q in state if q not in stuck)  # what staffing can reach
         self.history.append({"step": len(self.history), "phase": phase, "queue": queue,
-                             "servers": queue and state[queue], "total": sum(state.values()),
+                             "servers": queue and state[queue],
+                             "total": sum(c for q, c in state.items() if cap_key(q) is None),
                              "met": all(s <= 1 for s in sev.values()),
                              "accepted": phase != "down" or ok,
                              "worst": max(state, key=sev.get)})
@@ -289,30 +295,39 @@ class _Search:
         state, stuck = self.state, self.stuck
         while not ok and len(self.history) < self.max_steps:
             failing = summary.loc[[q for q in state if q not in stuck]]
-            worst = str(failing["severity"].idxmax())
+            worst = self._relief(str(failing["severity"].idxmax()), summary)
             seen = self.trend.setdefault(worst, [])
             seen.append(float(summary.at[worst, "severity"]))
-            state[worst] += 1
+            state[worst] += self.units[worst]
             summary, ok = self.evaluate("up", worst)
             if len(seen) >= PATIENCE and summary.at[worst, "severity"] >= 0.99 * seen[-PATIENCE]:
                 # take back every useless addition: the fewest within 1% of the best tried
                 tried = [*seen, float(summary.at[worst, "severity"])]
                 top = state[worst]
-                state[worst] -= len(tried) - 1 - fewest_no_worse(tried)
+                state[worst] -= (len(tried) - 1 - fewest_no_worse(tried)) * self.units[worst]
                 stuck[worst] = stuck_note(summary, worst, self.goals, state[worst], top)
                 summary, ok = self.evaluate("undo", worst)
         return summary, ok
+
+    def _relief(self, worst: str, summary: pd.DataFrame) -> str:
+        """The lever to move for failing queue ``worst``: its pool's contract cap when that
+        fails too (cases held for next week's slot wait on the cap, not on specialists)."""
+        cap = f"{worst.split('/')[0]}{CAP_SUFFIX}"
+        if "/" in worst and cap in self.state and cap not in self.stuck \
+                and summary.at[cap, "severity"] > 1:
+            return cap
+        return worst
 
     def down(self, summary: pd.DataFrame, ok: bool) -> pd.DataFrame:
         """While the targets hold: the queue with the most slack gives up one specialist."""
         state = self.state
         frozen = set(self.stuck)
         while ok and len(self.history) < self.max_steps:
-            free = [q for q in state if q not in frozen and state[q] > 1]
+            free = [q for q in state if q not in frozen and state[q] > self.units[q]]
             if not free:
                 break
             best = min(free, key=lambda q: summary.at[q, "severity"])
-            state[best] -= 1
+            state[best] -= self.units[best]
             stuck = dict(self.stuck)
             try:
                 trial, trial_ok = self.evaluate("down", best)
@@ -334,7 +349,7 @@ class _Search:
                 self.stuck = stuck  # what the rejected trial found stuck was its own doing
                 if trial is not None and best not in self.binds:
                     self.binds[best] = missed_note(trial, best, self.goals, state[best])
-                state[best] += 1
+                state[best] += self.units[best]
                 frozen.add(best)
         return summary
 
@@ -346,8 +361,8 @@ class _Search:
             return self.stuck[q]
         if not ok:
             return "not tried lower: other queues miss their targets"
-        if self.state[q] <= 1:
-            return "1 is the fewest"
+        if self.state[q] <= self.units[q]:
+            return f"{self.state[q]} is the fewest"
         return "not tried lower: the search's step budget (max_steps) ran out"
 
 
@@ -357,6 +372,9 @@ def _square_root_start(queues, capacity: pd.DataFrame,  # noqa: ANN001
 
     start, load = {}, {}
     for q in queues:
+        if cap_key(q.name) is not None:  # a contract's cap: from the contract as written
+            start[q.name], load[q.name] = q.servers, math.nan
+            continue
         row = capacity.loc[q.name]
         if row["kind"] in ("records", "appointments"):  # levers: navigators, slots a week
             a = lever_load(row)[0]

@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 STATS = ("mean", "p50", "p90", "p95")
@@ -134,3 +135,12 @@ def stuck_note(summary: pd.DataFrame, q: str, goals: Sequence[Target], kept: int
     why = floor_note(summary, q, goals)
     more = f"{kept} kept; up to {tried} tried made it no better"
     return f"{why}; {more}" if why else f"staffing: not met, {more} (another stage limits it)"
+
+
+def stats_row(row: dict, x: dict[str, np.ndarray]) -> dict:
+    """``row`` with the mean and quantiles (:data:`STATS`) of each array of ``x``."""
+    for name, v in x.items():
+        row[f"{name}.mean"] = float(v.mean()) if len(v) else np.nan
+        for s in STATS[1:]:
+            row[f"{name}.{s}"] = float(np.percentile(v, int(s[1:]))) if len(v) else np.nan
+    return row
