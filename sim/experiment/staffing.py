@@ -79,6 +79,7 @@ from sim.experiment.levers import (
     lever_metrics,
     levers,
 )
+from sim.experiment.staffing_cost import COST, UNIT_COST, costs_more, plan_costs
 from sim.experiment.targets import (
     METRICS,
     STATS,
@@ -161,7 +162,9 @@ def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFra
         rows.append(row)
     if plan.records_team is not None or plan.diaries or any(plan.caps):  # levers
         rows += lever_metrics(plan, rep, res.cases, replication)
-    return pd.DataFrame(rows)
+    cost, units = plan_costs(res)  # full cost (with economics), and each unit's
+    return pd.DataFrame(rows).assign(**{COST: cost}).assign(
+        **{UNIT_COST: lambda d: d["queue"].map(units).fillna(0.0)})
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,9 @@ class StaffingResult:
     ``start``, final ``servers``, each target's mean and interval, ``met``, ``note``, and
     ``binds``: what holds the queue at its count (module docstring, step 4).
     ``path``: one row per simulated staffing (phase ``start``/``up``/``down``, the queue
-    changed, accepted or not). ``staffing``: scenario key -> specialists.
+    changed, accepted or not). ``staffing``: scenario key -> specialists. With economics:
+    the full cost per opinion of the scenario as given and of the plan found (mean over the
+    replications, :mod:`sim.experiment.staffing_cost`).
     """
 
     table: pd.DataFrame
@@ -180,6 +185,8 @@ class StaffingResult:
     staffing: dict[str, int]
     scenario: Scenario
     met: bool
+    given_cost_per_opinion_usd: float = math.nan
+    cost_per_opinion_usd: float = math.nan
 
     @property
     def overrides(self) -> list[str]:
@@ -234,14 +241,30 @@ def find_staffing(scenario: Scenario, targets: Sequence[str | Target],
                      executor if executor is not None else SerialExecutor(),
                      scenario.simulation.seed if seed is None else seed, confidence, max_steps)
     search.progress = progress
-    summary, ok = search.evaluate("start", None)
+    given_cost, summary, ok = math.nan, None, False
+    if scenario.economics is not None:  # the scenario as given: its cost, maybe the start
+        search.state = {q.name: q.servers for q in queues}
+        summary, ok = search.evaluate("given", None)
+        given_cost = _cost(summary)
+        if ok:  # it meets the targets: go down from it, so the plan costs no more
+            start, search.ceiling = dict(search.state), given_cost
+        else:
+            search.state, search.stuck = dict(start), {}
+    if not ok:
+        summary, ok = search.evaluate("start", None)
     summary, ok = search.up(summary, ok)
     summary = search.down(summary, ok)
     table = _table(queues, load, start, search.state, summary, goals, search.stuck)
     table["binds"] = [search.binding(q.name, ok) for q in queues]
     staffing = {queue_key(q): c for q, c in search.state.items()}
     return StaffingResult(table, pd.DataFrame(search.history), staffing,
-                          with_overrides(scenario, staffing), bool(table["met"].all()))
+                          with_overrides(scenario, staffing), bool(table["met"].all()),
+                          given_cost, _cost(summary))
+
+
+def _cost(summary: pd.DataFrame) -> float:
+    """The plan's mean full cost per opinion (NaN without economics)."""
+    return float(summary[f"{COST}.mean"].iloc[0])
 
 
 class _Search:
@@ -254,12 +277,14 @@ class _Search:
         self.replications, self.executor, self.seed = replications, executor, seed
         self.confidence, self.max_steps = confidence, max_steps
         self.metrics = sorted({g.metric for g in goals} | {f"floor.{g.metric}" for g in goals
-                                                           if g.metric != "utilisation"})
+                                                           if g.metric != "utilisation"}
+                              | {COST, UNIT_COST})
         self.history: list[dict] = []
         self.stuck: dict[str, str] = {}  # queue -> why staffing it further is pointless
         self.binds: dict[str, str] = {}  # queue -> what stopped one fewer specialist
         self.trend: dict[str, list[float]] = {}  # severity of each queue before each addition
         self.progress: Callable[[str], None] | None = None
+        self.ceiling = math.inf  # the most the plan may cost per opinion (staffing_cost)
 
     def evaluate(self, phase: str, queue: str | None) -> tuple[pd.DataFrame, bool]:
         """Simulate the current staffing; its per-queue summary, and whether it is good enough."""
@@ -326,7 +351,9 @@ class _Search:
             free = [q for q in state if q not in frozen and state[q] > self.units[q]]
             if not free:
                 break
-            best = min(free, key=lambda q: summary.at[q, "severity"])
+            # the unit saving most full cost first; then (or without economics) most slack
+            best = min(free, key=lambda q: (-summary.at[q, f"{UNIT_COST}.mean"],
+                                            summary.at[q, "severity"]))
             state[best] -= self.units[best]
             stuck = dict(self.stuck)
             try:
@@ -343,6 +370,12 @@ class _Search:
                 self.binds[best] = (f"{state[best]} makes "
                                     f"{', '.join(sorted(self.stuck.keys() - stuck.keys()))} "
                                     "unattainable by staffing")
+            if trial_ok and costs_more(_cost(trial), _cost(summary), self.ceiling):
+                trial_ok = False
+                self.history[-1]["accepted"] = False
+                self.binds[best] = (f"{state[best]} raises the full cost per opinion from "
+                                    f"USD {_cost(summary):,.0f} to {_cost(trial):,.0f}"
+                                    + (" (unused commitment)" if cap_key(best) else ""))
             if trial_ok:
                 summary = trial
             else:

@@ -70,3 +70,47 @@ def test_a_target_only_a_larger_cap_meets_raises_the_cap() -> None:
     assert table.at["p contract cap", "binds"].startswith(f"{cap - 12} misses")
     assert "p contract cap" in set(res.path["queue"])
     assert f"{CAP_KEY}={cap}" in res.overrides
+
+
+def committed_scenario() -> Scenario:
+    """The capped pool p, its cap (150 a week) equal to its commitment (7,800 a year) and
+    the surplus overflowing to a pool q without a contract, at USD 400 a case."""
+    doc = yaml.safe_load(yaml.safe_dump(capped_scenario(150, 7800).model_dump(
+        mode="json", exclude_none=True)))
+    doc["pools"]["p"]["contract"]["when_full"] = "overflow"
+    doc["pools"]["q"] = {"kind": "outsourced", "calendar": "24x7", "specialists": {"onc": 3},
+                         "price_per_case_usd": 400,
+                         "review": {"dist": "exponential", "mean": 1.0, "unit": "hours"}}
+    doc["economics"] = {}
+    doc["routing"] = {"policy": "in_house_first"}
+    return scenario_from_text(yaml.safe_dump(doc))
+
+
+def test_full_cost_is_reported_and_a_cap_is_not_cut_below_its_commitment() -> None:
+    res = find_staffing(committed_scenario(), ["specialist_wait_h.p90<=24"], replications=2)
+    assert res.met
+    given, found = res.given_cost_per_opinion_usd, res.cost_per_opinion_usd
+    assert 400 < found <= given < 600  # the start met the targets: the plan costs no more
+    assert res.path["phase"].iloc[0] == "given"
+    # 135 a week would send 15 cases a week to q: each saves USD 100 but leaves USD 500 of
+    # commitment unused
+    assert res.staffing[CAP_KEY] == 150
+    binds = res.table.set_index("queue").at["p contract cap", "binds"]
+    assert binds.startswith("135 raises the full cost per opinion from USD ")
+    assert binds.endswith("(unused commitment)")
+
+
+def test_the_unit_that_saves_most_goes_first() -> None:
+    """Salaried specialists in house cost their hours; outsourced ones paid per case nothing:
+    the down phase tries the in-house queue first although the other has more slack."""
+    doc = yaml.safe_load(yaml.safe_dump(committed_scenario().model_dump(
+        mode="json", exclude_none=True)))
+    doc["pools"]["q"]["kind"] = "in_house"
+    doc["pools"]["q"]["calendar"] = "24x7"
+    doc["pools"]["q"]["specialists"] = {"onc": 4}
+    doc["economics"] = {"specialist_pay": {"q": {"annual_compensation_usd": {"onc": 300_000}}}}
+    res = find_staffing(scenario_from_text(yaml.safe_dump(doc)), ["specialist_wait_h.p90<=24"],
+                        replications=2)
+    downs = res.path[res.path["phase"] == "down"]
+    assert downs["queue"].iloc[0] == "q/onc"
+    assert res.cost_per_opinion_usd <= res.given_cost_per_opinion_usd
