@@ -374,7 +374,7 @@ class _Search:
                 trial_ok = False
                 self.history[-1]["accepted"] = False
                 self.binds[best] = (f"{state[best]} raises the full cost per opinion from "
-                                    f"USD {_cost(summary):,.0f} to {_cost(trial):,.0f}"
+                                    f"USD {_cost(summary):,.2f} to {_cost(trial):,.2f}"
                                     + (" (unused commitment)" if cap_key(best) else ""))
             if trial_ok:
                 summary = trial

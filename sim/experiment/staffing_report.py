@@ -67,7 +67,7 @@ def path_lines(res: StaffingResult) -> list[str]:
     """The search path, one simulated staffing per step (no NaN on the start row)."""
     rows = [["step", "phase", "queue", "servers", "total", "all met", "kept"]]
     for r in res.path.itertuples():
-        rows.append([str(r.step), r.phase, r.queue if isinstance(r.queue, str) else "(start)",
+        rows.append([str(r.step), r.phase, r.queue if isinstance(r.queue, str) else f"({r.phase})",
                      str(int(r.servers)) if isinstance(r.queue, str) else "-", str(r.total),
                      "yes" if r.met else "no", "yes" if r.accepted else "no"])
     return _grid(rows, left=3)
@@ -140,8 +140,14 @@ def staffing_text(res: StaffingResult, targets: list, before, out: Path) -> str:
                    *textwrap.wrap(f"no plan offered: this staffing misses the targets above "
                                   f"({staffed} holds it for reference, not to apply)",
                                   WIDTH)]
+    start = "square-root staffing" if "start" in set(res.path["phase"]) else \
+        "the scenario as given, which meets the targets"
+    cost = res.cost_per_opinion_usd
+    if cost == cost:  # with economics: the full cost of the plan and of the scenario
+        verdict.append(f"full cost per opinion: USD {cost:,.2f} (the scenario as given: "
+                       f"USD {res.given_cost_per_opinion_usd:,.2f})")
     return "\n".join(["Search path (one simulated staffing per step)", *path_lines(res), "",
-                      "Staffing found (start: square-root staffing)",
+                      f"Staffing found (start: {start})",
                       *result_lines(res, targets), "", *verdict,
                       f"details (every mean and interval): {out / 'staffing.csv'}"])
 

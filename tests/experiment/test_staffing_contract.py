@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from sim.experiment.contract_lever import cap_unit
-from sim.experiment.staffing import find_staffing, queue_key, queue_metrics
+from sim.experiment.staffing import find_staffing, parse_target, queue_key, queue_metrics
 from sim.loading import scenario_from_text
 from sim.scenario import Scenario
 
@@ -86,8 +86,11 @@ def committed_scenario() -> Scenario:
     return scenario_from_text(yaml.safe_dump(doc))
 
 
-def test_full_cost_is_reported_and_a_cap_is_not_cut_below_its_commitment() -> None:
-    res = find_staffing(committed_scenario(), ["specialist_wait_h.p90<=24"], replications=2)
+def test_full_cost_is_reported_and_a_cap_is_not_cut_below_its_commitment(tmp_path) -> None:
+    from sim.experiment.staffing_report import staffing_text
+
+    target = "specialist_wait_h.p90<=24"
+    res = find_staffing(committed_scenario(), [target], replications=2)
     assert res.met
     given, found = res.given_cost_per_opinion_usd, res.cost_per_opinion_usd
     assert 400 < found <= given < 600  # the start met the targets: the plan costs no more
@@ -98,6 +101,10 @@ def test_full_cost_is_reported_and_a_cap_is_not_cut_below_its_commitment() -> No
     binds = res.table.set_index("queue").at["p contract cap", "binds"]
     assert binds.startswith("135 raises the full cost per opinion from USD ")
     assert binds.endswith("(unused commitment)")
+    text = staffing_text(res, [parse_target(target)], committed_scenario(), tmp_path)
+    assert "Staffing found (start: the scenario as given, which meets the targets)" in text
+    assert f"full cost per opinion: USD {found:,.2f} (the scenario as given: USD {given:,.2f})" \
+        in text
 
 
 def test_the_unit_that_saves_most_goes_first() -> None:
