@@ -30,6 +30,14 @@ answers it queue by queue (a *queue* is one pool's specialists for one service l
    missed one, the scenario's own rules (a class reserve), one being the fewest, or why it
    was never tried (targets missed elsewhere, the step budget).
 
+Levers are searched as queues too (:mod:`sim.experiment.levers`): navigators, diary slots
+and contracts' weekly caps (:mod:`sim.experiment.contract_lever`, in units of 10% of the
+cap). With ``economics``, full cost steers the search (:mod:`sim.experiment.staffing_cost`):
+the scenario as given is simulated first and, if it meets the targets, is the start; the
+down phase tries the unit saving most first and undoes a removal that raises the full cost
+per opinion (a cap cut below its commitment), and the result reports the plan's full cost
+per opinion next to the scenario's.
+
 Time targets include waits staffing cannot shorten: records intake, referral and
 pre-authorisation, and the nights and weekends a case spends waiting for a business-hours
 pool to open. If even the *floor* (every case starting review the moment the pool's

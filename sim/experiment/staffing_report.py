@@ -16,14 +16,15 @@ Example:
     >>> print(staffing_text(res, targets, scenario, out))
     Search path (one simulated staffing per step)
       step  phase  queue                 servers  total  all met  kept
-      0     start  (start)                     -     19       no   yes
-      1     up     in_house/other              4     20      yes   yes
-      2     down   in_house/orthopedics        2     19      yes   yes
-      3     down   in_house/cardiology         2     18      yes   yes
-      4     down   in_house/oncology           4     17      yes   yes
-      5     down   in_house/other              3     16       no    no
-      6     down   in_house/oncology           3     16       no    no
-      7     down   in_house/neurology          2     16       no    no
+      0     given  (given)                     -     15       no   yes
+      1     start  (start)                     -     19       no   yes
+      2     up     in_house/other              4     20      yes   yes
+      3     down   in_house/orthopedics        2     19      yes   yes
+      4     down   in_house/oncology           4     18      yes   yes
+      5     down   in_house/oncology           3     17       no    no
+      6     down   in_house/cardiology         2     17      yes   yes
+      7     down   in_house/other              3     16       no    no
+      8     down   in_house/neurology          2     16       no    no
     <BLANKLINE>
     Staffing found (start: square-root staffing)
     T1: utilisation<=0.6 (shown: the 95% interval's upper end, which must meet it)
@@ -39,6 +40,7 @@ Example:
     every target met
     apply with: --set pools.in_house.specialists.neurology=3 --set
     pools.in_house.specialists.other=4
+    full cost per opinion: USD 1,718.25 (the scenario as given: USD 1,588.53)
     details (every mean and interval): results/staffing/baseline/staffing.csv
 """
 
@@ -94,8 +96,10 @@ def result_lines(res: StaffingResult, targets: list) -> list[str]:  # noqa: ANN0
 def changed_staffing(res: StaffingResult, before) -> dict[str, int]:  # noqa: ANN001
     """The scenario keys whose specialists the search changed, with their new counts."""
     from sim.engine.plan import build_plan
+    from sim.experiment.levers import levers
 
-    was = {queue_key(q.name): q.servers for q in build_plan(before).queues}
+    plan = build_plan(before)  # specialist queues and levers (navigators, slots, caps)
+    was = {queue_key(q.name): q.servers for q in [*plan.queues, *levers(plan, None)]}
     return {k: v for k, v in res.staffing.items() if was.get(k) != v}
 
 
