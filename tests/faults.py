@@ -124,9 +124,9 @@ def give_up_still_counted(monkeypatch: pytest.MonkeyPatch) -> None:
 def waits_end_at_service(monkeypatch: pytest.MonkeyPatch) -> None:
     """The measurement issue 21 found: a wait ends only when a specialist takes the case,
     so a patient who gave up counts as waiting until the horizon."""
-    from sim.outputs import invariants
+    from sim.outputs import queue_jobs
 
-    monkeypatch.setattr(invariants, "waits", lambda jobs: (jobs.join_h, jobs.seize_h))
+    monkeypatch.setattr(queue_jobs, "waits", lambda jobs: (jobs.join_h, jobs.seize_h))
 
 
 # ------------------------------------------------------------ records team and diaries

@@ -41,15 +41,12 @@ from sim.core.calendar import WorkCalendar
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.outputs.invariants import (
-    TOL_H,
-    ConservationError,
-    InvariantError,
-    Jobs,
     check_calendar,
     check_capacity_and_work,
     check_discipline,
     check_end_state,
 )
+from sim.outputs.queue_jobs import TOL_H, ConservationError, InvariantError, Jobs
 from sim.scenario.abandonment import STAGES
 
 RECORDS, APPOINTMENT = STAGES.index("records"), STAGES.index("appointment")

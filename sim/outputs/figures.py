@@ -43,12 +43,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from sim.capacity.network import HIGH_UTILISATION
-from sim.outputs.invariants import queue_jobs, waits
 from sim.outputs.money_figures import payer_figure, savings_waterfall_figure
 from sim.outputs.naming import results_label
 from sim.outputs.plotting import DPI, save_png
 from sim.outputs.plotting import new_figure as _figure
 from sim.outputs.plotting import replications_label as _reps
+from sim.outputs.queue_jobs import queue_jobs, waits
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results

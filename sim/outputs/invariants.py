@@ -31,141 +31,44 @@ queue on a working calendar:
 Each check is a numpy sweep over sorted event times (no Python loop over cases); a
 violation raises :class:`InvariantError` naming the replication, the queue and the first
 offending case. ``benchmarks/bench_invariants.py`` measures their cost against the run.
+The queue histories come from :mod:`sim.outputs.queue_jobs`, the contract checks from
+:mod:`sim.outputs.contract_invariants`.
 
 Example:
     >>> import numpy as np
-    >>> from sim.outputs.invariants import occupancy
-    >>> join = np.array([0.0, 0.0, 1.0]); seize = np.array([0.0, 2.0, 3.0])
-    >>> end = np.array([2.0, 3.0, 4.0])
-    >>> t, waiting, busy = occupancy(join, seize, end)
-    >>> t.tolist(), waiting.tolist(), busy.tolist()
-    ([0.0, 1.0, 2.0, 3.0, 4.0], [1, 2, 1, 0, 0], [1, 1, 1, 1, 0])
+    >>> from sim.outputs.queue_jobs import Jobs
+    >>> one = np.array([0.0]); inf = np.array([np.inf])
+    >>> jobs = Jobs(case=np.array([0]), priority=np.array([1]), join_h=one, seize_h=one,
+    ...             end_h=one + 2, effort_h=one + 2, leave_h=inf, slot_h=np.array([np.nan]),
+    ...             review=np.array([True]))
+    >>> check_discipline("a queue", jobs)  # one case, taken at once: nothing to break
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
 from sim.core.calendar import WorkCalendar
-from sim.engine.contracts import WEEK_H, contract_caps
+from sim.engine.contracts import contract_caps
 from sim.engine.model import Replication, sample_times
 from sim.engine.plan import Plan
+from sim.outputs.contract_invariants import check_contract
+from sim.outputs.queue_jobs import (
+    TOL_H,
+    ConservationError,
+    InvariantError,
+    Jobs,
+    concat_jobs,
+    occupancy,
+    queue_jobs,
+    waiting_at,
+    waits,
+)
 
-TOL_H = 1e-7  # clock hours: two instants closer than this are the same instant (float noise)
-
-
-class InvariantError(RuntimeError):
-    """A run broke a property every run must have: a bug in the engine, never a user error."""
-
-
-class ConservationError(InvariantError):
-    """Cases were lost or double-counted."""
-
-
-@dataclass(frozen=True)
-class Jobs:
-    """The visits of one specialist queue, from the case table (reviews and misroute screens).
-
-    Times not reached by the horizon are ``inf``; ``case`` is the case's row number.
-    """
-
-    case: np.ndarray
-    priority: np.ndarray  # 0 urgent, 1 routine
-    join_h: np.ndarray
-    seize_h: np.ndarray
-    end_h: np.ndarray
-    effort_h: np.ndarray
-    leave_h: np.ndarray  # when a waiting patient gave up (drop-out), else inf
-    # when the slot the case booked in its contract's weekly cap opens (a case held for
-    # next week's slot waits in the queue, but no specialist may take it before); NaN: no
-    # cap, inf: after the horizon
-    slot_h: np.ndarray
-    review: np.ndarray  # True for a review, False for a misroute screen (which books no slot)
-
-    @property
-    def wait_end_h(self) -> np.ndarray:
-        """When each wait ended: taken by a specialist or given up, whichever came first."""
-        return np.minimum(self.seize_h, self.leave_h)
-
-    @property
-    def ready_h(self) -> np.ndarray:
-        """When each case may be taken: when it joined, or its contract slot opened."""
-        return np.where(np.isnan(self.slot_h), self.join_h, self.slot_h)
-
-    @property
-    def eligible_h(self) -> np.ndarray:
-        """When each case began to wait for a specialist: its slot opened (or it gave up
-        before that, then its wait for a specialist is empty)."""
-        return np.minimum(self.ready_h, self.wait_end_h)
-
-    def __len__(self) -> int:
-        return len(self.case)
-
-
-def _inf(x: np.ndarray) -> np.ndarray:
-    return np.where(np.isnan(x), np.inf, x)
-
-
-def queue_jobs(rep: Replication, cases: pd.DataFrame, queue: int,
-               horizon_h: float = np.inf) -> Jobs:
-    """Every visit to specialist queue ``queue`` in one replication, in case order."""
-    r = rep.records
-    rev = np.flatnonzero(r.queue == queue)
-    scr = np.flatnonzero(r.screen_queue == queue)
-    prio = cases["priority"].cat.codes.to_numpy()
-
-    def col(name: str, rows: np.ndarray) -> np.ndarray:
-        return cases[name].to_numpy()[rows]
-
-    # a patient who gives up leaves the queue it waits in (the review's, or the screen's)
-    gave_up = (cases["abandoned_h"].to_numpy() if "abandoned_h" in cases
-               else np.full(len(cases), np.nan))
-    leave = np.concatenate([
-        np.where(np.isnan(col("seize_h", rev)), gave_up[rev], np.nan),
-        np.where(np.isnan(col("screen_seize_h", scr)) & np.isnan(col("queue_h", scr)),
-                 gave_up[scr], np.nan)])
-
-    join = _inf(np.concatenate([col("queue_h", rev), col("screen_queue_h", scr)]))
-    # a contract's weekly cap: the slot each review booked (the engine's record; checked
-    # against the cap by check_contract), not reached by the horizon: never
-    slot = rep.records.slot_open_h[rev]
-    slot = np.where(slot < horizon_h, slot, np.where(np.isnan(slot), np.nan, np.inf))
-    return Jobs(
-        case=np.concatenate([rev, scr]),
-        priority=np.concatenate([prio[rev], prio[scr]]),
-        join_h=join,
-        seize_h=_inf(np.concatenate([col("seize_h", rev), col("screen_seize_h", scr)])),
-        end_h=_inf(np.concatenate([col("review_end_h", rev), col("screen_end_h", scr)])),
-        effort_h=np.concatenate([col("review_effort_h", rev), rep.draws.screen_h[scr]]),
-        leave_h=_inf(leave),
-        slot_h=np.concatenate([slot, np.full(len(scr), np.nan)]),
-        review=np.arange(len(rev) + len(scr)) < len(rev),
-    )
-
-
-def occupancy(join_h: np.ndarray, seize_h: np.ndarray, end_h: np.ndarray,
-              wait_end_h: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cases waiting and in service just after each distinct event time (a sweep).
-
-    Returns the sorted distinct finite event times and, for the interval that starts at
-    each, the number of cases waiting and the number held by a server. A wait ends at
-    ``wait_end_h`` (default: when the case is taken; earlier if its patient gave up).
-    """
-    wait_end_h = seize_h if wait_end_h is None else wait_end_h
-    times = np.concatenate([join_h, wait_end_h, seize_h, end_h])
-    n = len(join_h)
-    d_wait = np.concatenate([np.ones(n), -np.ones(n), np.zeros(n), np.zeros(n)])
-    d_busy = np.concatenate([np.zeros(n), np.zeros(n), np.ones(n), -np.ones(n)])
-    finite = np.isfinite(times)
-    t, inverse = np.unique(times[finite], return_inverse=True)
-    waiting = np.cumsum(np.bincount(inverse, d_wait[finite], len(t))).round().astype(np.int64)
-    busy = np.cumsum(np.bincount(inverse, d_busy[finite], len(t))).round().astype(np.int64)
-    return t, waiting, busy
+__all__ = ["ConservationError", "InvariantError", "check_run"]
+# (InvariantError and ConservationError live in sim.outputs.queue_jobs, with the queue
+# histories the checks read; they are named here too, where a caller looks for them)
 
 
 def _first_waiting(jobs: Jobs, t: float) -> int:
@@ -309,19 +212,6 @@ def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
             f"ended, {n.pending} not ready) and {abandoned} abandoned")
 
 
-def waits(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
-    """Each wait for a specialist of the queue: (when it began, when it ended), ``inf`` when
-    not by the horizon. A wait ends when a specialist takes the case or its patient gives
-    up, whichever comes first; the queue-length KPI and figure are built from these."""
-    return jobs.join_h, jobs.wait_end_h
-
-
-def waiting_at(jobs: Jobs, t: np.ndarray) -> np.ndarray:
-    """Cases waiting at each instant ``t`` according to :func:`waits`."""
-    begin, end = waits(jobs)
-    return np.searchsorted(np.sort(begin), t, "right") - np.searchsorted(np.sort(end), t, "right")
-
-
 def check_waiting(where: str, jobs: Jobs, times: np.ndarray, engine: np.ndarray) -> None:
     """The queue-length process: the waits of the case table against the engine's counts.
 
@@ -361,95 +251,6 @@ def check_end_state(where: str, jobs: Jobs, engine: tuple[int, int], horizon_h: 
             f"(first open case {int(lost[0]) if len(lost) else -1})")
 
 
-def check_contract(where: str, jobs: Jobs, per_week: int, horizon_h: float) -> None:
-    """A contract's weekly cap, from the slots the engine recorded (``jobs``: the reviews of
-    every queue of one pool, which share the cap).
-
-    Every review booked a slot: at once, or held until a later week's start; no week has
-    more than ``per_week`` bookings; a case is held only past weeks that are fully booked;
-    and no case is taken before its slot opens. (That the specialists then take held cases
-    as soon as they may, :func:`check_capacity_and_work` checks.)
-    """
-    rows = np.flatnonzero(jobs.review & np.isfinite(jobs.join_h))
-    if not len(rows):
-        return
-    join, slot, seize = jobs.join_h[rows], jobs.slot_h[rows], jobs.seize_h[rows]
-
-    def fail(k: int, what: str) -> None:
-        raise InvariantError(f"{where}: case {int(jobs.case[rows[k]])} {what}")
-
-    if len(bad := np.flatnonzero(np.isnan(slot))):
-        fail(bad[0], f"joined the queue at {join[bad[0]]:.4f} h without a slot (contract "
-                     f"slots broken)")
-    if len(bad := np.flatnonzero(slot < join - TOL_H)):
-        fail(bad[0], f"joined at {join[bad[0]]:.4f} h but its slot opened at "
-                     f"{slot[bad[0]]:.4f} h, before (contract slots broken)")
-    held = slot > join + TOL_H
-    week_of_slot = np.where(held, np.rint(slot / WEEK_H), np.floor(join / WEEK_H))
-    off = held & np.isfinite(slot)
-    off[off] = np.abs(slot[off] - week_of_slot[off] * WEEK_H) > TOL_H
-    if len(bad := np.flatnonzero(off)):
-        fail(bad[0], f"was held until {slot[bad[0]]:.4f} h, not the start of a week "
-                     f"(contract slots broken)")
-    weeks = int(np.ceil(horizon_h / WEEK_H))  # weeks begun by the horizon
-    dated = np.isfinite(week_of_slot)
-    # a held case whose patient gave up before its slot opened gave the booking back then
-    leave = jobs.leave_h[rows]
-    released = held & dated & np.isfinite(leave) & (leave <= slot + TOL_H)
-    kept = dated & ~released
-    booked = np.bincount(week_of_slot[kept].astype(np.int64), minlength=weeks)
-    if len(over := np.flatnonzero(booked > per_week)):
-        w = int(over[0])
-        fail(int(np.flatnonzero(kept & (week_of_slot == w))[per_week]),
-             f"is case {per_week + 1} booked into week {w} (from {w * WEEK_H:.0f} h) but the "
-             f"contract takes {per_week} cases a week (weekly cap broken)")
-    _check_held_past_full_weeks(fail, join, slot, week_of_slot, held, released, leave,
-                                per_week, weeks)
-    if len(bad := np.flatnonzero(seize < slot - TOL_H)):
-        k = bad[0]
-        fail(k, f"was taken at {seize[k]:.4f} h before its slot opened at {slot[k]:.4f} h "
-                f"(weekly cap broken)")
-
-
-def _check_held_past_full_weeks(fail: Callable[[int, str], None], join: np.ndarray,
-                                slot: np.ndarray,
-                                week_of_slot: np.ndarray, held: np.ndarray,
-                                released: np.ndarray, leave: np.ndarray, per_week: int,
-                                weeks: int) -> None:
-    """Each held case was held only past weeks fully booked when it joined: bookings made
-    by then (``join``), less those given back by then (``leave`` of a released one).
-
-    Counted for every (held case, week it was held past) pair at once: bookings and
-    releases are keyed ``week * span + time`` and sorted, so a count is two binary searches.
-    Ties at one instant count in the engine's favour (a booking made at the same instant
-    counts, a release at the same instant does not), so the check never fails a correct run.
-    """
-    hk = np.flatnonzero(held)
-    if not len(hk):
-        return
-    first = np.minimum(np.floor(join[hk] / WEEK_H), weeks).astype(np.int64)
-    last = np.minimum(np.where(np.isfinite(week_of_slot[hk]), week_of_slot[hk], weeks),
-                      weeks).astype(np.int64)
-    gap = np.maximum(last - first, 0)  # weeks each was held past
-    case = np.repeat(np.arange(len(hk)), gap)
-    week = first[case] + np.arange(gap.sum()) - np.repeat(np.cumsum(gap) - gap, gap)
-    span = 2.0 * (weeks + 1) * WEEK_H  # beyond any time: keys of one week never overlap
-    dated = np.isfinite(week_of_slot)
-    booked_at = np.sort(week_of_slot[dated] * span + join[dated])
-    given_back = np.sort(week_of_slot[released] * span + leave[released])
-    base, t = week * span, join[hk][case]
-    count = (np.searchsorted(booked_at, base + t + TOL_H, side="right")
-             - np.searchsorted(booked_at, base, side="left")
-             - (np.searchsorted(given_back, base + t - TOL_H, side="left")
-                - np.searchsorted(given_back, base, side="left")))
-    if len(bad := np.flatnonzero(count < per_week)):
-        b = bad[0]
-        k = hk[case[b]]
-        fail(k, f"joined at {join[k]:.4f} h and was held until {slot[k]:.4f} h although week "
-                f"{int(week[b])} had {int(count[b])} of {per_week} cases booked (contract held "
-                f"a case with room in the cap)")
-
-
 def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
     """Every invariant of one replication; raises :class:`InvariantError` at the first broken."""
     check_conservation(rep, cases)
@@ -474,12 +275,7 @@ def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
             check_end_state(where, jobs, rep.counts.end_state[q.index], horizon)
     for pool, parts in reviews.items():
         cap = caps[next(q.index for q in plan.queues if q.pool == pool)]
-        check_contract(f"replication {rep.index}, pool {plan.pools[pool]}", _concat(parts),
+        check_contract(f"replication {rep.index}, pool {plan.pools[pool]}", concat_jobs(parts),
                        cap.per_week, horizon)
     # the records team's and the diaries' invariants: sim.outputs.access_invariants.check_access
     # (Results.check runs it beside this)
-
-
-def _concat(parts: list[Jobs]) -> Jobs:
-    return Jobs(*(np.concatenate([getattr(p, f.name) for p in parts])
-                  for f in fields(Jobs)))

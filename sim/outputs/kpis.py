@@ -53,7 +53,7 @@ from sim.engine.stages import SPANS
 from sim.outputs.busy import busy_hours
 from sim.outputs.contracts import contract_kpis
 from sim.outputs.economics import economics_kpis
-from sim.outputs.invariants import ConservationError, InvariantError, queue_jobs, waits
+from sim.outputs.queue_jobs import ConservationError, InvariantError, queue_jobs, waits
 
 __all__ = ["ConservationError", "InvariantError", "replication_kpis", "summarise"]
 

@@ -22,15 +22,9 @@ from sim.engine.contracts import WeeklyCap
 from sim.engine.model import simulate
 from sim.engine.plan import build_plan
 from sim.loading import load_scenario, scenario_from_text
-from sim.outputs.invariants import (
-    ConservationError,
-    InvariantError,
-    Jobs,
-    check_capacity_and_work,
-    check_contract,
-    occupancy,
-    queue_jobs,
-)
+from sim.outputs.contract_invariants import check_contract
+from sim.outputs.invariants import check_capacity_and_work
+from sim.outputs.queue_jobs import ConservationError, InvariantError, Jobs, occupancy, queue_jobs
 from sim.outputs.results import Results
 from tests import faults
 from tests.faults import broken_serve
