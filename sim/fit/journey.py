@@ -163,8 +163,11 @@ def _reserve_section(log, t: pd.DataFrame, scenario: dict, fitted,  # noqa: ANN0
     if isinstance(first, Fitted):
         first = scenario["priorities"][order[0]] = {}
     first["reserve"] = reserve
+    held = ", ".join(f"{p} {f.value} ({f.note})" for p, f in reserve.items())
     if yields is not None:
         first["reserve_yields_at"] = yields
+        held += f"; yields from {yields.value} {order[-1]} cases waiting: {yields.note}"
+    fitted.notes.append(f"reserve held for {order[0]} against {order[-1]}: {held}")
 
 
 def defaults_note(scenario: dict) -> str:
