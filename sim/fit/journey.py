@@ -142,6 +142,10 @@ def subspecialty_mix(t: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
+def _plain(value):  # noqa: ANN001, ANN202
+    return value.value if isinstance(value, Fitted) else value
+
+
 def _reserve_section(log, t: pd.DataFrame, scenario: dict, fitted,  # noqa: ANN001
                      order: list[str]) -> None:
     """The first class's reserve against the last: strict where the last class never took
@@ -152,9 +156,14 @@ def _reserve_section(log, t: pd.DataFrame, scenario: dict, fitted,  # noqa: ANN0
     reserve: dict = strict_reserves(t, pools, order[-1])
     yields = None
     if not reserve:
+        from sim.fit.sessions import session_calendar
+
         cals = {p: fitted.calendars[p].work_calendar(log.start) for p in pools
                 if p in fitted.calendars}
-        found = yielding_reserves(log, t, pools, order[-1], cals)
+        lines = {(p, line): session_calendar(_plain(v), fitted.calendars[p], log.start)
+                 for p, e in pools.items() if p in fitted.calendars
+                 for line, v in e.get("sessions", {}).items()}
+        found = yielding_reserves(log, t, pools, order[-1], cals, lines)
         if found is not None:
             reserve, yields = found
     if not reserve:

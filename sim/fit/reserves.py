@@ -25,13 +25,21 @@ Only the time in open hours counts (a case taken when the pool is closed starts 
 at the opening, so its wait in the log is longer than the queue's), and only reviews with a
 start event in the log (estimated starts say nothing about when a specialist was free).
 
-Example:
-    >>> from sim.fit.read import read_log
+Example (the baseline's 14-day log, with the case attributes from its case table):
+    >>> from sim.fit.own import with_case_attributes
+    >>> from sim.fit.read import log_from_frame
     >>> from sim.fit.stages import stage_table
-    >>> log = read_log("events.parquet")
-    >>> strict_reserves(stage_table(log), {"in_house": {"specialists": {"oncology": 4}}},
-    ...                 "routine")
+    >>> ev = results.events[results.events["case_id"].astype(str).str.startswith("r0-")]
+    >>> own = log_from_frame(with_case_attributes(ev, results.cases))
+    >>> t, pools = stage_table(own), fitted.scenario["pools"]
+    >>> strict_reserves(t, pools, "routine")  # routine cases took every specialist at times
     {}
+    >>> cals = {p: fitted.calendars[p].work_calendar(own.start) for p in pools}
+    >>> occupancy, reviews = pool_occupancy(own, t, pools, "routine", cals)["in_house"]
+    >>> occupancy.share()[1:4].round(2), reviews  # held free with 1, 2, 3 waiting
+    (array([0.92, 0.88, 0.73]), 227)
+    >>> yielding_reserves(own, t, pools, "routine", cals) is None  # 4 waiting: not seen yet
+    True
 """
 
 from __future__ import annotations
@@ -189,9 +197,12 @@ def _episode_lines(log, eps: pd.DataFrame, t: pd.DataFrame) -> pd.DataFrame:  # 
 
 
 def pool_occupancy(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: ANN001
-                   calendars: Mapping[str, WorkCalendar]) -> dict[str, tuple[Occupancy, int]]:
+                   calendars: Mapping[str, WorkCalendar],
+                   line_calendars: Mapping[tuple[str, str], WorkCalendar] | None = None
+                   ) -> dict[str, tuple[Occupancy, int]]:
     """Per pool, the occupancy of its lines of two or more specialists (summed), and the
-    last-class reviews read."""
+    last-class reviews read; a line's open hours are its sessions' where ``line_calendars``
+    has them (keyed by pool and line), else the pool's."""
     if "priority" not in t:
         return {}
     eps = review_episodes(log.events)
@@ -209,8 +220,8 @@ def pool_occupancy(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: ANN
             n = _staffed(entry).get(str(line))
             if n is None or n < 2 or r["last"].sum() < MIN_CASES:
                 continue
-            total = _add(total, line_occupancy(r, r["last"].to_numpy(), n, calendars[pool],
-                                               log.end_h))
+            cal = (line_calendars or {}).get((pool, str(line)), calendars[pool])
+            total = _add(total, line_occupancy(r, r["last"].to_numpy(), n, cal, log.end_h))
             reviews += int(r["last"].sum())
         if total is not None:
             out[pool] = (total, reviews)
@@ -232,12 +243,14 @@ def _threshold(occ: Occupancy) -> int | None:
 
 
 def yielding_reserves(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: ANN001
-                      calendars: Mapping[str, WorkCalendar]
+                      calendars: Mapping[str, WorkCalendar],
+                      line_calendars: Mapping[tuple[str, str], WorkCalendar] | None = None
                       ) -> tuple[dict[str, Fitted], Fitted] | None:
     """Per pool the specialists held back from the last class until enough of it waits,
     and that number (``reserve_yields_at``), with the occupancy that shows it; None when
-    the log shows no such reserve (module docstring)."""
-    occ = pool_occupancy(log, t, pools, last, calendars)
+    the log shows no such reserve (module docstring; ``line_calendars``: lines' sessions,
+    :func:`pool_occupancy`)."""
+    occ = pool_occupancy(log, t, pools, last, calendars, line_calendars)
     holding = {p: o for p, o in occ.items() if _threshold(o[0]) is not None}
     if not holding:
         return None
