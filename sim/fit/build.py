@@ -34,6 +34,7 @@ from sim.fit.durations import FittedDuration, fit_duration
 from sim.fit.fitted import Fitted
 from sim.fit.journey import journey_sections, subspecialty_mix
 from sim.fit.read import Log
+from sim.fit.sessions import fit_sessions
 from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
 from sim.fit.stages import stage_table
 
@@ -440,6 +441,8 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                 subs.setdefault(sp, {})[sub] = v
         if subs:
             scenario["pools"][pool]["subspecialists"] = subs
+    for pool, found in fit_sessions(log, t, fitted.calendars, staffing.specialists).items():
+        scenario["pools"][pool]["sessions"] = found
     for pool, channels in staffing.serves.items():
         scenario["pools"][pool]["serves"] = {"channels": channels}
     scenario["routing"] = staffing.routing

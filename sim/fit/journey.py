@@ -9,8 +9,8 @@
 - **priority classes**: when the log names a priority, the classes in service order (the
   class with the shortest mean specialist wait first) and a records fast track
   (``records_speedup``) where its records came significantly faster (Mann-Whitney at 1%);
-  a reserve where the last class never held more than all but the same number of each
-  line's specialists at once (:func:`reserves`);
+  a reserve held back from the last class, strict or yielding to a long queue
+  (:mod:`sim.fit.reserves`);
 - **subspecialty lines**: a specialty's cases that name a subspecialty (a column, or the
   resource pattern's ``subspecialty`` group), its share, and who reviewed them.
 
@@ -128,42 +128,6 @@ def priorities(t: pd.DataFrame) -> tuple[dict, str] | None:
                  + ")")
 
 
-def reserves(t: pd.DataFrame, pools: dict, last: str) -> dict[str, Fitted]:
-    """Specialists per line held back from the last priority class, where the log shows it.
-
-    On each line of two or more specialists, the most reviews of the last class under way
-    at once; a pool whose every such line stayed the same number short of its specialists
-    (and at least one short) held that many back (trunk reservation).
-    """
-    from sim.fit.staffing import line_of, max_concurrent
-
-    out = {}
-    # reviewed once (a misrouted case's screening is on another line's specialists)
-    done = t[t["review_end_h"].notna() & t["pool"].notna() & (t["reviews"] == 1)]
-    for pool, entry in pools.items():
-        rows = done[(done["pool"] == pool) & (done["priority"].astype(str) == last)]
-        gaps, evidence = [], []
-        lines = line_of(rows)
-        if "resource_line" in rows:  # a misrouted case screened, then gone: the screener's
-            lines = rows["resource_line"].fillna(lines)
-        for line, r in rows.groupby(lines):
-            spec = entry["specialists"].get(line)
-            n = spec.value if isinstance(spec, Fitted) else spec
-            if n is None or n < 2 or len(r) < MIN_CASES:
-                continue
-            busy = max_concurrent(r["review_start_h"].to_numpy(), r["review_end_h"].to_numpy())
-            gaps.append(n - busy)
-            evidence.append(f"{line} {busy} of {n}")
-        staffed = [v.value if isinstance(v, Fitted) else v
-                   for v in entry["specialists"].values()]
-        if (gaps and min(gaps) >= 1 and len(set(gaps)) == 1
-                and all(k > gaps[0] for k in staffed if k)):  # every line keeps one for all
-            out[pool] = Fitted(gaps[0], f"{last} cases never held more than all but "
-                               f"{gaps[0]} of a line's specialists at once ({', '.join(evidence)})",
-                               len(rows))
-    return out
-
-
 def subspecialty_mix(t: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Per specialty, the share of its cases that name each subspecialty."""
     if "subspecialty" not in t or not t["subspecialty"].notna().any():
@@ -178,9 +142,46 @@ def subspecialty_mix(t: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
+def _plain(value):  # noqa: ANN001, ANN202
+    return value.value if isinstance(value, Fitted) else value
+
+
+def _reserve_section(log, t: pd.DataFrame, scenario: dict, fitted,  # noqa: ANN001
+                     order: list[str]) -> None:
+    """The first class's reserve against the last: strict where the last class never took
+    a line's held specialists, else one that yields where the occupancy shows it."""
+    from sim.fit.reserves import strict_reserves, yielding_reserves
+
+    pools = scenario["pools"]
+    reserve: dict = strict_reserves(t, pools, order[-1])
+    yields = None
+    if not reserve:
+        from sim.fit.sessions import session_calendar
+
+        cals = {p: fitted.calendars[p].work_calendar(log.start) for p in pools
+                if p in fitted.calendars}
+        lines = {(p, line): session_calendar(_plain(v), fitted.calendars[p], log.start)
+                 for p, e in pools.items() if p in fitted.calendars
+                 for line, v in e.get("sessions", {}).items()}
+        found = yielding_reserves(log, t, pools, order[-1], cals, lines)
+        if found is not None:
+            reserve, yields = found
+    if not reserve:
+        return
+    first = scenario["priorities"][order[0]]
+    if isinstance(first, Fitted):
+        first = scenario["priorities"][order[0]] = {}
+    first["reserve"] = reserve
+    held = ", ".join(f"{p} {f.value} ({f.note})" for p, f in reserve.items())
+    if yields is not None:
+        first["reserve_yields_at"] = yields
+        held += f"; yields from {yields.value} {order[-1]} cases waiting: {yields.note}"
+    fitted.notes.append(f"reserve held for {order[0]} against {order[-1]}: {held}")
+
+
 def defaults_note(scenario: dict) -> str:
     """What the log could not show and so keeps sosim's defaults."""
-    missing = ["outcomes (confirmed/refined/changed)", "economics", "priority reserves",
+    missing = ["outcomes (confirmed/refined/changed)", "economics",
                "patience by channel or priority (one patience per stage)"]
     for key, what in (("appointments", "appointment slots"),
                       ("incomplete_records", "second records requests"),
@@ -217,12 +218,7 @@ def journey_sections(log, t: pd.DataFrame, scenario: dict, fitted, delay: Delay 
     if classes is not None:
         order, note = classes
         scenario["priorities"] = {k: (v or Fitted({}, note)) for k, v in order.items()}
-        reserve = reserves(t, scenario["pools"], list(order)[-1])
-        if reserve:
-            first = scenario["priorities"][list(order)[0]]
-            if isinstance(first, Fitted):
-                first = scenario["priorities"][list(order)[0]] = {}
-            first["reserve"] = reserve
+        _reserve_section(log, t, scenario, fitted, list(order))
     elif "priority" in mix and not set(mix["priority"].value) <= {"urgent", "routine"}:
         scenario["priorities"] = {k: {} for k in mix["priority"].value}
     fitted.notes.append(defaults_note(scenario))

@@ -1,7 +1,8 @@
 """sosim's own log of a shipped scenario: one replication of 90 days, with every mechanism on.
 
 What the fit recovers from the baseline's own log (drop-out, appointments, second records
-requests, subspecialty lines, the payer that only the in-house pool serves, priority order)
+requests, subspecialty lines, the payer that only the in-house pool serves, priority order,
+the urgent reserve and the queue length at which it yields)
 is checked against the scenario; its resimulation on the held-out last 30% must pass the
 gate: every KPI inside its interval (the other shipped scenarios:
 tests/fit/test_own_round_trip.py, docs/calibration.md "Own logs").
@@ -89,9 +90,9 @@ def test_paper_share_recovered(baseline_own):
         assert abs(s.intake.digital_share[ch] - share) < 0.05, ch
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped urgent reserve yields at 4 routine cases "
-                   "waiting; the fit reads only strict reserves and finds none on this log "
-                   "(docs/calibration.md, Own logs)")
 def test_reserve_recovered(baseline_own):
+    """The urgent reserve yields at 4 routine cases waiting: read from the lines' occupancy
+    (sim.fit.reserves), 1 specialist held, 4 the threshold."""
     truth, s, _, _ = baseline_own
     assert s.priorities["urgent"].reserve == truth.priorities["urgent"].reserve  # in_house: 1
+    assert s.priorities["urgent"].reserve_yields_at == truth.priorities["urgent"].reserve_yields_at
