@@ -2,6 +2,7 @@
 
     python benchmarks/bench_cli.py                 # 3 rounds, the README commands + the page
     python benchmarks/bench_cli.py --rounds 1 --only run,validate --no-web
+    python benchmarks/bench_cli.py --rounds 2 --only "sweep (sobol, 2 samples)" --no-web
     python benchmarks/bench_cli.py --all           # also staffing, hiring, the 2026-2035 run
 
 Every measurement runs in a fresh process (a fresh ``sosim app`` server and a headless
@@ -39,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -480,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-phases", action="store_true", help="skip the phase breakdown")
     ap.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = ap.parse_args(argv)
-    only = set(args.only.split(",")) if args.only else None
+    # commas inside a row's name ("sweep (sobol, 2 samples)") do not split it
+    only = {x.strip() for x in re.split(r",(?![^(]*\))", args.only)} if args.only else None
     rows = [r for r in ROWS if (args.all or not r.extra) and (only is None or r.name in only)]
     with_web = not args.no_web and (only is None or bool(only & set(WEB_ROWS)))
 

@@ -56,7 +56,7 @@ def contract_columns(plan: Plan, cases: pd.DataFrame) -> dict[str, np.ndarray]:
     late = np.zeros(n, dtype=bool)
     credit = np.zeros(n)
     pool = cases["pool"].cat.codes.to_numpy()
-    delivered = cases["status"].to_numpy() == "delivered"
+    delivered = (cases["status"] == "delivered").to_numpy()
     for p, (name, spec) in enumerate(plan.scenario.pools.items()):
         c = spec.contract
         if c is None or c.sla is None:
@@ -106,7 +106,7 @@ def contract_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
     money = s.economics is not None
     t0, t1 = s.warmup_hours, s.horizon_hours
     pool = cases["pool"].cat.codes.to_numpy()
-    cohort = ~cases["warmup"].to_numpy() & (cases["status"].to_numpy() == "delivered")
+    cohort = ~cases["warmup"].to_numpy() & (cases["status"] == "delivered").to_numpy()
     assigned_by_pool = _assigned(plan, cases)
     unused = unused_commitments(plan, cases)
     for p, (name, spec) in enumerate(s.pools.items()):

@@ -87,7 +87,7 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     e = plan.scenario.economics
     c = rep.cases
     u = Streams(rep.seed, rep.index).rng("economics").random((len(cases), 5))
-    delivered = cases["status"].to_numpy() == "delivered"
+    delivered = (cases["status"] == "delivered").to_numpy()
     med = _clinical(plan, rep, u)
     records, triage, opinion = _opinion_costs(plan, rep, cases["misrouted"].to_numpy())
     if "sla_credit_usd" in cases:  # a late outsourced opinion: the vendor credits it back
@@ -120,7 +120,7 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     }
     for col in MONEY:  # an opinion not yet given has no bill yet
         out[col] = np.where(delivered, out[col], np.nan)
-    gave_up = cases["status"].to_numpy() == "abandoned"
+    gave_up = (cases["status"] == "abandoned").to_numpy()
     if gave_up.any():  # ... but a case that gave up has incurred what was done before
         for col, value in abandoned_costs(plan, rep, cases, records, triage).items():
             out[col] = np.where(gave_up, value, out[col])

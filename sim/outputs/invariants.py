@@ -60,8 +60,8 @@ from sim.outputs.queue_jobs import (
     InvariantError,
     Jobs,
     concat_jobs,
+    every_queue_jobs,
     occupancy,
-    queue_jobs,
     waiting_at,
     waits,
 )
@@ -257,9 +257,10 @@ def check_run(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
     horizon = plan.horizon_h
     caps = contract_caps(plan)
     reviews: dict[int, list[Jobs]] = {}  # per capped pool, the reviews of its queues
+    every = every_queue_jobs(rep, cases, len(plan.queues), horizon)
     for q in plan.queues:
         where = f"replication {rep.index}, queue {q.name}"
-        jobs = queue_jobs(rep, cases, q.index, horizon)
+        jobs = every[q.index]
         if caps[q.index] is not None:
             reviews.setdefault(q.pool, []).append(jobs)
         cal = plan.queue_calendar(q)  # the line's sessions, else the pool's calendar

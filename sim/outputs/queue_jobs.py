@@ -80,20 +80,53 @@ def _inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), np.inf, x)
 
 
+_COLUMNS = ("queue_h", "seize_h", "review_end_h", "review_effort_h", "screen_queue_h",
+            "screen_seize_h", "screen_end_h")
+"""The case-table columns a queue's visits are read from."""
+
+
+def _columns(cases: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The case-table columns :func:`queue_jobs` reads, each fetched once."""
+    out = {name: cases[name].to_numpy() for name in _COLUMNS}
+    out["priority"] = cases["priority"].cat.codes.to_numpy()
+    # a patient who gives up leaves the queue it waits in (the review's, or the screen's)
+    out["gave_up"] = (cases["abandoned_h"].to_numpy() if "abandoned_h" in cases
+                      else np.full(len(cases), np.nan))
+    return out
+
+
 def queue_jobs(rep: Replication, cases: pd.DataFrame, queue: int,
                horizon_h: float = np.inf) -> Jobs:
     """Every visit to specialist queue ``queue`` in one replication, in case order."""
+    return _queue_jobs(rep, _columns(cases), queue, horizon_h)
+
+
+def every_queue_jobs(rep: Replication, cases: pd.DataFrame, queues: int,
+                     horizon_h: float = np.inf) -> list[Jobs]:
+    """:func:`queue_jobs` of queues ``0..queues-1``, the case table's columns read once.
+
+    Example:
+        >>> rep, plan = results.replications[0], results.plan
+        >>> cases = results.cases[results.cases["replication"] == rep.index]
+        >>> jobs = every_queue_jobs(rep, cases, len(plan.queues), plan.horizon_h)
+        >>> len(jobs) == len(plan.queues), jobs[2].case.tolist() == queue_jobs(
+        ...     rep, cases, 2, plan.horizon_h).case.tolist()
+        (True, True)
+    """
+    columns = _columns(cases)
+    return [_queue_jobs(rep, columns, q, horizon_h) for q in range(queues)]
+
+
+def _queue_jobs(rep: Replication, cols: dict[str, np.ndarray], queue: int,
+                horizon_h: float) -> Jobs:
     r = rep.records
     rev = np.flatnonzero(r.queue == queue)
     scr = np.flatnonzero(r.screen_queue == queue)
-    prio = cases["priority"].cat.codes.to_numpy()
+    prio, gave_up = cols["priority"], cols["gave_up"]
 
     def col(name: str, rows: np.ndarray) -> np.ndarray:
-        return cases[name].to_numpy()[rows]
+        return cols[name][rows]
 
-    # a patient who gives up leaves the queue it waits in (the review's, or the screen's)
-    gave_up = (cases["abandoned_h"].to_numpy() if "abandoned_h" in cases
-               else np.full(len(cases), np.nan))
     leave = np.concatenate([
         np.where(np.isnan(col("seize_h", rev)), gave_up[rev], np.nan),
         np.where(np.isnan(col("screen_seize_h", scr)) & np.isnan(col("queue_h", scr)),

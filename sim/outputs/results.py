@@ -86,7 +86,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     times = _times(rep)
     delivered = ~np.isnan(times["review_end_h"])
     dropout = plan.scenario.abandonment is not None
-    df = pd.DataFrame(copy=False, data={
+    columns: dict[str, object] = {
         **_attributes(plan, rep),
         "status": _categorical(np.where(delivered, 0, np.where(r.abandon_stage >= 0, 2, 1)),
                                ("delivered", "in_system", "abandoned")[:3 if dropout else 2]),
@@ -99,23 +99,24 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "time_to_opinion_h": times["review_end_h"] - c.arrival_h,
         "outcome": pd.Categorical.from_codes(
             np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
-    })
+    }
     if d.access is not None:  # incomplete records, appointment slots (sim.engine.access)
-        df["records_incomplete"] = d.access.incomplete
-        df["first_records_h"] = d.access.first_records_h.copy()
-        df["appointment_start_h"] = r.appointment_start_h
-        df["appointment_wait_h"] = times["queue_h"] - df["appointment_start_h"]
-    for name, column in access_columns(plan, rep).items():  # records team, diaries
-        df[name] = column
+        columns["records_incomplete"] = d.access.incomplete
+        columns["first_records_h"] = d.access.first_records_h.copy()
+        columns["appointment_start_h"] = r.appointment_start_h
+        columns["appointment_wait_h"] = times["queue_h"] - r.appointment_start_h
+    columns.update(access_columns(plan, rep))  # records team, diaries
     if dropout:
-        df["abandoned_h"] = r.abandoned_h
-        df["abandoned_at"] = _categorical(r.abandon_stage, DROPOUT_STAGES)
+        columns["abandoned_h"] = r.abandoned_h
+        columns["abandoned_at"] = _categorical(r.abandon_stage, DROPOUT_STAGES)
+    # built at once: a column inserted one by one costs pandas a copy of its block index
+    df = pd.DataFrame(copy=False, data=columns)
     if any(p.contract and p.contract.sla for p in plan.scenario.pools.values()):
         for name, column in contract_columns(plan, df).items():  # before the money uses them
             df[name] = column
     if plan.scenario.economics is not None:
-        for name, column in case_economics(plan, rep, df).items():
-            df[name] = column
+        money = case_economics(plan, rep, df)
+        df = pd.concat([df, pd.DataFrame(copy=False, data=money, index=df.index)], axis=1)
     return df
 
 
