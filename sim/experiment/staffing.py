@@ -81,6 +81,7 @@ from sim.experiment.contract_lever import cap_key
 from sim.experiment.levers import (
     TEAM_FILTER,
     lever_filters,
+    lever_key,
     lever_load,
     levers,
 )
@@ -249,8 +250,11 @@ class _Search:
                              "worst": max(state, key=sev.get)})
         if self.progress is not None:
             step = self.history[-1]
+            # with levers the total adds navigators and slots a week to the specialists
+            unit = ("specialists" if all(lever_key(q) is None for q in state)
+                    else "units (specialists, navigators, slots a week)")
             self.progress(f"step {step['step']}: {phase}{f' {queue}' if queue else ''}, "
-                          f"{step['total']} specialists, "
+                          f"{step['total']} {unit}, "
                           f"{'every target met' if step['met'] else 'not every target met'}")
         return summary.assign(severity=pd.Series(sev)), ok
 
