@@ -9,9 +9,11 @@ come first served, calendar, contract caps, end state, case conservation):
   attrition and hiring (a timeline year built the way ``sosim hiring`` builds it:
   :func:`~sim.timeline.headcounts.head_counts` then
   :func:`~sim.timeline.headcounts.year_with_staff`);
-- sessions on an in-house line; reserves for urgent cases; drop-out in the specialist
-  queue; an outsourced contract with a weekly cap that overflows or queues;
-  appointments (as shipped, none, or short); the share of urgent cases; the volume.
+- sessions on an in-house line; reserves for urgent cases, strict or yielding at a drawn
+  queue length; drop-out in the specialist queue; an outsourced contract with a weekly cap
+  that overflows or queues; appointments (as shipped, none, or short) and the shipped
+  diaries' slots a week scaled; the records team's navigators; the share of urgent cases;
+  the volume.
 
 A drawn combination the loader's own checks reject (a line left with no specialist a payer
 can reach, a calendar with no working time) is not a valid scenario and is skipped.
@@ -83,6 +85,9 @@ mechanisms = st.fixed_dictionaries({
                                       st.lists(st.sampled_from(DAYS), min_size=1, max_size=3,
                                                unique=True)),
     "reserve": st.sampled_from(["shipped", 0, 1]),
+    "yields_at": st.sampled_from(["shipped", None, 1, 8]),
+    "navigators": st.sampled_from(["shipped", 1, 4]),
+    "slots_scale": st.sampled_from([1.0, 0.5, 2.0]),
     "drop_out_h": st.none() | st.sampled_from([2.0, 24.0, 240.0]),
     "contract": st.none() | st.fixed_dictionaries({
         "cases_per_week": st.integers(1, 60), "when_full": st.sampled_from(["overflow", "queue"])}),
@@ -130,6 +135,18 @@ def _edit(data: dict[str, Any], m: dict[str, Any]) -> None:
         for cls in data["priorities"].values():
             if "reserve" in cls:
                 cls["reserve"] = {"in_house": reserve}
+    if m["yields_at"] != "shipped" and data.get("priorities"):
+        for cls in data["priorities"].values():
+            cls.pop("reserve_yields_at", None)
+            if cls.get("reserve") and m["yields_at"] is not None:
+                cls["reserve_yields_at"] = m["yields_at"]
+    team = data.get("intake", {}).get("team")
+    if team is not None and m["navigators"] != "shipped":
+        team["navigators"] = m["navigators"]
+    for diary in (data.get("appointments") or {}).values():
+        if isinstance(diary, dict) and "slots_per_week" in diary:
+            diary["slots_per_week"] = {k: max(1, round(v * m["slots_scale"]))
+                                       for k, v in diary["slots_per_week"].items()}
     if m["drop_out_h"] is not None:
         data.setdefault("abandonment", {})["specialist"] = {
             "default": {"dist": "exponential", "mean": m["drop_out_h"], "unit": "hours"}}
