@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS, SIM = ROOT / "tests", ROOT / "sim"
 WHOLE = {"validation", "backtest", "metamorphic"}
 PROJECT = {"bench", "docstrings", "install", "layers", "notebooks", "sources",
-           "reliability", "tornado", "tree", "your_platform_doc"}
+           "reliability", "headline_tornado", "tree", "your_platform_doc"}
 
 
 def _dirs(root: Path) -> set[str]:

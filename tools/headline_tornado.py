@@ -1,5 +1,8 @@
 """Tornado figures: how far the headlines move over their least certain inputs.
 
+(Not ``tools/tornado.py``: a script runs with its folder first on ``sys.path``, and a
+``tornado.py`` there shadows the Tornado web server Jupyter needs in the other tools.)
+
 Two headlines, each input set to the low and high end of its plausible range while the rest
 stay as shipped, on common random numbers (the scenarios' seed, the same replications):
 
@@ -12,9 +15,9 @@ stay as shipped, on common random numbers (the scenarios' seed, the same replica
 Writes ``docs/images/tornado_ai_vs_legacy.png``, ``docs/images/tornado_roi.png`` and the
 numbers behind them as ``docs/images/tornado.csv`` (``docs/validity.md`` quotes them):
 
-    python tools/tornado.py                 # full year, 3 replications (about 3 minutes)
-    python tools/tornado.py --quick --out /tmp/tornado   # 60 days, 1 replication (a check)
-    python tools/tornado.py --redraw        # the figures again from tornado.csv (no runs)
+    python tools/headline_tornado.py                 # full year, 3 replications (about 3 minutes)
+    python tools/headline_tornado.py --quick --out /tmp/tornado   # 60 days, 1 replication (a check)
+    python tools/headline_tornado.py --redraw        # the figures again from tornado.csv (no runs)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""tools/tornado.py (the figures of docs/validity.md) runs: its quick mode, end to end."""
+"""tools/headline_tornado.py (the figures of docs/validity.md) runs: its quick mode, end to end."""
 
 import subprocess
 import sys
@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_tornado_quick_mode_writes_its_figures_and_numbers(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "tools" / "tornado.py"), "--quick",
+    subprocess.run([sys.executable, str(ROOT / "tools" / "headline_tornado.py"), "--quick",
                     "--out", str(tmp_path)], check=True, cwd=ROOT, capture_output=True)
     assert {p.name for p in tmp_path.iterdir()} >= {
         "tornado.csv", "tornado_ai_vs_legacy.png", "tornado_roi.png"}
