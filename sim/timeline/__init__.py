@@ -175,16 +175,17 @@ class TimelineResults:
         frames = []
         for year, res in zip(self.years, self.runs, strict=True):
             k = res.kpis.reset_index()
-            k.insert(0, "year", year)
-            k.insert(1, "cases_per_year", res.scenario.demand.cases_per_year)
-            k.insert(2, "ai_share", res.plan.triage.ai_share)
-            frames.append(k)
+            inputs = pd.DataFrame({"year": year,
+                                   "cases_per_year": res.scenario.demand.cases_per_year,
+                                   "ai_share": res.plan.triage.ai_share}, index=k.index)
+            frames.append(pd.concat([inputs, k], axis=1))  # one block, not three inserts
         out = pd.concat(frames, ignore_index=True)
         rng = self.conversion_range()
         if rng is not None:  # the volume at both ends of the market's value per opinion
             low, high = (rng.set_index("year")[c] for c in ("cases_low", "cases_high"))
-            out.insert(2, "cases_per_year_low", out["year"].map(low))
-            out.insert(3, "cases_per_year_high", out["year"].map(high))
+            ends = pd.DataFrame({"cases_per_year_low": out["year"].map(low),
+                                 "cases_per_year_high": out["year"].map(high)})
+            out = pd.concat([out.iloc[:, :2], ends, out.iloc[:, 2:]], axis=1)
         return out
 
     def conversion_range(self) -> pd.DataFrame | None:
