@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.outputs.report import _STAGES, TERMS, _count, _number, _pct, _share, _usd
+from sim.outputs.formats import as_count, as_number, as_pct, as_share, as_usd
+from sim.outputs.report import _STAGES, TERMS
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
@@ -69,24 +70,24 @@ def kpi_cards(results: Results, summary: pd.DataFrame | None = None) -> list[Car
          "from the request to the written opinion"),
         ("time to opinion p90", "time_to_opinion_h.p90", _h,
          "9 cases in 10 get their opinion within this"),
-        (f"opinion within {target_o:g} h", "within_target.opinion", _share, ""),
+        (f"opinion within {target_o:g} h", "within_target.opinion", as_share, ""),
         ("records to match p50", "records_to_match_h.p50", _h,
          f"records to match: {TERMS['records to match']}"),
         ("time to match mean", "time_to_match_h.mean", _h,
          f"time to match: {TERMS['time to match']}"),
-        (f"matched within {target_m:g} h", "within_target.match", _share,
+        (f"matched within {target_m:g} h", "within_target.match", as_share,
          "share of cases matched within the target time to match (from arrival)"),
-        *((f"utilisation {p}", f"utilisation.{p}", _share, "") for p in results.plan.pools),
-        ("outsourced share", "outsourced_share", _share, ""),
-        ("misrouted share", "misrouted_share", _share, ""),
-        ("opinions per week", "throughput_per_week", _count, ""),
+        *((f"utilisation {p}", f"utilisation.{p}", as_share, "") for p in results.plan.pools),
+        ("outsourced share", "outsourced_share", as_share, ""),
+        ("misrouted share", "misrouted_share", as_share, ""),
+        ("opinions per week", "throughput_per_week", as_count, ""),
     ]
     if sc.economics is not None:
         cur = sc.economics.currency
-        specs += [(f"cost per opinion, full ({cur})", "money.cost_per_opinion_usd", _usd, ""),
-                  (f"net savings ({cur})", "money.net_savings.total_usd", _usd,
+        specs += [(f"cost per opinion, full ({cur})", "money.cost_per_opinion_usd", as_usd, ""),
+                  (f"net savings ({cur})", "money.net_savings.total_usd", as_usd,
                    "avoided procedures - program cost - cost of delay"),
-                  ("return on program cost", "money.roi", _number, "")]
+                  ("return on program cost", "money.roi", as_number, "")]
     return [c for c in (_card(s, *spec) for spec in specs) if c is not None]
 
 
@@ -111,17 +112,17 @@ def stage_frame(results: Results, summary: pd.DataFrame | None = None) -> pd.Dat
 
 
 _MONEY = (
-    ("cost per opinion", "money.cost_per_opinion_usd", _usd),
-    ("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
-    ("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
-    ("surgeries avoided", "money.surgeries_avoided", _count),
-    ("avoided among recommended procedures", "money.avoided_rate", _share),
-    ("gross savings: avoided procedures", "money.avoided_cost.total_usd", _usd),
-    ("program cost", "money.program_cost.total_usd", _usd),
-    ("cost of delay", "money.delay_cost.total_usd", _usd),
-    ("net savings", "money.net_savings.total_usd", _usd),
-    ("net savings per case", "money.net_savings_per_case_usd", _usd),
-    ("return on program cost", "money.roi", _number),
+    ("cost per opinion", "money.cost_per_opinion_usd", as_usd),
+    ("portal vs in-person cost gap", "money.portal_vs_hospital_pct", as_pct),
+    ("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", as_pct),
+    ("surgeries avoided", "money.surgeries_avoided", as_count),
+    ("avoided among recommended procedures", "money.avoided_rate", as_share),
+    ("gross savings: avoided procedures", "money.avoided_cost.total_usd", as_usd),
+    ("program cost", "money.program_cost.total_usd", as_usd),
+    ("cost of delay", "money.delay_cost.total_usd", as_usd),
+    ("net savings", "money.net_savings.total_usd", as_usd),
+    ("net savings per case", "money.net_savings_per_case_usd", as_usd),
+    ("return on program cost", "money.roi", as_number),
 )
 
 
@@ -152,14 +153,14 @@ def payer_frame(results: Results, summary: pd.DataFrame | None = None) -> pd.Dat
     the payer's view: avoided - paid - delay; ROI = net / paid)."""
     s = _summary(results, summary)
     payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
-    cols = {"cases": ("cases", _count), "paid": ("paid_usd", _usd),
-            "surgeries avoided": ("surgeries_avoided", _count),
-            "net savings": ("net_savings_usd", _usd), "ROI": ("roi", _number)}
+    cols = {"cases": ("cases", as_count), "paid": ("paid_usd", as_usd),
+            "surgeries avoided": ("surgeries_avoided", as_count),
+            "net savings": ("net_savings_usd", as_usd), "ROI": ("roi", as_number)}
     out = pd.DataFrame({name: [fmt(s.loc[f"payer.{p}.{k}", "mean"]) for p in payers]
                         for name, (k, fmt) in cols.items()}, index=pd.Index(payers, name="payer"))
-    out["net savings 95% CI"] = [_ci_text(s.loc[f"payer.{p}.net_savings_usd"], _usd)
+    out["net savings 95% CI"] = [_ci_text(s.loc[f"payer.{p}.net_savings_usd"], as_usd)
                                  for p in payers]
-    out["ROI 95% CI"] = [_ci_text(s.loc[f"payer.{p}.roi"], _number) for p in payers]
+    out["ROI 95% CI"] = [_ci_text(s.loc[f"payer.{p}.roi"], as_number) for p in payers]
     return out
 
 

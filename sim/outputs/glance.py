@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.outputs.report import TERMS, _share, _usd, terms_note
+from sim.outputs.formats import as_share, as_usd, measured_window
+from sim.outputs.report import TERMS, terms_note
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
@@ -65,7 +66,7 @@ def _opinion(s: pd.DataFrame, target_h: float) -> str:
     p90 = _mean(s, "time_to_opinion_h.p90")
     over = f"p90 +{_time(p90 - target_h)}" if p90 > target_h else "p90 within it"
     return (f"time to opinion {_time(_mean(s, 'time_to_opinion_h.p50'))} median, p90 "
-            f"{_time(p90)}; {_share(_mean(s, 'within_target.opinion'))} within target "
+            f"{_time(p90)}; {as_share(_mean(s, 'within_target.opinion'))} within target "
             f"({target_h:g} h), {over}")
 
 
@@ -73,9 +74,9 @@ def _drop_out(s: pd.DataFrame, results: Results) -> str:
     ab = results.scenario.abandonment
     if ab is None:
         return "none modelled (the scenario has no abandonment section)"
-    where = ", ".join(f"{k} {_share(v)}" for k in _STAGES if getattr(ab, k) is not None
+    where = ", ".join(f"{k} {as_share(v)}" for k in _STAGES if getattr(ab, k) is not None
                       and (v := _mean(s, f"abandoned_share.{k}")) > 0.0005)
-    return (f"{_share(_mean(s, 'abandoned_share'))} of cases abandoned"
+    return (f"{as_share(_mean(s, 'abandoned_share'))} of cases abandoned"
             + (f": {where}" if where else ""))
 
 
@@ -87,10 +88,10 @@ def glance(results: Results, summary: pd.DataFrame | None = None) -> list[tuple[
     s = results.summary() if summary is None else summary
     sc = results.scenario
     eco = sc.economics
-    cost = (f"{eco.currency} {_usd(_mean(s, 'money.cost_per_opinion_usd'))} per opinion "
+    cost = (f"{eco.currency} {as_usd(_mean(s, 'money.cost_per_opinion_usd'))} per opinion "
             "delivered" if eco is not None
             else "no cost figures (the scenario has no economics section)")
-    pools = ", ".join(f"{p} {_share(_mean(s, f'utilisation.{p}'))}" for p in results.plan.pools)
+    pools = ", ".join(f"{p} {as_share(_mean(s, f'utilisation.{p}'))}" for p in results.plan.pools)
     return [("match", _match(s, sc.triage.policy)),
             ("opinion", _opinion(s, sc.targets.time_to_opinion_hours)),
             ("drop-out", _drop_out(s, results)),
@@ -101,12 +102,11 @@ def glance(results: Results, summary: pd.DataFrame | None = None) -> list[tuple[
 def glance_text(results: Results, summary: pd.DataFrame | None = None, width: int = 92) -> str:
     """The five lines as terminal text (one line each), with a header, and the two match
     terms defined (wrapped at ``width``)."""
-    from sim.outputs.report import _window
 
     s = results.summary() if summary is None else summary
     n = int(s.loc["arrivals", "n"]) if "arrivals" in s.index else 0
     head = (f"At a glance ({results.scenario.name}: means of {n} replication"
-            f"{'s' if n != 1 else ''}, {_window(results.scenario)}; 95% CIs in the table "
+            f"{'s' if n != 1 else ''}, {measured_window(results.scenario)}; 95% CIs in the table "
             "below)")
     if results.overrides:  # a what-if must not pass for the scenario it changed
         head += "\nwith " + " ".join(f"--set {o}" for o in results.overrides)

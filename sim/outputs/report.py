@@ -157,8 +157,18 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from sim.outputs.formats import (
+    as_cases,
+    as_count,
+    as_hours,
+    as_share,
+    measured_window,
+    row_maker,
+    text_table,
+)
+from sim.outputs.money_report import money_table
 
 if TYPE_CHECKING:  # (pandas only in hints: sosim validate prints its table without it)
     import pandas as pd
@@ -197,53 +207,6 @@ def terms_note() -> str:
     return "; ".join(f"{name}: {meaning}" for name, meaning in TERMS.items())
 
 
-def _hours(x: float) -> str:
-    if x is None or math.isnan(x):
-        return "-"
-    x = x + 0.0  # no "-0.0"
-    return f"{x:,.1f} h" + (f" ({x / 24:,.1f} d)" if abs(x) >= 48 else "")
-
-
-def _share(x: float) -> str:
-    return "-" if x is None or math.isnan(x) else f"{100 * x:.1f}%"
-
-
-def _number(x: float) -> str:
-    return "-" if x is None or math.isnan(x) else f"{x:,.2f}"
-
-
-def _count(x: float) -> str:
-    """A count (cases, surgeries): a whole number, even as a mean across replications."""
-    return "-" if x is None or math.isnan(x) else f"{x + 0.0:,.0f}"
-
-
-def _cases(x: float) -> str:
-    return "-" if x is None or math.isnan(x) else f"{x + 0.0:,.1f} cases"
-
-
-def _cost(x: float) -> str:
-    """An amount that cannot be negative (a cost, a payment, a lost saving)."""
-    return _usd(x)
-
-
-def _ratio(x: float) -> str:
-    """A ratio of non-negative amounts (benefit / cost)."""
-    return _number(x)
-
-
-_NON_NEGATIVE = {_hours, _share, _count, _cases, _cost, _ratio}
-"""Formats of quantities that cannot be negative: their intervals stop at 0 (marked *)."""
-
-
-def _ci(row: pd.Series, fmt) -> str:  # noqa: ANN001
-    if math.isnan(row["half_width"]):
-        return ""
-    low, cut = row["ci_low"], ""
-    if fmt in _NON_NEGATIVE and low < 0:
-        low, cut = 0.0, "*"
-    return f"[{fmt(low)}, {fmt(row['ci_high'])}]{cut}"
-
-
 def interval_notes(summary: pd.DataFrame, text: str) -> str:
     """Footnotes for the intervals in ``text``: cut at 0 (*), and too few replications.
 
@@ -262,253 +225,65 @@ def interval_notes(summary: pd.DataFrame, text: str) -> str:
     return "\n".join(notes)
 
 
-def _row_maker(summary: pd.DataFrame) -> Callable[[str, str, Callable[[float], str]],
-                                                  tuple[str, str, str]]:
-    """``row(label, kpi, fmt)``: a table row of ``summary``'s mean and 95% interval of ``kpi``.
-
-    A KPI the summary lacks shows as ``-`` (the scenario does not produce it).
-
-    >>> import pandas as pd
-    >>> row = _row_maker(pd.DataFrame({"mean": [0.5], "half_width": [0.1], "ci_low": [0.4],
-    ...                                "ci_high": [0.6]}, index=["outsourced_share"]))
-    >>> row("outsourced share", "outsourced_share", _share), row("x", "nothing", _share)
-    (('outsourced share', '50.0%', '[40.0%, 60.0%]'), ('x', '-', ''))
-    """
-
-    def row(label: str, kpi: str, fmt: Callable[[float], str]) -> tuple[str, str, str]:
-        if kpi not in summary.index:
-            return (label, "-", "")
-        r = summary.loc[kpi]
-        return (label, fmt(r["mean"]), _ci(r, fmt))
-
-    return row
-
-
-def _table(rows: list[tuple[str, str, str]], title: str) -> str:
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
-    lines = [title, "-" * max(map(len, title.splitlines()))]
-    lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
-    return "\n".join(lines)
-
-
 def kpi_table(results: Results) -> str:
     """The main KPI table: means across replications with 95% intervals."""
     s = results.summary()
     sc = results.scenario
     n = int(s.loc["arrivals", "n"])
 
-    row = _row_maker(s)
+    row = row_maker(s)
 
     rows = []
     for what, key in (("time to match", "time_to_match_h"),
                       ("records to match", "records_to_match_h"),
                       ("time to opinion", "time_to_opinion_h")):
         for stat in ("mean", "p50", "p90", "p95"):
-            rows.append(row(f"{what} {stat}", f"{key}.{stat}", _hours))
+            rows.append(row(f"{what} {stat}", f"{key}.{stat}", as_hours))
     rows.append(row(f"matched within {sc.targets.time_to_match_hours:g} h",
-                    "within_target.match", _share))
+                    "within_target.match", as_share))
     rows.append(row(f"opinion within {sc.targets.time_to_opinion_hours:g} h",
-                    "within_target.opinion", _share))
+                    "within_target.opinion", as_share))
     for pool in results.plan.pools:
-        rows.append(row(f"utilisation {pool}", f"utilisation.{pool}", _share))
-        rows.append(row(f"cases waiting {pool} (time average)", f"queue_length.{pool}", _cases))
+        rows.append(row(f"utilisation {pool}", f"utilisation.{pool}", as_share))
+        rows.append(row(f"cases waiting {pool} (time average)", f"queue_length.{pool}", as_cases))
     if results.plan.records_team is not None:  # navigators (sim.outputs.access)
-        rows.append(row("utilisation records team", "records_team.utilisation", _share))
-        rows.append(row("wait for a navigator mean", "records_team.wait_h.mean", _hours))
+        rows.append(row("utilisation records team", "records_team.utilisation", as_share))
+        rows.append(row("wait for a navigator mean", "records_team.wait_h.mean", as_hours))
     for d in results.plan.diaries:  # appointment slots given / offered
-        rows.append(row(f"slots used {d.name}", f"slots.{d.name}.utilisation", _share))
+        rows.append(row(f"slots used {d.name}", f"slots.{d.name}.utilisation", as_share))
     rows += [
-        row("outsourced share", "outsourced_share", _share),
-        row("misrouted share", "misrouted_share", _share),
-        row("opinions per week", "throughput_per_week", _count),
-        row("arrivals", "arrivals", _count),
-        row("delivered", "delivered", _count),
-        row("in system at end", "in_system_end", _count),
+        row("outsourced share", "outsourced_share", as_share),
+        row("misrouted share", "misrouted_share", as_share),
+        row("opinions per week", "throughput_per_week", as_count),
+        row("arrivals", "arrivals", as_count),
+        row("delivered", "delivered", as_count),
+        row("in system at end", "in_system_end", as_count),
     ]
     for channel in results.plan.channels:  # each channel on its own (more than one)
         rows.append(row(f"time to opinion p50, {channel}",
-                        f"channel.{channel}.time_to_opinion_h.p50", _hours))
+                        f"channel.{channel}.time_to_opinion_h.p50", as_hours))
     rows = [r for r in rows if not (r[0].startswith("time to opinion p50, ") and r[1] == "-")]
     if sc.abandonment is not None:  # drop-out: each stage's share of cohort arrivals
-        rows.append(row("abandoned", "abandoned", _count))
-        rows.append(row("abandoned share", "abandoned_share", _share))
-        rows += [row(f"  at {stage}", f"abandoned_share.{stage}", _share)
+        rows.append(row("abandoned", "abandoned", as_count))
+        rows.append(row("abandoned share", "abandoned_share", as_share))
+        rows += [row(f"  at {stage}", f"abandoned_share.{stage}", as_share)
                  for stage in ("records", "referral", "appointment", "specialist")
                  if getattr(sc.abandonment, stage) is not None]
     title = (f"{sc.name}: triage {sc.triage.policy}, routing {sc.routing.policy}, "
-             f"{_window(sc)}, {n} replication(s), seed {results.seed} (mean, 95% CI)")
+             f"{measured_window(sc)}, {n} replication(s), seed {results.seed} (mean, 95% CI)")
     if results.overrides:  # a what-if must not pass for the scenario it changed
         title += "\nwith " + " ".join(f"--set {o}" for o in results.overrides)
-    out = _table(rows, title) + "\n" + textwrap.fill(
+    out = text_table(rows, title) + "\n" + textwrap.fill(
         f"({terms_note()})", 88, initial_indent="  ", subsequent_indent="  ")
-    stages = [row(label, f"stage_h.{key}", _hours) for key, label in _STAGES.items()
+    stages = [row(label, f"stage_h.{key}", as_hours) for key, label in _STAGES.items()
               if key != "appointment" or f"stage_h.{key}" in s.index]
-    out += "\n\n" + _table(stages, "Where the time goes (mean per delivered case; sums to "
+    out += "\n\n" + text_table(stages, "Where the time goes (mean per delivered case; sums to "
                                    "time to opinion)")
     if sc.economics is not None:
         out += "\n\n" + money_table(results)
     if notes := interval_notes(s, out):
         out += "\n\n" + notes
     return out
-
-
-def _window(sc) -> str:  # noqa: ANN001
-    """The measured window in words: what the per-run totals and counts cover."""
-    sim_ = sc.simulation
-    if not sim_.warmup_days:
-        return f"{sim_.horizon_days:g} days measured"
-    return (f"{sim_.horizon_days - sim_.warmup_days:g} days measured after a "
-            f"{sim_.warmup_days:g}-day warm-up")
-
-
-def _usd(x: float) -> str:
-    if x is None or math.isnan(x):
-        return "-"
-    return f"{x + 0.0:,.0f}" if abs(x) >= 100 else f"{x + 0.0:,.2f}"
-
-
-def _pct(x: float) -> str:
-    return "-" if x is None or math.isnan(x) else f"{x + 0.0:.1f}%"
-
-
-def money_table(results: Results) -> str:
-    """The money KPIs: full cost per opinion, savings found and lost, each payer's return,
-    and the make-or-buy table."""
-    s = results.summary()
-    cur = results.scenario.economics.currency
-
-    row = _row_maker(s)
-
-    rows = [row(f"cost per opinion, full ({cur})", "money.cost_per_opinion_usd", _cost),
-            row(f"  the cases' own costs only ({cur})", "money.variable_cost_per_opinion_usd",
-                _cost)]
-    for key, label in (("pool", "pool"), ("channel", "channel")):
-        prefix = f"money.cost_per_opinion_usd.{key}."
-        rows += [row(f"  {label} {k.removeprefix(prefix)}", k, _cost)
-                 for k in s.index if k.startswith(prefix)]
-    rows += [
-        row("portal vs in-person cost gap", "money.portal_vs_hospital_pct", _pct),
-        row("outsourced vs in-house cost gap", "money.outsourced_vs_in_house_pct", _pct),
-        row("surgeries avoided", "money.surgeries_avoided", _count),
-        row("treatment courses avoided", "money.treatment_courses_avoided", _count),
-        row("opinions after the procedure date", "money.too_late_share", _share),
-        row("procedures unreviewed (abandoned)", "money.procedures_unreviewed", _count),
-        row("avoided among recommended procedures", "money.avoided_rate", _share),
-        row(f"gross savings: avoided procedures ({cur})", "money.avoided_cost.total_usd", _cost),
-        row(f"  per opinion ({cur})", "money.gross_saving_per_opinion_usd", _cost),
-        row(f"savings lost: patients gave up ({cur})", "money.savings_lost.abandoned_usd",
-            _cost),
-        row(f"savings lost: opinion after the date ({cur})", "money.savings_lost.too_late_usd",
-            _cost),
-        row(f"program cost, full ({cur})", "money.program_cost.total_usd", _cost),
-        row(f"  cases' own costs ({cur})", "money.variable_cost.total_usd", _cost),
-        row(f"    of which abandoned cases ({cur})", "money.abandoned_cost.total_usd", _cost),
-        row(f"  specialists' contracted time ({cur})", "money.staff_cost.total_usd", _cost),
-        row(f"    of which idle ({cur})", "money.staff_idle_cost.total_usd", _cost),
-        row(f"  coordinators' hours ({cur})", "money.coordinator_cost.total_usd", _cost),
-        row(f"  unused contract commitments ({cur})", "money.contracts.unused_commitment_usd",
-            _cost),
-        row(f"cost of delay ({cur})", "money.delay_cost.total_usd", _cost),
-        row(f"net savings ({cur})", "money.net_savings.total_usd", _usd),
-        row(f"net savings per opinion ({cur})", "money.net_savings_per_case_usd", _usd),
-        row("return on program cost", "money.roi", _number),
-        row("benefit / cost (avoided / program cost)", "money.benefit_cost_ratio", _ratio),
-        row(f"platform margin ({cur})", "money.platform_margin.total_usd", _usd),
-        row(f"  per opinion ({cur})", "money.platform_margin_per_opinion_usd", _usd),
-    ]
-    for pool in (p for p, spec in results.scenario.pools.items() if spec.contract):
-        key = f"money.contract.{pool}"
-        rows += [row(f"contract {pool}: SLA credits received ({cur})", f"{key}.sla_credits_usd",
-                     _cost),
-                 row(f"contract {pool}: late opinions", f"contract.{pool}.late_share", _share),
-                 row(f"contract {pool}: unused commitment ({cur})",
-                     f"{key}.unused_commitment_usd", _cost)]
-    optional = ("treatment courses", "opinions after", "procedures unreviewed", "  of which",
-                "    of which", "savings lost: opinion", "  specialists'", "  coordinators'",
-                "  unused contract", "cost of delay")
-    rows = [r for r in rows if r[1] != "-" or not r[0].startswith(optional)]
-    out = _table(rows, f"Money over the {_window(results.scenario)} (mean, 95% CI; {cur}; "
-                       "per opinion = over opinions delivered)")
-    out += _margin_sentence(s, cur)
-    out += _payer_lines(results, s)
-    out += _make_or_buy_lines(results, s, cur)
-    return out
-
-
-def _payer_lines(results: Results, s: pd.DataFrame) -> str:
-    """Each payer's return; a self-paying one counts what its patients pay."""
-    payers = [p for p in results.plan.payers if f"payer.{p}.cases" in s.index]
-    if not payers:
-        return ""
-    head = ("payer", "cases", "paid by payer", "paid by patients", "surgeries avoided",
-            "payer net savings", "ROI")
-    table = [head] + [
-        (p, _count(s.loc[f"payer.{p}.cases", "mean"]),
-         _usd(s.loc[f"payer.{p}.paid_usd", "mean"]),
-         _usd(s.loc[f"payer.{p}.patient_paid_usd", "mean"])
-         if f"payer.{p}.patient_paid_usd" in s.index else "-",
-         _count(s.loc[f"payer.{p}.surgeries_avoided", "mean"]),
-         _with_ci(s.loc[f"payer.{p}.net_savings_usd"], _usd),
-         _with_ci(s.loc[f"payer.{p}.roi"], _number))
-        for p in payers]
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    lines = ["", "Per payer (payer's view: avoided - paid - delay; ROI = net / paid; a payer "
-                 "that pays nothing is its patients: net and ROI count what they pay)"]
-    for r in table:
-        lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-    for p in payers:
-        key = f"payer.{p}.pmpm_paid_usd"
-        if key in s.index:
-            lines.append(
-                f"  {p}: USD {s.loc[key, 'mean']:,.2f} per member per month paid, break-even "
-                f"{s.loc[f'payer.{p}.break_even_pmpm_usd', 'mean']:,.2f} (full cost less "
-                f"co-pays); {s.loc[f'payer.{p}.opinions_per_1000_members_year', 'mean']:,.1f}"
-                " opinions per 1,000 members a year")
-    return "\n" + "\n".join(lines)
-
-
-def _make_or_buy_lines(results: Results, s: pd.DataFrame, cur: str) -> str:
-    """Per line: in-house against outsourced cost per opinion, and the break-even."""
-    from sim.outputs.make_or_buy import make_or_buy_table
-
-    table = make_or_buy_table(s, results.scenario)
-    if table.empty:
-        return ""
-    head = ("line", "pool", "opinions", "utilisation", f"cost/opinion ({cur})",
-            "break-even price", "break-even utilisation")
-    rows = [head] + [
-        (r.line, r.pool, _count(r.opinions), _share(r.utilisation), _usd(r.cost_per_opinion_usd),
-         _usd(r.break_even_price_usd), "never" if r.break_even_utilisation == math.inf
-         or r.break_even_utilisation > 1 else _share(r.break_even_utilisation))
-        for r in table.itertuples()]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["", "Make or buy (only the costs that depend on who reviews: per-case overhead or "
-                 "price, salaried time, credits, unused commitment; break-even price = the "
-                 "vendor price below which buying is cheaper at this utilisation; break-even "
-                 "utilisation = where making costs what buying does)"]
-    lines = [lines[0]] + textwrap.wrap(lines[1], 96)
-    for r in rows:
-        lines.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-    return "\n" + "\n".join(lines)
-
-
-def _margin_sentence(s: pd.DataFrame, cur: str) -> str:
-    """A plain sentence when the platform loses money on its opinions."""
-    per = "money.platform_margin_per_opinion_usd"
-    if per not in s.index or not s.loc[per, "mean"] < 0:
-        return ""
-    return "\n" + textwrap.fill(
-        f"The platform loses money: what payers and patients pay falls short of what "
-        f"the opinions cost in full, by {cur} {-s.loc[per, 'mean']:,.0f} per opinion "
-        f"delivered.", 78)
-
-
-def _with_ci(r: pd.Series, fmt) -> str:  # noqa: ANN001
-    ci = _ci(r, fmt)
-    return f"{fmt(r['mean'])} {ci}".strip()
 
 
 def capacity_table(capacity: pd.DataFrame | list[dict[str, Any]]) -> str:
