@@ -4,7 +4,9 @@ Model
 -----
 Simulation time ``t`` is a float counting **hours since the simulation start**: ``t = 0`` is
 midnight (00:00) at the beginning of the calendar's ``start`` date, so ``t = 24 * d + x`` is
-hour ``x`` of day ``d``. A :class:`WorkCalendar` is a set of half-open *open intervals*
+hour ``x`` of day ``d`` (without zones: the naive wall clock; with ``simulation.time_zone`` the
+hours are elapsed ones and the zones move the intervals, docs/scenario-reference.md "The
+clock"). A :class:`WorkCalendar` is a set of half-open *open intervals*
 ``[open, close)`` on that axis. Its central object is the *working-time clock*
 
     W(t) = working hours elapsed between 0 and t,

@@ -143,13 +143,18 @@ class LogMap(Strict):
     resource_pattern: str | None = Field(
         default=None, description="regular expression with named groups pool and/or specialty, "
                                   "read from the review's resource")
-    time_zone: str = "UTC"
+    time_zone: str | None = Field(
+        default="UTC", description="the zone whose local wall time the fit reads timestamps "
+                                  "with a UTC offset in; null: the zone the timestamps carry "
+                                  "(sosim's own log of a zoned scenario)")
     naive_timestamps: Literal["error", "local"] = Field(
         default="error", description="timestamps without a UTC offset: an error, or local time")
 
     @field_validator("time_zone")
     @classmethod
-    def _known_zone(cls, tz: str) -> str:
+    def _known_zone(cls, tz: str | None) -> str | None:
+        if tz is None:
+            return tz
         try:
             zoneinfo.ZoneInfo(tz)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -177,7 +182,9 @@ SOSIM_MAP = LogMap(
         # intake as a delay and fits no team
         ignore=list(stages.TEAM_ACTIVITIES)),
     resource_pattern=r"^(?P<pool>[^/]+)/(?P<specialty>[^/#]+)(/(?P<subspecialty>[^#]*))?#\d+$",
-    naive_timestamps="local",
+    # zoneless scenarios write naive timestamps (the clock is the naive wall clock); zoned
+    # ones write them in the platform's zone, read as its local wall time
+    naive_timestamps="local", time_zone=None,
     split=Split(case_id_pattern=r"^(?P<part>r\d+)-"),
 )
 """The map of sosim's own event log (``results.events``, ``events.parquet``)."""

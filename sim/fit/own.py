@@ -14,11 +14,13 @@ Example:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from sim.fit.mapping import SOSIM_MAP, LogMap
+from sim.outputs.writing import restore_timestamps
 
 CASE_ATTRIBUTES = ("specialty", "subspecialty", "channel", "payer", "priority")
 """Attributes read from sosim's case table."""
@@ -41,8 +43,27 @@ def with_case_attributes(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFr
     return out
 
 
+def zoned_beside(events: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``events`` read from a CSV, with the timestamps back in the platform's zone where the
+    run's manifest beside it records one (a zoned scenario: the CSV carries only offsets)."""
+    manifest = path.with_name("manifest.json")
+    if not manifest.is_file() or "timestamp" not in events:
+        return events
+    try:
+        dtype = json.loads(manifest.read_text())["tables"]["events"]["dtypes"]["timestamp"]
+        if "," not in dtype or pd.api.types.is_datetime64_any_dtype(events["timestamp"]):
+            return events
+        out = events.copy()
+        out["timestamp"] = restore_timestamps(events["timestamp"], dtype)
+    except Exception:  # noqa: BLE001 (not sosim's manifest or log: the reader checks the rows)
+        return events
+    return out
+
+
 def read_beside(events: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Add the attributes from ``cases.parquet`` beside a sosim run's ``events`` file."""
+    """Add the attributes from ``cases.parquet`` beside a sosim run's ``events`` file (and
+    its zone from the manifest, :func:`zoned_beside`)."""
+    events = zoned_beside(events, path)
     if any(c in events for c in CASE_ATTRIBUTES) or "case_id" not in events:
         return events
     beside = path.with_name("cases.parquet")

@@ -116,20 +116,24 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
 
 
 def _timestamps(raw: pd.Series, m: LogMap, col: str, bad: _Collector) -> pd.Series:
-    """Local wall-clock times (naive) in the map's time zone."""
+    """Local wall-clock times (naive) in the map's time zone (with none: in the zone the
+    timestamps carry, as sosim's own log of a zoned scenario does)."""
     if pd.api.types.is_datetime64_any_dtype(raw):
         if raw.dt.tz is None:
             if m.naive_timestamps == "error":
                 bad.add(0, col, "timestamps have no time zone; give them a UTC offset or set "
                         "naive_timestamps: local in the map")
             return raw
-        return raw.dt.tz_convert(m.time_zone).dt.tz_localize(None)
+        return raw.dt.tz_convert(m.time_zone or raw.dt.tz).dt.tz_localize(None)
     text = raw.astype(str).str.strip()
     empty = (text == "").to_numpy()
     bad.rows(empty, col, "missing timestamp", text)
     aware = text.str.contains(_OFFSET).to_numpy() & ~empty
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    if aware.any():
+    if aware.any() and m.time_zone is None:
+        bad.rows(aware, col, "timestamp with a UTC offset but the map names no time_zone to "
+                 "read its local time in; set time_zone (e.g. America/New_York) in the map", text)
+    elif aware.any():
         parsed = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
         out[aware] = parsed.dt.tz_convert(m.time_zone).dt.tz_localize(None).astype(out.dtype)
     naive = ~aware & ~empty

@@ -244,16 +244,36 @@ def event_log(plan: Plan, cases: pd.DataFrame) -> pd.DataFrame:
     activity = np.tile(np.asarray([activities.index(s[0]) for s in slots], np.int8), n)[keep]
     lifecycle = np.tile(np.asarray([s[1] for s in slots], np.int8), n)[keep]
     case_id = "r" + cases["replication"].astype(str) + "-" + cases["case"].astype(str)
-    start = pd.Timestamp(plan.scenario.simulation.start)
     return pd.DataFrame({
         "case_id": pd.Categorical.from_codes(np.repeat(np.arange(n, dtype=np.int32), counts),
                                              categories=case_id.to_numpy()),
         "activity": pd.Categorical.from_codes(activity, categories=activities),
         "lifecycle": pd.Categorical.from_codes(lifecycle, categories=["start", "complete"]),
-        "timestamp": start + pd.to_timedelta(time_h, unit="h"),
+        "timestamp": event_timestamps(plan, time_h),
         "time_h": time_h,
         "resource": pd.Categorical.from_codes(resource, categories=list(resources)),
     })
+
+
+def event_timestamps(plan: Plan, time_h: np.ndarray) -> pd.DatetimeIndex:
+    """The instants of clock hours ``time_h`` (docs/scenario-reference.md, "Time zones").
+
+    Without ``simulation.time_zone`` the clock is the naive wall clock of ``start`` and so
+    are the timestamps. With it the clock counts elapsed hours from midnight of ``start``
+    in that zone, and the timestamps are zone-aware in it: after a daylight-saving change
+    they read the local wall time (08:00 EDT, not 07:00), and a log reader sees the true
+    instant and offset.
+
+    Example (New York platform from Monday 2 March 2026; 8 March springs forward):
+        >>> from sim.engine.plan import build_plan
+        >>> plan = build_plan(sim.load_scenario("scenarios/baseline.yaml", [
+        ...     "simulation.start=2026-03-02", "simulation.time_zone=America/New_York"]))
+        >>> [str(t) for t in event_timestamps(plan, np.array([8.0, 175.0]))]
+        ['2026-03-02 08:00:00-05:00', '2026-03-09 08:00:00-04:00']
+    """
+    clock = plan.scenario.simulation
+    start = pd.Timestamp(clock.start, tz=clock.time_zone)  # local midnight (naive: no zone)
+    return start + pd.to_timedelta(time_h, unit="h")
 
 
 _Slot = tuple[str, int, str, str, np.ndarray]

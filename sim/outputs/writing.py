@@ -188,6 +188,21 @@ def _write_events(results: Results, folder: Path, fmt: str) -> dict[str, Any]:
     return schema
 
 
+def restore_timestamps(text: pd.Series, dtype: str) -> pd.Series:
+    """CSV timestamps back as ``dtype``; zone-aware ones (``datetime64[ns, America/New_York]``)
+    carry two UTC offsets a year, so they are read as instants and put back in their zone.
+
+    Example:
+        >>> restore_timestamps(pd.Series(["2026-03-06 08:00:00-05:00",
+        ...     "2026-03-09 08:00:00-04:00"]), "datetime64[ns, America/New_York]").dt.hour.tolist()
+        [8, 8]
+    """
+    zone = dtype.partition(",")[2].strip(" ]")
+    if not zone:
+        return pd.to_datetime(text, format="ISO8601").astype(dtype)
+    return pd.to_datetime(text, format="ISO8601", utc=True).dt.tz_convert(zone).astype(dtype)
+
+
 def _restore(df: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
     """Give CSV columns back the dtypes the manifest recorded."""
     for col, dtype in schema["dtypes"].items():
@@ -196,7 +211,7 @@ def _restore(df: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
         if dtype == "category":
             df[col] = pd.Categorical(df[col], categories=schema["categories"].get(col))
         elif dtype.startswith("datetime64"):
-            df[col] = pd.to_datetime(df[col], format="ISO8601").astype(dtype)
+            df[col] = restore_timestamps(df[col], dtype)
         elif dtype.startswith(("int", "uint", "float", "bool")):
             df[col] = df[col].astype(dtype)
     return df.set_index(schema["index"]) if schema["index"] else df
