@@ -33,6 +33,7 @@ from sim.fit.demand import fit_demand
 from sim.fit.durations import FittedDuration, fit_duration
 from sim.fit.fitted import Fitted
 from sim.fit.journey import journey_sections, subspecialty_mix
+from sim.fit.kinds import named_kind, read_kinds, weekly_cap
 from sim.fit.read import Log
 from sim.fit.sessions import fit_sessions
 from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
@@ -56,12 +57,6 @@ class FittedScenario:
     notes: list[str] = field(default_factory=list)
     patience: dict = field(default_factory=dict)
     """Drop-out: stage -> :class:`~sim.fit.patience.FittedPatience`."""
-
-
-def _pool_kind(pool: str, log: Log) -> str:
-    if pool in log.map.pools.kinds:
-        return log.map.pools.kinds[pool]
-    return "outsourced" if "outsourc" in pool.lower() else "in_house"
 
 
 def _detect(rows: pd.DataFrame, prefix: str, ready: str, start_date, end_h: float
@@ -248,8 +243,9 @@ def _pools_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScen
         fd = fit_duration(rows["review_effort_h"].to_numpy())
         fitted.durations[f"review.{pool}"] = fd
         estimated = float(rows["review_start_estimated"].mean())
-        entry = {"kind": _pool_kind(pool, log), "calendar": f"{pool}_hours",
-                 "specialists": {}, "review": _duration_entry(fd, estimated, heuristic)}
+        entry = {"kind": named_kind(pool, log.map.pools.kinds) or "in_house",
+                 "calendar": f"{pool}_hours", "specialists": {},
+                 "review": _duration_entry(fd, estimated, heuristic)}
         by_sp = _review_by_specialty(rows, fitted, pool, estimated, heuristic)
         if by_sp:
             entry["review_by_specialty"] = by_sp
@@ -391,6 +387,33 @@ def _covers(scenario: dict, staffing: Staffing, kinds: dict[str, str]) -> None:
             + (f" ({', '.join(extra)} only for lines no {kind} pool staffs)" if extra else ""))
 
 
+def _kinds_and_staffing(log: Log, t: pd.DataFrame, scenario: dict,
+                        cals: dict[str, WorkCalendar]) -> tuple[Staffing, dict[str, str]]:
+    """Staffing and routing, with each pool's kind and weekly cap read (:mod:`sim.fit.kinds`)."""
+    pools = scenario["pools"]
+    named = {p: named_kind(p, log.map.pools.kinds) for p in pools}
+    kinds = {p: e["kind"] for p, e in pools.items()}
+    staffing = fit_staffing(t, cals, kinds, log.end_h)
+    if any(k is None for k in named.values()):
+        done = t[t["review_end_h"].notna() & t["pool"].notna()]
+        read = read_kinds(done, cals, staffing.specialists, named)
+        for p, f in read.items():
+            pools[p]["kind"] = f if named[p] is None else f.value
+        if {p: f.value for p, f in read.items()} != kinds:
+            kinds = {p: f.value for p, f in read.items()}
+            staffing = fit_staffing(t, cals, kinds, log.end_h)
+    outsourced = [p for p, k in kinds.items() if k == "outsourced"]
+    for pool in outsourced:
+        cap = weekly_cap(t, pool, [p for p in outsourced if p != pool], log.end_h)
+        if cap is not None:
+            pools[pool]["contract"] = {
+                "price_per_case_usd": Fitted(0, "not in the log: the schema's default (0); "
+                                             "set the contract's price"),
+                "cases_per_week": cap,
+                "when_full": Fitted("overflow", "the full weeks' cases went to other pools")}
+    return staffing, kinds
+
+
 def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                  seed: int = 1) -> FittedScenario:
     """Fit a scenario to ``log``; see the module docstring for what is fitted and how."""
@@ -429,8 +452,7 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     payer = _payer(log, t, scenario, fitted)
     scenario["payers"] = {p: dict(payer) for p in mix["payer"].value}
     _pools_section(log, t, scenario, fitted, cals, heuristic)
-    kinds = {p: e["kind"] for p, e in scenario["pools"].items()}
-    staffing = fit_staffing(t, cals, kinds, log.end_h)
+    staffing, kinds = _kinds_and_staffing(log, t, scenario, cals)
     fitted.staffing = staffing
     for pool, lines in staffing.specialists.items():
         scenario["pools"][pool]["specialists"] = {k: v for k, v in lines.items() if "/" not in k}

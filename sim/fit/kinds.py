@@ -1,0 +1,133 @@
+"""A pool's kind and an outsourced pool's weekly cap, read from where the cases went.
+
+- **Kind.** sosim's kinds are about routing: in-house pools are the first choice, outsourced
+  pools take the cases the in-house pools are too busy for (``routing.policy: overflow``). A
+  pool whose kind the map or its name does not say (``in_house``/``outsourced`` in the
+  name, ``pools.kinds`` in the map) is read from the in-house pools' expected wait when its
+  cases were routed (rebuilt as :mod:`sim.fit.staffing` does): when its cases came while
+  the in-house queue was markedly longer than when the in-house pools took theirs (one-sided
+  Mann-Whitney p < :data:`KIND_P`, and its median above the in-house cases' upper quartile),
+  it is an overflow destination, so outsourced. Otherwise it stays in-house. The log cannot
+  tell who employs the specialists, only how the platform routes to them.
+- **Weekly cap** (``contract.cases_per_week`` with ``when_full: overflow``): an outsourced
+  pool that takes at most N cases a week (weeks of 7 days from the log's first midnight, as
+  the engine counts from ``simulation.start``), reaches N in at least :data:`CAP_WEEKS`
+  weeks, and in at least that many of them the cases it could have taken (its lines and
+  channels) went to another outsourced pool after its N-th that week. Below that no cap
+  is written: a maximum reached by chance is not a contract.
+
+Example:
+    >>> weekly_cap(table, "outsourced", ["abroad"], end_h=2016.0).value   # doctest: +SKIP
+    20
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.core.calendar import WorkCalendar
+from sim.fit.fitted import Fitted
+
+KIND_P = 0.001
+"""One-sided Mann-Whitney level for reading a pool as an overflow destination."""
+MIN_KIND_CASES = 10
+"""Reviews a pool needs before its kind is read from the log."""
+CAP_WEEKS = 3
+"""Weeks at the maximum, each with cases going elsewhere after it, that make a cap."""
+WEEK_H = 168.0
+
+
+def named_kind(pool: str, kinds: dict[str, str]) -> str | None:
+    """The kind the map (``kinds``) or the pool's name says, or None."""
+    if pool in kinds:
+        return kinds[pool]
+    low = pool.lower()
+    if "outsourc" in low:
+        return "outsourced"
+    if "in_house" in low or "in-house" in low or "inhouse" in low:
+        return "in_house"
+    return None
+
+
+def read_kinds(done: pd.DataFrame, calendars: dict[str, WorkCalendar],
+               specialists: dict[str, dict[str, Fitted]], named: dict[str, str | None]
+               ) -> dict[str, Fitted]:
+    """Pool -> its kind, with the evidence (see the module docstring).
+
+    ``done``: reviewed cases (``pool``, ``specialty``, ``queue_h``, review times and work);
+    ``named``: pool -> the kind the map or its name says (None where neither does).
+    """
+    from sim.fit.staffing import _expected_inhouse_wait
+
+    out = {p: Fitted(k, "named in the map or by the pool's name") for p, k in named.items()
+           if k is not None}
+    unknown = [p for p, k in named.items() if k is None]
+    anchors = [p for p, k in named.items() if k == "in_house"]
+    if not anchors and unknown:  # the pool with most reviews is the platform's own
+        sizes = done["pool"].value_counts()
+        anchors = [max(unknown, key=lambda p: sizes.get(p, 0))]
+        out[anchors[0]] = Fitted("in_house", f"not named; the pool with most reviews "
+                                 f"({sizes.get(anchors[0], 0)}), taken as the platform's own")
+    inside = {p: ("in_house" if p in anchors else "outsourced") for p in named}
+    lines = set(done.loc[done["pool"].isin(anchors), "specialty"])
+    own = done[done["pool"].isin(anchors)]
+    own_w, _ = _expected_inhouse_wait(done, own, calendars, inside, specialists)
+    own_w = own_w[np.isfinite(own_w)]
+    for pool in (p for p in unknown if p not in anchors):
+        rows = done[(done["pool"] == pool) & done["specialty"].isin(lines)]
+        w, _ = _expected_inhouse_wait(done, rows, calendars, inside, specialists)
+        w = w[np.isfinite(w)]
+        if len(w) < MIN_KIND_CASES or len(own_w) < MIN_KIND_CASES:
+            out[pool] = Fitted("in_house", f"not named, and {len(w)} reviews on lines the "
+                               "in-house pools staff: too few to read; taken as in-house", len(w))
+            continue
+        p = float(stats.mannwhitneyu(w, own_w, alternative="greater").pvalue)
+        med, q3 = float(np.median(w)), float(np.quantile(own_w, 0.75))
+        overflow = p < KIND_P and med > q3
+        out[pool] = Fitted(
+            "outsourced" if overflow else "in_house",
+            f"not named; its {len(w)} cases were routed at a median in-house expected wait of "
+            f"{med:.1f} h against {np.median(own_w):.1f} h (upper quartile {q3:.1f} h) for the "
+            f"{len(own_w)} the in-house pools took (Mann-Whitney p={p:.2g}): "
+            + ("it takes the overflow, so outsourced" if overflow else
+               "not an overflow destination, so in-house"), len(w))
+    return out
+
+
+def weekly_cap(table: pd.DataFrame, pool: str, others: list[str], end_h: float
+               ) -> Fitted | None:
+    """``pool``'s weekly cap, if the log shows one (module docstring), else None.
+
+    ``table``: the stage table; ``others``: the other outsourced pools a full week's cases
+    may go to; ``end_h``: the log's last hour (only complete weeks count).
+    """
+    routed = table[table["pool"].notna() & table["queue_h"].notna()]
+    mine = routed[routed["pool"] == pool]
+    full_weeks = int(end_h // WEEK_H)
+    week = (mine["queue_h"] // WEEK_H).astype(int)
+    counts = week[week < full_weeks].value_counts()
+    if counts.empty:
+        return None
+    cap = int(counts.max())
+    at_cap = sorted(int(w) for w in counts[counts == cap].index)
+    lines = set(mine["specialty"])
+    channels = set(mine["channel"].dropna()) if "channel" in mine else set()
+    elsewhere = routed[routed["pool"].isin(others) & routed["specialty"].isin(lines)]
+    if channels and "channel" in elsewhere:
+        elsewhere = elsewhere[elsewhere["channel"].isin(channels)]
+    spilled = []
+    for w in at_cap:
+        nth = float(np.sort(mine["queue_h"][week == w].to_numpy())[cap - 1])
+        after = elsewhere["queue_h"][(elsewhere["queue_h"] > nth)
+                                     & (elsewhere["queue_h"] < (w + 1) * WEEK_H)]
+        if len(after):
+            spilled.append((w, len(after)))
+    if len(at_cap) < CAP_WEEKS or len(spilled) < CAP_WEEKS:
+        return None
+    weeks = ", ".join(f"{w + 1} ({n})" for w, n in spilled)
+    return Fitted(cap, f"at most {cap} cases a week in {full_weeks} complete weeks, reached in "
+                  f"{len(at_cap)}; in {len(spilled)} of them cases of its lines and channels "
+                  f"went to {', '.join(others)} after its {cap}th (week: cases): {weeks}",
+                  int(counts.sum()))
