@@ -33,7 +33,7 @@ from sim.fit.demand import fit_demand
 from sim.fit.durations import FittedDuration, fit_duration
 from sim.fit.fitted import Fitted
 from sim.fit.journey import journey_sections, subspecialty_mix
-from sim.fit.kinds import named_kind, read_kinds, weekly_cap
+from sim.fit.kinds import named_kind, read_kinds
 from sim.fit.read import Log
 from sim.fit.sessions import fit_sessions
 from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
@@ -389,7 +389,7 @@ def _covers(scenario: dict, staffing: Staffing, kinds: dict[str, str]) -> None:
 
 def _kinds_and_staffing(log: Log, t: pd.DataFrame, scenario: dict,
                         cals: dict[str, WorkCalendar]) -> tuple[Staffing, dict[str, str]]:
-    """Staffing and routing, with each pool's kind and weekly cap read (:mod:`sim.fit.kinds`)."""
+    """Staffing and routing, with each pool's kind read (:mod:`sim.fit.kinds`)."""
     pools = scenario["pools"]
     named = {p: named_kind(p, log.map.pools.kinds) for p in pools}
     kinds = {p: e["kind"] for p, e in pools.items()}
@@ -402,15 +402,6 @@ def _kinds_and_staffing(log: Log, t: pd.DataFrame, scenario: dict,
         if {p: f.value for p, f in read.items()} != kinds:
             kinds = {p: f.value for p, f in read.items()}
             staffing = fit_staffing(t, cals, kinds, log.end_h)
-    outsourced = [p for p, k in kinds.items() if k == "outsourced"]
-    for pool in outsourced:
-        cap = weekly_cap(t, pool, [p for p in outsourced if p != pool], log.end_h)
-        if cap is not None:
-            pools[pool]["contract"] = {
-                "price_per_case_usd": Fitted(0, "not in the log: the schema's default (0); "
-                                             "set the contract's price"),
-                "cases_per_week": cap,
-                "when_full": Fitted("overflow", "the full weeks' cases went to other pools")}
     return staffing, kinds
 
 
