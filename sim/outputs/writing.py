@@ -159,7 +159,7 @@ EVENT_CHUNK_CASES = 200_000
 
 def _write_events(results: Results, folder: Path, fmt: str) -> dict[str, Any]:
     """Write the event log slice by slice (a million cases make ~9 million events)."""
-    from sim.outputs.results import event_log
+    from sim.outputs.event_log import event_log
 
     cases, file = results.cases, f"events.{fmt}"
     if results.__dict__.get("events") is not None or len(cases) <= EVENT_CHUNK_CASES:
