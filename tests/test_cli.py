@@ -249,7 +249,7 @@ def test_workers_change_no_output(capsys, mini_file: Path, tmp_path: Path) -> No
     """--workers 1 (one after the other) and --workers 2 (side by side) write the same tables."""
     import pandas as pd
 
-    from sim.outputs.writing import read_results_table
+    from sim.outputs.tables import read_results_table
 
     for w in (1, 2):
         status, _, _ = run_cli(capsys, "run", mini_file, "--out", tmp_path / f"w{w}",
