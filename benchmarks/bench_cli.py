@@ -213,14 +213,14 @@ _WRAPPED = {  # module -> {function or Class.method: phase}; a missing one is sk
     "sim.outputs.invariants": {"check_run": "invariants"},
     "sim.outputs.kpis": {"replication_kpis": "KPIs", "summarise": "KPIs"},
     "sim.outputs.results": {"case_table": "tables", "event_log": "event log"},
-    "sim.outputs.writing": {"_build": "tables", "_write_table": "tables",
-                            "_write_events": "event log", "write_folder": "manifest and fsync"},
+    "sim.outputs.writing": {"_build": "tables", "write_folder": "manifest and fsync"},
+    "sim.outputs.tables": {"write_table": "tables", "write_events": "event log"},
     "sim.outputs.figures": {"save_figures": "figures"},
     "sim.core.forked": {"Background.wait": "figures"},  # waiting for the figures' child
 }
-INHERIT = {"_write_table"}
+INHERIT = {"write_table"}
 """Functions that count as their caller's phase when called inside one (a small event log is
-written by ``_write_table``)."""
+written by ``write_table``)."""
 
 _PHASES_CHILD = r"""
 import importlib._bootstrap as boot, json, sys, threading, time

@@ -69,6 +69,21 @@ def test_python_dash_m_sim_exit_status_is_2_for_a_bad_file(bad_file: Path) -> No
     assert "Traceback" not in proc.stderr
 
 
+def test_the_quick_exit_flushes_output_and_runs_exit_handlers(tmp_path: Path) -> None:
+    """``sosim`` ends with ``os._exit`` (no interpreter teardown): what it printed into a
+    pipe must still arrive whole, and exit handlers registered on the way must still run."""
+    flag = tmp_path / "handler-ran"
+    code = ("import atexit, pathlib, sys; from sim.cli import entry; "
+            f"atexit.register(pathlib.Path({str(flag)!r}).write_text, 'yes'); "
+            "sys.argv = ['sosim', 'validate', 'scenarios/baseline.yaml']; entry()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("scenarios/baseline.yaml: valid scenario 'baseline'")
+    assert proc.stdout.endswith("\n") and "utilisation" in proc.stdout.lower()
+    assert flag.read_text() == "yes"
+
+
 def test_run_prints_kpis_and_writes_outputs(capsys, mini_file: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     status, out, err = run_cli(capsys, "run", mini_file, "--out", out_dir, "--replications", 2,
@@ -234,7 +249,7 @@ def test_workers_change_no_output(capsys, mini_file: Path, tmp_path: Path) -> No
     """--workers 1 (one after the other) and --workers 2 (side by side) write the same tables."""
     import pandas as pd
 
-    from sim.outputs.writing import read_results_table
+    from sim.outputs.tables import read_results_table
 
     for w in (1, 2):
         status, _, _ = run_cli(capsys, "run", mini_file, "--out", tmp_path / f"w{w}",

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Generator
-from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -43,62 +42,12 @@ from sim.engine.plan import Plan
 from sim.engine.pools import Router, SpecialistQueue, calendar_delay
 from sim.engine.records import TIMES, Records
 from sim.engine.records_team import TeamLog, run_team
+from sim.engine.replication import Counts, Replication, sample_times
 from sim.engine.rosters import roster_process, schedules
 from sim.engine.slots import Appointments
 from sim.engine.triage import TriageDesk, front_end
 
-SAMPLE_STEP_H = 1.0
-SAMPLE_OFFSET_H = 0.6180339887498949
-"""The engine counts each queue's waiting cases every hour, at this many hours past it: off
-every whole minute, so that no case's event (calendar openings are whole minutes, the rest
-continuous) falls on a sample instant and the order of same-time events never matters."""
-
-
-def sample_times(horizon_h: float) -> np.ndarray:
-    """The instants at which the engine counts the cases waiting in each queue."""
-    return np.arange(SAMPLE_OFFSET_H, horizon_h, SAMPLE_STEP_H)
-
-
-@dataclass(frozen=True)
-class Counts:
-    """What the engine counted while it ran, independently of the timestamps: the run
-    invariants (:mod:`sim.outputs.invariants`) hold the case table to these."""
-
-    started: int  # journeys begun before the horizon
-    pending: int  # cases that arrived but were not ready for their journey by the horizon
-    finished: int  # cases whose opinion was delivered before the horizon
-    abandoned: int = 0  # cases that gave up before the horizon
-    # per specialist queue: (cases waiting, cases in service) when the run stopped, as the
-    # engine's queues hold them
-    end_state: tuple[tuple[int, int], ...] = ()
-    # the cases waiting in each queue (columns) at each of sample_times (rows), as the
-    # engine's queues held them: the queue-length process the waits must add up to (an
-    # array has no single truth value, so == on Counts leaves it out; compare it with numpy)
-    waiting: np.ndarray | None = field(default=None, repr=False, compare=False)
-    # per appointment diary: the cases still waiting for a slot when the run stopped
-    diary_end: tuple[int, ...] = ()
-
-    @property
-    def in_system(self) -> int:
-        """Cases in the system at the horizon: journeys begun and not ended, and not ready."""
-        return self.started - self.finished - self.abandoned + self.pending
-
-
-@dataclass(frozen=True)
-class Replication:
-    """What one replication produced: its cases, their random inputs, their records (times
-    not reached by the horizon are NaN) and the engine's own counts."""
-
-    index: int
-    seed: int
-    cases: Cases
-    draws: Draws
-    records: Records
-    counts: Counts
-    staff_days: tuple[np.ndarray | None, ...] = ()  # per queue: specialists at work each day
-    # with a records team: what its navigators did (sim.engine.records_team)
-    records_team: TeamLog | None = None
-
+__all__ = ["Counts", "Model", "Replication", "sample_times", "simulate"]
 
 class Model:
     """A second-opinion platform for one replication."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.fit.mapping import SOSIM_MAP, LogMap
-from sim.outputs.writing import restore_timestamps
+from sim.outputs.tables import restore_timestamps
 
 CASE_ATTRIBUTES = ("specialty", "subspecialty", "channel", "payer", "priority")
 """Attributes read from sosim's case table."""

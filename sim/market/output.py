@@ -36,7 +36,8 @@ import pandas as pd
 
 from sim.market.report import format_report
 from sim.market.volumes import volume_table
-from sim.outputs.writing import parquet_available, sha256_file, write_folder
+from sim.outputs.tables import parquet_available
+from sim.outputs.writing import sha256_file, write_folder
 
 __all__ = ["write_market_outputs"]
 

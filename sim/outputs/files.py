@@ -19,7 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "fresh", "fsync", "sha256_file"]
+__all__ = ["MANIFEST", "atomic_write_bytes", "atomic_write_text", "fresh", "fsync", "sha256_file"]
+
+MANIFEST = "manifest.json"
+"""The file that lists every file of an output folder, written last (sim.outputs.writing)."""
 
 
 def fresh(parent: Path, prefix: str, make: Callable[[Path], Any]) -> tuple[Path, Any]:

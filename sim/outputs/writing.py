@@ -29,12 +29,13 @@ Single files get the same guarantee from :func:`atomic_write_text` and
 Tables are Parquet (via pyarrow: categoricals become dictionary columns and
 timestamps stay timestamps). Without pyarrow they are CSV, the manifest says
 ``"table_format": "csv"`` and records each column's dtype, so that
-:func:`read_results_table` restores categoricals and timestamps either way.
+:func:`sim.outputs.tables.read_results_table` restores categoricals and timestamps either way.
 
 Example (``results`` is a small run, ``sim.run(scenario, replications=2)``):
     >>> folder = write_results(results, "runs/baseline", figures=False)
     >>> folder
     PosixPath('/.../runs/baseline')
+    >>> from sim.outputs.tables import read_results_table
     >>> kpis = read_results_table(folder, "kpis")
     >>> kpis.index.name, len(kpis), kpis["arrivals"].tolist() == results.kpis["arrivals"].tolist()
     ('replication', 2, True)
@@ -61,18 +62,18 @@ import numpy as np
 import pandas as pd
 
 from sim._version import __version__
-from sim.outputs.files import atomic_write_bytes, atomic_write_text, sha256_file
+from sim.outputs.files import MANIFEST, atomic_write_bytes, atomic_write_text, sha256_file
 from sim.outputs.files import fresh as _fresh
 from sim.outputs.files import fsync as _fsync
+from sim.outputs.tables import parquet_available, write_events, write_table
 
 if TYPE_CHECKING:
     from sim.outputs.results import Results
     from sim.scenario.models import Scenario
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "check_out_dir", "read_results_table",
-           "scenario_hash", "write_results"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "check_out_dir", "scenario_hash",
+           "write_results"]
 
-MANIFEST = "manifest.json"
 GENERATOR = "sosim"
 DEPENDENCIES = ("numpy", "pandas", "simpy", "scipy", "pydantic", "pyarrow", "networkx",
                 "matplotlib")
@@ -117,133 +118,6 @@ def _jsonable(x: Any) -> Any:
 
 def _dump_json(obj: Any) -> str:
     return json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n"
-
-
-def parquet_available() -> bool:
-    try:
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-MAX_RECORDED_CATEGORIES = 10_000
-
-
-def _schema(df: pd.DataFrame, file: str, index: list[str]) -> dict[str, Any]:
-    """What :func:`read_results_table` needs to restore a table written as CSV."""
-    full = df.reset_index() if index else df
-    return {
-        "file": file, "rows": len(df), "index": index,
-        "dtypes": {c: str(t) for c, t in full.dtypes.items()},
-        # a column with a category per row (case ids) is restored as plain categories
-        "categories": {c: full[c].cat.categories.tolist() for c in full.columns
-                       if isinstance(full[c].dtype, pd.CategoricalDtype)
-                       and len(full[c].cat.categories) <= MAX_RECORDED_CATEGORIES},
-    }
-
-
-def _write_table(df: pd.DataFrame, folder: Path, name: str, fmt: str,
-                 index: list[str]) -> dict[str, Any]:
-    file = f"{name}.{fmt}"
-    if fmt == "parquet":
-        df.to_parquet(folder / file, engine="pyarrow", index=bool(index))
-    else:
-        df.to_csv(folder / file, index=bool(index))
-    return _schema(df, file, index)
-
-
-EVENT_CHUNK_CASES = 200_000
-"""Cases per slice of the event log when writing it: the whole log is never held at once."""
-
-
-def _write_events(results: Results, folder: Path, fmt: str) -> dict[str, Any]:
-    """Write the event log slice by slice (a million cases make ~9 million events)."""
-    from sim.outputs.results import event_log
-
-    cases, file = results.cases, f"events.{fmt}"
-    if results.__dict__.get("events") is not None or len(cases) <= EVENT_CHUNK_CASES:
-        return _write_table(results.events, folder, "events", fmt, [])
-    rows, schema, writer = 0, None, None
-    try:
-        for start in range(0, len(cases), EVENT_CHUNK_CASES):
-            part = event_log(results.plan, cases.iloc[start:start + EVENT_CHUNK_CASES])
-            rows += len(part)
-            if fmt == "parquet":
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-
-                table = pa.Table.from_pandas(part, preserve_index=False)
-                if writer is None:
-                    schema = _schema(part, file, [])
-                    writer = pq.ParquetWriter(folder / file, table.schema)
-                writer.write_table(table.cast(writer.schema))
-            else:
-                part.to_csv(folder / file, index=False, mode="a", header=schema is None)
-                schema = schema or _schema(part, file, [])
-    finally:
-        if writer is not None:
-            writer.close()
-    schema["rows"] = rows
-    return schema
-
-
-def restore_timestamps(text: pd.Series, dtype: str) -> pd.Series:
-    """CSV timestamps back as ``dtype``; zone-aware ones (``datetime64[ns, America/New_York]``)
-    carry two UTC offsets a year, so they are read as instants and put back in their zone.
-
-    Example:
-        >>> restore_timestamps(pd.Series(["2026-03-06 08:00:00-05:00",
-        ...     "2026-03-09 08:00:00-04:00"]), "datetime64[ns, America/New_York]").dt.hour.tolist()
-        [8, 8]
-    """
-    zone = dtype.partition(",")[2].strip(" ]")
-    if not zone:
-        return pd.to_datetime(text, format="ISO8601").astype(dtype)
-    return pd.to_datetime(text, format="ISO8601", utc=True).dt.tz_convert(zone).astype(dtype)
-
-
-def _restore(df: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
-    """Give CSV columns back the dtypes the manifest recorded."""
-    for col, dtype in schema["dtypes"].items():
-        if col not in df.columns:
-            continue
-        if dtype == "category":
-            df[col] = pd.Categorical(df[col], categories=schema["categories"].get(col))
-        elif dtype.startswith("datetime64"):
-            df[col] = restore_timestamps(df[col], dtype)
-        elif dtype.startswith(("int", "uint", "float", "bool")):
-            df[col] = df[col].astype(dtype)
-    return df.set_index(schema["index"]) if schema["index"] else df
-
-
-def read_results_table(out_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
-    """Read table ``name`` (``cases``, ``events``, ``kpis``, ``summary``, ``capacity``).
-
-    Works for Parquet and CSV outputs alike; dtypes (categoricals, timestamps)
-    and the index come back as written.
-
-    Example:
-        >>> _ = write_results(results, "runs/read", figures=False)
-        >>> cases = read_results_table("runs/read", "cases")
-        >>> cases["pool"].dtype, len(cases) == len(results.cases)
-        (CategoricalDtype(categories=['in_house', 'outsourced'], ordered=False, \
-categories_dtype=str), True)
-    """
-    folder = Path(out_dir)
-    name = name.removesuffix(".parquet").removesuffix(".csv")
-    tables = json.loads((folder / MANIFEST).read_text())["tables"] \
-        if (folder / MANIFEST).is_file() else {}
-    schema = tables.get(name)
-    if schema is None:
-        found = [f for f in (f"{name}.parquet", f"{name}.csv") if (folder / f).exists()]
-        if not found:
-            raise FileNotFoundError(f"no table {name!r} in {folder} (has: {sorted(tables)})")
-        schema = {"file": found[0], "index": [], "dtypes": {}, "categories": {}}
-    path = folder / schema["file"]
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return _restore(pd.read_csv(path), schema)
 
 
 def _summary(results: Results, created: str, warnings: list[str]) -> dict[str, Any]:
@@ -345,13 +219,13 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
         drawing = [in_background(_draw_figures, results, folder / "figures", list(share))
                    for share in FIGURE_SHARES]
     try:
-        tables = {"cases": _write_table(results.cases, folder, "cases", fmt, [])}
+        tables = {"cases": write_table(results.cases, folder, "cases", fmt, [])}
         if events:
-            tables["events"] = _write_events(results, folder, fmt)
-        tables["kpis"] = _write_table(results.kpis, folder, "kpis", fmt, ["replication"])
-        tables["summary"] = _write_table(results.summary().rename_axis("kpi"), folder,
+            tables["events"] = write_events(results, folder, fmt)
+        tables["kpis"] = write_table(results.kpis, folder, "kpis", fmt, ["replication"])
+        tables["summary"] = write_table(results.summary().rename_axis("kpi"), folder,
                                          "summary", "csv", ["kpi"])
-        tables["capacity"] = _write_table(results.capacity, folder, "capacity", "csv", [])
+        tables["capacity"] = write_table(results.capacity, folder, "capacity", "csv", [])
         warnings = overload_warnings(results.capacity)
         (folder / "summary.json").write_text(_dump_json(_summary(results, created, warnings)))
     except BaseException:

@@ -165,7 +165,8 @@ def write_timeline(tl: TimelineResults, out_dir, figures: bool = True,  # noqa: 
     """
     import io as _io
 
-    from sim.outputs.writing import parquet_available, scenario_hash, write_folder
+    from sim.outputs.tables import parquet_available
+    from sim.outputs.writing import scenario_hash, write_folder
 
     def build(folder):  # noqa: ANN001, ANN202
         k = tl.kpis

@@ -23,7 +23,8 @@ from sim.fit.api import _fit_text
 from sim.fit.fitted import plain
 from sim.fit.own import with_case_attributes
 from sim.fit.read import log_from_frame, read_log
-from sim.outputs.writing import read_results_table, write_results
+from sim.outputs.tables import read_results_table
+from sim.outputs.writing import write_results
 
 ZONE = "America/New_York"
 OFFICE = {"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["08:00", "17:00"]}

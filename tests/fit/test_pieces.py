@@ -81,9 +81,8 @@ def test_sosim_map_knows_every_activity_of_sosims_own_log() -> None:
     """SOSIM_MAP is built from the names the event log uses (sim.engine.stages): each of
     them is mapped to a stage or ignored, and it names no other (the records team's
     activities included)."""
-    from sim.engine.stages import EVENT_ACTIVITIES
+    from sim.engine.stages import EVENT_ACTIVITIES, TEAM_ACTIVITIES
     from sim.fit.mapping import SOSIM_MAP
-    from sim.outputs.results import TEAM_ACTIVITIES
 
     known = set(SOSIM_MAP.activity_stage()) | set(SOSIM_MAP.activities.ignore)
     assert known == set(EVENT_ACTIVITIES) | set(TEAM_ACTIVITIES)

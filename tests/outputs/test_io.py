@@ -18,10 +18,10 @@ from sim.loading import scenario_from_text
 from sim.outputs.folders import OutputRefused
 from sim.outputs.results import Results
 from sim.outputs.runner import run
+from sim.outputs.tables import read_results_table
 from sim.outputs.writing import (
     atomic_write_bytes,
     atomic_write_text,
-    read_results_table,
     scenario_hash,
     write_results,
 )

@@ -32,7 +32,8 @@ from sim.engine.demand import Cases
 from sim.engine.draws import draw
 from sim.engine.model import Model, Replication
 from sim.engine.plan import build_plan
-from sim.outputs.results import case_table, event_log
+from sim.outputs.event_log import event_log
+from sim.outputs.results import case_table
 
 from .conftest import scenario
 
