@@ -49,7 +49,7 @@ def queue_key(plan_queue_name: str) -> str:
 def queue_metrics(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """Simulate one replication; per queue: utilisation and wait / time-to-opinion stats."""
     from sim.engine.rosters import available_hours
-    from sim.outputs.kpis import queue_busy_hours
+    from sim.outputs.busy import queue_busy_hours
     from sim.outputs.runner import run_replications
 
     res = run_replications(scenario, seed, (replication,))

@@ -9,11 +9,17 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.core.calendar import WorkCalendar
 
-__all__ = ["busy_hours"]
+if TYPE_CHECKING:
+    from sim.engine.model import Replication
+    from sim.engine.plan import Plan
+
+__all__ = ["busy_hours", "queue_busy_hours"]
 
 
 def busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
@@ -26,3 +32,13 @@ def busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
     a = np.clip(start[ok], t0, t1)
     b = np.clip(np.where(np.isnan(end[ok]), t1, end[ok]), t0, t1)
     return float(np.sum(cal.working_hours_between(a, b))) if len(a) else 0.0
+
+
+def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,
+                     t1: float) -> tuple[float, float]:
+    """Working hours the specialists of ``queue`` spent within ``[t0, t1]`` on reviews, and
+    on screening cases misrouted to them (two numbers, added by the caller)."""
+    r, cal = rep.records, plan.queue_calendar(plan.queues[queue])  # sessions' or pool's
+    rows, srows = r.queue == queue, r.screen_queue == queue
+    return (busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1),
+            busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1))

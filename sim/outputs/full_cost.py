@@ -28,24 +28,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from sim.core.calendar import WorkCalendar
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
+from sim.outputs.busy import queue_busy_hours
 from sim.outputs.contracts import unused_commitments
 
 __all__ = ["FixedCosts", "coordinator_hours", "fixed_costs", "navigator_hours", "staff_table"]
-
-
-def _busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
-                t1: float) -> float:
-    """Working hours on ``cal`` inside ``[t0, t1]`` covered by ``[start, end]`` (no end: t1)."""
-    ok = ~np.isnan(start)
-    a = np.clip(start[ok], t0, t1)
-    b = np.clip(np.where(np.isnan(end[ok]), t1, end[ok]), t0, t1)
-    return float(np.sum(cal.working_hours_between(a, b))) if len(a) else 0.0
 
 
 def staff_table(plan: Plan, rep: Replication) -> pd.DataFrame:
@@ -58,7 +48,6 @@ def staff_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     """
     s, e = plan.scenario, plan.scenario.economics
     t0, t1 = plan.warmup_h, plan.horizon_h
-    r = rep.records
     rows = []
     for q in plan.queues:
         pool_name = plan.pools[q.pool]
@@ -70,9 +59,7 @@ def staff_table(plan: Plan, rep: Replication) -> pd.DataFrame:
             full_time = pay.full_time_hours_per_year or float(
                 plan.pool_calendar(q.pool).working_hours_between(0.0, 8760.0))
             hourly = pay.annual_usd(line) / full_time if full_time > 0 else 0.0
-        rq, sq = r.queue == q.index, r.screen_queue == q.index
-        busy = (_busy_hours(cal, r.seize_h[rq], r.review_end_h[rq], t0, t1)
-                + _busy_hours(cal, r.screen_seize_h[sq], r.screen_end_h[sq], t0, t1))
+        busy = sum(queue_busy_hours(plan, rep, q.index, t0, t1))  # reviews, then screening
         contracted = q.servers * float(cal.working_hours_between(t0, t1))
         rows.append({"queue": q.name, "pool": pool_name, "kind": s.pools[pool_name].kind,
                      "line": line, "servers": q.servers, "contracted_h": contracted,

@@ -50,7 +50,7 @@ from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.engine.rosters import available_hours
 from sim.engine.stages import SPANS
-from sim.outputs.busy import busy_hours
+from sim.outputs.busy import queue_busy_hours
 from sim.outputs.contracts import contract_kpis
 from sim.outputs.economics import economics_kpis
 from sim.outputs.queue_jobs import ConservationError, InvariantError, every_queue_jobs, waits
@@ -164,16 +164,6 @@ def _flow_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
     ends = cases["review_end_h"].to_numpy()
     out["throughput_per_week"] = float(np.sum((ends >= t0) & (ends < t1)) / window_weeks)
     return out
-
-
-def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,
-                     t1: float) -> tuple[float, float]:
-    """Working hours the specialists of ``queue`` spent within ``[t0, t1]`` on reviews, and
-    on screening cases misrouted to them (two numbers, added by the caller)."""
-    r, cal = rep.records, plan.queue_calendar(plan.queues[queue])  # sessions' or pool's
-    rows, srows = r.queue == queue, r.screen_queue == queue
-    return (busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1),
-            busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1))
 
 
 def _pool_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
