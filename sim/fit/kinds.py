@@ -47,12 +47,14 @@ def named_kind(pool: str, kinds: dict[str, str]) -> str | None:
 
 
 def read_kinds(done: pd.DataFrame, calendars: dict[str, WorkCalendar],
-               specialists: dict[str, dict[str, Fitted]], named: dict[str, str | None]
+               specialists: dict[str, dict[str, Fitted]], named: dict[str, str | None],
+               line_calendars: dict[tuple[str, str], WorkCalendar] | None = None
                ) -> dict[str, Fitted]:
     """Pool -> its kind, with the evidence (see the module docstring).
 
     ``done``: reviewed cases (``pool``, ``specialty``, ``queue_h``, review times and work);
-    ``named``: pool -> the kind the map or its name says (None where neither does).
+    ``named``: pool -> the kind the map or its name says (None where neither does);
+    ``line_calendars``: (pool, line) -> a line's sessions calendar.
     """
     from sim.fit.staffing import _expected_inhouse_wait
 
@@ -68,11 +70,13 @@ def read_kinds(done: pd.DataFrame, calendars: dict[str, WorkCalendar],
     inside = {p: ("in_house" if p in anchors else "outsourced") for p in named}
     lines = set(done.loc[done["pool"].isin(anchors), "specialty"])
     own = done[done["pool"].isin(anchors)]
-    own_w, _ = _expected_inhouse_wait(done, own, calendars, inside, specialists)
+    own_w, _ = _expected_inhouse_wait(done, own, calendars, inside, specialists,
+                                      line_calendars)
     own_w = own_w[np.isfinite(own_w)]
     for pool in (p for p in unknown if p not in anchors):
         rows = done[(done["pool"] == pool) & done["specialty"].isin(lines)]
-        w, _ = _expected_inhouse_wait(done, rows, calendars, inside, specialists)
+        w, _ = _expected_inhouse_wait(done, rows, calendars, inside, specialists,
+                                      line_calendars)
         w = w[np.isfinite(w)]
         if len(w) < MIN_KIND_CASES or len(own_w) < MIN_KIND_CASES:
             out[pool] = Fitted("in_house", f"not named, and {len(w)} reviews on lines the "

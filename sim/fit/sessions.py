@@ -146,7 +146,8 @@ def fit_sessions(log, t: pd.DataFrame, calendars: Mapping[str, DetectedCalendar]
     out: dict[str, dict[str, Fitted]] = {}
     for pool, names in lines.items():
         det = calendars.get(pool)
-        if det is None or det.spec is None:
+        # sessions are read on the log's clock; a calendar on a shifted clock has none here
+        if det is None or det.spec is None or det.time_zone is not None:
             continue
         for line in names:
             found = line_sessions(eps[(eps["pool"] == pool) & (eps["line"] == line)], det,
