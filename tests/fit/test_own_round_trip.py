@@ -18,9 +18,13 @@ shows up here):
 
 - ``legacy_referral``: the in-house pool is so lightly loaded behind the referral cycle
   that the overflow rule (48 h) sends a case out only when the in-house queue's expected
-  wait crosses a weekend; with 2 such cases before the cut, no routing rule is
-  distinguishable from "in house first", and ``utilisation.outsourced`` is 0 [0, 0] in
-  the simulation against about 0.01 in the log. Every other KPI is inside.
+  wait crosses a weekend: 2 cases in 90 days, 1 before the cut, both routed on a Friday
+  afternoon with one of the two neurologists free but held for urgent cases (the reserve,
+  which yields only at 4 routine cases waiting and is not read on this log). Without the
+  reserve the fit rebuilds that case's expected wait as 0 h, below 3 kept-in cases' (over
+  15 h), so no threshold separates it and no routing rule beats "in house first";
+  ``utilisation.outsourced`` is 0 [0, 0] in the simulation against 0.001 in the log.
+  Every other KPI is inside.
 
 Run ``python tests/fit/test_own_round_trip.py [DAYS]`` to print each scenario's table.
 """
