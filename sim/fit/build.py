@@ -27,16 +27,18 @@ import pandas as pd
 from scipy import stats
 
 from sim.core.calendar import WorkCalendar
+from sim.fit.absences import fit_absences
 from sim.fit.calendars import DetectedCalendar, detect_calendar
 from sim.fit.censored import censored_spec, needs_censoring
 from sim.fit.demand import fit_demand
 from sim.fit.durations import FittedDuration, fit_duration
 from sim.fit.fitted import Fitted
 from sim.fit.journey import journey_sections, subspecialty_mix
-from sim.fit.kinds import named_kind, read_kinds
+from sim.fit.kinds import kinds_and_staffing, named_kind
 from sim.fit.read import Log
+from sim.fit.session_work import session_work
 from sim.fit.sessions import fit_sessions
-from sim.fit.staffing import Staffing, fit_staffing, max_concurrent
+from sim.fit.staffing import LineCalendars, Staffing, max_concurrent
 from sim.fit.stages import stage_table
 
 MIN_PER_SPECIALTY = 30
@@ -211,13 +213,10 @@ def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
 
 
 def _add_calendar(scenario: dict, name: str, det: DetectedCalendar) -> str:
-    if det.spec is None:
-        scenario["calendars"][name] = Fitted("24x7", det.note, det.events)
-    else:
-        s = det.spec
-        value = {"days": list(s.days), "hours": list(s.hours),
-                 "holidays": [d for d in s.holidays]}
-        scenario["calendars"][name] = Fitted(value, det.note, det.events)
+    scenario["calendars"][name] = Fitted(det.entry(), det.note, det.events)
+    if det.time_zone is not None:  # a zoned calendar needs the platform clock's zone
+        scenario["simulation"]["time_zone"] = Fitted(
+            "UTC", "the log's wall clock, so that calendars can name their offset from it")
     return name
 
 
@@ -387,22 +386,13 @@ def _covers(scenario: dict, staffing: Staffing, kinds: dict[str, str]) -> None:
             + (f" ({', '.join(extra)} only for lines no {kind} pool staffs)" if extra else ""))
 
 
-def _kinds_and_staffing(log: Log, t: pd.DataFrame, scenario: dict,
-                        cals: dict[str, WorkCalendar]) -> tuple[Staffing, dict[str, str]]:
-    """Staffing and routing, with each pool's kind read (:mod:`sim.fit.kinds`)."""
-    pools = scenario["pools"]
-    named = {p: named_kind(p, log.map.pools.kinds) for p in pools}
-    kinds = {p: e["kind"] for p, e in pools.items()}
-    staffing = fit_staffing(t, cals, kinds, log.end_h)
-    if any(k is None for k in named.values()):
-        done = t[t["review_end_h"].notna() & t["pool"].notna()]
-        read = read_kinds(done, cals, staffing.specialists, named)
-        for p, f in read.items():
-            pools[p]["kind"] = f if named[p] is None else f.value
-        if {p: f.value for p, f in read.items()} != kinds:
-            kinds = {p: f.value for p, f in read.items()}
-            staffing = fit_staffing(t, cals, kinds, log.end_h)
-    return staffing, kinds
+def _entry_maker(fitted: FittedScenario, heuristic: float | None):  # noqa: ANN202
+    """A review duration's entry from its work (for :func:`sim.fit.session_work.session_work`)."""
+    def make(work: np.ndarray, key: str, estimated: float) -> Fitted:
+        fd = fit_duration(work)
+        fitted.durations[key] = fd
+        return _duration_entry(fd, estimated, heuristic)
+    return make
 
 
 def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
@@ -443,8 +433,16 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     payer = _payer(log, t, scenario, fitted)
     scenario["payers"] = {p: dict(payer) for p in mix["payer"].value}
     _pools_section(log, t, scenario, fitted, cals, heuristic)
-    staffing, kinds = _kinds_and_staffing(log, t, scenario, cals)
+    staffing, kinds = kinds_and_staffing(log, t, scenario, cals)
+    sessions = fit_sessions(log, t, fitted.calendars, staffing.specialists)
+    lines: LineCalendars = {}
+    if sessions:  # a session line works only in them: its work and waits are counted there
+        lines = session_work(log, t, scenario, fitted, sessions,
+                             _entry_maker(fitted, heuristic))
+        staffing, kinds = kinds_and_staffing(log, t, scenario, cals, lines)
     fitted.staffing = staffing
+    for pool, rate in fit_absences(log, t, fitted.calendars, lines).items():
+        scenario["pools"][pool]["absences"] = {"rate": rate}
     for pool, lines in staffing.specialists.items():
         scenario["pools"][pool]["specialists"] = {k: v for k, v in lines.items() if "/" not in k}
         subs: dict[str, dict] = {}
@@ -454,7 +452,7 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                 subs.setdefault(sp, {})[sub] = v
         if subs:
             scenario["pools"][pool]["subspecialists"] = subs
-    for pool, found in fit_sessions(log, t, fitted.calendars, staffing.specialists).items():
+    for pool, found in sessions.items():
         scenario["pools"][pool]["sessions"] = found
     for pool, channels in staffing.serves.items():
         scenario["pools"][pool]["serves"] = {"channels": channels}

@@ -22,7 +22,15 @@ triage events):
   waiting, and fewer than a tenth came) split the hours into intervals
   (``["08:00-12:00", "13:00-17:00"]``);
 - **holidays**: worked weekdays with no event at all although the pool had a case waiting
-  through the whole day (so the silence is not for lack of work).
+  through the whole day (so the silence is not for lack of work);
+- **overnight hours**: when the events' times of day sit in a window that wraps midnight
+  (a network abroad working 22:30-07:30 on the log's clock), read on the log's own clock
+  they span the whole day. The clock is shifted by the whole hours that make the window
+  contiguous and centre it on midday (the trimmed span of the times of day is at least
+  :data:`WRAP_GAIN_H` shorter than unshifted), and everything above (days, hours, breaks,
+  holidays) is read on the shifted clock. The calendar is then written in the fixed-offset
+  zone of that shift (``Etc/GMT-9`` for 9 hours ahead; the fitted scenario's clock is then
+  ``UTC``, which is the log's wall clock): a zone of the log's clock, not a place.
 
 Example:
     >>> rows = fitted.table[fitted.table["pool"] == "in_house"]
@@ -48,6 +56,8 @@ _DAY_SHARE = 0.10
 _TRIM = 0.002
 CLOSED_EVIDENCE = 10.0
 """Events the open-hours rate predicts outside them before a closure counts as shown."""
+WRAP_GAIN_H = 2.0
+"""Hours by which a shifted clock must shorten the times of day's span to be used."""
 
 
 @dataclass(frozen=True)
@@ -57,16 +67,68 @@ class DetectedCalendar:
     spec: CalendarSpec | None
     events: int
     note: str
+    time_zone: str | None = None
+    """The fixed-offset zone ``spec`` is local to (overnight hours), or None: the log's clock."""
+
+    def entry(self) -> str | dict:
+        """The scenario's value for this calendar: ``24x7`` or days, hours, holidays (zone)."""
+        if self.spec is None:
+            return "24x7"
+        s = self.spec
+        value = {"days": list(s.days), "hours": list(s.hours), "holidays": list(s.holidays)}
+        return value if self.time_zone is None else {**value, "time_zone": self.time_zone}
 
     def work_calendar(self, start: dt.date) -> WorkCalendar:
         if self.spec is None:
             return WorkCalendar.always()
+        zones = None if self.time_zone is None else (self.time_zone, "UTC")
         return WorkCalendar.weekly(start, self.spec.weekday_numbers(), self.spec.intervals(),
-                                   self.spec.holidays)
+                                   self.spec.holidays, zones=zones)
 
 
 def _hhmm(hours: float) -> str:
     return f"{int(hours):02d}:{round((hours % 1) * 60):02d}"
+
+
+def offset_zone(shift_h: int) -> str:
+    """The IANA fixed-offset zone ``shift_h`` hours ahead of UTC (POSIX signs are inverted).
+
+    >>> offset_zone(9), offset_zone(-3)
+    ('Etc/GMT-9', 'Etc/GMT+3')
+    """
+    return f"Etc/GMT{'-' if shift_h > 0 else '+'}{abs(shift_h)}"
+
+
+def _span_h(hod: np.ndarray) -> float:
+    return float(np.quantile(hod, 1 - _TRIM) - np.quantile(hod, _TRIM))
+
+
+def overnight_shift(times_h: np.ndarray) -> int:
+    """Whole hours to shift the clock by so that the events' times of day are contiguous.
+
+    0 unless the trimmed span of the times of day shrinks by :data:`WRAP_GAIN_H` or more
+    (a window across midnight); among the shifts giving the shortest span, the one that
+    centres the window on midday (then the smallest).
+
+    >>> overnight_shift(np.array([22.5, 23.0, 1.0, 4.0, 7.0] * 10))
+    9
+    >>> overnight_shift(np.array([8.0, 9.0, 12.0, 16.5] * 10))
+    0
+    """
+    t = np.asarray(times_h, dtype=float)
+    t = t[np.isfinite(t)]
+    if len(t) < 20:
+        return 0
+    spans = {s: _span_h((t + s) % 24) for s in range(-12, 13)}
+    best = min(spans.values())
+    if spans[0] - best < WRAP_GAIN_H:
+        return 0
+
+    def off_centre(s: int) -> tuple[float, int]:
+        hod = (t + s) % 24
+        return abs((np.quantile(hod, _TRIM) + np.quantile(hod, 1 - _TRIM)) / 2 - 12), abs(s)
+
+    return min((s for s, v in spans.items() if v <= best + 1e-9), key=off_centre)
 
 
 def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
@@ -78,7 +140,29 @@ def detect_calendar(times_h: np.ndarray, start: dt.date, has_starts: bool,
     ``waiting``: (joined the queue, completed) intervals of its cases, the evidence of
     closure (see the module docstring) and of holidays; days starting before
     ``holidays_from_h`` are not holiday candidates (a delay's first days have no completions).
+    Hours across midnight are read on a shifted clock (module docstring).
     """
+    shift = overnight_shift(np.asarray(times_h, dtype=float))
+    if shift == 0:
+        return _detect(times_h, start, has_starts, waiting, end_h, holidays_from_h)
+    # hours since midnight of the shifted clock's first day (the day before, when behind)
+    ahead = shift if shift > 0 else shift + 24
+    first = start if shift > 0 else start - dt.timedelta(days=1)
+    w = None if waiting is None else [(a + ahead, b + ahead) for a, b in waiting]
+    det = _detect(np.asarray(times_h, dtype=float) + ahead, first, has_starts, w,
+                  None if end_h is None else end_h + ahead, holidays_from_h + ahead)
+    if det.spec is None:
+        return det
+    zone = offset_zone(shift)
+    return DetectedCalendar(det.spec.model_copy(update={"time_zone": zone}), det.events,
+                            f"{det.note}; the hours wrap midnight on the log's clock, so they "
+                            f"are read {shift:+d} h ahead, in {zone}", zone)
+
+
+def _detect(times_h: np.ndarray, start: dt.date, has_starts: bool,
+            waiting: list[tuple[float, float]] | None, end_h: float | None,
+            holidays_from_h: float) -> DetectedCalendar:
+    """:func:`detect_calendar` on the clock the times are given on."""
     t = np.sort(np.asarray(times_h, dtype=float))
     t = t[np.isfinite(t)]
     if len(t) < 20:
@@ -207,8 +291,9 @@ def _outside(spec: CalendarSpec, start: dt.date, t: np.ndarray,
     w = w[np.isfinite(w).all(axis=1) & (w[:, 1] > w[:, 0]) & (w[:, 0] >= 0)]
     inside_h = np.asarray(cal.working_hours_between(w[:, 0], w[:, 1]), dtype=float)
     outside_h = float(np.sum(w[:, 1] - w[:, 0] - inside_h))
-    # A completion exactly at the closing time is inside: look just before each event.
-    open_now = np.asarray([cal.is_open(max(x - 1e-6, 0.0)) for x in t])
+    # A completion exactly at the closing time is inside, and so is a start exactly at the
+    # opening (a case that waited overnight): look just before and at each event.
+    open_now = np.asarray([cal.is_open(max(x - 1e-6, 0.0)) or cal.is_open(x) for x in t])
     rate = open_now.sum() / max(float(inside_h.sum()), 1e-9)  # events per case-hour of exposure
     return rate * outside_h, int((~open_now).sum())
 

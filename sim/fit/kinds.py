@@ -21,12 +21,17 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from sim.core.calendar import WorkCalendar
 from sim.fit.fitted import Fitted
+
+if TYPE_CHECKING:
+    from sim.fit.staffing import Staffing
 
 KIND_P = 0.001
 """One-sided Mann-Whitney level for reading a pool as an overflow destination."""
@@ -47,12 +52,14 @@ def named_kind(pool: str, kinds: dict[str, str]) -> str | None:
 
 
 def read_kinds(done: pd.DataFrame, calendars: dict[str, WorkCalendar],
-               specialists: dict[str, dict[str, Fitted]], named: dict[str, str | None]
+               specialists: dict[str, dict[str, Fitted]], named: dict[str, str | None],
+               line_calendars: dict[tuple[str, str], WorkCalendar] | None = None
                ) -> dict[str, Fitted]:
     """Pool -> its kind, with the evidence (see the module docstring).
 
     ``done``: reviewed cases (``pool``, ``specialty``, ``queue_h``, review times and work);
-    ``named``: pool -> the kind the map or its name says (None where neither does).
+    ``named``: pool -> the kind the map or its name says (None where neither does);
+    ``line_calendars``: (pool, line) -> a line's sessions calendar.
     """
     from sim.fit.staffing import _expected_inhouse_wait
 
@@ -68,11 +75,13 @@ def read_kinds(done: pd.DataFrame, calendars: dict[str, WorkCalendar],
     inside = {p: ("in_house" if p in anchors else "outsourced") for p in named}
     lines = set(done.loc[done["pool"].isin(anchors), "specialty"])
     own = done[done["pool"].isin(anchors)]
-    own_w, _ = _expected_inhouse_wait(done, own, calendars, inside, specialists)
+    own_w, _ = _expected_inhouse_wait(done, own, calendars, inside, specialists,
+                                      line_calendars)
     own_w = own_w[np.isfinite(own_w)]
     for pool in (p for p in unknown if p not in anchors):
         rows = done[(done["pool"] == pool) & done["specialty"].isin(lines)]
-        w, _ = _expected_inhouse_wait(done, rows, calendars, inside, specialists)
+        w, _ = _expected_inhouse_wait(done, rows, calendars, inside, specialists,
+                                      line_calendars)
         w = w[np.isfinite(w)]
         if len(w) < MIN_KIND_CASES or len(own_w) < MIN_KIND_CASES:
             out[pool] = Fitted("in_house", f"not named, and {len(w)} reviews on lines the "
@@ -89,3 +98,34 @@ def read_kinds(done: pd.DataFrame, calendars: dict[str, WorkCalendar],
             + ("it takes the overflow, so outsourced" if overflow else
                "not an overflow destination, so in-house"), len(w))
     return out
+
+
+def kinds_and_staffing(log, t: pd.DataFrame, scenario: dict,  # noqa: ANN001
+                       cals: dict[str, WorkCalendar],
+                       lines: dict[tuple[str, str], WorkCalendar] | None = None
+                       ) -> tuple[Staffing, dict[str, str]]:
+    """Staffing and routing, with each pool's kind read (:mod:`sim.fit.kinds`); ``lines``:
+    the calendars of lines on sessions. The scenario's pools get their kinds (a read one with
+    its evidence).
+
+    Example:
+        >>> staffing, kinds = kinds_and_staffing(log, fitted.table, fitted.scenario,
+        ...     {p: c.work_calendar(log.start) for p, c in fitted.calendars.items()})
+        >>> kinds
+        {'in_house': 'in_house', 'outsourced': 'outsourced'}
+    """
+    from sim.fit.staffing import fit_staffing
+
+    pools = scenario["pools"]
+    named = {p: named_kind(p, log.map.pools.kinds) for p in pools}
+    kinds = {p: getattr(e["kind"], "value", e["kind"]) for p, e in pools.items()}
+    staffing = fit_staffing(t, cals, kinds, log.end_h, lines)
+    if any(k is None for k in named.values()):
+        done = t[t["review_end_h"].notna() & t["pool"].notna()]
+        read = read_kinds(done, cals, staffing.specialists, named, lines)
+        for p, f in read.items():
+            pools[p]["kind"] = f if named[p] is None else f.value
+        if {p: f.value for p, f in read.items()} != kinds:
+            kinds = {p: f.value for p, f in read.items()}
+            staffing = fit_staffing(t, cals, kinds, log.end_h, lines)
+    return staffing, kinds

@@ -76,8 +76,9 @@ def _closure(t: np.ndarray, waiting: np.ndarray, sessions: WorkCalendar,
     w = waiting[np.isfinite(waiting).all(axis=1) & (waiting[:, 1] > waiting[:, 0])]
     inside = np.asarray(sessions.working_hours_between(w[:, 0], w[:, 1]), dtype=float)
     pool_h = np.asarray(pool.working_hours_between(w[:, 0], w[:, 1]), dtype=float)
-    before = np.maximum(t - 1e-6, 0.0)  # a completion at the closing time is inside
-    in_sessions = np.asarray([sessions.is_open(x) for x in before])
+    # a completion at the closing time is inside, and so is a start at the opening
+    in_sessions = np.asarray([sessions.is_open(max(x - 1e-6, 0.0)) or sessions.is_open(x)
+                              for x in t])
     rate = in_sessions.sum() / max(float(inside.sum()), 1e-9)
     return rate * float(np.sum(pool_h - inside)), int((~in_sessions).sum())
 
@@ -146,7 +147,8 @@ def fit_sessions(log, t: pd.DataFrame, calendars: Mapping[str, DetectedCalendar]
     out: dict[str, dict[str, Fitted]] = {}
     for pool, names in lines.items():
         det = calendars.get(pool)
-        if det is None or det.spec is None:
+        # sessions are read on the log's clock; a calendar on a shifted clock has none here
+        if det is None or det.spec is None or det.time_zone is not None:
             continue
         for line in names:
             found = line_sessions(eps[(eps["pool"] == pool) & (eps["line"] == line)], det,

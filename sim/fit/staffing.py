@@ -6,10 +6,11 @@
   lower bound to check against.
 - **Utilisation** per pool: working hours of review over the specialists' working hours on
   the pool's calendar in the log's window.
-- **Channels** per pool (``serves.channels``): a channel a pool never reviewed, though at
-  least :data:`MIN_EXPECTED_UNSEEN` of its cases were expected there at the pool's share of
-  the log, is one it does not serve (a remote company gives no in-person opinion); otherwise
-  the pool serves every channel.
+- **Channels** per pool (``serves.channels``): the channels a pool never reviewed, though at
+  least :data:`MIN_EXPECTED_UNSEEN` of its cases were expected in them together at the
+  pool's share of the log, are ones it does not serve (a remote company gives no in-person
+  opinion, a network abroad only written ones); a channel with under one case expected is
+  given the benefit of the doubt (served). Otherwise the pool serves every channel.
 - **Routing**: where a line is served by both kinds of pool, the in-house queue's expected
   wait at the moment each case was routed is rebuilt from the log (cases waiting and in
   service, as the engine's router estimates it); the overflow rule on that wait, rules by
@@ -40,9 +41,14 @@ from sim.fit.demand import shares
 from sim.fit.fitted import Fitted
 from sim.fit.routing import RULE_ATTRIBUTES, Rule, fit_rules, never_sent, routing_entry
 
+LineCalendars = dict[tuple[str, str], WorkCalendar]
+"""(pool, line) -> the working calendar of a line on sessions."""
+
 MIN_EXPECTED_UNSEEN = 10.0
-"""A pool's unseen channel is taken as not served when at least this many of its cases were
-expected (P(none by chance) = exp(-10), about 5e-5)."""
+"""A pool's unseen channels are taken as not served when at least this many of its cases were
+expected in them (P(none by chance) = exp(-10), about 5e-5)."""
+MIN_EXPECTED_EACH = 1.0
+"""An unseen channel with fewer of a pool's cases expected than this is kept as served."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +90,13 @@ def line_of(rows: pd.DataFrame) -> pd.Series:
 
 
 def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
-                 kinds: dict[str, str], end_h: float) -> Staffing:
-    """Specialists, utilisation and routing from a stage table with ``review_effort_h``."""
+                 kinds: dict[str, str], end_h: float,
+                 line_calendars: LineCalendars | None = None) -> Staffing:
+    """Specialists, utilisation and routing from a stage table with ``review_effort_h``.
+
+    ``line_calendars``: (pool, line) -> the calendar of a line on sessions, which its
+    queue's expected wait is counted on (as the engine's router does).
+    """
     done = table[table["review_end_h"].notna() & table["pool"].notna()]
     specialists: dict[str, dict[str, Fitted]] = {}
     utilisation: dict[str, Fitted] = {}
@@ -115,7 +126,7 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
         utilisation[pool] = Fitted(round(work / capacity, 4) if capacity else float("nan"),
                                    f"{work:.0f} review hours over {capacity:.0f} specialist "
                                    "working hours", len(rows))
-    routing, covers, rules = _routing(done, calendars, kinds, specialists)
+    routing, covers, rules = _routing(done, calendars, kinds, specialists, line_calendars)
     # a channel a pool never saw is one it does not serve, unless routing by channel explains
     # it (the log cannot tell the two apart; the rule is what the held-out choices support)
     by_channel = getattr(routing.get("policy"), "value", None) == "by_channel"
@@ -132,6 +143,10 @@ def served_channels(done: pd.DataFrame) -> dict[str, Fitted]:
         ...                      "channel": ["web", "visit"] * 20 + ["web"] * 40})
         >>> served_channels(done)["b"].value
         ['web']
+        >>> few = pd.DataFrame({"pool": ["a"] * 60 + ["b"] * 40,  # 6 + 6 expected: jointly 12
+        ...                     "channel": ["web", "web", "visit", "call"] * 15 + ["web"] * 40})
+        >>> served_channels(few)["b"].value
+        ['web']
     """
     if "channel" not in done or done["channel"].isna().all():
         return {}
@@ -139,16 +154,17 @@ def served_channels(done: pd.DataFrame) -> dict[str, Fitted]:
     out: dict[str, Fitted] = {}
     for pool, rows in done.groupby("pool", sort=True):
         seen = set(rows["channel"].dropna())
-        missing = {ch: len(rows) * p for ch, p in share.items() if ch not in seen}
-        if missing and min(missing.values()) >= MIN_EXPECTED_UNSEEN:
+        missing = {ch: len(rows) * p for ch, p in share.items()
+                   if ch not in seen and len(rows) * p >= MIN_EXPECTED_EACH}
+        if missing and sum(missing.values()) >= MIN_EXPECTED_UNSEEN:
             listed = ", ".join(f"{ch} (~{n:.0f} expected)" for ch, n in sorted(missing.items()))
-            out[pool] = Fitted(sorted(seen), f"n={len(rows)} reviews; none in {listed}",
-                               len(rows))
+            out[pool] = Fitted(sorted(set(share.index) - set(missing)),
+                               f"n={len(rows)} reviews; none in {listed}", len(rows))
     return out
 
 
 def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict[str, str],
-             specialists: dict[str, dict[str, Fitted]]
+             specialists: dict[str, dict[str, Fitted]], line_calendars: LineCalendars | None
              ) -> tuple[dict[str, object], dict[str, str], list[Rule]]:
     """The routing section, payer -> pool kind to write as covers, and the rules tried."""
     from sim.scenario.models import Routing
@@ -162,7 +178,8 @@ def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict
         return {"policy": Fitted(base, "every service line is reviewed by one pool kind "
                                  "only; the policy changes nothing", len(done))}, {}, []
     rows = done[done["specialty"].isin(mixed_lines)]
-    waits, sent_out = _expected_inhouse_wait(done, rows, calendars, kinds, specialists)
+    waits, sent_out = _expected_inhouse_wait(done, rows, calendars, kinds, specialists,
+                                             line_calendars)
     rows = rows.assign(sent_out=sent_out)
     attributes = [a for a in RULE_ATTRIBUTES if a in rows]
     rules = fit_rules(rows, waits, attributes)
@@ -176,7 +193,8 @@ def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict
 
 def _expected_inhouse_wait(done: pd.DataFrame, rows: pd.DataFrame,
                            calendars: dict[str, WorkCalendar], kinds: dict[str, str],
-                           specialists: dict[str, dict[str, Fitted]]
+                           specialists: dict[str, dict[str, Fitted]],
+                           line_calendars: LineCalendars | None = None
                            ) -> tuple[np.ndarray, np.ndarray]:
     waits = np.full(len(rows), np.nan)
     sent_out = (rows["pool"].map(kinds) == "outsourced").to_numpy()
@@ -195,7 +213,7 @@ def _expected_inhouse_wait(done: pd.DataFrame, rows: pd.DataFrame,
             ended = np.sort(q["review_end_h"].to_numpy())
             waiting = np.searchsorted(joined, t, "left") - np.searchsorted(started, t, "right")
             busy = np.searchsorted(started, t, "right") - np.searchsorted(ended, t, "right")
-            cal = calendars[pool]
+            cal = (line_calendars or {}).get((pool, sp), calendars[pool])
             free = busy < servers
             w = np.where(free, cal.next_open(t) - t,
                          cal.add_working_hours(t, (np.maximum(waiting, 0) + 1) / servers * mean_h)

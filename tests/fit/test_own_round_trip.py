@@ -7,19 +7,24 @@ accept it: every KPI of the report inside its run-to-run interval. The default r
 the baseline (``tests/fit/test_own_logs.py`` asserts what it recovers); the other shipped
 scenarios run under the ``power`` marker (about 15 s each on the shared machine).
 
+``sessions_and_contract`` passes with its supply side read back: oncology's sessions
+(tests/fit/test_sessions.py) with the line's work measured on them, the pools' kinds
+(tests/fit/test_kinds.py), the Bangalore pool's overnight hours on a shifted clock, its
+portal-only service and the in-house absence rate (tests/fit/test_own_supply.py); the
+contracts' caps and the summer absence block are not read (docs/calibration.md "Own logs").
+
 What the log cannot show, and so stays outside (asserted, with the reason, so that a fix
 shows up here):
 
 - ``legacy_referral``: the in-house pool is so lightly loaded behind the referral cycle
   that the overflow rule (48 h) sends a case out only when the in-house queue's expected
-  wait crosses a weekend; with 2 such cases before the cut, no routing rule is
-  distinguishable from "in house first", and ``utilisation.outsourced`` is 0 [0, 0] in
-  the simulation against about 0.01 in the log. Every other KPI is inside.
-- ``sessions_and_contract``: the third pool's calendar (overnight in the platform's zone),
-  its portal-only routing, absences and the outsourced contract's weekly cap are not fitted
-  (oncology's sessions and the pools' kinds are: tests/fit/test_sessions.py,
-  tests/fit/test_kinds.py), so too much overflow goes to the third pool (docs/calibration.md
-  "Own logs").
+  wait crosses a weekend: 2 cases in 90 days, 1 before the cut, both routed on a Friday
+  afternoon with one of the two neurologists free but held for urgent cases (the reserve,
+  which yields only at 4 routine cases waiting and is not read on this log). Without the
+  reserve the fit rebuilds that case's expected wait as 0 h, below 3 kept-in cases' (over
+  15 h), so no threshold separates it and no routing rule beats "in house first";
+  ``utilisation.outsourced`` is 0 [0, 0] in the simulation against 0.001 in the log.
+  Every other KPI is inside.
 
 Run ``python tests/fit/test_own_round_trip.py [DAYS]`` to print each scenario's table.
 """
@@ -67,17 +72,10 @@ def test_baseline_own_log_passes_the_gate():
 
 
 @pytest.mark.power
-@pytest.mark.parametrize("name", ["hybrid", "payer_mandate", "legacy_referral"])
+@pytest.mark.parametrize("name", ["hybrid", "payer_mandate", "legacy_referral",
+                                  "sessions_and_contract"])
 def test_shipped_own_log_passes_the_gate(name: str):
     _check(name)
-
-
-@pytest.mark.power
-@pytest.mark.xfail(reason="the third pool's overnight calendar and portal-only routing, "
-                   "absences and the contract's cap are not fitted (docs/calibration.md "
-                   "'Own logs')", strict=True)
-def test_sessions_and_contract_own_log():
-    _check("sessions_and_contract")
 
 
 if __name__ == "__main__":  # pragma: no cover
