@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sim.outputs.size import BYTES_PER_CASE, RUN_LIMIT_CASES  # noqa: F401  (the run-size rule)
 
@@ -292,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def entry() -> None:
+def entry() -> NoReturn:
     """The ``sosim`` console script (and ``python -m sim``): :func:`main`, then a quick exit.
 
     A run leaves hundreds of megabytes of tables and simulation objects behind, and
