@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.core.calendar import WorkCalendar
 from sim.fit.calendars import DetectedCalendar
@@ -69,12 +70,6 @@ def line_absences(starts: pd.DataFrame, cases: pd.DataFrame, cal: WorkCalendar,
     return absent, exposed
 
 
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    z, p = 1.96, k / n
-    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
-
-
 def fit_absences(log, t: pd.DataFrame, calendars: Mapping[str, DetectedCalendar],  # noqa: ANN001
                  lines: LineCalendars) -> dict[str, Fitted]:
     """Pool -> its specialists' absence rate, where the log shows one (module docstring).
@@ -102,7 +97,7 @@ def fit_absences(log, t: pd.DataFrame, calendars: Mapping[str, DetectedCalendar]
     for pool, (absent, exposed) in seen.items():
         if absent < MIN_ABSENT:
             continue
-        lo, hi = _wilson(absent, exposed)
+        lo, hi = stats.binomtest(absent, exposed).proportion_ci(method="wilson")
         out[pool] = Fitted(round(absent / exposed, 4), (
             f"{absent} of {exposed} specialist-days with no review started although the "
             f"line's queue held {BACKLOG_PER_HEAD} cases per specialist at the opening "
