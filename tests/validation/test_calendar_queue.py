@@ -23,7 +23,7 @@ import pytest
 
 from sim.core.analytic import mmc
 from sim.core.calendar import WorkCalendar
-from sim.outputs.kpis import busy_hours
+from sim.outputs.busy import busy_hours
 
 from .conftest import assert_in_ci, run_reps, single_pool, window
 
