@@ -301,7 +301,8 @@ def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean, sd and t-interval of each KPI column across replications (rows)."""
     n = kpis.count()
     mean = kpis.mean()
-    sd = kpis.std(ddof=1)
+    with np.errstate(invalid="ignore"):  # an infinite KPI (a salaried line's cost per
+        sd = kpis.std(ddof=1)            # opinion with no opinion) has no sd: NaN, silently
     half = t_half_width(sd, n, confidence)
     return pd.DataFrame({"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
                          "half_width": half, "n": n})
