@@ -150,22 +150,16 @@ def _reserve_section(log, t: pd.DataFrame, scenario: dict, fitted,  # noqa: ANN0
                      order: list[str]) -> None:
     """The first class's reserve against the last: strict where the last class never took
     a line's held specialists, else one that yields where the occupancy shows it."""
-    from sim.fit.reserves import strict_reserves, yielding_reserves
+    from sim.fit.reserves import fit_reserve
+    from sim.fit.sessions import session_calendar
 
     pools = scenario["pools"]
-    reserve: dict = strict_reserves(t, pools, order[-1])
-    yields = None
-    if not reserve:
-        from sim.fit.sessions import session_calendar
-
-        cals = {p: fitted.calendars[p].work_calendar(log.start) for p in pools
-                if p in fitted.calendars}
-        lines = {(p, line): session_calendar(_plain(v), fitted.calendars[p], log.start)
-                 for p, e in pools.items() if p in fitted.calendars
-                 for line, v in e.get("sessions", {}).items()}
-        found = yielding_reserves(log, t, pools, order[-1], cals, lines)
-        if found is not None:
-            reserve, yields = found
+    cals = {p: fitted.calendars[p].work_calendar(log.start) for p in pools
+            if p in fitted.calendars}
+    lines = {(p, line): session_calendar(_plain(v), fitted.calendars[p], log.start)
+             for p, e in pools.items() if p in fitted.calendars
+             for line, v in e.get("sessions", {}).items()}
+    reserve, yields = fit_reserve(log, t, pools, order[-1], cals, lines)
     if not reserve:
         return
     first = scenario["priorities"][order[0]]

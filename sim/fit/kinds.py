@@ -106,7 +106,8 @@ def kinds_and_staffing(log, t: pd.DataFrame, scenario: dict,  # noqa: ANN001
                        ) -> tuple[Staffing, dict[str, str]]:
     """Staffing and routing, with each pool's kind read (:mod:`sim.fit.kinds`); ``lines``:
     the calendars of lines on sessions. The scenario's pools get their kinds (a read one with
-    its evidence).
+    its evidence). The routing is fitted with the reserve the log shows
+    (:mod:`sim.fit.held_back`), as the engine's router sees the free specialists.
 
     Example:
         >>> staffing, kinds = kinds_and_staffing(log, fitted.table, fitted.scenario,
@@ -114,6 +115,7 @@ def kinds_and_staffing(log, t: pd.DataFrame, scenario: dict,  # noqa: ANN001
         >>> kinds
         {'in_house': 'in_house', 'outsourced': 'outsourced'}
     """
+    from sim.fit.held_back import held_back
     from sim.fit.staffing import fit_staffing
 
     pools = scenario["pools"]
@@ -128,4 +130,7 @@ def kinds_and_staffing(log, t: pd.DataFrame, scenario: dict,  # noqa: ANN001
         if {p: f.value for p, f in read.items()} != kinds:
             kinds = {p: f.value for p, f in read.items()}
             staffing = fit_staffing(t, cals, kinds, log.end_h, lines)
+    held = held_back(log, t, staffing.specialists, cals, lines)
+    if held is not None:  # the router's view: specialists held for urgent cases not free
+        staffing = fit_staffing(t, cals, kinds, log.end_h, lines, held.may_take)
     return staffing, kinds

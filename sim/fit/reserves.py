@@ -19,7 +19,10 @@ Two readings of a log:
   a reserve the share of such time with a specialist free is about nil at every ``k``
   (work conservation); a reserve that yields at ``Y`` holds specialists free through much
   of the time at ``k < Y`` and never at ``k >= Y``. The threshold is the smallest ``k``
-  from which no held time is seen, and the reserve the number free while held.
+  from which no held time is seen, and the reserve the number free while held. A reserve
+  that yields at once when the queue reaches ``Y`` may leave ``k >= Y`` never seen at all:
+  then, if the last class did have every specialist of a line at times (it yields), the
+  threshold is the first count not seen held (:func:`_threshold`).
 
 Only the time in open hours counts (a case taken when the pool is closed starts its review
 at the opening, so its wait in the log is longer than the queue's), and only reviews with a
@@ -38,8 +41,13 @@ Example (the baseline's 14-day log, with the case attributes from its case table
     >>> occupancy, reviews = pool_occupancy(own, t, pools, "routine", cals)["in_house"]
     >>> occupancy.share()[1:4].round(2), reviews  # held free with 1, 2, 3 waiting
     (array([0.92, 0.88, 0.73]), 227)
-    >>> yielding_reserves(own, t, pools, "routine", cals) is None  # 4 waiting: not seen yet
+    >>> occupancy.share()[4:].round(2)  # 4 or more waiting: not long enough to tell
+    array([nan, nan, nan, nan, nan, nan, nan, nan, nan])
+    >>> occupancy.took_all  # yet routine cases had a whole line at times: the reserve yields
     True
+    >>> reserve, yields = yielding_reserves(own, t, pools, "routine", cals)
+    >>> reserve["in_house"].value, yields.value  # the baseline's: 1, yielding at 4
+    (1, 4)
 """
 
 from __future__ import annotations
@@ -131,6 +139,8 @@ class Occupancy:
     """Of those, the hours with a specialist of the line free."""
     free_h: dict[int, float]
     """Held hours by the number of specialists free."""
+    took_all: bool = False
+    """Whether the last class had every specialist of a line at once (so a reserve yields)."""
 
     def share(self) -> np.ndarray:
         """Per ``k``, the share of the exposure held (NaN where too little exposure)."""
@@ -167,7 +177,8 @@ def line_occupancy(eps: pd.DataFrame, is_last: np.ndarray, n: int, cal: WorkCale
     exposure = np.bincount(k, hours, MAX_WAITING + 1)
     held = np.bincount(k[free > 0], hours[free > 0], MAX_WAITING + 1)
     free_h = {int(f): float(hours[free == f].sum()) for f in np.unique(free[free > 0])}
-    return Occupancy(exposure, held, free_h)
+    took_all = max_concurrent(start[is_last], end[is_last]) >= n
+    return Occupancy(exposure, held, free_h, took_all)
 
 
 def _add(a: Occupancy | None, b: Occupancy) -> Occupancy:
@@ -176,7 +187,8 @@ def _add(a: Occupancy | None, b: Occupancy) -> Occupancy:
     free = dict(a.free_h)
     for f, h in b.free_h.items():
         free[f] = free.get(f, 0.0) + h
-    return Occupancy(a.exposure_h + b.exposure_h, a.held_h + b.held_h, free)
+    return Occupancy(a.exposure_h + b.exposure_h, a.held_h + b.held_h, free,
+                     a.took_all or b.took_all)
 
 
 def _episode_lines(log, eps: pd.DataFrame, t: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
@@ -228,18 +240,59 @@ def pool_occupancy(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: ANN
     return out
 
 
+def _most_free(occ: Occupancy) -> int:
+    """The number of specialists free through most of the held hours."""
+    return max(occ.free_h, key=occ.free_h.get)
+
+
 def _threshold(occ: Occupancy) -> int | None:
     """The waiting count from which the reserve yields: held at every ``k`` below it, at
-    none from it on (each with enough exposure to tell); None when that is not the shape."""
+    none from it on (each with enough exposure to tell); None when that is not the shape.
+
+    A threshold never seen (no count from it on, up to :data:`MAX_WAITING`, waited long
+    enough in open hours to tell) is still read when the last class had all of a line's
+    specialists at times: the reserve yields, and at the first count not seen held (a later
+    threshold would have held a specialist free while that many waited, so that count would
+    have been seen). Held at every count read is not a threshold.
+    """
     share = occ.share()
     seen = np.flatnonzero(~np.isnan(share))
     held = seen[share[seen] >= MIN_HELD_SHARE]
     if not len(held) or held[0] != 1:
         return None
     y = int(held.max()) + 1
-    if list(held) != list(range(1, y)) or y not in set(seen):
-        return None  # a count below not held (or not seen), or the threshold not seen
-    return y
+    if list(held) != list(range(1, y)):
+        return None  # a count below not held (or not seen)
+    if y in set(seen) or (occ.took_all and y < len(share) and not (seen > y).any()):
+        return y
+    return None  # the threshold not seen (or past the counts read), and no line yielded
+
+
+def fit_reserve(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: ANN001
+                calendars: Mapping[str, WorkCalendar],
+                line_calendars: Mapping[tuple[str, str], WorkCalendar] | None = None
+                ) -> tuple[dict[str, Fitted], Fitted | None]:
+    """Per pool the specialists held back from ``last``, and the count from which they yield
+    (None: strict): the strict reading where it holds, else the yielding one ({} and None
+    when neither does). Arguments as for :func:`yielding_reserves`.
+
+    Example (the baseline's 14-day log, with its case attributes):
+        >>> from sim.fit.own import with_case_attributes
+        >>> from sim.fit.read import log_from_frame
+        >>> from sim.fit.stages import stage_table
+        >>> ev = results.events[results.events["case_id"].astype(str).str.startswith("r0-")]
+        >>> own = log_from_frame(with_case_attributes(ev, results.cases))
+        >>> pools = fitted.scenario["pools"]
+        >>> cals = {p: fitted.calendars[p].work_calendar(own.start) for p in pools}
+        >>> reserve, yields = fit_reserve(own, stage_table(own), pools, "routine", cals)
+        >>> reserve["in_house"].value, yields.value
+        (1, 4)
+    """
+    strict = strict_reserves(t, pools, last)
+    if strict:
+        return strict, None
+    found = yielding_reserves(log, t, pools, last, calendars, line_calendars)
+    return found if found is not None else ({}, None)
 
 
 def yielding_reserves(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: ANN001
@@ -251,7 +304,10 @@ def yielding_reserves(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: 
     the log shows no such reserve (module docstring; ``line_calendars``: lines' sessions,
     :func:`pool_occupancy`)."""
     occ = pool_occupancy(log, t, pools, last, calendars, line_calendars)
-    holding = {p: o for p, o in occ.items() if _threshold(o[0]) is not None}
+    # a reserve leaves every line of the pool a specialist for the later classes (the
+    # scenario's rule): more held free than that is not a reserve the pool can have
+    holding = {p: o for p, o in occ.items() if _threshold(o[0]) is not None
+               and _most_free(o[0]) < min(_staffed(pools[p]).values(), default=0)}
     if not holding:
         return None
     total = None
@@ -262,7 +318,7 @@ def yielding_reserves(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: 
         return None
     reserve, n = {}, 0
     for pool, (o, reviews) in holding.items():
-        free = max(o.free_h, key=o.free_h.get)
+        free = _most_free(o)
         held = sum(o.free_h.values())
         reserve[pool] = Fitted(free, f"while {last} cases waited, {free} of a line's "
                                f"specialists stayed free in {o.free_h[free] / held:.0%} of "
@@ -274,4 +330,9 @@ def yielding_reserves(log, t: pd.DataFrame, pools: Mapping, last: str,  # noqa: 
                       for k in range(1, min(len(share), y + 3)) if not np.isnan(share[k]))
     note = (f"open hours with k {last} cases waiting in which a specialist was held free "
             f"({shown}): held below {y}, never from {y} on")
+    if np.isnan(share[y]):
+        note = (f"open hours with k {last} cases waiting in which a specialist was held free "
+                f"({shown}): held at every count seen, below {y}; {y} or more never waited "
+                f"long enough to tell, but {last} cases had all of a line's specialists at "
+                f"times, so the reserve yields: at {y}, the first count not seen held")
     return reserve, Fitted(y, note, n)

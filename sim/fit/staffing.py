@@ -13,7 +13,8 @@
   given the benefit of the doubt (served). Otherwise the pool serves every channel.
 - **Routing**: where a line is served by both kinds of pool, the in-house queue's expected
   wait at the moment each case was routed is rebuilt from the log (cases waiting and in
-  service, as the engine's router estimates it); the overflow rule on that wait, rules by
+  service, and the specialists a priority reserve holds from the case's class, as the
+  engine's router estimates it: :mod:`sim.fit.held_back`); the overflow rule on that wait, rules by
   case attribute and the majority are compared by held-out likelihood
   (:mod:`sim.fit.routing`). When routing by channel wins, a channel a pool never saw is
   explained by the rule and no ``serves.channels`` is written (the log cannot tell "routed
@@ -31,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +45,10 @@ from sim.fit.routing import RULE_ATTRIBUTES, Rule, fit_rules, never_sent, routin
 
 LineCalendars = dict[tuple[str, str], WorkCalendar]
 """(pool, line) -> the working calendar of a line on sessions."""
+MayTake = Callable[[str, int, pd.DataFrame, np.ndarray, np.ndarray], np.ndarray]
+"""(pool, specialists of the line, the line's reviews, instants, the routed cases' classes)
+-> whether each case may take a free specialist then: a priority reserve's rule
+(:meth:`sim.fit.held_back.HeldBack.may_take`)."""
 
 MIN_EXPECTED_UNSEEN = 10.0
 """A pool's unseen channels are taken as not served when at least this many of its cases were
@@ -91,11 +97,14 @@ def line_of(rows: pd.DataFrame) -> pd.Series:
 
 def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
                  kinds: dict[str, str], end_h: float,
-                 line_calendars: LineCalendars | None = None) -> Staffing:
+                 line_calendars: LineCalendars | None = None,
+                 may_take: MayTake | None = None) -> Staffing:
     """Specialists, utilisation and routing from a stage table with ``review_effort_h``.
 
     ``line_calendars``: (pool, line) -> the calendar of a line on sessions, which its
-    queue's expected wait is counted on (as the engine's router does).
+    queue's expected wait is counted on (as the engine's router does); ``may_take``: a
+    priority reserve's rule, so that a specialist held back from a later class is not free
+    for its cases (:mod:`sim.fit.held_back`).
     """
     done = table[table["review_end_h"].notna() & table["pool"].notna()]
     specialists: dict[str, dict[str, Fitted]] = {}
@@ -126,7 +135,8 @@ def fit_staffing(table: pd.DataFrame, calendars: dict[str, WorkCalendar],
         utilisation[pool] = Fitted(round(work / capacity, 4) if capacity else float("nan"),
                                    f"{work:.0f} review hours over {capacity:.0f} specialist "
                                    "working hours", len(rows))
-    routing, covers, rules = _routing(done, calendars, kinds, specialists, line_calendars)
+    routing, covers, rules = _routing(done, calendars, kinds, specialists, line_calendars,
+                                      may_take)
     # a channel a pool never saw is one it does not serve, unless routing by channel explains
     # it (the log cannot tell the two apart; the rule is what the held-out choices support)
     by_channel = getattr(routing.get("policy"), "value", None) == "by_channel"
@@ -164,7 +174,8 @@ def served_channels(done: pd.DataFrame) -> dict[str, Fitted]:
 
 
 def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict[str, str],
-             specialists: dict[str, dict[str, Fitted]], line_calendars: LineCalendars | None
+             specialists: dict[str, dict[str, Fitted]], line_calendars: LineCalendars | None,
+             may_take: MayTake | None = None
              ) -> tuple[dict[str, object], dict[str, str], list[Rule]]:
     """The routing section, payer -> pool kind to write as covers, and the rules tried."""
     from sim.scenario.models import Routing
@@ -179,7 +190,7 @@ def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict
                                  "only; the policy changes nothing", len(done))}, {}, []
     rows = done[done["specialty"].isin(mixed_lines)]
     waits, sent_out = _expected_inhouse_wait(done, rows, calendars, kinds, specialists,
-                                             line_calendars)
+                                             line_calendars, may_take)
     rows = rows.assign(sent_out=sent_out)
     attributes = [a for a in RULE_ATTRIBUTES if a in rows]
     rules = fit_rules(rows, waits, attributes)
@@ -194,7 +205,8 @@ def _routing(done: pd.DataFrame, calendars: dict[str, WorkCalendar], kinds: dict
 def _expected_inhouse_wait(done: pd.DataFrame, rows: pd.DataFrame,
                            calendars: dict[str, WorkCalendar], kinds: dict[str, str],
                            specialists: dict[str, dict[str, Fitted]],
-                           line_calendars: LineCalendars | None = None
+                           line_calendars: LineCalendars | None = None,
+                           may_take: MayTake | None = None
                            ) -> tuple[np.ndarray, np.ndarray]:
     waits = np.full(len(rows), np.nan)
     sent_out = (rows["pool"].map(kinds) == "outsourced").to_numpy()
@@ -215,6 +227,8 @@ def _expected_inhouse_wait(done: pd.DataFrame, rows: pd.DataFrame,
             busy = np.searchsorted(started, t, "right") - np.searchsorted(ended, t, "right")
             cal = (line_calendars or {}).get((pool, sp), calendars[pool])
             free = busy < servers
+            if may_take is not None:  # a specialist held for an earlier class is not free
+                free = may_take(pool, servers, q, t, rows["priority"].astype(str).to_numpy()[idx])
             w = np.where(free, cal.next_open(t) - t,
                          cal.add_working_hours(t, (np.maximum(waiting, 0) + 1) / servers * mean_h)
                          - t)

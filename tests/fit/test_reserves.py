@@ -16,17 +16,25 @@ import sim
 from sim.engine.plan import build_plan
 from sim.fit.own import with_case_attributes
 from sim.fit.read import log_from_frame
-from sim.fit.reserves import Occupancy, _threshold, strict_reserves, yielding_reserves
+from sim.fit.reserves import (
+    MAX_WAITING,
+    Occupancy,
+    _threshold,
+    strict_reserves,
+    yielding_reserves,
+)
 from sim.fit.stages import stage_table
 
 
-def _read(*overrides: str):  # noqa: ANN202
+def _read(*overrides: str, staff: dict[str, int] | None = None):  # noqa: ANN202
+    """The readings of the baseline's log; ``staff``: in-house lines to read it with."""
     truth = sim.load_scenario("scenarios/baseline.yaml", overrides=[
         "simulation.horizon_days=60", "simulation.warmup_days=0", *overrides])
     r = sim.run(truth, seed=5, replications=1)
     log = log_from_frame(with_case_attributes(r.events, r.cases))
     t = stage_table(log)
     pools = {p: {"specialists": dict(v.specialists)} for p, v in truth.pools.items()}
+    pools["in_house"]["specialists"].update(staff or {})
     plan = build_plan(truth)
     cals = {p: plan.calendars[v.calendar] for p, v in truth.pools.items()}
     return (yielding_reserves(log, t, pools, "routine", cals),
@@ -40,6 +48,13 @@ def test_yielding_reserve_read(yields_at: int):
     reserve, threshold = found
     assert {p: f.value for p, f in reserve.items()} == {"in_house": 1}
     assert threshold.value == yields_at, threshold.note
+
+
+def test_reserve_leaves_every_line_a_specialist():
+    """A pool with a line of one specialist cannot hold one back (the scenario's rule): the
+    same log, read as if a sixth line had one specialist, gives no reserve."""
+    found, _ = _read(staff={"genetics": 1})
+    assert found is None
 
 
 def test_strict_reserve_not_read_as_yielding():
@@ -68,3 +83,24 @@ def test_threshold_shape():
     gap = _occ([0.9, 0.9, 0.0])
     gap.exposure_h[2] = 0.5  # too little seen at 2 to tell
     assert _threshold(gap) is None
+
+
+def _unseen(held_to: int, took_all: bool, also_seen: int | None = None) -> Occupancy:
+    """Held at 1..``held_to`` waiting, no open hours from there on (``also_seen``: one count
+    past the gap seen, not held)."""
+    e = np.zeros(MAX_WAITING + 1)
+    e[1:held_to + 1] = 50.0
+    held = e * 0.9
+    if also_seen is not None:
+        e[also_seen] = 50.0
+    return Occupancy(e, held, {1: 1.0}, took_all)
+
+
+def test_threshold_never_seen_read_where_the_last_class_took_a_whole_line():
+    """A reserve that yields at once when the queue reaches 4 leaves 4 never waiting in open
+    hours: it is read at the first count not seen held when the last class had every
+    specialist of a line at times (legacy_referral's own log), else not at all."""
+    assert _threshold(_unseen(3, took_all=True)) == 4
+    assert _threshold(_unseen(3, took_all=False)) is None  # never yields: strict, or nothing
+    assert _threshold(_unseen(3, took_all=True, also_seen=6)) is None  # 6 seen, not held
+    assert _threshold(_unseen(MAX_WAITING, took_all=True)) is None  # held at every count read
