@@ -6,7 +6,7 @@ Example:
     >>> result.scenario.pools["in_house"].specialists
     {'cardiology': 2, 'neurology': 2, 'oncology': 4, 'orthopedics': 2, 'other': 3}
     >>> result.fidelity.kpis.loc["time_to_opinion_h.mean", ["log", "simulated"]].round(2).tolist()
-    [44.04, 34.9]
+    [43.36, 35.53]
     >>> print(result.report)          # 14 days: too short for the first 10 to forecast the rest
     # Fit of events.parquet
     <BLANKLINE>

@@ -146,10 +146,10 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
     fd = fit_duration(work)
     fitted.durations["triage"] = fd
     cal_name = _add_calendar(scenario, "triage_hours", det)
-    reviewed = t["reviews"][t["reviews"] > 0]
-    misrouted = float((reviewed > 1).mean()) if len(reviewed) else 0.0
+    reviewed = t["screen_end_h"][t["reviews"] > 0]  # screened: re-routed (stage_table)
+    misrouted = float(reviewed.notna().mean()) if len(reviewed) else 0.0
     accuracy = Fitted(round(1 - misrouted, 4), f"n={len(reviewed)} reviewed cases, "
-                      f"{100 * misrouted:.1f}% reviewed more than once (re-routed)" if misrouted
+                      f"{100 * misrouted:.1f}% re-routed after a first review" if misrouted
                       else f"n={len(reviewed)} reviewed cases; no re-routing in the log",
                       len(reviewed))
     misroute = _misroute(log, t, scenario, fitted, cals)
@@ -356,7 +356,7 @@ def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
 
 def _payer(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> dict:
     """A pre-authorisation delay when the log shows a wait between triage and assignment."""
-    single = t[(t["reviews"] <= 1) & t["assigned_delay_h"].notna()]
+    single = t[t["screen_end_h"].isna() & t["assigned_delay_h"].notna()]  # not re-routed
     delays = single["assigned_delay_h"].to_numpy()
     if len(delays) == 0 or not (delays > 1e-9).any():
         return {}

@@ -38,7 +38,7 @@ Example:
     >>> waiting = list(zip(rows["queue_h"], rows["review_end_h"].fillna(np.inf)))
     >>> det = detect_calendar(times_h, log.start, True, waiting, end_h=log.end_h)
     >>> det.spec.days, det.spec.hours, det.events
-    (['mon', 'tue', 'wed', 'thu', 'fri'], ['08:00', '17:00'], 478)
+    (['mon', 'tue', 'wed', 'thu', 'fri'], ['08:00', '17:00'], 460)
 """
 
 from __future__ import annotations

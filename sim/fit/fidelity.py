@@ -16,16 +16,16 @@ Example:
     >>> fitted_scenario = scenario_from_text(to_yaml(fitted.scenario, []))
     >>> fid = fidelity(fitted_scenario, log, fitted, replications=2, seed=1)
     >>> fid.kpis.round(2)
-                               log  simulated     low    high  inside
+                               log  simulated    low    high  inside
     kpi
-    time_to_match_h.mean     24.87      24.06  -20.05   68.18    True
-    time_to_opinion_h.mean   44.04      34.90  -22.87   92.68    True
-    time_to_opinion_h.p50    20.55      19.43   13.62   25.23    True
-    time_to_opinion_h.p90   134.93     102.33 -144.71  349.37    True
-    specialist_wait_h.mean    4.63       8.24  -20.80   37.27    True
-    throughput_per_week     124.38     184.69   42.49  326.90    True
-    utilisation.in_house      0.36       0.56   -0.17    1.28    True
-    utilisation.outsourced    0.04       0.00    0.00    0.00   False
+    time_to_match_h.mean     24.87      24.28  -0.74   49.30    True
+    time_to_opinion_h.mean   43.36      35.53  -7.10   78.16    True
+    time_to_opinion_h.p50    20.54      19.85  14.16   25.53    True
+    time_to_opinion_h.p90   134.87      99.06 -36.53  234.64    True
+    specialist_wait_h.mean    5.35       8.91 -14.03   31.86    True
+    throughput_per_week     119.54     182.00  39.80  324.20    True
+    utilisation.in_house      0.36       0.57  -0.25    1.40    True
+    utilisation.outsourced    0.04       0.00   0.00    0.00   False
 """
 
 from __future__ import annotations

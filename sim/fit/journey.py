@@ -22,7 +22,7 @@ Example:
     >>> from sim.fit.read import read_log
     >>> t = stage_table(read_log("events.parquet"))
     >>> subspecialty_mix(t)
-    {'neurology': {'movement_disorders': 0.121951}, 'oncology': {'rare_tumour_pathology': 0.056338}}
+    {'neurology': {'movement_disorders': 0.102564}, 'oncology': {'rare_tumour_pathology': 0.057143}}
 """
 
 from __future__ import annotations

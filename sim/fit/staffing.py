@@ -27,7 +27,7 @@ Example:
     >>> staff.specialists["in_house"]["oncology"].value   # and 1 on oncology/rare_tumour_pathology
     4
     >>> staff.specialists["in_house"]["oncology"].note
-    '4 distinct specialists completed 63 reviews; at most 4 were busy at once'
+    '4 distinct specialists completed 62 reviews; at most 4 were busy at once'
 """
 
 from __future__ import annotations

@@ -12,8 +12,11 @@ One row per case, built from a :class:`~sim.fit.read.Log`:
   the specialists' queue (the appointment held, else ``match_h``; NaN while still waiting),
 - ``first_records_h``: the first batch of records, when a second request followed;
   ``abandoned_h``: when the patient gave up,
-- ``review_start_h``, ``review_end_h``, ``review_resource``, ``reviews`` (more than one
-  review episode means the case was re-routed), ``opinion_h``,
+- ``review_start_h``, ``review_end_h``, ``review_resource``, ``reviews`` (review episodes:
+  more than one means the case was re-routed), ``opinion_h``; ``screen_start_h``,
+  ``screen_end_h``, ``screen_pool``: the episode of a re-routed case with the wrong
+  specialists (the first of several, or the only one when the case was matched again after
+  it and not yet reviewed: it then has no review, :func:`_reviews_and_screening`),
 - ``pool``, ``specialty`` and the other attributes present,
 - ``triage_start_estimated`` / ``review_start_estimated``: the log had no start event, so the
   start is taken as the later of when the case was ready and when the same resource last
@@ -24,7 +27,7 @@ Example:
     >>> from sim.fit.read import read_log
     >>> table = stage_table(read_log("events.parquet"))
     >>> len(table), round(float((table.review_end_h - table.queue_h).mean()), 2)
-    (470, 8.54)
+    (470, 9.32)
 """
 
 from __future__ import annotations
@@ -115,6 +118,28 @@ def _pool_and_specialty(log: Log, table: pd.DataFrame) -> None:
                                   index=table.index, dtype=object)
 
 
+def _reviews_and_screening(log: Log, t: pd.DataFrame, rev: pd.DataFrame) -> None:
+    """The review columns of ``t`` and the screening by the wrong specialists (in place).
+
+    A case reviewed twice was screened by the wrong specialists first, then re-routed. A
+    case whose last review episode began before its last match (re-routed after it, the
+    second review not begun: waiting for the right queue or its appointment slot, or gone)
+    was screened only: that episode is its screening, and it has no review yet.
+    """
+    screened = (rev["start"] < t["match_h"]).to_numpy() & rev["end"].notna().to_numpy()
+    again = (rev["episodes"] >= 2).to_numpy() & ~screened
+    for col, name in (("start", "review_start_h"), ("end", "review_end_h"),
+                      ("resource", "review_resource")):
+        t[name] = rev[col].mask(screened)
+    t["review_start_estimated"] = rev["estimated"] & ~screened
+    t["review_start_heuristic_h"] = rev["estimate"].mask(screened)
+    t["reviews"] = rev["episodes"]
+    t["screen_start_h"] = rev["first_start"].where(again, rev["start"].where(screened))
+    t["screen_end_h"] = rev["first_end"].where(again, rev["end"].where(screened))
+    t["screen_pool"] = pool_of(log, rev["first_resource"].where(
+        again, rev["resource"].where(screened)))
+
+
 def stage_table(log: Log) -> pd.DataFrame:
     """One row per case with every stage's times (see the module docstring)."""
     ev = log.events
@@ -151,18 +176,10 @@ def stage_table(log: Log) -> pd.DataFrame:
     t["abandoned_h"] = ev[ev["stage"] == "abandoned"].groupby("case", sort=False)[
         "time_h"].min().reindex(t.index)
     rev = _stage(ev, "review", t["queue_h"], prev)
-    t["review_start_h"], t["review_end_h"] = rev["start"], rev["end"]
-    t["review_resource"], t["review_start_estimated"] = rev["resource"], rev["estimated"]
-    t["review_start_heuristic_h"] = rev["estimate"]
-    t["reviews"] = rev["episodes"]
+    _reviews_and_screening(log, t, rev)
     # reviewed without its appointment held (a re-routed case's later slot): queued when matched
     t["queue_h"] = t["queue_h"].where(t["review_end_h"].isna() | t["queue_h"].notna(),
                                       t["match_h"])
-    # A case reviewed twice was screened by the wrong specialists first, then re-routed.
-    again = (t["reviews"] >= 2).to_numpy()
-    t["screen_start_h"] = rev["first_start"].where(again)
-    t["screen_end_h"] = rev["first_end"].where(again)
-    t["screen_pool"] = pool_of(log, rev["first_resource"].where(again))
     opinion = _last(ev, "opinion", "complete").reindex(t.index)
     t["opinion_h"] = opinion.fillna(t["review_end_h"])
     for col in log.cases.columns:
