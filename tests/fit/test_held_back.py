@@ -17,8 +17,7 @@ import sim
 from sim.fit.build import fit_scenario
 from sim.fit.gate import holdout_split, truncate
 from sim.fit.held_back import held_back
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame
+from sim.fit.own import own_log
 from sim.fit.staffing import _expected_inhouse_wait
 
 
@@ -27,7 +26,7 @@ def legacy():  # noqa: ANN201
     truth = sim.load_scenario("scenarios/legacy_referral.yaml", overrides=[
         "simulation.horizon_days=90", "simulation.warmup_days=0"])
     res = sim.run(truth, seed=11, replications=1)
-    log = log_from_frame(with_case_attributes(res.events, res.cases))
+    log = own_log(res)
     first = truncate(log, holdout_split(log, 0.3))
     return first, fit_scenario(first, name="legacy")
 

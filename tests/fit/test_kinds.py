@@ -7,8 +7,7 @@ import pytest
 import sim
 from sim.fit.api import _fit_text
 from sim.fit.kinds import named_kind
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame
+from sim.fit.own import own_log
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +15,7 @@ def sessions_fit():  # noqa: ANN201
     truth = sim.load_scenario("scenarios/sessions_and_contract.yaml", overrides=[
         "simulation.horizon_days=90", "simulation.warmup_days=0"])
     res = sim.run(truth, seed=11, replications=1)
-    log = log_from_frame(with_case_attributes(res.events, res.cases))
+    log = own_log(res)
     _, text, scenario = _fit_text(log, "own", 5, 1, "sessions", "own")
     return truth, text, scenario
 

@@ -22,8 +22,7 @@ import sim
 from sim.engine.plan import build_plan
 from sim.fit.api import _fit_text
 from sim.fit.gate import holdout_split, judge, truncate
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame
+from sim.fit.own import own_log
 
 
 def _second_wait_days(truth: sim.Scenario, cases) -> float:  # noqa: ANN001
@@ -45,7 +44,7 @@ def baseline_run():  # noqa: ANN201
 @pytest.fixture(scope="module")
 def baseline_own(baseline_run):  # noqa: ANN001, ANN201
     truth, results = baseline_run
-    log = log_from_frame(with_case_attributes(results.events, results.cases))
+    log = own_log(results)
     fitted, _, scenario = _fit_text(log, "own", 5, 1, "baseline", "own")
     split = holdout_split(log, 0.3)
     first, _, first_scenario = _fit_text(truncate(log, split), "own", 5, 1, "baseline", "first")

@@ -38,8 +38,7 @@ import pytest
 import sim
 from sim.fit.api import _fit_text
 from sim.fit.gate import Verdict, holdout_split, judge, truncate
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame
+from sim.fit.own import own_log
 from sim.fit.stages import stage_table
 
 DAYS, SEED = 90, 11
@@ -53,7 +52,7 @@ def round_trip(name: str, days: int = DAYS, seed: int = SEED) -> Verdict:
     truth = sim.load_scenario(f"scenarios/{name}.yaml", overrides=[
         f"simulation.horizon_days={days}", "simulation.warmup_days=0"])
     results = sim.run(truth, seed=seed, replications=1)
-    log = log_from_frame(with_case_attributes(results.events, results.cases))
+    log = own_log(results)
     split = holdout_split(log, 0.3)
     first, _, scenario = _fit_text(truncate(log, split), "own", 5, 1, name, "first part")
     return judge(scenario, log, first, stage_table(log), split, 5, 1)

@@ -14,8 +14,7 @@ import sim
 from sim.core.calendar import WorkCalendar
 from sim.fit.api import _fit_text
 from sim.fit.gate import holdout_split, truncate
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame
+from sim.fit.own import own_log
 
 
 def _fit(name: str):  # noqa: ANN202
@@ -24,7 +23,7 @@ def _fit(name: str):  # noqa: ANN202
     truth = sim.load_scenario(f"scenarios/{name}.yaml", overrides=[
         "simulation.horizon_days=90", "simulation.warmup_days=0"])
     res = sim.run(truth, seed=11, replications=1)
-    log = log_from_frame(with_case_attributes(res.events, res.cases))
+    log = own_log(res)
     first = truncate(log, holdout_split(log, 0.3))
     fitted, _, scenario = _fit_text(first, "own", 5, 1, name, "own")
     return truth, fitted, scenario

@@ -21,8 +21,8 @@ import sim
 from sim.engine.stages import REVIEW
 from sim.fit.api import _fit_text
 from sim.fit.fitted import plain
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame, read_log
+from sim.fit.own import own_log
+from sim.fit.read import read_log
 from sim.outputs.tables import read_results_table
 from sim.outputs.writing import write_results
 
@@ -61,7 +61,7 @@ def test_timestamps_are_local_instants(zoned_run):  # noqa: ANN001
 
 
 def test_fit_reads_the_office_hours_back(zoned_run):  # noqa: ANN001
-    log = log_from_frame(with_case_attributes(zoned_run.events, zoned_run.cases))
+    log = own_log(zoned_run)
     assert _office_calendars(log) == dict.fromkeys(
         ("in_house_hours", "preauth_hours", "intake_paper_hours"), OFFICE)
 

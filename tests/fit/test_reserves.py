@@ -14,8 +14,7 @@ import pytest
 
 import sim
 from sim.engine.plan import build_plan
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame
+from sim.fit.own import own_log
 from sim.fit.reserves import (
     MAX_WAITING,
     Occupancy,
@@ -31,7 +30,7 @@ def _read(*overrides: str, staff: dict[str, int] | None = None):  # noqa: ANN202
     truth = sim.load_scenario("scenarios/baseline.yaml", overrides=[
         "simulation.horizon_days=60", "simulation.warmup_days=0", *overrides])
     r = sim.run(truth, seed=5, replications=1)
-    log = log_from_frame(with_case_attributes(r.events, r.cases))
+    log = own_log(r)
     t = stage_table(log)
     pools = {p: {"specialists": dict(v.specialists)} for p, v in truth.pools.items()}
     pools["in_house"]["specialists"].update(staff or {})

@@ -13,8 +13,7 @@ import pytest
 
 import sim
 from sim.fit.build import fit_scenario
-from sim.fit.own import with_case_attributes
-from sim.fit.read import log_from_frame
+from sim.fit.own import own_log
 from sim.fit.sessions import session_calendar
 
 
@@ -22,7 +21,7 @@ def _fit(name: str):  # noqa: ANN202
     truth = sim.load_scenario(f"scenarios/{name}.yaml", overrides=[
         "simulation.horizon_days=42", "simulation.warmup_days=0"])
     r = sim.run(truth, seed=11, replications=1)
-    return truth, fit_scenario(log_from_frame(with_case_attributes(r.events, r.cases)))
+    return truth, fit_scenario(own_log(r))
 
 
 def _plain(v):  # noqa: ANN001, ANN202
