@@ -4,8 +4,8 @@ sosim's event log (``events.parquet``) names activities and resources but carrie
 attributes; its run folder has them in ``cases.parquet`` (channel, payer, priority,
 specialty, service line). :func:`with_case_attributes` adds them to the events, so that
 the fit sees them as it would in a case-management export, and :func:`own_map` extends
-sosim's map to read whichever of them a frame has. :func:`own_log` does both for a run in
-memory: its log as ``sosim fit`` reads it.
+sosim's map to read whichever of them a frame has (:func:`sim.fit.read.own_log` does both
+for a run in memory).
 
 Example:
     >>> ev = with_case_attributes(results.events, results.cases)
@@ -17,16 +17,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.fit.mapping import SOSIM_MAP, LogMap
 from sim.outputs.tables import restore_timestamps
-
-if TYPE_CHECKING:
-    from sim.fit.read import Log
-    from sim.outputs.results import Results
 
 CASE_ATTRIBUTES = ("specialty", "subspecialty", "channel", "payer", "priority")
 """Attributes read from sosim's case table."""
@@ -47,20 +42,6 @@ def with_case_attributes(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFr
     for col in table.columns:
         out[col] = ids.map(table[col]).to_numpy()
     return out
-
-
-def own_log(results: Results, part: str | None = None) -> Log:
-    """The event log of a run in memory, with its cases' attributes, read as ``sosim fit``
-    reads a log (one replication: ``part`` names one, ``"r0"``, where the run has several).
-
-    Example:
-        >>> log = own_log(results, part="r0")
-        >>> len(log.cases) == int((results.cases["replication"] == 0).sum())
-        True
-    """
-    from sim.fit.read import log_from_frame  # it reads sosim's logs with this module's map
-
-    return log_from_frame(with_case_attributes(results.events, results.cases), part=part)
 
 
 def zoned_beside(events: pd.DataFrame, path: Path) -> pd.DataFrame:

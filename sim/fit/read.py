@@ -31,6 +31,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ import pandas as pd
 from sim.fit.mapping import ATTRIBUTES, LogMap
 from sim.fit.xes import is_xes, read_xes
 from sim.scenario.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from sim.outputs.results import Results
 
 MAX_PROBLEMS = 20
 """At most this many problems are listed (then a count of the rest)."""
@@ -173,6 +177,20 @@ def read_log(path: str | os.PathLike[str], log_map: LogMap | None = None,
         df = read_beside(df, path)
     return log_from_frame(df, log_map, file, csv=path.suffix.lower() == ".csv", lines=lines,
                           part=part)
+
+
+def own_log(results: Results, part: str | None = None) -> Log:
+    """The event log of a run in memory, with its cases' attributes, read as ``sosim fit``
+    reads a log (one replication: ``part`` names one, ``"r0"``, where the run has several).
+
+    Example:
+        >>> log = own_log(results, part="r0")
+        >>> len(log.cases) == int((results.cases["replication"] == 0).sum())
+        True
+    """
+    from sim.fit.own import with_case_attributes
+
+    return log_from_frame(with_case_attributes(results.events, results.cases), part=part)
 
 
 def log_from_frame(df: pd.DataFrame, log_map: LogMap | None = None, file: str = "<log>",

@@ -17,7 +17,7 @@ import sim
 from sim.fit.build import fit_scenario
 from sim.fit.gate import holdout_split, truncate
 from sim.fit.held_back import held_back
-from sim.fit.own import own_log
+from sim.fit.read import own_log
 from sim.fit.staffing import _expected_inhouse_wait
 
 

@@ -7,7 +7,7 @@ import pytest
 import sim
 from sim.fit.api import _fit_text
 from sim.fit.kinds import named_kind
-from sim.fit.own import own_log
+from sim.fit.read import own_log
 
 
 @pytest.fixture(scope="module")

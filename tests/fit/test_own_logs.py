@@ -22,7 +22,7 @@ import sim
 from sim.engine.plan import build_plan
 from sim.fit.api import _fit_text
 from sim.fit.gate import holdout_split, judge, truncate
-from sim.fit.own import own_log
+from sim.fit.read import own_log
 
 
 def _second_wait_days(truth: sim.Scenario, cases) -> float:  # noqa: ANN001

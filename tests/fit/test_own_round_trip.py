@@ -38,7 +38,7 @@ import pytest
 import sim
 from sim.fit.api import _fit_text
 from sim.fit.gate import Verdict, holdout_split, judge, truncate
-from sim.fit.own import own_log
+from sim.fit.read import own_log
 from sim.fit.stages import stage_table
 
 DAYS, SEED = 90, 11

@@ -14,7 +14,7 @@ import sim
 from sim.core.calendar import WorkCalendar
 from sim.fit.api import _fit_text
 from sim.fit.gate import holdout_split, truncate
-from sim.fit.own import own_log
+from sim.fit.read import own_log
 
 
 def _fit(name: str):  # noqa: ANN202

@@ -21,8 +21,7 @@ import sim
 from sim.engine.stages import REVIEW
 from sim.fit.api import _fit_text
 from sim.fit.fitted import plain
-from sim.fit.own import own_log
-from sim.fit.read import read_log
+from sim.fit.read import own_log, read_log
 from sim.outputs.tables import read_results_table
 from sim.outputs.writing import write_results
 

@@ -14,7 +14,7 @@ import pytest
 
 import sim
 from sim.engine.plan import build_plan
-from sim.fit.own import own_log
+from sim.fit.read import own_log
 from sim.fit.reserves import (
     MAX_WAITING,
     Occupancy,

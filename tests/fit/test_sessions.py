@@ -13,7 +13,7 @@ import pytest
 
 import sim
 from sim.fit.build import fit_scenario
-from sim.fit.own import own_log
+from sim.fit.read import own_log
 from sim.fit.sessions import session_calendar
 
 
