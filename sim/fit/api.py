@@ -37,8 +37,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.fit.build import FittedScenario, fit_scenario
+from sim.fit.build import fit_scenario
 from sim.fit.fidelity import Fidelity, fidelity
+from sim.fit.fitted_scenario import FittedScenario
 from sim.fit.gate import HOLDOUT, Verdict, holdout_split, judge, truncate
 from sim.fit.mapping import load_map
 from sim.fit.read import Log, read_log

@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +28,17 @@ from scipy import stats
 from sim.core.calendar import WorkCalendar
 from sim.fit.absences import fit_absences
 from sim.fit.calendars import DetectedCalendar, detect_calendar
-from sim.fit.censored import censored_spec, needs_censoring
+from sim.fit.delays import (
+    add_calendar,
+    delay_entry,
+    duration_entry,
+    intake_section,
+    preauth_section,
+)
 from sim.fit.demand import fit_demand
-from sim.fit.durations import FittedDuration, fit_duration
+from sim.fit.durations import fit_duration
 from sim.fit.fitted import Fitted
+from sim.fit.fitted_scenario import FittedScenario
 from sim.fit.journey import journey_sections, subspecialty_mix
 from sim.fit.kinds import kinds_and_staffing, named_kind
 from sim.fit.read import Log
@@ -41,24 +47,11 @@ from sim.fit.sessions import fit_sessions
 from sim.fit.staffing import LineCalendars, Staffing, max_concurrent
 from sim.fit.stages import stage_table
 
+__all__ = ["FittedScenario", "fit_scenario"]
+
 MIN_PER_SPECIALTY = 30
 """Reviews of a specialty needed before it gets its own review duration."""
 DEFAULT_OUTCOMES = {"confirmed": 0.12, "refined": 0.67, "changed": 0.21}
-
-
-@dataclass
-class FittedScenario:
-    """The fitted scenario (a mapping with :class:`Fitted` leaves) and what it came from."""
-
-    scenario: dict
-    table: pd.DataFrame
-    calendars: dict[str, DetectedCalendar]
-    durations: dict[str, FittedDuration]
-    demand: dict[str, Fitted]
-    staffing: Staffing | None
-    notes: list[str] = field(default_factory=list)
-    patience: dict = field(default_factory=dict)
-    """Drop-out: stage -> :class:`~sim.fit.patience.FittedPatience`."""
 
 
 def _detect(rows: pd.DataFrame, prefix: str, ready: str, start_date, end_h: float
@@ -118,20 +111,6 @@ def _fit_work(table: pd.DataFrame, prefix: str, cal: WorkCalendar) -> np.ndarray
         table[f"{prefix}_start_h"].to_numpy(), table[f"{prefix}_end_h"].to_numpy()))
 
 
-def _duration_entry(fd: FittedDuration, estimated: float = 0.0,
-                    heuristic: float | None = None) -> Fitted:
-    """The scenario entry of a duration; ``estimated``: share of its starts estimated."""
-    note, ci = fd.note, fd.mean_ci
-    if estimated > 0:
-        note += (f"; {100 * estimated:.0f}% of starts estimated from the previous completion, "
-                 "so the mean is an upper bound")
-        if heuristic is not None:
-            ci = (ci[0] - heuristic * estimated * fd.mean, ci[1])
-            note += (f" (interval widened to [{ci[0]:.4g}, {ci[1]:.4g}] by the heuristic's "
-                     f"checked error, {100 * heuristic:.1f}%)")
-    return Fitted({**fd.spec, "unit": "hours"}, note, fd.n, ci)
-
-
 def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
                     heuristic: float | None, cals: dict[str, WorkCalendar]) -> None:
     done = t[t["triage_end_h"].notna()]
@@ -145,7 +124,7 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
     t.loc[done.index, "triage_effort_h"] = work
     fd = fit_duration(work)
     fitted.durations["triage"] = fd
-    cal_name = _add_calendar(scenario, "triage_hours", det)
+    cal_name = add_calendar(scenario, "triage_hours", det)
     reviewed = t["screen_end_h"][t["reviews"] > 0]  # screened: re-routed (stage_table)
     misrouted = float(reviewed.notna().mean()) if len(reviewed) else 0.0
     accuracy = Fitted(round(1 - misrouted, 4), f"n={len(reviewed)} reviewed cases, "
@@ -156,7 +135,7 @@ def _triage_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedSce
     ids = done["triage_resource"].replace("", np.nan).dropna().unique()
     busy = max(max_concurrent(r["triage_start_h"].to_numpy(), r["triage_end_h"].to_numpy())
                for _, r in done.groupby(done["triage_resource"].fillna("")))
-    service = _duration_entry(fd, float(done["triage_start_estimated"].mean()), heuristic)
+    service = duration_entry(fd, float(done["triage_start_estimated"].mean()), heuristic)
     # One name for several people (sosim's log says "coordinator"): cases waited for triage
     # in working time while it was busy, so it has a capacity: as many people as at once.
     known = done[~done["triage_start_estimated"].astype(bool)]
@@ -203,21 +182,13 @@ def _misroute(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
                                                  timed["screen_end_h"].to_numpy()[on])
         fd = fit_duration(work)
         fitted.durations["misroute_screening"] = fd
-        out["detection"] = _duration_entry(fd)
+        out["detection"] = duration_entry(fd)
     back = again[again["match_h"] > again["screen_end_h"]]
     if len(back) >= MIN_MISROUTED:
-        out["reroute_delay"] = _delay_entry(log, back["screen_end_h"].to_numpy(),
+        out["reroute_delay"] = delay_entry(log, back["screen_end_h"].to_numpy(),
                                             back["match_h"].to_numpy(), "reroute", scenario,
                                             fitted)
     return out
-
-
-def _add_calendar(scenario: dict, name: str, det: DetectedCalendar) -> str:
-    scenario["calendars"][name] = Fitted(det.entry(), det.note, det.events)
-    if det.time_zone is not None:  # a zoned calendar needs the platform clock's zone
-        scenario["simulation"]["time_zone"] = Fitted(
-            "UTC", "the log's wall clock, so that calendars can name their offset from it")
-    return name
 
 
 def _pool_calendars(log: Log, t: pd.DataFrame, scenario: dict,
@@ -227,7 +198,7 @@ def _pool_calendars(log: Log, t: pd.DataFrame, scenario: dict,
     for pool, rows in reviewed.groupby("pool", sort=True):
         det = _detect(rows, "review", "queue_h", log.start, log.end_h)
         fitted.calendars[pool] = det
-        _add_calendar(scenario, f"{pool}_hours", det)
+        add_calendar(scenario, f"{pool}_hours", det)
         cals[pool] = det.work_calendar(log.start)
     return cals
 
@@ -244,7 +215,7 @@ def _pools_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScen
         estimated = float(rows["review_start_estimated"].mean())
         entry = {"kind": named_kind(pool, log.map.pools.kinds) or "in_house",
                  "calendar": f"{pool}_hours", "specialists": {},
-                 "review": _duration_entry(fd, estimated, heuristic)}
+                 "review": duration_entry(fd, estimated, heuristic)}
         by_sp = _review_by_specialty(rows, fitted, pool, estimated, heuristic)
         if by_sp:
             entry["review_by_specialty"] = by_sp
@@ -265,109 +236,8 @@ def _review_by_specialty(rows: pd.DataFrame, fitted: FittedScenario, pool: str,
     for sp, x in groups.items():
         fd = fit_duration(x)
         fitted.durations[f"review.{pool}.{sp}"] = fd
-        out[sp] = _duration_entry(fd, estimated, heuristic)
+        out[sp] = duration_entry(fd, estimated, heuristic)
     return out
-
-
-def _delay_entry(log: Log, begin_h: np.ndarray, end_h: np.ndarray, key: str, scenario: dict,
-                 fitted: FittedScenario, open_h: tuple[np.ndarray, np.ndarray] | None = None
-                 ) -> Fitted:
-    """A delay from ``begin_h`` to ``end_h``; in business days when its ends keep office hours.
-
-    A delay whose ends all fall in office hours (paper records, an authorisation desk) pauses
-    off-calendar: it is fitted as working time on the calendar detected from its ends, in
-    that calendar's business days. Otherwise it is elapsed hours. ``open_h``: (begin, stop)
-    of the delays still running when the patient gave up or the log ended, censored
-    observations (:mod:`sim.fit.censored`).
-    """
-    ok = np.isfinite(begin_h) & np.isfinite(end_h)
-    censor = open_h is not None and needs_censoring(int(ok.sum()), len(open_h[0]))
-    # Right censoring: a delay begun near the end of the log is only seen if it was short.
-    # Keep the delays begun early enough for the longest one seen to have ended.
-    if ok.any() and not censor:
-        early = begin_h <= log.end_h - float(np.max((end_h - begin_h)[ok]))
-        if (ok & early).sum() >= 0.5 * ok.sum():
-            ok &= early
-    begin_h, end_h = begin_h[ok], end_h[ok]
-    # Days before most delays could have ended say nothing about holidays.
-    settle = float(np.quantile(end_h - begin_h, 0.5)) + 24 if len(end_h) else 0.0
-    det = detect_calendar(end_h, log.start, has_starts=False,
-                          waiting=list(zip(begin_h, end_h, strict=True)), end_h=log.end_h,
-                          holidays_from_h=float(begin_h.min()) + settle if len(begin_h) else 0)
-    if det.spec is None:
-        fd = fit_duration(end_h - begin_h)
-        fitted.durations[key] = fd
-        if censor:
-            spec, note = censored_spec(end_h - begin_h, open_h[1] - open_h[0])
-            return Fitted({**spec, "unit": "hours"}, note + " h", fd.n, fd.mean_ci)
-        return _duration_entry(fd)
-    fitted.calendars[key] = det
-    name = _add_calendar(scenario, f"{key}_hours", det)
-    cal = det.work_calendar(log.start)
-    days = np.asarray(cal.working_hours_between(begin_h, end_h)) / cal.business_day_hours
-    fd = fit_duration(days)
-    fitted.durations[key] = fd
-    if censor:
-        spec, note = censored_spec(days, np.asarray(cal.working_hours_between(
-            *open_h)) / cal.business_day_hours)
-        return Fitted({**spec, "unit": "business_days", "calendar": name},
-                      f"{note} business days; working time on {name}", fd.n, fd.mean_ci)
-    lo, hi = fd.mean_ci
-    note = (fd.note.split("; observed")[0] + f"; observed mean {fd.mean:.4g} business days "
-            f"[{lo:.4g}, {hi:.4g}] 95% CI, sd {fd.sd:.3g}; its ends keep office hours, so it "
-            f"is working time on {name}")
-    return Fitted({**fd.spec, "unit": "business_days", "calendar": name}, note, fd.n, fd.mean_ci)
-
-
-def _intake_delay(log: Log, rows: pd.DataFrame, key: str, scenario: dict,
-                  fitted: FittedScenario) -> Fitted:
-    return _delay_entry(log, rows["arrival_h"].to_numpy(), rows["records_h"].to_numpy(), key,
-                        scenario, fitted)
-
-
-def _intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
-                    channels: list[str]) -> None:
-    """Intake; split into paper and digital when the records' resource says which."""
-    ready = t.assign(records_h=t["first_records_h"].fillna(t["records_h"]))  # first batch
-    # the kind of every case whose records the log names (complete or still awaited: paper
-    # records, slower, are more often still awaited at the log's end)
-    named = ready[ready["records_resource"].notna()]
-    kind_all = named["records_resource"].astype(str).str.lower().str.contains("paper")
-    ready = ready[ready["records_h"].notna()]
-    kind = ready["records_resource"].fillna("").str.lower()
-    paper = kind.str.contains("paper").to_numpy()
-    if paper.any() and (~paper).sum() >= 20 and paper.sum() >= 20:
-        digital = _intake_delay(log, ready[~paper], "intake_digital", scenario, fitted)
-        paper_entry = _intake_delay(log, ready[paper], "intake_paper", scenario, fitted)
-        share = {}
-        for ch in channels:
-            in_ch = (named["channel"] == ch).to_numpy() if "channel" in named else \
-                np.ones(len(named), bool)
-            n = int(in_ch.sum())
-            share[ch] = Fitted(round(float((~kind_all.to_numpy()[in_ch]).mean()), 4)
-                               if n else 1.0, f"n={n} cases; share whose records resource "
-                               "is not paper (records in or still awaited)", n)
-        scenario["intake"] = {"digital": digital, "paper": paper_entry, "digital_share": share}
-        return
-    entry = _intake_delay(log, ready, "intake", scenario, fitted)
-    scenario["intake"] = {"digital": entry, "paper": entry,
-                          "digital_share": dict.fromkeys(channels, 1.0)}
-
-
-def _payer(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> dict:
-    """A pre-authorisation delay when the log shows a wait between triage and assignment."""
-    single = t[t["screen_end_h"].isna() & t["assigned_delay_h"].notna()]  # not re-routed
-    delays = single["assigned_delay_h"].to_numpy()
-    if len(delays) == 0 or not (delays > 1e-9).any():
-        return {}
-    waited = single[delays > 1e-9]
-    positive = delays[delays > 1e-9]
-    share = len(positive) / len(delays)
-    matched = waited["match_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
-    delay = _delay_entry(log, matched, waited["match_h"].to_numpy(), "preauth", scenario, fitted)
-    return {"preauth": {"delay": delay,
-                        "share": Fitted(round(share, 4), f"{len(positive)} of {len(delays)} "
-                                        "cases waited between triage and assignment", len(delays))}}
 
 
 def _covers(scenario: dict, staffing: Staffing, kinds: dict[str, str]) -> None:
@@ -391,7 +261,7 @@ def _entry_maker(fitted: FittedScenario, heuristic: float | None):  # noqa: ANN2
     def make(work: np.ndarray, key: str, estimated: float) -> Fitted:
         fd = fit_duration(work)
         fitted.durations[key] = fd
-        return _duration_entry(fd, estimated, heuristic)
+        return duration_entry(fd, estimated, heuristic)
     return make
 
 
@@ -426,11 +296,11 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                                       "hour_of_day": demand["hour_of_day"]},
                           "mix": mix}
     if t["has_records_stage"].any():
-        _intake_section(log, t, scenario, fitted, list(mix["channel"].value))
+        intake_section(log, t, scenario, fitted, list(mix["channel"].value))
     cals = _pool_calendars(log, t, scenario, fitted)
     heuristic = _heuristic_check(t, cals, fitted)
     _triage_section(log, t, scenario, fitted, heuristic, cals)
-    payer = _payer(log, t, scenario, fitted)
+    payer = preauth_section(log, t, scenario, fitted)
     scenario["payers"] = {p: dict(payer) for p in mix["payer"].value}
     _pools_section(log, t, scenario, fitted, cals, heuristic)
     staffing, kinds = kinds_and_staffing(log, t, scenario, cals)
@@ -460,7 +330,7 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     _covers(scenario, staffing, kinds)
     scenario["outcomes"] = {"default": Fitted(DEFAULT_OUTCOMES, "not in the log: sosim's "
                                               "default shares (assumption); they change no time")}
-    journey_sections(log, t, scenario, fitted, lambda b, e, key, open_h=None: _delay_entry(
+    journey_sections(log, t, scenario, fitted, lambda b, e, key, open_h=None: delay_entry(
         log, b, e, key, scenario, fitted, open_h))
     if staffing.shared_resources:
         fitted.notes.append(f"{len(staffing.shared_resources)} specialists reviewed more than "

@@ -38,8 +38,8 @@ import pandas as pd
 from scipy import stats
 
 from sim.core.calendar import WorkCalendar
-from sim.fit.build import FittedScenario
 from sim.fit.distances import log_distances
+from sim.fit.fitted_scenario import FittedScenario
 from sim.fit.read import Log, log_from_frame
 from sim.fit.stages import stage_table
 

@@ -14,7 +14,7 @@
 - **subspecialty lines**: a specialty's cases that name a subspecialty (a column, or the
   resource pattern's ``subspecialty`` group), its share, and who reviewed them.
 
-Delays are fitted by :func:`sim.fit.build._delay_entry` (elapsed hours, or business days
+Delays are fitted by :func:`sim.fit.delays.delay_entry` (elapsed hours, or business days
 where their ends keep office hours). What a log cannot show stays at sosim's default and
 is listed by :func:`defaults_note`.
 
