@@ -29,10 +29,11 @@ over the engine's.
 Phases (one instrumented ``sosim run scenarios/baseline.yaml`` and ``sosim validate`` per
 round, each in a fresh process): wall time in start-up (the interpreter, until sosim's
 ``main``), imports, loading, the capacity check, simulation, invariants, KPIs, tables
-(case table and the table files), the event log, figures, the manifest and flushing to
-disk, and the rest (argument parsing, printing), from wrappers around the functions that do
-each (exclusive time: an import inside a phase counts as an import). Shares are of the
-command's wall time.
+(case table and the table files), the event log, figures, waiting for forked children (the
+capacity check's, the event log's and the figures', while this process has nothing else to
+do), the manifest and flushing to disk, and the rest (argument parsing, printing), from
+wrappers around the functions that do each (exclusive time: an import inside a phase counts
+as an import). Shares are of the command's wall time.
 """
 
 from __future__ import annotations
@@ -203,7 +204,8 @@ def engine(workload: str) -> dict:
 # ---------------------------------------------------------------------------- phases
 
 PHASES = ("start-up", "imports", "load", "capacity check", "simulation", "invariants", "KPIs",
-          "tables", "event log", "figures", "manifest and fsync", "other")
+          "tables", "event log", "figures", "waiting for children", "manifest and fsync",
+          "other")
 _WRAPPED = {  # module -> {function or Class.method: phase}; a missing one is skipped
     "sim.loading": {"load_scenario": "load", "scenario_from_document": "load"},
     "sim.capacity.network": {"capacity_report": "capacity check",
@@ -216,7 +218,8 @@ _WRAPPED = {  # module -> {function or Class.method: phase}; a missing one is sk
     "sim.outputs.writing": {"_build": "tables", "write_folder": "manifest and fsync"},
     "sim.outputs.tables": {"write_table": "tables", "write_events": "event log"},
     "sim.outputs.figures": {"save_figures": "figures"},
-    "sim.core.forked": {"Background.wait": "figures"},  # waiting for the figures' child
+    # waiting for a forked child: the capacity check's, the event log's, the figures' ones
+    "sim.core.forked": {"Background.wait": "waiting for children"},
 }
 INHERIT = {"write_table"}
 """Functions that count as their caller's phase when called inside one (a small event log is

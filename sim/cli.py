@@ -19,9 +19,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sim.outputs.size import BYTES_PER_CASE, RUN_LIMIT_CASES  # noqa: F401  (the run-size rule)
+
+if TYPE_CHECKING:
+    from sim.core.forked import Background
+    from sim.scenario.models import Scenario
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -154,6 +158,30 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     scenario = _load(args)
+    checking = _check_capacity_meanwhile(scenario)
+    try:
+        return _run(args, scenario, checking)
+    finally:
+        checking.cancel()  # if the run was refused before it needed the check
+
+
+def _check_capacity_meanwhile(scenario: Scenario) -> Background:
+    """The capacity check, started in a forked child (:mod:`sim.core.forked`) while this
+    process imports what a run needs (pandas, the outputs): a core that would otherwise sit
+    idle through the start-up (issue #24). Its result: ``.wait()``, the check's records."""
+    # scipy.special: the check's quantiles and the run's intervals need it; imported once,
+    # here, rather than once in the child and again in this process
+    from scipy import special  # noqa: F401
+
+    from sim.capacity.network import capacity_records
+    from sim.core.forked import in_background
+    from sim.engine.plan import build_plan
+
+    return in_background(capacity_records, build_plan(scenario))
+
+
+def _run(args: argparse.Namespace, scenario: Scenario, checking: Background) -> int:
+    """``sosim run`` once the scenario is loaded and its capacity check started."""
     from sim.capacity.network import overload_warnings
     from sim.outputs.glance import glance_text
     from sim.outputs.naming import command_record
@@ -187,12 +215,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.record = command_record("timeline" if years else "run", getattr(args, "argv", None),
                                  **options)
 
-    from sim.capacity.network import capacity_report
+    import pandas as pd
+
     from sim.core.progress import progress_reports
-    from sim.engine.plan import build_plan
 
     # an overloaded pool is named before the run, which still completes; --quiet never hides it
-    capacity = capacity_report(build_plan(scenario))
+    capacity = pd.DataFrame(checking.wait())  # as capacity_report makes it
     _warn(overload_warnings(capacity))
     if years:
         return _run_timeline(args, scenario, years, out, auto)

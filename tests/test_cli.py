@@ -14,8 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+import sim
 from sim.cli import main
 from tests.conftest import MINI_YAML, edited
 
@@ -209,6 +211,26 @@ def test_overloaded_scenario_warns_and_still_runs_to_the_horizon(capsys, mini_fi
     assert found, out
     assert float(found.group(1).replace(",", "")) > 0
     assert "18 days measured after a 2-day warm-up" in out
+
+
+def test_the_run_writes_the_capacity_check_made_beside_its_start(capsys, mini_file: Path,
+                                                                 tmp_path: Path) -> None:
+    """The run's capacity check is made in a forked child while the run starts (issue #24):
+    the table written is the scenario's check, as ``capacity_report`` makes it here."""
+    from sim.capacity.network import capacity_report
+    from sim.engine.plan import build_plan
+    from sim.outputs.tables import read_results_table
+
+    overrides = ["simulation.horizon_days=10", "demand.cases_per_year=50000",
+                 "pools.in_house.specialists.oncology=1"]
+    status, _, err = run_cli(capsys, "run", mini_file, "--out", tmp_path / "out", "--quiet",
+                             "--no-figures", "--no-events",
+                             *[a for o in overrides for a in ("--set", o)])
+    assert status == 0, err
+    written = read_results_table(tmp_path / "out", "capacity")
+    here = capacity_report(build_plan(sim.load_scenario(mini_file, overrides)))
+    pd.testing.assert_frame_equal(written, here, check_dtype=False)
+    assert "warning: in_house/oncology:" in err
 
 
 def test_quiet_never_hides_a_real_overload(capsys, mini_file: Path, tmp_path: Path) -> None:

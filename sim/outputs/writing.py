@@ -18,10 +18,11 @@ between the two renames, no folder at all), never a partial folder.
 A hard crash (power loss, ``kill -9``) can leave a ``.tmp-`` or ``.old-``
 sibling behind; it is never mistaken for ``out_dir`` and can be deleted.
 
-Figures are drawn in two forked child processes (:mod:`sim.core.forked`) into the same
-temporary folder while this process writes the tables and the event log; the manifest is
-written, and the folder swapped in, only once the children have finished, and an error in
-one is raised here like any other (where forking is not possible they are drawn in turn).
+Figures are drawn in two forked child processes (:mod:`sim.core.forked`), and the event
+log written in a third, into the same temporary folder while this process writes the other
+tables; the manifest is written, and the folder swapped in, only once the children have
+finished, and an error in one is raised here like any other (where forking is not possible
+the same work is done here, in turn).
 
 Single files get the same guarantee from :func:`atomic_write_text` and
 :func:`atomic_write_bytes` (temporary file, ``fsync``, ``os.replace``).
@@ -213,30 +214,29 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
 
     fmt = "parquet" if parquet_available() else "csv"
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    drawing = []
-    if figures:  # drawn in two forked children while the tables are written (sim.core.forked)
-        results.kpis, results.capacity  # noqa: B018 - built once, here, for every process
-        drawing = [in_background(_draw_figures, results, folder / "figures", list(share))
-                   for share in FIGURE_SHARES]
+    results.cases, results.kpis, results.capacity  # noqa: B018 - built once, for every process
+    # forked children (sim.core.forked) draw the figures and write the event log while this
+    # process writes the other tables
+    drawing = [in_background(_draw_figures, results, folder / "figures", list(share))
+               for share in (FIGURE_SHARES if figures else ())]
+    logging = in_background(write_events, results, folder, fmt) if events else None
+    jobs = [*drawing, *([logging] if logging else [])]
     try:
         tables = {"cases": write_table(results.cases, folder, "cases", fmt, [])}
-        if events:
-            tables["events"] = write_events(results, folder, fmt)
+        if logging:
+            tables["events"] = {}  # its place in the manifest; filled in below
         tables["kpis"] = write_table(results.kpis, folder, "kpis", fmt, ["replication"])
         tables["summary"] = write_table(results.summary().rename_axis("kpi"), folder,
                                          "summary", "csv", ["kpi"])
         tables["capacity"] = write_table(results.capacity, folder, "capacity", "csv", [])
         warnings = overload_warnings(results.capacity)
         (folder / "summary.json").write_text(_dump_json(_summary(results, created, warnings)))
-    except BaseException:
-        for job in drawing:
-            job.cancel()
-        raise
-    try:
         for job in drawing:
             job.wait()  # an error, if any, is raised here: the folder is not swapped in
+        if logging:
+            tables["events"] = logging.wait()  # what the manifest records of it
     except BaseException:
-        for job in drawing:
+        for job in jobs:
             job.cancel()
         raise
     return {"created": created, "scenario_name": results.scenario.name,

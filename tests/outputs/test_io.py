@@ -189,6 +189,30 @@ def test_failure_mid_write_leaves_previous_outputs_untouched(
     assert siblings(out) == []
 
 
+def test_failure_writing_the_event_log_leaves_previous_outputs_untouched(
+        res: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event log is written in a forked child beside the other tables: its error is
+    raised here, and the folder is not swapped in."""
+    out = write_results(res, tmp_path / "run", figures=False)
+    before = snapshot(out)
+
+    def boom(*args: object) -> dict:
+        raise RuntimeError("event log: disk full")
+
+    monkeypatch.setattr(sim.outputs.writing, "write_events", boom)
+    with pytest.raises(RuntimeError, match="event log: disk full"):
+        write_results(res, out, overwrite=True)
+    assert snapshot(out) == before
+    assert siblings(out) == []
+
+
+def test_manifest_lists_the_tables_in_order(res: Results, tmp_path: Path) -> None:
+    manifest = json.loads((write_results(res, tmp_path / "run", figures=False)
+                           / "manifest.json").read_text())
+    assert list(manifest["tables"]) == ["cases", "events", "kpis", "summary", "capacity"]
+    assert manifest["tables"]["events"]["rows"] == len(res.events)
+
+
 def test_failure_on_first_write_leaves_nothing(
         res: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sim.outputs.figures, "save_figures", lambda *a: 1 / 0)
