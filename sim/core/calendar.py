@@ -47,14 +47,19 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from sim.core.zones import clock_hours
+from sim.core.week_pattern import (
+    Week,
+    day_intervals,
+    describe,
+    merge_hours,
+    zoned_day_intervals,
+)
 
 __all__ = ["TimeLike", "WorkCalendar", "delay_end"]
 
 TimeLike: TypeAlias = float | npt.NDArray[np.float64]
 """A Python float (scalar fast path) or a float array (vectorised path)."""
 
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _CHUNK_DAYS = 366  # days of intervals generated per lazy extension (at least)
 
 
@@ -69,11 +74,6 @@ def _out(a: npt.NDArray[np.float64]) -> TimeLike:
     return a if a.ndim else float(a)
 
 
-def _fmt_hour(x: float) -> str:
-    minutes = round(x * 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 class WorkCalendar:
     """When a resource works. Build with :meth:`always` or :meth:`weekly`, not directly.
 
@@ -85,10 +85,8 @@ class WorkCalendar:
         self,
         name: str,
         start: datetime.date | None = None,
-        days: frozenset[int] = frozenset(),
-        hours: tuple[tuple[float, float], ...] = (),
         holidays: frozenset[datetime.date] = frozenset(),
-        by_day: tuple[tuple[tuple[float, float], ...], ...] | None = None,
+        week: Week = ((),) * 7,
         zones: tuple[str, str] | None = None,
     ) -> None:
         self.name = name
@@ -97,9 +95,7 @@ class WorkCalendar:
         self._zones = zones
         self._start = start
         self.is_24x7 = start is None
-        # open intervals of each weekday (Monday first); `hours` on every day in `days`
-        self._by_day = by_day if by_day is not None else tuple(
-            hours if wd in days else () for wd in range(7))
+        self._by_day = week  # open intervals of each weekday, Monday first
         worked = [h for h in self._by_day if h]
         self.business_day_hours = 24.0 if start is None else (
             sum(c - o for h in worked for o, c in h) / len(worked) if worked else 0.0)
@@ -167,33 +163,12 @@ class WorkCalendar:
             raise ValueError("weekly calendar needs at least one working day")
         if not day_set <= set(range(7)):
             raise ValueError(f"days must be weekday numbers 0 (Mon)..6 (Sun), got {sorted(days)}")
-        merged: list[tuple[float, float]] = []
-        for item in hours:
-            o, c = (float(x) for x in item)
-            if not 0.0 <= o < c <= 24.0:
-                raise ValueError(f"hours interval {item} must satisfy 0 <= open < close <= 24")
-            if merged and o < merged[-1][1]:
-                raise ValueError(f"hours must be sorted and non-overlapping, got {list(hours)}")
-            if merged and o == merged[-1][1]:
-                merged[-1] = (merged[-1][0], c)
-            else:
-                merged.append((o, c))
+        merged = merge_hours(hours)
         if not merged:
             raise ValueError("weekly calendar needs at least one (open, close) hours interval")
-        ds = sorted(day_set)
-        contiguous = len(ds) > 2 and ds[-1] - ds[0] == len(ds) - 1
-        day_txt = (
-            f"{_DAY_NAMES[ds[0]]}-{_DAY_NAMES[ds[-1]]}"
-            if contiguous
-            else ",".join(_DAY_NAMES[d] for d in ds)
-        )
+        week = tuple(merged if wd in day_set else () for wd in range(7))
         hol = frozenset(holidays)
-        name = f"{day_txt} " + ",".join(f"{_fmt_hour(o)}-{_fmt_hour(c)}" for o, c in merged)
-        if hol:
-            name += f" (-{len(hol)} holidays)"
-        if zones is not None:
-            name += f" [{zones[0]}]"
-        return cls(name, start, day_set, tuple(merged), hol, zones=zones)
+        return cls(describe(week, hol, zones), start, hol, week, zones=zones)
 
     @classmethod
     def sessions(
@@ -214,79 +189,33 @@ class WorkCalendar:
         """
         if isinstance(start, datetime.datetime):
             start = start.date()
-        days: list[tuple[tuple[float, float], ...]] = [()] * 7
-        for wd, hours in by_day.items():
-            merged = cls.weekly(start, [wd], hours)._by_day[wd]  # same checks and merging
-            days[wd] = merged
-        if not any(days):
+        week = tuple(merge_hours(by_day.get(wd, ())) for wd in range(7))
+        if not any(week):
             raise ValueError("sessions need at least one (open, close) interval")
         hol = frozenset(holidays)
-        name = "; ".join(f"{_DAY_NAMES[wd]} " + ",".join(
-            f"{_fmt_hour(o)}-{_fmt_hour(c)}" for o, c in h) for wd, h in enumerate(days) if h)
-        if hol:
-            name += f" (-{len(hol)} holidays)"
-        if zones is not None:
-            name += f" [{zones[0]}]"
-        return cls(name, start, frozenset(), (), hol, by_day=tuple(days), zones=zones)
+        return cls(describe(week, hol, zones, per_day=True), start, hol, week, zones=zones)
 
     def __repr__(self) -> str:
         return f"WorkCalendar({self.name!r})"
 
     # ------------------------------------------------------------------ lazy interval tables
     def _extend(self, n_days: int) -> None:
-        """Generate the open intervals of days ``[_n_days, _n_days + n_days)``."""
-        if self._zones is not None:
-            self._extend_zoned(n_days)
-            return
+        """Lay the open intervals of days ``[_n_days, _n_days + n_days)`` on the tables
+        (:mod:`sim.core.week_pattern`)."""
+        first, stop = self._n_days, self._n_days + n_days
+        intervals = (day_intervals(self._by_day, self._weekday0, self._holiday_days, first, stop)
+                     if self._zones is None else
+                     zoned_day_intervals(self._by_day, self._start, self._zones,
+                                         self._holiday_dates, first, stop, self._last_end))
         total = self._total
         s, e, c, ce = self._s, self._e, self._c, self._ce
-        by_day = self._by_day
-        for d in range(self._n_days, self._n_days + n_days):
-            hours = by_day[(self._weekday0 + d) % 7]
-            if not hours or d in self._holiday_days:
-                continue
-            base = 24.0 * d
-            for o, cl in hours:
-                s0, e0 = base + o, base + cl
-                s.append(s0)
-                e.append(e0)
-                c.append(total)
-                total += e0 - s0  # so W(end) == cum + (end - start) exactly
-                ce.append(total)
-        self._n_days += n_days
-        self._total = total
-        if e:
-            self._last_end = e[-1]
-
-    def _extend_zoned(self, n_days: int) -> None:
-        """As :meth:`_extend`, for local days of another zone (:mod:`sim.core.zones`).
-
-        Local day ``k`` is ``start + k - 1`` (one day early, since the zones' midnights
-        differ); each open interval's local ends are converted to the platform clock
-        through UTC, so daylight-saving changes in either zone move them; parts before
-        hour 0 are cut off.
-        """
-        total = self._total
-        s, e, c, ce = self._s, self._e, self._c, self._ce
-        for k in range(self._n_days, self._n_days + n_days):
-            day = self._start + datetime.timedelta(days=k - 1)
-            if day in self._holiday_dates:
-                continue
-            for o, cl in self._by_day[day.weekday()]:
-                s0, e0 = clock_hours(self._start, self._zones, day, (o, cl))
-                if e0 <= 0.0:
-                    continue
-                s0 = max(s0, 0.0)
-                if s and s0 < e[-1]:  # a local night shift folded by a clock change
-                    s0 = e[-1]
-                if e0 <= s0:
-                    continue
-                s.append(s0)
-                e.append(e0)
-                c.append(total)
-                total += e0 - s0
-                ce.append(total)
-        self._n_days += n_days
+        for s0, e0 in intervals:
+            s.append(s0)
+            e.append(e0)
+            c.append(total)
+            total += e0 - s0  # so W(end) == cum + (end - start) exactly
+            ce.append(total)
+        self._n_days = stop
         self._total = total
         if e:
             self._last_end = e[-1]
