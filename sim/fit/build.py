@@ -311,8 +311,8 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
                              _entry_maker(fitted, heuristic))
         staffing, kinds = kinds_and_staffing(log, t, scenario, cals, lines)
     fitted.staffing = staffing
-    for pool, rate in fit_absences(log, t, fitted.calendars, lines).items():
-        scenario["pools"][pool]["absences"] = {"rate": rate}
+    for pool, absences in fit_absences(log, t, fitted.calendars, lines).items():
+        scenario["pools"][pool]["absences"] = absences
     for pool, lines in staffing.specialists.items():
         scenario["pools"][pool]["specialists"] = {k: v for k, v in lines.items() if "/" not in k}
         subs: dict[str, dict] = {}

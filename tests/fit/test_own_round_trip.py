@@ -11,7 +11,9 @@ scenarios run under the ``power`` marker (about 15 s each on the shared machine)
 (tests/fit/test_sessions.py) with the line's work measured on them, the pools' kinds
 (tests/fit/test_kinds.py), the Bangalore pool's overnight hours on a shifted clock, its
 portal-only service and the in-house absence rate (tests/fit/test_own_supply.py); the
-contracts' caps and the summer absence block are not read (docs/calibration.md "Own logs").
+contracts' caps are not read (docs/calibration.md "Own logs"). The summer absence block
+falls outside these 90 days from January; a log that spans it reads it back
+(tests/fit/test_absence_blocks.py).
 
 ``legacy_referral`` passes with its urgent reserve read before the routing: the in-house
 pool is so lightly loaded behind the referral cycle that the overflow rule (48 h) sends a
