@@ -203,9 +203,9 @@ class Comparison:
 def _welch(a: pd.DataFrame, b: pd.DataFrame, confidence: float) -> pd.Series:
     """Half-width of the Welch (unequal variances) interval of ``mean(b) - mean(a)``."""
     na, nb = a.count(), b.count()
-    va, vb = a.var(ddof=1) / na, b.var(ddof=1) / nb
-    se2 = va + vb
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # an infinite KPI (a salaried
+        va, vb = a.var(ddof=1) / na, b.var(ddof=1) / nb   # line's cost per opinion with no
+        se2 = va + vb                                      # opinion) has no variance: NaN
         df = se2 ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))
     df = df.where(df > 0, np.maximum(np.minimum(na, nb) - 1, 1))  # both constant: any df
     t = pd.Series(t_critical(confidence, df.astype(float)), index=se2.index)

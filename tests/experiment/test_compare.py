@@ -103,3 +103,21 @@ def test_bad_comparisons() -> None:
     with pytest.raises(sim.ScenarioError, match="triage.policy"):
         compare(s, vary={"triage.policy": ["ai", "telepathy"]}, replications=2)
     assert compare([s, s], replications=2).labels == ("baseline", "baseline#2")
+
+
+def test_an_infinite_kpi_has_no_interval_and_no_warning() -> None:
+    """A salaried line with no opinion costs an infinite amount per opinion: its Welch
+    interval is NaN, computed without numpy's RuntimeWarning on stderr (a new user saw it
+    on `sosim compare`)."""
+    import warnings
+
+    from sim.experiment.compare import _welch
+
+    a = pd.DataFrame({"cost": [np.inf, 10.0, 12.0], "time": [1.0, 2.0, 3.0]})
+    b = pd.DataFrame({"cost": [9.0, 11.0, 10.0], "time": [2.0, 3.0, 5.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        half = _welch(a, b, 0.95)
+    assert np.isnan(half["cost"])
+    se = np.sqrt(a["time"].var() / 3 + b["time"].var() / 3)
+    assert half["time"] > se  # a t multiple of the standard error
