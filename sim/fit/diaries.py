@@ -7,12 +7,15 @@ from ``b + lead`` and each slot goes to the first eligible waiting case, unused 
 lost. A log shows only the slots that were *held*, but those lie on the grid:
 
 - **Slots a week.** Mapped to the working hours ``w`` of the pool's fitted calendar, held
-  slots satisfy ``w / spacing - 0.5 = k`` for whole ``k``. The most slots held in any one
-  week (168 h from the log's start) is a lower bound on ``slots_per_week``; from it upward
-  the first count whose grid holds at least 95% of the held slots within a minute is the
-  diary's (finer grids, three times as many slots, fit as well: the first is the coarsest).
-  The search stops at a spacing of ten minutes, so that continuous appointment times (a
-  log from another system) fit no grid by chance: the channel then keeps a plain delay.
+  slots lie on a grid ``w = phase + k * spacing`` for whole ``k`` (the engine's phase is
+  half a spacing from the simulation's start; a log that starts elsewhere shifts it, so the
+  phase is read too, as the circular mean of ``w`` modulo the spacing). The most slots held
+  in any one week (168 h from the log's start) is a lower bound on ``slots_per_week``; from
+  it upward the first count whose grid holds at least 95% of the held slots within a minute
+  is the diary's (finer grids fit as well: the first is the coarsest). The search stops at
+  a spacing of ten minutes, so that continuous appointment times (a log from another
+  system) fit no grid by chance: the channel then keeps a plain delay. Slot counts are
+  whole numbers a week.
 - **The lead is interval-censored.** A case held at slot ``t_k`` had ``b + lead <= t_k``;
   if a slot ``t_j`` of its diary between ``b`` and ``t_k`` went unused by anyone, the case
   was not yet eligible then: ``lead > t_j - b`` (the latest such slot). A case that gave up
@@ -21,16 +24,18 @@ lost. A log shows only the slots that were *held*, but those lie on the grid:
   likelihood on these intervals (``scipy.stats.CensoredData``), lognormal in days and in
   business days of the pool's calendar, the unit with the higher likelihood kept (the
   likelihood of an interval is a probability, so the two compare). A class with fewer
-  than :data:`MIN_SLOTS` informative cases shares the largest class's lead.
+  than :data:`MIN_SLOTS` informative cases in a channel is fitted on its cases of every
+  channel with a diary, else shares the channel's largest class's lead.
 
-Example (a 45-hour week of 75 slots, a lead of 2-3 days):
+Example (a 45-hour week of 75 slots, of which every other one held: 60 in eight weeks):
     >>> import datetime
     >>> from sim.core.calendar import WorkCalendar
     >>> cal = WorkCalendar.weekly(datetime.date(2026, 1, 5), range(5), [(8, 17)])
     >>> spacing_h = 45 / 75
     >>> held_h = cal.add_working_hours(np.zeros(60), (np.arange(0, 120, 2) + 0.5) * spacing_h)
-    >>> detect_grid(held_h, cal).per_week
-    75
+    >>> grid = detect_grid(held_h, cal)
+    >>> grid.per_week, round(grid.spacing_h, 3), round(grid.phase_h, 3)
+    (75, 0.6, 0.3)
 """
 
 from __future__ import annotations
@@ -42,7 +47,6 @@ import pandas as pd
 from scipy import stats
 
 from sim.core.calendar import WorkCalendar
-from sim.engine.access_specs import DiarySpec
 from sim.fit.fitted import Fitted
 
 __all__ = ["Grid", "detect_grid", "fit_diaries", "fit_lead", "lead_bounds", "slot_times"]
@@ -62,10 +66,12 @@ MIN_SLOTS = 20
 
 @dataclass(frozen=True)
 class Grid:
-    """A pool's diary for one channel: ``per_week`` slots in its calendar's week."""
+    """A pool's diary for one channel: ``per_week`` slots in its calendar's week, slot ``k``
+    at working hour ``phase_h + k * spacing_h`` (the engine's phase is half a spacing)."""
 
     per_week: int
     weekly_hours: float
+    phase_h: float
     held: int
     busiest_week: int
     on_grid: float
@@ -77,16 +83,30 @@ class Grid:
 
     @property
     def note(self) -> str:
+        shift_h = self.phase_h - 0.5 * self.spacing_h
+        shift = ("" if abs(shift_h) <= TOL_H else
+                 f"; the log's slots sit {shift_h:+.3g} working hours from sosim's (which "
+                 "start half a spacing into the calendar), a phase the scenario cannot say")
         return (f"{self.held} held slots, {100 * self.on_grid:.0f}% on a grid every "
                 f"{self.spacing_h:.3g} working hours of the pool's calendar "
                 f"({self.weekly_hours:.4g} h a week); at most {self.busiest_week} held in one "
-                "week (a lower bound); unused slots are not in the log")
+                f"week (a lower bound){shift}")
 
 
-def _offsets_h(w: np.ndarray, spacing_h: float) -> np.ndarray:
-    """Working hours from each of ``w`` to the nearest grid point ``(k + 0.5) * spacing``."""
-    r = w / spacing_h - 0.5
+def _offsets_h(w: np.ndarray, spacing_h: float, phase_h: float) -> np.ndarray:
+    """Working hours from each of ``w`` to the nearest grid point ``phase + k * spacing``."""
+    r = (w - phase_h) / spacing_h
     return np.abs(r - np.round(r)) * spacing_h
+
+
+def _phase_h(w: np.ndarray, spacing_h: float) -> float:
+    """Where in each spacing the grid's points lie: the circular mean of ``w`` modulo the
+    spacing, taken again over the points near it (so that a few off the grid move it not)."""
+    phase = float(stats.circmean(w % spacing_h, high=spacing_h, low=0.0))
+    near = _offsets_h(w, spacing_h, phase) <= 3 * TOL_H
+    if near.any():
+        phase = float(stats.circmean(w[near] % spacing_h, high=spacing_h, low=0.0))
+    return phase
 
 
 def detect_grid(held_h: np.ndarray, cal: WorkCalendar) -> Grid | None:
@@ -98,22 +118,27 @@ def detect_grid(held_h: np.ndarray, cal: WorkCalendar) -> Grid | None:
     w = np.asarray(cal.working_hours(held_h), dtype=float)
     busiest = int(np.bincount((held_h // 168).astype(int)).max())
     for per_week in range(max(busiest, 1), int(week_h / MIN_SPACING_H) + 1):
-        share = float(np.mean(_offsets_h(w, week_h / per_week) <= TOL_H))
+        spacing_h = week_h / per_week
+        phase = _phase_h(w, spacing_h)
+        share = float(np.mean(_offsets_h(w, spacing_h, phase) <= TOL_H))
         if share >= ON_GRID:
-            return Grid(per_week, week_h, len(held_h), busiest, share)
+            return Grid(per_week, week_h, phase, len(held_h), busiest, share)
     return None
 
 
 def on_grid(times_h: np.ndarray, grid: Grid, cal: WorkCalendar) -> np.ndarray:
     """Whether each time lies on ``grid`` (within :data:`TOL_H`)."""
     w = np.asarray(cal.working_hours(np.asarray(times_h, dtype=float)), dtype=float)
-    return _offsets_h(w, grid.spacing_h) <= TOL_H
+    return _offsets_h(w, grid.spacing_h, grid.phase_h) <= TOL_H
 
 
 def slot_times(grid: Grid, cal: WorkCalendar, end_h: float) -> np.ndarray:
-    """Every slot of ``grid`` from 0 to ``end_h``, as the engine places them."""
-    d = DiarySpec(0, 0, 0, float(grid.per_week), cal, "fitted")
-    return np.asarray(d.slot_times(0, d.first_slot_at_or_after(end_h)), dtype=float)
+    """Every slot of ``grid`` from 0 to ``end_h``, as the log's diary placed them."""
+    n = int(np.floor((float(cal.working_hours(end_h)) - grid.phase_h) / grid.spacing_h)) + 1
+    k = np.arange(max(n, 0), dtype=float)
+    times = np.asarray(cal.add_working_hours(np.zeros(len(k)), grid.phase_h
+                                             + k * grid.spacing_h), dtype=float)
+    return times[times <= end_h]
 
 
 def lead_bounds(booked_h: np.ndarray, stop_h: np.ndarray, held: np.ndarray,
