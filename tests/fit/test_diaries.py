@@ -21,6 +21,7 @@ import pytest
 import sim
 from sim.core.calendar import WorkCalendar
 from sim.engine.access_specs import DiarySpec
+from sim.fit.api import _fit_text
 from sim.fit.diaries import _bounds, _grids, detect_grid, fit_diaries, lead_bounds
 from sim.fit.journey import appointments
 from sim.fit.read import own_log
@@ -130,16 +131,15 @@ def test_continuous_appointment_times_keep_a_plain_delay():
 
 @pytest.fixture(scope="module")
 def legacy():
-    """legacy_referral's own 90-day log (seed 11), its stage table, fit and pool calendars."""
-    from sim.fit.build import fit_scenario
-
+    """legacy_referral's own 90-day log (seed 11), its stage table, fit (and the validated
+    fitted scenario) and pool calendars."""
     truth = sim.load_scenario("scenarios/legacy_referral.yaml", overrides=[
         "simulation.horizon_days=90", "simulation.warmup_days=0"])
     results = sim.run(truth, seed=11, replications=1)
     log = own_log(results)
-    fitted = fit_scenario(log)
+    fitted, _, scenario = _fit_text(log, "own", 2, 1, "legacy_referral", "fitted")
     cals = {p: fitted.calendars[p].work_calendar(log.start) for p in fitted.scenario["pools"]}
-    return results, log, stage_table(log), fitted, cals
+    return results, log, stage_table(log), fitted, cals, scenario
 
 
 def test_own_log_diaries_recovered(legacy):
@@ -156,7 +156,7 @@ def test_own_log_diaries_recovered(legacy):
 
 
 def test_own_log_true_leads_inside_their_intervals(legacy):
-    results, log, t, _, cals = legacy
+    results, log, t, _, cals, _ = legacy
     cases = results.cases.assign(case="r0-" + results.cases["case"].astype(str)).set_index(
         "case")
     for ch in ("in_person", "video"):
@@ -174,3 +174,23 @@ def test_own_log_true_leads_inside_their_intervals(legacy):
         finite = known & np.isfinite(b["hi_h"].to_numpy())
         width = (b["hi_h"] - b["lo_h"]).to_numpy()[finite]
         assert np.median(width) < 0.5 * np.median(b["hi_h"].to_numpy()[finite])
+
+
+def _time_of_day_shares(t: pd.DataFrame) -> np.ndarray:
+    """Shares of the held slots before 09:00 and from 14:00 on."""
+    hour = t["held_h"].dropna().to_numpy() % 24
+    return np.array([np.mean(hour < 9), np.mean(hour >= 14)])
+
+
+def test_own_log_slots_keep_the_diary_s_hours(legacy):
+    """The fitted model holds its slots at the log's hours of the day: a third before 09:00
+    and a fifth from 14:00 on (the grid starts each day at 08:18); the plain delay it
+    replaces held 12-15% before 09:00 and 32-38% from 14:00 on (3 replications, seeds
+    11 and 12), which pushed appointment cases onto the specialists late in the day."""
+    _, _, t, _, _, scenario = legacy
+    log_shares = _time_of_day_shares(t)
+    np.testing.assert_allclose(log_shares, [0.33, 0.20], atol=0.03)
+    run = sim.run(scenario, seed=1, replications=2)
+    sim_shares = np.mean([_time_of_day_shares(stage_table(own_log(run, part=p)))
+                          for p in ("r0", "r1")], axis=0)
+    np.testing.assert_allclose(sim_shares, log_shares, atol=0.07)
