@@ -188,7 +188,7 @@ def fit_lead(lo_h: np.ndarray, hi_h: np.ndarray, booked_h: np.ndarray, cal: Work
         units["business_days"] = (work[0], np.where(np.isinf(hi_h), np.inf, work[1]))
     fits = {u: _lognormal(*x) for u, x in units.items()}
     unit = max(fits, key=lambda u: fits[u][2])
-    shape, scale, loglik = fits[unit]
+    shape, scale, _ = fits[unit]
     d = stats.lognorm(shape, scale=scale)
     lo, hi = units[unit]
     ci = stats.bootstrap((lo, hi), _mean, paired=True, vectorized=False, n_resamples=39,
@@ -260,7 +260,9 @@ def _bounds(rows: pd.DataFrame, grids: dict[str, Grid], cals: dict[str, WorkCale
     for name, grid in grids.items():
         slots = slot_times(grid, cals[name], end_h)
         mine = held_rows[pool == name]
-        unused = slots[~_used(slots, mine["held_h"].to_numpy())]
+        # a slot is used if any of the channel's held slots is on it: a case reviewed by
+        # another pool than its slot's must not leave that slot looking unused
+        unused = slots[~_used(slots, np.sort(held_rows["held_h"].to_numpy()))]
         lo, hi = lead_bounds(mine["booked_h"].to_numpy(), mine["held_h"].to_numpy(),
                              np.ones(len(mine), bool), unused)
         out.append(pd.DataFrame({"lo_h": lo, "hi_h": hi}, index=mine.index))
