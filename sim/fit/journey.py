@@ -1,8 +1,10 @@
 """What sosim simulates around the queues, fitted where the log shows it.
 
 - **appointments**: per channel whose cases (at least half of those matched) waited for a
-  slot (``appointment_booked`` to ``appointment_held``), the wait fitted by censored maximum
-  likelihood (slots not held when the patient gave up or the log ended are censored);
+  slot (``appointment_booked`` to ``appointment_held``), a diary where the held slots lie on
+  a grid of the pool's calendar (slots a week per pool, the lead per class:
+  :mod:`sim.fit.diaries`), else the wait fitted as a delay by censored maximum likelihood
+  (slots not held when the patient gave up or the log ended are censored);
 - **second records requests**: per channel, the share of cases whose first batch of
   records was followed by a second request (``records_again``), and the second wait;
 - **referral cycle** (legacy triage): from the referral's start to its end, as a delay;
@@ -32,6 +34,8 @@ from collections.abc import Callable
 import pandas as pd
 from scipy import stats
 
+from sim.core.calendar import WorkCalendar
+from sim.fit.diaries import fit_diaries
 from sim.fit.fitted import Fitted
 from sim.fit.stages import stage_table  # noqa: F401  (for the example)
 
@@ -48,27 +52,40 @@ def _channels(t: pd.DataFrame) -> pd.Series:
             else pd.Series("all", index=t.index))
 
 
-def appointments(t: pd.DataFrame, end_h: float, delay: Delay) -> dict[str, Fitted]:
-    """Per channel, the wait for an appointment slot (channels without one are left out):
-    a delay from booking to the slot held, a slot not held when the patient gave up or the
-    log ended being a censored observation; in business days on the calendar the slots
-    keep when they keep office hours (a clinic's diary), else in hours."""
+def appointments(t: pd.DataFrame, end_h: float, delay: Delay,
+                 cals: dict[str, WorkCalendar] | None = None
+                 ) -> tuple[dict[str, Fitted | dict], list[str]]:
+    """Per channel, the wait for an appointment slot (channels without one are left out),
+    and notes on how each was read.
+
+    Where the held slots lie on a grid of the pools' calendars ``cals``, a diary: slots a
+    week per pool and the booking lead per class (:mod:`sim.fit.diaries`). Otherwise a delay
+    from booking to the slot held, a slot not held when the patient gave up or the log ended
+    being a censored observation; in business days on the calendar the slots keep when
+    they keep office hours, else in hours."""
     if not t["booked_h"].notna().any():
-        return {}
-    out = {}
+        return {}, []
+    out: dict[str, Fitted | dict] = {}
     ch = _channels(t)
+    names = []
     for name, rows in t.groupby(ch):
         matched = rows[rows["match_h"].notna()]
         booked = matched[matched["booked_h"].notna()]
-        if len(booked) < MIN_CASES or len(booked) < 0.5 * len(matched):
+        if len(booked) >= MIN_CASES and len(booked) >= 0.5 * len(matched):
+            names.append(str(name))
+    diaries, notes = fit_diaries(t, end_h, cals or {}, names)
+    out.update(diaries)
+    for name, rows in t.groupby(ch):
+        if str(name) not in names or str(name) in diaries:
             continue
+        booked = rows[rows["match_h"].notna() & rows["booked_h"].notna()]
         held = booked["held_h"].notna()
         still = booked[~held]
         stop = still["abandoned_h"].fillna(end_h).clip(upper=end_h).to_numpy()
         out[str(name)] = delay(booked.loc[held, "booked_h"].to_numpy(),
                                booked.loc[held, "held_h"].to_numpy(), f"appointment_{name}",
                                open_h=(still["booked_h"].to_numpy(), stop))
-    return out
+    return out, notes
 
 
 def incomplete_records(t: pd.DataFrame, delay: Delay) -> dict | None:
@@ -197,7 +214,10 @@ def journey_sections(log, t: pd.DataFrame, scenario: dict, fitted, delay: Delay 
     fitted.patience = fits
     if section:
         scenario["abandonment"] = section
-    slots = appointments(t, log.end_h, delay)
+    cals = {p: det.work_calendar(log.start) for p, det in fitted.calendars.items()
+            if p in scenario.get("pools", {})}
+    slots, slot_notes = appointments(t, log.end_h, delay, cals)
+    fitted.notes.extend(slot_notes)
     if slots:
         scenario["appointments"] = slots
     again = incomplete_records(t, delay)
