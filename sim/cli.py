@@ -158,26 +158,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     scenario = _load(args)
-    checking = _check_capacity_meanwhile(scenario)
+    from sim.capacity.network import capacity_in_background
+    from sim.engine.plan import build_plan
+
+    checking = capacity_in_background(build_plan(scenario))  # while the imports load
     try:
         return _run(args, scenario, checking)
     finally:
         checking.cancel()  # if the run was refused before it needed the check
-
-
-def _check_capacity_meanwhile(scenario: Scenario) -> Background:
-    """The capacity check, started in a forked child (:mod:`sim.core.forked`) while this
-    process imports what a run needs (pandas, the outputs): a core that would otherwise sit
-    idle through the start-up (issue #24). Its result: ``.wait()``, the check's records."""
-    # scipy.special: the check's quantiles and the run's intervals need it; imported once,
-    # here, rather than once in the child and again in this process
-    from scipy import special  # noqa: F401
-
-    from sim.capacity.network import capacity_records
-    from sim.core.forked import in_background
-    from sim.engine.plan import build_plan
-
-    return in_background(capacity_records, build_plan(scenario))
 
 
 def _run(args: argparse.Namespace, scenario: Scenario, checking: Background) -> int:

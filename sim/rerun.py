@@ -124,14 +124,33 @@ def _figures(m: dict[str, Any]) -> bool:
 
 
 def _run(m: dict[str, Any], path: Path, out: Path) -> None:
-    from sim.outputs.runner import run
-    from sim.outputs.writing import write_results
+    from sim.capacity.network import capacity_in_background
+    from sim.engine.plan import build_plan
 
-    results = run(_scenario(m, path), seed=m["seed"], replications=m["replications"])
+    scenario = _scenario(m, path)
+    checking = capacity_in_background(build_plan(scenario))  # as sosim run does (issue #24)
+    try:
+        import pandas as pd
+
+        from sim.outputs.runner import run
+        from sim.outputs.writing import write_results
+
+        capacity = pd.DataFrame(checking.wait())
+        figures = _figures(m)
+
+        def progress(done: int, _total: int) -> None:
+            if done == 0 and figures:  # while the workers simulate: matplotlib, which the
+                import sim.outputs.figures  # noqa: F401  (figures' children inherit)
+
+        results = run(scenario, seed=m["seed"], replications=m["replications"],
+                      progress=progress)
+    finally:
+        checking.cancel()
     results.overrides = tuple(m.get("overrides", ()))
+    results.capacity = capacity  # the same scenario's check: once per run
     write_results(results, out, events=any(f["path"].startswith("events")
                                            for f in m["files"]),
-                  figures=_figures(m), manifest=_again(m, path), overwrite=CHECKED)
+                  figures=figures, manifest=_again(m, path), overwrite=CHECKED)
 
 
 def _timeline(m: dict[str, Any], path: Path, out: Path) -> None:

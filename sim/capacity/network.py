@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
+    from sim.core.forked import Background
+
 OPINION = "opinion"
 HIGH_UTILISATION = 0.85
 
@@ -170,6 +172,29 @@ def capacity_report(plan: Plan) -> pd.DataFrame:
     import pandas as pd  # here: sosim validate prints the records and needs no pandas
 
     return pd.DataFrame(capacity_records(plan))
+
+
+def capacity_in_background(plan: Plan) -> Background:
+    """:func:`capacity_records` started in a forked child (:mod:`sim.core.forked`); its
+    ``.wait()`` returns them. ``sosim run`` and ``sosim rerun`` start it as soon as the
+    scenario is loaded, so the check runs on a core that would otherwise sit idle while
+    they import what a run needs (pandas, the outputs; issue #24).
+
+    Example:
+        >>> import pandas as pd
+        >>> from sim.engine.plan import build_plan
+        >>> plan = build_plan(scenario)
+        >>> there = pd.DataFrame(capacity_in_background(plan).wait())
+        >>> there.equals(pd.DataFrame(capacity_records(plan)))   # NaN where no value
+        True
+    """
+    # scipy.special: the check's quantiles and the run's intervals need it; imported once,
+    # here, rather than once in the child and again in this process
+    from scipy import special  # noqa: F401
+
+    from sim.core.forked import in_background
+
+    return in_background(capacity_records, plan)
 
 
 def capacity_records(plan: Plan) -> list[dict[str, Any]]:
