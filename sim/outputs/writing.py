@@ -69,6 +69,7 @@ from sim.outputs.files import fsync as _fsync
 from sim.outputs.tables import parquet_available, write_events, write_table
 
 if TYPE_CHECKING:
+    from sim.core.forked import Background
     from sim.outputs.results import Results
     from sim.scenario.models import Scenario
 
@@ -217,13 +218,14 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
     results.cases, results.kpis, results.capacity  # noqa: B018 - built once, for every process
     # forked children (sim.core.forked) draw the figures and write the event log while this
     # process writes the other tables
-    drawing = [in_background(_draw_figures, results, folder / "figures", list(share))
-               for share in (FIGURE_SHARES if figures else ())]
-    logging = in_background(write_events, results, folder, fmt) if events else None
-    jobs = [*drawing, *([logging] if logging else [])]
+    jobs: list[Background] = []
+    events_job: Background | None = None
     try:
+        for share in FIGURE_SHARES if figures else ():
+            jobs.append(in_background(_draw_figures, results, folder / "figures", list(share)))
+        events_job = in_background(write_events, results, folder, fmt) if events else None
         tables = {"cases": write_table(results.cases, folder, "cases", fmt, [])}
-        if logging:
+        if events_job:
             tables["events"] = {}  # its place in the manifest; filled in below
         tables["kpis"] = write_table(results.kpis, folder, "kpis", fmt, ["replication"])
         tables["summary"] = write_table(results.summary().rename_axis("kpi"), folder,
@@ -231,12 +233,12 @@ def _build(results: Results, folder: Path, events: bool, figures: bool) -> dict[
         tables["capacity"] = write_table(results.capacity, folder, "capacity", "csv", [])
         warnings = overload_warnings(results.capacity)
         (folder / "summary.json").write_text(_dump_json(_summary(results, created, warnings)))
-        for job in drawing:
-            job.wait()  # an error, if any, is raised here: the folder is not swapped in
-        if logging:
-            tables["events"] = logging.wait()  # what the manifest records of it
-    except BaseException:
         for job in jobs:
+            job.wait()  # an error, if any, is raised here: the folder is not swapped in
+        if events_job:
+            tables["events"] = events_job.wait()  # what the manifest records of it
+    except BaseException:
+        for job in jobs + ([events_job] if events_job else []):
             job.cancel()
         raise
     return {"created": created, "scenario_name": results.scenario.name,
