@@ -300,8 +300,9 @@ def fit_scenario(log: Log, name: str = "fitted", replications: int = 5,
     cals = _pool_calendars(log, t, scenario, fitted)
     heuristic = _heuristic_check(t, cals, fitted)
     _triage_section(log, t, scenario, fitted, heuristic, cals)
-    payer = preauth_section(log, t, scenario, fitted)
-    scenario["payers"] = {p: dict(payer) for p in mix["payer"].value}
+    payers = list(mix["payer"].value)
+    preauth = preauth_section(log, t, scenario, fitted, payers)
+    scenario["payers"] = {p: dict(preauth.get(p, {})) for p in payers}
     _pools_section(log, t, scenario, fitted, cals, heuristic)
     staffing, kinds = kinds_and_staffing(log, t, scenario, cals)
     sessions = fit_sessions(log, t, fitted.calendars, staffing.specialists)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.fit.calendars import DetectedCalendar, detect_calendar
 from sim.fit.censored import censored_spec, needs_censoring
@@ -136,17 +137,30 @@ def intake_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScen
                           "digital_share": dict.fromkeys(channels, 1.0)}
 
 
-def preauth_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario) -> dict:
-    """A pre-authorisation delay when the log shows a wait between triage and assignment."""
+def preauth_section(log: Log, t: pd.DataFrame, scenario: dict, fitted: FittedScenario,
+                    payers: list[str]) -> dict[str, dict]:
+    """Per payer of ``payers``, its pre-authorisation where the log shows a wait between
+    triage and assignment: one delay (one desk) and, where the log names the payer, each
+    payer's own share of cases that waited (a payer none of whose cases waited gets none)."""
     single = t[t["screen_end_h"].isna() & t["assigned_delay_h"].notna()]  # not re-routed
     delays = single["assigned_delay_h"].to_numpy()
     if len(delays) == 0 or not (delays > 1e-9).any():
         return {}
     waited = single[delays > 1e-9]
-    positive = delays[delays > 1e-9]
-    share = len(positive) / len(delays)
     matched = waited["match_h"].to_numpy() - waited["assigned_delay_h"].to_numpy()
     delay = delay_entry(log, matched, waited["match_h"].to_numpy(), "preauth", scenario, fitted)
-    return {"preauth": {"delay": delay,
-                        "share": Fitted(round(share, 4), f"{len(positive)} of {len(delays)} "
-                                        "cases waited between triage and assignment", len(delays))}}
+    by = (single["payer"].astype(str) if "payer" in single
+          else pd.Series("", index=single.index))
+    out = {}
+    for payer in payers:
+        mine = delays[(by == payer).to_numpy()] if "payer" in single else delays
+        n_waited = int((mine > 1e-9).sum())
+        if n_waited == 0:
+            continue
+        lo, hi = stats.binomtest(n_waited, len(mine)).proportion_ci(method="wilson")
+        whose = f"{payer}'s " if "payer" in single else ""
+        out[payer] = {"preauth": {"delay": delay, "share": Fitted(
+            round(n_waited / len(mine), 4), f"{n_waited} of {len(mine)} of {whose}cases "
+            f"waited between triage and assignment (95% CI [{lo:.3f}, {hi:.3f}])",
+            len(mine), (round(lo, 4), round(hi, 4)))}}
+    return out
