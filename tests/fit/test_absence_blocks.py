@@ -5,7 +5,8 @@ sessions_and_contract sends 30% of its in-house specialists away for four weeks 
 summer, the block must come back with its dates and as many heads away on each line, and
 the daily rate from the other days: read as one daily rate, the summer made it 21% all
 year, and the gate rejected the fit on the autumn (utilisation in house or abroad outside
-its interval).
+its interval). Absent specialists must not read as specialists held free either: that hid
+the urgent reserve (sim.fit.reserves).
 """
 
 from __future__ import annotations
@@ -97,3 +98,15 @@ def test_the_gate_accepts_the_summer_fit(summer) -> None:  # noqa: ANN001
     first, _, scenario = _fit_text(truncate(log, split), "own", 5, 1, "summer", "first part")
     verdict = judge(scenario, log, first, stage_table(log), split, 5, 1)
     assert not verdict.outside, verdict.line
+
+
+def test_absent_specialists_do_not_hide_the_reserve() -> None:
+    """Seed 13's summer log: counting every named specialist as at work, the absent ones
+    looked free at every queue length and the urgent reserve (1, yielding at 4) was not
+    read; counting only those who started a review that day, it is (sim.fit.reserves)."""
+    truth = sim.load_scenario("scenarios/sessions_and_contract.yaml", overrides=SUMMER)
+    log = own_log(sim.run(truth, seed=13, replications=1))
+    _, _, fitted = _fit_text(truncate(log, holdout_split(log, 0.3)), "own", 5, 1, "summer",
+                             "first part")
+    want, got = truth.priorities["urgent"], fitted.priorities["urgent"]
+    assert (got.reserve, got.reserve_yields_at) == (want.reserve, want.reserve_yields_at)
