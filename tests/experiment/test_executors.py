@@ -16,6 +16,8 @@ from sim.experiment.study import run_study
 from sim.experiment.tasks import make_tasks, with_overrides
 from tests.experiment import short
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def _tasks(batch: int | None = 2) -> list:
     base = short("baseline", 15)
@@ -64,18 +66,35 @@ def test_batching_does_not_change_the_table(tmp_path: Path, serial_table: pd.Dat
     pd.testing.assert_frame_equal(table, serial_table, check_exact=True)
 
 
-def test_dask_cluster_gives_the_serial_table(tmp_path: Path, serial_table: pd.DataFrame) -> None:
-    import dask
-    import distributed  # a required dependency (dask[distributed]): never skipped
+_DASK_CHILD = """
+import sys
+import dask, distributed  # a required dependency (dask[distributed]): never skipped
+sys.path.insert(0, {root!r})
+from sim.experiment.executors import executor_workers, make_executor
+from sim.experiment.study import run_study
+from tests.experiment.test_executors import _tasks
+with dask.config.set({{"distributed.worker.multiprocessing-method": "forkserver"}}), \\
+        distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                 dashboard_address=None) as cluster:
+    ex = make_executor("dask", scheduler=cluster.scheduler_address)
+    with ex:
+        assert executor_workers(ex) == 2
+        table = run_study({out!r}, _tasks(), ex, progress=False)
+    assert ex.client.status == "closed"
+table.to_parquet({table!r})
+"""
 
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}), \
-            distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                     dashboard_address=None) as cluster:
-        ex = make_executor("dask", scheduler=cluster.scheduler_address)
-        with ex:
-            assert executor_workers(ex) == 2
-            table = run_study(tmp_path, _tasks(), ex, progress=False)
-        assert ex.client.status == "closed"
+
+def test_dask_cluster_gives_the_serial_table(tmp_path: Path, serial_table: pd.DataFrame) -> None:
+    """In a fresh interpreter: a cluster leaves Dask's offload thread running for the life of
+    the process, and a process with another thread never forks (sim.core.forked), which
+    would turn later tests' side-by-side runs into serial ones."""
+    code = _DASK_CHILD.format(root=str(ROOT), out=str(tmp_path / "study"),
+                              table=str(tmp_path / "table.parquet"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = pd.read_parquet(tmp_path / "table.parquet")
     pd.testing.assert_frame_equal(table, serial_table, check_exact=True)
 
 
