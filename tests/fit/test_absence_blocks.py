@@ -18,16 +18,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim
 from sim.engine.plan import build_plan
 from sim.fit.absences import absence_blocks, block_share
 from sim.fit.api import _fit_text
 from sim.fit.gate import holdout_split, judge, truncate
-from sim.fit.read import own_log
 from sim.fit.stages import stage_table
+from tests.fit.shipped import shipped_log
 
-SUMMER = ["simulation.start=2026-06-01", "simulation.horizon_days=150",
-          "simulation.warmup_days=0"]
+SUMMER = ["simulation.start=2026-06-01"]
+"""sessions_and_contract from June, over 150 days: its August block inside."""
 
 
 def _days(rng: np.random.Generator, n: int, heads: int, rate: float,
@@ -69,9 +68,7 @@ def test_block_share_puts_the_same_heads_away_as_the_log() -> None:
 
 @pytest.fixture(scope="module")
 def summer():  # noqa: ANN201
-    truth = sim.load_scenario("scenarios/sessions_and_contract.yaml", overrides=SUMMER)
-    log = own_log(sim.run(truth, seed=11, replications=1))
-    return truth, log
+    return shipped_log("sessions_and_contract", 11, 150, SUMMER)
 
 
 def test_the_summer_block_comes_back(summer) -> None:  # noqa: ANN001
@@ -104,8 +101,7 @@ def test_absent_specialists_do_not_hide_the_reserve() -> None:
     """Seed 13's summer log: counting every named specialist as at work, the absent ones
     looked free at every queue length and the urgent reserve (1, yielding at 4) was not
     read; counting only those who started a review that day, it is (sim.fit.reserves)."""
-    truth = sim.load_scenario("scenarios/sessions_and_contract.yaml", overrides=SUMMER)
-    log = own_log(sim.run(truth, seed=13, replications=1))
+    truth, log = shipped_log("sessions_and_contract", 13, 150, SUMMER)
     _, _, fitted = _fit_text(truncate(log, holdout_split(log, 0.3)), "own", 5, 1, "summer",
                              "first part")
     want, got = truth.priorities["urgent"], fitted.priorities["urgent"]

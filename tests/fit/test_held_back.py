@@ -13,20 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
 from sim.fit.build import fit_scenario
 from sim.fit.gate import holdout_split, truncate
 from sim.fit.held_back import held_back
-from sim.fit.read import own_log
 from sim.fit.staffing import _expected_inhouse_wait
+from tests.fit.shipped import shipped_log
 
 
 @pytest.fixture(scope="module")
 def legacy():  # noqa: ANN201
-    truth = sim.load_scenario("scenarios/legacy_referral.yaml", overrides=[
-        "simulation.horizon_days=90", "simulation.warmup_days=0"])
-    res = sim.run(truth, seed=11, replications=1)
-    log = own_log(res)
+    _, log = shipped_log("legacy_referral")
     first = truncate(log, holdout_split(log, 0.3))
     return first, fit_scenario(first, name="legacy")
 

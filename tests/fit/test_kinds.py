@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-import sim
 from sim.fit.api import _fit_text
 from sim.fit.kinds import named_kind
-from sim.fit.read import own_log
+from tests.fit.shipped import shipped_log
 
 
 @pytest.fixture(scope="module")
 def sessions_fit():  # noqa: ANN201
-    truth = sim.load_scenario("scenarios/sessions_and_contract.yaml", overrides=[
-        "simulation.horizon_days=90", "simulation.warmup_days=0"])
-    res = sim.run(truth, seed=11, replications=1)
-    log = own_log(res)
+    truth, log = shipped_log("sessions_and_contract")
     _, text, scenario = _fit_text(log, "own", 5, 1, "sessions", "own")
     return truth, text, scenario
 

@@ -46,11 +46,10 @@ import sys
 
 import pytest
 
-import sim
 from sim.fit.api import _fit_text
 from sim.fit.gate import Verdict, holdout_split, judge, truncate
-from sim.fit.read import own_log
 from sim.fit.stages import stage_table
+from tests.fit.shipped import shipped_log
 
 DAYS, SEED = 90, 11
 
@@ -60,10 +59,7 @@ KNOWN_OUTSIDE: dict[str, set[str]] = {}
 
 def round_trip(name: str, days: int = DAYS, seed: int = SEED) -> Verdict:
     """The gate's verdict on scenario ``name``'s own one-replication log."""
-    truth = sim.load_scenario(f"scenarios/{name}.yaml", overrides=[
-        f"simulation.horizon_days={days}", "simulation.warmup_days=0"])
-    results = sim.run(truth, seed=seed, replications=1)
-    log = own_log(results)
+    _, log = shipped_log(name, seed, days)
     split = holdout_split(log, 0.3)
     first, _, scenario = _fit_text(truncate(log, split), "own", 5, 1, name, "first part")
     return judge(scenario, log, first, stage_table(log), split, 5, 1)

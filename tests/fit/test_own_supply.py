@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-import sim
 from sim.core.calendar import WorkCalendar
 from sim.fit.api import _fit_text
 from sim.fit.gate import holdout_split, truncate
-from sim.fit.read import own_log
+from tests.fit.shipped import shipped_log
 
 
 def _fit(name: str):  # noqa: ANN202
     """The fit of the part of the log the round trip fits (tests/fit/test_own_round_trip.py):
     its first 63 days, up to New York's change to daylight saving time."""
-    truth = sim.load_scenario(f"scenarios/{name}.yaml", overrides=[
-        "simulation.horizon_days=90", "simulation.warmup_days=0"])
-    res = sim.run(truth, seed=11, replications=1)
-    log = own_log(res)
+    truth, log = shipped_log(name)
     first = truncate(log, holdout_split(log, 0.3))
     fitted, _, scenario = _fit_text(first, "own", 5, 1, name, "own")
     return truth, fitted, scenario

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-import sim
 from sim.core.distributions import mean
 from sim.fit.api import _fit_text
-from sim.fit.read import own_log
+from tests.fit.shipped import shipped_log
 
 
 @pytest.fixture(scope="module")
 def fitted():  # noqa: ANN201
-    truth = sim.load_scenario("scenarios/payer_mandate.yaml", overrides=[
-        "simulation.horizon_days=90", "simulation.warmup_days=0"])
-    log = own_log(sim.run(truth, seed=11, replications=1))
+    truth, log = shipped_log("payer_mandate")
     return truth, _fit_text(log, "own", 5, 1, "payer_mandate", "own")[2]
 
 
