@@ -213,13 +213,9 @@ def _run(args: argparse.Namespace, scenario: Scenario, checking: Background) -> 
     if years:
         return _run_timeline(args, scenario, years, out, auto)
     with progress_reports(not args.quiet, scenario.name, reps, unit="replications") as report:
-        def progress(done: int, total: int) -> None:
-            report(done, total)
-            if done == 0 and not args.no_figures:  # while the workers simulate: matplotlib,
-                import sim.outputs.figures  # noqa: F401  (which the figures' child inherits)
-
         results = run(scenario, seed=args.seed, replications=args.replications,
-                      progress=progress, workers=args.workers)
+                      progress=report, workers=args.workers,  # matplotlib, for the figures
+                      meanwhile=None if args.no_figures else "sim.outputs.figures")
     results.overrides = tuple(args.overrides)
     results.capacity = capacity  # the same scenario's check: once per run
     print(glance_text(results) + "\n")

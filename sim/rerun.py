@@ -137,13 +137,8 @@ def _run(m: dict[str, Any], path: Path, out: Path) -> None:
 
         capacity = pd.DataFrame(checking.wait())
         figures = _figures(m)
-
-        def progress(done: int, _total: int) -> None:
-            if done == 0 and figures:  # while the workers simulate: matplotlib, which the
-                import sim.outputs.figures  # noqa: F401  (figures' children inherit)
-
         results = run(scenario, seed=m["seed"], replications=m["replications"],
-                      progress=progress)
+                      meanwhile="sim.outputs.figures" if figures else None)
     finally:
         checking.cancel()
     results.overrides = tuple(m.get("overrides", ()))

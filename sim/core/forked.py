@@ -9,8 +9,10 @@ tables are written (:func:`sim.outputs.writing.write_results`).
 :func:`fork_map` runs a function over items in children, each child a share of the
 items, and hands each result to the caller as soon as it exists; :func:`in_background`
 runs one call in a child while this process goes on, and :meth:`Background.wait`
-returns its result. An error in a child is raised here (the same exception, if it can
-be pickled), after the other children are stopped.
+returns its result. :class:`Importing` imports a module in a thread while this process
+waits for its children, so that the wait goes on reading their results. An error in a
+child is raised here (the same exception, if it can be pickled), after the other
+children are stopped.
 
 Forking is used only where it is safe and possible (:func:`can_fork`): a platform with
 ``fork``, no other Python thread running in this process (a forked child inherits
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import os
 import pickle
 import selectors
@@ -43,7 +46,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["Background", "can_fork", "fork_map", "in_background"]
+__all__ = ["Background", "Importing", "can_fork", "fork_map", "in_background"]
 
 _HEADER = struct.Struct("<Q")
 _in_child = False  # set in every child this module forks
@@ -238,3 +241,41 @@ class Background:
 def in_background(fn: Callable[..., Any], *args: Any) -> Background:
     """Start ``fn(*args)`` in a forked child and return at once (see :class:`Background`)."""
     return Background(fn, args)
+
+
+class Importing:
+    """A module imported by a thread of this process while its main thread waits for forked
+    children.
+
+    A child's result reaches this process through a pipe of 64 KB, and a replication's is
+    about 12 MB: a child that finishes while this process is busy importing (matplotlib,
+    for the figures, about 0.4 s) waits for it, its core idle. Imported in a thread, the
+    main thread goes on reading (issue #24). :meth:`done` waits for the import and raises
+    its error, if any; call it before forking again, since a process with another thread
+    never forks (:func:`can_fork`).
+
+    Example:
+        >>> importing = Importing("json")
+        >>> importing.done().__name__
+        'json'
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._import, name=f"import {name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _import(self) -> None:
+        try:
+            importlib.import_module(self._name)
+        except BaseException as err:  # noqa: BLE001 - raised again by done()
+            self._error = err
+
+    def done(self) -> Any:
+        """The imported module, once the thread has ended; its import error, raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return sys.modules[self._name]

@@ -28,11 +28,12 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sim.core.forked import can_fork, fork_map
+from sim.core.forked import Importing, can_fork, fork_map
 from sim.engine.model import Replication, simulate
 from sim.engine.plan import Plan, build_plan
 from sim.outputs.results import Results
@@ -87,12 +88,15 @@ def run(
     replications: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    meanwhile: str | None = None,
 ) -> Results:
     """Simulate ``scenario``; ``seed`` and ``replications`` default to the scenario's own.
 
     ``progress(done, total)`` is called once the replications have started (``done`` 0)
     and after each one. ``workers``: processes to run the replications in (default:
-    :func:`parallel_workers`; 1 runs them here, one after the other).
+    :func:`parallel_workers`; 1 runs them here, one after the other). ``meanwhile``: a
+    module to import while the workers simulate (``"sim.outputs.figures"``: matplotlib, for
+    the figures drawn next), imported by the time the results return.
     """
     seed = scenario.simulation.seed if seed is None else seed
     reps = scenario.simulation.replications if replications is None else replications
@@ -100,7 +104,8 @@ def run(
         raise ValueError(f"replications must be at least 1 (got {reps})")
     if workers is None:
         workers = parallel_workers(scenario, reps)
-    return run_replications(scenario, seed, range(reps), progress, workers=workers)
+    return run_replications(scenario, seed, range(reps), progress, workers=workers,
+                            meanwhile=meanwhile)
 
 
 def _replicate(plan: Plan, seed: int, r: int) -> tuple[Replication, Any, Any]:
@@ -127,12 +132,16 @@ def run_replications(
     replications: Iterable[int],
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    meanwhile: str | None = None,
 ) -> Results:
     """Simulate replications numbered ``replications`` (e.g. ``(3, 4)``) of a run seeded ``seed``.
 
     The one path from a scenario to results: :func:`run`, experiment tasks and
     staffing searches all go through it. With ``workers`` > 1 the replications run in
-    that many forked processes where forking is possible (:mod:`sim.core.forked`).
+    that many forked processes where forking is possible (:mod:`sim.core.forked`), and
+    module ``meanwhile`` is imported by a thread of this process while they simulate (an
+    import here would hold up reading their results, and a worker waits for that:
+    :class:`~sim.core.forked.Importing`); otherwise it is imported after them.
 
     Example:
         >>> res = run_replications(scenario, seed=7, replications=(5,))
@@ -152,6 +161,8 @@ def run_replications(
                 progress(k + 1, n)
         results = Results(plan, out, seed)
         results.check()  # the run invariants, before anything is measured (raises)
+        if meanwhile:
+            importlib.import_module(meanwhile)
         return results
     done: list[tuple[Replication, Any, Any] | None] = [None] * n
     count = 0
@@ -163,9 +174,19 @@ def run_replications(
         if progress:
             progress(count, n)
 
-    # progress(0, n) once the workers are forked: a progress bar's thread may start then
-    fork_map(lambda r: _replicate(plan, seed, r), indices, workers, arrived,
-             started=(lambda: progress(0, n)) if progress else None)
+    importing: list[Importing] = []
+
+    def started() -> None:  # the workers are forked: a progress bar's thread may start now
+        if progress:
+            progress(0, n)
+        if meanwhile:
+            importing.append(Importing(meanwhile))
+
+    try:
+        fork_map(lambda r: _replicate(plan, seed, r), indices, workers, arrived, started)
+    finally:  # the thread has ended before anything forks again
+        for thread in importing:
+            thread.done()
     reps = [d[0] for d in done]
     built = all(d[1] is not None for d in done)
     results = Results(plan, reps, seed, tables=[d[1] for d in done] if built else None,

@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from sim.core import forked
-from sim.core.forked import can_fork, fork_map, in_background
+from sim.core.forked import Importing, can_fork, fork_map, in_background
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork and a single thread")
@@ -93,3 +94,29 @@ def test_printed_output_is_neither_lost_nor_doubled() -> None:
     assert out.count("before") == 1 and out.count("after") == 1
     assert out.count("child") == 2  # (the two children's lines may interleave)
     assert out.count("background") == 1
+
+
+def test_children_go_on_while_a_module_is_imported(tmp_path: Path, monkeypatch) -> None:
+    """A child's result larger than a pipe holds is read while a thread imports: the child
+    starts its next item before the import ends (imported here, it would wait for it)."""
+    (tmp_path / "slow_import_for_test.py").write_text(
+        "import time\ntime.sleep(1.5)\nDONE = time.monotonic()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    began: dict[int, float] = {}
+    importing: list[Importing] = []
+
+    def item(i: int) -> tuple[float, bytes]:
+        return time.monotonic(), bytes(4 << 20)  # 4 MB: a pipe holds 64 KB
+
+    fork_map(item, [0, 1, 2, 3], workers=2, on_result=lambda i, r: began.__setitem__(i, r[0]),
+             started=lambda: importing.append(Importing("slow_import_for_test")))
+    module = importing[0].done()
+    assert began[2] < module.DONE and began[3] < module.DONE
+    assert threading.active_count() == 1 and can_fork()
+
+
+def test_an_import_error_is_raised_by_done() -> None:
+    importing = Importing("sim.no_such_module")
+    with pytest.raises(ModuleNotFoundError, match="no_such_module"):
+        importing.done()
+    assert threading.active_count() == 1

@@ -4,6 +4,8 @@ bit as one after the other: every table, every KPI, the event log and the summar
 from __future__ import annotations
 
 import dataclasses
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,19 @@ def test_the_default_run_of_the_baseline_goes_side_by_side_and_is_the_same() -> 
     forked = sim.run(s, workers=2, progress=lambda done, n: seen.append((done, n)))
     assert seen == [(k, 5) for k in range(6)]
     _same(sim.run(s, workers=1), forked)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_module_asked_for_is_imported_by_the_end_and_no_thread_remains(
+        tmp_path: Path, monkeypatch, workers: int) -> None:
+    name = f"meanwhile_for_test_{workers}"
+    (tmp_path / f"{name}.py").write_text("import threading\nTHREAD = threading.current_thread()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    s = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", SHORT)
+    res = sim.run(s, seed=3, replications=2, workers=workers, meanwhile=name)
+    module = sys.modules[name]  # imported by the run: side by side, by a thread of its own
+    assert (module.THREAD is threading.main_thread()) == (workers == 1)
+    assert threading.active_count() == 1 and len(res.replications) == 2
 
 
 @pytest.mark.parametrize("workers", [1, 2])
