@@ -42,6 +42,7 @@ import pandas as pd
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.outputs.busy import busy_hours
+from sim.outputs.categories import categorical
 
 
 def _before(x: np.ndarray, horizon_h: float) -> np.ndarray:
@@ -79,8 +80,7 @@ def case_columns(plan: Plan, rep: Replication) -> dict[str, object]:
     r = rep.records
     if r.diary is not None:
         out["appointment_ready_h"] = _before(r.appointment_ready_h, h)
-        out["appointment_diary"] = pd.Categorical.from_codes(
-            r.diary.astype(np.int64), categories=[d.name for d in plan.diaries])
+        out["appointment_diary"] = categorical(r.diary, [d.name for d in plan.diaries])
     return out
 
 

@@ -108,12 +108,13 @@ def check_team_in_system(where: str, jobs: Jobs, cases: pd.DataFrame, horizon_h:
     left = cases["abandoned_h"].to_numpy()[jobs.case] < horizon_h if "abandoned_h" in cases \
         else np.zeros(len(jobs), dtype=bool)
     open_ = (jobs.join_h < horizon_h) & ~(jobs.end_h < horizon_h) & ~left
-    status = cases["status"].to_numpy()[jobs.case[open_]]
-    if len(bad := np.flatnonzero(status != "in_system")):
+    status = cases["status"].cat  # codes: a categorical's strings cost an array of objects
+    code = status.codes.to_numpy()[jobs.case[open_]]
+    if len(bad := np.flatnonzero(code != status.categories.get_loc("in_system"))):
         raise ConservationError(
             f"{where}: case {int(jobs.case[open_][bad[0]])} is held by the records team at "
-            f"the horizon but the case table says {status[bad[0]]} (a case in the records "
-            f"queue must be counted in the system)")
+            f"the horizon but the case table says {status.categories[code[bad[0]]]} (a case "
+            f"in the records queue must be counted in the system)")
 
 
 def check_team(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sim.engine.model import Replication
     from sim.engine.plan import Plan
 
-__all__ = ["busy_hours", "queue_busy_hours"]
+__all__ = ["busy_hours", "every_queue_busy_hours", "queue_busy_hours"]
 
 
 def busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
@@ -42,3 +42,11 @@ def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,
     rows, srows = r.queue == queue, r.screen_queue == queue
     return (busy_hours(cal, r.seize_h[rows], r.review_end_h[rows], t0, t1),
             busy_hours(cal, r.screen_seize_h[srows], r.screen_end_h[srows], t0, t1))
+
+
+def every_queue_busy_hours(plan: Plan, rep: Replication, t0: float,
+                           t1: float) -> list[tuple[float, float]]:
+    """:func:`queue_busy_hours` of every queue, in queue order: measured once per replication
+    for both the utilisation KPIs and the staff cost (:func:`sim.outputs.full_cost.staff_table`).
+    """
+    return [queue_busy_hours(plan, rep, q.index, t0, t1) for q in plan.queues]

@@ -58,6 +58,7 @@ from sim.core.streams import Streams
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.outputs.access import navigator_cost_usd
+from sim.outputs.categories import categorical
 from sim.outputs.clinical import clinical, hold_days, mandate_holds
 from sim.outputs.money_kpis import economics_kpis
 
@@ -193,11 +194,10 @@ def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
     avoided_cost = np.where(avoided, would_save, 0.0)
     kind = np.asarray([KINDS.index(e.procedures[p].kind) for p in names] + [-1])[proc]
     out = {
-        "procedure": pd.Categorical.from_codes(np.where(has_proc, proc, -1), categories=names),
+        "procedure": categorical(np.where(has_proc, proc, -1), names),
         "treatment_changed": med.treatment_changed,
         "procedure_avoided": avoided,
-        "procedure_kind": pd.Categorical.from_codes(np.where(has_proc, kind, -1),
-                                                    categories=list(KINDS)),
+        "procedure_kind": categorical(np.where(has_proc, kind, -1), KINDS),
         "avoided_cost_usd": avoided_cost, "_would_save_usd": would_save,
         "_held": med.held, "_date_h": med.date_h,
     }

@@ -26,28 +26,37 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 import pandas as pd
 
 from sim.engine.model import Replication
 from sim.engine.plan import Plan
-from sim.outputs.busy import queue_busy_hours
+from sim.outputs.busy import every_queue_busy_hours
 from sim.outputs.contracts import unused_commitments
 
-__all__ = ["FixedCosts", "coordinator_hours", "fixed_costs", "navigator_hours", "staff_table"]
+__all__ = ["FixedCosts", "StaffRow", "coordinator_hours", "fixed_costs", "navigator_hours",
+           "staff_table"]
 
 
-def staff_table(plan: Plan, rep: Replication) -> pd.DataFrame:
+def staff_table(plan: Plan, rep: Replication,
+                busy: Sequence[tuple[float, float]] | None = None) -> pd.DataFrame:
     """One row per specialist queue: contracted and busy hours in the window, and their cost.
 
     ``contracted_h`` is head-count x the queue's working hours (absences are paid leave, so
     they do not reduce it); ``busy_h`` the hours spent reviewing and screening misrouted
-    cases; ``hourly_usd`` the loaded cost of a contracted hour (0 for a pool not under
-    ``economics.specialist_pay``: it is paid per case or per worked hour instead).
+    cases (``busy``: each queue's, from :func:`~sim.outputs.busy.every_queue_busy_hours`
+    over the window, if measured already); ``hourly_usd`` the loaded cost of a contracted
+    hour (0 for a pool not under ``economics.specialist_pay``: it is paid per case or per
+    worked hour instead).
     """
     s, e = plan.scenario, plan.scenario.economics
     t0, t1 = plan.warmup_h, plan.horizon_h
+    if busy is None:
+        busy = every_queue_busy_hours(plan, rep, t0, t1)
     rows = []
     for q in plan.queues:
         pool_name = plan.pools[q.pool]
@@ -59,11 +68,11 @@ def staff_table(plan: Plan, rep: Replication) -> pd.DataFrame:
             full_time = pay.full_time_hours_per_year or float(
                 plan.pool_calendar(q.pool).working_hours_between(0.0, 8760.0))
             hourly = pay.annual_usd(line) / full_time if full_time > 0 else 0.0
-        busy = sum(queue_busy_hours(plan, rep, q.index, t0, t1))  # reviews, then screening
         contracted = q.servers * float(cal.working_hours_between(t0, t1))
         rows.append({"queue": q.name, "pool": pool_name, "kind": s.pools[pool_name].kind,
                      "line": line, "servers": q.servers, "contracted_h": contracted,
-                     "busy_h": busy, "hourly_usd": hourly, "cost_usd": hourly * contracted})
+                     "busy_h": sum(busy[q.index]),  # reviews, then screening
+                     "hourly_usd": hourly, "cost_usd": hourly * contracted})
     return pd.DataFrame(rows)
 
 
@@ -86,6 +95,20 @@ def coordinator_hours(plan: Plan, rep: Replication) -> float:
         t0, t1)) for team in teams)
 
 
+class StaffRow(NamedTuple):
+    """A row of :func:`staff_table`."""
+
+    queue: str
+    pool: str
+    kind: str
+    line: str
+    servers: int
+    contracted_h: float
+    busy_h: float
+    hourly_usd: float
+    cost_usd: float
+
+
 @dataclass(frozen=True)
 class FixedCosts:
     """What one replication's capacity cost over the measured window (see the module)."""
@@ -102,6 +125,12 @@ class FixedCosts:
         return (float(self.staff["cost_usd"].sum()) + self.coordinators_usd
                 + self.navigators_usd + sum(self.unused_commitment_usd.values()))
 
+    @cached_property
+    def staff_rows(self) -> list[StaffRow]:
+        """The rows of :attr:`staff`, each a :class:`StaffRow` (the cost shares read them)."""
+        columns = (self.staff[name].tolist() for name in StaffRow._fields)
+        return [StaffRow(*row) for row in zip(*columns, strict=True)]
+
     @property
     def idle_staff_usd(self) -> float:
         """The staff cost of contracted hours not spent on cases."""
@@ -109,8 +138,10 @@ class FixedCosts:
         return float((st["hourly_usd"] * (st["contracted_h"] - st["busy_h"]).clip(lower=0)).sum())
 
 
-def fixed_costs(plan: Plan, rep: Replication, cases: pd.DataFrame) -> FixedCosts:
-    """The fixed costs of one replication (see the module docstring)."""
+def fixed_costs(plan: Plan, rep: Replication, cases: pd.DataFrame,
+                busy: Sequence[tuple[float, float]] | None = None) -> FixedCosts:
+    """The fixed costs of one replication (see the module docstring; ``busy``: as for
+    :func:`staff_table`)."""
     e = plan.scenario.economics
     paid_hours = e is not None and e.coordinators_paid_for == "contracted_hours"
     hours = coordinator_hours(plan, rep) if paid_hours else 0.0
@@ -118,7 +149,7 @@ def fixed_costs(plan: Plan, rep: Replication, cases: pd.DataFrame) -> FixedCosts
     unused = {pool: usd for pool, (_, usd) in unused_commitments(plan, cases).items()}
     team = plan.records_team  # navigators, paid like the coordinators
     nav_h = navigator_hours(plan) if paid_hours and team is not None else 0.0
-    return FixedCosts(staff=staff_table(plan, rep), coordinators_usd=wage * hours,
+    return FixedCosts(staff=staff_table(plan, rep, busy), coordinators_usd=wage * hours,
                       coordinator_h=hours, unused_commitment_usd=unused,
                       navigators_usd=nav_h * (team.wage_per_hour_usd if team else 0.0),
                       navigator_h=nav_h)

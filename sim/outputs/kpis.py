@@ -50,7 +50,7 @@ from sim.engine.model import Replication
 from sim.engine.plan import Plan
 from sim.engine.rosters import available_hours
 from sim.engine.stages import SPANS
-from sim.outputs.busy import queue_busy_hours
+from sim.outputs.busy import every_queue_busy_hours
 from sim.outputs.contracts import contract_kpis
 from sim.outputs.economics import economics_kpis
 from sim.outputs.queue_jobs import ConservationError, InvariantError, every_queue_jobs, waits
@@ -98,13 +98,14 @@ def replication_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[
     # arrivals - delivered: check_run holds the three counts to each other
     out["in_system_end"] = float(rep.counts.in_system)
     out.update(_flow_kpis(plan, cases))
-    out.update(_pool_kpis(plan, rep, cases))
+    busy = every_queue_busy_hours(plan, rep, plan.warmup_h, plan.horizon_h)  # read twice
+    out.update(_pool_kpis(plan, rep, cases, busy))
     if plan.records_team is not None or plan.diaries:  # sim.outputs.access
         from sim.outputs.access import access_kpis
 
         out.update(access_kpis(plan, rep, cases))
     if plan.scenario.economics is not None:
-        out.update(economics_kpis(plan, cases, rep))
+        out.update(economics_kpis(plan, cases, rep, busy))
     if any(p.contract for p in plan.scenario.pools.values()):
         out.update(contract_kpis(plan, cases))
     return out
@@ -166,7 +167,8 @@ def _flow_kpis(plan: Plan, cases: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _pool_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, float]:
+def _pool_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame,
+               busy_hours: list[tuple[float, float]]) -> dict[str, float]:
     """Each pool's utilisation (calendar-aware) and time-average queue length in the window.
 
     The queue length adds up the waits (:func:`sim.outputs.invariants.waits`: from joining
@@ -182,7 +184,7 @@ def _pool_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[str, f
         available = 0.0
         for q in qs:
             cal = plan.queue_calendar(q)  # the pool's, or the line's sessions
-            review, screening = queue_busy_hours(plan, rep, q.index, t0, t1)
+            review, screening = busy_hours[q.index]
             busy += review
             busy += screening
             waiting += _overlap(*waits(jobs[q.index]), t0, t1)

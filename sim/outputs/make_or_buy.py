@@ -82,7 +82,7 @@ def make_or_buy_kpis(plan: Plan, cases: pd.DataFrame, keep: np.ndarray,
     pool_n = {name: int((pool_code == p).sum()) for p, name in enumerate(pool_names)}
     unused = fixed.unused_commitment_usd
     rows = {}
-    for r in fixed.staff.itertuples():
+    for r in fixed.staff_rows:
         code = (pool_names.index(r.pool) * len(lines) + lines.index(r.line)
                 if r.pool in pool_names and r.line in lines else -2)
         mine = queue == code

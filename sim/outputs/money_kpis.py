@@ -32,6 +32,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -86,7 +88,7 @@ def allocated_fixed(cohort: Cohort, fixed: FixedCosts | None) -> np.ndarray:
     effort = np.nan_to_num(cohort.col("review_effort_h"))
     queue = np.where((pool >= 0) & (line >= 0), pool * len(lines) + line, -1)  # a code each
     orphan = fixed.coordinators_usd + fixed.navigators_usd
-    for row in fixed.staff.itertuples():
+    for row in fixed.staff_rows:
         code = (pools.index(row.pool) * len(lines) + lines.index(row.line)
                 if row.pool in pools and row.line in lines else -2)
         mine = queue == code
@@ -122,15 +124,16 @@ def cost_by(cohort: Cohort, name: str, full: np.ndarray) -> dict[str, float]:
     return {lbl: float(cost[j] / n[j]) for j, lbl in enumerate(labels) if n[j]}
 
 
-def economics_kpis(plan: Plan, cases: pd.DataFrame,
-                   rep: Replication | None = None) -> dict[str, float]:
-    """Money KPIs of one replication over its cohort (``rep`` adds the fixed costs).
+def economics_kpis(plan: Plan, cases: pd.DataFrame, rep: Replication | None = None,
+                   busy: Sequence[tuple[float, float]] | None = None) -> dict[str, float]:
+    """Money KPIs of one replication over its cohort (``rep`` adds the fixed costs; ``busy``:
+    its queues' busy hours, if measured already: :func:`~sim.outputs.full_cost.staff_table`).
 
     Without ``rep`` only the cases' own costs are counted (no capacity paid)."""
     cohort = Cohort(cases)
     if not cohort.n:
         return {}
-    fixed = fixed_costs(plan, rep, cases) if rep is not None else None
+    fixed = fixed_costs(plan, rep, cases, busy) if rep is not None else None
     full = cohort.col("program_cost_usd") + allocated_fixed(cohort, fixed)
     out = _unreviewed(cases)
     out.update(_money_totals(plan, cohort, fixed))

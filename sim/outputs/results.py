@@ -38,15 +38,12 @@ from sim.engine.stages import MILESTONES, TIMES
 from sim.outputs import kpis as kpi_module
 from sim.outputs.access import case_columns as access_columns
 from sim.outputs.access_invariants import check_access
+from sim.outputs.categories import categorical
 from sim.outputs.contracts import contract_columns
 from sim.outputs.economics import case_economics
 from sim.outputs.event_log import event_log, specialist_names
 from sim.outputs.invariants import check_run
 from sim.scenario.abandonment import STAGES as DROPOUT_STAGES
-
-
-def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
 
 
 def _specialist_codes(plan: Plan, queue: np.ndarray, server: np.ndarray) -> np.ndarray:
@@ -64,7 +61,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     dropout = plan.scenario.abandonment is not None
     columns: dict[str, object] = {
         **_attributes(plan, rep),
-        "status": _categorical(np.where(delivered, 0, np.where(r.abandon_stage >= 0, 2, 1)),
+        "status": categorical(np.where(delivered, 0, np.where(r.abandon_stage >= 0, 2, 1)),
                                ("delivered", "in_system", "abandoned")[:3 if dropout else 2]),
         "stage_at_end": _stage_at_end(times, _waiting_for_slot(plan, rep, times)),
         **times,
@@ -73,8 +70,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
         "time_to_match_h": times["match_h"] - c.arrival_h,
         "records_to_match_h": times["match_h"] - times["intake_end_h"],
         "time_to_opinion_h": times["review_end_h"] - c.arrival_h,
-        "outcome": pd.Categorical.from_codes(
-            np.where(delivered, d.outcome, -1).astype(np.int64), categories=list(OUTCOMES)),
+        "outcome": categorical(np.where(delivered, d.outcome, -1), OUTCOMES),
     }
     if d.access is not None:  # incomplete records, appointment slots (sim.engine.access)
         columns["records_incomplete"] = d.access.incomplete
@@ -84,7 +80,7 @@ def case_table(plan: Plan, rep: Replication) -> pd.DataFrame:
     columns.update(access_columns(plan, rep))  # records team, diaries
     if dropout:
         columns["abandoned_h"] = r.abandoned_h
-        columns["abandoned_at"] = _categorical(r.abandon_stage, DROPOUT_STAGES)
+        columns["abandoned_at"] = categorical(r.abandon_stage, DROPOUT_STAGES)
     # built at once: a column inserted one by one costs pandas a copy of its block index
     df = pd.DataFrame(copy=False, data=columns)
     if any(p.contract and p.contract.sla for p in plan.scenario.pools.values()):
@@ -121,12 +117,12 @@ def _attributes(plan: Plan, rep: Replication) -> dict[str, object]:
         "replication": np.full(n, rep.index, dtype=np.int32),
         "case": np.arange(n, dtype=np.int64),
         "arrival_h": c.arrival_h,
-        "specialty": _categorical(c.specialty, plan.specialties),
-        "service_line": _categorical(c.line, [ln.name for ln in plan.lines]),
-        "channel": _categorical(c.channel, plan.channels),
-        "payer": _categorical(c.payer, plan.payers),
-        "priority": _categorical(c.priority, plan.priorities),
-        "records": _categorical(np.where(rep.draws.digital, 0, 1), ("digital", "paper")),
+        "specialty": categorical(c.specialty, plan.specialties),
+        "service_line": categorical(c.line, [ln.name for ln in plan.lines]),
+        "channel": categorical(c.channel, plan.channels),
+        "payer": categorical(c.payer, plan.payers),
+        "priority": categorical(c.priority, plan.priorities),
+        "records": categorical(np.where(rep.draws.digital, 0, 1), ("digital", "paper")),
         "warmup": c.arrival_h < plan.warmup_h,
     }
 
@@ -142,7 +138,7 @@ def _stage_at_end(times: dict[str, np.ndarray],
     if slot is not None:
         stages.append("appointment")
         stage[slot] = len(stages) - 1
-    return pd.Categorical.from_codes(stage, categories=stages)
+    return categorical(stage, stages)
 
 
 def _triage_and_routing(plan: Plan, rep: Replication,
@@ -154,23 +150,21 @@ def _triage_and_routing(plan: Plan, rep: Replication,
     misrouted = r.matched_line >= 0
     misrouted &= r.matched_line != c.line
     return {
-        "triaged_by": _categorical(
+        "triaged_by": categorical(
             np.where(d.uses_ai, 0, 1 if plan.triage.triages else 2),
             ("ai", "coordinator", "none")),
         "misrouted": misrouted,
         "needs_preauth": d.auth_h > 0,
         "hybrid_checked": ~np.isnan(times["check_seize_h"]),
-        "screen_pool": _categorical(np.where(screen_pool >= 0, screen_pool, -1), plan.pools)
-        if (screen_pool >= 0).any() else pd.Categorical([None] * n, categories=list(plan.pools)),
-        "pool": pd.Categorical.from_codes(pool, categories=list(plan.pools)),
-        "specialist": pd.Categorical.from_codes(
-            _specialist_codes(plan, r.queue, r.server), categories=specialist_names(plan)),
-        "screen_specialist": pd.Categorical.from_codes(
-            _specialist_codes(plan, r.screen_queue, r.screen_server),
-            categories=specialist_names(plan)),
-        "pool_kind": pd.Categorical.from_codes(
+        "screen_pool": categorical(np.where(screen_pool >= 0, screen_pool, -1), plan.pools),
+        "pool": categorical(pool, plan.pools),
+        "specialist": categorical(_specialist_codes(plan, r.queue, r.server),
+                                  specialist_names(plan)),
+        "screen_specialist": categorical(_specialist_codes(plan, r.screen_queue, r.screen_server),
+                                         specialist_names(plan)),
+        "pool_kind": categorical(
             np.asarray([0 if k == "in_house" else 1 for k in plan.pool_kinds] + [-1])[pool],
-            categories=["in_house", "outsourced"]),
+            ("in_house", "outsourced")),
         "review_effort_h": np.where(pool >= 0, d.review_h[np.maximum(pool, 0), np.arange(n)],
                                     np.nan),
     }

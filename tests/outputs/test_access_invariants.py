@@ -111,3 +111,24 @@ def test_fault_is_caught_when_replications_run_side_by_side(
     faults.diary_double_books(monkeypatch)
     with pytest.raises(InvariantError, match=r"diary p/in_person: two cases took the slot"):
         run(scenario_from_text(LOADED), replications=2, workers=2).check()
+
+
+def test_a_case_the_team_holds_at_the_horizon_must_be_in_the_system() -> None:
+    """check_team_in_system against a case table that calls a held case delivered."""
+    from sim.outputs.access_invariants import check_team_in_system, team_jobs
+    from sim.outputs.invariants import ConservationError
+    from sim.outputs.results import case_table
+
+    plan = build_plan(scenario_from_text(LOADED))
+    rep = simulate(plan, 1)
+    cases = case_table(plan, rep)
+    jobs = team_jobs(rep, rep.cases.priority, plan.horizon_h)
+    check_team_in_system("team", jobs, cases, plan.horizon_h)  # the engine's table passes
+    held = jobs.case[(jobs.join_h < plan.horizon_h) & ~(jobs.end_h < plan.horizon_h)
+                     & np.isnan(cases["abandoned_h"].to_numpy()[jobs.case])]
+    assert len(held)
+    broken = cases.copy()
+    broken.loc[held[0], "status"] = "delivered"
+    with pytest.raises(ConservationError, match=rf"case {held[0]} is held by the records "
+                                                r"team .* says delivered"):
+        check_team_in_system("team", jobs, broken, plan.horizon_h)
