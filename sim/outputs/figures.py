@@ -159,7 +159,7 @@ def queue_curves(results: Results, replication: int = 0) -> dict[str, tuple[np.n
 
     ``waiting[i]`` holds from ``hours[i]`` until ``hours[i + 1]`` (a step
     function from 0 to the horizon). Built without a loop over cases: each wait
-    (:func:`sim.outputs.invariants.waits`) adds +1 when it starts and -1 when it ends, at
+    (:func:`sim.outputs.queue_jobs.waits`) adds +1 when it starts and -1 when it ends, at
     service or when the patient gives up (never, if the case is still waiting at the
     horizon); the changes at equal times are summed and the running total is the queue
     length.

@@ -63,7 +63,6 @@ from sim.outputs.queue_jobs import (
     every_queue_jobs,
     occupancy,
     waiting_at,
-    waits,
 )
 
 __all__ = ["ConservationError", "InvariantError", "check_run"]
@@ -223,11 +222,7 @@ def check_waiting(where: str, jobs: Jobs, times: np.ndarray, engine: np.ndarray)
     """
     if not len(times):
         return
-    table = waiting_at(jobs, times)
-    events = np.sort(np.concatenate([*waits(jobs), [np.inf]]))
-    i = np.searchsorted(events, times)
-    near = (np.abs(events[np.maximum(i - 1, 0)] - times) <= TOL_H) | (
-        np.abs(events[i] - times) <= TOL_H)
+    table, near = waiting_at(jobs, times)
     bad = np.flatnonzero((table != engine) & ~near)
     if len(bad):
         k = bad[0]

@@ -171,7 +171,7 @@ def _pool_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame,
                busy_hours: list[tuple[float, float]]) -> dict[str, float]:
     """Each pool's utilisation (calendar-aware) and time-average queue length in the window.
 
-    The queue length adds up the waits (:func:`sim.outputs.invariants.waits`: from joining
+    The queue length adds up the waits (:func:`sim.outputs.queue_jobs.waits`: from joining
     to service or give-up, the waits the run invariants held to the engine's counts).
     """
     t0, t1 = plan.warmup_h, plan.horizon_h

@@ -162,13 +162,13 @@ def occupancy(join_h: np.ndarray, seize_h: np.ndarray, end_h: np.ndarray,
     wait_end_h = seize_h if wait_end_h is None else wait_end_h
     times = np.concatenate([join_h, wait_end_h, seize_h, end_h])
     n = len(join_h)
-    d_wait = np.concatenate([np.ones(n), -np.ones(n), np.zeros(n), np.zeros(n)])
-    d_busy = np.concatenate([np.zeros(n), np.zeros(n), np.ones(n), -np.ones(n)])
-    finite = np.isfinite(times)
-    t, inverse = np.unique(times[finite], return_inverse=True)
-    waiting = np.cumsum(np.bincount(inverse, d_wait[finite], len(t))).round().astype(np.int64)
-    busy = np.cumsum(np.bincount(inverse, d_busy[finite], len(t))).round().astype(np.int64)
-    return t, waiting, busy
+    finite = np.flatnonzero(np.isfinite(times))
+    order = finite[np.argsort(times[finite])]  # ties: only the state after them all is kept
+    times, step = times[order], order // max(n, 1)  # which of the four times each one is
+    waiting = np.cumsum(np.array([1, -1, 0, 0])[step])
+    busy = np.cumsum(np.array([0, 0, 1, -1])[step])
+    last = np.append(times[1:] != times[:-1], True)  # the state after all events at a time
+    return times[last], waiting[last], busy[last]
 
 
 def waits(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
@@ -178,10 +178,25 @@ def waits(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
     return jobs.join_h, jobs.wait_end_h
 
 
-def waiting_at(jobs: Jobs, t: np.ndarray) -> np.ndarray:
-    """Cases waiting at each instant ``t`` according to :func:`waits`."""
-    begin, end = waits(jobs)
-    return np.searchsorted(np.sort(begin), t, "right") - np.searchsorted(np.sort(end), t, "right")
+def waiting_at(jobs: Jobs, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cases waiting at each instant ``t`` (sorted) according to :func:`waits`, and whether a
+    wait begins or ends within :data:`TOL_H` of it (where a count is a matter of float noise).
+
+    Example:
+        >>> rep = results.replications[0]
+        >>> cases = results.cases[results.cases["replication"] == rep.index]
+        >>> waiting, near = waiting_at(queue_jobs(rep, cases, 0), np.array([0.5, 1e6]))
+        >>> waiting.tolist(), near.tolist()
+        ([0, 3], [False, False])
+    """
+    begin, end = (np.append(np.sort(x), np.inf) for x in waits(jobs))
+    begun = np.searchsorted(begin, t, "right")  # waits begun by each instant ...
+    ended = np.searchsorted(end, t, "right")  # ... and ended by it
+    near = np.zeros(len(t), dtype=bool)  # the nearest event either side of each instant
+    for events, after in ((begin, begun), (end, ended)):
+        near |= np.abs(events[np.maximum(after - 1, 0)] - t) <= TOL_H
+        near |= np.abs(events[after] - t) <= TOL_H
+    return begun - ended, near
 
 
 def concat_jobs(parts: list[Jobs]) -> Jobs:
