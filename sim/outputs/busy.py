@@ -31,7 +31,10 @@ def busy_hours(cal: WorkCalendar, start: np.ndarray, end: np.ndarray, t0: float,
     ok = ~np.isnan(start)
     a = np.clip(start[ok], t0, t1)
     b = np.clip(np.where(np.isnan(end[ok]), t1, end[ok]), t0, t1)
-    return float(np.sum(cal.working_hours_between(a, b))) if len(a) else 0.0
+    if not len(a):
+        return 0.0
+    w = cal.working_hours(np.concatenate([a, b]))  # W(a) and W(b), looked up at once
+    return float(np.sum(w[len(a):] - w[:len(a)]))
 
 
 def queue_busy_hours(plan: Plan, rep: Replication, queue: int, t0: float,

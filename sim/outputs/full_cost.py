@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from sim.engine.model import Replication
@@ -135,7 +136,9 @@ class FixedCosts:
     def idle_staff_usd(self) -> float:
         """The staff cost of contracted hours not spent on cases."""
         st = self.staff
-        return float((st["hourly_usd"] * (st["contracted_h"] - st["busy_h"]).clip(lower=0)).sum())
+        spare = st["contracted_h"].to_numpy() - st["busy_h"].to_numpy()
+        spare = np.where(np.isnan(spare) | (spare >= 0), spare, 0.0)  # as Series.clip(lower=0)
+        return float(np.sum(st["hourly_usd"].to_numpy() * spare))
 
 
 def fixed_costs(plan: Plan, rep: Replication, cases: pd.DataFrame,

@@ -39,7 +39,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -196,6 +196,13 @@ def _pool_kpis(plan: Plan, rep: Replication, cases: pd.DataFrame,
     return out
 
 
+def _codes(values: pd.Categorical | np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Codes of ``values`` into ``names`` (a categorical of these very categories: its own)."""
+    if isinstance(values, pd.Categorical) and values.categories.tolist() == list(names):
+        return values.codes
+    return pd.Categorical(values, categories=list(names)).codes
+
+
 def class_kpis(plan: Plan, priority: pd.Categorical | np.ndarray, tto: np.ndarray,
                age: np.ndarray) -> dict[str, float]:
     """Each priority class against its own service level (``priorities.<c>.time_to_opinion_hours``).
@@ -204,7 +211,7 @@ def class_kpis(plan: Plan, priority: pd.Categorical | np.ndarray, tto: np.ndarra
     known at the horizon; abandoned ones left out).
     """
     out: dict[str, float] = {}
-    codes = pd.Categorical(priority, categories=list(plan.priorities)).codes
+    codes = _codes(priority, plan.priorities)
     for k, (name, sla) in enumerate(plan.sla_hours().items()):
         rows = codes == k
         out[f"class.{name}.cases"] = float(rows.sum())
@@ -222,7 +229,7 @@ def channel_kpis(plan: Plan, channel: pd.Categorical | np.ndarray, tto: np.ndarr
     ``channel.<c>.abandoned_share`` (with drop-out) is over the channel's cohort arrivals.
     """
     out: dict[str, float] = {}
-    codes = pd.Categorical(channel, categories=list(plan.channels)).codes
+    codes = _codes(channel, plan.channels)
     target = plan.scenario.targets.time_to_opinion_hours
     for k, name in enumerate(plan.channels):
         rows = codes == k
@@ -251,9 +258,10 @@ def abandonment_kpis(cases: pd.DataFrame, cohort: np.ndarray,
     out["abandoned_share"] = float(gave_up[cohort].mean()) if n else np.nan
     for k, name in enumerate(STAGES):
         out[f"abandoned_share.{name}"] = float((stage == k).mean()) if n else np.nan
-    by = cases["triaged_by"].to_numpy()[cohort]
+    triaged_by = cases["triaged_by"].cat
+    by = triaged_by.codes.to_numpy()[cohort]
     for name in ("ai", "coordinator"):
-        rows = by == name
+        rows = by == triaged_by.categories.get_loc(name)
         if rows.any():
             out[f"abandoned_share.triaged_by.{name}"] = float(gave_up[cohort][rows].mean())
     return out

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,9 @@ HOURS_PER_MONTH = 8766.0 / 12  # a mean calendar month
 
 
 class Cohort:
-    """The delivered and abandoned cohort cases of a case table, one column at a time."""
+    """The delivered and abandoned cohort cases of a case table, one column at a time (each
+    read once: the money KPIs read the same few columns many times; treat them as read-only).
+    """
 
     def __init__(self, cases: pd.DataFrame):
         self.cases = cases
@@ -58,12 +61,24 @@ class Cohort:
         self.gave_up = cohort & (status == 2)  # abandoned cohort cases: billed, no opinion
         self.waiting = cohort & (status == 1)  # still in the system at the horizon
         self.n = int(self.keep.sum())
+        self._read: dict[tuple[str, str], Any] = {}
+
+    def _once(self, name: str, what: str) -> Any:  # noqa: ANN401 - an array or categories
+        key = (name, what)
+        if key not in self._read:
+            col = self.cases[name]
+            if what == "categories":
+                self._read[key] = list(col.cat.categories)
+            else:  # the delivered ("keep") or abandoned ("gave_up") rows, values or codes
+                values = col.cat.codes.to_numpy() if what.endswith("codes") else col.to_numpy()
+                self._read[key] = values[self.keep if what.startswith("keep") else self.gave_up]
+        return self._read[key]
 
     def col(self, name: str) -> np.ndarray:
-        return self.cases[name].to_numpy()[self.keep]
+        return self._once(name, "keep")
 
     def abandoned(self, name: str) -> np.ndarray:
-        return self.cases[name].to_numpy()[self.gave_up]
+        return self._once(name, "gave_up")
 
     def billed(self, name: str) -> float:
         """Total of a money column over delivered and abandoned cohort cases."""
@@ -71,11 +86,10 @@ class Cohort:
 
     def groups(self, name: str) -> tuple[list[str], np.ndarray]:
         """A categorical column's categories and the delivered cohort's codes."""
-        col = self.cases[name]
-        return list(col.cat.categories), col.cat.codes.to_numpy()[self.keep]
+        return self._once(name, "categories"), self._once(name, "keep codes")
 
     def gone_codes(self, name: str) -> np.ndarray:
-        return self.cases[name].cat.codes.to_numpy()[self.gave_up]
+        return self._once(name, "gave_up codes")
 
 
 def allocated_fixed(cohort: Cohort, fixed: FixedCosts | None) -> np.ndarray:
