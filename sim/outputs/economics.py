@@ -88,7 +88,8 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     e = plan.scenario.economics
     c = rep.cases
     u = Streams(rep.seed, rep.index).rng("economics").random((len(cases), 5))
-    delivered = (cases["status"] == "delivered").to_numpy()
+    status = cases["status"].cat  # on codes: a comparison with a string costs more
+    delivered = status.codes.to_numpy() == status.categories.get_loc("delivered")
     med = _clinical(plan, rep, u)
     records, triage, opinion = _opinion_costs(plan, rep, cases["misrouted"].to_numpy())
     if "sla_credit_usd" in cases:  # a late outsourced opinion: the vendor credits it back
@@ -121,7 +122,8 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
     }
     for col in MONEY:  # an opinion not yet given has no bill yet
         out[col] = np.where(delivered, out[col], np.nan)
-    gave_up = (cases["status"] == "abandoned").to_numpy()
+    gave_up = (status.codes.to_numpy() == status.categories.get_loc("abandoned")
+               if "abandoned" in status.categories else np.zeros(len(delivered), dtype=bool))
     if gave_up.any():  # ... but a case that gave up has incurred what was done before
         for col, value in abandoned_costs(plan, rep, cases, records, triage).items():
             out[col] = np.where(gave_up, value, out[col])
@@ -177,7 +179,7 @@ def _clinical(plan: Plan, rep: Replication, u: np.ndarray) -> dict[str, Any]:
     e, c = plan.scenario.economics, rep.cases
     n = len(c)
     names, share = _procedure_table(plan)
-    cum = np.cumsum(share[c.payer, c.specialty], axis=1)  # (n, procedures)
+    cum = np.cumsum(share, axis=2)[c.payer, c.specialty]  # (n, procedures)
     proc = (u[:, [0]] >= cum).sum(axis=1) if names else np.zeros(n, dtype=int)
     has_proc = proc < len(names)
     med = clinical(plan, rep, names, proc, u, rep.records.review_end_h,
