@@ -167,7 +167,8 @@ def occupancy(join_h: np.ndarray, seize_h: np.ndarray, end_h: np.ndarray,
     times, step = times[order], order // max(n, 1)  # which of the four times each one is
     waiting = np.cumsum(np.array([1, -1, 0, 0])[step])
     busy = np.cumsum(np.array([0, 0, 1, -1])[step])
-    last = np.append(times[1:] != times[:-1], True)  # the state after all events at a time
+    last = np.ones(len(times), dtype=bool)  # the state after all the events at a time
+    last[:-1] = times[1:] != times[:-1]
     return times[last], waiting[last], busy[last]
 
 

@@ -185,6 +185,13 @@ def test_occupancy_sweep_counts_by_hand() -> None:
     assert busy.tolist() == [1, 2, 2, 2, 2, 1]
 
 
+@pytest.mark.parametrize("n", [0, 2])
+def test_occupancy_of_visits_with_no_event_by_the_horizon_is_empty(n: int) -> None:
+    """A queue none of whose visits began by the horizon (every time ``inf``), or none at all."""
+    never = np.full(n, np.inf)
+    assert [x.tolist() for x in occupancy(never, never, never, never)] == [[], [], []]
+
+
 # ----------------------------------------------------------------------------- contracts
 # LOADED with a contract that takes 80 cases a week (about 120 arrive) and holds the rest
 # for next week's slot: held cases wait from Monday 00:00 while the specialists are off
