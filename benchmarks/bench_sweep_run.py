@@ -65,12 +65,10 @@ def _parts(tasks: list) -> dict[str, float]:  # noqa: ANN001
     return {k: 1000 * v / n for k, v in spent.items()}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=4, help="design points measured (5 runs each)")
-    ap.add_argument("--parts", action="store_true", help="also each output's ms per replication")
-    args = ap.parse_args()
-    warm, *tasks = _tasks(args.points)
+def measure(points: int = 4) -> tuple[int, float, float, list]:  # noqa: ANN401 - Tasks
+    """``(runs, engine CPU s, study task CPU s, tasks)`` over the first ``points`` design
+    points (each task timed right after its engine alone, so drift hits both alike)."""
+    warm, *tasks = _tasks(points)
     run_task(warm)
     engine = task = 0.0
     runs = 0
@@ -84,6 +82,15 @@ def main() -> None:
         run_task(t)
         task += time.process_time() - c
         runs += len(t.replications)
+    return runs, engine, task, tasks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--points", type=int, default=4, help="design points measured (5 runs each)")
+    ap.add_argument("--parts", action="store_true", help="also each output's ms per replication")
+    args = ap.parse_args()
+    runs, engine, task, tasks = measure(args.points)
     print(f"{runs} runs: engine {engine:.2f} s CPU, study task {task:.2f} s CPU, "
           f"{task / engine:.2f}x the engine per run")
     if args.parts:
