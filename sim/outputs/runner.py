@@ -67,19 +67,29 @@ def parallel_workers(scenario: Scenario, replications: int, cores: int | None = 
 
     At most one per replication and per core, and only as many as have each at least
     :data:`MIN_WORK_PER_WORKER_S` of estimated work (expected cases x
-    :data:`SECONDS_PER_CASE`).
+    :data:`SECONDS_PER_CASE`). Where the replications do not share out evenly over the
+    cores and one more worker would even them out, it is added: 5 replications on 2 cores
+    go to 3 workers of 2, 2 and 1, sharing the cores, rather than to 2 of 3 and 2, the
+    second idle while the first runs its third (the baseline's ``sosim run``: 2.01 -> 1.94
+    s, medians of 12 alternating pairs). Never more than one: each worker holds a
+    replication in memory.
 
     Example:
         >>> import sim
         >>> s = sim.load_scenario("scenarios/baseline.yaml")         # 12,000 cases a run
-        >>> parallel_workers(s, 5, cores=2), parallel_workers(s, 1, cores=2)
-        (2, 1)
+        >>> [parallel_workers(s, n, cores=2) for n in (1, 2, 3, 4, 5, 8)]
+        [1, 2, 3, 2, 3, 2]
         >>> round(scenario.expected_cases), parallel_workers(scenario, 5, cores=2)  # 14 days
         (460, 1)
     """
     cores = _cores() if cores is None else cores
     work_s = scenario.expected_cases * replications * SECONDS_PER_CASE
-    return max(1, min(replications, cores, int(work_s / MIN_WORK_PER_WORKER_S)))
+    workers = max(1, min(replications, cores, int(work_s / MIN_WORK_PER_WORKER_S)))
+    if workers == cores < replications:  # none above a core's share: ceil(r / floor(r / c))
+        balanced = -(-replications // (replications // cores))
+        if balanced == cores + 1 and work_s / balanced >= MIN_WORK_PER_WORKER_S:
+            workers = balanced
+    return workers
 
 
 def run(

@@ -45,9 +45,10 @@ def test_side_by_side_equals_one_after_the_other(name: str) -> None:
 
 def test_the_default_run_of_the_baseline_goes_side_by_side_and_is_the_same() -> None:
     s = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml")
-    assert parallel_workers(s, 5, cores=2) == 2
+    assert parallel_workers(s, 5, cores=2) == 3  # 2, 2 and 1 replications on 2 cores
+    assert parallel_workers(s, 4, cores=2) == 2
     seen: list[tuple[int, int]] = []
-    forked = sim.run(s, workers=2, progress=lambda done, n: seen.append((done, n)))
+    forked = sim.run(s, workers=3, progress=lambda done, n: seen.append((done, n)))
     assert seen == [(k, 5) for k in range(6)]
     _same(sim.run(s, workers=1), forked)
 
