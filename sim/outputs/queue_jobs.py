@@ -164,7 +164,7 @@ def occupancy(join_h: np.ndarray, seize_h: np.ndarray, end_h: np.ndarray,
     n = len(join_h)
     finite = np.flatnonzero(np.isfinite(times))
     order = finite[np.argsort(times[finite])]  # ties: only the state after them all is kept
-    times, step = times[order], order // max(n, 1)  # which of the four times each one is
+    times, step = times[order], order // max(n, 1)  # step: joined, wait ended, seized, ended
     waiting = np.cumsum(np.array([1, -1, 0, 0])[step])
     busy = np.cumsum(np.array([0, 0, 1, -1])[step])
     last = np.ones(len(times), dtype=bool)  # the state after all the events at a time
@@ -180,8 +180,8 @@ def waits(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
 
 
 def waiting_at(jobs: Jobs, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cases waiting at each instant ``t`` (sorted) according to :func:`waits`, and whether a
-    wait begins or ends within :data:`TOL_H` of it (where a count is a matter of float noise).
+    """Cases waiting at each instant ``t`` according to :func:`waits`, and whether a wait
+    begins or ends within :data:`TOL_H` of it (where a count is a matter of float noise).
 
     Example:
         >>> rep = results.replications[0]
