@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import sim.outputs.figures
+import sim.outputs.writing
 from sim.loading import scenario_from_text
 from sim.outputs.folders import OutputRefused
 from sim.outputs.results import Results
@@ -174,33 +175,23 @@ def test_second_write_replaces_the_first_cleanly(res: Results, tmp_path: Path) -
     assert siblings(out) == []  # no .tmp- or .old- folders left behind
 
 
+@pytest.mark.parametrize(("module", "name", "error"), [
+    (sim.outputs.figures, "save_figures", "disk full"),
+    # the event log is written in a forked child beside the other tables: its error is
+    # raised here, and the folder is not swapped in
+    (sim.outputs.writing, "write_events", "event log: disk full"),
+], ids=["figures", "event-log"])
 def test_failure_mid_write_leaves_previous_outputs_untouched(
-        res: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        res: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object,
+        name: str, error: str) -> None:
     out = write_results(res, tmp_path / "run", figures=False)
     before = snapshot(out)
 
-    def boom(*args: object, **kwargs: object) -> list[Path]:
-        raise RuntimeError("disk full")
+    def boom(*args: object, **kwargs: object) -> object:
+        raise RuntimeError(error)
 
-    monkeypatch.setattr(sim.outputs.figures, "save_figures", boom)
-    with pytest.raises(RuntimeError, match="disk full"):
-        write_results(res, out, overwrite=True)
-    assert snapshot(out) == before
-    assert siblings(out) == []
-
-
-def test_failure_writing_the_event_log_leaves_previous_outputs_untouched(
-        res: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The event log is written in a forked child beside the other tables: its error is
-    raised here, and the folder is not swapped in."""
-    out = write_results(res, tmp_path / "run", figures=False)
-    before = snapshot(out)
-
-    def boom(*args: object) -> dict:
-        raise RuntimeError("event log: disk full")
-
-    monkeypatch.setattr(sim.outputs.writing, "write_events", boom)
-    with pytest.raises(RuntimeError, match="event log: disk full"):
+    monkeypatch.setattr(module, name, boom)
+    with pytest.raises(RuntimeError, match=error):
         write_results(res, out, overwrite=True)
     assert snapshot(out) == before
     assert siblings(out) == []
