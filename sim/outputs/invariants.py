@@ -23,8 +23,9 @@ queue on a working calendar:
   and its end on the pool's calendar equal the case's drawn effort (review through closed
   hours, or work cut short, fails);
 - **conservation**: arrivals (the demand generator) = delivered (timestamps) + still in
-  the system (the engine's journeys begun and not ended, plus cases not yet ready)
-  + abandoned (the case table's status, when drop-out exists), and per queue the cases
+  the system (the engine's journeys begun and neither delivered nor given up, plus cases
+  not yet ready) + abandoned (the case table's status, when drop-out exists: held to the
+  engine's own count of give-ups), and per queue the cases
   waiting and in service at the horizon according to the timestamps equal what the
   engine's queues held when the run stopped.
 
@@ -194,7 +195,9 @@ def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
 
     Arrivals come from the demand generator (``rep.cases``); delivered from the case
     table's timestamps; in the system from the engine's own counts (journeys begun and
-    not ended, plus cases not yet ready for theirs); abandoned from the case table's status.
+    neither delivered nor given up, plus cases not yet ready for theirs); abandoned from the
+    case table's status. The engine counted its give-ups too, so a case that gave up without
+    its status saying so (or the other way round) breaks the sum.
     """
     arrived = len(rep.cases)
     delivered = int(np.count_nonzero(~np.isnan(cases["review_end_h"].to_numpy())))
@@ -202,13 +205,13 @@ def check_conservation(rep: Replication, cases: pd.DataFrame) -> None:
     abandoned = int((status == "abandoned").sum()) if "abandoned" in status.cat.categories \
         else 0
     n = rep.counts
-    in_system = n.started - n.finished + n.pending - abandoned
-    if arrived != delivered + in_system + abandoned or len(cases) != arrived:
+    if arrived != delivered + n.in_system + abandoned or len(cases) != arrived:
         raise ConservationError(
             f"replication {rep.index}: {arrived} cases arrived (demand) and the case table has "
             f"{len(cases)} rows, but {delivered} were delivered (timestamps), the engine holds "
-            f"{in_system} still in the system ({n.started} journeys begun, {n.finished} "
-            f"ended, {n.pending} not ready) and {abandoned} abandoned")
+            f"{n.in_system} still in the system ({n.started} journeys begun, {n.finished} "
+            f"delivered, {n.abandoned} given up, {n.pending} not ready) and {abandoned} are "
+            "abandoned (status)")
 
 
 def check_waiting(where: str, jobs: Jobs, times: np.ndarray, engine: np.ndarray) -> None:

@@ -147,6 +147,33 @@ def test_case_lost_in_a_queue_breaks_the_end_state(monkeypatch: pytest.MonkeyPat
 
 
 PATIENT = ["abandonment={specialist: {default: {dist: exponential, mean: 2, unit: hours}}}"]
+RECORDS_PATIENCE = [
+    "intake={digital: {dist: exponential, mean: 8, unit: hours}, paper: {dist: fixed, value: 1, "
+    "unit: days}, digital_share: {online: 1.0}}",
+    "abandonment={records: {default: {dist: exponential, mean: 12, unit: hours}}}"]
+
+
+@pytest.mark.parametrize("lost", ["give-up", "status"])
+def test_a_give_up_the_status_misses_breaks_conservation(lost: str) -> None:
+    """The engine counts its give-ups; the case table's status must say the same.
+
+    A patient who gives up waiting for records never reaches a queue, so only the sum of
+    arrivals holds the status to the engine: a give-up the records lost (the case reads as
+    still in the system), or one they invent for a case that never reached a queue."""
+    plan = build_plan(scenario_from_text(LOADED, overrides=RECORDS_PATIENCE))
+    rep = simulate(plan, 1)
+    r = rep.records
+    assert rep.counts.abandoned > 20  # patients really give up at records
+    _ = Results(plan, [rep], 1).kpis  # the records as the engine wrote them pass
+    if lost == "give-up":
+        i = np.flatnonzero(r.abandon_stage >= 0)[0]
+        r.abandon_stage[i], r.abandoned_h[i] = -1, np.nan
+    else:  # a case still collecting its records at the horizon
+        i = np.flatnonzero((r.abandon_stage < 0) & np.isnan(r.queue_h))[-1]
+        r.abandon_stage[i], r.abandoned_h[i] = 0, plan.horizon_h - 1
+    with pytest.raises(ConservationError, match=r"replication 0: .* \d+ given up, .* and \d+ "
+                                                r"are abandoned \(status\)"):
+        _ = Results(plan, [rep], 1).kpis
 
 
 def _kpis_with_give_ups():  # noqa: ANN202
