@@ -19,8 +19,10 @@ import pytest
 from sim.engine import contracts, model, pools, records_team, slots
 
 
-def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bool = False):  # noqa: ANN201
-    """:meth:`Staff.serve` with one fault: idle before a hand-over, LIFO, or no priority."""
+def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bool = False,  # noqa: ANN201
+                 swap: tuple[int, int] | None = None):
+    """:meth:`Staff.serve` with one fault: idle before a hand-over, LIFO, no priority, or two
+    priority classes served in each other's place (``swap``, two class codes)."""
 
     def serve(self, i: int, effort_h: float, priority: int, seize: np.ndarray,  # noqa: ANN001
               start: np.ndarray, end: np.ndarray, who: np.ndarray | None = None,
@@ -32,6 +34,8 @@ def broken_serve(*, idle_h: float = 0.0, lifo: bool = False, ignore_priority: bo
             wake = self.env.event()
             self._order += 1
             key = 0 if ignore_priority else priority
+            if swap and priority in swap:
+                key = swap[1 - swap.index(priority)]
             heappush(self._queue, (key, -self._order if lifo else self._order, wake, priority))
             self.waiting[priority] += 1
             server = yield wake
@@ -119,6 +123,20 @@ def give_up_still_counted(monkeypatch: pytest.MonkeyPatch) -> None:
         self._waiting[:] = before
 
     monkeypatch.setattr(pools.Staff, "_expire", keep_count)
+
+
+def gone_at_the_horizon_still_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue that, when the run stops, lets the patients who gave up since it last looked
+    leave but still counts them as waiting (only the end state can see it: no sample of the
+    queue length comes after the horizon)."""
+    expire = pools.Staff.expire
+
+    def keep_count(self, now):  # noqa: ANN001, ANN202
+        before = list(self._waiting)
+        expire(self, now)
+        self._waiting[:] = before
+
+    monkeypatch.setattr(pools.Staff, "expire", keep_count)
 
 
 def waits_end_at_service(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,3 +235,29 @@ def diary_ignores_priority(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(slots.Diary, "book", book0)
     monkeypatch.setattr(slots.Diary, "book_ahead", ahead0)
+
+
+def diary_off_the_grid(monkeypatch: pytest.MonkeyPatch, late_h: float = 0.25) -> None:
+    """A diary gives each slot ``late_h`` hours after the slot's time."""
+    time = slots.Diary._time
+    monkeypatch.setattr(slots.Diary, "_time", lambda self, k: time(self, k) + late_h)
+
+
+def diary_ignores_the_lead(monkeypatch: pytest.MonkeyPatch, early_h: float = 12.0) -> None:
+    """A diary lets a case take a slot up to ``early_h`` hours before its lead has passed."""
+    admit = slots.Diary._admit
+    monkeypatch.setattr(slots.Diary, "_admit", lambda self, now: admit(self, now + early_h))
+
+
+def diary_counts_the_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At the horizon a diary tells of the patients who gave up, but counts them as still
+    waiting for a slot."""
+    expire = slots.Diary.expire
+
+    def count_all(self, horizon_h):  # noqa: ANN001, ANN202
+        self._admit(float("inf"))
+        listed = len(self._waiting)
+        expire(self, horizon_h)
+        return listed
+
+    monkeypatch.setattr(slots.Diary, "expire", count_all)

@@ -139,8 +139,10 @@ def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalen
 
 
 def check_discipline(where: str, jobs: Jobs) -> None:
-    """Urgent before routine; first come, first served within a class."""
-    for p in np.unique(jobs.priority):
+    """Each priority class before the classes served after it; first come, first served
+    within a class."""
+    classes = np.unique(jobs.priority)
+    for p in classes:
         rows = np.flatnonzero((jobs.priority == p) & (jobs.leave_h == np.inf))
         # in the order they could be taken: held cases from their slot, in booking order
         order = rows[np.lexsort((jobs.seize_h[rows], jobs.join_h[rows], jobs.eligible_h[rows]))]
@@ -153,24 +155,30 @@ def check_discipline(where: str, jobs: Jobs) -> None:
                 f"{seize[k + 1]:.4f} h before case {int(jobs.case[order[k]])} of the same "
                 f"priority that joined earlier (or whose slot opened earlier; first come, "
                 f"first served broken)")
+    for p in classes[:-1]:  # (the last class has none after it)
+        _check_served_before(where, jobs, p)
+
+
+def _check_served_before(where: str, jobs: Jobs, p: int) -> None:
+    """No case of a class served after class ``p`` is taken while a class-``p`` case waits."""
     wait_end, eligible = jobs.wait_end_h, jobs.eligible_h  # a held case: from its slot
-    urgent = np.flatnonzero((jobs.priority == 0) & (wait_end > eligible + TOL_H))
-    routine = np.flatnonzero(jobs.priority > 0)
-    if not len(urgent) or not len(routine):
+    first = np.flatnonzero((jobs.priority == p) & (wait_end > eligible + TOL_H))
+    after = np.flatnonzero(jobs.priority > p)
+    if not len(first) or not len(after):
         return
-    r_order = routine[np.argsort(jobs.seize_h[routine], kind="stable")]
-    r_seize = jobs.seize_h[r_order]
-    # routine cases taken strictly inside an urgent case's wait
-    lo = np.searchsorted(r_seize, eligible[urgent] + TOL_H, side="right")
-    hi = np.searchsorted(r_seize, wait_end[urgent] - TOL_H, side="left")
+    a_order = after[np.argsort(jobs.seize_h[after], kind="stable")]
+    a_seize = jobs.seize_h[a_order]
+    # later-class cases taken strictly inside a class-p case's wait
+    lo = np.searchsorted(a_seize, eligible[first] + TOL_H, side="right")
+    hi = np.searchsorted(a_seize, wait_end[first] - TOL_H, side="left")
     bad = np.flatnonzero(hi > lo)
     if len(bad):
-        first = bad[np.argmin(r_seize[lo[bad]])]
-        u, r = urgent[first], r_order[lo[first]]
+        b = bad[np.argmin(a_seize[lo[bad]])]
+        u, r = first[b], a_order[lo[b]]
         raise InvariantError(
-            f"{where}: routine case {int(jobs.case[r])} was taken at {jobs.seize_h[r]:.4f} h "
-            f"while urgent case {int(jobs.case[u])} had been waiting since "
-            f"{eligible[u]:.4f} h (priority broken)")
+            f"{where}: case {int(jobs.case[r])} of priority {int(jobs.priority[r])} was taken "
+            f"at {jobs.seize_h[r]:.4f} h while case {int(jobs.case[u])} of priority {p}, served "
+            f"first, had been waiting since {eligible[u]:.4f} h (priority broken)")
 
 
 def check_calendar(where: str, jobs: Jobs, cal: WorkCalendar) -> None:

@@ -86,15 +86,16 @@ def test_correct_engine_passes() -> None:
 
 
 @pytest.mark.parametrize(("fault", "message"), [
-    (faults.navigators_ignore_priority, "records team: routine case .* urgent case .* "
-                                        r"\(priority broken\)"),
+    (faults.navigators_ignore_priority, "records team: case .* of priority 1 .* of priority 0, "
+                                        r".* \(priority broken\)"),
     (faults.one_navigator_too_many, r"records team: 3 cases in service .* \(capacity broken"),
     (faults.records_wait_from_pickup, r"records team: case \d+'s first records .* \(records "
                                       "order broken\\)"),
     (faults.diary_loses_slots, r"diary p/in_person: case \d+ waited .* went to nobody"),
     (faults.diary_double_books, r"diary p/in_person: two cases took the slot .* \(slot "
                                 r"capacity broken\)"),
-    (faults.diary_ignores_priority, r"diary p/in_person: routine case .* \(priority broken\)"),
+    (faults.diary_ignores_priority, r"diary p/in_person: case .* of priority 1 .* "
+                                    r"\(priority broken\)"),
 ], ids=["team-fifo", "team-extra-navigator", "team-records-early", "diary-lost-slot",
         "diary-double-booked", "diary-fifo"])
 def test_fault_is_caught(monkeypatch: pytest.MonkeyPatch, fault, message: str) -> None:  # noqa: ANN001
@@ -132,3 +133,85 @@ def test_a_case_the_team_holds_at_the_horizon_must_be_in_the_system() -> None:
     with pytest.raises(ConservationError, match=rf"case {held[0]} is held by the records "
                                                 r"team .* says delivered"):
         check_team_in_system("team", jobs, broken, plan.horizon_h)
+
+
+# ------------------------------------- faults only one check sees, and what its message says
+def _broken_run(monkeypatch: pytest.MonkeyPatch, fault, error=InvariantError):  # noqa: ANN001, ANN202
+    """The scenario run under ``fault``: the plan, the replication and the check's message."""
+    fault(monkeypatch)
+    plan = build_plan(scenario_from_text(LOADED))
+    rep = simulate(plan, 1)
+    with pytest.raises(error) as caught:
+        _ = Results(plan, [rep], 1).kpis
+    return plan, rep, str(caught.value)
+
+
+def _diary(plan, rep):  # noqa: ANN001, ANN202
+    """The diary's cases (rows), their slots and when their leads passed, from the records."""
+    r = rep.records
+    rows = np.flatnonzero(r.diary == 0)
+    slot = r.queue_h[rows]
+    return f"replication 0, diary {plan.diaries[0].name}", rows, slot, \
+        r.appointment_ready_h[rows], slot < plan.horizon_h
+
+
+def test_a_slot_off_the_diary_s_times_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every slot a quarter of an hour late: the first case given one (by row) is named."""
+    plan, rep, message = _broken_run(monkeypatch, faults.diary_off_the_grid)
+    where, rows, slot, _, given = _diary(plan, rep)
+    i = np.flatnonzero(given)[0]
+    assert message == (f"{where}: case {rows[i]} was given a slot at {slot[i]:.4f} h, not one "
+                       "of the diary's slot times (slot capacity broken)")
+
+
+def test_a_slot_before_the_lead_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan, rep, message = _broken_run(monkeypatch, faults.diary_ignores_the_lead)
+    where, rows, slot, ready, given = _diary(plan, rep)
+    early = np.flatnonzero(given & (slot < ready - 1e-6))
+    assert len(early) > 10
+    i = early[0]
+    assert message == (f"{where}: case {rows[i]} took a slot at {slot[i]:.4f} h before its "
+                       f"lead passed at {ready[i]:.4f} h")
+
+
+def test_a_diary_that_counts_the_gone_breaks_its_end_state(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timestamps' count of cases waiting for a slot at the horizon, worked out here from
+    the records: booked by then, given no slot and not gone by then."""
+    from sim.outputs.invariants import ConservationError
+
+    plan, rep, message = _broken_run(monkeypatch, faults.diary_counts_the_gone,
+                                     ConservationError)
+    where, rows, slot, _, given = _diary(plan, rep)
+    r, h = rep.records, plan.horizon_h
+    waiting = int(np.count_nonzero((r.appointment_start_h[rows] < h) & ~given
+                                   & ~(r.abandoned_h[rows] < h)))
+    held = rep.counts.diary_end[0]
+    assert held > waiting
+    assert message == (f"{where}: at the horizon the timestamps show {waiting} cases waiting "
+                       f"for a slot, but the diary held {held}")
+
+
+@pytest.mark.parametrize("broken", ["second request joins late", "records complete early"])
+def test_a_second_request_out_of_order_is_caught(broken: str) -> None:
+    """A second request joins the team when the first records are in, and the records are
+    complete only once its work is done (a records log edited after the run, as the
+    records-order check reads it)."""
+    plan = build_plan(scenario_from_text(LOADED))
+    rep = simulate(plan, 1)
+    log = rep.records_team
+    i = int(np.flatnonzero(log.end_h[1] < plan.horizon_h)[0])  # a second request done
+    where = "replication 0, records team"
+    if broken == "second request joins late":
+        log.join_h[1, i] += 0.001
+        want = (f"{where}: case {i}'s second request joined the team at {log.join_h[1, i]:.4f} "
+                f"h, but its first records were in at {log.first_records_h[i]:.4f} h (records "
+                "order broken)")
+    else:
+        log.complete_h[i] = log.end_h[1, i] - 1.0
+        want = (f"{where}: case {i}'s records were complete at {log.complete_h[i]:.4f} h, "
+                f"before its second request's work ended at {log.end_h[1, i]:.4f} h (records "
+                "order broken)")
+    with pytest.raises(InvariantError) as caught:
+        _ = Results(plan, [rep], 1).kpis
+    assert str(caught.value) == want

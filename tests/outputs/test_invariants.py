@@ -10,6 +10,7 @@ engine passes the same checks on the same scenario (``test_correct_engine_passes
 from __future__ import annotations
 
 import dataclasses
+import re
 from heapq import heappop
 
 import numpy as np
@@ -86,9 +87,35 @@ def test_lifo_breaks_first_come_first_served(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_ignoring_priority_breaks_discipline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pools.SpecialistQueue, "serve", broken_serve(ignore_priority=True))
-    with pytest.raises(InvariantError, match=r"queue p/oncology: routine case \d+ was taken .* "
-                                             r"while urgent case \d+ .*priority broken"):
+    with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ of priority 1 was "
+                                             r"taken .* while case \d+ of priority 0, served "
+                                             r"first, had been waiting .*priority broken"):
         kpis_of_run()
+
+
+THREE_CLASSES = ["priorities={stat: {}, urgent: {}, routine: {}}",
+                 "demand.mix.priority={stat: 0.2, urgent: 0.3, routine: 0.5}"]
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_three_classes_each_before_the_next(monkeypatch: pytest.MonkeyPatch,
+                                            swapped: bool) -> None:
+    """The priority check holds every class before the classes served after it, not only the
+    first: a queue that serves the third class in the second's place breaks it."""
+    if swapped:
+        monkeypatch.setattr(pools.SpecialistQueue, "serve", broken_serve(swap=(1, 2)))
+    plan = build_plan(scenario_from_text(LOADED, overrides=THREE_CLASSES))
+    rep = simulate(plan, 1)
+    waited = (rep.records.seize_h - rep.records.queue_h) > 0.5
+    assert all(waited[rep.cases.priority == k].sum() > 20 for k in range(3))
+    if not swapped:
+        _ = Results(plan, [rep], 1).kpis  # the correct engine passes
+        return
+    with pytest.raises(InvariantError, match=r"queue p/oncology: case \d+ of priority 2 was "
+                                             r"taken .* while case \d+ of priority 1, served "
+                                             r"first, had been waiting since .* \(priority "
+                                             r"broken\)"):
+        _ = Results(plan, [rep], 1).kpis
 
 
 def test_one_server_too_many_breaks_capacity(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,6 +214,28 @@ def test_queue_length_process_matches_the_engine_with_give_ups() -> None:
     assert k["abandoned"].iloc[0] > 50  # patients really give up in the queue
     sampled = rep.counts.waiting[:, 0]
     assert len(sampled) == int(plan.horizon_h) and sampled.max() > 2
+
+
+def test_patients_counted_after_they_left_break_the_end_state(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queue's count when the run stops, against the timestamps; the message gives both
+    counts (worked out here from the records) and the first case open at the horizon."""
+    faults.gone_at_the_horizon_still_counted(monkeypatch)
+    plan = build_plan(scenario_from_text(LOADED, overrides=PATIENT))
+    rep = simulate(plan, 1)
+    r, h = rep.records, plan.horizon_h
+    joined, taken, ended = r.queue_h < h, r.seize_h < h, r.review_end_h < h
+    left = r.abandoned_h < h
+    waiting = int(np.count_nonzero(joined & ~taken & ~left))
+    serving = int(np.count_nonzero(taken & ~ended))
+    first_open = int(np.flatnonzero(joined & ~ended & ~left)[0])
+    engine = rep.counts.end_state[0]
+    assert engine[0] > waiting and engine[1] == serving  # the fault: gone, still counted
+    with pytest.raises(ConservationError, match=re.escape(
+            f"replication 0, queue p/oncology: at the horizon the timestamps show {waiting} "
+            f"cases waiting and {serving} in service, but the engine's queue held {engine[0]} "
+            f"and {engine[1]} (first open case {first_open})")):
+        _ = Results(plan, [rep], 1).kpis
 
 
 @pytest.mark.parametrize("fault", [faults.give_up_still_counted, faults.waits_end_at_service])
