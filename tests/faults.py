@@ -170,6 +170,32 @@ def one_navigator_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(records_team, "simulate_team", more)
 
 
+def one_navigator_too_few(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records team works with one navigator fewer than the scenario has."""
+    simulate_team = records_team.simulate_team
+
+    def fewer(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        args = list(args)
+        args[9] -= 1  # servers
+        return simulate_team(*args, **kwargs)
+
+    monkeypatch.setattr(records_team, "simulate_team", fewer)
+
+
+def navigators_around_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records team works through the nights and weekends its calendar closes."""
+    from sim.core.calendar import WorkCalendar
+
+    simulate_team = records_team.simulate_team
+
+    def always(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        args = list(args)
+        args[10] = WorkCalendar.always()  # calendar
+        return simulate_team(*args, **kwargs)
+
+    monkeypatch.setattr(records_team, "simulate_team", always)
+
+
 def records_wait_from_pickup(monkeypatch: pytest.MonkeyPatch) -> None:
     """The records' external wait is counted from when a navigator picks the request up, not
     from when the navigator is done: records arrive before the request is finished."""

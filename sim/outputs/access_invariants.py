@@ -122,8 +122,8 @@ def check_team(plan: Plan, rep: Replication, cases: pd.DataFrame) -> None:
     where = f"replication {rep.index}, records team"
     team, horizon = plan.records_team, plan.horizon_h
     jobs = team_jobs(rep, rep.cases.priority, horizon)
-    reserve = None  # the team holds nobody back for a class
-    check_capacity_and_work(where, jobs, team.navigators, team.calendar, horizon, reserve)
+    check_capacity_and_work(where, jobs, team.navigators, team.calendar, horizon,
+                            staff="navigators")  # (the team holds nobody back for a class)
     check_discipline(where, jobs)
     check_calendar(where, jobs, team.calendar)
     check_records_order(where, rep)

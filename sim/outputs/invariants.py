@@ -104,12 +104,14 @@ def _allowed_idle(jobs: Jobs, t: np.ndarray, reserve: list[int] | None,
 def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalendar,
                             horizon_h: float, reserve: list[int] | None = None,
                             staff_by_day: np.ndarray | None = None,
-                            yield_at: list[int | None] | None = None) -> None:
+                            yield_at: list[int | None] | None = None,
+                            staff: str = "specialists") -> None:
     """Never more in service than ``servers``; never a server idle beside a waiting case
     (beyond the servers a reserve holds back from the waiting case's class, while it does not
     yield: ``yield_at``). With absences,
     ``staff_by_day`` is the number at work on each day since the start (a specialist who
-    leaves finishes the case in hand, so only the head-count bounds capacity)."""
+    leaves finishes the case in hand, so only the head-count bounds capacity). ``staff``
+    names the servers in the messages (the records team's are navigators)."""
     if not len(jobs):
         return
     # waiting for a specialist from when the case may be taken (its contract slot opened)
@@ -121,7 +123,7 @@ def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalen
         case = int(jobs.case[np.flatnonzero(held)[-1]])
         raise InvariantError(
             f"{where}: {busy[k]} cases in service at t={t[k]:.4f} h but the queue has "
-            f"{servers} specialists (capacity broken; first offending case {case})")
+            f"{servers} {staff} (capacity broken; first offending case {case})")
     nxt = np.append(t[1:], horizon_h)
     at_work = servers if staff_by_day is None else staff_by_day[
         np.minimum((t // 24.0).astype(np.int64), len(staff_by_day) - 1)]
@@ -134,7 +136,7 @@ def check_capacity_and_work(where: str, jobs: Jobs, servers: int, cal: WorkCalen
         k = idle[0]
         raise InvariantError(
             f"{where}: case {_first_waiting(jobs, t[k])} waited at t={t[k]:.4f} h during open "
-            f"hours while {servers - busy[k]} of {servers} specialists were idle "
+            f"hours while {servers - busy[k]} of {servers} {staff} were idle "
             f"(work conservation broken, for {nxt[k] - t[k]:.4g} h)")
 
 

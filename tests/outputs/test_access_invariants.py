@@ -88,7 +88,8 @@ def test_correct_engine_passes() -> None:
 @pytest.mark.parametrize(("fault", "message"), [
     (faults.navigators_ignore_priority, "records team: case .* of priority 1 .* of priority 0, "
                                         r".* \(priority broken\)"),
-    (faults.one_navigator_too_many, r"records team: 3 cases in service .* \(capacity broken"),
+    (faults.one_navigator_too_many, r"records team: 3 cases in service .* the queue has 2 "
+                                    r"navigators \(capacity broken"),
     (faults.records_wait_from_pickup, r"records team: case \d+'s first records .* \(records "
                                       "order broken\\)"),
     (faults.diary_loses_slots, r"diary p/in_person: case \d+ waited .* went to nobody"),
@@ -96,8 +97,13 @@ def test_correct_engine_passes() -> None:
                                 r"capacity broken\)"),
     (faults.diary_ignores_priority, r"diary p/in_person: case .* of priority 1 .* "
                                     r"\(priority broken\)"),
+    (faults.one_navigator_too_few, r"records team: case \d+ waited at t=.* h during open "
+                                   r"hours while 1 of 2 navigators were idle \(work "
+                                   r"conservation broken"),
+    (faults.navigators_around_the_clock, r"records team: case \d+ was worked from .* \(work "
+                                         r"outside calendar hours\)"),
 ], ids=["team-fifo", "team-extra-navigator", "team-records-early", "diary-lost-slot",
-        "diary-double-booked", "diary-fifo"])
+        "diary-double-booked", "diary-fifo", "team-navigator-short", "team-around-the-clock"])
 def test_fault_is_caught(monkeypatch: pytest.MonkeyPatch, fault, message: str) -> None:  # noqa: ANN001
     fault(monkeypatch)
     with pytest.raises(InvariantError, match=message):
@@ -215,3 +221,29 @@ def test_a_second_request_out_of_order_is_caught(broken: str) -> None:
     with pytest.raises(InvariantError) as caught:
         _ = Results(plan, [rep], 1).kpis
     assert str(caught.value) == want
+
+
+def test_a_slot_taken_twice_is_named_by_its_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan, rep, message = _broken_run(monkeypatch, faults.diary_double_books)
+    where, _, slot, _, given = _diary(plan, rep)
+    times = np.sort(slot[given])
+    first = times[np.flatnonzero(np.diff(times) == 0)[0]]
+    assert message == f"{where}: two cases took the slot at {first:.4f} h (slot capacity broken)"
+
+
+def test_the_team_s_own_count_at_the_horizon_is_checked() -> None:
+    """The team's count of cases waiting and in hand when the run stopped, one too many."""
+    import dataclasses
+
+    from sim.outputs.invariants import ConservationError
+
+    plan = build_plan(scenario_from_text(LOADED))
+    rep = simulate(plan, 1)
+    waiting, held = rep.records_team.end_state
+    rep = dataclasses.replace(rep, records_team=dataclasses.replace(
+        rep.records_team, end_state=(waiting + 1, held)))
+    with pytest.raises(ConservationError, match=(
+            rf"^replication 0, records team: at the horizon the timestamps show {waiting} cases "
+            rf"waiting and {held} in service, but the engine's queue held {waiting + 1} and "
+            rf"{held} \(first open case \d+\)$")):
+        _ = Results(plan, [rep], 1).kpis

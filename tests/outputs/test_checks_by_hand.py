@@ -16,12 +16,14 @@ import pytest
 
 from sim.core.calendar import WorkCalendar
 from sim.engine.contracts import WEEK_H
+from sim.outputs.access_invariants import slot_times
 from sim.outputs.contract_invariants import check_contract
 from sim.outputs.invariants import (
     _allowed_idle,
     check_calendar,
     check_capacity_and_work,
     check_discipline,
+    check_end_state,
     check_waiting,
 )
 from sim.outputs.queue_jobs import TOL_H, InvariantError, Jobs, occupancy, waiting_at
@@ -201,3 +203,25 @@ def test_the_weekly_cap_names_the_week_and_when_it_began() -> None:
         check_contract("pool", j, 1, 3 * WEEK_H)
     assert str(caught.value) == ("pool: case 2 is case 2 booked into week 1 (from 168 h) but "
                                  "the contract takes 1 cases a week (weekly cap broken)")
+
+
+# ------------------------------------------------------------------------------ end state
+def test_end_state_with_no_open_case_says_so() -> None:
+    """The engine holds a case the timestamps closed before the horizon: no case to name."""
+    j = jobs(case=[1], join=[1.0], seize=[2.0], end=[3.0])
+    with pytest.raises(InvariantError) as caught:
+        check_end_state("q", j, (1, 0), 10.0)
+    assert str(caught.value) == ("q: at the horizon the timestamps show 0 cases waiting and 0 "
+                                 "in service, but the engine's queue held 1 and 0 (first open "
+                                 "case -1)")
+
+
+# ----------------------------------------------------------------------- diary slot times
+@pytest.mark.parametrize(("t0", "t1", "want"), [
+    (0.0, 300.0, [42.0, 126.0, 210.0, 294.0]),  # mid-slot of every 84 h: 42, 126, ...
+    (100.0, 300.0, [126.0, 210.0, 294.0]),  # a window opening inside a slot
+    (126.0, 294.0, [126.0, 210.0]),  # from a slot time (in), to a slot time (out)
+])
+def test_slot_times_of_an_always_open_diary(t0: float, t1: float, want: list[float]) -> None:
+    """Two slots a week around the clock: one each 84 working hours, at its middle."""
+    assert slot_times(ALWAYS, 84.0, t0, t1).tolist() == want
