@@ -14,8 +14,9 @@ queue on a working calendar:
 - **contract caps**: every review sent to a capped pool booked a slot, now or at the start
   of a later week; no week has more bookings than the cap; a case is held only past weeks
   that are fully booked; no case is taken before its slot opens;
-- **discipline**: no routine case is taken while an urgent case of the same queue waits,
-  and within a class cases are taken first come, first served (held cases from their slot);
+- **discipline**: no case is taken while a case of a class served before its own waits in
+  the same queue (urgent before routine, and so on down the scenario's classes), and within
+  a class cases are taken first come, first served (held cases from their slot);
 - **queue length**: at every hour's sample instant the cases waiting according to the
   waits (from joining to service or give-up) are those the engine's queue held; the
   queue-length KPI and figure are built from the same waits;

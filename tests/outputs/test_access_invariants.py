@@ -247,3 +247,14 @@ def test_the_team_s_own_count_at_the_horizon_is_checked() -> None:
             rf"waiting and {held} in service, but the engine's queue held {waiting + 1} and "
             rf"{held} \(first open case \d+\)$")):
         _ = Results(plan, [rep], 1).kpis
+
+
+def test_a_records_team_without_drop_out_passes() -> None:
+    """No patient gives up: the case table has no give-up columns for the team's in-system
+    check to read, and the checks pass on the correct engine all the same."""
+    plan = build_plan(scenario_from_text(LOADED, overrides=["abandonment=null"]))
+    rep = simulate(plan, 1)
+    res = Results(plan, [rep], 1)
+    assert "abandoned_h" not in res.cases
+    assert (rep.records_team.end_state[0] + rep.records_team.end_state[1]) > 0  # held at the end
+    _ = res.kpis  # every check, the team's included
