@@ -158,42 +158,37 @@ def navigators_ignore_priority(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(records_team, "simulate_team", fifo)
 
 
-def one_navigator_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The records team works with one navigator more than the scenario has."""
+def _team_run(monkeypatch: pytest.MonkeyPatch, index: int, new) -> None:  # noqa: ANN001
+    """The records team's event loop run with its argument ``index`` replaced by
+    ``new(the argument)``."""
     simulate_team = records_team.simulate_team
 
-    def more(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def changed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         args = list(args)
-        args[9] += 1  # servers
+        args[index] = new(args[index])
         return simulate_team(*args, **kwargs)
 
-    monkeypatch.setattr(records_team, "simulate_team", more)
+    monkeypatch.setattr(records_team, "simulate_team", changed)
+
+
+_SERVERS, _CALENDAR = 9, 10  # simulate_team's positional arguments
+
+
+def one_navigator_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records team works with one navigator more than the scenario has."""
+    _team_run(monkeypatch, _SERVERS, lambda navigators: navigators + 1)
 
 
 def one_navigator_too_few(monkeypatch: pytest.MonkeyPatch) -> None:
     """The records team works with one navigator fewer than the scenario has."""
-    simulate_team = records_team.simulate_team
-
-    def fewer(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        args = list(args)
-        args[9] -= 1  # servers
-        return simulate_team(*args, **kwargs)
-
-    monkeypatch.setattr(records_team, "simulate_team", fewer)
+    _team_run(monkeypatch, _SERVERS, lambda navigators: navigators - 1)
 
 
 def navigators_around_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The records team works through the nights and weekends its calendar closes."""
     from sim.core.calendar import WorkCalendar
 
-    simulate_team = records_team.simulate_team
-
-    def always(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        args = list(args)
-        args[10] = WorkCalendar.always()  # calendar
-        return simulate_team(*args, **kwargs)
-
-    monkeypatch.setattr(records_team, "simulate_team", always)
+    _team_run(monkeypatch, _CALENDAR, lambda _: WorkCalendar.always())
 
 
 def records_wait_from_pickup(monkeypatch: pytest.MonkeyPatch) -> None:
