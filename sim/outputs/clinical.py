@@ -100,8 +100,7 @@ def mandate_holds(plan: Plan, rep: Replication, names: list[str],
     return held
 
 
-def hold_days(plan: Plan, payer: np.ndarray, held: np.ndarray, date_h: np.ndarray,
-              opinion_h: np.ndarray) -> np.ndarray:
+def hold_days(held: np.ndarray, date_h: np.ndarray, opinion_h: np.ndarray) -> np.ndarray:
     """Days a held procedure moves past its date to wait for the opinion (0 if none)."""
     late_h = np.where(held & (opinion_h > date_h), opinion_h - date_h, 0.0)
     return np.nan_to_num(late_h) / 24

@@ -104,8 +104,7 @@ def case_economics(plan: Plan, rep: Replication, cases: pd.DataFrame) -> dict[st
         hold_cost = np.asarray([plan.scenario.payers[p].hold_cost_per_day_usd
                                 for p in plan.payers])
         med["procedure_held"] = held
-        med["procedure_moved_days"] = hold_days(plan, c.payer, held, date_h,
-                                                rep.records.review_end_h)
+        med["procedure_moved_days"] = hold_days(held, date_h, rep.records.review_end_h)
         delay = delay + hold_cost[c.payer] * med["procedure_moved_days"]
     if "opinion_too_late" in med:
         med["opinion_too_late"] &= delivered

@@ -209,3 +209,36 @@ def test_bad_pay_input_is_named(override, path, phrase) -> None:
         scenario_from_text(FULL, overrides=[override], file="full.yaml")
     assert any(p.path == path and phrase in p.message for p in err.value.problems), \
         str(err.value)
+
+
+def test_a_staffed_line_with_no_opinion_is_paid_for_by_every_opinion() -> None:
+    """A neurologist on the payroll and no neurology case: the salary still lands in the full
+    cost of the opinions delivered, so the shares add up to every fixed cost of the window."""
+    from sim.engine.model import simulate
+    from sim.engine.plan import build_plan
+    from sim.outputs.full_cost import fixed_costs
+    from sim.outputs.money_kpis import Cohort, allocated_fixed
+    from sim.outputs.results import case_table
+
+    plan = build_plan(scenario_from_text(FULL, overrides=[
+        "demand.mix.specialty={oncology: 0.6, cardiology: 0.4, neurology: 0.0}",
+        "pools.in_house.specialists.neurology=1"]))
+    rep = simulate(plan, 5)
+    cases = case_table(plan, rep)
+    fixed = fixed_costs(plan, rep, cases)
+    idle = fixed.staff[fixed.staff["line"] == "neurology"]
+    assert len(idle) == 1 and idle["cost_usd"].iloc[0] > 50_000 and idle["busy_h"].iloc[0] == 0
+    shares = allocated_fixed(Cohort(cases), fixed)
+    assert shares.sum() == pytest.approx(fixed.total_usd, rel=1e-12)
+
+
+def test_a_payer_that_pays_nothing_has_no_return() -> None:
+    """Nothing paid by the payer or its patients: its net saving is what its opinions avoided,
+    and a return on nothing is undefined (NaN), not infinite."""
+    s = scenario_from_text(FULL, overrides=[
+        "demand.mix.payer={insurer: 0.4, employer: 0.2, self: 0.2, charity: 0.2}",
+        "payers.charity={}"])
+    k = sim.run(s, replications=1).kpis.iloc[0]
+    assert k["payer.charity.paid_usd"] == 0 and k["payer.charity.patient_paid_usd"] == 0
+    assert k["payer.charity.net_savings_usd"] > 0
+    assert np.isnan(k["payer.charity.roi"])
