@@ -242,3 +242,59 @@ def test_a_payer_that_pays_nothing_has_no_return() -> None:
     assert k["payer.charity.paid_usd"] == 0 and k["payer.charity.patient_paid_usd"] == 0
     assert k["payer.charity.net_savings_usd"] > 0
     assert np.isnan(k["payer.charity.roi"])
+
+
+def test_navigators_paid_for_their_minutes_charge_each_case_its_hands_on_hours() -> None:
+    """With ``coordinators_paid_for: handled_minutes`` a case's records cost is the records'
+    price plus its navigators' hands-on hours at their wage (USD 40 an hour here)."""
+    from tests.outputs.test_access_invariants import LOADED
+
+    s = scenario_from_text(LOADED, overrides=["economics={coordinators_paid_for: handled_minutes}",
+                                             "intake.team.wage_per_hour_usd=40"])
+    res = sim.run(s, replications=1)
+    c = res.cases
+    price = np.where(c["records"] == "digital", s.economics.records_cost_usd.digital_usd,
+                     s.economics.records_cost_usd.paper_usd)
+    hands_on = np.nan_to_num(c["navigator_hours"].to_numpy())
+    cost = c["records_cost_usd"].to_numpy()
+    billed = ~np.isnan(cost)  # (a case still in the system at the horizon is not billed)
+    assert (hands_on[billed] > 0).sum() > 100
+    np.testing.assert_allclose(cost[billed], (price + 40 * hands_on)[billed], rtol=1e-12)
+
+
+def test_each_salaried_line_is_paid_for_by_its_own_opinions() -> None:
+    """A line's salaries land on that line's opinions (by review effort), and what no
+    opinion can carry (coordinators, the idle neurologist) is shared by all. The salaried
+    pool is listed second here, so a queue's code must be built from both indices."""
+    from sim.engine.model import simulate
+    from sim.engine.plan import build_plan
+    from sim.outputs.full_cost import fixed_costs
+    from sim.outputs.money_kpis import Cohort, allocated_fixed
+    from sim.outputs.results import case_table
+
+    head, rest = FULL.split("pools:\n", 1)
+    in_house, rest = rest.split("  vendor:\n", 1)
+    vendor, tail = rest.split("routing:", 1)
+    vendor_first = f"{head}pools:\n  vendor:\n{vendor}{in_house}routing:{tail}"
+    plan = build_plan(scenario_from_text(vendor_first, overrides=[
+        "demand.mix.specialty={oncology: 0.6, cardiology: 0.4, neurology: 0.0}",
+        "pools.in_house.specialists.neurology=1"]))
+    assert plan.pools.index("in_house") == 1
+    rep = simulate(plan, 5)
+    cases = case_table(plan, rep)
+    fixed = fixed_costs(plan, rep, cases)
+    cohort = Cohort(cases)
+    shares = allocated_fixed(cohort, fixed)
+    pools, pool = cohort.groups("pool")
+    lines, line = cohort.groups("service_line")
+    served = {(pools[p], lines[k]) for p, k in zip(pool, line, strict=True)}
+    shared = fixed.coordinators_usd + fixed.navigators_usd + sum(
+        r.cost_usd for r in fixed.staff_rows if (r.pool, r.line) not in served)
+    checked = 0
+    for r in fixed.staff_rows:
+        if r.pool == "in_house" and (r.pool, r.line) in served:
+            mine = (pool == pools.index("in_house")) & (line == lines.index(r.line))
+            own = shares[mine].sum() - shared * mine.sum() / cohort.n
+            assert own == pytest.approx(r.cost_usd, rel=1e-9), r.line
+            checked += 1
+    assert checked == 2  # oncology and cardiology
