@@ -300,3 +300,61 @@ def test_each_salaried_line_is_paid_for_by_its_own_opinions() -> None:
             assert own == pytest.approx(r.cost_usd, rel=1e-9), r.line
             checked += 1
     assert checked == 2  # oncology and cardiology
+
+
+def test_make_or_buy_table_has_a_row_per_queue_subspecialty_lines_included() -> None:
+    """One row per (line, pool) that reviewed, named as the queues are: a subspecialty line
+    keeps its slash ("oncology/rare", in house only), and nothing else joins the columns."""
+    s = scenario_from_text(FULL, overrides=[
+        "demand.mix.subspecialty={oncology: {rare: 0.2}}",
+        "pools.in_house.subspecialists={oncology: {rare: 1}}"])
+    res = sim.run(s, replications=1)
+    table = make_or_buy_table(res.summary(), res.scenario)
+    c = res.cases
+    reviewed = c[~c["warmup"] & (c["status"] == "delivered")]
+    queues = set(zip(reviewed["service_line"].astype(str), reviewed["pool"].astype(str),
+                     strict=True))
+    assert ("oncology/rare", "in_house") in queues
+    assert set(zip(table["line"], table["pool"], strict=True)) == queues
+    assert list(table.columns[:2]) == ["line", "pool"] and table.columns[-1] == "kind"
+    assert "index" not in table.columns and table.index.tolist() == list(range(len(table)))
+    assert table["cost_per_opinion_usd"].notna().all()
+
+
+def test_navigators_and_coordinators_paid_for_their_minutes_are_no_fixed_cost() -> None:
+    """Paid for handled minutes, their hours are charged to the cases, none to the window."""
+    from sim.engine.model import simulate
+    from sim.engine.plan import build_plan
+    from sim.outputs.full_cost import fixed_costs
+    from sim.outputs.results import case_table
+    from tests.outputs.test_access_invariants import LOADED
+
+    plan = build_plan(scenario_from_text(LOADED, overrides=[
+        "economics={coordinators_paid_for: handled_minutes, coordinator_wage_per_hour_usd: 30}",
+        "intake.team.wage_per_hour_usd=40"]))
+    rep = simulate(plan, 1)
+    fixed = fixed_costs(plan, rep, case_table(plan, rep))
+    assert (fixed.coordinators_usd, fixed.coordinator_h) == (0.0, 0.0)
+    assert (fixed.navigators_usd, fixed.navigator_h) == (0.0, 0.0)
+
+
+def test_make_or_buy_counts_each_opinion_s_paid_hours_and_credit() -> None:
+    """A vendor also paid USD 20 an hour of its two-hour reviews, crediting USD 50 for an
+    opinion later than 0.5 business days: a bought oncology opinion costs its price, its
+    hours and its share of the unused commitment, less its credit (means over the line's
+    opinions)."""
+    s = scenario_from_text(FULL, overrides=[
+        "pools.vendor.specialist_rate_per_hour_usd=20",
+        "pools.vendor.review={dist: fixed, value: 2, unit: hours}",
+        "pools.vendor.contract.sla={business_days: 0.5, credit_per_late_case_usd: 50}"])
+    res = sim.run(s, replications=1)
+    k, c = res.kpis.iloc[0], res.cases
+    part = c[~c["warmup"] & (c["status"] == "delivered")]
+    vendor = part[part["pool"] == "vendor"]
+    oncology = vendor[vendor["service_line"] == "oncology"]
+    credit = oncology["sla_credit_usd"].fillna(0.0)
+    assert (credit > 0).sum() >= 3 and (credit == 0).sum() >= 3  # late and on time
+    want = (600 + 20 * oncology["review_effort_h"].mean() - credit.mean()
+            + k["money.contracts.unused_commitment_usd"] / len(vendor))
+    assert k["make_or_buy.vendor/oncology.cost_per_opinion_usd"] == pytest.approx(want,
+                                                                                  rel=1e-12)
