@@ -4,6 +4,7 @@ unused commitments, per-member pricing, self-pay, the savings drop-out loses, ma
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -218,6 +219,7 @@ def test_a_staffed_line_with_no_opinion_is_paid_for_by_every_opinion() -> None:
     cost of the opinions delivered, so the shares add up to every fixed cost of the window."""
     from sim.engine.model import simulate
     from sim.engine.plan import build_plan
+    from sim.outputs.busy import every_queue_busy_hours
     from sim.outputs.full_cost import fixed_costs
     from sim.outputs.money_kpis import Cohort, allocated_fixed
     from sim.outputs.results import case_table
@@ -232,6 +234,9 @@ def test_a_staffed_line_with_no_opinion_is_paid_for_by_every_opinion() -> None:
     assert len(idle) == 1 and idle["cost_usd"].iloc[0] > 50_000 and idle["busy_h"].iloc[0] == 0
     shares = allocated_fixed(Cohort(cases), fixed)
     assert shares.sum() == pytest.approx(fixed.total_usd, rel=1e-12)
+    # the busy hours it measures itself are the window's, as the KPIs pass them
+    window = every_queue_busy_hours(plan, rep, plan.warmup_h, plan.horizon_h)
+    pd.testing.assert_frame_equal(fixed.staff, fixed_costs(plan, rep, cases, window).staff)
 
 
 def test_a_payer_that_pays_nothing_has_no_return() -> None:
