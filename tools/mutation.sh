@@ -8,6 +8,7 @@
 #                                               # a seeded random sample of one module
 #   bash tools/mutation.sh --profile checks     # the run invariants (tools/mutation-checks.toml)
 #   bash tools/mutation.sh --profile money      # the money KPIs (tools/mutation-money.toml)
+#   bash tools/mutation.sh --profile kpis       # the time and flow KPIs (tools/mutation-kpis.toml)
 #
 # Not part of the default suite: it runs the fast test selection of pyproject.toml's
 # [tool.mutmut] once per mutant, in a mutated copy under mutants/ (git-ignored).
