@@ -158,13 +158,15 @@ def check_discipline(where: str, jobs: Jobs) -> None:
                 f"{seize[k + 1]:.4f} h before case {int(jobs.case[order[k]])} of the same "
                 f"priority that joined earlier (or whose slot opened earlier; first come, "
                 f"first served broken)")
-    for p in classes[:-1]:  # (the last class has none after it)
-        _check_served_before(where, jobs, p)
-
-
-def _check_served_before(where: str, jobs: Jobs, p: int) -> None:
-    """No case of a class served after class ``p`` is taken while a class-``p`` case waits."""
     wait_end, eligible = jobs.wait_end_h, jobs.eligible_h  # a held case: from its slot
+    for p in classes[:-1]:  # (the last class has none after it)
+        _check_served_before(where, jobs, p, wait_end, eligible)
+
+
+def _check_served_before(where: str, jobs: Jobs, p: int, wait_end: np.ndarray,
+                         eligible: np.ndarray) -> None:
+    """No case of a class served after class ``p`` is taken while a class-``p`` case waits
+    (``wait_end``, ``eligible``: the jobs' own, computed once for every class)."""
     first = np.flatnonzero((jobs.priority == p) & (wait_end > eligible + TOL_H))
     after = np.flatnonzero(jobs.priority > p)
     if not len(first) or not len(after):
